@@ -1,0 +1,92 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of settings for every target (as Hummingbird does).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "activityd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "activityd", targets: ["activityd"]),
+        .executable(name: "activityctl", targets: ["activityctl"]),
+        /// The reader library other Swift tools use to read segment files.
+        .library(name: "ActivityStore", targets: ["ActivityStore"]),
+        .library(name: "ActivityModel", targets: ["ActivityModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Pure value types: the event model, addresses, times. No I/O.
+        .target(name: "ActivityModel", swiftSettings: swiftSettings),
+        // Pure stages: application-event decoding, syslog parsing, normalization rules.
+        .target(name: "ActivityPipeline", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        // Segment format, writer and reader library.
+        .target(name: "ActivityStore", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        // TOML configuration → typed, validated structs.
+        .target(
+            name: "ActivityConfig",
+            dependencies: ["ActivityModel", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: swiftSettings
+        ),
+        // The running system as a library: inputs, pipeline, store service, signals.
+        .target(
+            name: "ActivityDaemon",
+            dependencies: [
+                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "activityd",
+            dependencies: [
+                "ActivityDaemon", "ActivityConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "activityctl",
+            dependencies: [
+                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ActivityModelTests",
+            dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ActivityPipelineTests",
+            dependencies: ["ActivityPipeline", "ActivityModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ActivityStoreTests",
+            dependencies: ["ActivityStore", "ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["ActivityModel", "ActivityStore", "ActivityConfig"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

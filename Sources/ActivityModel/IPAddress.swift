@@ -1,0 +1,273 @@
+/// An IPv4 or IPv6 address as a value.
+///
+/// Parsing accepts the textual forms of RFC 4291 §2.2 (with `::` compression and an embedded dotted quad) and
+/// dotted-quad IPv4 (no octal, no shortened forms, as `inet_pton` does). An IPv6 zone (`%eth0`) is dropped.
+/// Formatting follows RFC 5952 (lower case, longest zero run compressed), so the same address always prints
+/// the same way and term indexes match. IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is *kept* as IPv6 but
+/// ``unmapped`` gives the IPv4 address for lookups.
+public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
+    case v4(UInt32)
+    case v6(UInt64, UInt64)
+
+    public init?(_ text: String) { self.init(text.utf8[...]) }
+
+    public init?(_ text: Substring) { self.init(text.utf8) }
+
+    public init?<C: Collection>(_ utf8: C) where C.Element == UInt8 {
+        var bytes = Array(utf8)
+        if let pct = bytes.firstIndex(of: UInt8(ascii: "%")) { bytes.removeSubrange(pct...) }
+        if bytes.count >= 2, bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") {
+            bytes.removeFirst(); bytes.removeLast()
+        }
+        if bytes.contains(UInt8(ascii: ":")) {
+            guard let (hi, lo) = IPAddress.parseV6(bytes) else { return nil }
+            self = .v6(hi, lo)
+        } else {
+            guard let v = IPAddress.parseV4(bytes[...]) else { return nil }
+            self = .v4(v)
+        }
+    }
+
+    /// Builds an address from 4 or 16 network-order bytes.
+    public init?(bytes: some Collection<UInt8>) {
+        let b = Array(bytes)
+        if b.count == 4 {
+            self = .v4(b.reduce(0) { $0 << 8 | UInt32($1) })
+        } else if b.count == 16 {
+            self = .v6(b[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, b[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
+        } else {
+            return nil
+        }
+    }
+
+    /// The address in network byte order (4 or 16 bytes).
+    public var bytes: [UInt8] {
+        switch self {
+        case .v4(let v): return (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) }
+        case .v6(let hi, let lo):
+            return (0..<8).map { UInt8(truncatingIfNeeded: hi >> (56 - 8 * $0)) }
+                + (0..<8).map { UInt8(truncatingIfNeeded: lo >> (56 - 8 * $0)) }
+        }
+    }
+
+    public var isV4: Bool { if case .v4 = self { return true } else { return false } }
+
+    /// The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:0:0/96`); otherwise self.
+    public var unmapped: IPAddress {
+        if case .v6(let hi, let lo) = self, hi == 0, lo >> 32 == 0xffff { return .v4(UInt32(truncatingIfNeeded: lo)) }
+        return self
+    }
+
+    /// True for addresses that have no public location: private, loopback, link-local, unique-local, CGNAT,
+    /// documentation, multicast, unspecified and other IANA special-purpose ranges. Enrichment skips them.
+    public var isPrivateOrReserved: Bool {
+        switch unmapped {
+        case .v4(let v):
+            let a = v >> 24, b = (v >> 16) & 0xff
+            switch a {
+            case 0, 10, 127: return true
+            case 100: return b >= 64 && b <= 127           // 100.64.0.0/10 shared address space
+            case 169: return b == 254                       // link-local
+            case 172: return b >= 16 && b <= 31
+            case 192:
+                if b == 168 { return true }
+                if b == 0 && (v >> 8) & 0xff == 0 { return true }     // 192.0.0.0/24
+                if b == 0 && (v >> 8) & 0xff == 2 { return true }     // 192.0.2.0/24 TEST-NET-1
+                return false
+            case 198:
+                if b == 18 || b == 19 { return true }                // benchmarking
+                return b == 51 && (v >> 8) & 0xff == 100            // TEST-NET-2
+            case 203: return b == 0 && (v >> 8) & 0xff == 113       // TEST-NET-3
+            default: return a >= 224                                // multicast, reserved, broadcast
+            }
+        case .v6(let hi, let lo):
+            if hi == 0 && (lo == 0 || lo == 1) { return true }      // :: and ::1
+            let top16 = hi >> 48
+            if top16 & 0xfe00 == 0xfc00 { return true }             // fc00::/7 unique local
+            if top16 & 0xffc0 == 0xfe80 { return true }             // fe80::/10 link-local
+            if top16 & 0xff00 == 0xff00 { return true }             // ff00::/8 multicast
+            if hi >> 32 == 0x2001_0db8 { return true }              // 2001:db8::/32 documentation
+            if hi == 0 && lo >> 32 == 0 { return true }             // ::/96 deprecated v4-compatible
+            if hi >> 32 == 0x0064_ff9b && hi & 0xffff_ffff == 0 && lo >> 32 == 0 { return false } // NAT64 well-known: public
+            return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .v4(let v):
+            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
+        case .v6(let hi, let lo):
+            var groups = [UInt16](repeating: 0, count: 8)
+            for i in 0..<4 {
+                groups[i] = UInt16(truncatingIfNeeded: hi >> (48 - 16 * UInt64(i)))
+                groups[i + 4] = UInt16(truncatingIfNeeded: lo >> (48 - 16 * UInt64(i)))
+            }
+            if hi == 0 && lo >> 32 == 0xffff {
+                let v = UInt32(truncatingIfNeeded: lo)
+                return "::ffff:" + IPAddress.v4(v).description
+            }
+            // RFC 5952: compress the longest run (first if tied) of two or more zero groups.
+            var bestStart = -1, bestLen = 0, runStart = -1
+            for i in 0...8 {
+                if i < 8 && groups[i] == 0 {
+                    if runStart < 0 { runStart = i }
+                } else if runStart >= 0 {
+                    let len = i - runStart
+                    if len > bestLen && len >= 2 { bestStart = runStart; bestLen = len }
+                    runStart = -1
+                }
+            }
+            var out = ""
+            var i = 0
+            while i < 8 {
+                if i == bestStart {
+                    out += "::"
+                    i += bestLen
+                    continue
+                }
+                if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
+                out += String(groups[i], radix: 16)
+                i += 1
+            }
+            return out
+        }
+    }
+
+    public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        switch (a, b) {
+        case (.v4(let x), .v4(let y)): return x < y
+        case (.v4, .v6): return true
+        case (.v6, .v4): return false
+        case (.v6(let h1, let l1), .v6(let h2, let l2)): return (h1, l1) < (h2, l2)
+        }
+    }
+
+    static func parseV4(_ b: ArraySlice<UInt8>) -> UInt32? {
+        var value: UInt32 = 0
+        var octets = 0
+        var current: UInt32 = 0
+        var digits = 0
+        for c in b {
+            if c == UInt8(ascii: ".") {
+                guard digits > 0, octets < 3 else { return nil }
+                value = value << 8 | current
+                octets += 1; current = 0; digits = 0
+            } else if c >= 48 && c <= 57 {
+                if digits > 0 && current == 0 { return nil }    // no leading zeros (ambiguous octal)
+                current = current * 10 + UInt32(c - 48)
+                digits += 1
+                guard current <= 255, digits <= 3 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard digits > 0, octets == 3 else { return nil }
+        return value << 8 | current
+    }
+
+    static func parseV6(_ b: [UInt8]) -> (UInt64, UInt64)? {
+        guard b.count >= 2, b.count <= 45 else { return nil }
+        var head: [UInt16] = [], tail: [UInt16] = []
+        var seenDouble = false
+        var i = 0
+        if b[0] == UInt8(ascii: ":") {
+            guard b[1] == UInt8(ascii: ":") else { return nil }
+            seenDouble = true
+            i = 2
+        }
+        while i < b.count {
+            // A group, or an embedded IPv4 address as the last 32 bits.
+            var j = i
+            while j < b.count, b[j] != UInt8(ascii: ":") { j += 1 }
+            let token = b[i..<j]
+            guard !token.isEmpty else { return nil }
+            if token.contains(UInt8(ascii: ".")) {
+                guard j == b.count, let v4 = parseV4(token) else { return nil }
+                let g1 = UInt16(v4 >> 16), g2 = UInt16(v4 & 0xffff)
+                if seenDouble { tail += [g1, g2] } else { head += [g1, g2] }
+                i = j
+                break
+            }
+            guard token.count <= 4 else { return nil }
+            var g: UInt16 = 0
+            for c in token {
+                let d: UInt16
+                switch c {
+                case 48...57: d = UInt16(c - 48)
+                case 97...102: d = UInt16(c - 87)
+                case 65...70: d = UInt16(c - 55)
+                default: return nil
+                }
+                g = g << 4 | d
+            }
+            if seenDouble { tail.append(g) } else { head.append(g) }
+            if j == b.count { i = j; break }
+            // j points at ':'
+            if j + 1 < b.count, b[j + 1] == UInt8(ascii: ":") {
+                guard !seenDouble else { return nil }
+                seenDouble = true
+                i = j + 2
+            } else {
+                guard j + 1 < b.count else { return nil }       // trailing single ':'
+                i = j + 1
+            }
+        }
+        let total = head.count + tail.count
+        if seenDouble { guard total <= 7 else { return nil } } else { guard total == 8 else { return nil } }
+        let groups = head + [UInt16](repeating: 0, count: 8 - total) + tail
+        var hi: UInt64 = 0, lo: UInt64 = 0
+        for k in 0..<4 { hi = hi << 16 | UInt64(groups[k]) }
+        for k in 4..<8 { lo = lo << 16 | UInt64(groups[k]) }
+        return (hi, lo)
+    }
+}
+
+/// An address block: an address and a prefix length. The address is kept with its host bits cleared.
+public struct CIDR: Hashable, Sendable, CustomStringConvertible {
+    public let address: IPAddress
+    public let prefixLength: Int
+
+    /// `a.b.c.d/n`, `x::/n`, or a bare address (a /32 or /128). Host bits set in the address are cleared
+    /// (as most list publishers expect); nil when the text is not an address or the length is out of range.
+    public init?(_ text: Substring) {
+        let t = text
+        if let slash = t.firstIndex(of: "/") {
+            guard let addr = IPAddress(t[..<slash]), let n = Int(t[t.index(after: slash)...]) else { return nil }
+            let maxLen = addr.isV4 ? 32 : 128
+            guard n >= 0, n <= maxLen else { return nil }
+            self.init(address: addr, prefixLength: n)
+        } else {
+            guard let addr = IPAddress(t) else { return nil }
+            self.init(address: addr, prefixLength: addr.isV4 ? 32 : 128)
+        }
+    }
+
+    public init(address: IPAddress, prefixLength: Int) {
+        self.prefixLength = prefixLength
+        switch address {
+        case .v4(let v):
+            let mask: UInt32 = prefixLength == 0 ? 0 : ~UInt32(0) << UInt32(32 - prefixLength)
+            self.address = .v4(v & mask)
+        case .v6(let hi, let lo):
+            let hm: UInt64 = prefixLength >= 64 ? ~0 : (prefixLength == 0 ? 0 : ~UInt64(0) << UInt64(64 - prefixLength))
+            let lm: UInt64 = prefixLength <= 64 ? 0 : (prefixLength == 128 ? ~0 : ~UInt64(0) << UInt64(128 - prefixLength))
+            self.address = .v6(hi & hm, lo & lm)
+        }
+    }
+
+    public func contains(_ ip: IPAddress) -> Bool {
+        switch (address, ip) {
+        case (.v4, .v4), (.v6, .v6):
+            return CIDR(address: ip, prefixLength: prefixLength).address == address
+        case (.v4, .v6):
+            let u = ip.unmapped
+            return u.isV4 && contains(u)
+        case (.v6, .v4(let v)):
+            // An IPv4 address falls in an IPv6 block that covers its mapped form.
+            return contains(.v6(0, 0xffff_0000_0000 | UInt64(v)))
+        }
+    }
+
+    public var description: String { "\(address)/\(prefixLength)" }
+}

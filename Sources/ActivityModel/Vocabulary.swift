@@ -1,0 +1,128 @@
+/// The three kinds of event activityd records.
+public enum EventCategory: String, Sendable, Hashable, CaseIterable, Codable {
+    case login, activity, admin
+
+    /// Accepts the export names in any letter case; nil for anything else.
+    public init?(loose text: String) {
+        self.init(rawValue: text.lowercased())
+    }
+}
+
+/// What became of the action.
+public enum Outcome: String, Sendable, Hashable, CaseIterable, Codable {
+    case success, failure, unknown
+
+    /// Reads the common spellings senders use (`ok`, `failed`, `error`, `true`/`false`...).
+    public init(loose text: String) {
+        switch text.lowercased() {
+        case "success", "succeeded", "ok", "true", "allowed", "allow", "pass", "passed", "accepted": self = .success
+        case "failure", "failed", "fail", "false", "error", "denied", "deny", "rejected", "blocked": self = .failure
+        default: self = .unknown
+        }
+    }
+}
+
+/// A normalized verb in snake_case.
+///
+/// The vocabulary (DESIGN.md) is open: an application may send an action activityd does not know, and the
+/// event is kept with the action sanitized to snake_case. Known actions imply their category, so senders
+/// may leave `category` out.
+public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// Takes the text as is. Use ``init(sanitizing:)`` for text from outside.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Sanitizes free text to snake_case: ASCII letters lowered, digits kept, every other run of characters
+    /// (spaces, dashes, dots, camelCase humps, non-ASCII) becomes one `_`; at most 64 bytes. Returns nil when
+    /// nothing is left.
+    public init?(sanitizing text: String) {
+        var out: [UInt8] = []
+        out.reserveCapacity(min(text.utf8.count, 64))
+        var pendingUnderscore = false
+        var previousWasLower = false
+        for c in text.utf8 {
+            var lower: UInt8? = nil
+            var isUpper = false
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): lower = c
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): lower = c + 32; isUpper = true
+            default: lower = nil
+            }
+            if let l = lower {
+                if (pendingUnderscore || (isUpper && previousWasLower)) && !out.isEmpty { out.append(UInt8(ascii: "_")) }
+                pendingUnderscore = false
+                if out.count >= 64 { break }
+                out.append(l)
+                previousWasLower = !isUpper
+            } else {
+                pendingUnderscore = true
+                previousWasLower = false
+            }
+        }
+        while out.last == UInt8(ascii: "_") { out.removeLast() }
+        guard !out.isEmpty else { return nil }
+        self.rawValue = String(decoding: out, as: UTF8.self)
+    }
+
+    public var description: String { rawValue }
+    public static func < (a: Action, b: Action) -> Bool { a.rawValue < b.rawValue }
+
+    /// The category a known action belongs to; nil for actions outside the vocabulary.
+    public var knownCategory: EventCategory? { Action.vocabulary[rawValue] }
+
+    /// DESIGN.md's action vocabulary, with the category each verb belongs to. Extend it, don't fork it.
+    public static let vocabulary: [String: EventCategory] = {
+        var v: [String: EventCategory] = [:]
+        for a in [
+            "login", "logout", "login_failed", "session_timeout", "session_replaced", "mfa_challenge", "mfa_success",
+            "mfa_failure", "mfa_enrolled", "mfa_enabled", "mfa_disabled", "mfa_reset", "password_reset_requested",
+            "password_reset", "password_changed", "account_locked",
+        ] { v[a] = .login }
+        for a in [
+            "subscription_started", "subscription_upgraded", "subscription_cancelled", "subscription_renewed",
+            "rental_started", "order_placed", "refund_requested", "payment_method_changed", "invoice_sent",
+            "page_viewed", "report_downloaded", "file_uploaded", "privilege_escalation",
+        ] { v[a] = .activity }
+        for a in [
+            "plan_added", "plan_extended", "plan_cancelled", "access_granted", "access_revoked", "price_changed",
+            "recurring_billing_stopped", "recurring_billing_enabled", "order_placed_on_behalf", "refund_issued",
+            "user_created", "user_modified", "user_deleted", "user_deactivated", "password_set", "group_changed",
+            "license_reassigned",
+        ] { v[a] = .admin }
+        return v
+    }()
+
+    public static let login = Action(rawValue: "login")
+    public static let logout = Action(rawValue: "logout")
+    public static let loginFailed = Action(rawValue: "login_failed")
+    public static let sessionTimeout = Action(rawValue: "session_timeout")
+    public static let sessionReplaced = Action(rawValue: "session_replaced")
+    public static let passwordChanged = Action(rawValue: "password_changed")
+    public static let accountLocked = Action(rawValue: "account_locked")
+    public static let privilegeEscalation = Action(rawValue: "privilege_escalation")
+    public static let userCreated = Action(rawValue: "user_created")
+    public static let userModified = Action(rawValue: "user_modified")
+    public static let userDeleted = Action(rawValue: "user_deleted")
+    public static let passwordSet = Action(rawValue: "password_set")
+    public static let groupChanged = Action(rawValue: "group_changed")
+}
+
+/// Why an input record or datagram was not turned into events. The raw values are metric labels
+/// (`activityd_rejected_total{reason="invalid_json"}`), so the set is closed and bounded.
+public enum RejectReason: String, Sendable, Hashable, CaseIterable {
+    case emptyDatagram = "empty_datagram"
+    case oversized = "oversized"
+    case invalidUTF8 = "invalid_utf8"
+    case invalidJSON = "invalid_json"
+    case notAnObject = "not_an_object"
+    case tooDeep = "too_deep"
+    case missingAction = "missing_action"
+    case invalidField = "invalid_field"
+    case invalidTime = "invalid_time"
+    case invalidIP = "invalid_ip"
+    case sourceNotAllowed = "source_not_allowed"
+    case badSignature = "bad_signature"
+    case unknownKey = "unknown_key"
+    case unparsableSyslog = "unparsable_syslog"
+}
