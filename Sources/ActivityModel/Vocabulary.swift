@@ -125,4 +125,7 @@ public enum RejectReason: String, Sendable, Hashable, CaseIterable {
     case badSignature = "bad_signature"
     case unknownKey = "unknown_key"
     case unparsableSyslog = "unparsable_syslog"
+    case duplicateKey = "duplicate_key"
+    case tooManyFields = "too_many_fields"
+    case queueFull = "queue_full"
 }

@@ -1,0 +1,387 @@
+import ActivityModel
+import TOMLKit
+
+/// The daemon's whole configuration, decoded and validated from TOML (`etc/activityd.toml`).
+///
+/// Relative paths are resolved against the directory of the configuration file, so a config kept beside its
+/// data (as the repository's `etc/activityd.dev.toml` is) works from any working directory.
+public struct DaemonConfiguration: Sendable, Hashable {
+    public var dataDir = "/var/lib/activityd"
+    public var store = StoreConfiguration()
+    public var udp: [UDPInputConfiguration] = []
+    public var files: [FileInputConfiguration] = []
+    public var journald: JournaldConfiguration?
+    public var geoip = GeoIPConfiguration()
+    public var iplists: [IPListConfiguration] = []
+    public var metrics = MetricsConfiguration()
+    public var normalize = NormalizeConfiguration()
+    /// Keys the file holds that this version does not know (reported as warnings).
+    public var unknownKeys: [String] = []
+
+    public init() {}
+}
+
+public enum FsyncMode: String, Sendable, Hashable, CaseIterable { case batch, interval, rotation }
+
+public struct StoreConfiguration: Sendable, Hashable {
+    public var segmentMaxBytes = 64 * 1024 * 1024
+    public var segmentMaxAge: Int64 = 3_600_000_000_000
+    public var fsync = FsyncMode.interval
+    public var fsyncInterval: Int64 = 1_000_000_000
+    public var retainBytes: Int? = nil
+    public var retainAge: Int64? = nil
+    public init() {}
+}
+
+public struct UDPInputConfiguration: Sendable, Hashable {
+    public var listen: [String] = ["127.0.0.1:5514", "[::1]:5514"]
+    public var allow: [CIDR] = [CIDR("127.0.0.0/8")!, CIDR("::1/128")!]
+    /// Application id → path of its HMAC-SHA256 key file.
+    public var keys: [String: String] = [:]
+    public var receiveBufferBytes = 64 * 1024 * 1024
+    /// Datagrams waiting for the pipeline; beyond it new datagrams are dropped and counted.
+    public var queueCapacity = 65_536
+    public init() {}
+}
+
+public struct FileInputConfiguration: Sendable, Hashable {
+    public var paths: [String] = []
+    public var startAt = "end"
+    public init() {}
+}
+
+public struct JournaldConfiguration: Sendable, Hashable {
+    public var enabled = true
+    public var directory: String?
+    public var files: [String] = []
+    public var matches: [String] = []
+    public init() {}
+}
+
+public struct GeoIPConfiguration: Sendable, Hashable {
+    public var city: String?
+    public var country: String?
+    public var asn: String?
+    public var anonymous: String?
+    public init() {}
+}
+
+public struct IPListConfiguration: Sendable, Hashable {
+    public var name: String
+    public var tag: String
+    public var path: String
+    public init(name: String, tag: String, path: String) { self.name = name; self.tag = tag; self.path = path }
+}
+
+public struct MetricsConfiguration: Sendable, Hashable {
+    public var listen: String?
+    public init() {}
+}
+
+public struct NormalizeConfiguration: Sendable, Hashable {
+    /// IANA zone for syslog stamps without an offset; nil = the host's zone.
+    public var timezone: String?
+    /// Keep each event's raw message in `origin.raw`.
+    public var keepRaw = false
+    public init() {}
+}
+
+/// A configuration problem, with the TOML key path it concerns.
+public struct ConfigError: Error, CustomStringConvertible, Sendable, Hashable {
+    public var keyPath: String
+    public var message: String
+    public var file: String?
+    public init(_ keyPath: String, _ message: String, file: String? = nil) {
+        self.keyPath = keyPath; self.message = message; self.file = file
+    }
+    public var description: String {
+        let place = file.map { "\($0): " } ?? ""
+        return keyPath.isEmpty ? "\(place)\(message)" : "\(place)\(keyPath): \(message)"
+    }
+}
+
+/// One configuration key: the single table used for unknown-key warnings, `--check-config` and the README.
+public struct ConfigKey: Sendable {
+    public var path: String
+    public var type: String
+    public var defaultValue: String
+    public var summary: String
+}
+
+extension DaemonConfiguration {
+    /// Every key the daemon reads (fluent-bit's `config_map` idea): path, type, default, meaning.
+    public static let keys: [ConfigKey] = [
+        .init(path: "data_dir", type: "path", defaultValue: "/var/lib/activityd", summary: "Where segments/ and the LOCK file live."),
+        .init(path: "store.segment_max_bytes", type: "size", defaultValue: "64MiB", summary: "Seal the active segment when it reaches this size."),
+        .init(path: "store.segment_max_age", type: "duration", defaultValue: "1h", summary: "Seal the active segment when it is this old (and holds events)."),
+        .init(path: "store.fsync", type: "batch|interval|rotation", defaultValue: "interval", summary: "When to fdatasync: after every append, every fsync_interval, or only at rotation/shutdown."),
+        .init(path: "store.fsync_interval", type: "duration", defaultValue: "1s", summary: "Longest time written events wait for fdatasync with fsync = \"interval\"."),
+        .init(path: "store.retain_bytes", type: "size", defaultValue: "(none)", summary: "Delete the oldest sealed segments beyond this total size."),
+        .init(path: "store.retain_age", type: "duration", defaultValue: "(none)", summary: "Delete sealed segments whose newest event is older than this."),
+        .init(path: "input.udp[].listen", type: "[host:port]", defaultValue: "[\"127.0.0.1:5514\", \"[::1]:5514\"]", summary: "UDP addresses to bind (IPv4 and IPv6)."),
+        .init(path: "input.udp[].allow", type: "[CIDR]", defaultValue: "[\"127.0.0.0/8\", \"::1/128\"]", summary: "Source networks accepted; others are counted and dropped."),
+        .init(path: "input.udp[].keys", type: "{app = path}", defaultValue: "{}", summary: "HMAC-SHA256 key file per sending application; when set, unsigned datagrams are rejected."),
+        .init(path: "input.udp[].receive_buffer", type: "size", defaultValue: "64MiB", summary: "SO_RCVBUF requested (a warning is logged when the kernel caps it: raise net.core.rmem_max)."),
+        .init(path: "input.udp[].queue_capacity", type: "int", defaultValue: "65536", summary: "Datagrams queued for the pipeline before new ones are dropped and counted."),
+        .init(path: "input.file[].paths", type: "[glob]", defaultValue: "[]", summary: "Syslog files to tail (globs; compressed rotations are ignored)."),
+        .init(path: "input.file[].start_at", type: "end|beginning", defaultValue: "end", summary: "Where to start in a file seen for the first time."),
+        .init(path: "input.journald.enabled", type: "bool", defaultValue: "false (absent)", summary: "Read the systemd journal."),
+        .init(path: "input.journald.directory", type: "path", defaultValue: "(system journal)", summary: "Read journal files from this directory instead."),
+        .init(path: "input.journald.files", type: "[path]", defaultValue: "[]", summary: "Read these journal files instead."),
+        .init(path: "input.journald.matches", type: "[FIELD=value]", defaultValue: "[]", summary: "Journal matches (sd_journal_add_match)."),
+        .init(path: "enrich.geoip.city", type: "path", defaultValue: "(none)", summary: "MaxMind City database (.mmdb)."),
+        .init(path: "enrich.geoip.country", type: "path", defaultValue: "(none)", summary: "MaxMind Country database (used when no city database is set)."),
+        .init(path: "enrich.geoip.asn", type: "path", defaultValue: "(none)", summary: "MaxMind ASN database."),
+        .init(path: "enrich.geoip.anonymous", type: "path", defaultValue: "(none)", summary: "MaxMind Anonymous-IP database."),
+        .init(path: "enrich.iplist[].name", type: "string", defaultValue: "(required)", summary: "List name, added to net.lists on a match."),
+        .init(path: "enrich.iplist[].tag", type: "string", defaultValue: "(required)", summary: "vpn | proxy | tor | hosting sets that net flag; any other word is added to net.lists."),
+        .init(path: "enrich.iplist[].path", type: "path", defaultValue: "(required)", summary: "File of CIDRs or addresses, one per line, # comments."),
+        .init(path: "metrics.listen", type: "host:port", defaultValue: "(off)", summary: "Serve Prometheus text metrics over HTTP here."),
+        .init(path: "normalize.timezone", type: "IANA zone", defaultValue: "(host zone)", summary: "Zone for syslog time stamps that carry no offset."),
+        .init(path: "normalize.keep_raw", type: "bool", defaultValue: "false", summary: "Keep every event's raw message in origin.raw."),
+    ]
+
+    /// Reads and validates a configuration file.
+    public static func load(path: String) throws(ConfigError) -> DaemonConfiguration {
+        let text: String
+        do {
+            text = try readTextFile(path)
+        } catch {
+            throw ConfigError("", "cannot read the configuration: \(error)", file: path)
+        }
+        let base = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        do {
+            return try parse(text, baseDirectory: base)
+        } catch var e {
+            e.file = path
+            throw e
+        }
+    }
+
+    /// Parses configuration text; relative paths are resolved against `baseDirectory`.
+    public static func parse(_ text: String, baseDirectory: String = ".") throws(ConfigError) -> DaemonConfiguration {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw ConfigError("", "TOML syntax error at line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+        } catch {
+            throw ConfigError("", "TOML syntax error: \(error)")
+        }
+        var c = DaemonConfiguration()
+        var r = TableReader(table: root, path: "", base: baseDirectory)
+        if let v = try r.path("data_dir") { c.dataDir = v }
+        if let t = try r.table("store") {
+            var s = t
+            if let v = try s.size("segment_max_bytes") { c.store.segmentMaxBytes = max(4096, v) }
+            if let v = try s.duration("segment_max_age") { c.store.segmentMaxAge = v }
+            if let v = try s.string("fsync") {
+                guard let m = FsyncMode(rawValue: v) else { throw ConfigError("store.fsync", "must be \"batch\", \"interval\" or \"rotation\", not \"\(v)\"") }
+                c.store.fsync = m
+            }
+            if let v = try s.duration("fsync_interval") { c.store.fsyncInterval = max(1_000_000, v) }
+            c.store.retainBytes = try s.size("retain_bytes")
+            c.store.retainAge = try s.duration("retain_age")
+            c.unknownKeys += s.unknown()
+        }
+        if let input = try r.table("input") {
+            var inp = input
+            for var u in try inp.tables("udp") {
+                var cfg = UDPInputConfiguration()
+                if let v = try u.strings("listen") {
+                    for a in v where HostPort(a) == nil { throw ConfigError(u.path + ".listen", "\"\(a)\" is not host:port (IPv6 as [addr]:port)") }
+                    cfg.listen = v
+                }
+                if let v = try u.strings("allow") {
+                    cfg.allow = try v.map { (s) throws(ConfigError) -> CIDR in
+                        guard let c = CIDR(s[...]) else { throw ConfigError(u.path + ".allow", "\"\(s)\" is not a CIDR or address") }
+                        return c
+                    }
+                }
+                if let t = try u.table("keys") {
+                    var k = t
+                    for key in k.table.keys {
+                        guard let p = try k.path(key) else { continue }
+                        cfg.keys[key] = p
+                    }
+                }
+                if let v = try u.size("receive_buffer") { cfg.receiveBufferBytes = v }
+                if let v = try u.int("queue_capacity") { cfg.queueCapacity = max(16, v) }
+                c.udp.append(cfg)
+                c.unknownKeys += u.unknown()
+            }
+            for var f in try inp.tables("file") {
+                var cfg = FileInputConfiguration()
+                cfg.paths = try f.paths("paths") ?? []
+                if cfg.paths.isEmpty { throw ConfigError(f.path + ".paths", "at least one path or glob is required") }
+                if let v = try f.string("start_at") {
+                    guard v == "end" || v == "beginning" else { throw ConfigError(f.path + ".start_at", "must be \"end\" or \"beginning\"") }
+                    cfg.startAt = v
+                }
+                c.files.append(cfg)
+                c.unknownKeys += f.unknown()
+            }
+            if var j = try inp.table("journald") {
+                var cfg = JournaldConfiguration()
+                cfg.enabled = try j.bool("enabled") ?? true
+                cfg.directory = try j.path("directory")
+                cfg.files = try j.paths("files") ?? []
+                cfg.matches = try j.strings("matches") ?? []
+                for m in cfg.matches where !m.contains("=") { throw ConfigError(j.path + ".matches", "\"\(m)\" is not FIELD=value") }
+                if cfg.enabled { c.journald = cfg }
+                c.unknownKeys += j.unknown()
+            }
+            c.unknownKeys += inp.unknown()
+        }
+        if var e = try r.table("enrich") {
+            if var g = try e.table("geoip") {
+                c.geoip.city = try g.path("city")
+                c.geoip.country = try g.path("country")
+                c.geoip.asn = try g.path("asn")
+                c.geoip.anonymous = try g.path("anonymous")
+                c.unknownKeys += g.unknown()
+            }
+            for var l in try e.tables("iplist") {
+                guard let name = try l.string("name") else { throw ConfigError(l.path + ".name", "required") }
+                guard let tag = try l.string("tag") else { throw ConfigError(l.path + ".tag", "required") }
+                guard let p = try l.path("path") else { throw ConfigError(l.path + ".path", "required") }
+                c.iplists.append(IPListConfiguration(name: name, tag: tag, path: p))
+                c.unknownKeys += l.unknown()
+            }
+            c.unknownKeys += e.unknown()
+        }
+        if var m = try r.table("metrics") {
+            if let v = try m.string("listen") {
+                guard HostPort(v) != nil else { throw ConfigError("metrics.listen", "\"\(v)\" is not host:port") }
+                c.metrics.listen = v
+            }
+            c.unknownKeys += m.unknown()
+        }
+        if var n = try r.table("normalize") {
+            c.normalize.timezone = try n.string("timezone")
+            c.normalize.keepRaw = try n.bool("keep_raw") ?? false
+            c.unknownKeys += n.unknown()
+        }
+        c.unknownKeys += r.unknown()
+        return c
+    }
+}
+
+/// `host:port` with IPv6 hosts in brackets.
+public struct HostPort: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init?(_ text: String) {
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()), (0...65535).contains(p) else { return nil }
+            port = p
+        } else {
+            guard let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]), (0...65535).contains(p) else { return nil }
+            host = String(text[..<colon])
+            guard !host.isEmpty, !host.contains(":") else { return nil }
+            port = p
+        }
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Typed access to one TOML table that remembers which keys were read, so the rest can be reported.
+struct TableReader {
+    let table: TOMLTable
+    let path: String
+    let base: String
+    var seen: Set<String> = []
+
+    init(table: TOMLTable, path: String, base: String) {
+        self.table = table; self.path = path; self.base = base
+    }
+
+    func keyPath(_ k: String) -> String { path.isEmpty ? k : path + "." + k }
+
+    mutating func value(_ k: String) -> (any TOMLValueConvertible)? {
+        seen.insert(k)
+        return table[k]
+    }
+
+    mutating func string(_ k: String) throws(ConfigError) -> String? {
+        guard let v = value(k) else { return nil }
+        guard let s = v.string else { throw ConfigError(keyPath(k), "must be a string") }
+        return s
+    }
+
+    mutating func bool(_ k: String) throws(ConfigError) -> Bool? {
+        guard let v = value(k) else { return nil }
+        guard let b = v.bool else { throw ConfigError(keyPath(k), "must be true or false") }
+        return b
+    }
+
+    mutating func int(_ k: String) throws(ConfigError) -> Int? {
+        guard let v = value(k) else { return nil }
+        guard let i = v.int else { throw ConfigError(keyPath(k), "must be an integer") }
+        return i
+    }
+
+    mutating func size(_ k: String) throws(ConfigError) -> Int? {
+        guard let v = value(k) else { return nil }
+        if let i = v.int, i >= 0 { return i }
+        guard let s = v.string, let n = parseByteCount(s) else { throw ConfigError(keyPath(k), "must be a size such as \"64MiB\"") }
+        return n
+    }
+
+    mutating func duration(_ k: String) throws(ConfigError) -> Int64? {
+        guard let v = value(k) else { return nil }
+        if let i = v.int, i >= 0 { return Int64(i) * 1_000_000_000 }
+        guard let s = v.string, let n = parseDuration(s), n > 0 else { throw ConfigError(keyPath(k), "must be a duration such as \"1h\" or \"30s\"") }
+        return n
+    }
+
+    func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
+
+    mutating func path(_ k: String) throws(ConfigError) -> String? {
+        try string(k).map(resolve)
+    }
+
+    mutating func strings(_ k: String) throws(ConfigError) -> [String]? {
+        guard let v = value(k) else { return nil }
+        if let s = v.string { return [s] }
+        guard let a = v.array else { throw ConfigError(keyPath(k), "must be a list of strings") }
+        var out: [String] = []
+        for item in a {
+            guard let s = item.string else { throw ConfigError(keyPath(k), "must be a list of strings") }
+            out.append(s)
+        }
+        return out
+    }
+
+    mutating func paths(_ k: String) throws(ConfigError) -> [String]? {
+        try strings(k).map { $0.map(resolve) }
+    }
+
+    mutating func table(_ k: String) throws(ConfigError) -> TableReader? {
+        guard let v = value(k) else { return nil }
+        guard let t = v.table else { throw ConfigError(keyPath(k), "must be a table") }
+        return TableReader(table: t, path: keyPath(k), base: base)
+    }
+
+    /// `[[k]]` arrays of tables; a single `[k]` table is accepted too.
+    mutating func tables(_ k: String) throws(ConfigError) -> [TableReader] {
+        guard let v = value(k) else { return [] }
+        if let t = v.table { return [TableReader(table: t, path: keyPath(k), base: base)] }
+        guard let a = v.array else { throw ConfigError(keyPath(k), "must be [[\(keyPath(k))]] tables") }
+        var out: [TableReader] = []
+        for (i, item) in a.enumerated() {
+            guard let t = item.table else { throw ConfigError(keyPath(k), "must be [[\(keyPath(k))]] tables") }
+            out.append(TableReader(table: t, path: keyPath(k) + "[\(i)]", base: base))
+        }
+        return out
+    }
+
+    func unknown() -> [String] {
+        table.keys.filter { !seen.contains($0) }.map(keyPath)
+    }
+}

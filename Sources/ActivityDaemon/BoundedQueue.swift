@@ -1,0 +1,93 @@
+import Foundation
+
+/// A bounded multi-producer queue drained in batches by one consumer thread.
+///
+/// Two producer policies, named as in Vector's `WhenFull`: ``tryPush(_:)`` drops the newest item when full
+/// (UDP: the socket reader never waits) and ``push(_:)`` blocks until there is room (files and journald:
+/// reading pauses). Never unbounded.
+final class BoundedQueue<Element>: @unchecked Sendable {
+    // @unchecked Sendable: every access to `items` and `closed` happens with `condition` locked.
+    private let condition = NSCondition()
+    private var items: [Element] = []
+    private var head = 0
+    private var closed = false
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        items.reserveCapacity(min(capacity, 1 << 16))
+    }
+
+    private var count: Int { items.count - head }
+
+    /// Adds the item unless the queue is full or closed; false means it was dropped.
+    func tryPush(_ e: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closed, count < capacity else { return false }
+        items.append(e)
+        condition.broadcast()
+        return true
+    }
+
+    /// Adds the items that fit; returns how many were dropped.
+    func tryPush(contentsOf es: [Element]) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closed else { return es.count }
+        let room = max(0, capacity - count)
+        let n = min(room, es.count)
+        items.append(contentsOf: es.prefix(n))
+        if n > 0 { condition.broadcast() }
+        return es.count - n
+    }
+
+    /// Adds the item, waiting while the queue is full. False if the queue was closed.
+    @discardableResult
+    func push(_ e: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !closed && count >= capacity { condition.wait() }
+        guard !closed else { return false }
+        items.append(e)
+        condition.broadcast()
+        return true
+    }
+
+    /// Takes up to `max` items, waiting up to `timeout` seconds for the first. Returns nil once the queue is
+    /// closed and empty (the consumer's signal to finish).
+    func popBatch(max: Int, timeout: Double) -> [Element]? {
+        condition.lock()
+        defer { condition.unlock() }
+        if count == 0 && !closed {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
+        }
+        if count == 0 { return closed ? nil : [] }
+        let n = min(max, count)
+        let batch = Array(items[head..<(head + n)])
+        head += n
+        if head > 4096 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        } else if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        condition.broadcast()
+        return batch
+    }
+
+    /// No more pushes; the consumer drains what is left and then gets nil.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var depth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return count
+    }
+}

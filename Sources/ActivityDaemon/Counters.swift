@@ -1,0 +1,117 @@
+import Foundation
+import Synchronization
+import ActivityModel
+
+/// Every counter the daemon keeps (names follow `activityd_<noun>_<unit>_total`). Stages add their local
+/// counts once per batch, so the lock is taken rarely.
+public final class DaemonCounters: Sendable {
+    public struct Snapshot: Sendable, Hashable {
+        public var datagramsReceived = 0
+        public var bytesReceived = 0
+        public var linesReceived = 0
+        public var eventsAccepted = 0
+        public var eventsStored = 0
+        public var durableSeq = 0
+        public var rejected: [String: Int] = [:]
+        public var dropped: [String: Int] = [:]
+        public var unmatchedByProgram: [String: Int] = [:]
+        public var enrichHits = 0
+        public var enrichMisses = 0
+        public var segmentsSealed = 0
+        public var bytesWritten = 0
+        public var fsyncs = 0
+        public var fsyncSecondsTotal = 0.0
+        public var fsyncSecondsMax = 0.0
+        public var storeErrors: [String: Int] = [:]
+        public var queueDepth = 0
+        public var storePaused = false
+        public var lastSeq: UInt64 = 0
+        public var reloads = 0
+        public var reloadErrors = 0
+        public var kernelDrops = 0
+
+        public init() {}
+        public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+        public var droppedTotal: Int { dropped.values.reduce(0, +) }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    public func update(_ body: (inout Snapshot) -> Void) {
+        state.withLock { body(&$0) }
+    }
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+}
+
+extension DaemonCounters.Snapshot {
+    /// Prometheus text exposition (format 0.0.4).
+    public func prometheusText() -> String {
+        var out = ""
+        func counter(_ name: String, _ help: String, _ v: some Numeric & CustomStringConvertible, labels: String = "") {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n\(name)\(labels) \(v)\n"
+        }
+        func labelled(_ name: String, _ help: String, _ label: String, _ values: [String: Int], type: String = "counter") {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (k, v) in values.sorted(by: { $0.key < $1.key }) {
+                out += "\(name){\(label)=\"\(k.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"} \(v)\n"
+            }
+        }
+        counter("activityd_datagrams_received_total", "UDP datagrams received.", datagramsReceived)
+        counter("activityd_received_bytes_total", "Bytes received by the inputs.", bytesReceived)
+        counter("activityd_lines_received_total", "Lines (records) read by all inputs.", linesReceived)
+        counter("activityd_events_accepted_total", "Events produced by normalization.", eventsAccepted)
+        counter("activityd_events_stored_total", "Events written to segments.", eventsStored)
+        out += "# HELP activityd_durable_seq Highest sequence number known to be fsynced.\n# TYPE activityd_durable_seq gauge\nactivityd_durable_seq \(durableSeq)\n"
+        labelled("activityd_rejected_total", "Records or datagrams rejected, by reason.", "reason", rejected)
+        labelled("activityd_dropped_total", "Records dropped, by reason.", "reason", dropped)
+        labelled("activityd_unmatched_lines_total", "Lines that matched no rule, by program.", "program", unmatchedByProgram)
+        counter("activityd_enrichment_hits_total", "Events with a GeoIP or list match.", enrichHits)
+        counter("activityd_enrichment_misses_total", "Events with an address and no match.", enrichMisses)
+        counter("activityd_segments_sealed_total", "Segments sealed.", segmentsSealed)
+        counter("activityd_written_bytes_total", "Bytes appended to segments.", bytesWritten)
+        counter("activityd_fsync_total", "fdatasync calls.", fsyncs)
+        counter("activityd_fsync_seconds_total", "Time spent in fdatasync.", fsyncSecondsTotal)
+        out += "# HELP activityd_fsync_seconds_max Longest fdatasync.\n# TYPE activityd_fsync_seconds_max gauge\nactivityd_fsync_seconds_max \(fsyncSecondsMax)\n"
+        labelled("activityd_store_errors_total", "Store write errors, by kind.", "kind", storeErrors)
+        out += "# HELP activityd_queue_depth Items waiting in the pipeline queue.\n# TYPE activityd_queue_depth gauge\nactivityd_queue_depth \(queueDepth)\n"
+        out += "# HELP activityd_store_paused 1 while writes fail (full disk).\n# TYPE activityd_store_paused gauge\nactivityd_store_paused \(storePaused ? 1 : 0)\n"
+        out += "# HELP activityd_last_seq Last sequence number written.\n# TYPE activityd_last_seq gauge\nactivityd_last_seq \(lastSeq)\n"
+        counter("activityd_reloads_total", "Enrichment reloads.", reloads)
+        counter("activityd_reload_errors_total", "Enrichment files that failed to load.", reloadErrors)
+        counter("activityd_kernel_drops_total", "Datagrams the kernel dropped on our sockets (SO_RXQ_OVFL or /proc/net/udp).", kernelDrops)
+        return out
+    }
+
+    /// One line for systemd's STATUS= and logs.
+    public var statusLine: String {
+        "stored \(eventsStored) events (seq \(lastSeq)), rejected \(rejectedTotal), dropped \(droppedTotal)" + (storePaused ? ", STORE PAUSED (write errors)" : "")
+    }
+
+    /// JSON object for `activityctl stats` (written to `<data_dir>/stats.json`).
+    public func json(pid: Int32, started: Timestamp, now: Timestamp) -> String {
+        var w = JSONWriter()
+        w.begin()
+        w.key("pid"); w.raw(String(pid))
+        w.key("started"); w.string(started.rfc3339())
+        w.key("updated"); w.string(now.rfc3339())
+        func n(_ k: String, _ v: Int) { w.key(k); w.raw(String(v)) }
+        n("datagrams_received", datagramsReceived); n("bytes_received", bytesReceived); n("lines_received", linesReceived)
+        n("events_accepted", eventsAccepted); n("events_stored", eventsStored); n("durable_seq", durableSeq)
+        n("enrichment_hits", enrichHits); n("enrichment_misses", enrichMisses); n("segments_sealed", segmentsSealed)
+        n("bytes_written", bytesWritten); n("fsyncs", fsyncs); n("queue_depth", queueDepth); n("kernel_drops", kernelDrops)
+        n("reloads", reloads); n("reload_errors", reloadErrors)
+        w.key("fsync_seconds_max"); w.raw(String(fsyncSecondsMax))
+        w.key("store_paused"); w.raw(storePaused ? "true" : "false")
+        w.key("last_seq"); w.raw(String(lastSeq))
+        for (name, dict) in [("rejected", rejected), ("dropped", dropped), ("unmatched", unmatchedByProgram), ("store_errors", storeErrors)] {
+            w.key(name); w.begin()
+            for (k, v) in dict.sorted(by: { $0.key < $1.key }) { n(k, v) }
+            w.end()
+        }
+        w.end()
+        return w.out
+    }
+}

@@ -1,0 +1,100 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+import ActivityModel
+import ActivityConfig
+import ActivityStore
+
+/// The running system, as a library: builds the services from a configuration and runs them in a
+/// `ServiceGroup` (inputs, pipeline, store), stopping gracefully on SIGTERM/SIGINT.
+///
+/// Start order is `[store, pipeline, inputs...]`; ServiceGroup stops them in reverse, so inputs stop first,
+/// the pipeline drains into the store, and the store fsyncs last.
+public struct Daemon: Sendable {
+    public let configuration: DaemonConfiguration
+    public let counters = DaemonCounters()
+    public let logger: Logger
+
+    public init(configuration: DaemonConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until a graceful shutdown. `onReady` gets the bound UDP addresses once every input is up.
+    public func run(onReady: @escaping @Sendable ([SocketAddress]) -> Void = { _ in }) async throws {
+        var options = StoreOptions()
+        let s = configuration.store
+        options.segmentMaxBytes = s.segmentMaxBytes
+        options.segmentMaxAge = s.segmentMaxAge
+        options.fsync = FsyncPolicy(rawValue: s.fsync.rawValue) ?? .interval
+        options.retainBytes = s.retainBytes
+        options.retainAge = s.retainAge
+        let writer = try SegmentWriter(dataDirectory: configuration.dataDir, options: options)
+        logger.info("store opened", metadata: [
+            "store.dir": "\(configuration.dataDir)", "store.next_seq": "\(writer.nextSeq)",
+            "store.recovery": "\(writer.recovery)",
+        ])
+        for d in writer.recovery.damage { logger.warning("segment damage found at start", metadata: ["damage": "\(d)"]) }
+
+        let storeQueue = BoundedQueue<StoreBatch>(capacity: 1024)
+        let udpConfigs = configuration.udp
+        let capacity = udpConfigs.map(\.queueCapacity).max() ?? 65_536
+        // The pipeline queue holds batches (one read cycle each); bound it by datagrams / typical batch.
+        let pipelineQueue = BoundedQueue<PipelineItem>(capacity: max(64, capacity / 16))
+        let allow = udpConfigs.flatMap(\.allow)
+        let processor = EventProcessor(allow: allow, keepRaw: configuration.normalize.keepRaw)
+
+        let store = StoreService(writer: writer, queue: storeQueue, counters: counters,
+                                 fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"))
+        let pipeline = PipelineService(input: pipelineQueue, output: storeQueue, processor: processor,
+                                       counters: counters, logger: logger.labelled("activityd.pipeline"))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var services: [any Service] = [store, pipeline]
+        let readiness = Readiness(expected: udpConfigs.count, onReady: onReady)
+        for u in udpConfigs {
+            services.append(UDPInput(configuration: u, queue: pipelineQueue, counters: counters, group: group,
+                                     logger: logger.labelled("activityd.input.udp"), onBound: readiness.bound))
+        }
+        if udpConfigs.isEmpty { readiness.bound([]) }
+        let serviceGroup = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await serviceGroup.run()
+        try await group.shutdownGracefully()
+        logger.info("stopped", metadata: ["status": "\(counters.snapshot.statusLine)"])
+    }
+}
+
+/// Calls `onReady` once every UDP input has bound.
+final class Readiness: Sendable {
+    private let state: Mutex<(remaining: Int, addresses: [SocketAddress])>
+    private let onReady: @Sendable ([SocketAddress]) -> Void
+
+    init(expected: Int, onReady: @escaping @Sendable ([SocketAddress]) -> Void) {
+        state = Mutex((expected, []))
+        self.onReady = onReady
+    }
+
+    func bound(_ a: [SocketAddress]) {
+        let done: [SocketAddress]? = state.withLock {
+            $0.remaining -= 1
+            $0.addresses += a
+            return $0.remaining <= 0 ? $0.addresses : nil
+        }
+        if let done { onReady(done) }
+    }
+}
+
+extension Logger {
+    func labelled(_ label: String) -> Logger {
+        var l = Logger(label: label, factory: { _ in self.handler })
+        l.logLevel = logLevel
+        return l
+    }
+}
+
+import Synchronization

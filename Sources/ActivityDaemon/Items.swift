@@ -1,0 +1,38 @@
+import ActivityModel
+
+/// A datagram as the UDP input hands it to the pipeline.
+struct Datagram: Sendable {
+    var bytes: [UInt8]
+    var source: IPAddress?
+    var port: Int
+    var received: Timestamp
+}
+
+/// What an input hands to the pipeline.
+enum PipelineItem: Sendable {
+    case datagrams([Datagram])
+    /// Records from a file or the journal, with the position reached after them (committed with their events).
+    case records([RawRecord], input: String, position: InputPosition?)
+}
+
+/// What the pipeline hands to the store: events and the input positions they advance.
+struct StoreBatch: Sendable {
+    var events: [ActivityEvent]
+    var positions: [InputPosition]
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func realtimeNow() -> Timestamp {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Timestamp(seconds: Int64(ts.tv_sec), nanos: Int64(ts.tv_nsec))
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

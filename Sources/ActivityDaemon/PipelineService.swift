@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ActivityModel
+
+/// Decodes, normalizes and enriches on its own thread, in batches, between the input queue and the store
+/// queue. On graceful shutdown it drains the input queue into the store queue, then returns.
+final class PipelineService: Service, @unchecked Sendable {
+    // @unchecked Sendable: `processor` is used only on the pipeline thread started by `run`.
+    let input: BoundedQueue<PipelineItem>
+    let output: BoundedQueue<StoreBatch>
+    let counters: DaemonCounters
+    let logger: Logger
+    var processor: EventProcessor
+    private var lastRejectLog = 0.0
+
+    init(input: BoundedQueue<PipelineItem>, output: BoundedQueue<StoreBatch>, processor: EventProcessor,
+         counters: DaemonCounters, logger: Logger) {
+        self.input = input
+        self.output = output
+        self.processor = processor
+        self.counters = counters
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await runOnDedicatedThread(name: "activityd-pipeline") { self.loop() }
+        } onGracefulShutdown: {
+            self.input.close()
+        }
+    }
+
+    private func loop() {
+        while let items = input.popBatch(max: 256, timeout: 0.25) {
+            guard !items.isEmpty else { continue }
+            var events: [ActivityEvent] = []
+            var positions: [InputPosition] = []
+            var udpOnly = true
+            for item in items {
+                switch item {
+                case .datagrams(let ds):
+                    for d in ds { processor.process(d, into: &events) }
+                case .records(_, _, let position):
+                    udpOnly = false
+                    if let position { positions.append(position) }
+                }
+            }
+            let c = processor.counts
+            processor.counts.reset()
+            var dropped = 0
+            if !events.isEmpty || !positions.isEmpty {
+                let batch = StoreBatch(events: events, positions: positions)
+                if udpOnly {
+                    // UDP never waits: when the store is behind, drop newest and count.
+                    if !output.tryPush(batch) { dropped = events.count }
+                } else {
+                    output.push(batch)
+                }
+            }
+            counters.update {
+                $0.datagramsReceived += c.datagrams
+                $0.bytesReceived += c.bytes
+                $0.linesReceived += c.lines
+                $0.eventsAccepted += c.accepted
+                for (k, v) in c.rejected { $0.rejected[k.rawValue, default: 0] += v }
+                for (k, v) in c.unmatched { $0.unmatchedByProgram[k, default: 0] += v }
+                if dropped > 0 { $0.dropped["store_queue_full", default: 0] += dropped }
+            }
+            if !c.rejected.isEmpty {
+                let t = monotonicSeconds()
+                if t - lastRejectLog >= 10 {
+                    lastRejectLog = t
+                    logger.warning("rejected input (sampled, at most one line per 10 s)", metadata: [
+                        "rejected": "\(c.rejected.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
+                    ])
+                }
+            }
+        }
+        output.close()
+    }
+}

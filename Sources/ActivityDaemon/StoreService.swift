@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ActivityModel
+import ActivityStore
+
+/// The only writer of the data directory. Drains the store queue in group commits on its own thread,
+/// fsyncs by policy, rotates on size and age, applies retention and writes `stats.json`.
+///
+/// On a write error (a full disk) it keeps the batch in hand, marks the store paused (counters, STATUS=),
+/// stops taking new batches — so file and journald inputs block and UDP counts drops upstream — and retries
+/// every second until the write succeeds. On graceful shutdown it drains the queue, fsyncs and returns.
+final class StoreService: Service, @unchecked Sendable {
+    // @unchecked Sendable: `writer` is touched only by the store thread (`loop`), after `run` starts it.
+    let queue: BoundedQueue<StoreBatch>
+    let writer: SegmentWriter
+    let counters: DaemonCounters
+    let logger: Logger
+    let fsyncInterval: Double
+    let statsPath: String
+    let started = realtimeNow()
+
+    init(writer: SegmentWriter, queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double, logger: Logger) {
+        self.writer = writer
+        self.queue = queue
+        self.counters = counters
+        self.fsyncInterval = fsyncInterval
+        self.logger = logger
+        self.statsPath = writer.dataDirectory + "/stats.json"
+        counters.update { $0.lastSeq = writer.nextSeq - 1 }
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await runOnDedicatedThread(name: "activityd-store") { self.loop() }
+        } onGracefulShutdown: {
+            self.queue.close()
+        }
+    }
+
+    private func loop() {
+        var lastSync = monotonicSeconds()
+        var lastStats = 0.0
+        var held: StoreBatch?
+        var paused = false
+        while true {
+            var batch: StoreBatch
+            if let h = held {
+                batch = h
+            } else {
+                guard let items = queue.popBatch(max: 1024, timeout: min(0.25, fsyncInterval)) else { break }
+                batch = StoreBatch(events: [], positions: [])
+                for item in items {
+                    batch.events += item.events
+                    batch.positions += item.positions
+                }
+            }
+            let now = realtimeNow()
+            if !batch.events.isEmpty || !batch.positions.isEmpty {
+                do {
+                    let stored = try writer.append(batch.events, positions: batch.positions, now: now)
+                    held = nil
+                    if paused {
+                        paused = false
+                        logger.notice("store writes resumed", metadata: ["store.next_seq": "\(writer.nextSeq)"])
+                    }
+                    counters.update {
+                        $0.eventsStored += stored.count
+                        $0.lastSeq = writer.nextSeq - 1
+                        $0.bytesWritten = writer.bytesWritten
+                        $0.storePaused = false
+                    }
+                    if writer.options.fsync == .batch { noteSync(0) }
+                } catch {
+                    held = batch
+                    counters.update {
+                        $0.storeErrors[error.code.rawValue, default: 0] += 1
+                        $0.storePaused = true
+                    }
+                    if !paused {
+                        logger.error("store write failed; pausing inputs and retrying every second", metadata: ["error": "\(error)"])
+                        paused = true
+                    }
+                    Thread.sleep(forTimeInterval: 1)
+                    continue
+                }
+            }
+            let t = monotonicSeconds()
+            if writer.hasUnsyncedData && t - lastSync >= fsyncInterval && writer.options.fsync == .interval {
+                syncNow()
+                lastSync = t
+            }
+            do {
+                let sealedBefore = writer.segmentsSealed
+                try writer.rotateIfNeeded(now: now)
+                if writer.segmentsSealed != sealedBefore {
+                    logger.info("segment sealed", metadata: ["segment.next_first_seq": "\(writer.nextSeq)"])
+                    counters.update { $0.segmentsSealed = writer.segmentsSealed; $0.durableSeq = Int(writer.durableSeq) - 1 }
+                }
+            } catch {
+                counters.update { $0.storeErrors["rotate", default: 0] += 1 }
+                logger.error("segment rotation failed", metadata: ["error": "\(error)"])
+            }
+            if t - lastStats >= 2 {
+                writeStats()
+                lastStats = t
+            }
+        }
+        syncNow()
+        writeStats()
+        logger.info("store closed", metadata: ["store.last_seq": "\(writer.nextSeq - 1)"])
+    }
+
+    private func syncNow() {
+        let t0 = monotonicSeconds()
+        do {
+            try writer.sync()
+            noteSync(monotonicSeconds() - t0)
+        } catch {
+            counters.update { $0.storeErrors["fsync", default: 0] += 1 }
+            logger.error("fdatasync failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func noteSync(_ seconds: Double) {
+        let durable = writer.durableSeq
+        counters.update {
+            $0.fsyncs += 1
+            $0.fsyncSecondsTotal += seconds
+            $0.fsyncSecondsMax = max($0.fsyncSecondsMax, seconds)
+            $0.durableSeq = Int(durable) - 1
+        }
+    }
+
+    private func writeStats() {
+        counters.update { $0.queueDepth = queue.depth }
+        let text = counters.snapshot.json(pid: getpid(), started: started, now: realtimeNow()) + "\n"
+        let tmp = statsPath + ".tmp"
+        if FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) {
+            _ = rename(tmp, statsPath)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import ActivityModel
+import ActivityConfig
+
+/// Receives datagrams on the configured addresses (IPv4 and IPv6) with SwiftNIO and hands them, in the
+/// batches one read cycle produced, to the pipeline queue. The event loop never waits: when the queue is
+/// full, datagrams are dropped and counted (`dropped{reason="queue_full"}`).
+final class UDPInput: Service, @unchecked Sendable {
+    // @unchecked Sendable: `channels` is written once in `run` before `onBound` is called, and only read after.
+    let configuration: UDPInputConfiguration
+    let queue: BoundedQueue<PipelineItem>
+    let counters: DaemonCounters
+    let logger: Logger
+    let group: any EventLoopGroup
+    let onBound: @Sendable ([SocketAddress]) -> Void
+    private var channels: [any Channel] = []
+
+    /// Datagrams read per `recvmmsg` call, and the slot size of each (a whole maximal UDP payload).
+    static let vectorCount = 16
+    static let slotBytes = 65_536
+
+    init(configuration: UDPInputConfiguration, queue: BoundedQueue<PipelineItem>, counters: DaemonCounters,
+         group: any EventLoopGroup, logger: Logger, onBound: @escaping @Sendable ([SocketAddress]) -> Void) {
+        self.configuration = configuration
+        self.queue = queue
+        self.counters = counters
+        self.group = group
+        self.logger = logger
+        self.onBound = onBound
+    }
+
+    func run() async throws {
+        var bound: [SocketAddress] = []
+        for address in configuration.listen {
+            guard let hp = HostPort(address) else { continue }
+            let handler = DatagramHandler(queue: queue, counters: counters)
+            let bootstrap = DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(configuration.receiveBufferBytes))
+                .channelOption(.datagramVectorReadMessageCount, value: UDPInput.vectorCount)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: UDPInput.vectorCount * UDPInput.slotBytes))
+                .channelOption(.maxMessagesPerRead, value: 4)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                }
+            let channel = try await bootstrap.bind(host: hp.host, port: hp.port).get()
+            channels.append(channel)
+            if let local = channel.localAddress { bound.append(local) }
+            let granted = (try? await channel.getOption(.socketOption(.so_rcvbuf)).get()) ?? 0
+            // Linux reports twice the usable size it granted.
+            if Int(granted) / 2 < configuration.receiveBufferBytes {
+                logger.warning("the kernel capped the UDP receive buffer; raise net.core.rmem_max for bursts", metadata: [
+                    "udp.requested_bytes": "\(configuration.receiveBufferBytes)", "udp.granted_bytes": "\(Int(granted) / 2)",
+                ])
+            }
+            logger.info("listening", metadata: ["udp.address": "\(channel.localAddress.map { "\($0)" } ?? address)"])
+        }
+        onBound(bound)
+        try await gracefulShutdown()
+        for c in channels { try? await c.close() }
+    }
+}
+
+/// Copies each datagram out of NIO's receive buffer and queues the batch of one read cycle.
+final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked Sendable: used only on its channel's event loop.
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let queue: BoundedQueue<PipelineItem>
+    let counters: DaemonCounters
+    private var batch: [Datagram] = []
+
+    init(queue: BoundedQueue<PipelineItem>, counters: DaemonCounters) {
+        self.queue = queue
+        self.counters = counters
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        let (ip, port) = Self.source(envelope.remoteAddress)
+        batch.append(Datagram(bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: realtimeNow()))
+        if batch.count >= 256 { flush() }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) { flush() }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A datagram socket error (e.g. ICMP-driven) must not close the channel.
+        counters.update { $0.dropped["socket_error", default: 0] += 1 }
+    }
+
+    private func flush() {
+        guard !batch.isEmpty else { return }
+        let n = batch.count
+        if !queue.tryPush(.datagrams(batch)) {
+            counters.update {
+                $0.dropped["queue_full", default: 0] += n
+                $0.datagramsReceived += n
+            }
+        }
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    static func source(_ a: SocketAddress) -> (IPAddress?, Int) {
+        switch a {
+        case .v4(let v4):
+            return (.v4(UInt32(bigEndian: v4.address.sin_addr.s_addr)), a.port ?? 0)
+        case .v6(let v6):
+            var addr = v6.address.sin6_addr
+            let bytes = withUnsafeBytes(of: &addr) { Array($0) }
+            return (IPAddress(bytes: bytes), a.port ?? 0)
+        default:
+            return (nil, 0)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+/// Little-endian, varint-aware byte building for the segment and index encodings.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    var count: Int { bytes.count }
+
+    @inline(__always) mutating func u8(_ v: UInt8) { bytes.append(v) }
+    @inline(__always) mutating func u16(_ v: UInt16) { bytes.append(UInt8(v & 0xFF)); bytes.append(UInt8(v >> 8)) }
+    @inline(__always) mutating func u32(_ v: UInt32) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+    @inline(__always) mutating func u64(_ v: UInt64) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+    @inline(__always) mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+    @inline(__always) mutating func f64(_ v: Double) { u64(v.bitPattern) }
+
+    /// Unsigned LEB128.
+    @inline(__always) mutating func varint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        bytes.append(UInt8(v))
+    }
+
+    /// Zig-zag then LEB128.
+    @inline(__always) mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+
+    /// Varint length, then the UTF-8 bytes.
+    @inline(__always) mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { u in
+            varint(UInt64(u.count))
+            bytes.append(contentsOf: u)
+        }
+    }
+
+    mutating func patchU32(at offset: Int, _ v: UInt32) {
+        bytes[offset] = UInt8(v & 0xFF); bytes[offset + 1] = UInt8((v >> 8) & 0xFF)
+        bytes[offset + 2] = UInt8((v >> 16) & 0xFF); bytes[offset + 3] = UInt8(v >> 24)
+    }
+}
+
+/// A bounds-checked cursor over bytes that never traps: every read returns nil past the end,
+/// so corrupt or truncated files turn into reported damage, not crashes.
+struct ByteReader {
+    let base: UnsafeRawBufferPointer
+    var offset: Int
+    let end: Int
+
+    init(_ base: UnsafeRawBufferPointer, offset: Int = 0, end: Int? = nil) {
+        self.base = base
+        self.offset = offset
+        self.end = min(end ?? base.count, base.count)
+    }
+
+    var remaining: Int { end - offset }
+    var atEnd: Bool { offset >= end }
+
+    @inline(__always) mutating func u8() -> UInt8? {
+        guard offset < end else { return nil }
+        defer { offset += 1 }
+        return base[offset]
+    }
+    @inline(__always) mutating func u16() -> UInt16? {
+        guard offset + 2 <= end else { return nil }
+        defer { offset += 2 }
+        return UInt16(base[offset]) | UInt16(base[offset + 1]) << 8
+    }
+    @inline(__always) mutating func u32() -> UInt32? {
+        guard offset + 4 <= end else { return nil }
+        defer { offset += 4 }
+        return base.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian
+    }
+    @inline(__always) mutating func u64() -> UInt64? {
+        guard offset + 8 <= end else { return nil }
+        defer { offset += 8 }
+        return base.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian
+    }
+    @inline(__always) mutating func i64() -> Int64? { u64().map { Int64(bitPattern: $0) } }
+    @inline(__always) mutating func f64() -> Double? { u64().map { Double(bitPattern: $0) } }
+
+    @inline(__always) mutating func varint() -> UInt64? {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < end {
+            let b = base[offset]
+            offset += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+            if shift > 63 { return nil }
+        }
+        return nil
+    }
+
+    @inline(__always) mutating func zigzag() -> Int64? {
+        guard let v = varint() else { return nil }
+        return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
+    }
+
+    @inline(__always) mutating func bytes(_ n: Int) -> UnsafeRawBufferPointer? {
+        guard n >= 0, offset + n <= end else { return nil }
+        defer { offset += n }
+        return UnsafeRawBufferPointer(rebasing: base[offset..<(offset + n)])
+    }
+
+    @inline(__always) mutating func string() -> String? {
+        guard let n = varint(), n <= UInt64(remaining), let b = bytes(Int(n)) else { return nil }
+        return String(decoding: b, as: UTF8.self)
+    }
+}

@@ -1,0 +1,276 @@
+import ActivityModel
+
+/// The binary event encoding inside an events frame (format version 1; `docs/segment-format.md` §5).
+///
+/// Each frame carries a string table; events refer to repeated strings (actions, devices, user agents,
+/// hosts, attribute keys...) by index, which is what keeps the mix of the benchmark generator under the
+/// 120-bytes-per-event target without a compressor. Strings that are unique per event (session ids,
+/// comments, raw messages, positions) are written inline.
+struct FrameStringTable {
+    var index: [String: UInt32] = [:]
+    var strings: [String] = []
+
+    mutating func id(_ s: String) -> UInt32 {
+        if let i = index[s] { return i }
+        let i = UInt32(strings.count)
+        strings.append(s)
+        index[s] = i
+        return i
+    }
+
+    mutating func reset() {
+        index.removeAll(keepingCapacity: true)
+        strings.removeAll(keepingCapacity: true)
+    }
+}
+
+enum FieldBit {
+    static let ingested: UInt64 = 1 << 0
+    static let reason: UInt64 = 1 << 1
+    static let user: UInt64 = 1 << 2
+    static let actor: UInt64 = 1 << 3
+    static let actorRole: UInt64 = 1 << 4
+    static let account: UInt64 = 1 << 5
+    static let session: UInt64 = 1 << 6
+    static let entry: UInt64 = 1 << 7
+    static let device: UInt64 = 1 << 8
+    static let ip: UInt64 = 1 << 9
+    static let port: UInt64 = 1 << 10
+    static let host: UInt64 = 1 << 11
+    static let service: UInt64 = 1 << 12
+    static let geo: UInt64 = 1 << 13
+    static let net: UInt64 = 1 << 14
+    static let commerce: UInt64 = 1 << 15
+    static let comment: UInt64 = 1 << 16
+    static let attrs: UInt64 = 1 << 17
+    static let origin: UInt64 = 1 << 18
+    static let risk: UInt64 = 1 << 19
+    static let known: UInt64 = (1 << 20) - 1
+}
+
+enum Codes {
+    static func category(_ c: EventCategory) -> UInt8 {
+        switch c { case .login: 0; case .activity: 1; case .admin: 2 }
+    }
+    static func category(_ v: UInt8) -> EventCategory? {
+        switch v { case 0: .login; case 1: .activity; case 2: .admin; default: nil }
+    }
+    static func outcome(_ o: Outcome) -> UInt8 {
+        switch o { case .success: 0; case .failure: 1; case .unknown: 2 }
+    }
+    static func outcome(_ v: UInt8) -> Outcome? {
+        switch v { case 0: .success; case 1: .failure; case 2: .unknown; default: nil }
+    }
+}
+
+enum EventCodec {
+    /// Appends one event's bytes (without its length prefix) to `w`, interning strings in `table`.
+    static func encode(_ e: ActivityEvent, into w: inout ByteWriter, table: inout FrameStringTable) {
+        var mask: UInt64 = 0
+        if e.ingested != nil { mask |= FieldBit.ingested }
+        if e.reason != nil { mask |= FieldBit.reason }
+        if e.user != nil { mask |= FieldBit.user }
+        if e.actor != nil { mask |= FieldBit.actor }
+        if e.actorRole != nil { mask |= FieldBit.actorRole }
+        if e.account != nil { mask |= FieldBit.account }
+        if e.session != nil { mask |= FieldBit.session }
+        if e.entry != nil { mask |= FieldBit.entry }
+        if e.device != nil { mask |= FieldBit.device }
+        if e.ip != nil { mask |= FieldBit.ip }
+        if e.port != nil { mask |= FieldBit.port }
+        if e.host != nil { mask |= FieldBit.host }
+        if e.service != nil { mask |= FieldBit.service }
+        if let g = e.geo, !g.isEmpty { mask |= FieldBit.geo }
+        if let n = e.net, !n.isEmpty { mask |= FieldBit.net }
+        if let c = e.commerce, !c.isEmpty { mask |= FieldBit.commerce }
+        if e.comment != nil { mask |= FieldBit.comment }
+        if !e.attrs.isEmpty { mask |= FieldBit.attrs }
+        if e.origin != nil { mask |= FieldBit.origin }
+        if !e.risk.isEmpty { mask |= FieldBit.risk }
+
+        w.i64(e.time.nanoseconds)
+        w.varint(mask)
+        w.u8(Codes.category(e.category))
+        w.u8(Codes.outcome(e.outcome))
+        w.varint(UInt64(table.id(e.action.rawValue)))
+        if let v = e.ingested { w.zigzag(v.nanoseconds &- e.time.nanoseconds) }
+        if let v = e.reason { w.varint(UInt64(table.id(v))) }
+        if let v = e.user { w.varint(UInt64(table.id(v))) }
+        if let v = e.actor { w.varint(UInt64(table.id(v))) }
+        if let v = e.actorRole { w.varint(UInt64(table.id(v))) }
+        if let v = e.account { w.varint(UInt64(table.id(v))) }
+        if let v = e.session { w.string(v) }
+        if let v = e.entry { w.varint(UInt64(table.id(v))) }
+        if let v = e.device { w.varint(UInt64(table.id(v))) }
+        if let ip = e.ip {
+            switch ip {
+            case .v4(let a): w.u8(4); w.u32(a.bigEndian)
+            case .v6(let hi, let lo): w.u8(16); w.u64(hi.bigEndian); w.u64(lo.bigEndian)
+            }
+        }
+        if let v = e.port { w.varint(UInt64(v)) }
+        if let v = e.host { w.varint(UInt64(table.id(v))) }
+        if let v = e.service { w.varint(UInt64(table.id(v))) }
+        if let g = e.geo, !g.isEmpty {
+            var sub: UInt64 = 0
+            if g.country != nil { sub |= 1 }
+            if g.countryName != nil { sub |= 2 }
+            if g.region != nil { sub |= 4 }
+            if g.city != nil { sub |= 8 }
+            if g.lat != nil { sub |= 16 }
+            if g.lon != nil { sub |= 32 }
+            if g.radiusKm != nil { sub |= 64 }
+            if g.tz != nil { sub |= 128 }
+            if g.asn != nil { sub |= 256 }
+            if g.asOrg != nil { sub |= 512 }
+            w.varint(sub)
+            if let v = g.country { w.varint(UInt64(table.id(v))) }
+            if let v = g.countryName { w.varint(UInt64(table.id(v))) }
+            if let v = g.region { w.varint(UInt64(table.id(v))) }
+            if let v = g.city { w.varint(UInt64(table.id(v))) }
+            if let v = g.lat { w.f64(v) }
+            if let v = g.lon { w.f64(v) }
+            if let v = g.radiusKm { w.zigzag(Int64(v)) }
+            if let v = g.tz { w.varint(UInt64(table.id(v))) }
+            if let v = g.asn { w.varint(UInt64(v)) }
+            if let v = g.asOrg { w.varint(UInt64(table.id(v))) }
+        }
+        if let n = e.net, !n.isEmpty {
+            var flags: UInt8 = 0
+            if n.vpn { flags |= 1 }
+            if n.proxy { flags |= 2 }
+            if n.tor { flags |= 4 }
+            if n.hosting { flags |= 8 }
+            w.u8(flags)
+            w.varint(UInt64(n.lists.count))
+            for l in n.lists { w.varint(UInt64(table.id(l))) }
+        }
+        if let c = e.commerce, !c.isEmpty {
+            var sub: UInt64 = 0
+            if c.subscription != nil { sub |= 1 }
+            if c.order != nil { sub |= 2 }
+            if c.amount != nil { sub |= 4 }
+            if c.currency != nil { sub |= 8 }
+            if c.billingCycles != nil { sub |= 16 }
+            w.varint(sub)
+            if let v = c.subscription { w.varint(UInt64(table.id(v))) }
+            if let v = c.order { w.string(v) }
+            if let v = c.amount { w.string(v) }
+            if let v = c.currency { w.varint(UInt64(table.id(v))) }
+            if let v = c.billingCycles { w.zigzag(Int64(v)) }
+        }
+        if let v = e.comment { w.string(v) }
+        if !e.attrs.isEmpty {
+            w.varint(UInt64(e.attrs.count))
+            for (k, v) in e.attrs {
+                w.varint(UInt64(table.id(k)))
+                w.varint(UInt64(table.id(v)))
+            }
+        }
+        if let o = e.origin {
+            var sub: UInt64 = 0
+            if o.position != nil { sub |= 1 }
+            if o.source != nil { sub |= 2 }
+            if o.raw != nil { sub |= 4 }
+            w.varint(sub)
+            w.varint(UInt64(table.id(o.input)))
+            if let v = o.position { w.string(v) }
+            if let v = o.source { w.varint(UInt64(table.id(v))) }
+            if let v = o.raw { w.string(v) }
+        }
+        if !e.risk.isEmpty { w.u8(e.risk.rawValue) }
+    }
+
+    /// Decodes one event from exactly the bytes of `r` (its length prefix already consumed). Nil when the
+    /// bytes do not form an event of this version: the frame is then reported as damaged.
+    static func decode(_ r: inout ByteReader, seq: UInt64, table: [String]) -> ActivityEvent? {
+        @inline(__always) func str(_ r: inout ByteReader) -> String? {
+            guard let i = r.varint(), i < UInt64(table.count) else { return nil }
+            return table[Int(i)]
+        }
+        guard let t = r.i64(), let mask = r.varint(), mask & ~FieldBit.known == 0,
+              let cb = r.u8(), let category = Codes.category(cb),
+              let ob = r.u8(), let outcome = Codes.outcome(ob),
+              let action = str(&r) else { return nil }
+        var e = ActivityEvent(time: Timestamp(nanoseconds: t), category: category, action: Action(rawValue: action),
+                              outcome: outcome)
+        e.seq = seq
+        if mask & FieldBit.ingested != 0 { guard let d = r.zigzag() else { return nil }; e.ingested = Timestamp(nanoseconds: t &+ d) }
+        if mask & FieldBit.reason != 0 { guard let v = str(&r) else { return nil }; e.reason = v }
+        if mask & FieldBit.user != 0 { guard let v = str(&r) else { return nil }; e.user = v }
+        if mask & FieldBit.actor != 0 { guard let v = str(&r) else { return nil }; e.actor = v }
+        if mask & FieldBit.actorRole != 0 { guard let v = str(&r) else { return nil }; e.actorRole = v }
+        if mask & FieldBit.account != 0 { guard let v = str(&r) else { return nil }; e.account = v }
+        if mask & FieldBit.session != 0 { guard let v = r.string() else { return nil }; e.session = v }
+        if mask & FieldBit.entry != 0 { guard let v = str(&r) else { return nil }; e.entry = v }
+        if mask & FieldBit.device != 0 { guard let v = str(&r) else { return nil }; e.device = v }
+        if mask & FieldBit.ip != 0 {
+            guard let n = r.u8() else { return nil }
+            if n == 4 {
+                guard let a = r.u32() else { return nil }
+                e.ip = .v4(UInt32(bigEndian: a))
+            } else if n == 16 {
+                guard let hi = r.u64(), let lo = r.u64() else { return nil }
+                e.ip = .v6(UInt64(bigEndian: hi), UInt64(bigEndian: lo))
+            } else {
+                return nil
+            }
+        }
+        if mask & FieldBit.port != 0 { guard let v = r.varint(), v <= 65535 else { return nil }; e.port = UInt16(v) }
+        if mask & FieldBit.host != 0 { guard let v = str(&r) else { return nil }; e.host = v }
+        if mask & FieldBit.service != 0 { guard let v = str(&r) else { return nil }; e.service = v }
+        if mask & FieldBit.geo != 0 {
+            guard let sub = r.varint() else { return nil }
+            var g = Geo()
+            if sub & 1 != 0 { guard let v = str(&r) else { return nil }; g.country = v }
+            if sub & 2 != 0 { guard let v = str(&r) else { return nil }; g.countryName = v }
+            if sub & 4 != 0 { guard let v = str(&r) else { return nil }; g.region = v }
+            if sub & 8 != 0 { guard let v = str(&r) else { return nil }; g.city = v }
+            if sub & 16 != 0 { guard let v = r.f64() else { return nil }; g.lat = v }
+            if sub & 32 != 0 { guard let v = r.f64() else { return nil }; g.lon = v }
+            if sub & 64 != 0 { guard let v = r.zigzag(), let i = Int(exactly: v) else { return nil }; g.radiusKm = i }
+            if sub & 128 != 0 { guard let v = str(&r) else { return nil }; g.tz = v }
+            if sub & 256 != 0 { guard let v = r.varint(), v <= UInt64(UInt32.max) else { return nil }; g.asn = UInt32(v) }
+            if sub & 512 != 0 { guard let v = str(&r) else { return nil }; g.asOrg = v }
+            e.geo = g
+        }
+        if mask & FieldBit.net != 0 {
+            guard let flags = r.u8(), let n = r.varint(), n <= 1024 else { return nil }
+            var net = NetFlags(vpn: flags & 1 != 0, proxy: flags & 2 != 0, tor: flags & 4 != 0, hosting: flags & 8 != 0)
+            for _ in 0..<n { guard let v = str(&r) else { return nil }; net.lists.append(v) }
+            e.net = net
+        }
+        if mask & FieldBit.commerce != 0 {
+            guard let sub = r.varint() else { return nil }
+            var c = Commerce()
+            if sub & 1 != 0 { guard let v = str(&r) else { return nil }; c.subscription = v }
+            if sub & 2 != 0 { guard let v = r.string() else { return nil }; c.order = v }
+            if sub & 4 != 0 { guard let v = r.string() else { return nil }; c.amount = v }
+            if sub & 8 != 0 { guard let v = str(&r) else { return nil }; c.currency = v }
+            if sub & 16 != 0 { guard let v = r.zigzag(), let i = Int(exactly: v) else { return nil }; c.billingCycles = i }
+            e.commerce = c
+        }
+        if mask & FieldBit.comment != 0 { guard let v = r.string() else { return nil }; e.comment = v }
+        if mask & FieldBit.attrs != 0 {
+            guard let n = r.varint(), n <= 4096 else { return nil }
+            var attrs: [String: String] = [:]
+            attrs.reserveCapacity(Int(n))
+            for _ in 0..<n {
+                guard let k = str(&r), let v = str(&r) else { return nil }
+                attrs[k] = v
+            }
+            e.attrs = attrs
+        }
+        if mask & FieldBit.origin != 0 {
+            guard let sub = r.varint(), let input = str(&r) else { return nil }
+            var o = Origin(input: input)
+            if sub & 1 != 0 { guard let v = r.string() else { return nil }; o.position = v }
+            if sub & 2 != 0 { guard let v = str(&r) else { return nil }; o.source = v }
+            if sub & 4 != 0 { guard let v = r.string() else { return nil }; o.raw = v }
+            e.origin = o
+        }
+        if mask & FieldBit.risk != 0 { guard let v = r.u8() else { return nil }; e.risk = RiskFlags(rawValue: v) }
+        guard r.atEnd else { return nil }
+        return e
+    }
+}

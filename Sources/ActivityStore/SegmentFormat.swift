@@ -1,0 +1,210 @@
+import ActivityModel
+
+/// Constants and the pure encoding of segment files (`docs/segment-format.md` is the normative text).
+public enum SegmentFormat {
+    /// `ACTSEG` then CR LF: a text-mode transfer that mangles line ends is caught by the magic itself.
+    public static let segmentMagic: [UInt8] = [0x41, 0x43, 0x54, 0x53, 0x45, 0x47, 0x0D, 0x0A]
+    public static let indexMagic: [UInt8] = [0x41, 0x43, 0x54, 0x49, 0x44, 0x58, 0x0D, 0x0A]
+    public static let version: UInt16 = 1
+    /// Frames larger than this are treated as damage, never allocated.
+    public static let maxFrameBody = 16 * 1024 * 1024
+    /// An events frame is closed at this many events or bytes, so an index hit decodes little.
+    public static let maxEventsPerFrame = 256
+    public static let targetFrameBytes = 64 * 1024
+
+    public static let frameEvents: UInt8 = 1
+    public static let frameCommit: UInt8 = 2
+
+    public static func segmentName(firstSeq: UInt64) -> String { pad20(firstSeq) + ".seg" }
+    public static func indexName(firstSeq: UInt64) -> String { pad20(firstSeq) + ".idx" }
+
+    static func pad20(_ v: UInt64) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, 20 - s.count)) + s
+    }
+
+    /// Parses `%020d.seg` names; nil for anything else.
+    public static func firstSeq(fromSegmentName name: String) -> UInt64? {
+        guard name.hasSuffix(".seg"), name.utf8.count == 24 else { return nil }
+        return UInt64(name.prefix(20))
+    }
+
+    static func encodeHeader(firstSeq: UInt64, created: Timestamp, host: String) -> [UInt8] {
+        var w = ByteWriter(capacity: 64)
+        let hostBytes = Array(host.utf8.prefix(255))
+        w.bytes.append(contentsOf: segmentMagic)
+        w.u16(version)
+        w.u16(UInt16(38 + hostBytes.count))
+        w.u32(0)
+        w.u64(firstSeq)
+        w.i64(created.nanoseconds)
+        w.u16(UInt16(hostBytes.count))
+        w.bytes.append(contentsOf: hostBytes)
+        w.u32(CRC32C.checksum(w.bytes))
+        return w.bytes
+    }
+
+    /// Wraps a frame body with its length and CRC32C.
+    static func frame(_ body: [UInt8]) -> [UInt8] {
+        var w = ByteWriter(capacity: body.count + 8)
+        w.u32(UInt32(body.count))
+        w.u32(CRC32C.checksum(body))
+        w.bytes.append(contentsOf: body)
+        return w.bytes
+    }
+
+    static func commitBody(nextSeq: UInt64, time: Timestamp, full: Bool, positions: [(String, String)]) -> [UInt8] {
+        var w = ByteWriter(capacity: 32)
+        w.u8(frameCommit)
+        w.u64(nextSeq)
+        w.i64(time.nanoseconds)
+        w.u8(full ? 1 : 0)
+        w.varint(UInt64(positions.count))
+        for (k, v) in positions { w.string(k); w.string(v) }
+        return w.bytes
+    }
+}
+
+/// The parsed header of a segment file.
+public struct SegmentHeader: Hashable, Sendable {
+    public var version: UInt16
+    public var firstSeq: UInt64
+    public var created: Timestamp
+    public var host: String
+    /// Header length in bytes: the first frame starts here.
+    public var length: Int
+
+    static func parse(_ b: UnsafeRawBufferPointer) -> SegmentHeader? {
+        var r = ByteReader(b)
+        guard let magic = r.bytes(8), Array(magic) == SegmentFormat.segmentMagic,
+              let version = r.u16(), version == SegmentFormat.version,
+              let hlen = r.u16(), r.u32() != nil,
+              let first = r.u64(), let created = r.i64(), let hostLen = r.u16(),
+              Int(hlen) == 38 + Int(hostLen), let host = r.bytes(Int(hostLen)), let crc = r.u32(),
+              CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(34 + Int(hostLen))])) == crc
+        else { return nil }
+        return SegmentHeader(version: version, firstSeq: first, created: Timestamp(nanoseconds: created),
+                             host: String(decoding: host, as: UTF8.self), length: Int(hlen))
+    }
+}
+
+/// One frame located in a segment: where it is and what it holds.
+public struct FrameInfo: Hashable, Sendable {
+    public var offset: Int
+    /// Offset just past the frame.
+    public var end: Int
+    public var kind: UInt8
+    /// Events frames: the first event's sequence number and the event count.
+    public var baseSeq: UInt64
+    public var count: Int
+}
+
+/// Why a scan stopped before the end of the bytes.
+public enum FrameDamage: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The bytes end inside a frame (a torn write).
+    case truncated(offset: Int)
+    /// The frame's length, CRC or layout is wrong.
+    case corrupt(offset: Int, reason: String)
+
+    public var offset: Int {
+        switch self { case .truncated(let o), .corrupt(let o, _): return o }
+    }
+
+    public var description: String {
+        switch self {
+        case .truncated(let o): return "truncated frame at offset \(o)"
+        case .corrupt(let o, let r): return "corrupt frame at offset \(o): \(r)"
+        }
+    }
+}
+
+/// The commit frame: positions stored in the same write as the events they produced.
+public struct CommitRecord: Hashable, Sendable {
+    public var nextSeq: UInt64
+    public var time: Timestamp
+    /// True for the checkpoint that starts every segment: it holds every input's position.
+    public var isFull: Bool
+    public var positions: [String: String]
+}
+
+enum FrameParser {
+    /// Reads the frame at `offset`; `.failure` says why it is not a valid frame.
+    static func frame(in b: UnsafeRawBufferPointer, at offset: Int) -> Result<FrameInfo, FrameDamage> {
+        guard offset + 8 <= b.count else { return .failure(.truncated(offset: offset)) }
+        var r = ByteReader(b, offset: offset)
+        guard let len = r.u32(), let crc = r.u32() else { return .failure(.truncated(offset: offset)) }
+        guard len >= 1, Int(len) <= SegmentFormat.maxFrameBody else {
+            return .failure(.corrupt(offset: offset, reason: "implausible length \(len)"))
+        }
+        let bodyStart = offset + 8
+        guard bodyStart + Int(len) <= b.count else { return .failure(.truncated(offset: offset)) }
+        let body = UnsafeRawBufferPointer(rebasing: b[bodyStart..<(bodyStart + Int(len))])
+        guard CRC32C.checksum(body) == crc else { return .failure(.corrupt(offset: offset, reason: "CRC mismatch")) }
+        var br = ByteReader(body)
+        guard let kind = br.u8() else { return .failure(.corrupt(offset: offset, reason: "empty body")) }
+        switch kind {
+        case SegmentFormat.frameEvents:
+            guard let base = br.u64(), let count = br.u32() else {
+                return .failure(.corrupt(offset: offset, reason: "short events header"))
+            }
+            return .success(FrameInfo(offset: offset, end: bodyStart + Int(len), kind: kind, baseSeq: base, count: Int(count)))
+        case SegmentFormat.frameCommit:
+            guard let next = br.u64() else { return .failure(.corrupt(offset: offset, reason: "short commit")) }
+            return .success(FrameInfo(offset: offset, end: bodyStart + Int(len), kind: kind, baseSeq: next, count: 0))
+        default:
+            return .failure(.corrupt(offset: offset, reason: "unknown frame kind \(kind)"))
+        }
+    }
+
+    /// Finds the next offset after `offset` where a valid frame starts (resynchronisation after damage).
+    static func resync(in b: UnsafeRawBufferPointer, after offset: Int) -> Int? {
+        var o = offset + 1
+        while o + 8 <= b.count {
+            if case .success = frame(in: b, at: o) { return o }
+            o += 1
+        }
+        return nil
+    }
+
+    static func commit(in b: UnsafeRawBufferPointer, frame f: FrameInfo) -> CommitRecord? {
+        var r = ByteReader(b, offset: f.offset + 9, end: f.end)
+        guard let next = r.u64(), let t = r.i64(), let flags = r.u8(), let n = r.varint(), n <= 1_000_000 else { return nil }
+        var positions: [String: String] = [:]
+        for _ in 0..<n {
+            guard let k = r.string(), let v = r.string() else { return nil }
+            positions[k] = v
+        }
+        return CommitRecord(nextSeq: next, time: Timestamp(nanoseconds: t), isFull: flags & 1 != 0, positions: positions)
+    }
+
+    /// Decodes the events of an events frame. With `ordinals`, only events at those positions within the
+    /// frame (0-based, ascending) are decoded. Nil when the frame's contents are damaged.
+    static func events(in b: UnsafeRawBufferPointer, frame f: FrameInfo, ordinals: [Int]? = nil) -> [ActivityEvent]? {
+        var r = ByteReader(b, offset: f.offset + 8 + 1 + 8 + 4, end: f.end)
+        guard let n = r.varint(), n <= UInt64(r.remaining) else { return nil }
+        var table: [String] = []
+        table.reserveCapacity(Int(n))
+        for _ in 0..<n {
+            guard let s = r.string() else { return nil }
+            table.append(s)
+        }
+        var out: [ActivityEvent] = []
+        out.reserveCapacity(ordinals?.count ?? f.count)
+        var want = ordinals?.makeIterator()
+        var next = want?.next()
+        for i in 0..<f.count {
+            guard let len = r.varint(), len <= UInt64(r.remaining) else { return nil }
+            let start = r.offset
+            r.offset += Int(len)
+            if ordinals != nil {
+                guard let target = next else { break }
+                if target != i { continue }
+                next = want?.next()
+            }
+            var er = ByteReader(b, offset: start, end: start + Int(len))
+            guard let e = EventCodec.decode(&er, seq: f.baseSeq &+ UInt64(i), table: table) else { return nil }
+            out.append(e)
+        }
+        return out
+    }
+}

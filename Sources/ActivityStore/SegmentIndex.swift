@@ -1,0 +1,277 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ActivityModel
+
+/// The fields every index holds term dictionaries for, with the term an event contributes to each.
+public enum IndexedField: String, CaseIterable, Sendable {
+    case user, ip, action, category, outcome, entry, country
+    /// `vpn`, `proxy`, `tor`, `hosting` flags and the names of matching lists.
+    case net
+
+    func terms(of e: ActivityEvent, into out: inout [String]) {
+        out.removeAll(keepingCapacity: true)
+        switch self {
+        case .user: if let v = e.user { out.append(v) }
+        case .ip: if let v = e.ip { out.append(v.description) }
+        case .action: out.append(e.action.rawValue)
+        case .category: out.append(e.category.rawValue)
+        case .outcome: out.append(e.outcome.rawValue)
+        case .entry: if let v = e.entry { out.append(v) }
+        case .country: if let v = e.geo?.country { out.append(v) }
+        case .net:
+            if let n = e.net {
+                if n.vpn { out.append("vpn") }
+                if n.proxy { out.append("proxy") }
+                if n.tor { out.append("tor") }
+                if n.hosting { out.append("hosting") }
+                out.append(contentsOf: n.lists)
+            }
+        }
+    }
+}
+
+/// One entry of the frame table: the sparse seq → offset and time → offset index.
+public struct FrameEntry: Hashable, Sendable {
+    public var offset: UInt64
+    public var baseSeq: UInt64
+    public var count: UInt32
+    public var minTime: Int64
+    public var maxTime: Int64
+}
+
+/// Accumulates a segment's index while events are appended (the writer) or scanned (a rebuild).
+struct IndexBuilder {
+    var firstSeq: UInt64
+    var eventCount: UInt64 = 0
+    var minTime = Int64.max
+    var maxTime = Int64.min
+    var frames: [FrameEntry] = []
+    var postings: [[String: [UInt32]]] = Array(repeating: [:], count: IndexedField.allCases.count)
+    private var scratch: [String] = []
+
+    init(firstSeq: UInt64) { self.firstSeq = firstSeq }
+
+    mutating func add(_ e: ActivityEvent) {
+        let ordinal = UInt32(truncatingIfNeeded: e.seq &- firstSeq)
+        eventCount += 1
+        minTime = min(minTime, e.time.nanoseconds)
+        maxTime = max(maxTime, e.time.nanoseconds)
+        for (i, field) in IndexedField.allCases.enumerated() {
+            field.terms(of: e, into: &scratch)
+            for t in scratch { postings[i][t, default: []].append(ordinal) }
+        }
+    }
+
+    mutating func addFrame(offset: Int, baseSeq: UInt64, events: some Collection<ActivityEvent>) {
+        var lo = Int64.max, hi = Int64.min
+        for e in events { lo = min(lo, e.time.nanoseconds); hi = max(hi, e.time.nanoseconds) }
+        frames.append(FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
+    }
+
+    /// The `.idx` bytes for a segment of `segmentLength` bytes.
+    func encode(segmentLength: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: 4096)
+        w.bytes.append(contentsOf: SegmentFormat.indexMagic)
+        w.u16(SegmentFormat.version)
+        w.u16(0)
+        w.u64(firstSeq)
+        w.u64(eventCount)
+        w.i64(eventCount == 0 ? 0 : minTime)
+        w.i64(eventCount == 0 ? 0 : maxTime)
+        w.u64(UInt64(segmentLength))
+        w.u32(UInt32(frames.count))
+        for f in frames {
+            w.u64(f.offset); w.u64(f.baseSeq); w.u32(f.count); w.i64(f.minTime); w.i64(f.maxTime)
+        }
+        let fields = IndexedField.allCases
+        w.u8(UInt8(fields.count))
+        var patchAt: [Int] = []
+        for f in fields {
+            w.string(f.rawValue)
+            patchAt.append(w.count)
+            w.u64(0)
+        }
+        for (i, _) in fields.enumerated() {
+            let start = UInt64(w.count)
+            withUnsafeBytes(of: start.littleEndian) { b in
+                for k in 0..<8 { w.bytes[patchAt[i] + k] = b[k] }
+            }
+            let terms = postings[i].keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            w.u32(UInt32(terms.count))
+            var termBlob = ByteWriter()
+            var termOffsets: [UInt32] = [0]
+            var postBlob = ByteWriter()
+            var postOffsets: [UInt32] = [0]
+            for t in terms {
+                termBlob.bytes.append(contentsOf: t.utf8)
+                termOffsets.append(UInt32(termBlob.count))
+                let list = postings[i][t] ?? []
+                postBlob.varint(UInt64(list.count))
+                var prev: UInt32 = 0
+                for o in list { postBlob.varint(UInt64(o &- prev)); prev = o }
+                postOffsets.append(UInt32(postBlob.count))
+            }
+            for o in termOffsets { w.u32(o) }
+            w.bytes.append(contentsOf: termBlob.bytes)
+            for o in postOffsets { w.u32(o) }
+            w.bytes.append(contentsOf: postBlob.bytes)
+        }
+        w.u32(CRC32C.checksum(w.bytes))
+        return w.bytes
+    }
+}
+
+/// A read-only memory map of a whole file. Pages are read only when touched, so a query that looks up
+/// one term in twenty indexes reads a few pages of each, not twenty files.
+public final class MappedFile: @unchecked Sendable {
+    // @unchecked Sendable: the mapping is read-only (PROT_READ, MAP_PRIVATE) and never changes after init;
+    // it is unmapped only in deinit, when no reference remains.
+    let base: UnsafeRawPointer?
+    public let count: Int
+    public let path: String
+
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.fromErrno("open", path: path) }
+        defer { _ = Glibc.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw StoreError.fromErrno("fstat", path: path) }
+        count = Int(st.st_size)
+        if count == 0 {
+            base = nil
+        } else {
+            let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
+            guard let p, p != MAP_FAILED else { throw StoreError.fromErrno("mmap", path: path) }
+            base = UnsafeRawPointer(p)
+        }
+    }
+
+    deinit { if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) } }
+
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+}
+
+/// A sealed segment's index, read from its `.idx` file.
+public final class SegmentIndex: Sendable {
+    public let firstSeq: UInt64
+    public let eventCount: UInt64
+    public let minTime: Int64
+    public let maxTime: Int64
+    /// Length in bytes of the segment this index describes (a longer segment file means a stale index).
+    public let segmentLength: UInt64
+    public let frames: [FrameEntry]
+    let file: MappedFile
+    let sections: [String: Int]
+
+    /// Opens and checks an index. Validates layout and bounds; `verifyChecksum` also checks the CRC over the
+    /// whole file (what `activityctl verify` does; queries skip it to touch only the pages they need).
+    public init(path: String, verifyChecksum: Bool) throws(StoreError) {
+        file = try MappedFile(path: path)
+        let b = file.bytes
+        func bad(_ why: String) -> StoreError { StoreError(.corrupt, "damaged index: \(why)", path: path) }
+        guard b.count >= 4 else { throw bad("too short") }
+        if verifyChecksum {
+            var r = ByteReader(b, offset: b.count - 4)
+            guard let stored = r.u32(),
+                  CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 4)])) == stored
+            else { throw bad("CRC mismatch over the index file") }
+        }
+        var r = ByteReader(b, end: b.count - 4)
+        guard let magic = r.bytes(8), Array(magic) == SegmentFormat.indexMagic else { throw bad("bad magic") }
+        guard let version = r.u16(), version == SegmentFormat.version, r.u16() != nil,
+              let first = r.u64(), let count = r.u64(), let lo = r.i64(), let hi = r.i64(), let segLen = r.u64(),
+              let nframes = r.u32(), Int(nframes) * 36 <= r.remaining
+        else { throw bad("bad header") }
+        var frames: [FrameEntry] = []
+        frames.reserveCapacity(Int(nframes))
+        for _ in 0..<nframes {
+            guard let o = r.u64(), let s = r.u64(), let c = r.u32(), let mn = r.i64(), let mx = r.i64() else { throw bad("bad frame table") }
+            frames.append(FrameEntry(offset: o, baseSeq: s, count: c, minTime: mn, maxTime: mx))
+        }
+        guard let nfields = r.u8() else { throw bad("bad field table") }
+        var sections: [String: Int] = [:]
+        for _ in 0..<nfields {
+            guard let name = r.string(), let off = r.u64(), off < UInt64(b.count) else { throw bad("bad field table") }
+            sections[name] = Int(off)
+        }
+        firstSeq = first; eventCount = count; minTime = lo; maxTime = hi; segmentLength = segLen
+        self.frames = frames
+        self.sections = sections
+    }
+
+    /// The ordinals (seq − firstSeq) of events holding `term` in `field`, ascending; empty when none.
+    /// Nil when the field's section is damaged.
+    public func postings(field: IndexedField, term: String) -> [UInt32]? {
+        guard let start = sections[field.rawValue] else { return [] }
+        let b = file.bytes
+        var r = ByteReader(b, offset: start, end: b.count - 4)
+        guard let n32 = r.u32() else { return nil }
+        let n = Int(n32)
+        let termOffsetsAt = r.offset
+        guard termOffsetsAt + 4 * (n + 1) <= r.end else { return nil }
+        func u32(at o: Int) -> Int { Int(b.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian) }
+        let termBlob = termOffsetsAt + 4 * (n + 1)
+        let termBlobLen = u32(at: termOffsetsAt + 4 * n)
+        let postOffsetsAt = termBlob + termBlobLen
+        guard postOffsetsAt + 4 * (n + 1) <= r.end else { return nil }
+        let postBlob = postOffsetsAt + 4 * (n + 1)
+        let target = Array(term.utf8)
+        var lo = 0, hi = n
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let s = u32(at: termOffsetsAt + 4 * mid), e = u32(at: termOffsetsAt + 4 * (mid + 1))
+            guard s <= e, termBlob + e <= postOffsetsAt else { return nil }
+            let cmp = compare(UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), target)
+            if cmp == 0 {
+                let ps = u32(at: postOffsetsAt + 4 * mid), pe = u32(at: postOffsetsAt + 4 * (mid + 1))
+                guard ps <= pe, postBlob + pe <= r.end else { return nil }
+                var pr = ByteReader(b, offset: postBlob + ps, end: postBlob + pe)
+                guard let count = pr.varint(), count <= UInt64(pe - ps) else { return nil }
+                var out: [UInt32] = []
+                out.reserveCapacity(Int(count))
+                var prev: UInt64 = 0
+                for _ in 0..<count {
+                    guard let d = pr.varint() else { return nil }
+                    prev &+= d
+                    out.append(UInt32(truncatingIfNeeded: prev))
+                }
+                return out
+            }
+            if cmp < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return []
+    }
+
+    /// Every term of a field with its posting count (for `activityctl stats` and reports).
+    public func terms(field: IndexedField) -> [(String, Int)] {
+        guard let start = sections[field.rawValue] else { return [] }
+        let b = file.bytes
+        var r = ByteReader(b, offset: start, end: b.count - 4)
+        guard let n32 = r.u32() else { return [] }
+        let n = Int(n32)
+        let termOffsetsAt = r.offset
+        guard termOffsetsAt + 4 * (n + 1) <= r.end else { return [] }
+        func u32(at o: Int) -> Int { Int(b.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian) }
+        let termBlob = termOffsetsAt + 4 * (n + 1)
+        let postOffsetsAt = termBlob + u32(at: termOffsetsAt + 4 * n)
+        guard postOffsetsAt + 4 * (n + 1) <= r.end else { return [] }
+        let postBlob = postOffsetsAt + 4 * (n + 1)
+        var out: [(String, Int)] = []
+        for i in 0..<n {
+            let s = u32(at: termOffsetsAt + 4 * i), e = u32(at: termOffsetsAt + 4 * (i + 1))
+            guard s <= e, termBlob + e <= postOffsetsAt else { return out }
+            var pr = ByteReader(b, offset: postBlob + u32(at: postOffsetsAt + 4 * i), end: r.end)
+            let term = String(decoding: UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), as: UTF8.self)
+            out.append((term, Int(pr.varint() ?? 0)))
+        }
+        return out
+    }
+
+    private func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
+        let n = min(a.count, b.count)
+        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
+}

@@ -1,0 +1,434 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ActivityModel
+
+/// When the writer calls fdatasync.
+public enum FsyncPolicy: String, Sendable, CaseIterable {
+    /// After every append (group commit: one append holds everything queued).
+    case batch
+    /// At most every `fsync_interval` (the store service's timer calls ``SegmentWriter/sync()``).
+    case interval
+    /// Only when a segment is sealed and at shutdown.
+    case rotation
+}
+
+/// Writer settings (the `[store]` table of the configuration).
+public struct StoreOptions: Sendable, Hashable {
+    public var segmentMaxBytes: Int = 64 * 1024 * 1024
+    /// Nanoseconds.
+    public var segmentMaxAge: Int64 = 3_600 * 1_000_000_000
+    public var fsync: FsyncPolicy = .interval
+    public var retainBytes: Int? = nil
+    /// Nanoseconds.
+    public var retainAge: Int64? = nil
+
+    public init() {}
+}
+
+/// What recovery found and did at start.
+public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
+    public var segments = 0
+    /// Bytes cut from the active segment's tail (a torn or uncommitted write).
+    public var bytesCut = 0
+    /// Events kept in the active segment.
+    public var recordsKept = 0
+    /// Valid event frames cut because no commit followed them (their seq numbers are skipped, never reused).
+    public var uncommittedEventsCut = 0
+    /// Indexes rebuilt because they were missing, stale or damaged.
+    public var indexesRebuilt: [String] = []
+    /// Damage found in sealed segments (reading goes on after it).
+    public var damage: [String] = []
+
+    public var description: String {
+        var parts = ["\(segments) segment(s)", "\(recordsKept) event(s) in the active segment"]
+        if bytesCut > 0 { parts.append("cut \(bytesCut) byte(s) of torn tail (\(uncommittedEventsCut) uncommitted event(s))") }
+        if !indexesRebuilt.isEmpty { parts.append("rebuilt \(indexesRebuilt.count) index(es)") }
+        if !damage.isEmpty { parts.append("\(damage.count) damaged frame(s) in sealed segments") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// The only writer of a data directory: appends events in CRC-framed commits, rotates, seals with an index,
+/// recovers at start, applies retention. Not thread-safe: one owner (the store service) calls it.
+///
+/// Durability contract: ``append(_:positions:now:)`` writes the events and a commit frame holding the given
+/// input positions in one `pwrite`; recovery keeps a commit only when it is complete, so events and the
+/// positions they advance are stored together or not at all. ``durableSeq`` tells which events are on disk
+/// (fsynced) under the configured ``FsyncPolicy``.
+public final class SegmentWriter {
+    public let dataDirectory: String
+    public let segmentsDirectory: String
+    public let options: StoreOptions
+    public let host: String
+    public private(set) var recovery = RecoveryReport()
+    /// The latest position of every input, as committed.
+    public private(set) var positions: [String: String] = [:]
+    /// The seq the next event gets.
+    public private(set) var nextSeq: UInt64 = 1
+    /// Every event with seq < durableSeq has been fsynced.
+    public private(set) var durableSeq: UInt64 = 1
+    public private(set) var segmentsSealed = 0
+    public private(set) var bytesWritten = 0
+
+    private let lock: FileHandle
+    private var active: FileHandle
+    private var activeFirstSeq: UInt64
+    private var activeCreated: Timestamp
+    private var activeSize: Int
+    private var index: IndexBuilder
+    private var table = FrameStringTable()
+    private var dirty = false
+
+    public var activeSegmentPath: String { segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: activeFirstSeq) }
+    public var hasUnsyncedData: Bool { dirty }
+
+    /// Opens (creating if needed) the data directory, takes its lock, and recovers.
+    /// - Throws: `StoreError` with code `.locked` when another process writes this directory.
+    public init(dataDirectory: String, options: StoreOptions, host: String? = nil, now: Timestamp? = nil) throws(StoreError) {
+        self.dataDirectory = dataDirectory
+        self.segmentsDirectory = dataDirectory + "/segments"
+        self.options = options
+        self.host = host ?? FS.hostName()
+        let now = now ?? FS.now()
+        try FS.makeDirectory(segmentsDirectory)
+        let lockPath = dataDirectory + "/LOCK"
+        lock = try FileHandle.open(lockPath, flags: O_RDWR | O_CREAT, mode: 0o640)
+        guard lock.tryLock() else {
+            let holder = (try? lock.readAll()).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? "?"
+            throw StoreError(.locked, "another activityd (pid \(holder)) is writing this data directory; only one writer may run", path: dataDirectory)
+        }
+        try? lock.truncate(to: 0)
+        let pid = Array("\(getpid())\n".utf8)
+        try? lock.write(pid, at: 0)
+
+        var report = RecoveryReport()
+        let names = try FS.list(segmentsDirectory)
+        for n in names where n.hasSuffix(".tmp") { FS.remove(segmentsDirectory + "/" + n) }
+        let firsts = names.compactMap(SegmentFormat.firstSeq(fromSegmentName:)).sorted()
+        report.segments = firsts.count
+
+        // Sealed segments: every one but the newest must have a good index.
+        for first in firsts.dropLast() {
+            let seg = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: first)
+            let idx = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: first)
+            let size = FS.fileSize(seg) ?? 0
+            let ok: Bool
+            if let i = try? SegmentIndex(path: idx, verifyChecksum: true), i.segmentLength == UInt64(size), i.firstSeq == first {
+                ok = true
+                nextSeq = max(nextSeq, i.firstSeq + i.eventCount)
+            } else {
+                ok = false
+            }
+            if !ok {
+                let rebuilt = try SegmentWriter.rebuildIndex(segmentPath: seg, indexPath: idx)
+                report.indexesRebuilt.append(idx)
+                report.damage += rebuilt.damage.map { "\(seg): \($0)" }
+                nextSeq = max(nextSeq, rebuilt.nextSeq)
+            }
+        }
+
+        // The active segment: cut its tail back to the last complete commit.
+        if let first = firsts.last {
+            let seg = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: first)
+            FS.remove(segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: first))
+            let h = try FileHandle.open(seg, flags: O_RDWR)
+            let bytes = try h.readAll()
+            var builder = IndexBuilder(firstSeq: first)
+            var header: SegmentHeader?
+            var keepEnd = 0
+            var pendingEvents = 0
+            var maxSeqSeen: UInt64 = 0
+            var commitNext: UInt64 = first
+            var pos: [String: String] = [:]
+            var frameEvents: [(Int, UInt64, [ActivityEvent])] = []
+            bytes.withUnsafeBytes { b in
+                header = SegmentHeader.parse(b)
+                guard let hd = header else { return }
+                var o = hd.length
+                keepEnd = o
+                while o < b.count {
+                    guard case .success(let f) = FrameParser.frame(in: b, at: o) else { break }
+                    if f.kind == SegmentFormat.frameEvents {
+                        guard let evs = FrameParser.events(in: b, frame: f) else { break }
+                        frameEvents.append((f.offset, f.baseSeq, evs))
+                        pendingEvents += evs.count
+                        if f.count > 0 { maxSeqSeen = max(maxSeqSeen, f.baseSeq + UInt64(f.count) - 1) }
+                    } else if let c = FrameParser.commit(in: b, frame: f) {
+                        if c.isFull { pos = c.positions } else { pos.merge(c.positions) { $1 } }
+                        commitNext = max(commitNext, c.nextSeq)
+                        for (off, base, evs) in frameEvents {
+                            builder.addFrame(offset: off, baseSeq: base, events: evs)
+                            for e in evs { builder.add(e) }
+                            report.recordsKept += evs.count
+                        }
+                        frameEvents.removeAll()
+                        pendingEvents = 0
+                        keepEnd = f.end
+                    } else {
+                        break
+                    }
+                    o = f.end
+                }
+            }
+            if let hd = header {
+                if keepEnd < bytes.count {
+                    report.bytesCut = bytes.count - keepEnd
+                    report.uncommittedEventsCut = pendingEvents
+                    try h.truncate(to: keepEnd)
+                    try h.sync()
+                }
+                positions = pos
+                nextSeq = max(nextSeq, commitNext, maxSeqSeen + 1, first)
+                active = h
+                activeFirstSeq = first
+                activeCreated = hd.created
+                activeSize = keepEnd
+                index = builder
+                if positions.isEmpty, let prev = firsts.dropLast().last {
+                    positions = SegmentWriter.lastPositions(segmentsDirectory: segmentsDirectory, first: prev) ?? [:]
+                }
+                durableSeq = nextSeq
+                recovery = report
+                return
+            }
+            // The header itself is torn: the segment never held a commit. Replace it.
+            report.bytesCut = bytes.count
+            FS.remove(seg)
+            if let prev = firsts.dropLast().last {
+                positions = SegmentWriter.lastPositions(segmentsDirectory: segmentsDirectory, first: prev) ?? [:]
+            }
+            nextSeq = max(nextSeq, first)
+        }
+        let (h, size) = try SegmentWriter.create(segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
+                                                 host: self.host, positions: positions)
+        active = h
+        activeFirstSeq = nextSeq
+        activeCreated = now
+        activeSize = size
+        index = IndexBuilder(firstSeq: nextSeq)
+        durableSeq = nextSeq
+        recovery = report
+    }
+
+    /// Positions from the last commit of a sealed segment (full checkpoint merged with what followed).
+    static func lastPositions(segmentsDirectory: String, first: UInt64) -> [String: String]? {
+        let seg = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: first)
+        guard let m = try? MappedFile(path: seg) else { return nil }
+        let b = m.bytes
+        guard let hd = SegmentHeader.parse(b) else { return nil }
+        var pos: [String: String] = [:]
+        var o = hd.length
+        while case .success(let f) = FrameParser.frame(in: b, at: o) {
+            if f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) {
+                if c.isFull { pos = c.positions } else { pos.merge(c.positions) { $1 } }
+            }
+            o = f.end
+        }
+        return pos
+    }
+
+    static func create(segmentsDirectory: String, firstSeq: UInt64, created: Timestamp, host: String,
+                       positions: [String: String]) throws(StoreError) -> (FileHandle, Int) {
+        let path = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: firstSeq)
+        let h = try FileHandle.open(path, flags: O_RDWR | O_CREAT | O_TRUNC, mode: 0o640)
+        var bytes = SegmentFormat.encodeHeader(firstSeq: firstSeq, created: created, host: host)
+        // Every segment starts with a full checkpoint, so retention can delete older segments freely.
+        bytes += SegmentFormat.frame(SegmentFormat.commitBody(
+            nextSeq: firstSeq, time: created, full: true, positions: positions.sorted { $0.key < $1.key }))
+        try h.write(bytes, at: 0)
+        try h.sync()
+        FS.syncDirectory(segmentsDirectory)
+        return (h, bytes.count)
+    }
+
+    /// Appends events (assigning their seq numbers) and commits the positions they advance, in one write.
+    /// - Returns: the events with their `seq` set.
+    /// - Throws: `StoreError` (`.noSpace` on a full disk). Nothing of a failed append stays in the file, and
+    ///   the sequence numbers it would have used are given to the next append.
+    @discardableResult
+    public func append(_ events: [ActivityEvent], positions newPositions: [InputPosition] = [], now: Timestamp? = nil) throws(StoreError) -> [ActivityEvent] {
+        let now = now ?? FS.now()
+        if events.isEmpty && newPositions.isEmpty { return [] }
+        try rotateIfNeeded(now: now)
+        var out = events
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(events.count * 128 + 64)
+        var frames: [(offset: Int, base: UInt64, range: Range<Int>)] = []
+        var seq = nextSeq
+        var i = 0
+        while i < out.count {
+            let frameStart = i
+            let base = seq
+            table.reset()
+            var body = ByteWriter(capacity: 16 * 1024)
+            var eventBytes = ByteWriter(capacity: 16 * 1024)
+            var scratch = ByteWriter(capacity: 512)
+            while i < out.count, i - frameStart < SegmentFormat.maxEventsPerFrame, eventBytes.count < SegmentFormat.targetFrameBytes {
+                out[i].seq = seq
+                scratch.bytes.removeAll(keepingCapacity: true)
+                EventCodec.encode(out[i], into: &scratch, table: &table)
+                eventBytes.varint(UInt64(scratch.count))
+                eventBytes.bytes.append(contentsOf: scratch.bytes)
+                seq += 1
+                i += 1
+            }
+            body.u8(SegmentFormat.frameEvents)
+            body.u64(base)
+            body.u32(UInt32(i - frameStart))
+            body.varint(UInt64(table.strings.count))
+            for s in table.strings { body.string(s) }
+            body.bytes.append(contentsOf: eventBytes.bytes)
+            frames.append((activeSize + bytes.count, base, frameStart..<i))
+            bytes += SegmentFormat.frame(body.bytes)
+        }
+        var changed: [(String, String)] = []
+        for p in newPositions where positions[p.input] != p.value { changed.append((p.input, p.value)) }
+        bytes += SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: seq, time: now, full: false, positions: changed))
+        do {
+            try active.write(bytes, at: activeSize)
+        } catch {
+            // Leave no partial commit behind; the next append reuses these seq numbers (none was committed).
+            try? active.truncate(to: activeSize)
+            throw error
+        }
+        activeSize += bytes.count
+        bytesWritten += bytes.count
+        nextSeq = seq
+        for (k, v) in changed { positions[k] = v }
+        for f in frames {
+            index.addFrame(offset: f.offset, baseSeq: f.base, events: out[f.range])
+            for e in out[f.range] { index.add(e) }
+        }
+        dirty = true
+        if options.fsync == .batch { try sync() }
+        return out
+    }
+
+    /// fdatasync the active segment if anything was written since the last sync.
+    public func sync() throws(StoreError) {
+        guard dirty else { return }
+        try active.sync()
+        dirty = false
+        durableSeq = nextSeq
+    }
+
+    /// Seals the active segment when it reached its size or age limit (the service calls this on a timer too).
+    public func rotateIfNeeded(now: Timestamp) throws(StoreError) {
+        let tooBig = activeSize >= options.segmentMaxBytes
+        let tooOld = now.nanoseconds - activeCreated.nanoseconds >= options.segmentMaxAge && index.eventCount > 0
+        if tooBig || tooOld { try rotate(now: now) }
+    }
+
+    /// Seals the active segment (fsync, write its index) and starts a new one.
+    public func rotate(now: Timestamp) throws(StoreError) {
+        guard index.eventCount > 0 else { return }
+        try active.sync()
+        dirty = false
+        durableSeq = nextSeq
+        let idxPath = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: activeFirstSeq)
+        try FS.writeAtomically(idxPath, index.encode(segmentLength: activeSize))
+        let (h, size) = try SegmentWriter.create(segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
+                                                 host: host, positions: positions)
+        active = h
+        activeFirstSeq = nextSeq
+        activeCreated = now
+        activeSize = size
+        index = IndexBuilder(firstSeq: nextSeq)
+        segmentsSealed += 1
+        _ = applyRetention(now: now)
+    }
+
+    /// Deletes the oldest sealed segments beyond `retain_bytes` or older than `retain_age`. Never the active
+    /// one. A reader that has a deleted segment open keeps reading it (the file lives until closed).
+    /// - Returns: the deleted segment paths.
+    @discardableResult
+    public func applyRetention(now: Timestamp) -> [String] {
+        guard options.retainBytes != nil || options.retainAge != nil else { return [] }
+        guard let names = try? FS.list(segmentsDirectory) else { return [] }
+        let sealed = names.compactMap(SegmentFormat.firstSeq(fromSegmentName:)).sorted().filter { $0 != activeFirstSeq }
+        var sizes: [(UInt64, Int)] = sealed.map { ($0, FS.fileSize(segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: $0)) ?? 0) }
+        var total = sizes.reduce(activeSize) { $0 + $1.1 }
+        var deleted: [String] = []
+        while let (first, size) = sizes.first {
+            var drop = false
+            if let max = options.retainBytes, total > max { drop = true }
+            if !drop, let age = options.retainAge {
+                let idxPath = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: first)
+                if let i = try? SegmentIndex(path: idxPath, verifyChecksum: false), i.maxTime < now.nanoseconds - age {
+                    drop = true
+                }
+            }
+            guard drop else { break }
+            let seg = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: first)
+            FS.remove(seg)
+            FS.remove(segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: first))
+            deleted.append(seg)
+            total -= size
+            sizes.removeFirst()
+        }
+        if !deleted.isEmpty { FS.syncDirectory(segmentsDirectory) }
+        return deleted
+    }
+
+    /// Flushes and fsyncs. The active segment stays active: the next start appends to it.
+    public func close() throws(StoreError) {
+        try sync()
+    }
+
+    /// Scans a segment and writes its index; damaged frames are skipped (resynchronising on the next valid
+    /// frame) and reported.
+    static func rebuildIndex(segmentPath: String, indexPath: String) throws(StoreError) -> (nextSeq: UInt64, damage: [String]) {
+        let m = try MappedFile(path: segmentPath)
+        let b = m.bytes
+        guard let hd = SegmentHeader.parse(b) else {
+            throw StoreError(.corrupt, "segment header is damaged; cannot index", path: segmentPath)
+        }
+        var builder = IndexBuilder(firstSeq: hd.firstSeq)
+        var damage: [String] = []
+        var next = hd.firstSeq
+        var o = hd.length
+        var pending: [(Int, UInt64, [ActivityEvent])] = []
+        while o < b.count {
+            switch FrameParser.frame(in: b, at: o) {
+            case .success(let f):
+                if f.kind == SegmentFormat.frameEvents {
+                    if let evs = FrameParser.events(in: b, frame: f) {
+                        pending.append((f.offset, f.baseSeq, evs))
+                        next = max(next, f.baseSeq + UInt64(f.count))
+                    } else {
+                        damage.append("undecodable events frame at offset \(f.offset)")
+                    }
+                } else {
+                    if let c = FrameParser.commit(in: b, frame: f) { next = max(next, c.nextSeq) }
+                    for (off, base, evs) in pending {
+                        builder.addFrame(offset: off, baseSeq: base, events: evs)
+                        for e in evs { builder.add(e) }
+                    }
+                    pending.removeAll()
+                }
+                o = f.end
+            case .failure(let d):
+                damage.append(d.description)
+                guard let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
+                o = n
+            }
+        }
+        // In a sealed segment, events are committed by construction even if the commit frame was damaged.
+        for (off, base, evs) in pending {
+            builder.addFrame(offset: off, baseSeq: base, events: evs)
+            for e in evs { builder.add(e) }
+        }
+        try FS.writeAtomically(indexPath, builder.encode(segmentLength: b.count))
+        return (next, damage)
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

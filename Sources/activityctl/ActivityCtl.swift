@@ -1,0 +1,119 @@
+import ArgumentParser
+import ActivityConfig
+import ActivityModel
+import ActivityStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct ActivityCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "activityctl",
+        abstract: "Reads activityd's segment files and answers questions about logins and activity.",
+        discussion: """
+        activityctl reads the segments directly (no daemon needed), like journalctl reads journals.
+        The data directory is --data-dir, else data_dir of --config, else /etc/activityd/activityd.toml's,
+        else /var/lib/activityd.
+        """,
+        version: "0.1.0",
+        subcommands: [Events.self, Send.self, Tail.self, Verify.self, Stats.self]
+    )
+
+    /// Accepts the global options before the subcommand too (`activityctl --data-dir DIR events`, as
+    /// journalctl users type them) by moving them after it.
+    static func main() async {
+        var args = Array(CommandLine.arguments.dropFirst())
+        var moved: [String] = []
+        var i = 0
+        while i < args.count, args[i].hasPrefix("-") {
+            let a = args[i]
+            if a == "--data-dir" || a == "--config", i + 1 < args.count {
+                moved += [a, args[i + 1]]
+                args.removeSubrange(i...(i + 1))
+            } else if a.hasPrefix("--data-dir=") || a.hasPrefix("--config=") {
+                moved.append(a)
+                args.remove(at: i)
+            } else {
+                i += 1
+            }
+        }
+        if !moved.isEmpty, i < args.count { args.insert(contentsOf: moved, at: i + 1) }
+        do {
+            var command = try parseAsRoot(args)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Where the data is: shared by every subcommand that reads segments.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "The activityd data directory (holds segments/).")
+    var dataDir: String?
+
+    @Option(name: .customLong("config"), help: "Read data_dir from this configuration file.")
+    var config: String?
+
+    func resolve() throws -> String {
+        if let dataDir { return dataDir }
+        if let config {
+            do { return try DaemonConfiguration.load(path: config).dataDir } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if access("/etc/activityd/activityd.toml", R_OK) == 0,
+           let c = try? DaemonConfiguration.load(path: "/etc/activityd/activityd.toml") {
+            return c.dataDir
+        }
+        return "/var/lib/activityd"
+    }
+
+    func openReader() throws -> StoreReader {
+        let dir = try resolve()
+        do {
+            return try StoreReader(dataDirectory: dir)
+        } catch where error.code == .permission {
+            throw CLIError("cannot read \(dir): permission denied. Run as root or as a member of the group that owns it (the activityd service's group).")
+        } catch {
+            throw CLIError("cannot open the data directory: \(error)")
+        }
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, jsonl
+}
+
+/// Writes to stdout through one buffer (printing millions of lines with `print` is slow).
+struct Output {
+    var buffer: [UInt8] = []
+    init() { buffer.reserveCapacity(1 << 16) }
+    mutating func line(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+    mutating func flush() {
+        var off = 0
+        buffer.withUnsafeBytes { b in
+            while off < b.count {
+                let n = write(1, b.baseAddress! + off, b.count - off)
+                if n <= 0 { if errno == EINTR { continue }; exit(0) }   // a closed pipe (`| head`) ends output quietly
+                off += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import ActivityConfig
+import ActivityModel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Send: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send one application event to activityd over UDP (like logger(1)).",
+        discussion: """
+        Examples:
+          activityctl send --user alice --action login --ip 81.2.69.160 --device "iPhone" --entry mobile
+          activityctl send --user bob --action subscription_started --subscription S-1 --amount 9.99 --currency EUR
+          activityctl send --user carol --actor admin1 --actor-role admin --action plan_extended
+        """
+    )
+
+    @Option(help: "Where activityd listens (host:port, IPv6 as [addr]:port).") var to = "127.0.0.1:5514"
+    @Option(help: "The action (login, logout, login_failed, order_placed...).") var action: String
+    @Option(help: "The user the event is about.") var user: String?
+    @Option(help: "login, activity or admin (inferred from the action when left out).") var category: String?
+    @Option(help: "success, failure or unknown.") var outcome: String?
+    @Option(help: "Failure or status detail.") var reason: String?
+    @Option(help: "Who did it.") var actor: String?
+    @Option(help: "user, admin, support, system.") var actorRole: String?
+    @Option(help: "Tenant or organisation.") var account: String?
+    @Option(help: "Session id.") var session: String?
+    @Option(help: "Entry method: web, mobile, api, ssh...") var entry: String?
+    @Option(help: "Device type or user agent.") var device: String?
+    @Option(help: "Remote address of the user.") var ip: String?
+    @Option(help: "Remote port.") var port: Int?
+    @Option(help: "Application name.") var service: String?
+    @Option(help: "Host name.") var host: String?
+    @Option(help: "Subscription reference.") var subscription: String?
+    @Option(help: "Order reference.") var order: String?
+    @Option(help: "Amount as a decimal string.") var amount: String?
+    @Option(help: "ISO 4217 currency.") var currency: String?
+    @Option(help: "Billing cycles.") var billingCycles: Int?
+    @Option(help: "Free text.") var comment: String?
+    @Option(help: "Event time (RFC 3339); default now.") var time: String?
+    @Option(name: .customLong("attr"), help: "Extra key=value (repeatable).") var attrs: [String] = []
+
+    func payload() throws -> String {
+        var w = JSONWriter()
+        w.begin()
+        if let time {
+            guard Timestamp.parseRFC3339(time[...], defaultOffsetSeconds: 0) != nil else { throw ValidationError("--time: not RFC 3339: \(time)") }
+            w.key("time"); w.string(time)
+        }
+        w.field("category", category)
+        w.key("action"); w.string(action)
+        w.field("outcome", outcome)
+        w.field("reason", reason)
+        w.field("user", user)
+        w.field("actor", actor)
+        w.field("actor_role", actorRole)
+        w.field("account", account)
+        w.field("session", session)
+        w.field("entry", entry)
+        w.field("device", device)
+        if let ip {
+            guard IPAddress(ip) != nil else { throw ValidationError("--ip: not an address: \(ip)") }
+            w.key("ip"); w.string(ip)
+        }
+        if let port { w.key("port"); w.raw(String(port)) }
+        w.field("service", service)
+        w.field("host", host)
+        if subscription != nil || order != nil || amount != nil || currency != nil || billingCycles != nil {
+            w.key("commerce"); w.begin()
+            w.field("subscription", subscription)
+            w.field("order", order)
+            w.field("amount", amount)
+            w.field("currency", currency)
+            if let billingCycles { w.key("billing_cycles"); w.raw(String(billingCycles)) }
+            w.end()
+        }
+        w.field("comment", comment)
+        if !attrs.isEmpty {
+            w.key("attrs"); w.begin()
+            for a in attrs {
+                guard let eq = a.firstIndex(of: "=") else { throw ValidationError("--attr \(a): expected key=value") }
+                w.key(String(a[..<eq])); w.string(String(a[a.index(after: eq)...]))
+            }
+            w.end()
+        }
+        w.end()
+        return w.out
+    }
+
+    func run() throws {
+        guard let target = HostPort(to), let addr = IPAddress(target.host) else {
+            throw ValidationError("--to must be address:port, e.g. 127.0.0.1:5514 or [::1]:5514")
+        }
+        let text = try payload()
+        try UDPSender.send(Array(text.utf8), to: addr, port: UInt16(target.port))
+        print(text)
+    }
+}
+
+enum UDPSender {
+    static func send(_ bytes: [UInt8], to addr: IPAddress, port: UInt16) throws {
+        let family = addr.isV4 ? AF_INET : AF_INET6
+        let fd = socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw CLIError("socket: \(String(validatingCString: strerror(errno)) ?? "")") }
+        defer { close(fd) }
+        var rc: Int
+        switch addr {
+        case .v4(let v):
+            var sa = sockaddr_in()
+            sa.sin_family = sa_family_t(AF_INET)
+            sa.sin_port = port.bigEndian
+            sa.sin_addr.s_addr = v.bigEndian
+            rc = withUnsafePointer(to: &sa) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        case .v6:
+            var sa = sockaddr_in6()
+            sa.sin6_family = sa_family_t(AF_INET6)
+            sa.sin6_port = port.bigEndian
+            let b = addr.bytes
+            withUnsafeMutableBytes(of: &sa.sin6_addr) { for i in 0..<16 { $0[i] = b[i] } }
+            rc = withUnsafePointer(to: &sa) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        }
+        guard rc == bytes.count else { throw CLIError("sendto: \(String(validatingCString: strerror(errno)) ?? "")") }
+    }
+}
+
+func printError(_ s: String) {
+    let line = s + "\n"
+    var b = Array(line.utf8)
+    _ = write(2, &b, b.count)
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Logging
+import ActivityConfig
+import ActivityDaemon
+import ActivityModel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct ActivityDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "activityd",
+        abstract: "Collects login, activity and admin events from journald, syslog files and UDP into indexed segment files.",
+        discussion: """
+        Logs its own diagnostics to stderr (journald takes them under systemd).
+        Signals: SIGTERM/SIGINT stop gracefully (inputs stop, queues drain, segments fsync); SIGHUP reloads
+        enrichment databases and IP lists.
+
+        Examples:
+          activityd --config /etc/activityd/activityd.toml
+          activityd --config etc/activityd.dev.toml --check-config
+        """,
+        version: activitydVersion
+    )
+
+    @Option(name: .shortAndLong, help: "Configuration file (TOML).")
+    var config = "/etc/activityd/activityd.toml"
+
+    @Flag(help: "Load and validate the configuration, print what it resolves to, and exit.")
+    var checkConfig = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    mutating func run() async throws {
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try DaemonConfiguration.load(path: config)
+        } catch {
+            printError("activityd: \(error)")
+            throw ExitCode(78)   // EX_CONFIG
+        }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        var logger = Logger(label: "activityd")
+        logger.logLevel = level
+        let log = logger
+        for k in configuration.unknownKeys {
+            logger.warning("unknown configuration key ignored", metadata: ["config.key": "\(k)"])
+        }
+        if checkConfig {
+            print("configuration OK: \(config)")
+            print("  data_dir = \(configuration.dataDir)")
+            print("  store: segment_max_bytes=\(configuration.store.segmentMaxBytes) fsync=\(configuration.store.fsync.rawValue)")
+            for u in configuration.udp { print("  input.udp: listen=\(u.listen) allow=\(u.allow.map(\.description))") }
+            for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt)") }
+            if let j = configuration.journald { print("  input.journald: directory=\(j.directory ?? "(system)") files=\(j.files) matches=\(j.matches)") }
+            for l in configuration.iplists { print("  enrich.iplist: \(l.name) (\(l.tag)) \(l.path)") }
+            if !configuration.unknownKeys.isEmpty { print("  unknown keys: \(configuration.unknownKeys.joined(separator: ", "))") }
+            return
+        }
+        let daemon = Daemon(configuration: configuration, logger: logger)
+        do {
+            try await daemon.run { addresses in
+                log.notice("ready", metadata: ["udp": "\(addresses.map { "\($0)" }.joined(separator: " "))"])
+            }
+        } catch {
+            logger.critical("activityd failed", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+}
+
+func printError(_ s: String) {
+    var line = s + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}

@@ -1,0 +1,1 @@
+let activitydVersion = "0.1.0"
