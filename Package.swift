@@ -68,6 +68,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test-only helpers: deterministic random events.
+        .target(name: "ActivityTestSupport", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityModelTests",
             dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -75,17 +77,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ActivityPipelineTests",
-            dependencies: ["ActivityPipeline", "ActivityModel"],
+            dependencies: ["ActivityPipeline", "ActivityModel", "ActivityTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ActivityStoreTests",
-            dependencies: ["ActivityStore", "ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["ActivityStore", "ActivityModel", "ActivityTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ActivityModel", "ActivityStore", "ActivityConfig"],
+            dependencies: ["ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl"],
             swiftSettings: swiftSettings
         ),
     ]

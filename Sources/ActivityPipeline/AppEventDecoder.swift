@@ -98,7 +98,7 @@ public struct AppEventDecoder: Sendable {
         guard line.count <= maxLineBytes else { return .rejected(.oversized) }
         var k = 0
         while k < line.count, line[k] == 0x20 || line[k] == 0x09 { k += 1 }
-        guard k < line.count, line[k] == UInt8(ascii: "{") else { return .notJSON }
+        guard k < line.count, line[k] == UInt8(ascii: "{") || line[k] == UInt8(ascii: "[") else { return .notJSON }
         guard validateUTF8(line) else { return .rejected(.invalidUTF8) }
         switch JSONReader().parse(line) {
         case .failure(.tooDeep): return .rejected(.tooDeep)

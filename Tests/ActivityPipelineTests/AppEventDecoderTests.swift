@@ -1,0 +1,133 @@
+import Testing
+import ActivityModel
+import ActivityPipeline
+import ActivityTestSupport
+
+@Suite("Application event decoder")
+struct AppEventDecoderTests {
+    let now = Timestamp(seconds: 1_795_341_600)
+    let decoder = AppEventDecoder()
+
+    func decode(_ text: String) -> [AppEventDecoder.LineResult] {
+        decoder.decode(datagram: Array(text.utf8), receivedAt: now, source: "127.0.0.1:1")
+    }
+
+    func event(_ text: String) -> ActivityEvent? {
+        guard case .event(let e)? = decode(text).first else { return nil }
+        return e
+    }
+
+    @Test("export names decode into every field")
+    func exportNames() throws {
+        let e = try #require(event(#"{"time":"2026-11-22T10:00:00Z","category":"login","action":"login","outcome":"success","reason":"x","user":"alice","actor":"alice","actor_role":"user","account":"acme","session":"s1","entry":"web","device":"iPhone","ip":"81.2.69.160","port":443,"host":"web-1","service":"portal","comment":"hi","commerce":{"subscription":"S","order":"O","amount":"9.99","currency":"EUR","billing_cycles":3},"attrs":{"k":"v"}}"#))
+        #expect(e.time == now)
+        #expect(e.category == .login && e.action == .login && e.outcome == .success)
+        #expect(e.user == "alice" && e.actor == "alice" && e.actorRole == "user" && e.account == "acme")
+        #expect(e.session == "s1" && e.entry == "web" && e.device == "iPhone" && e.port == 443)
+        #expect(e.ip == IPAddress("81.2.69.160") && e.host == "web-1" && e.service == "portal" && e.comment == "hi")
+        #expect(e.commerce?.amount == "9.99" && e.commerce?.currency == "EUR" && e.commerce?.billingCycles == 3)
+        #expect(e.attrs == ["k": "v"])
+        #expect(e.origin?.input == "udp" && e.origin?.source == "127.0.0.1:1")
+        #expect(e.ingested == now)
+    }
+
+    @Test("aliases are accepted", arguments: [
+        #"{"event.action":"login","user.name":"a","source.ip":"1.2.3.4","@timestamp":"2026-11-22T10:00:00Z"}"#,
+        #"{"action":"login","username":"a","client_ip":"1.2.3.4","ts":1795341600}"#,
+        #"{"kind":"login","user":"a","ip":"1.2.3.4","timestamp":1795341600000}"#,
+    ])
+    func aliases(text: String) throws {
+        let e = try #require(event(text))
+        #expect(e.action == .login && e.category == .login && e.user == "a" && e.ip == IPAddress("1.2.3.4"))
+        #expect(e.time == now)
+    }
+
+    @Test("category is inferred from the action; unknown actions are kept as activity")
+    func inference() {
+        #expect(event(#"{"action":"plan_extended"}"#)?.category == .admin)
+        #expect(event(#"{"action":"Some New Thing"}"#)?.action.rawValue == "some_new_thing")
+        #expect(event(#"{"action":"Some New Thing"}"#)?.category == .activity)
+        #expect(event(#"{"kind":"admin","action":"user_created"}"#)?.category == .admin)
+        #expect(event(#"{"kind":"login_failed","user":"x"}"#)?.outcome == .failure)
+        #expect(event(#"{"action":"login"}"#)?.time == now)   // missing time = now
+    }
+
+    @Test("several lines per datagram, CRLF and blank lines")
+    func lines() {
+        let r = decode("{\"action\":\"login\"}\r\n\n{\"action\":\"logout\"}\n")
+        #expect(r.count == 2)
+    }
+
+    @Test("hostile and malformed input is rejected with a reason", arguments: [
+        (#"{"action":"login","action":"logout"}"#, RejectReason.duplicateKey),
+        (#"{"action":"login""#, .invalidJSON),
+        (#"{"user":"x"}"#, .missingAction),
+        (#"{"action":"login","ip":"999.1.1.1"}"#, .invalidIP),
+        (#"{"action":"login","time":"yesterday"}"#, .invalidTime),
+        (#"{"action":"login","n":1e999999999999999999999999999999999999999999999999999999999999999999999}"#, .invalidJSON),
+        (#"[1,2]"#, .notAnObject),
+        (#"{"action":"login","x":"\u0000"}"#, nil),
+        (#"{"action":"login","category":"bogus"}"#, .invalidField),
+        (#"{"action":{"nested":1}}"#, .invalidField),
+        (#"{"action":"login","amount":"12abc"}"#, .invalidField),
+    ])
+    func hostile(text: String, reason: RejectReason?) {
+        let r = decode(text).first
+        if let reason {
+            #expect(r == .rejected(reason))
+        } else {
+            if case .event = r {} else { Issue.record("expected an event, got \(String(describing: r))") }
+        }
+    }
+
+    @Test("deep nesting is refused without recursion trouble")
+    func deep() {
+        let deep = "{\"a\":" + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}"
+        #expect(decode(deep).first == .rejected(.tooDeep))
+        #expect(decode(String(repeating: "{", count: 10_000)).first == .rejected(.invalidJSON))
+    }
+
+    @Test("invalid UTF-8 is rejected")
+    func invalidUTF8() {
+        let bytes: [UInt8] = Array(#"{"action":"login","user":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
+        #expect(decoder.decode(datagram: bytes, receivedAt: now, source: nil).first == .rejected(.invalidUTF8))
+        let overlong: [UInt8] = Array(#"{"action":""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8)
+        #expect(decoder.decode(datagram: overlong, receivedAt: now, source: nil).first == .rejected(.invalidUTF8))
+    }
+
+    @Test("oversized lines are rejected; long values are cut at a character boundary")
+    func sizes() {
+        let big = "{\"action\":\"login\",\"comment\":\"" + String(repeating: "é", count: 40_000) + "\"}"
+        #expect(decode(big).first == .rejected(.oversized))
+        let long = "{\"action\":\"login\",\"comment\":\"" + String(repeating: "é", count: 5_000) + "\"}"
+        let e = event(long)
+        #expect(e?.comment?.utf8.count == 4096)
+    }
+
+    @Test("non-JSON lines are handed back for syslog")
+    func notJSON() {
+        #expect(decode("<34>Oct 11 22:14:15 host sshd[1]: x").first == .notJSON)
+    }
+
+    @Test("export JSON decodes back to the same event (random events)")
+    func exportRoundTrip() {
+        var g = EventGenerator(seed: 42)
+        for _ in 0..<2000 {
+            var e = g.event()
+            e.seq = 0
+            let text = e.exportJSON(includeSeq: false)
+            guard case .event(var back)? = decoder.decode(datagram: Array(text.utf8), receivedAt: now, source: nil).first else {
+                Issue.record("did not decode: \(text)")
+                continue
+            }
+            // The decoder stamps ingested/origin for UDP; compare what the sender controls.
+            back.ingested = e.ingested
+            back.origin = e.origin
+            var expected = e
+            expected.reason = e.reason.flatMap { Action(sanitizing: $0)?.rawValue }
+            expected.entry = e.entry?.lowercased()
+            expected.commerce?.currency = e.commerce?.currency?.uppercased()
+            #expect(back == expected, "\(text)")
+        }
+    }
+}
