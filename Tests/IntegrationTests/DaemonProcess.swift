@@ -27,6 +27,7 @@ final class DaemonProcess: @unchecked Sendable {
         let config = """
         data_dir = "\(dataDir)"
         [store]
+        segment_max_bytes = "64KiB"
         fsync = "interval"
         fsync_interval = "100ms"
         [[input.udp]]

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what building and testing activityd needs on Debian 12 (or newer), if it is missing:
+# the C libraries' -dev packages, systemd-journal-remote (journal test fixtures), MaxMind tools (mmdb
+# test fixtures and a reference reader) and python3 (the contrib reader and its check).
+# Safe to run again: it installs nothing that is already there.
+set -euo pipefail
+
+packages=(pkg-config libsystemd-dev libmaxminddb-dev systemd-journal-remote mmdb-bin libmaxmind-db-writer-perl python3)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "setup: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }
