@@ -27,7 +27,7 @@ let package = Package(
     ],
     targets: [
         // Pure value types: the event model, addresses, times. No I/O.
-        .target(name: "ActivityModel", swiftSettings: swiftSettings),
+        .target(name: "ActivityModel", swiftSettings: swiftSettings, linkerSettings: [.linkedLibrary("m")]),
         // Pure stages: application-event decoding, syslog parsing, normalization rules.
         .target(name: "ActivityPipeline", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // Segment format, writer and reader library.
@@ -70,6 +70,12 @@ let package = Package(
         ),
         // Test-only helpers: deterministic random events.
         .target(name: "ActivityTestSupport", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        // Benchmarks (release build): `swift run -c release activity-bench <name>`.
+        .executableTarget(
+            name: "activity-bench",
+            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ActivityModelTests",
             dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -44,7 +45,12 @@ public struct Daemon: Sendable {
         // The pipeline queue holds batches (one read cycle each); bound it by datagrams / typical batch.
         let pipelineQueue = BoundedQueue<PipelineItem>(capacity: max(64, capacity / 16))
         let allow = udpConfigs.flatMap(\.allow)
-        let processor = EventProcessor(allow: allow, keepRaw: configuration.normalize.keepRaw)
+        var zone = TimeZone.current
+        if let name = configuration.normalize.timezone {
+            guard let z = TimeZone(identifier: name) else { throw DaemonError("normalize.timezone: unknown time zone \"\(name)\"") }
+            zone = z
+        }
+        let processor = EventProcessor(allow: allow, keepRaw: configuration.normalize.keepRaw, timeZone: zone)
 
         let store = StoreService(writer: writer, queue: storeQueue, counters: counters,
                                  fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"))
@@ -67,6 +73,12 @@ public struct Daemon: Sendable {
         try await group.shutdownGracefully()
         logger.info("stopped", metadata: ["status": "\(counters.snapshot.statusLine)"])
     }
+}
+
+/// A failure to start, written for an operator.
+public struct DaemonError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
 }
 
 /// Calls `onReady` once every UDP input has bound.

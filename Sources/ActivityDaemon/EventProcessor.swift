@@ -1,3 +1,4 @@
+import Foundation
 import ActivityModel
 import ActivityPipeline
 
@@ -7,6 +8,10 @@ struct EventProcessor {
     var decoder = AppEventDecoder()
     var allow: [CIDR]
     var counts = LocalCounts()
+    let syslog: SyslogParser
+    /// One normalizer per input stream: its pairing state (PAM sessions by pid, repeats) must not mix streams.
+    var normalizers: [String: Normalizer] = [:]
+    let keepRaw: Bool
 
     struct LocalCounts {
         var datagrams = 0
@@ -19,9 +24,41 @@ struct EventProcessor {
         mutating func reset() { self = LocalCounts() }
     }
 
-    init(allow: [CIDR], keepRaw: Bool) {
+    init(allow: [CIDR], keepRaw: Bool, timeZone: TimeZone) {
         self.allow = allow
+        self.keepRaw = keepRaw
+        self.syslog = SyslogParser(timeZone: timeZone)
         decoder.keepRaw = keepRaw
+    }
+
+    /// Normalizes one raw record of an input stream, appending its events; unmatched lines are counted per
+    /// program. File lines arrive unparsed (the syslog parser splits them); journal records arrive parsed.
+    mutating func process(record r: RawRecord, stream: String, origin: Origin, now: Timestamp, into out: inout [ActivityEvent]) {
+        counts.lines += 1
+        var record = r
+        if record.program == nil && record.fields.isEmpty {
+            guard let parsed = syslog.parse(record.message[...], now: now) else {
+                counts.rejected[.unparsableSyslog, default: 0] += 1
+                return
+            }
+            let position = record.position
+            record = parsed
+            record.position = position
+        }
+        switch normalizers[stream, default: Normalizer()].normalize(record) {
+        case .events(let events):
+            for var e in events {
+                e.ingested = now
+                var o = origin
+                if let p = record.position { o.position = p.value }
+                if keepRaw { o.raw = r.message }
+                e.origin = o
+                out.append(e)
+                counts.accepted += 1
+            }
+        case .unmatched(let program):
+            counts.unmatched[program.isEmpty ? "-" : program, default: 0] += 1
+        }
     }
 
     func isAllowed(_ ip: IPAddress?) -> Bool {
@@ -36,6 +73,7 @@ struct EventProcessor {
         guard isAllowed(d.source) else { counts.rejected[.sourceNotAllowed, default: 0] += 1; return }
         guard !d.bytes.isEmpty else { counts.rejected[.emptyDatagram, default: 0] += 1; return }
         let source = d.source.map { $0.isV4 ? "\($0):\(d.port)" : "[\($0)]:\(d.port)" }
+        var syslogLines = 0
         for r in decoder.decode(datagram: d.bytes, receivedAt: d.received, source: source) {
             counts.lines += 1
             switch r {
@@ -45,8 +83,38 @@ struct EventProcessor {
             case .rejected(let why):
                 counts.rejected[why, default: 0] += 1
             case .notJSON:
-                counts.rejected[.unparsableSyslog, default: 0] += 1
+                syslogLines += 1
             }
+        }
+        if syslogLines > 0 {
+            counts.lines -= syslogLines   // counted again by process(record:)
+            routeSyslog(d, source: source, into: &out)
+        }
+    }
+
+    /// Syslog lines (RFC 5424 / 3164) sent over UDP go to the same parser and rules as file lines.
+    private mutating func routeSyslog(_ d: Datagram, source: String?, into out: inout [ActivityEvent]) {
+        // Split again: a datagram may mix JSON lines and syslog lines; here we only take the non-JSON ones.
+        var start = 0
+        let b = d.bytes
+        while start < b.count {
+            var end = start
+            while end < b.count, b[end] != 0x0A { end += 1 }
+            var lineEnd = end
+            if lineEnd > start, b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            if lineEnd > start, b[start] != UInt8(ascii: "{"), b[start] != UInt8(ascii: "[") {
+                guard let text = String(validating: b[start..<lineEnd], as: UTF8.self) else {
+                    counts.rejected[.invalidUTF8, default: 0] += 1
+                    start = end + 1
+                    continue
+                }
+                // One normalizer per sending address (not per port: ports change per socket); bounded.
+                let stream = "udp:" + (d.source?.description ?? "?")
+                if normalizers.count >= 1024 && normalizers[stream] == nil { normalizers.removeAll() }
+                process(record: RawRecord(message: text), stream: stream,
+                        origin: Origin(input: "udp", source: source), now: d.received, into: &out)
+            }
+            start = end + 1
         }
     }
 }

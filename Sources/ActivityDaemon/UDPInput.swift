@@ -1,4 +1,7 @@
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -103,16 +106,17 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
         batch.removeAll(keepingCapacity: true)
     }
 
+    /// The sender's address, read from the raw sockaddr (sockaddr_in: address at byte 4; sockaddr_in6: at 8).
     static func source(_ a: SocketAddress) -> (IPAddress?, Int) {
-        switch a {
-        case .v4(let v4):
-            return (.v4(UInt32(bigEndian: v4.address.sin_addr.s_addr)), a.port ?? 0)
-        case .v6(let v6):
-            var addr = v6.address.sin6_addr
-            let bytes = withUnsafeBytes(of: &addr) { Array($0) }
-            return (IPAddress(bytes: bytes), a.port ?? 0)
-        default:
-            return (nil, 0)
+        let port = a.port ?? 0
+        let ip: IPAddress? = a.withSockAddr { ptr, len in
+            let raw = UnsafeRawBufferPointer(start: UnsafeRawPointer(ptr), count: Int(len))
+            switch a.protocol {
+            case .inet where raw.count >= 8: return IPAddress(bytes: raw[4..<8])
+            case .inet6 where raw.count >= 24: return IPAddress(bytes: raw[8..<24])
+            default: return nil
+            }
         }
+        return (ip, port)
     }
 }

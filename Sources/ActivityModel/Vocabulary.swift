@@ -78,17 +78,19 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
             "login", "logout", "login_failed", "session_timeout", "session_replaced", "mfa_challenge", "mfa_success",
             "mfa_failure", "mfa_enrolled", "mfa_enabled", "mfa_disabled", "mfa_reset", "password_reset_requested",
             "password_reset", "password_changed", "account_locked",
+            // systemd-logind sessions (kept apart from `login`/`logout` so a login is not counted twice).
+            "session_started", "session_ended",
         ] { v[a] = .login }
         for a in [
             "subscription_started", "subscription_upgraded", "subscription_cancelled", "subscription_renewed",
             "rental_started", "order_placed", "refund_requested", "payment_method_changed", "invoice_sent",
-            "page_viewed", "report_downloaded", "file_uploaded", "privilege_escalation",
+            "page_viewed", "report_downloaded", "file_uploaded", "privilege_escalation", "subscription_enabled",
         ] { v[a] = .activity }
         for a in [
             "plan_added", "plan_extended", "plan_cancelled", "access_granted", "access_revoked", "price_changed",
             "recurring_billing_stopped", "recurring_billing_enabled", "order_placed_on_behalf", "refund_issued",
             "user_created", "user_modified", "user_deleted", "user_deactivated", "password_set", "group_changed",
-            "license_reassigned",
+            "license_reassigned", "email_template_changed",
         ] { v[a] = .admin }
         return v
     }()

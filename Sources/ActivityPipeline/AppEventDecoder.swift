@@ -61,17 +61,62 @@ public struct AppEventDecoder: Sendable {
         ("ingested", ["ingested"]),
     ]
 
-    static let aliasIndex: [String: String] = {
-        var m: [String: String] = [:]
-        for (field, names) in aliases { for n in names { m[n] = field } }
+    /// The canonical fields, in the order of ``aliases``.
+    enum Field: Int, CaseIterable {
+        case time
+        case category
+        case action
+        case kind
+        case outcome
+        case reason
+        case user
+        case actor
+        case actorRole
+        case account
+        case session
+        case entry
+        case device
+        case userAgent
+        case ip
+        case port
+        case host
+        case service
+        case comment
+        case subscription
+        case order
+        case amount
+        case currency
+        case billingCycles
+        case ingested
+    }
+
+    /// Every accepted name → (slot of its canonical field, priority among that field's names). One hash
+    /// lookup per key is all the per-event work aliases cost.
+    static let lookup: [String: (slot: Int, priority: Int)] = {
+        var m: [String: (Int, Int)] = [:]
+        for (slot, (_, names)) in aliases.enumerated() { for (i, n) in names.enumerated() { m[n] = (slot, i) } }
         return m
     }()
 
-    static let priority: [String: Int] = {
-        var m: [String: Int] = [:]
-        for (_, names) in aliases { for (i, n) in names.enumerated() { m[n] = i } }
-        return m
-    }()
+    /// Canonical values of one event, by slot (no hashing per field).
+    /// Small on purpose: it only points into the parsed members (an event has ~25 slots; copying values here
+    /// cost a kilobyte of allocation per event).
+    struct Slots {
+        let members: [(String, JSONReader.Value)]
+        var member = [Int16](repeating: -1, count: AppEventDecoder.aliases.count)
+        var rank = [UInt8](repeating: 0, count: AppEventDecoder.aliases.count)
+        init(_ members: [(String, JSONReader.Value)]) { self.members = members }
+        subscript(_ field: Field) -> (priority: Int, value: JSONReader.Value)? { at(field.rawValue) }
+        func at(_ slot: Int) -> (priority: Int, value: JSONReader.Value)? {
+            let m = Int(member[slot])
+            return m < 0 ? nil : (Int(rank[slot]), members[m].1)
+        }
+        mutating func set(_ slot: Int, member m: Int, priority: Int) {
+            member[slot] = Int16(m)
+            rank[slot] = UInt8(priority)
+        }
+    }
+
 
     /// Splits a datagram into lines (LF, with an optional CR before it; empty lines skipped) and decodes each.
     public func decode(datagram: [UInt8], receivedAt: Timestamp, source: String?) -> [LineResult] {
@@ -123,7 +168,7 @@ public struct AppEventDecoder: Sendable {
 
     /// Maps the members of a parsed object onto an event (export names and aliases).
     public func map(_ members: [(String, JSONReader.Value)], receivedAt: Timestamp) -> LineResult {
-        var canonical: [String: (priority: Int, value: JSONReader.Value)] = [:]
+        var canonical = Slots(members)
         var attrs: [String: String] = [:]
         var geo: Geo?
         var net: NetFlags?
@@ -131,15 +176,14 @@ public struct AppEventDecoder: Sendable {
         var risk: RiskFlags = []
         var originObject: [(String, JSONReader.Value)]?
 
-        for (key, value) in members {
-            if let field = AppEventDecoder.aliasIndex[key] {
-                let p = AppEventDecoder.priority[key] ?? 99
-                if let existing = canonical[field], existing.priority <= p {
+        for (index, (key, value)) in members.enumerated() {
+            if let (slot, p) = AppEventDecoder.lookup[key] {
+                if let existing = canonical.at(slot), existing.priority <= p {
                     // A lower-priority alias of a field already given: keep it visible in attrs.
                     if attrs.count < maxAttrs { attrs[key] = text(of: value) }
                     continue
                 }
-                canonical[field] = (p, value)
+                canonical.set(slot, member: index, priority: p)
                 continue
             }
             switch key {
@@ -169,14 +213,14 @@ public struct AppEventDecoder: Sendable {
 
         // action / category / kind
         var category: EventCategory?
-        if let c = canonical["category"] {
+        if let c = canonical[.category] {
             guard case .string(let s) = c.value, let cat = EventCategory(loose: s) else { return .rejected(.invalidField) }
             category = cat
         }
-        var actionValue = canonical["action"]?.value
+        var actionValue = canonical[.action]?.value
         // `kind` (the benchmark generator's and some SDKs' field) names a category (`admin`, `activity`), a
         // verb (`login_failed`), or both (`login`).
-        if case .string(let kindText)? = canonical["kind"]?.value {
+        if case .string(let kindText)? = canonical[.kind]?.value {
             let asCategory = EventCategory(loose: kindText)
             let asAction = Action(sanitizing: kindText)
             if category == nil, let asCategory { category = asCategory }
@@ -208,60 +252,55 @@ public struct AppEventDecoder: Sendable {
     }
 
     func finish(
-        _ action: Action, category: EventCategory?, canonical: [String: (priority: Int, value: JSONReader.Value)],
+        _ action: Action, category: EventCategory?, canonical: Slots,
         attrs: [String: String], geo: Geo?, net: NetFlags?, commerceObject: [(String, JSONReader.Value)]?,
         risk: RiskFlags, originObject: [(String, JSONReader.Value)]?, receivedAt: Timestamp
     ) -> LineResult {
         var attrs = attrs
         var time = receivedAt
-        if let t = canonical["time"]?.value {
+        if let t = canonical[.time]?.value {
             guard let parsed = timestamp(t) else { return .rejected(.invalidTime) }
             time = parsed
         }
         var e = ActivityEvent(time: time, category: category ?? action.knownCategory ?? .activity, action: action)
-        func str(_ f: String) -> String?? {
-            guard let v = canonical[f]?.value else { return .some(nil) }
+        // Each text field: nil when absent; a structured value where text is expected is invalid.
+        var invalid = false
+        func str(_ f: Field) -> String? {
+            guard let v = canonical[f]?.value else { return nil }
             switch v {
-            case .string(let s): return .some(s.isEmpty ? nil : cut(s))
-            case .number(let n): return .some(n)
-            case .bool(let b): return .some(b ? "true" : "false")
-            case .null: return .some(nil)
-            default: return nil
+            case .string(let s): return s.isEmpty ? nil : cut(s)
+            case .number(let n): return n
+            case .bool(let b): return b ? "true" : "false"
+            case .null: return nil
+            default: invalid = true; return nil
             }
         }
-        // Each field: nil (absent) or the value; a structured value where text is expected is invalid.
-        let names = ["outcome", "reason", "user", "actor", "actor_role", "account", "session", "entry", "device",
-                     "user_agent", "ip", "port", "host", "service", "comment"]
-        var values: [String: String] = [:]
-        for n in names {
-            guard let v = str(n) else { return .rejected(.invalidField) }
-            if let v { values[n] = v }
-        }
-        e.outcome = values["outcome"].map { Outcome(loose: $0) } ?? defaultOutcome(action)
-        e.reason = values["reason"].flatMap { Action(sanitizing: $0)?.rawValue }
-        e.user = values["user"]
-        e.actor = values["actor"]
-        e.actorRole = values["actor_role"]
-        e.account = values["account"]
-        e.session = values["session"]
-        e.entry = values["entry"].map { $0.lowercased() }
-        e.device = values["device"]
-        if let ua = values["user_agent"] {
+        e.outcome = str(.outcome).map { Outcome(loose: $0) } ?? defaultOutcome(action)
+        e.reason = str(.reason).flatMap { Action(sanitizing: $0)?.rawValue }
+        e.user = str(.user)
+        e.actor = str(.actor)
+        e.actorRole = str(.actorRole)
+        e.account = str(.account)
+        e.session = str(.session)
+        e.entry = str(.entry).map { $0.lowercased() }
+        e.device = str(.device)
+        if let ua = str(.userAgent) {
             attrs["user_agent"] = ua
             if e.device == nil { e.device = ua }
         }
-        if let ipText = values["ip"] {
+        if let ipText = str(.ip) {
             guard let ip = IPAddress(ipText) else { return .rejected(.invalidIP) }
             e.ip = ip
         }
-        if let p = values["port"] {
+        if let p = str(.port) {
             guard let port = UInt16(p) else { return .rejected(.invalidField) }
             e.port = port
         }
-        e.host = values["host"]
-        e.service = values["service"]
-        e.comment = values["comment"]
-        if let v = canonical["ingested"]?.value, let t = timestamp(v) { e.ingested = t }
+        e.host = str(.host)
+        e.service = str(.service)
+        e.comment = str(.comment)
+        if invalid { return .rejected(.invalidField) }
+        if let v = canonical[.ingested]?.value, let t = timestamp(v) { e.ingested = t }
 
         var commerce = Commerce()
         if let o = commerceObject {
@@ -278,15 +317,15 @@ public struct AppEventDecoder: Sendable {
                 }
             }
         }
-        if let v = canonical["subscription"]?.value { commerce.subscription = text(of: v) }
-        if let v = canonical["order"]?.value { commerce.order = text(of: v) }
-        if let v = canonical["amount"]?.value {
+        if let v = canonical[.subscription]?.value { commerce.subscription = text(of: v) }
+        if let v = canonical[.order]?.value { commerce.order = text(of: v) }
+        if let v = canonical[.amount]?.value {
             let a = text(of: v)
             guard isDecimal(a) else { return .rejected(.invalidField) }
             commerce.amount = a
         }
-        if let v = canonical["currency"]?.value { commerce.currency = text(of: v).uppercased() }
-        if let v = canonical["billing_cycles"]?.value {
+        if let v = canonical[.currency]?.value { commerce.currency = text(of: v).uppercased() }
+        if let v = canonical[.billingCycles]?.value {
             guard let c = Int(text(of: v)) else { return .rejected(.invalidField) }
             commerce.billingCycles = c
         }

@@ -87,6 +87,32 @@ struct DaemonIntegrationTests {
         #expect(vStatus == 0, "\(vOut)")
     }
 
+    @Test("RFC 3164 and RFC 5424 syslog lines over UDP go through the auth-log rules")
+    func syslogOverUDP() throws {
+        let dir = DaemonProcess.temporaryDirectory("syslog")
+        let daemon = try DaemonProcess(dir: dir, listen: ["127.0.0.1:0"])
+        let port = try daemon.waitReady()[0]
+        let lines = [
+            "<38>Nov 22 10:00:00 bastion sshd[4242]: Accepted publickey for erin from 198.51.100.77 port 50022 ssh2: ED25519 SHA256:Zm9vYmFy",
+            "<86>1 2026-11-22T10:01:00.000Z bastion sudo - - - erin : TTY=pts/0 ; PWD=/home/erin ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx",
+            "<30>Nov 22 10:02:00 bastion CRON[99]: (root) CMD (run-parts /etc/cron.hourly)",
+        ]
+        sendUDP(Array(lines.joined(separator: "\n").utf8), port: port)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try daemon.terminate() == 0)
+        let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--user", "erin", "--format", "jsonl"])
+        let events = try jsonLines(out)
+        try #require(events.count == 2, "\(out)\n\(daemon.log)")
+        #expect(events[0]["action"] as? String == "login")
+        #expect(events[0]["entry"] as? String == "ssh")
+        #expect(events[0]["ip"] as? String == "198.51.100.77")
+        #expect(events[0]["host"] as? String == "bastion")
+        #expect(events[1]["action"] as? String == "privilege_escalation")
+        #expect((events[1]["attrs"] as? [String: String])?["command"]?.contains("systemctl") == true)
+        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
+        #expect((stats?["unmatched"] as? [String: Int])?["CRON"] == 1)
+    }
+
     @Test("after a burst, SIGTERM leaves every accepted event in the store")
     func burstThenSigterm() throws {
         let dir = DaemonProcess.temporaryDirectory("burst")

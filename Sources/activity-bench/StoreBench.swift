@@ -1,0 +1,155 @@
+import ActivityModel
+import ActivityPipeline
+import ActivityStore
+import Foundation
+
+/// Wall and CPU time of a block.
+func measure<T>(_ body: () throws -> T) rethrows -> (T, wall: Double, cpu: Double) {
+    func cpu() -> Double {
+        var ru = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &ru)
+        return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6 + Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) / 1e6
+    }
+    let c0 = cpu()
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let r = try body()
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    return (r, wall, cpu() - c0)
+}
+
+func option(_ args: [String], _ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+/// Reads JSON lines (the load generator's `udpgen -w` output) and decodes them as the daemon would.
+func loadEvents(path: String, limit: Int) -> [ActivityEvent] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        print("cannot read \(path)")
+        exit(1)
+    }
+    let decoder = AppEventDecoder()
+    let now = Timestamp(seconds: 1_795_341_600)
+    var events: [ActivityEvent] = []
+    events.reserveCapacity(limit)
+    data.withUnsafeBytes { raw in
+        let b = raw.bindMemory(to: UInt8.self)
+        var start = 0
+        while start < b.count && events.count < limit {
+            var end = start
+            while end < b.count && b[end] != 0x0A { end += 1 }
+            if case .event(var e) = decoder.decodeLine(UnsafeBufferPointer(rebasing: b[start..<end]), receivedAt: now, source: "127.0.0.1:40000") {
+                e.ingested = Timestamp(nanoseconds: e.time.nanoseconds + 3_000_000)
+                events.append(e)
+            }
+            start = end + 1
+        }
+    }
+    return events
+}
+
+/// `activity-bench decode --input FILE [--count N]`: JSON lines → events, one core (decoding only: the file
+/// is read and split into lines before the clock starts).
+func runDecodeBenchmark(arguments: [String]) {
+    guard let input = option(arguments, "--input") else { print("--input FILE required (udpgen -w output)"); exit(2) }
+    let count = Int(option(arguments, "--count") ?? "1000000") ?? 1_000_000
+    guard let data = FileManager.default.contents(atPath: input) else { print("cannot read \(input)"); exit(1) }
+    let bytes = [UInt8](data)
+    var ranges: [Range<Int>] = []
+    var start = 0
+    for (i, b) in bytes.enumerated() where b == 0x0A {
+        ranges.append(start..<i)
+        start = i + 1
+        if ranges.count == count { break }
+    }
+    let decoder = AppEventDecoder()
+    let now = Timestamp(seconds: 1_795_341_600)
+    var n = 0
+    let (_, wall, cpu) = measure {
+        bytes.withUnsafeBufferPointer { b in
+            for r in ranges {
+                if case .event = decoder.decodeLine(UnsafeBufferPointer(rebasing: b[r]), receivedAt: now, source: "127.0.0.1:40000") { n += 1 }
+            }
+        }
+    }
+    print(String(format: "decode: %d JSON lines (%.0f bytes avg) → %d events in %.3f s = %.0f events/s (%.2f µs/event, %.2f s CPU), one core",
+                 ranges.count, Double(ranges.map(\.count).reduce(0, +)) / Double(max(1, ranges.count)), n, wall, Double(n) / wall, wall * 1e6 / Double(max(1, n)), cpu))
+}
+
+/// `activity-bench store --input FILE --dir DIR [--events 10000000]`
+/// Appends the load generator's event mix (replicated to --events, plus one user with exactly 100 events
+/// spread evenly) in 1000-event batches with fsync = interval, then measures: append rate, bytes per event,
+/// full-scan rate, and a one-user query through the index versus a full scan of the same store.
+func runStoreBenchmark(arguments: [String]) {
+    guard let input = option(arguments, "--input"), let dir = option(arguments, "--dir") else {
+        print("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N]")
+        exit(2)
+    }
+    let total = Int(option(arguments, "--events") ?? "10000000") ?? 10_000_000
+    let sourceCount = Int(option(arguments, "--source-events") ?? "1000000") ?? 1_000_000
+    let base = loadEvents(path: input, limit: sourceCount)
+    guard !base.isEmpty else { print("no events decoded from \(input)"); exit(1) }
+    try? FileManager.default.removeItem(atPath: dir)
+    var options = StoreOptions()
+    options.fsync = .interval
+    let writer: SegmentWriter
+    do { writer = try SegmentWriter(dataDirectory: dir, options: options, host: "bench") } catch { print("\(error)"); exit(1) }
+    let every = max(1, total / 100)
+    let batchSize = 1000
+    var batch: [ActivityEvent] = []
+    batch.reserveCapacity(batchSize)
+    var lastSync = DispatchTime.now().uptimeNanoseconds
+    var appendWall = 0.0, appendCPU = 0.0
+    var i = 0
+    let (_, wall, cpu) = measure {
+        while i < total {
+            var e = base[i % base.count]
+            if i % every == every / 2 { e.user = "needle.user" }
+            // Spread time so that the time index has something to do.
+            e.time = Timestamp(nanoseconds: 1_795_341_600_000_000_000 + Int64(i) * 250_000_000)
+            batch.append(e)
+            i += 1
+            if batch.count == batchSize || i == total {
+                let (_, w, c) = measure { _ = try? writer.append(batch) }
+                appendWall += w; appendCPU += c
+                batch.removeAll(keepingCapacity: true)
+                let now = DispatchTime.now().uptimeNanoseconds
+                if now - lastSync > 1_000_000_000 { try? writer.sync(); lastSync = now }
+            }
+        }
+        try? writer.close()
+    }
+    let reader = try! StoreReader(dataDirectory: dir)
+    let segs = try! reader.segments()
+    let bytes = segs.reduce(0) { $0 + $1.size }
+    let idxBytes = segs.reduce(0) { $0 + (FileManager.default.fileSizeIfExists($1.indexPath) ?? 0) }
+    print("store: \(total) events (mix of \(base.count) generator events), \(segs.count) segments")
+    print(String(format: "append: %.0f events/s, %.1f MB/s (append calls only: %.2f s wall, %.2f s CPU; whole loop incl. building batches %.2f s wall, %.2f s CPU), fsync = interval",
+                 Double(total) / appendWall, Double(bytes) / appendWall / 1e6, appendWall, appendCPU, wall, cpu))
+    print(String(format: "size: %.1f bytes/event in segments, %.1f bytes/event in indexes", Double(bytes) / Double(total), Double(idxBytes) / Double(total)))
+
+    var count = 0
+    let (_, scanWall, scanCPU) = measure { try! reader.query(EventQuery()) { _ in count += 1; return true } }
+    print(String(format: "full scan: %d events in %.2f s = %.0f events/s (%.2f s CPU)", count, scanWall, Double(count) / scanWall, scanCPU))
+
+    var q = EventQuery()
+    q.terms[.user] = ["needle.user"]
+    var found = 0
+    let (_, coldWall, _) = measure { found = (try? reader.events(q).count) ?? -1 }
+    var times: [Double] = []
+    for _ in 0..<20 { times.append(measure { _ = try? reader.events(q) }.wall) }
+    times.sort()
+    print(String(format: "user query (index): %d events, first %.1f ms, median of 20 %.2f ms; decoded %d events in %d segments",
+                 found, coldWall * 1e3, times[10] * 1e3, reader.lastQueryStats.eventsDecoded, reader.lastQueryStats.segmentsTouched))
+    var scanFound = 0
+    let (_, fullWall, _) = measure {
+        try! reader.query(EventQuery()) { e in if e.user == "needle.user" { scanFound += 1 }; return true }
+    }
+    print(String(format: "user query (full scan of the same store): %d events in %.0f ms → index is %.0f× faster", scanFound, fullWall * 1e3, fullWall / times[10]))
+}
+
+extension FileManager {
+    func fileSizeIfExists(_ path: String) -> Int? {
+        (try? attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+    }
+}

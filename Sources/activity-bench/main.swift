@@ -1,0 +1,18 @@
+// activity-bench: the repository's benchmarks. Run in release:
+//   swift run -c release activity-bench <name> [options]
+// Each benchmark prints its figures; scripts/bench-*.sh run them with the peer in the same run.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let args = Array(CommandLine.arguments.dropFirst())
+let name = args.first ?? ""
+let rest = Array(args.dropFirst())
+switch name {
+case "store": runStoreBenchmark(arguments: rest)
+case "decode": runDecodeBenchmark(arguments: rest)
+case "normalize": runNormalizeBenchmark(arguments: rest)
+default:
+    print("usage: activity-bench store|decode|normalize [options]")
+    exit(2)
+}
