@@ -44,13 +44,13 @@ public struct Daemon: Sendable {
         let capacity = udpConfigs.map(\.queueCapacity).max() ?? 65_536
         // The pipeline queue holds batches (one read cycle each); bound it by datagrams / typical batch.
         let pipelineQueue = BoundedQueue<PipelineItem>(capacity: max(64, capacity / 16))
-        let allow = udpConfigs.flatMap(\.allow)
+        let udpInputs = try udpConfigs.map { (allow: $0.allow, verifier: try SignatureVerifier.load($0.keys)) }
         var zone = TimeZone.current
         if let name = configuration.normalize.timezone {
             guard let z = TimeZone(identifier: name) else { throw DaemonError("normalize.timezone: unknown time zone \"\(name)\"") }
             zone = z
         }
-        let processor = EventProcessor(allow: allow, keepRaw: configuration.normalize.keepRaw, timeZone: zone)
+        let processor = EventProcessor(udpInputs: udpInputs, keepRaw: configuration.normalize.keepRaw, timeZone: zone)
 
         let store = StoreService(writer: writer, queue: storeQueue, counters: counters,
                                  fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"))
@@ -59,11 +59,15 @@ public struct Daemon: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var services: [any Service] = [store, pipeline]
         let readiness = Readiness(expected: udpConfigs.count, onReady: onReady)
-        for u in udpConfigs {
-            services.append(UDPInput(configuration: u, queue: pipelineQueue, counters: counters, group: group,
+        for (i, u) in udpConfigs.enumerated() {
+            services.append(UDPInput(configuration: u, index: i, queue: pipelineQueue, counters: counters, group: group,
                                      logger: logger.labelled("activityd.input.udp"), onBound: readiness.bound))
         }
         if udpConfigs.isEmpty { readiness.bound([]) }
+        if let listen = configuration.metrics.listen, let hp = HostPort(listen) {
+            services.append(MetricsEndpoint(address: hp, counters: counters, group: group,
+                                            logger: logger.labelled("activityd.metrics"), onBound: { _ in }))
+        }
         let serviceGroup = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -6,7 +6,8 @@ import ActivityPipeline
 /// Not Sendable: it keeps small normalizer state; one pipeline thread owns it.
 struct EventProcessor {
     var decoder = AppEventDecoder()
-    var allow: [CIDR]
+    /// Per `[[input.udp]]`: its allow-list and signature keys.
+    var udpInputs: [(allow: [CIDR], verifier: SignatureVerifier)]
     var counts = LocalCounts()
     let syslog: SyslogParser
     /// One normalizer per input stream: its pairing state (PAM sessions by pid, repeats) must not mix streams.
@@ -24,8 +25,8 @@ struct EventProcessor {
         mutating func reset() { self = LocalCounts() }
     }
 
-    init(allow: [CIDR], keepRaw: Bool, timeZone: TimeZone) {
-        self.allow = allow
+    init(udpInputs: [(allow: [CIDR], verifier: SignatureVerifier)], keepRaw: Bool, timeZone: TimeZone) {
+        self.udpInputs = udpInputs
         self.keepRaw = keepRaw
         self.syslog = SyslogParser(timeZone: timeZone)
         decoder.keepRaw = keepRaw
@@ -61,17 +62,25 @@ struct EventProcessor {
         }
     }
 
-    func isAllowed(_ ip: IPAddress?) -> Bool {
-        guard let ip else { return false }
-        return allow.contains { $0.contains(ip) }
+    func isAllowed(_ ip: IPAddress?, input: Int) -> Bool {
+        guard let ip, input < udpInputs.count else { return false }
+        return udpInputs[input].allow.contains { $0.contains(ip) }
     }
 
     /// Decodes one datagram into events (appended to `out`); rejections are counted by reason.
     mutating func process(_ d: Datagram, into out: inout [ActivityEvent]) {
         counts.datagrams += 1
         counts.bytes += d.bytes.count
-        guard isAllowed(d.source) else { counts.rejected[.sourceNotAllowed, default: 0] += 1; return }
+        guard isAllowed(d.source, input: d.input) else { counts.rejected[.sourceNotAllowed, default: 0] += 1; return }
         guard !d.bytes.isEmpty else { counts.rejected[.emptyDatagram, default: 0] += 1; return }
+        var d = d
+        let verifier = udpInputs[d.input].verifier
+        if verifier.isEnabled {
+            switch verifier.verify(d.bytes) {
+            case .success(let payload): d.bytes = Array(d.bytes[payload])
+            case .failure(let why): counts.rejected[why, default: 0] += 1; return
+            }
+        }
         let source = d.source.map { $0.isV4 ? "\($0):\(d.port)" : "[\($0)]:\(d.port)" }
         var syslogLines = 0
         for r in decoder.decode(datagram: d.bytes, receivedAt: d.received, source: source) {

@@ -6,6 +6,8 @@ struct Datagram: Sendable {
     var source: IPAddress?
     var port: Int
     var received: Timestamp
+    /// Which `[[input.udp]]` received it (its allow-list and keys apply).
+    var input: Int = 0
 }
 
 /// What an input hands to the pipeline.

@@ -14,6 +14,7 @@ import ActivityConfig
 final class UDPInput: Service, @unchecked Sendable {
     // @unchecked Sendable: `channels` is written once in `run` before `onBound` is called, and only read after.
     let configuration: UDPInputConfiguration
+    let index: Int
     let queue: BoundedQueue<PipelineItem>
     let counters: DaemonCounters
     let logger: Logger
@@ -25,9 +26,10 @@ final class UDPInput: Service, @unchecked Sendable {
     static let vectorCount = 16
     static let slotBytes = 65_536
 
-    init(configuration: UDPInputConfiguration, queue: BoundedQueue<PipelineItem>, counters: DaemonCounters,
+    init(configuration: UDPInputConfiguration, index: Int, queue: BoundedQueue<PipelineItem>, counters: DaemonCounters,
          group: any EventLoopGroup, logger: Logger, onBound: @escaping @Sendable ([SocketAddress]) -> Void) {
         self.configuration = configuration
+        self.index = index
         self.queue = queue
         self.counters = counters
         self.group = group
@@ -39,7 +41,7 @@ final class UDPInput: Service, @unchecked Sendable {
         var bound: [SocketAddress] = []
         for address in configuration.listen {
             guard let hp = HostPort(address) else { continue }
-            let handler = DatagramHandler(queue: queue, counters: counters)
+            let handler = DatagramHandler(queue: queue, counters: counters, input: index)
             let bootstrap = DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(configuration.receiveBufferBytes))
@@ -73,17 +75,19 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     let queue: BoundedQueue<PipelineItem>
     let counters: DaemonCounters
+    let input: Int
     private var batch: [Datagram] = []
 
-    init(queue: BoundedQueue<PipelineItem>, counters: DaemonCounters) {
+    init(queue: BoundedQueue<PipelineItem>, counters: DaemonCounters, input: Int) {
         self.queue = queue
         self.counters = counters
+        self.input = input
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let (ip, port) = Self.source(envelope.remoteAddress)
-        batch.append(Datagram(bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: realtimeNow()))
+        batch.append(Datagram(bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: realtimeNow(), input: input))
         if batch.count >= 256 { flush() }
     }
 

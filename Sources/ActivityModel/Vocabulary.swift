@@ -112,7 +112,7 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
 
 /// Why an input record or datagram was not turned into events. The raw values are metric labels
 /// (`activityd_rejected_total{reason="invalid_json"}`), so the set is closed and bounded.
-public enum RejectReason: String, Sendable, Hashable, CaseIterable {
+public enum RejectReason: String, Error, Sendable, Hashable, CaseIterable {
     case emptyDatagram = "empty_datagram"
     case oversized = "oversized"
     case invalidUTF8 = "invalid_utf8"

@@ -79,6 +79,10 @@ public final class SegmentWriter {
     private var index: IndexBuilder
     private var table = FrameStringTable()
     private var dirty = false
+    /// Events of the active segment covered by its prefix index on disk.
+    private var indexedCount: UInt64 = 0
+    /// The active segment gets a prefix index every this many events, so readers scan at most this many.
+    public static let prefixIndexEvery: UInt64 = 250_000
 
     public var activeSegmentPath: String { segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: activeFirstSeq) }
     public var hasUnsyncedData: Bool { dirty }
@@ -131,7 +135,7 @@ public final class SegmentWriter {
         // The active segment: cut its tail back to the last complete commit.
         if let first = firsts.last {
             let seg = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: first)
-            FS.remove(segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: first))
+            let activeIdx = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: first)
             let h = try FileHandle.open(seg, flags: O_RDWR)
             let bytes = try h.readAll()
             var builder = IndexBuilder(firstSeq: first)
@@ -170,6 +174,13 @@ public final class SegmentWriter {
                     }
                     o = f.end
                 }
+            }
+            // A prefix index of the active segment (written at close or checkpoint) stays only if it covers
+            // nothing that was just cut.
+            if let i = try? SegmentIndex(path: activeIdx, verifyChecksum: true), i.firstSeq == first, i.segmentLength <= UInt64(keepEnd) {
+                indexedCount = i.eventCount
+            } else {
+                FS.remove(activeIdx)
             }
             if let hd = header {
                 if keepEnd < bytes.count {
@@ -302,7 +313,18 @@ public final class SegmentWriter {
         }
         dirty = true
         if options.fsync == .batch { try sync() }
+        if index.eventCount - indexedCount >= SegmentWriter.prefixIndexEvery { try writePrefixIndex() }
         return out
+    }
+
+    /// Writes the index of the active segment as it is now (after an fdatasync, so it never covers bytes
+    /// recovery could cut). Readers use it for the prefix it covers and scan the rest.
+    func writePrefixIndex() throws(StoreError) {
+        guard index.eventCount > indexedCount else { return }
+        try sync()
+        let idxPath = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: activeFirstSeq)
+        try FS.writeAtomically(idxPath, index.encode(segmentLength: activeSize))
+        indexedCount = index.eventCount
     }
 
     /// fdatasync the active segment if anything was written since the last sync.
@@ -335,6 +357,7 @@ public final class SegmentWriter {
         activeCreated = now
         activeSize = size
         index = IndexBuilder(firstSeq: nextSeq)
+        indexedCount = 0
         segmentsSealed += 1
         _ = applyRetention(now: now)
     }
@@ -371,9 +394,11 @@ public final class SegmentWriter {
         return deleted
     }
 
-    /// Flushes and fsyncs. The active segment stays active: the next start appends to it.
+    /// Flushes, fsyncs and writes the active segment's prefix index. The active segment stays active: the
+    /// next start appends to it.
     public func close() throws(StoreError) {
         try sync()
+        try writePrefixIndex()
     }
 
     /// Scans a segment and writes its index; damaged frames are skipped (resynchronising on the next valid

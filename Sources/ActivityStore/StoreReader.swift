@@ -80,7 +80,8 @@ public final class StoreReader {
     }
 
     /// Calls `visit` with every matching event, in seq order (or reverse), until it returns false or the
-    /// limit is reached.
+    /// limit is reached. Events are decoded frame by frame and never collected, so a scan of any size runs
+    /// in constant memory.
     public func query(_ q: EventQuery, _ visit: (ActivityEvent) throws -> Bool) throws {
         var remaining = q.limit ?? Int.max
         lastQueryStats = (0, 0)
@@ -88,23 +89,19 @@ public final class StoreReader {
         var segs = try segments()
         if let after = q.afterSeq {
             // Skip segments that end before `afterSeq` (the next segment's first seq bounds this one).
-            var keep: [SegmentInfo] = []
-            for (i, s) in segs.enumerated() {
-                if i + 1 < segs.count, segs[i + 1].firstSeq <= after + 1 { continue }
-                keep.append(s)
-            }
-            segs = keep
+            segs = segs.enumerated().filter { i, _ in !(i + 1 < segs.count && segs[i + 1].firstSeq <= after + 1) }.map(\.1)
         }
         if q.reverse { segs.reverse() }
+        var stop = false
         for s in segs {
-            let events = try read(segment: s, query: q)
-            lastQueryStats.segmentsTouched += events.touched ? 1 : 0
-            let list = q.reverse ? events.events.reversed() : events.events
-            for e in list {
-                guard try visit(e) else { return }
+            try read(segment: s, query: q) { e in
+                if stop { return false }
+                if try !visit(e) { stop = true; return false }
                 remaining -= 1
-                if remaining == 0 { return }
+                if remaining == 0 { stop = true; return false }
+                return true
             }
+            if stop { return }
         }
     }
 
@@ -115,98 +112,124 @@ public final class StoreReader {
         return out
     }
 
-    func read(segment s: SegmentInfo, query q: EventQuery) throws -> (events: [ActivityEvent], touched: Bool) {
-        if !s.isActive, let idx = try? SegmentIndex(path: s.indexPath, verifyChecksum: false),
-           idx.segmentLength == UInt64(s.size), idx.firstSeq == s.firstSeq {
-            return try readIndexed(s, idx, q)
+    /// Reads one segment: through its index where there is a valid one (sealed segments; the active
+    /// segment's prefix index written at close or checkpoint), scanning whatever the index does not cover.
+    func read(segment s: SegmentInfo, query q: EventQuery, _ visit: (ActivityEvent) throws -> Bool) throws {
+        let file = try MappedFile(path: s.path)
+        var idx: SegmentIndex?
+        if let i = try? SegmentIndex(path: s.indexPath, verifyChecksum: false), i.firstSeq == s.firstSeq,
+           s.isActive ? i.segmentLength <= UInt64(file.count) : i.segmentLength == UInt64(file.count) {
+            idx = i
         }
-        return (try scan(s, q), true)
-    }
-
-    func readIndexed(_ s: SegmentInfo, _ idx: SegmentIndex, _ q: EventQuery) throws -> (events: [ActivityEvent], touched: Bool) {
-        if idx.eventCount == 0 { return ([], false) }
-        if let since = q.since, idx.maxTime < since.nanoseconds { return ([], false) }
-        if let until = q.until, idx.minTime >= until.nanoseconds { return ([], false) }
-        if let after = q.afterSeq, idx.firstSeq + idx.eventCount <= after + 1 { return ([], false) }
-        // Posting lists: union within a field, intersection across fields.
-        var ordinals: [UInt32]? = nil
-        for (field, wanted) in q.terms {
-            var union = Set<UInt32>()
-            for term in wanted {
-                guard let p = idx.postings(field: field, term: term) else {
-                    damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "damaged \(field.rawValue) postings; scanning"))
-                    return (try scan(s, q), true)
+        var frames: [(info: FrameInfo, slot: Int)] = []
+        var covered = 0
+        var ordinalsByFrame: [Int: [Int]]? = nil
+        if let idx {
+            if let since = q.since, idx.maxTime < since.nanoseconds, !s.isActive { return }
+            if let until = q.until, idx.minTime >= until.nanoseconds, !s.isActive { return }
+            covered = Int(idx.segmentLength)
+            // Posting lists: union within a field, intersection across fields.
+            var ordinals: [UInt32]? = nil
+            var usable = true
+            for (field, wanted) in q.terms {
+                var union = Set<UInt32>()
+                for term in wanted {
+                    guard let p = idx.postings(field: field, term: term) else {
+                        damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "damaged \(field.rawValue) postings; scanning"))
+                        usable = false
+                        break
+                    }
+                    union.formUnion(p)
                 }
-                union.formUnion(p)
+                if !usable { break }
+                ordinals = ordinals.map { cur in cur.filter(union.contains) } ?? union.sorted()
             }
-            let sorted = union.sorted()
-            if let current = ordinals {
-                let set = Set(sorted)
-                ordinals = current.filter(set.contains)
+            if usable {
+                lastQueryStats.segmentsTouched += 1
+                if let ordinals {
+                    var byFrame: [Int: [Int]] = [:]
+                    var k = 0
+                    for o in ordinals {
+                        let seq = idx.firstSeq + UInt64(o)
+                        while k + 1 < idx.frames.count && idx.frames[k + 1].baseSeq <= seq { k += 1 }
+                        guard k < idx.frames.count, idx.frames[k].baseSeq <= seq else { continue }
+                        byFrame[k, default: []].append(Int(seq - idx.frames[k].baseSeq))
+                    }
+                    ordinalsByFrame = byFrame
+                }
+                for (k, fe) in idx.frames.enumerated() {
+                    if let since = q.since, fe.maxTime < since.nanoseconds { continue }
+                    if let until = q.until, fe.minTime >= until.nanoseconds { continue }
+                    if let after = q.afterSeq, fe.baseSeq + UInt64(fe.count) <= after + 1 { continue }
+                    if let byFrame = ordinalsByFrame, byFrame[k] == nil { continue }
+                    frames.append((FrameInfo(offset: Int(fe.offset), end: 0, kind: SegmentFormat.frameEvents, baseSeq: fe.baseSeq, count: Int(fe.count)), k))
+                }
             } else {
-                ordinals = sorted
+                covered = 0
             }
-            if ordinals?.isEmpty == true { return ([], false) }
         }
-        let file = try MappedFile(path: s.path)
+        if covered == 0 { lastQueryStats.segmentsTouched += 1 }
+        // Whatever the index does not cover (the active segment's tail, or all of an unindexed segment).
+        var tail: [FrameInfo] = []
+        if covered < file.count {
+            tail = Self.committedFrames(file: file, from: covered == 0 ? nil : covered, sealed: !s.isActive, damage: &damage)
+        }
         let b = file.bytes
-        var out: [ActivityEvent] = []
-        var decoded = 0
-        // Group wanted ordinals by frame (the frame table is sorted by baseSeq).
-        var fi = 0
-        var wantedIter = ordinals?.makeIterator()
-        var nextWanted = wantedIter?.next()
-        for (k, fe) in idx.frames.enumerated() {
-            fi = k
-            if let since = q.since, fe.maxTime < since.nanoseconds { if ordinals != nil { skipOrdinals(&nextWanted, &wantedIter, below: fe, idx) }; continue }
-            if let until = q.until, fe.minTime >= until.nanoseconds { if ordinals != nil { skipOrdinals(&nextWanted, &wantedIter, below: fe, idx) }; continue }
-            var inFrame: [Int]? = nil
-            if ordinals != nil {
-                var list: [Int] = []
-                let lo = fe.baseSeq - idx.firstSeq
-                let hi = lo + UInt64(fe.count)
-                while let w = nextWanted, UInt64(w) < hi {
-                    if UInt64(w) >= lo { list.append(Int(UInt64(w) - lo)) }
-                    nextWanted = wantedIter?.next()
-                }
-                if list.isEmpty { continue }
-                inFrame = list
+        func emit(_ f: FrameInfo, ordinals: [Int]?) throws -> Bool {
+            guard case .success(let real) = FrameParser.frame(in: b, at: f.offset), real.kind == SegmentFormat.frameEvents else {
+                damage.append(ReadDamage(path: s.path, offset: f.offset, reason: "index points at a damaged or non-events frame"))
+                return true
             }
-            switch FrameParser.frame(in: b, at: Int(fe.offset)) {
-            case .success(let f) where f.kind == SegmentFormat.frameEvents:
-                guard let evs = FrameParser.events(in: b, frame: f, ordinals: inFrame) else {
-                    damage.append(ReadDamage(path: s.path, offset: f.offset, reason: "undecodable events frame"))
-                    continue
-                }
-                decoded += evs.count
-                for e in evs where q.matches(e) { out.append(e) }
+            guard let evs = FrameParser.events(in: b, frame: real, ordinals: ordinals) else {
+                damage.append(ReadDamage(path: s.path, offset: f.offset, reason: "undecodable events frame"))
+                return true
+            }
+            lastQueryStats.eventsDecoded += evs.count
+            if q.reverse {
+                for e in evs.reversed() where q.matches(e) { if try !visit(e) { return false } }
+            } else {
+                for e in evs where q.matches(e) { if try !visit(e) { return false } }
+            }
+            return true
+        }
+        let indexed = frames.map { f in (f.info, ordinalsByFrame.flatMap { $0[f.slot] }) }
+        let scanned = tail.map { f in (f, [Int]?.none) }
+        let all = q.reverse ? (scanned.reversed() + indexed.reversed()) : (indexed + scanned)
+        for (f, ords) in all {
+            if try !emit(f, ordinals: ords) { return }
+        }
+    }
+
+    /// The committed events frames of a mapped segment from `from` (nil: after the header). In the active
+    /// segment, frames not followed by a commit are left out and the walk stops at the first incomplete
+    /// frame; in a sealed one, damage is reported and skipped by resynchronising.
+    static func committedFrames(file: MappedFile, from: Int?, sealed: Bool, damage: inout [ReadDamage]) -> [FrameInfo] {
+        var out: [FrameInfo] = []
+        let b = file.bytes
+        guard let hd = SegmentHeader.parse(b) else {
+            if b.count > 0 { damage.append(ReadDamage(path: file.path, offset: 0, reason: "damaged segment header")) }
+            return []
+        }
+        var o = from ?? hd.length
+        var pending: [FrameInfo] = []
+        while o < b.count {
+            switch FrameParser.frame(in: b, at: o) {
             case .success(let f):
-                damage.append(ReadDamage(path: s.path, offset: f.offset, reason: "index points at a non-events frame"))
+                if f.kind == SegmentFormat.frameEvents {
+                    pending.append(f)
+                } else {
+                    out += pending
+                    pending.removeAll(keepingCapacity: true)
+                }
+                o = f.end
             case .failure(let d):
-                damage.append(ReadDamage(path: s.path, offset: d.offset, reason: d.description))
+                if !sealed, case .truncated = d { return out }   // the writer is mid-write
+                damage.append(ReadDamage(path: file.path, offset: d.offset, reason: d.description))
+                guard let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
+                o = n
             }
         }
-        _ = fi
-        lastQueryStats.eventsDecoded += decoded
-        return (out, true)
-    }
-
-    private func skipOrdinals(_ next: inout UInt32?, _ it: inout IndexingIterator<[UInt32]>?, below fe: FrameEntry, _ idx: SegmentIndex) {
-        let hi = fe.baseSeq - idx.firstSeq + UInt64(fe.count)
-        while let w = next, UInt64(w) < hi { next = it?.next() }
-    }
-
-    /// Sequential scan: only events followed by a complete commit frame; damage is reported and skipped.
-    func scan(_ s: SegmentInfo, _ q: EventQuery) throws -> [ActivityEvent] {
-        let file = try MappedFile(path: s.path)
-        var out: [ActivityEvent] = []
-        var decoded = 0
-        _ = Self.scanCommitted(file: file, from: nil, sealed: !s.isActive, damage: &damage) { evs in
-            decoded += evs.count
-            for e in evs where q.matches(e) { out.append(e) }
-        }
-        lastQueryStats.eventsDecoded += decoded
-        return out
+        return sealed ? out + pending : out
     }
 
     /// Walks the frames of a mapped segment from `from` (nil: after the header). Calls `deliver` with the

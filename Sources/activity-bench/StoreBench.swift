@@ -119,15 +119,24 @@ func runStoreBenchmark(arguments: [String]) {
         }
         try? writer.close()
     }
-    let reader = try! StoreReader(dataDirectory: dir)
-    let segs = try! reader.segments()
+    let segs = (try? StoreReader(dataDirectory: dir).segments()) ?? []
     let bytes = segs.reduce(0) { $0 + $1.size }
     let idxBytes = segs.reduce(0) { $0 + (FileManager.default.fileSizeIfExists($1.indexPath) ?? 0) }
     print("store: \(total) events (mix of \(base.count) generator events), \(segs.count) segments")
     print(String(format: "append: %.0f events/s, %.1f MB/s (append calls only: %.2f s wall, %.2f s CPU; whole loop incl. building batches %.2f s wall, %.2f s CPU), fsync = interval",
                  Double(total) / appendWall, Double(bytes) / appendWall / 1e6, appendWall, appendCPU, wall, cpu))
     print(String(format: "size: %.1f bytes/event in segments, %.1f bytes/event in indexes", Double(bytes) / Double(total), Double(idxBytes) / Double(total)))
+    measureQueries(dir: dir)
+}
 
+/// `activity-bench query --dir DIR`: scan and one-user query figures on an existing store.
+func runQueryBenchmark(arguments: [String]) {
+    guard let dir = option(arguments, "--dir") else { print("--dir required"); exit(2) }
+    measureQueries(dir: dir)
+}
+
+func measureQueries(dir: String) {
+    let reader = try! StoreReader(dataDirectory: dir)
     var count = 0
     let (_, scanWall, scanCPU) = measure { try! reader.query(EventQuery()) { _ in count += 1; return true } }
     print(String(format: "full scan: %d events in %.2f s = %.0f events/s (%.2f s CPU)", count, scanWall, Double(count) / scanWall, scanCPU))

@@ -11,6 +11,7 @@ let rest = Array(args.dropFirst())
 switch name {
 case "store": runStoreBenchmark(arguments: rest)
 case "decode": runDecodeBenchmark(arguments: rest)
+case "query": runQueryBenchmark(arguments: rest)
 case "normalize": runNormalizeBenchmark(arguments: rest)
 default:
     print("usage: activity-bench store|decode|normalize [options]")

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Crypto
+import Foundation
 import ActivityConfig
 import ActivityModel
 
@@ -41,6 +43,8 @@ struct Send: ParsableCommand {
     @Option(help: "Free text.") var comment: String?
     @Option(help: "Event time (RFC 3339); default now.") var time: String?
     @Option(name: .customLong("attr"), help: "Extra key=value (repeatable).") var attrs: [String] = []
+    @Option(help: "Application id for an HMAC-signed datagram (with --key-file).") var app: String?
+    @Option(help: "HMAC-SHA256 key file of --app (as configured in input.udp.keys).") var keyFile: String?
 
     func payload() throws -> String {
         var w = JSONWriter()
@@ -94,7 +98,17 @@ struct Send: ParsableCommand {
             throw ValidationError("--to must be address:port, e.g. 127.0.0.1:5514 or [::1]:5514")
         }
         let text = try payload()
-        try UDPSender.send(Array(text.utf8), to: addr, port: UInt16(target.port))
+        var bytes = Array(text.utf8)
+        if let app {
+            guard let keyFile, var key = FileManager.default.contents(atPath: keyFile) else {
+                throw ValidationError("--app needs a readable --key-file")
+            }
+            while let last = key.last, last == 0x0A || last == 0x0D { key.removeLast() }
+            // `<app-id> <hex HMAC-SHA256 of the payload> <payload>` (DESIGN.md).
+            let mac = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key))
+            bytes = Array("\(app) \(mac.map { String(format: "%02x", $0) }.joined()) ".utf8) + bytes
+        }
+        try UDPSender.send(bytes, to: addr, port: UInt16(target.port))
         print(text)
     }
 }

@@ -82,7 +82,7 @@ struct DaemonIntegrationTests {
         let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
         let rejected = stats?["rejected"] as? [String: Int]
         #expect(rejected?["invalid_json"] == 1)
-        #expect(rejected?["unparsable_syslog"] == 1)
+        #expect(rejected?["invalid_utf8"] == 1)
         let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "verify"])
         #expect(vStatus == 0, "\(vOut)")
     }
