@@ -97,7 +97,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl"],
+            dependencies: [
+                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
