@@ -61,9 +61,9 @@ public struct Daemon: Sendable {
         let readiness = Readiness(expected: udpConfigs.count, onReady: onReady)
         for (i, u) in udpConfigs.enumerated() {
             services.append(UDPInput(configuration: u, index: i, queue: pipelineQueue, counters: counters, group: group,
-                                     logger: logger.labelled("activityd.input.udp"), onBound: readiness.bound))
+                                     logger: logger.labelled("activityd.input.udp"), onBound: { readiness.bound(input: i, $0) }))
         }
-        if udpConfigs.isEmpty { readiness.bound([]) }
+        if udpConfigs.isEmpty { readiness.bound(input: 0, []) }
         if let listen = configuration.metrics.listen, let hp = HostPort(listen) {
             services.append(MetricsEndpoint(address: hp, counters: counters, group: group,
                                             logger: logger.labelled("activityd.metrics"), onBound: { _ in }))
@@ -85,21 +85,21 @@ public struct DaemonError: Error, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
-/// Calls `onReady` once every UDP input has bound.
+/// Calls `onReady` once every UDP input has bound, with the addresses in configuration order.
 final class Readiness: Sendable {
-    private let state: Mutex<(remaining: Int, addresses: [SocketAddress])>
+    private let state: Mutex<(remaining: Int, addresses: [[SocketAddress]])>
     private let onReady: @Sendable ([SocketAddress]) -> Void
 
     init(expected: Int, onReady: @escaping @Sendable ([SocketAddress]) -> Void) {
-        state = Mutex((expected, []))
+        state = Mutex((expected, Array(repeating: [], count: expected)))
         self.onReady = onReady
     }
 
-    func bound(_ a: [SocketAddress]) {
+    func bound(input: Int, _ a: [SocketAddress]) {
         let done: [SocketAddress]? = state.withLock {
             $0.remaining -= 1
-            $0.addresses += a
-            return $0.remaining <= 0 ? $0.addresses : nil
+            if input < $0.addresses.count { $0.addresses[input] = a }
+            return $0.remaining <= 0 ? $0.addresses.flatMap { $0 } : nil
         }
         if let done { onReady(done) }
     }

@@ -65,7 +65,7 @@ final class StoreService: Service, @unchecked Sendable {
                         logger.notice("store writes resumed", metadata: ["store.next_seq": "\(writer.nextSeq)"])
                     }
                     counters.update {
-                        $0.eventsStored += stored.count
+                        $0.eventsStored += stored?.count ?? 0
                         $0.lastSeq = writer.nextSeq - 1
                         $0.bytesWritten = writer.bytesWritten
                         $0.storePaused = false

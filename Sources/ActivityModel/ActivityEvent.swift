@@ -40,13 +40,13 @@ public struct ActivityEvent: Hashable, Sendable {
     public var commerce: Commerce?
     public var comment: String?
     /// Any other string key/values the source gave, kept in key order.
-    public var attrs: [String: String]
+    public var attrs: Attributes
     public var origin: Origin?
     public var risk: RiskFlags
 
     public init(
         time: Timestamp, category: EventCategory, action: Action, outcome: Outcome = .unknown,
-        user: String? = nil, attrs: [String: String] = [:]
+        user: String? = nil, attrs: Attributes = [:]
     ) {
         self.time = time
         self.category = category

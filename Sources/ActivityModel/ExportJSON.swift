@@ -64,7 +64,7 @@ extension ActivityEvent {
         w.field("comment", comment)
         if !attrs.isEmpty {
             w.key("attrs"); w.begin()
-            for k in attrs.keys.sorted() { w.key(k); w.string(attrs[k]!) }
+            for (k, v) in attrs.sorted { w.key(k); w.string(v) }
             w.end()
         }
         if let o = origin {

@@ -169,7 +169,7 @@ public struct AppEventDecoder: Sendable {
     /// Maps the members of a parsed object onto an event (export names and aliases).
     public func map(_ members: [(String, JSONReader.Value)], receivedAt: Timestamp) -> LineResult {
         var canonical = Slots(members)
-        var attrs: [String: String] = [:]
+        var attrs = Attributes()
         var geo: Geo?
         var net: NetFlags?
         var commerceObject: [(String, JSONReader.Value)]?
@@ -253,7 +253,7 @@ public struct AppEventDecoder: Sendable {
 
     func finish(
         _ action: Action, category: EventCategory?, canonical: Slots,
-        attrs: [String: String], geo: Geo?, net: NetFlags?, commerceObject: [(String, JSONReader.Value)]?,
+        attrs: Attributes, geo: Geo?, net: NetFlags?, commerceObject: [(String, JSONReader.Value)]?,
         risk: RiskFlags, originObject: [(String, JSONReader.Value)]?, receivedAt: Timestamp
     ) -> LineResult {
         var attrs = attrs

@@ -253,13 +253,14 @@ enum EventCodec {
         if mask & FieldBit.comment != 0 { guard let v = r.string() else { return nil }; e.comment = v }
         if mask & FieldBit.attrs != 0 {
             guard let n = r.varint(), n <= 4096 else { return nil }
-            var attrs: [String: String] = [:]
-            attrs.reserveCapacity(Int(n))
+            var pairs: [(key: String, value: String)] = []
+            pairs.reserveCapacity(Int(n))
             for _ in 0..<n {
                 guard let k = str(&r), let v = str(&r) else { return nil }
-                attrs[k] = v
+                pairs.append((k, v))
             }
-            e.attrs = attrs
+            // Unique by construction: the writer encodes an `Attributes`, and the frame's CRC guards the bytes.
+            e.attrs = Attributes(uniquePairs: pairs)
         }
         if mask & FieldBit.origin != 0 {
             guard let sub = r.varint(), let input = str(&r) else { return nil }

@@ -41,31 +41,90 @@ public struct FrameEntry: Hashable, Sendable {
 }
 
 /// Accumulates a segment's index while events are appended (the writer) or scanned (a rebuild).
+///
+/// One dictionary per field, and IP postings keyed by the address value (formatted to text only when the
+/// index is encoded): per event this costs a few hash updates, not string formatting.
 struct IndexBuilder {
     var firstSeq: UInt64
     var eventCount: UInt64 = 0
     var minTime = Int64.max
     var maxTime = Int64.min
     var frames: [FrameEntry] = []
-    var postings: [[String: [UInt32]]] = Array(repeating: [:], count: IndexedField.allCases.count)
-    private var scratch: [String] = []
+    var users: [String: [UInt32]] = [:]
+    var ips: [IPAddress: [UInt32]] = [:]
+    var actions: [String: [UInt32]] = [:]
+    var categories: [[UInt32]] = [[], [], []]
+    var outcomes: [[UInt32]] = [[], [], []]
+    var entries: [String: [UInt32]] = [:]
+    var countries: [String: [UInt32]] = [:]
+    var nets: [String: [UInt32]] = [:]
 
     init(firstSeq: UInt64) { self.firstSeq = firstSeq }
 
-    mutating func add(_ e: ActivityEvent) {
-        let ordinal = UInt32(truncatingIfNeeded: e.seq &- firstSeq)
+    /// Adds the event with sequence number `seq`.
+    mutating func add(_ e: ActivityEvent, seq: UInt64) {
+        let o = UInt32(truncatingIfNeeded: seq &- firstSeq)
         eventCount += 1
-        minTime = min(minTime, e.time.nanoseconds)
-        maxTime = max(maxTime, e.time.nanoseconds)
-        for (i, field) in IndexedField.allCases.enumerated() {
-            field.terms(of: e, into: &scratch)
-            for t in scratch { postings[i][t, default: []].append(ordinal) }
+        let t = e.time.nanoseconds
+        if t < minTime { minTime = t }
+        if t > maxTime { maxTime = t }
+        if let v = e.user { users[v, default: []].append(o) }
+        if let v = e.ip { ips[v, default: []].append(o) }
+        actions[e.action.rawValue, default: []].append(o)
+        categories[Int(Codes.category(e.category))].append(o)
+        outcomes[Int(Codes.outcome(e.outcome))].append(o)
+        if let v = e.entry { entries[v, default: []].append(o) }
+        if let v = e.geo?.country { countries[v, default: []].append(o) }
+        if let n = e.net {
+            if n.vpn { nets["vpn", default: []].append(o) }
+            if n.proxy { nets["proxy", default: []].append(o) }
+            if n.tor { nets["tor", default: []].append(o) }
+            if n.hosting { nets["hosting", default: []].append(o) }
+            for l in n.lists { nets[l, default: []].append(o) }
+        }
+    }
+
+    mutating func add(_ e: ActivityEvent) { add(e, seq: e.seq) }
+
+    /// Term → postings for one field, as written to the file.
+    func postings(_ field: IndexedField) -> [String: [UInt32]] {
+        switch field {
+        case .user: return users
+        case .ip:
+            var m: [String: [UInt32]] = [:]
+            m.reserveCapacity(ips.count)
+            for (k, v) in ips { m[k.description] = v }
+            return m
+        case .action: return actions
+        case .category:
+            var m: [String: [UInt32]] = [:]
+            for c in EventCategory.allCases where !categories[Int(Codes.category(c))].isEmpty { m[c.rawValue] = categories[Int(Codes.category(c))] }
+            return m
+        case .outcome:
+            var m: [String: [UInt32]] = [:]
+            for c in Outcome.allCases where !outcomes[Int(Codes.outcome(c))].isEmpty { m[c.rawValue] = outcomes[Int(Codes.outcome(c))] }
+            return m
+        case .entry: return entries
+        case .country: return countries
+        case .net: return nets
         }
     }
 
     mutating func addFrame(offset: Int, baseSeq: UInt64, events: some Collection<ActivityEvent>) {
         var lo = Int64.max, hi = Int64.min
         for e in events { lo = min(lo, e.time.nanoseconds); hi = max(hi, e.time.nanoseconds) }
+        frames.append(FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
+    }
+
+    /// Adds a frame and its events in one pass (the writer's path: events carry no seq yet).
+    mutating func addFrame(offset: Int, baseSeq: UInt64, events: ArraySlice<ActivityEvent>) {
+        var lo = Int64.max, hi = Int64.min
+        var seq = baseSeq
+        for e in events {
+            lo = min(lo, e.time.nanoseconds); hi = max(hi, e.time.nanoseconds)
+            add(e, seq: seq)
+            seq += 1
+        }
         frames.append(FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
     }
 
@@ -92,12 +151,13 @@ struct IndexBuilder {
             patchAt.append(w.count)
             w.u64(0)
         }
-        for (i, _) in fields.enumerated() {
+        for (i, field) in fields.enumerated() {
+            let fieldPostings = postings(field)
             let start = UInt64(w.count)
             withUnsafeBytes(of: start.littleEndian) { b in
                 for k in 0..<8 { w.bytes[patchAt[i] + k] = b[k] }
             }
-            let terms = postings[i].keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let terms = fieldPostings.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             w.u32(UInt32(terms.count))
             var termBlob = ByteWriter()
             var termOffsets: [UInt32] = [0]
@@ -106,7 +166,7 @@ struct IndexBuilder {
             for t in terms {
                 termBlob.bytes.append(contentsOf: t.utf8)
                 termOffsets.append(UInt32(termBlob.count))
-                let list = postings[i][t] ?? []
+                let list = fieldPostings[t] ?? []
                 postBlob.varint(UInt64(list.count))
                 var prev: UInt32 = 0
                 for o in list { postBlob.varint(UInt64(o &- prev)); prev = o }

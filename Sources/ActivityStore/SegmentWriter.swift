@@ -253,16 +253,17 @@ public final class SegmentWriter {
         return (h, bytes.count)
     }
 
-    /// Appends events (assigning their seq numbers) and commits the positions they advance, in one write.
-    /// - Returns: the events with their `seq` set.
+    /// Appends events (assigning their seq numbers in order) and commits the positions they advance, in one
+    /// write. The events' own `seq` fields are ignored.
+    /// - Returns: the sequence numbers given to the events (nil when there were none).
     /// - Throws: `StoreError` (`.noSpace` on a full disk). Nothing of a failed append stays in the file, and
     ///   the sequence numbers it would have used are given to the next append.
     @discardableResult
-    public func append(_ events: [ActivityEvent], positions newPositions: [InputPosition] = [], now: Timestamp? = nil) throws(StoreError) -> [ActivityEvent] {
+    public func append(_ events: [ActivityEvent], positions newPositions: [InputPosition] = [], now: Timestamp? = nil) throws(StoreError) -> ClosedRange<UInt64>? {
         let now = now ?? FS.now()
-        if events.isEmpty && newPositions.isEmpty { return [] }
+        if events.isEmpty && newPositions.isEmpty { return nil }
         try rotateIfNeeded(now: now)
-        var out = events
+        let out = events
         var bytes: [UInt8] = []
         bytes.reserveCapacity(events.count * 128 + 64)
         var frames: [(offset: Int, base: UInt64, range: Range<Int>)] = []
@@ -276,7 +277,6 @@ public final class SegmentWriter {
             var eventBytes = ByteWriter(capacity: 16 * 1024)
             var scratch = ByteWriter(capacity: 512)
             while i < out.count, i - frameStart < SegmentFormat.maxEventsPerFrame, eventBytes.count < SegmentFormat.targetFrameBytes {
-                out[i].seq = seq
                 scratch.bytes.removeAll(keepingCapacity: true)
                 EventCodec.encode(out[i], into: &scratch, table: &table)
                 eventBytes.varint(UInt64(scratch.count))
@@ -307,14 +307,11 @@ public final class SegmentWriter {
         bytesWritten += bytes.count
         nextSeq = seq
         for (k, v) in changed { positions[k] = v }
-        for f in frames {
-            index.addFrame(offset: f.offset, baseSeq: f.base, events: out[f.range])
-            for e in out[f.range] { index.add(e) }
-        }
+        for f in frames { index.addFrame(offset: f.offset, baseSeq: f.base, events: out[f.range]) }
         dirty = true
         if options.fsync == .batch { try sync() }
         if index.eventCount - indexedCount >= SegmentWriter.prefixIndexEvery { try writePrefixIndex() }
-        return out
+        return events.isEmpty ? nil : (seq - UInt64(events.count))...(seq - 1)
     }
 
     /// Writes the index of the active segment as it is now (after an fdatasync, so it never covers bytes

@@ -80,7 +80,7 @@ enum LogindRule: Rule {
         e.user = user
         e.actor = user
         e.session = id
-        e.attrs = attrs
+        e.attrs = Attributes(attrs)
         return [e]
     }
 

@@ -86,7 +86,7 @@ enum SudoRule: Rule {
         e.entry = "sudo"
         e.device = device
         e.reason = reason
-        e.attrs = attrs
+        e.attrs = Attributes(attrs)
         return [e]
     }
 
