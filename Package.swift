@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "ActivityPipeline", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // Segment format, writer and reader library.
         .target(name: "ActivityStore", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        // Syslog-file tailing across rotation: pure TailState + a Glibc shell (glob, pread, inotify). No NIO.
+        .target(name: "ActivityFileInput", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // TOML configuration → typed, validated structs.
         .target(
             name: "ActivityConfig",
@@ -43,7 +45,7 @@ let package = Package(
         .target(
             name: "ActivityDaemon",
             dependencies: [
-                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig",
+                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -78,11 +80,17 @@ let package = Package(
         .executableTarget(
             name: "activity-bench",
             dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore"],
+            exclude: ["EnrichBench.swift"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ActivityModelTests",
             dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ActivityFileInputTests",
+            dependencies: ["ActivityFileInput", "ActivityModel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -64,6 +64,10 @@ public struct Daemon: Sendable {
                                      logger: logger.labelled("activityd.input.udp"), onBound: { readiness.bound(input: i, $0) }))
         }
         if udpConfigs.isEmpty { readiness.bound(input: 0, []) }
+        for f in configuration.files {
+            services.append(FileInputService(configuration: f, queue: pipelineQueue, positions: writer.positions,
+                                             counters: counters, logger: logger.labelled("activityd.input.file")))
+        }
         if let listen = configuration.metrics.listen, let hp = HostPort(listen) {
             services.append(MetricsEndpoint(address: hp, counters: counters, group: group,
                                             logger: logger.labelled("activityd.metrics"), onBound: { _ in }))

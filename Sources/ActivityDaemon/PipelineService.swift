@@ -41,8 +41,14 @@ final class PipelineService: Service, @unchecked Sendable {
                 switch item {
                 case .datagrams(let ds):
                     for d in ds { processor.process(d, into: &events) }
-                case .records(_, _, let position):
+                case .records(let records, let input, let position):
                     udpOnly = false
+                    let kind = input.hasPrefix("file:") ? "file" : "journald"
+                    let source = input.hasPrefix("file:") ? String(input.dropFirst(5)) : nil
+                    let now = realtimeNow()
+                    for r in records {
+                        processor.process(record: r, stream: input, origin: Origin(input: kind, source: source), now: now, into: &events)
+                    }
                     if let position { positions.append(position) }
                 }
             }
