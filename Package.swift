@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "ActivityStore", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // Syslog-file tailing across rotation: pure TailState + a Glibc shell (glob, pread, inotify). No NIO.
         .target(name: "ActivityFileInput", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        // Pure queries and reports over event sequences: users, logins, bursts, suspicious logins, CSV, terminal tables.
+        .target(name: "ActivityReports", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // TOML configuration → typed, validated structs.
         .target(
             name: "ActivityConfig",
@@ -68,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "activityctl",
             dependencies: [
-                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityPipeline",
+                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityPipeline", "ActivityReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -91,6 +93,12 @@ let package = Package(
         .testTarget(
             name: "ActivityFileInputTests",
             dependencies: ["ActivityFileInput", "ActivityModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ActivityReportsTests",
+            dependencies: ["ActivityReports", "ActivityModel"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

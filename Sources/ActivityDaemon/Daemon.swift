@@ -18,9 +18,13 @@ public struct Daemon: Sendable {
     public let counters = DaemonCounters()
     public let logger: Logger
 
-    public init(configuration: DaemonConfiguration, logger: Logger) {
+    /// Benchmark aid (`activityd --mirror-jsonl`): also append each committed event as a JSON line here.
+    public var mirrorPath: String?
+
+    public init(configuration: DaemonConfiguration, logger: Logger, mirrorPath: String? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.mirrorPath = mirrorPath
     }
 
     /// Runs until a graceful shutdown. `onReady` gets the bound UDP addresses once every input is up.
@@ -53,7 +57,8 @@ public struct Daemon: Sendable {
         let processor = EventProcessor(udpInputs: udpInputs, keepRaw: configuration.normalize.keepRaw, timeZone: zone)
 
         let store = StoreService(writer: writer, queue: storeQueue, counters: counters,
-                                 fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"))
+                                 fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"),
+                                 mirrorPath: mirrorPath)
         let pipeline = PipelineService(input: pipelineQueue, output: storeQueue, processor: processor,
                                        counters: counters, logger: logger.labelled("activityd.pipeline"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -19,8 +19,18 @@ final class StoreService: Service, @unchecked Sendable {
     let fsyncInterval: Double
     let statsPath: String
     let started = realtimeNow()
+    /// Benchmark aid: every committed event's export JSON (without the store seq) is appended here too.
+    let mirror: FileHandle?
 
-    init(writer: SegmentWriter, queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double, logger: Logger) {
+    init(writer: SegmentWriter, queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double,
+         logger: Logger, mirrorPath: String? = nil) {
+        if let mirrorPath {
+            FileManager.default.createFile(atPath: mirrorPath, contents: nil)
+            mirror = FileHandle(forWritingAtPath: mirrorPath)
+            mirror?.seekToEndOfFile()
+        } else {
+            mirror = nil
+        }
         self.writer = writer
         self.queue = queue
         self.counters = counters
@@ -60,6 +70,12 @@ final class StoreService: Service, @unchecked Sendable {
                 do {
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
+                    if let mirror, !batch.events.isEmpty {
+                        var text = ""
+                        text.reserveCapacity(batch.events.count * 300)
+                        for e in batch.events { text += e.exportJSON(includeSeq: false); text += "\n" }
+                        mirror.write(Data(text.utf8))
+                    }
                     if paused {
                         paused = false
                         logger.notice("store writes resumed", metadata: ["store.next_seq": "\(writer.nextSeq)"])

@@ -10,7 +10,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
     public init(seconds: Int64, nanos: Int64 = 0) { self.nanoseconds = seconds &* 1_000_000_000 &+ nanos }
 
-    public var seconds: Int64 { nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000 }
+    /// Whole seconds, rounded toward negative infinity (never overflows).
+    public var seconds: Int64 {
+        let q = nanoseconds / 1_000_000_000
+        return nanoseconds % 1_000_000_000 < 0 ? q - 1 : q
+    }
     public var subsecondNanos: Int64 { nanoseconds - seconds * 1_000_000_000 }
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.nanoseconds < b.nanoseconds }

@@ -18,7 +18,7 @@ struct ActivityCtl: AsyncParsableCommand {
         else /var/lib/activityd.
         """,
         version: "0.1.0",
-        subcommands: [Events.self, Send.self, Tail.self, Verify.self, Stats.self]
+        subcommands: [Events.self, Users.self, Report.self, Export.self, Tail.self, Send.self, Verify.self, Stats.self]
     )
 
     /// Accepts the global options before the subcommand too (`activityctl --data-dir DIR events`, as
@@ -39,7 +39,8 @@ struct ActivityCtl: AsyncParsableCommand {
                 i += 1
             }
         }
-        if !moved.isEmpty, i < args.count { args.insert(contentsOf: moved, at: i + 1) }
+        // After the whole subcommand path: options may follow the leaf subcommand in any order.
+        args += moved
         do {
             var command = try parseAsRoot(args)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -92,14 +93,14 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json, jsonl
-}
-
 /// Writes to stdout through one buffer (printing millions of lines with `print` is slow).
 struct Output {
     var buffer: [UInt8] = []
     init() { buffer.reserveCapacity(1 << 16) }
+    mutating func raw(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
     mutating func line(_ s: String) {
         buffer.append(contentsOf: s.utf8)
         buffer.append(0x0A)

@@ -1,34 +1,27 @@
 import ArgumentParser
+import Foundation
 import ActivityModel
+import ActivityReports
 import ActivityStore
 
-struct Events: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "List events, filtered through the index.",
-        discussion: """
-        Examples:
-          activityctl events --user alice --format jsonl
-          activityctl events --category login --action login_failed --since 2026-11-01T00:00:00Z
-          activityctl --data-dir ./data events --limit 20 --reverse
-        """
-    )
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, jsonl, csv
+}
 
-    @OptionGroup var data: DataOptions
+/// The event filters shared by `events` and `export`; term filters are answered through the index.
+struct FilterOptions: ParsableArguments {
     @Option(help: "Only this user (repeatable).") var user: [String] = []
     @Option(help: "Only this remote address (repeatable).") var ip: [String] = []
     @Option(help: "login, activity or admin (repeatable).") var category: [String] = []
     @Option(help: "Only this action (repeatable).") var action: [String] = []
-    @Option(help: "success, failure or unknown.") var outcome: [String] = []
-    @Option(help: "Entry method (ssh, web, api...).") var entry: [String] = []
-    @Option(help: "ISO country code from GeoIP.") var country: [String] = []
+    @Option(help: "success, failure or unknown (repeatable).") var outcome: [String] = []
+    @Option(help: "Entry method: ssh, web, mobile, api... (repeatable).") var entry: [String] = []
+    @Option(help: "ISO country code from GeoIP (repeatable).") var country: [String] = []
     @Flag(help: "Only events from VPN, proxy or Tor addresses.") var vpn = false
-    @Option(help: "Events at or after this time (RFC 3339).") var since: String?
-    @Option(help: "Events before this time (RFC 3339).") var until: String?
-    @Option(help: "At most this many events.") var limit: Int?
-    @Flag(help: "Newest first.") var reverse = false
-    @Option(help: "table, json or jsonl.") var format: OutputFormat = .table
+    @Option(parsing: .unconditional, help: "From this time: RFC 3339, 'YYYY-MM-DD [HH:MM]' (in --tz), -7d, -12h, today, yesterday.") var since: String?
+    @Option(parsing: .unconditional, help: "Before this time (same forms as --since).") var until: String?
 
-    func query() throws -> EventQuery {
+    func query(display: DisplayOptions) throws -> EventQuery {
         var q = EventQuery()
         if !user.isEmpty { q.terms[.user] = Set(user) }
         if !ip.isEmpty {
@@ -43,82 +36,77 @@ struct Events: ParsableCommand {
         if !entry.isEmpty { q.terms[.entry] = Set(entry) }
         if !country.isEmpty { q.terms[.country] = Set(country.map { $0.uppercased() }) }
         if vpn { q.terms[.net] = ["vpn", "proxy", "tor"] }
-        if let since {
-            guard let t = Timestamp.parseRFC3339(since[...], defaultOffsetSeconds: 0) else { throw ValidationError("--since: not a time: \(since)") }
-            q.since = t
-        }
-        if let until {
-            guard let t = Timestamp.parseRFC3339(until[...], defaultOffsetSeconds: 0) else { throw ValidationError("--until: not a time: \(until)") }
-            q.until = t
-        }
-        q.limit = limit
-        q.reverse = reverse
+        q.since = try display.time(since, option: "--since")
+        q.until = try display.time(until, option: "--until")
         return q
-    }
-
-    func run() throws {
-        let reader = try data.openReader()
-        let q = try query()
-        var out = Output()
-        switch format {
-        case .jsonl:
-            try reader.query(q) { out.line($0.exportJSON()); return true }
-        case .json:
-            var first = true
-            out.line("[")
-            try reader.query(q) { e in
-                out.line((first ? "" : ",") + e.exportJSON())
-                first = false
-                return true
-            }
-            out.line("]")
-        case .table:
-            var rows: [[String]] = []
-            try reader.query(q) { rows.append(TableFormat.row($0)); return true }
-            for l in TableFormat.render(header: TableFormat.header, rows: rows) { out.line(l) }
-        }
-        out.flush()
-        for d in reader.damage { printError("activityctl: warning: \(d)") }
     }
 }
 
-enum TableFormat {
-    static let header = ["SEQ", "TIME", "CATEGORY", "ACTION", "OUTCOME", "USER", "IP", "DEVICE", "LOCATION"]
+struct Events: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List events, filtered through the index.",
+        discussion: """
+        Examples:
+          activityctl events --user alice                       # a user's history: date, device, IP, location
+          activityctl events --user alice --format jsonl
+          activityctl events --category login --outcome failure --since -24h
+          activityctl events --vpn --since yesterday --tz Europe/Berlin
+          activityctl events --limit 20 --reverse --output-fields time,user,action,ip,location
+        """
+    )
 
-    static func row(_ e: ActivityEvent) -> [String] {
-        let loc = [e.geo?.city, e.geo?.country].compactMap { $0 }.joined(separator: ", ")
-        return [String(e.seq), e.time.rfc3339(), e.category.rawValue, e.action.rawValue, e.outcome.rawValue,
-                e.user ?? "", e.ip?.description ?? "", e.device ?? "", loc].map(safe)
-    }
+    @OptionGroup var data: DataOptions
+    @OptionGroup var filters: FilterOptions
+    @OptionGroup var display: DisplayOptions
+    @Option(help: "At most this many events.") var limit: Int?
+    @Flag(help: "Newest first.") var reverse = false
+    @Option(help: "table, json, jsonl or csv (the payments export's columns).") var format: OutputFormat = .table
+    @Option(help: "Comma-separated fields for table and jsonl output (see the README for names).") var outputFields: String?
 
-    /// Control characters and escape sequences are shown escaped, never sent raw to the terminal.
-    static func safe(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u.value {
-            case 0x0A: out += "\\n"
-            case 0x09: out += "\\t"
-            case 0x0D: out += "\\r"
-            case 0..<0x20, 0x7F, 0x80..<0xA0, 0x202A...0x202E, 0x2066...0x2069:
-                out += u.value < 0x100 ? "\\x" + hex(u.value, 2) : "\\u" + hex(u.value, 4)
-            default: out.unicodeScalars.append(u)
+    static let defaultColumns = ["time", "category", "action", "outcome", "user", "entry", "device", "ip", "location"]
+
+    func run() throws {
+        let reader = try data.openReader()
+        var q = try filters.query(display: display)
+        q.limit = limit
+        q.reverse = reverse
+        let formatter = try display.formatter
+        let fields = try EventField.parseList(outputFields)
+        var out = Output()
+        switch format {
+        case .jsonl, .json:
+            if format == .json { out.line("[") }
+            var first = true
+            try reader.query(q) { e in
+                let text: String
+                if let fields {
+                    var w = JSONWriter()
+                    w.begin()
+                    for f in fields { if let v = EventField.value(e, f, formatter: formatter) { w.key(f); w.string(v) } }
+                    w.end()
+                    text = w.out
+                } else {
+                    text = e.exportJSON()
+                }
+                out.line(format == .json ? (first ? "" : ",") + text : text)
+                first = false
+                return true
             }
+            if format == .json { out.line("]") }
+        case .csv:
+            let csv = CSVExport(formatter: formatter)
+            out.raw(CSVExport.record(CSVExport.columns))
+            try reader.query(q) { out.raw(csv.record(for: $0)); return true }
+        case .table:
+            let columns = fields ?? Events.defaultColumns
+            var table = Table(columns: columns.map { Table.Column($0.uppercased(), alignment: $0 == "seq" ? .right : .left) })
+            try reader.query(q) { e in
+                table.append(columns.map { EventField.value(e, $0, formatter: formatter) ?? "" })
+                return true
+            }
+            out.raw(table.render(maxWidth: display.terminalWidth, colour: display.useColour))
         }
-        return out
-    }
-
-    static func hex(_ v: UInt32, _ w: Int) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, w - s.count)) + s
-    }
-
-    static func render(header: [String], rows: [[String]]) -> [String] {
-        var widths = header.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, c in i == cells.count - 1 ? c : c + String(repeating: " ", count: widths[i] - c.count) }
-                .joined(separator: "  ")
-        }
-        return [line(header)] + rows.map(line)
+        out.flush()
+        for d in reader.damage { printError("activityctl: warning: \(d)") }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ActivityModel
 import ActivityStore
+import ActivityReports
 
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +21,7 @@ struct Tail: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Keep following new events.") var follow = false
     @Option(help: "table or jsonl.") var format: OutputFormat = .jsonl
     @Option(help: "Stop following after this many seconds (for scripts).") var timeout: Double?
+    @OptionGroup var display: DisplayOptions
 
     func run() throws {
         let reader = try data.openReader()
@@ -29,8 +31,13 @@ struct Tail: ParsableCommand {
         var recent = try reader.events(q)
         recent.reverse()
         var out = Output()
+        let formatter = try display.formatter
         func emit(_ e: ActivityEvent) {
-            out.line(format == .table ? TableFormat.row(e).joined(separator: "  ") : e.exportJSON())
+            if format == .table {
+                out.line(Events.defaultColumns.map { TerminalText.escaped(EventField.value(e, $0, formatter: formatter) ?? "-") }.joined(separator: "  "))
+            } else {
+                out.line(e.exportJSON())
+            }
         }
         recent.forEach(emit)
         out.flush()

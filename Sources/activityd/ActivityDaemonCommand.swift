@@ -34,6 +34,9 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: ArgumentHelp("Benchmark aid: also append every stored event as a JSON line (without seq) to this file.", visibility: .hidden))
+    var mirrorJsonl: String?
+
     mutating func run() async throws {
         let configuration: DaemonConfiguration
         do {
@@ -65,7 +68,7 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             if !configuration.unknownKeys.isEmpty { print("  unknown keys: \(configuration.unknownKeys.joined(separator: ", "))") }
             return
         }
-        let daemon = Daemon(configuration: configuration, logger: logger)
+        let daemon = Daemon(configuration: configuration, logger: logger, mirrorPath: mirrorJsonl)
         do {
             try await daemon.run { addresses in
                 log.notice("ready", metadata: ["udp": "\(addresses.map { "\($0)" }.joined(separator: " "))"])

@@ -1,0 +1,207 @@
+import ActivityModel
+
+/// What a failure burst is counted by: one account, or one remote address (password spraying across accounts).
+public enum BurstKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// Failures of one account, from anywhere.
+    case user(String)
+    /// Failures from one remote address, for any account.
+    case ip(IPAddress)
+
+    /// `user alice`, `ip 203.0.113.9`.
+    public var description: String {
+        switch self {
+        case .user(let u): return "user \(u)"
+        case .ip(let ip): return "ip \(ip)"
+        }
+    }
+
+    /// Users before addresses, then by name or address.
+    public static func < (a: BurstKey, b: BurstKey) -> Bool {
+        switch (a, b) {
+        case let (.user(x), .user(y)): return x < y
+        case let (.ip(x), .ip(y)): return x < y
+        case (.user, .ip): return true
+        case (.ip, .user): return false
+        }
+    }
+}
+
+/// Settings for failure-burst detection: `threshold` failures within `window` make a burst.
+public struct FailureBurstOptions: Hashable, Sendable {
+    /// Failures needed inside one window (at least 1; smaller values are treated as 1).
+    public var threshold: Int
+    /// The sliding window length.
+    public var window: TimeSpan
+    /// How soon after a burst's last failure a success must come to count as "followed by a success";
+    /// nil means any later success before the next burst of the same key.
+    public var successWithin: TimeSpan?
+    /// Count bursts per user.
+    public var byUser: Bool
+    /// Count bursts per remote address.
+    public var byIP: Bool
+
+    /// Defaults: 5 failures in 10 minutes, a success at any time after, per user and per address.
+    public init(threshold: Int = 5, window: TimeSpan = .minutes(10), successWithin: TimeSpan? = nil,
+                byUser: Bool = true, byIP: Bool = true) {
+        self.threshold = threshold; self.window = window; self.successWithin = successWithin
+        self.byUser = byUser; self.byIP = byIP
+    }
+}
+
+/// A run of failed attempts (`login_failed`, `mfa_failure`, failed `login`) for one key: the union of all
+/// windows of length `window` holding at least `threshold` failures that overlap one another.
+public struct FailureBurst: Hashable, Sendable {
+    /// The user or address the failures share.
+    public var key: BurstKey
+    /// Time of the first failure in the burst.
+    public var first: Timestamp
+    /// Time of the last failure in the burst.
+    public var last: Timestamp
+    /// Failures in the burst.
+    public var count: Int
+    /// `seq` of the first and last failure.
+    public var firstSeq: UInt64
+    /// `seq` of the last failure.
+    public var lastSeq: UInt64
+    /// Distinct accounts tried (in first-seen order, at most ``maxListedUsers``); for a user key, that user.
+    public var users: [String]
+    /// Number of distinct accounts tried (may exceed `users.count`).
+    public var distinctUsers: Int
+    /// Time of the success that followed, if one did.
+    public var successTime: Timestamp?
+    /// `seq` of the success that followed.
+    public var successSeq: UInt64?
+
+    /// How many account names a burst lists.
+    public static let maxListedUsers = 10
+
+    /// True when a successful login (or MFA success) for the same key followed the burst.
+    public var isFollowedBySuccess: Bool { successTime != nil }
+    /// `last - first`.
+    public var duration: TimeSpan { TimeSpan.between(first, last) }
+}
+
+/// Sliding-window failure-burst detection as a state machine: feed events in time order with ``observe(_:)``,
+/// then take every burst with ``finish()``. Memory per key is the failures inside one window.
+public struct FailureBurstDetector: Sendable {
+    /// The settings in use.
+    public let options: FailureBurstOptions
+
+    private struct Failure { var time: Timestamp; var ordinal: Int; var seq: UInt64; var user: String? }
+    private struct KeyState {
+        var recent: [Failure] = []
+        var head = 0
+        var ordinal = 0
+        var lastBurst: Int?
+        var lastBurstOrdinal = -1
+        var users: Set<String> = []
+
+        var window: ArraySlice<Failure> { recent[head...] }
+
+        mutating func trim(before cutoff: Timestamp) {
+            while head < recent.count, recent[head].time < cutoff { head += 1 }
+            if head > 64, head * 2 > recent.count { recent.removeFirst(head); head = 0 }
+        }
+    }
+
+    private var index: [BurstKey: Int] = [:]
+    private var states: [KeyState] = []
+    private var bursts: [FailureBurst] = []
+
+    /// A detector with `options`.
+    public init(options: FailureBurstOptions = FailureBurstOptions()) { self.options = options }
+
+    /// Feeds one event (events must come in time order). Returns the bursts this event is the first success
+    /// after; empty for everything else.
+    public mutating func observe(_ event: ActivityEvent) -> [FailureBurst] {
+        let kind = LoginEventKind(event)
+        guard kind.isFailure || kind.isSuccess else { return [] }
+        var keys: [BurstKey] = []
+        if options.byUser, let u = event.user, !u.isEmpty { keys.append(.user(u)) }
+        if options.byIP, let ip = event.ip { keys.append(.ip(ip)) }
+        var followed: [FailureBurst] = []
+        for key in keys {
+            let i: Int
+            if let found = index[key] {
+                i = found
+            } else if !kind.isFailure {
+                continue // a success for a key with no failures has nothing to close
+            } else {
+                i = states.count
+                index[key] = i
+                states.append(KeyState())
+            }
+            if kind.isFailure {
+                Self.failure(event, key: key, options: options, state: &states[i], bursts: &bursts)
+            } else if let idx = Self.success(event, options: options, state: &states[i], bursts: &bursts) {
+                followed.append(bursts[idx])
+            }
+        }
+        return followed
+    }
+
+    private static func failure(
+        _ e: ActivityEvent, key: BurstKey, options: FailureBurstOptions, state st: inout KeyState,
+        bursts: inout [FailureBurst]
+    ) {
+        st.ordinal += 1
+        st.trim(before: e.time.advanced(by: TimeSpan(nanoseconds: -options.window.nanoseconds)))
+        st.recent.append(Failure(time: e.time, ordinal: st.ordinal, seq: e.seq, user: e.user))
+        let w = st.window
+        guard w.count >= max(1, options.threshold), let firstInWindow = w.first else { return }
+        if let idx = st.lastBurst, firstInWindow.ordinal <= st.lastBurstOrdinal {
+            // Overlaps the open burst: add every failure after its last one.
+            for f in w where f.ordinal > st.lastBurstOrdinal { add(f, to: &bursts[idx], state: &st) }
+        } else {
+            st.users = []
+            bursts.append(FailureBurst(
+                key: key, first: firstInWindow.time, last: firstInWindow.time, count: 0,
+                firstSeq: firstInWindow.seq, lastSeq: firstInWindow.seq, users: [], distinctUsers: 0))
+            let idx = bursts.count - 1
+            st.lastBurst = idx
+            for f in w { add(f, to: &bursts[idx], state: &st) }
+        }
+        st.lastBurstOrdinal = st.ordinal
+    }
+
+    private static func add(_ f: Failure, to burst: inout FailureBurst, state st: inout KeyState) {
+        burst.count += 1
+        burst.last = f.time
+        burst.lastSeq = f.seq
+        if let u = f.user, !u.isEmpty, st.users.insert(u).inserted {
+            burst.distinctUsers += 1
+            if burst.users.count < FailureBurst.maxListedUsers { burst.users.append(u) }
+        }
+    }
+
+    private static func success(
+        _ e: ActivityEvent, options: FailureBurstOptions, state st: inout KeyState, bursts: inout [FailureBurst]
+    ) -> Int? {
+        // A success resets the window: earlier failures no longer build towards a burst.
+        st.recent.removeAll(keepingCapacity: true)
+        st.head = 0
+        guard let idx = st.lastBurst, bursts[idx].successTime == nil, e.time >= bursts[idx].last else { return nil }
+        if let limit = options.successWithin, TimeSpan.between(bursts[idx].last, e.time) > limit { return nil }
+        bursts[idx].successTime = e.time
+        bursts[idx].successSeq = e.seq
+        return idx
+    }
+
+    /// Every burst found so far, ordered by first failure, then key.
+    public func finish() -> [FailureBurst] {
+        bursts.sorted { a, b in
+            if a.first != b.first { return a.first < b.first }
+            if a.key != b.key { return a.key < b.key }
+            return a.firstSeq < b.firstSeq
+        }
+    }
+}
+
+/// All failure bursts in `events` (time order), per user and per address as `options` say.
+public func failureBursts(
+    events: some Sequence<ActivityEvent>, options: FailureBurstOptions = FailureBurstOptions()
+) -> [FailureBurst] {
+    var d = FailureBurstDetector(options: options)
+    for e in events { _ = d.observe(e) }
+    return d.finish()
+}

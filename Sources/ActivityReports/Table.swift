@@ -1,0 +1,93 @@
+/// A plain-text table for the terminal: every cell made safe with ``TerminalText/escaped(_:)``, columns padded
+/// by display width, and the widest columns cut with `…` until the table fits the terminal.
+///
+/// The table never decides about colour or terminal width itself: the CLI passes `maxWidth` (nil = no limit)
+/// and `colour` (after looking at isatty, `NO_COLOR` and `--color`).
+public struct Table: Sendable {
+    /// How a column's cells line up.
+    public enum Alignment: Sendable, Hashable {
+        /// Padded on the right (text).
+        case left
+        /// Padded on the left (numbers).
+        case right
+    }
+
+    /// A column heading and its alignment.
+    public struct Column: Sendable, Hashable {
+        /// The heading text.
+        public var title: String
+        /// How the cells line up.
+        public var alignment: Alignment
+        /// A column titled `title`.
+        public init(_ title: String, alignment: Alignment = .left) { self.title = title; self.alignment = alignment }
+    }
+
+    /// The columns, left to right.
+    public var columns: [Column]
+    /// The rows; a short row is padded with empty cells, extra cells are ignored.
+    public var rows: [[String]]
+
+    /// Columns between two neighbouring columns.
+    public static let gap = 2
+    /// Columns are cut to this width before any column is cut narrower.
+    public static let preferredMinimumWidth = 6
+
+    /// A table with `columns` and, optionally, rows.
+    public init(columns: [Column], rows: [[String]] = []) { self.columns = columns; self.rows = rows }
+
+    /// Adds one row.
+    public mutating func append(_ row: [String]) { rows.append(row) }
+
+    /// The rendered table, one line per row after the heading, each ending in `\n`.
+    ///
+    /// With `maxWidth`, the widest columns are narrowed (down to ``preferredMinimumWidth``, then to 1) until
+    /// every line fits; if even that is too wide, lines are as narrow as possible. With `colour`, the heading
+    /// is bold (SGR 1); no other escape sequence is ever written.
+    public func render(maxWidth: Int? = nil, colour: Bool = false) -> String {
+        let n = columns.count
+        guard n > 0 else { return "" }
+        let header = columns.map { TerminalText.escaped($0.title) }
+        let body = rows.map { row in (0..<n).map { i in i < row.count ? TerminalText.escaped(row[i]) : "" } }
+        var widths = header.map(TerminalText.displayWidth)
+        for row in body { for i in 0..<n { widths[i] = max(widths[i], TerminalText.displayWidth(row[i])) } }
+        if let maxWidth { Table.fit(&widths, into: maxWidth - Table.gap * (n - 1)) }
+
+        var out = ""
+        func line(_ cells: [String], bold: Bool) {
+            var parts = ""
+            for i in 0..<n {
+                let cell = TerminalText.truncated(cells[i], toWidth: widths[i])
+                let pad = max(0, widths[i] - TerminalText.displayWidth(cell))
+                let isLast = i == n - 1
+                if columns[i].alignment == .right {
+                    parts += String(repeating: " ", count: pad) + cell
+                } else {
+                    parts += cell
+                    if !isLast { parts += String(repeating: " ", count: pad) }
+                }
+                if !isLast { parts += String(repeating: " ", count: Table.gap) }
+            }
+            while parts.hasSuffix(" ") { parts.removeLast() }
+            out += bold ? "\u{1B}[1m" + parts + "\u{1B}[0m\n" : parts + "\n"
+        }
+        line(header, bold: colour)
+        for row in body { line(row, bold: false) }
+        return out
+    }
+
+    /// Narrows the widest columns until the sum of `widths` is at most `available`.
+    static func fit(_ widths: inout [Int], into available: Int) {
+        for floor in [preferredMinimumWidth, 1] {
+            var total = widths.reduce(0, +)
+            while total > available {
+                guard let widest = widths.indices.filter({ widths[$0] > floor }).max(by: { widths[$0] < widths[$1] })
+                else { break }
+                let next = widths.indices.filter { $0 != widest }.map { widths[$0] }.max() ?? floor
+                let cut = min(total - available, widths[widest] - max(next, floor))
+                widths[widest] -= max(1, cut)
+                total = widths.reduce(0, +)
+            }
+            if total <= available { return }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import ArgumentParser
+import Foundation
+import ActivityModel
+import ActivityReports
+import ActivityStore
+
+/// Reads the login and admin events reports need, in time order.
+func loginEvents(_ reader: StoreReader, since: Timestamp? = nil, until: Timestamp? = nil) throws -> [ActivityEvent] {
+    var q = EventQuery()
+    q.terms[.category] = ["login", "admin"]
+    q.since = since
+    q.until = until
+    return timeOrdered(try reader.events(q))
+}
+
+struct Users: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Every user's last login and logout, status now, entry method, last IP and location, counts.",
+        discussion: """
+        Status is logged_in, logged_out, timed_out (no logout within --session-timeout, or a session_timeout
+        event), locked or disabled. --inactive-since lists accounts with no successful login in that time.
+
+        Examples:
+          activityctl users                          # who is logged in now, last login/logout per user
+          activityctl users --inactive-since 30d     # accounts nobody used for 30 days
+          activityctl users --format json --tz UTC
+        """
+    )
+    @OptionGroup var data: DataOptions
+    @OptionGroup var display: DisplayOptions
+    @Option(help: "Only accounts with no successful login in this long (e.g. 30d).") var inactiveSince: String?
+    @Option(help: "A login with no logout after this long counts as timed out.") var sessionTimeout: String = "12h"
+    @Option(help: "table or json.") var format: OutputFormat = .table
+
+    func run() throws {
+        let reader = try data.openReader()
+        guard let timeout = TimeSpan.parse(sessionTimeout) else { throw ValidationError("--session-timeout: not a duration") }
+        let now = nowTimestamp()
+        var summaries = usersReport(events: try loginEvents(reader), now: now, sessionTimeout: timeout)
+        if let inactiveSince {
+            guard let span = TimeSpan.parse(inactiveSince) else { throw ValidationError("--inactive-since: not a duration such as 30d") }
+            summaries = summaries.inactive(since: Timestamp(nanoseconds: now.nanoseconds - span.nanoseconds))
+        }
+        let formatter = try display.formatter
+        var out = Output()
+        if format == .json || format == .jsonl {
+            for s in summaries {
+                var w = JSONWriter()
+                w.begin()
+                w.key("user"); w.string(s.user)
+                w.key("status"); w.string(s.status.rawValue)
+                w.field("last_login", s.lastLogin.map(formatter.string(from:)))
+                w.field("last_logout", s.lastLogout.map(formatter.string(from:)))
+                w.field("entry", s.entry)
+                w.field("last_ip", s.lastIP?.description)
+                w.field("location", s.locationText)
+                w.key("logins"); w.raw(String(s.loginCount))
+                w.key("failures_since_success"); w.raw(String(s.failuresSinceLastSuccess))
+                w.end()
+                out.line(w.out)
+            }
+        } else {
+            out.raw(Table.users(summaries, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
+        }
+        out.flush()
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reports: logins per user, failure bursts, suspicious logins.",
+        subcommands: [Logins.self, Failures.self, Suspicious.self]
+    )
+
+    struct Logins: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Logins per user and how often they use the service (per active day and week).",
+            discussion: """
+            Examples:
+              activityctl report logins --since -30d
+              activityctl report logins --since 2026-11-01 --until 2026-12-01 --tz Europe/Berlin
+            """
+        )
+        @OptionGroup var data: DataOptions
+        @OptionGroup var display: DisplayOptions
+        @Option(parsing: .unconditional, help: "From (RFC 3339, YYYY-MM-DD, -30d, today...).") var since: String?
+        @Option(parsing: .unconditional, help: "Until (same forms).") var until: String?
+
+        func run() throws {
+            let reader = try data.openReader()
+            let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
+            let formatter = try display.formatter
+            let report = loginReport(events: try loginEvents(reader, since: since, until: until), since: since, until: until, formatter: formatter)
+            var out = Output()
+            out.raw(Table.logins(report, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
+            out.flush()
+        }
+    }
+
+    struct Failures: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bursts of failed logins: N failures within a window, per user and per IP.",
+            discussion: """
+            Examples:
+              activityctl report failures --threshold 5 --window 10m --since -7d
+            """
+        )
+        @OptionGroup var data: DataOptions
+        @OptionGroup var display: DisplayOptions
+        @Option(help: "Failures that make a burst.") var threshold = 5
+        @Option(help: "Window the failures fall in (e.g. 10m).") var window = "10m"
+        @Option(parsing: .unconditional, help: "From (RFC 3339, YYYY-MM-DD, -7d, today...).") var since: String?
+        @Option(parsing: .unconditional, help: "Until (same forms).") var until: String?
+
+        func run() throws {
+            let reader = try data.openReader()
+            guard let w = TimeSpan.parse(window) else { throw ValidationError("--window: not a duration") }
+            let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
+            let bursts = failureBursts(events: try loginEvents(reader, since: since, until: until),
+                                       options: FailureBurstOptions(threshold: threshold, window: w, successWithin: .hours(1)))
+            var out = Output()
+            out.raw(Table.bursts(bursts, formatter: try display.formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
+            out.flush()
+        }
+    }
+
+    struct Suspicious: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Suspicious logins, each with why: a new country for the user, impossible travel, VPN/proxy/Tor/hosting, success after a failure burst.",
+            discussion: """
+            Examples:
+              activityctl report suspicious --since -30d
+              activityctl report suspicious --max-speed 900 --format json
+            """
+        )
+        @OptionGroup var data: DataOptions
+        @OptionGroup var display: DisplayOptions
+        @Option(help: "Travel faster than this (km/h, after subtracting accuracy radii) is impossible.") var maxSpeed = 1000.0
+        @Option(parsing: .unconditional, help: "From (RFC 3339, YYYY-MM-DD, -7d, today...).") var since: String?
+        @Option(parsing: .unconditional, help: "Until (same forms).") var until: String?
+        @Option(help: "table or json.") var format: OutputFormat = .table
+
+        func run() throws {
+            let reader = try data.openReader()
+            let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
+            let rows = suspiciousLogins(events: try loginEvents(reader, since: since, until: until),
+                                        options: SuspiciousOptions(maxSpeedKmh: maxSpeed))
+            let formatter = try display.formatter
+            var out = Output()
+            if format == .json || format == .jsonl {
+                for r in rows {
+                    var w = JSONWriter()
+                    w.begin()
+                    w.key("seq"); w.raw(String(r.event.seq))
+                    w.key("time"); w.string(formatter.string(from: r.event.time))
+                    w.field("user", r.event.user)
+                    w.field("ip", r.event.ip?.description)
+                    w.field("country", r.event.geo?.country)
+                    w.key("kinds"); w.string(r.kindNames)
+                    w.key("why"); w.string(r.why)
+                    w.end()
+                    out.line(w.out)
+                }
+            } else {
+                out.raw(Table.suspicious(rows, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
+            }
+            out.flush()
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export events as CSV with the payments report's columns.",
+        discussion: """
+        Columns: Date, User name, Activity, Subscription reference, Order reference, Price/Amount, Currency,
+        Billing cycles, Comment, IP, Country, City, Device. Dates in --tz. Cells a spreadsheet would execute
+        (starting with =, +, -, @, tab or CR, unless a plain number) are prefixed with a single quote.
+
+        Examples:
+          activityctl export --csv --since 2026-11-01 --tz America/New_York > activity.csv
+          activityctl export --csv --user alice --category activity
+        """
+    )
+    @OptionGroup var data: DataOptions
+    @OptionGroup var filters: FilterOptions
+    @OptionGroup var display: DisplayOptions
+    @Flag(help: "CSV (the only export format; the flag is for clarity).") var csv = false
+
+    func run() throws {
+        let reader = try data.openReader()
+        let q = try filters.query(display: display)
+        let export = CSVExport(formatter: try display.formatter)
+        var out = Output()
+        out.raw(CSVExport.record(CSVExport.columns))
+        try reader.query(q) { out.raw(export.record(for: $0)); return true }
+        out.flush()
+    }
+}
