@@ -35,6 +35,10 @@ let package = Package(
         .target(name: "ActivityStore", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // Syslog-file tailing across rotation: pure TailState + a Glibc shell (glob, pread, inotify). No NIO.
         .target(name: "ActivityFileInput", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        // libsystemd (Debian libsystemd-dev): sd-journal and sd-daemon, wrapped by SystemdJournal.
+        .systemLibrary(name: "CSystemdJournal", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // libsystemd binding: Journal, JournalReader (→ RawRecord), SystemdNotifier, SocketActivation.
+        .target(name: "SystemdJournal", dependencies: ["CSystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),
         // Pure queries and reports over event sequences: users, logins, bursts, suspicious logins, CSV, terminal tables.
         .target(name: "ActivityReports", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // TOML configuration → typed, validated structs.
@@ -47,7 +51,7 @@ let package = Package(
         .target(
             name: "ActivityDaemon",
             dependencies: [
-                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput",
+                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -90,6 +94,7 @@ let package = Package(
             dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SystemdJournalTests", dependencies: ["SystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityFileInputTests",
             dependencies: ["ActivityFileInput", "ActivityModel"],

@@ -7,6 +7,7 @@ import UnixSignals
 import ActivityModel
 import ActivityConfig
 import ActivityStore
+import SystemdJournal
 
 /// The running system, as a library: builds the services from a configuration and runs them in a
 /// `ServiceGroup` (inputs, pipeline, store), stopping gracefully on SIGTERM/SIGINT.
@@ -63,9 +64,20 @@ public struct Daemon: Sendable {
                                        counters: counters, logger: logger.labelled("activityd.pipeline"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var services: [any Service] = [store, pipeline]
-        let readiness = Readiness(expected: udpConfigs.count, onReady: onReady)
+        let notifier = SystemdNotifier()
+        let readiness = Readiness(expected: udpConfigs.count, onReady: { addresses in
+            _ = try? notifier.ready()
+            onReady(addresses)
+        })
+        // Socket activation (activityd.socket): datagram sockets handed over in LISTEN_FDS replace the first
+        // UDP input's `listen` addresses; its allow-list and keys still apply.
+        let activated = ((try? SocketActivation.listenFileDescriptors(unsetEnvironment: true)) ?? [])
+            .filter { (try? SocketActivation.isDatagramSocket($0)) == true }
+        if !activated.isEmpty {
+            logger.info("using sockets from systemd socket activation", metadata: ["udp.fds": "\(activated)"])
+        }
         for (i, u) in udpConfigs.enumerated() {
-            services.append(UDPInput(configuration: u, index: i, queue: pipelineQueue, counters: counters, group: group,
+            services.append(UDPInput(configuration: u, index: i, activatedDescriptors: i == 0 ? activated : [], queue: pipelineQueue, counters: counters, group: group,
                                      logger: logger.labelled("activityd.input.udp"), onBound: { readiness.bound(input: i, $0) }))
         }
         if udpConfigs.isEmpty { readiness.bound(input: 0, []) }
@@ -73,10 +85,15 @@ public struct Daemon: Sendable {
             services.append(FileInputService(configuration: f, queue: pipelineQueue, positions: writer.positions,
                                              counters: counters, logger: logger.labelled("activityd.input.file")))
         }
+        if let j = configuration.journald {
+            services.append(JournalInputService(configuration: j, queue: pipelineQueue, positions: writer.positions,
+                                                counters: counters, logger: logger.labelled("activityd.input.journald")))
+        }
         if let listen = configuration.metrics.listen, let hp = HostPort(listen) {
             services.append(MetricsEndpoint(address: hp, counters: counters, group: group,
                                             logger: logger.labelled("activityd.metrics"), onBound: { _ in }))
         }
+        services.append(NotifyService(notifier: notifier, counters: counters, logger: logger.labelled("activityd.notify")))
         let serviceGroup = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -15,6 +15,8 @@ final class UDPInput: Service, @unchecked Sendable {
     // @unchecked Sendable: `channels` is written once in `run` before `onBound` is called, and only read after.
     let configuration: UDPInputConfiguration
     let index: Int
+    /// Sockets handed over by systemd (LISTEN_FDS); when present they are used instead of `listen`.
+    let activatedDescriptors: [Int32]
     let queue: BoundedQueue<PipelineItem>
     let counters: DaemonCounters
     let logger: Logger
@@ -26,10 +28,11 @@ final class UDPInput: Service, @unchecked Sendable {
     static let vectorCount = 16
     static let slotBytes = 65_536
 
-    init(configuration: UDPInputConfiguration, index: Int, queue: BoundedQueue<PipelineItem>, counters: DaemonCounters,
+    init(configuration: UDPInputConfiguration, index: Int, activatedDescriptors: [Int32] = [], queue: BoundedQueue<PipelineItem>, counters: DaemonCounters,
          group: any EventLoopGroup, logger: Logger, onBound: @escaping @Sendable ([SocketAddress]) -> Void) {
         self.configuration = configuration
         self.index = index
+        self.activatedDescriptors = activatedDescriptors
         self.queue = queue
         self.counters = counters
         self.group = group
@@ -39,8 +42,10 @@ final class UDPInput: Service, @unchecked Sendable {
 
     func run() async throws {
         var bound: [SocketAddress] = []
-        for address in configuration.listen {
-            guard let hp = HostPort(address) else { continue }
+        let targets: [(address: HostPort?, fd: Int32?)] = activatedDescriptors.isEmpty
+            ? configuration.listen.compactMap { HostPort($0) }.map { ($0, nil) }
+            : activatedDescriptors.map { (nil, $0) }
+        for target in targets {
             let handler = DatagramHandler(queue: queue, counters: counters, input: index)
             let bootstrap = DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -51,7 +56,14 @@ final class UDPInput: Service, @unchecked Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
                 }
-            let channel = try await bootstrap.bind(host: hp.host, port: hp.port).get()
+            let channel: any Channel
+            if let fd = target.fd {
+                channel = try await bootstrap.withBoundSocket(fd).get()
+            } else if let hp = target.address {
+                channel = try await bootstrap.bind(host: hp.host, port: hp.port).get()
+            } else {
+                continue
+            }
             channels.append(channel)
             if let local = channel.localAddress { bound.append(local) }
             let granted = (try? await channel.getOption(.socketOption(.so_rcvbuf)).get()) ?? 0
@@ -61,7 +73,7 @@ final class UDPInput: Service, @unchecked Sendable {
                     "udp.requested_bytes": "\(configuration.receiveBufferBytes)", "udp.granted_bytes": "\(Int(granted) / 2)",
                 ])
             }
-            logger.info("listening", metadata: ["udp.address": "\(channel.localAddress.map { "\($0)" } ?? address)"])
+            logger.info("listening", metadata: ["udp.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
         onBound(bound)
         try await gracefulShutdown()

@@ -21,7 +21,7 @@ final class DaemonProcess: @unchecked Sendable {
         return dir
     }
 
-    init(dir: String, extraConfig: String = "", listen: [String] = ["127.0.0.1:0", "[::1]:0"]) throws {
+    init(dir: String, extraConfig: String = "", listen: [String] = ["127.0.0.1:0", "[::1]:0"], environment: [String: String] = [:]) throws {
         dataDir = dir + "/data"
         configPath = dir + "/activityd.toml"
         let config = """
@@ -39,6 +39,9 @@ final class DaemonProcess: @unchecked Sendable {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         process.executableURL = DaemonProcess.binDir.appendingPathComponent("activityd")
         process.arguments = ["--config", configPath, "--log-level", "info"]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

@@ -1,0 +1,82 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ActivityModel
+import ActivityConfig
+import SystemdJournal
+
+/// Reads the systemd journal (or journal files) through sd-journal on a dedicated thread, which owns the
+/// `sd_journal` handle. Records go to the pipeline in batches with the cursor reached after them; the
+/// cursor is committed by the store in the same write as the batch's events and read back at start, so
+/// entries become events exactly once across restarts. A stored cursor that no longer exists (rotation,
+/// vacuuming) resumes at the first entry after its time, and the gap is logged and counted.
+final class JournalInputService: Service, @unchecked Sendable {
+    // @unchecked Sendable: the Journal is created and used only on the input's own thread; `stopping` is atomic.
+    static let inputName = "journald"
+    let configuration: JournaldConfiguration
+    let queue: BoundedQueue<PipelineItem>
+    let cursor: String?
+    let counters: DaemonCounters
+    let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+
+    init(configuration: JournaldConfiguration, queue: BoundedQueue<PipelineItem>, positions: [String: String],
+         counters: DaemonCounters, logger: Logger) {
+        self.configuration = configuration
+        self.queue = queue
+        self.cursor = positions[JournalInputService.inputName]
+        self.counters = counters
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let failure = Mutex<(any Error)?>(nil)
+        await withGracefulShutdownHandler {
+            await runOnDedicatedThread(name: "activityd-journal") {
+                do { try self.loop() } catch { failure.withLock { $0 = error } }
+            }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    private func loop() throws {
+        let source: JournalSource
+        if !configuration.files.isEmpty {
+            source = .files(configuration.files)
+        } else if let dir = configuration.directory {
+            source = .directory(dir)
+        } else {
+            source = .system
+        }
+        let journal = try Journal(source)
+        if !configuration.matches.isEmpty { try journal.addMatches(anyOf: configuration.matches) }
+        let reader = JournalReader(journal: journal, inputName: JournalInputService.inputName)
+        // The live system journal starts at its end the first time; journal files given explicitly are imports.
+        let fallback: JournalStart = source == .system ? .tail : .head
+        switch try reader.resume(from: cursor, otherwise: fallback) {
+        case .started(let s): logger.info("reading the journal", metadata: ["journal.start": "\(s)"])
+        case .continuedAfterCursor: logger.info("resuming the journal after the stored cursor")
+        case .resumedAfterGap(let gap):
+            counters.update { $0.dropped["journal_gap", default: 0] += 1 }
+            logger.warning("the stored journal cursor no longer exists (rotated or vacuumed); resumed after its time", metadata: [
+                "journal.last_read": "\(gap.lastReadTime)", "journal.resumed_at": "\(gap.resumedAtTime.map { "\($0)" } ?? "end")",
+            ])
+        case .cursorUnusable(_, let s):
+            counters.update { $0.dropped["journal_gap", default: 0] += 1 }
+            logger.warning("the stored journal cursor is unusable; starting over", metadata: ["journal.start": "\(s)"])
+        }
+        var batch: [RawRecord] = []
+        batch.reserveCapacity(1000)
+        while !stopping.load(ordering: .relaxed) {
+            while batch.count < 1000, let r = try reader.nextRecord() { batch.append(r) }
+            if let last = batch.last?.position {
+                guard queue.push(.records(batch, input: JournalInputService.inputName, position: last)) else { return }
+                batch.removeAll(keepingCapacity: true)
+                continue
+            }
+            _ = try journal.wait(timeout: .milliseconds(250))
+        }
+    }
+}
