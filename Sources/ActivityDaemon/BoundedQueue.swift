@@ -12,34 +12,32 @@ final class BoundedQueue<Element>: @unchecked Sendable {
     private var head = 0
     private var closed = false
     let capacity: Int
+    /// A second bound on the summed `cost` of queued items (bytes, events...), so a queue of large items
+    /// cannot hold unbounded memory.
+    let maxCost: Int
+    let cost: @Sendable (Element) -> Int
+    private var totalCost = 0
 
-    init(capacity: Int) {
+    init(capacity: Int, maxCost: Int = .max, cost: @escaping @Sendable (Element) -> Int = { _ in 0 }) {
         self.capacity = max(1, capacity)
+        self.maxCost = maxCost
+        self.cost = cost
         items.reserveCapacity(min(capacity, 1 << 16))
     }
 
     private var count: Int { items.count - head }
+    private func fits(_ c: Int) -> Bool { count < capacity && (count == 0 || totalCost + c <= maxCost) }
 
     /// Adds the item unless the queue is full or closed; false means it was dropped.
     func tryPush(_ e: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard !closed, count < capacity else { return false }
+        let c = cost(e)
+        guard !closed, fits(c) else { return false }
         items.append(e)
+        totalCost += c
         condition.broadcast()
         return true
-    }
-
-    /// Adds the items that fit; returns how many were dropped.
-    func tryPush(contentsOf es: [Element]) -> Int {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !closed else { return es.count }
-        let room = max(0, capacity - count)
-        let n = min(room, es.count)
-        items.append(contentsOf: es.prefix(n))
-        if n > 0 { condition.broadcast() }
-        return es.count - n
     }
 
     /// Adds the item, waiting while the queue is full. False if the queue was closed.
@@ -47,9 +45,11 @@ final class BoundedQueue<Element>: @unchecked Sendable {
     func push(_ e: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while !closed && count >= capacity { condition.wait() }
+        let c = cost(e)
+        while !closed && !fits(c) { condition.wait() }
         guard !closed else { return false }
         items.append(e)
+        totalCost += c
         condition.broadcast()
         return true
     }
@@ -65,6 +65,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         if count == 0 { return closed ? nil : [] }
         let n = min(max, count)
         let batch = Array(items[head..<(head + n)])
+        for e in batch { totalCost -= cost(e) }
         head += n
         if head > 4096 && head * 2 > items.count {
             items.removeFirst(head)
