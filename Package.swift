@@ -39,6 +39,10 @@ let package = Package(
         .systemLibrary(name: "CSystemdJournal", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // libsystemd binding: Journal, JournalReader (→ RawRecord), SystemdNotifier, SocketActivation.
         .target(name: "SystemdJournal", dependencies: ["CSystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),
+        // libmaxminddb (Debian libmaxminddb-dev), wrapped by MaxMindDB; enrichment built on it.
+        .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
+        .target(name: "MaxMindDB", dependencies: ["CMaxMindDB", "ActivityModel"], swiftSettings: swiftSettings),
+        .target(name: "ActivityEnrich", dependencies: ["ActivityModel", "MaxMindDB"], swiftSettings: swiftSettings),
         // Pure queries and reports over event sequences: users, logins, bursts, suspicious logins, CSV, terminal tables.
         .target(name: "ActivityReports", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // TOML configuration → typed, validated structs.
@@ -51,7 +55,7 @@ let package = Package(
         .target(
             name: "ActivityDaemon",
             dependencies: [
-                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal",
+                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal", "ActivityEnrich",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,8 +89,7 @@ let package = Package(
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
         .executableTarget(
             name: "activity-bench",
-            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore"],
-            exclude: ["EnrichBench.swift"],
+            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "MaxMindDB"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -94,6 +97,8 @@ let package = Package(
             dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "MaxMindDB", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemdJournalTests", dependencies: ["SystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityFileInputTests",

@@ -4,6 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The GeoIP cross-check compares 10,000 lookups with mmdblookup on the real GeoLite2 City database (from PyPI).
+if geo=$(.ci/get-geolite2.sh "$PWD/.build/geolite2/GeoLite2-City.mmdb" | tail -n 1); then
+    export ACTIVITYD_GEOLITE2_CITY="$geo"
+elif [ "${CI:-}" = true ]; then
+    echo "test: could not fetch GeoLite2 City for the cross-check" >&2; exit 1
+else
+    echo "test: warning: no GeoLite2 City database; the cross-check test is skipped" >&2
+fi
 swift build --build-tests
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
 grep -q "Test run with .* passed" .build/test-output.txt

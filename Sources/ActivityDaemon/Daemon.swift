@@ -21,10 +21,13 @@ public struct Daemon: Sendable {
 
     /// Benchmark aid (`activityd --mirror-jsonl`): also append each committed event as a JSON line here.
     public var mirrorPath: String?
+    /// The configuration file, read again on SIGHUP.
+    public var configPath: String?
 
-    public init(configuration: DaemonConfiguration, logger: Logger, mirrorPath: String? = nil) {
+    public init(configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil, mirrorPath: String? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.configPath = configPath
         self.mirrorPath = mirrorPath
     }
 
@@ -67,11 +70,15 @@ public struct Daemon: Sendable {
         let store = StoreService(writer: writer, queue: storeQueue, counters: counters,
                                  fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"),
                                  mirrorPath: mirrorPath)
-        let pipeline = PipelineService(input: pipelineQueue, output: storeQueue, processor: processor,
+        let enrichLogger = logger.labelled("activityd.enrich")
+        let holder = EnrichmentHolder(EnrichmentService.initialLoad(configuration.enrichment, counters: counters, logger: enrichLogger))
+        let pipeline = PipelineService(input: pipelineQueue, output: storeQueue, processor: processor, enrichment: holder,
                                        counters: counters, logger: logger.labelled("activityd.pipeline"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var services: [any Service] = [store, pipeline]
         let notifier = SystemdNotifier()
+        services.append(EnrichmentService(configuration: configuration, configPath: configPath, holder: holder, counters: counters,
+                                          notifier: notifier, logger: enrichLogger))
         let readiness = Readiness(expected: udpConfigs.count, onReady: { addresses in
             _ = try? notifier.ready()
             onReady(addresses)

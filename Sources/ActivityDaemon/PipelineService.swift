@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import ActivityModel
+import ActivityEnrich
 
 /// Decodes, normalizes and enriches on its own thread, in batches, between the input queue and the store
 /// queue. On graceful shutdown it drains the input queue into the store queue, then returns.
@@ -12,10 +13,12 @@ final class PipelineService: Service, @unchecked Sendable {
     let counters: DaemonCounters
     let logger: Logger
     var processor: EventProcessor
+    let enrichment: EnrichmentHolder
     private var lastRejectLog = 0.0
 
     init(input: BoundedQueue<PipelineItem>, output: BoundedQueue<StoreBatch>, processor: EventProcessor,
-         counters: DaemonCounters, logger: Logger) {
+         enrichment: EnrichmentHolder, counters: DaemonCounters, logger: Logger) {
+        self.enrichment = enrichment
         self.input = input
         self.output = output
         self.processor = processor
@@ -52,6 +55,13 @@ final class PipelineService: Service, @unchecked Sendable {
                     if let position { positions.append(position) }
                 }
             }
+            // Enrich with the snapshot in service now (one lock per batch, not per event).
+            let enricher = Enricher(snapshot: enrichment.snapshot)
+            var hits = 0, misses = 0
+            for i in events.indices where events[i].ip != nil {
+                let r = enricher.enrich(&events[i])
+                if r.isHit { hits += 1 } else if r.skipped == nil { misses += 1 }
+            }
             let c = processor.counts
             processor.counts.reset()
             var dropped = 0
@@ -69,6 +79,8 @@ final class PipelineService: Service, @unchecked Sendable {
                 $0.bytesReceived += c.bytes
                 $0.linesReceived += c.lines
                 $0.eventsAccepted += c.accepted
+                $0.enrichHits += hits
+                $0.enrichMisses += misses
                 for (k, v) in c.rejected { $0.rejected[k.rawValue, default: 0] += v }
                 for (k, v) in c.unmatched { $0.unmatchedByProgram[k, default: 0] += v }
                 if dropped > 0 { $0.dropped["store_queue_full", default: 0] += dropped }

@@ -13,7 +13,8 @@ case "store": runStoreBenchmark(arguments: rest)
 case "decode": runDecodeBenchmark(arguments: rest)
 case "query": runQueryBenchmark(arguments: rest)
 case "normalize": runNormalizeBenchmark(arguments: rest)
+case "enrich": runEnrichBenchmark(arguments: rest)
 default:
-    print("usage: activity-bench store|decode|normalize [options]")
+    print("usage: activity-bench store|query|decode|normalize|enrich [options]")
     exit(2)
 }

@@ -68,7 +68,7 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             if !configuration.unknownKeys.isEmpty { print("  unknown keys: \(configuration.unknownKeys.joined(separator: ", "))") }
             return
         }
-        let daemon = Daemon(configuration: configuration, logger: logger, mirrorPath: mirrorJsonl)
+        let daemon = Daemon(configuration: configuration, logger: logger, configPath: config, mirrorPath: mirrorJsonl)
         do {
             try await daemon.run { addresses in
                 log.notice("ready", metadata: ["udp": "\(addresses.map { "\($0)" }.joined(separator: " "))"])

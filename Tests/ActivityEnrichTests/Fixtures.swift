@@ -1,0 +1,52 @@
+import Foundation
+
+/// The `.mmdb` fixtures, written once per test process by `Tests/Fixtures/mmdb/make-fixtures.pl` (needs
+/// `libmaxmind-db-writer-perl`) into a temporary directory. Nothing outside the repository is read.
+enum MMDBFixtures {
+    /// The directory holding the fixtures; `nil` with a message when they could not be made.
+    static let directory: Result<String, FixtureError> = make()
+
+    struct FixtureError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func path(_ name: String) throws -> String {
+        try directory.get() + "/" + name
+    }
+
+    /// Tests/Fixtures/mmdb, found from this file's path.
+    static var scriptPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/mmdb/make-fixtures.pl").path
+    }
+
+    private static func make() -> Result<String, FixtureError> {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("activityd-mmdb-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["perl", scriptPath, dir.path]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = Pipe()
+            try p.run()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else {
+                let msg = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                return .failure(FixtureError(description: "make-fixtures.pl failed (apt-get install -y libmaxmind-db-writer-perl?): \(msg)"))
+            }
+            return .success(dir.path)
+        } catch {
+            return .failure(FixtureError(description: "cannot run make-fixtures.pl: \(error)"))
+        }
+    }
+
+    /// A scratch file path in a fresh temporary directory.
+    static func scratchFile(_ name: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("activityd-mmdb-scratch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent(name).path
+    }
+}
