@@ -37,7 +37,7 @@ struct Send: ParsableCommand {
     @Option(help: "Host name.") var host: String?
     @Option(help: "Subscription reference.") var subscription: String?
     @Option(help: "Order reference.") var order: String?
-    @Option(help: "Amount as a decimal string.") var amount: String?
+    @Option(parsing: .unconditional, help: "Amount as a decimal string (negative for refunds).") var amount: String?
     @Option(help: "ISO 4217 currency.") var currency: String?
     @Option(help: "Billing cycles.") var billingCycles: Int?
     @Option(help: "Free text.") var comment: String?

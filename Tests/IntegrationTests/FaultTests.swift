@@ -146,8 +146,8 @@ struct FaultTests {
         #expect(daemon.process.isRunning)
         #expect(metric(during, "activityd_store_paused") == 1, "\(during)")
         #expect(during.contains("activityd_store_errors_total{kind=\"no_space\"}"))
-        let status = sock.collect(timeout: 3) { $0.contains("STORE PAUSED") }
-        #expect(status.contains { $0.contains("STORE PAUSED") })
+        let notified = sock.collect(timeout: 3) { $0.contains("STORE PAUSED") }
+        #expect(notified.contains { $0.contains("STORE PAUSED") })
         #expect(daemon.log.contains("store write failed"))
         // More UDP while paused: held up to the queues' bounds, then dropped and counted.
         for i in 0..<150_000 {
@@ -169,7 +169,8 @@ struct FaultTests {
         sendUDP(Array(#"{"action":"login","user":"after.disk"}"#.utf8), port: port)
         Thread.sleep(forTimeInterval: 0.5)
         let final = try httpGet(port: mport, path: "/metrics")
-        #expect(try daemon.terminate() == 0)
+        let status = try daemon.terminate()
+        #expect(status == 0, "exit \(status): \(daemon.log.suffix(3000))")
         let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
         #expect(vStatus == 0, "\(vOut)")
         let (_, out, _) = try runTool("activityctl", ["--data-dir", mnt, "events", "--format", "jsonl", "--output-fields", "user"])
