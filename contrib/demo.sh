@@ -33,6 +33,7 @@ s --time 2026-11-05T12:07:00Z --user carol --action login --ip 198.51.100.7 --de
 s --time 2026-09-01T09:00:00Z --user dave --action login --ip 81.2.69.170 --device "pts/0" --entry ssh
 s --time 2026-09-01T17:00:00Z --user dave --action logout --ip 81.2.69.170
 s --time 2026-11-06T09:00:00Z --user erin --action refund_issued --actor admin.lee --actor-role admin --order "=HYPERLINK(\"x\")" --amount -5.00 --currency USD
+s --user frank --action login --ip 81.2.69.160 --device "MacBook" --entry web      # now: logged in
 sleep 0.5
 kill -TERM $pid; wait $pid || true
 c() { echo "\$ activityctl $*"; "$bin/activityctl" --data-dir "$d/data" "$@" --tz UTC; echo; }
