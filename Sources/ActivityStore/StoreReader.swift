@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ActivityModel
 
 /// Which events a query wants. Term filters are answered from the index of sealed segments; the active
@@ -65,6 +68,9 @@ public final class StoreReader {
         self.dataDirectory = dataDirectory
         self.segmentsDirectory = dataDirectory + "/segments"
         guard FS.exists(segmentsDirectory) else {
+            if errno == EACCES {
+                throw StoreError(.permission, "permission denied", path: dataDirectory, errno: EACCES)
+            }
             throw StoreError(.notFound, "no segments directory: is this an activityd data directory?", path: segmentsDirectory)
         }
         _ = try FS.list(segmentsDirectory)   // surfaces EACCES early, with the path

@@ -242,4 +242,33 @@ struct FaultTests {
         #expect(rss1 < 150 * 1024, "RSS \(rss1) KiB")
         print("hostile UDP: \(valid) valid + \(users / 10) hostile datagrams; stored \(stored); RSS \(rss0) → \(rss1) KiB")
     }
+
+    @Test("segments are 0640 and directories 0750; activityctl without read access says so clearly",
+          .enabled(if: getuid() == 0, "needs root to run activityctl as another user"))
+    func permissions() throws {
+        let dir = DaemonProcess.temporaryDirectory("perm")
+        let daemon = try DaemonProcess(dir: dir, listen: ["127.0.0.1:0"])
+        let port = try daemon.waitReady()[0]
+        sendUDP(Array(#"{"action":"login","user":"p"}"#.utf8), port: port)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try daemon.terminate() == 0)
+        func mode(_ p: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as? Int) ?? -1 }
+        let segs = try FileManager.default.contentsOfDirectory(atPath: daemon.dataDir + "/segments").filter { $0.hasSuffix(".seg") }
+        #expect(!segs.isEmpty)
+        for s in segs { #expect(try mode(daemon.dataDir + "/segments/" + s) & 0o777 == 0o640) }
+        #expect(try mode(daemon.dataDir + "/segments") & 0o777 == 0o750)
+        // The temporary directory itself is world-traversable; the data directory is not.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups",
+                       DaemonProcess.binDir.appendingPathComponent("activityctl").path, "--data-dir", daemon.dataDir, "events"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        #expect(text.contains("permission denied"), "\(text)")
+    }
 }
