@@ -56,11 +56,18 @@ final class BoundedQueue<Element>: @unchecked Sendable {
 
     /// Takes up to `max` items, waiting up to `timeout` seconds for the first. Returns nil once the queue is
     /// closed and empty (the consumer's signal to finish).
-    func popBatch(max: Int, timeout: Double) -> [Element]? {
+    ///
+    /// With `linger`, a small batch waits up to that long for more items (Kafka's `linger.ms`): at moderate
+    /// rates this turns one wake-up per datagram into one per few hundred, for at most `linger` of latency.
+    func popBatch(max: Int, timeout: Double, linger: Double = 0) -> [Element]? {
         condition.lock()
         defer { condition.unlock() }
         if count == 0 && !closed {
             _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
+        }
+        if linger > 0 && count > 0 && count < max / 4 && !closed {
+            let deadline = Date(timeIntervalSinceNow: linger)
+            while count < max / 4 && !closed && condition.wait(until: deadline) {}
         }
         if count == 0 { return closed ? nil : [] }
         let n = min(max, count)

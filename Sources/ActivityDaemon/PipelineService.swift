@@ -35,7 +35,7 @@ final class PipelineService: Service, @unchecked Sendable {
     }
 
     private func loop() {
-        while let items = input.popBatch(max: 256, timeout: 0.25) {
+        while let items = input.popBatch(max: 256, timeout: 0.25, linger: 0.002) {
             guard !items.isEmpty else { continue }
             var events: [ActivityEvent] = []
             var positions: [InputPosition] = []

@@ -59,7 +59,7 @@ final class StoreService: Service, @unchecked Sendable {
             if let h = held {
                 batch = h
             } else {
-                guard let items = queue.popBatch(max: 1024, timeout: min(0.25, fsyncInterval)) else { break }
+                guard let items = queue.popBatch(max: 1024, timeout: min(0.25, fsyncInterval), linger: 0.005) else { break }
                 batch = StoreBatch(events: [], positions: [])
                 for item in items {
                     batch.events += item.events
@@ -72,10 +72,10 @@ final class StoreService: Service, @unchecked Sendable {
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
                     if let mirror, !batch.events.isEmpty {
-                        var text = ""
-                        text.reserveCapacity(batch.events.count * 300)
-                        for e in batch.events { text += e.exportJSON(includeSeq: false); text += "\n" }
-                        mirror.write(Data(text.utf8))
+                        var bytes: [UInt8] = []
+                        bytes.reserveCapacity(batch.events.count * 320)
+                        for e in batch.events { bytes += e.exportJSONBytes(includeSeq: false); bytes.append(0x0A) }
+                        mirror.write(Data(bytes))
                     }
                     if paused {
                         paused = false
