@@ -45,7 +45,7 @@ name = "vpn-cidrs"
 tag = "vpn"
 path = "\$VPN"
 TOML
-exec "$BIN/activityd" --config "\$WD/activityd.toml" --log-level warning --mirror-jsonl "\$OUT"
+MALLOC_ARENA_MAX=2 exec "$BIN/activityd" --config "\$WD/activityd.toml" --log-level warning --mirror-jsonl "\$OUT"
 SH
 chmod +x "$WRAP"
 export RECV_CMD="$WRAP {PORT} {OUT} {GEODB} {VPN_CIDRS} {WORKDIR}"

@@ -47,13 +47,14 @@ public struct Daemon: Sendable {
         ])
         for d in writer.recovery.damage { logger.warning("segment damage found at start", metadata: ["damage": "\(d)"]) }
 
-        // Bounded in events as well as batches: at most ~20k events (a few MiB) wait for the store.
-        let storeQueue = BoundedQueue<StoreBatch>(capacity: 1024, maxCost: 20_000, cost: { $0.events.count })
+        // Bounded in events as well as batches: at most ~8k events wait for the store.
+        let storeQueue = BoundedQueue<StoreBatch>(capacity: 1024, maxCost: 8_000, cost: { $0.events.count })
         let udpConfigs = configuration.udp
         let capacity = udpConfigs.map(\.queueCapacity).max() ?? 65_536
         // The pipeline queue holds batches (one read cycle each); bound it by datagrams / typical batch.
-        // and by bytes (64 KiB datagrams must not pile up without limit): 32 MiB of raw input at most.
-        let pipelineQueue = BoundedQueue<PipelineItem>(capacity: max(64, capacity / 16), maxCost: 32 << 20, cost: { item in
+        // and by bytes (64 KiB datagrams must not pile up without limit): 8 MiB of raw input at most; bursts
+        // beyond that wait in the socket receive buffer (64 MiB), which costs no process memory.
+        let pipelineQueue = BoundedQueue<PipelineItem>(capacity: max(64, capacity / 16), maxCost: 8 << 20, cost: { item in
             switch item {
             case .datagrams(let ds): return ds.reduce(0) { $0 + $1.bytes.count + 64 }
             case .records(let rs, _, _): return rs.reduce(0) { $0 + $1.message.utf8.count + 128 }
