@@ -121,6 +121,15 @@ public final class StoreReader {
     /// Reads one segment: through its index where there is a valid one (sealed segments; the active
     /// segment's prefix index written at close or checkpoint), scanning whatever the index does not cover.
     func read(segment s: SegmentInfo, query q: EventQuery, _ visit: (ActivityEvent) throws -> Bool) throws {
+        guard let (file, plan) = try framePlan(segment: s, query: q) else { return }
+        for (f, ords) in plan {
+            for e in decode(file: file, frame: f, ordinals: ords, query: q) { if try !visit(e) { return } }
+        }
+    }
+
+    /// The frames of one segment a query must decode, in visiting order, each with the ordinals wanted from it
+    /// (nil: all). Nil when the index rules the whole segment out.
+    func framePlan(segment s: SegmentInfo, query q: EventQuery) throws -> (MappedFile, [(FrameInfo, [Int]?)])? {
         let file = try MappedFile(path: s.path)
         var idx: SegmentIndex?
         if let i = try? SegmentIndex(path: s.indexPath, verifyChecksum: false), i.firstSeq == s.firstSeq,
@@ -131,8 +140,8 @@ public final class StoreReader {
         var covered = 0
         var ordinalsByFrame: [Int: [Int]]? = nil
         if let idx {
-            if let since = q.since, idx.maxTime < since.nanoseconds, !s.isActive { return }
-            if let until = q.until, idx.minTime >= until.nanoseconds, !s.isActive { return }
+            if let since = q.since, idx.maxTime < since.nanoseconds, !s.isActive { return nil }
+            if let until = q.until, idx.minTime >= until.nanoseconds, !s.isActive { return nil }
             covered = Int(idx.segmentLength)
             // Posting lists: union within a field, intersection across fields.
             var ordinals: [UInt32]? = nil
@@ -180,30 +189,33 @@ public final class StoreReader {
         if covered < file.count {
             tail = Self.committedFrames(file: file, from: covered == 0 ? nil : covered, sealed: !s.isActive, damage: &damage)
         }
-        let b = file.bytes
-        func emit(_ f: FrameInfo, ordinals: [Int]?) throws -> Bool {
-            guard case .success(let real) = FrameParser.frame(in: b, at: f.offset), real.kind == SegmentFormat.frameEvents else {
-                damage.append(ReadDamage(path: s.path, offset: f.offset, reason: "index points at a damaged or non-events frame"))
-                return true
-            }
-            guard let evs = FrameParser.events(in: b, frame: real, ordinals: ordinals) else {
-                damage.append(ReadDamage(path: s.path, offset: f.offset, reason: "undecodable events frame"))
-                return true
-            }
-            lastQueryStats.eventsDecoded += evs.count
-            if q.reverse {
-                for e in evs.reversed() where q.matches(e) { if try !visit(e) { return false } }
-            } else {
-                for e in evs where q.matches(e) { if try !visit(e) { return false } }
-            }
-            return true
-        }
         let indexed = frames.map { f in (f.info, ordinalsByFrame.flatMap { $0[f.slot] }) }
         let scanned = tail.map { f in (f, [Int]?.none) }
-        let all = q.reverse ? (scanned.reversed() + indexed.reversed()) : (indexed + scanned)
-        for (f, ords) in all {
-            if try !emit(f, ordinals: ords) { return }
+        return (file, q.reverse ? (scanned.reversed() + indexed.reversed()) : (indexed + scanned))
+    }
+
+    /// Decodes one planned frame: the matching events, in the query's direction. Damage is recorded.
+    func decode(file: MappedFile, frame f: FrameInfo, ordinals: [Int]?, query q: EventQuery) -> [ActivityEvent] {
+        let b = file.bytes
+        guard case .success(let real) = FrameParser.frame(in: b, at: f.offset), real.kind == SegmentFormat.frameEvents else {
+            damage.append(ReadDamage(path: file.path, offset: f.offset, reason: "index points at a damaged or non-events frame"))
+            return []
         }
+        guard let evs = FrameParser.events(in: b, frame: real, ordinals: ordinals) else {
+            damage.append(ReadDamage(path: file.path, offset: f.offset, reason: "undecodable events frame"))
+            return []
+        }
+        lastQueryStats.eventsDecoded += evs.count
+        let matching = evs.filter(q.matches)
+        return q.reverse ? matching.reversed() : matching
+    }
+
+    /// A lazy sequence of the matching events: segments are opened and frames decoded only as the sequence is
+    /// iterated, so a report over millions of events holds one frame at a time. (`limit` is not applied.)
+    public func lazyEvents(_ q: EventQuery) throws -> LazyEventSequence {
+        var segs = try segments()
+        if q.reverse { segs.reverse() }
+        return LazyEventSequence(reader: self, segments: segs, query: q)
     }
 
     /// The committed events frames of a mapped segment from `from` (nil: after the header). In the active
@@ -277,6 +289,45 @@ public final class StoreReader {
         if sealed && !pending.isEmpty { deliver(pending) }
         return committedEnd
     }
+}
+
+/// See ``StoreReader/lazyEvents(_:)``. Iterating it reads the store; damage is recorded on the reader.
+public struct LazyEventSequence: Sequence {
+    let reader: StoreReader
+    let segments: [SegmentInfo]
+    let query: EventQuery
+
+    public struct Iterator: IteratorProtocol {
+        let reader: StoreReader
+        let segments: [SegmentInfo]
+        let query: EventQuery
+        var segmentIndex = 0
+        var plan: (MappedFile, [(FrameInfo, [Int]?)])?
+        var frameIndex = 0
+        var buffer: [ActivityEvent] = []
+        var bufferIndex = 0
+
+        public mutating func next() -> ActivityEvent? {
+            while true {
+                if bufferIndex < buffer.count {
+                    defer { bufferIndex += 1 }
+                    return buffer[bufferIndex]
+                }
+                if let (file, frames) = plan, frameIndex < frames.count {
+                    buffer = reader.decode(file: file, frame: frames[frameIndex].0, ordinals: frames[frameIndex].1, query: query)
+                    bufferIndex = 0
+                    frameIndex += 1
+                    continue
+                }
+                guard segmentIndex < segments.count else { return nil }
+                plan = (try? reader.framePlan(segment: segments[segmentIndex], query: query)) ?? nil
+                segmentIndex += 1
+                frameIndex = 0
+            }
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(reader: reader, segments: segments, query: query) }
 }
 
 /// Follows new events as the daemon commits them (`activityctl tail -f`): remembers the segment and offset
