@@ -248,6 +248,8 @@ public final class SegmentIndex: Sendable {
         frames.reserveCapacity(Int(nframes))
         for _ in 0..<nframes {
             guard let o = r.u64(), let s = r.u64(), let c = r.u32(), let mn = r.i64(), let mx = r.i64() else { throw bad("bad frame table") }
+            // Offsets are used as Int positions in the segment: anything past its length is damage, not a trap.
+            guard o < segLen, segLen <= UInt64(Int.max), s >= first, s - first <= UInt64(UInt32.max) else { throw bad("frame table entry out of range") }
             frames.append(FrameEntry(offset: o, baseSeq: s, count: c, minTime: mn, maxTime: mx))
         }
         guard let nfields = r.u8() else { throw bad("bad field table") }

@@ -132,9 +132,19 @@ public final class StoreReader {
     func framePlan(segment s: SegmentInfo, query q: EventQuery) throws -> (MappedFile, [(FrameInfo, [Int]?)])? {
         let file = try MappedFile(path: s.path)
         var idx: SegmentIndex?
-        if let i = try? SegmentIndex(path: s.indexPath, verifyChecksum: false), i.firstSeq == s.firstSeq,
-           s.isActive ? i.segmentLength <= UInt64(file.count) : i.segmentLength == UInt64(file.count) {
-            idx = i
+        if FS.exists(s.indexPath) {
+            do {
+                let i = try SegmentIndex(path: s.indexPath, verifyChecksum: false)
+                if i.firstSeq == s.firstSeq, s.isActive ? i.segmentLength <= UInt64(file.count) : i.segmentLength == UInt64(file.count) {
+                    idx = i
+                } else {
+                    damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "index does not match its segment; scanning the segment"))
+                }
+            } catch {
+                damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "unusable index (\(error)); scanning the segment"))
+            }
+        } else if !s.isActive {
+            damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "missing index; scanning the segment"))
         }
         var frames: [(info: FrameInfo, slot: Int)] = []
         var covered = 0

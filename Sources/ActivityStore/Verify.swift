@@ -70,7 +70,24 @@ extension StoreReader {
                 }
             }
             report.events += count
-            guard !s.isActive else { continue }
+            if s.isActive {
+                // The active segment may carry a prefix index (written at close and at checkpoints).
+                guard FS.exists(s.indexPath) else { continue }
+                do {
+                    let idx = try SegmentIndex(path: s.indexPath, verifyChecksum: true)
+                    if idx.segmentLength > UInt64(b.count) || idx.firstSeq != s.firstSeq {
+                        throw StoreError(.corrupt, "prefix index covers more than its segment", path: s.indexPath)
+                    }
+                } catch {
+                    report.problems.append(.init(path: s.indexPath, offset: nil, reason: "\(error)"))
+                    if repair {
+                        // Readers scan what no valid index covers; the writer rebuilds it at its next start.
+                        FS.remove(s.indexPath)
+                        report.repaired.append(s.indexPath)
+                    }
+                }
+                continue
+            }
             var indexOK = true
             do {
                 let idx = try SegmentIndex(path: s.indexPath, verifyChecksum: true)

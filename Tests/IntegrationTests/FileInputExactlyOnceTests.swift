@@ -48,7 +48,9 @@ struct FileInputExactlyOnceTests {
                 try out.truncate(atOffset: 0)
                 out.seek(toFileOffset: 0)
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            // One rotation per ~100 ms: a tailer must open each generation before the next rotation removes it
+            // (two rotations faster than the follower can see are the documented limit of every tailer).
+            Thread.sleep(forTimeInterval: 0.1)
             if r % 20 == 10 {
                 // kill -9 mid-stream, then restart on the same data directory
                 Thread.sleep(forTimeInterval: Double.random(in: 0...0.05))
