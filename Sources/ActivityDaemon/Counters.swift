@@ -28,7 +28,9 @@ public final class DaemonCounters: Sendable {
         public var lastSeq: UInt64 = 0
         public var reloads = 0
         public var reloadErrors = 0
-        public var kernelDrops = 0
+        /// Kernel socket drops per bound UDP port (cumulative, as the kernel reports them).
+        public var kernelDropsByPort: [Int: Int] = [:]
+        public var kernelDrops: Int { kernelDropsByPort.values.reduce(0, +) }
 
         public init() {}
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }

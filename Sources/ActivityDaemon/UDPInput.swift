@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -76,8 +77,32 @@ final class UDPInput: Service, @unchecked Sendable {
             logger.info("listening", metadata: ["udp.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
         onBound(bound)
-        try await gracefulShutdown()
+        // Kernel drops on our sockets (the `drops` column of /proc/net/udp{,6}), read every second, so datagrams
+        // lost before activityd saw them are counted too (`activityd_kernel_drops_total`).
+        let ports = Set(bound.compactMap(\.port))
+        let counters = self.counters
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let drops = UDPInput.kernelDrops(ports: ports)
+            counters.update { s in for (p, d) in drops { s.kernelDropsByPort[p] = d } }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
         for c in channels { try? await c.close() }
+    }
+
+    /// Sums the `drops` column of /proc/net/udp and udp6 per local port.
+    static func kernelDrops(ports: Set<Int>) -> [Int: Int] {
+        var out: [Int: Int] = [:]
+        for file in ["/proc/net/udp", "/proc/net/udp6"] {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let cols = line.split(separator: " ")
+                guard cols.count > 2, let colon = cols[1].lastIndex(of: ":"),
+                      let port = Int(cols[1][cols[1].index(after: colon)...], radix: 16), ports.contains(port),
+                      let d = Int(cols[cols.count - 1]) else { continue }
+                out[port, default: 0] += d
+            }
+        }
+        return out
     }
 }
 
