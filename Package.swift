@@ -89,7 +89,7 @@ let package = Package(
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
         .executableTarget(
             name: "activity-bench",
-            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "MaxMindDB"],
+            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "MaxMindDB", "ActivityTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -97,12 +97,12 @@ let package = Package(
             dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "MaxMindDB", "ActivityModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemdJournalTests", dependencies: ["SystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityFileInputTests",
-            dependencies: ["ActivityFileInput", "ActivityModel"],
+            dependencies: ["ActivityFileInput", "ActivityModel", "ActivityTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -326,7 +326,7 @@ public final class SegmentIndex: Sendable {
             guard s <= e, termBlob + e <= postOffsetsAt else { return out }
             var pr = ByteReader(b, offset: postBlob + u32(at: postOffsetsAt + 4 * i), end: r.end)
             let term = String(decoding: UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), as: UTF8.self)
-            out.append((term, Int(pr.varint() ?? 0)))
+            out.append((term, Int(clamping: pr.varint() ?? 0)))
         }
         return out
     }

@@ -91,11 +91,11 @@ public final class StoreReader {
     public func query(_ q: EventQuery, _ visit: (ActivityEvent) throws -> Bool) throws {
         var remaining = q.limit ?? Int.max
         lastQueryStats = (0, 0)
-        guard remaining > 0 else { return }
+        guard remaining > 0, q.afterSeq != .max else { return }
         var segs = try segments()
         if let after = q.afterSeq {
             // Skip segments that end before `afterSeq` (the next segment's first seq bounds this one).
-            segs = segs.enumerated().filter { i, _ in !(i + 1 < segs.count && segs[i + 1].firstSeq <= after + 1) }.map(\.1)
+            segs = segs.enumerated().filter { i, _ in !(i + 1 < segs.count && segs[i + 1].firstSeq <= after &+ 1) }.map(\.1)
         }
         if q.reverse { segs.reverse() }
         var stop = false
@@ -185,7 +185,7 @@ public final class StoreReader {
                 for (k, fe) in idx.frames.enumerated() {
                     if let since = q.since, fe.maxTime < since.nanoseconds { continue }
                     if let until = q.until, fe.minTime >= until.nanoseconds { continue }
-                    if let after = q.afterSeq, fe.baseSeq + UInt64(fe.count) <= after + 1 { continue }
+                    if let after = q.afterSeq, fe.baseSeq &+ UInt64(fe.count) <= after &+ 1 { continue }
                     if let byFrame = ordinalsByFrame, byFrame[k] == nil { continue }
                     frames.append((FrameInfo(offset: Int(fe.offset), end: 0, kind: SegmentFormat.frameEvents, baseSeq: fe.baseSeq, count: Int(fe.count)), k))
                 }
@@ -223,7 +223,7 @@ public final class StoreReader {
     /// A lazy sequence of the matching events: segments are opened and frames decoded only as the sequence is
     /// iterated, so a report over millions of events holds one frame at a time. (`limit` is not applied.)
     public func lazyEvents(_ q: EventQuery) throws -> LazyEventSequence {
-        var segs = try segments()
+        var segs = q.afterSeq == .max ? [] : try segments()
         if q.reverse { segs.reverse() }
         return LazyEventSequence(reader: self, segments: segs, query: q)
     }
@@ -360,7 +360,7 @@ public final class StoreFollower {
         var out: [ActivityEvent] = []
         var damage: [ReadDamage] = []
         // Start in the segment holding lastSeq + 1.
-        var i = segs.lastIndex(where: { $0.firstSeq <= lastSeq + 1 }) ?? 0
+        var i = segs.lastIndex(where: { $0.firstSeq <= lastSeq &+ 1 }) ?? 0
         if let cur = segmentFirst, let k = segs.firstIndex(where: { $0.firstSeq == cur }) { i = k }
         while i < segs.count {
             let s = segs[i]

@@ -3,6 +3,7 @@ import ActivityModel
 import Foundation
 import MaxMindDB
 import Testing
+import ActivityTestSupport
 
 private func ip(_ s: String) -> IPAddress {
     guard let a = IPAddress(s) else { Issue.record("bad test address \(s)"); return .v4(0) }

@@ -3,6 +3,7 @@ import ActivityModel
 import Foundation
 import MaxMindDB
 import Testing
+import ActivityTestSupport
 
 /// Where the real City database is: `ACTIVITYD_GEOLITE2_CITY` (set by CI after `.ci/get-geolite2.sh`).
 private let geoLite2Path: String? = {
@@ -31,7 +32,7 @@ struct GeoLite2CrossCheckTests {
 
         var addresses: [IPAddress] = ["81.2.69.160", "2.125.160.216", "216.160.83.56", "2001:218::",
                                       "89.160.20.112", "8.8.8.8", "::ffff:81.2.69.160"].compactMap { IPAddress($0) }
-        var rng = SplitMix64(state: 20_181_703)
+        var rng = SeededRandom(seed: 20_181_703)
         while addresses.count < 10_000 {
             let a: IPAddress
             switch rng.next() % 10 {

@@ -2,23 +2,13 @@ import ActivityEnrich
 import ActivityModel
 import Foundation
 import Testing
+import ActivityTestSupport
 
 private func ip(_ s: String) -> IPAddress {
     guard let a = IPAddress(s) else { Issue.record("bad test address \(s)"); return .v4(0) }
     return a
 }
 
-/// A small deterministic generator, so property checks are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("IPListParser")
 struct IPListParserTests {
@@ -122,7 +112,7 @@ struct IPRangeSetTests {
 
     @Test("membership agrees with a naive scan of CIDR.contains (random blocks and addresses)")
     func agreesWithNaive() {
-        var rng = SplitMix64(state: 42)
+        var rng = SeededRandom(seed: 42)
         for round in 0..<20 {
             var blocks: [CIDR] = []
             for _ in 0..<(50 + round * 10) {
@@ -155,7 +145,7 @@ struct IPRangeSetTests {
     func millionLines() {
         var text = ""
         text.reserveCapacity(20_000_000)
-        var rng = SplitMix64(state: 7)
+        var rng = SeededRandom(seed: 7)
         for i in 0..<1_000_000 {
             if i % 10 == 0 {
                 let hi = 0x2a00_0000_0000_0000 | UInt64.random(in: 0..<(1 << 40), using: &rng) << 8

@@ -1,20 +1,10 @@
 import Foundation
 import Synchronization
 import Testing
+import ActivityTestSupport
 @testable import ActivityFileInput
 import ActivityModel
 
-/// Deterministic random numbers for the storm and restart tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A syslog-like writer holding its file open with O_APPEND, as rsyslog does.
 final class LogWriter {
@@ -87,7 +77,7 @@ struct RotationStormTests {
             done.store(true, ordering: .releasing)
         }
         thread.start()
-        var rng = SplitMix64(state: inotify ? 7 : 8)
+        var rng = SeededRandom(seed: inotify ? 7 : 8)
         let deadline = monotonicSeconds() + 20
         for round in 0..<100 {
             let firstOfGeneration = writer.written + 1
@@ -122,7 +112,7 @@ struct RotationStormTests {
         let dir = TempDir()
         let log = dir.file("auth.log")
         let writer = LogWriter(path: log)
-        var rng = SplitMix64(state: 42)
+        var rng = SeededRandom(seed: 42)
         var delivered: [String] = []
         var positions: [String: String] = [:]
         var firstOfGeneration = 1

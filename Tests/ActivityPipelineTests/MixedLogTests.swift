@@ -2,21 +2,17 @@ import ActivityModel
 import ActivityPipeline
 import Foundation
 import Testing
+import ActivityTestSupport
 
 /// A generated auth log of several thousand lines: login stories of many processes interleaved with each
 /// other and with ordinary noise. Every produced event must be expected, in order, and nothing else.
 @Suite("mixed auth log")
 struct MixedLogTests {
-    /// SplitMix64: a fixed sequence, so the log is the same on every run.
+    /// A fixed sequence (ActivityTestSupport's SplitMix64), so the log is the same on every run.
     struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random: SeededRandom
+        init(state: UInt64) { random = SeededRandom(seed: state) }
+        mutating func next() -> UInt64 { random.next() }
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     }
 

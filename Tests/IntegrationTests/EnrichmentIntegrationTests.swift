@@ -1,17 +1,10 @@
 import Testing
 import Foundation
+import ActivityTestSupport
 
-/// Builds the test .mmdb files with Debian's MaxMind writer (libmaxmind-db-writer-perl) into `dir`.
+/// A fresh set of the test .mmdb files in `dir` (this test replaces and corrupts them).
 func makeMMDBFixtures(_ dir: String) throws {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/mmdb/make-fixtures.pl").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["perl", script, dir]
-    try p.run()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw TestFailure("make-fixtures.pl failed: apt-get install -y libmaxmind-db-writer-perl") }
+    if case .failure(let e) = MMDBFixtures.make(into: URL(fileURLWithPath: dir)) { throw TestFailure("\(e)") }
 }
 
 @Suite("enrichment in the running daemon", .serialized)

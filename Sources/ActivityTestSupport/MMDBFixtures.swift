@@ -1,28 +1,32 @@
 import Foundation
 
-/// The `.mmdb` fixtures, written once per test process by `Tests/Fixtures/mmdb/make-fixtures.pl` (needs
+/// The `.mmdb` test fixtures (shared by the MaxMindDB, ActivityEnrich and integration tests), written once per test process by `Tests/Fixtures/mmdb/make-fixtures.pl` (needs
 /// `libmaxmind-db-writer-perl`) into a temporary directory. Nothing outside the repository is read.
-enum MMDBFixtures {
+public enum MMDBFixtures {
     /// The directory holding the fixtures; `nil` with a message when they could not be made.
-    static let directory: Result<String, FixtureError> = make()
+    public static let directory: Result<String, FixtureError> = make()
 
-    struct FixtureError: Error, CustomStringConvertible {
-        var description: String
+    public struct FixtureError: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func path(_ name: String) throws -> String {
+    public static func path(_ name: String) throws -> String {
         try directory.get() + "/" + name
     }
 
-    /// Tests/Fixtures/mmdb, found from this file's path.
-    static var scriptPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/mmdb/make-fixtures.pl").path
+    /// Tests/Fixtures/mmdb/make-fixtures.pl, found from this file's path (Sources/ActivityTestSupport/).
+    public static var scriptPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Tests/Fixtures/mmdb/make-fixtures.pl").path
     }
 
     private static func make() -> Result<String, FixtureError> {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("activityd-mmdb-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        make(into: FileManager.default.temporaryDirectory
+            .appendingPathComponent("activityd-mmdb-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"))
+    }
+
+    /// Writes a fresh set of fixtures into `dir` (tests that replace or corrupt files need their own copy).
+    public static func make(into dir: URL) -> Result<String, FixtureError> {
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let p = Process()
@@ -44,7 +48,7 @@ enum MMDBFixtures {
     }
 
     /// A scratch file path in a fresh temporary directory.
-    static func scratchFile(_ name: String) throws -> String {
+    public static func scratchFile(_ name: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("activityd-mmdb-scratch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir.appendingPathComponent(name).path

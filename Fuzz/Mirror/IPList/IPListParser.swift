@@ -1,0 +1,1 @@
+../../../Sources/ActivityEnrich/IPListParser.swift
