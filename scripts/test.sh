@@ -15,3 +15,5 @@ fi
 swift build --build-tests
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
 grep -q "Test run with .* passed" .build/test-output.txt
+# Fuzzing (libFuzzer + ASan, a separate package): replay every known fail case, then fuzz each target briefly.
+FUZZ_SECONDS=${FUZZ_SECONDS:-15} Fuzz/run.sh
