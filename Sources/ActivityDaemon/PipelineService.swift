@@ -95,6 +95,8 @@ final class PipelineService: Service, @unchecked Sendable {
                 }
             }
         }
-        output.close()
+        // The store queue is left open: the store closes it in its own graceful shutdown, which ServiceGroup
+        // starts after this service returns. Closing it here let the store finish before being asked to, a
+        // race ServiceGroup reports as "finished unexpectedly" (exit 1 after an otherwise clean stop).
     }
 }
