@@ -197,7 +197,7 @@ public final class StoreReader {
         // Whatever the index does not cover (the active segment's tail, or all of an unindexed segment).
         var tail: [FrameInfo] = []
         if covered < file.count {
-            tail = Self.committedFrames(file: file, from: covered == 0 ? nil : covered, sealed: !s.isActive, damage: &damage)
+            tail = Self.committedFrames(file: file, from: covered == 0 ? nil : covered, sealed: !s.isActive, damage: &damage).frames
         }
         let indexed = frames.map { f in (f.info, ordinalsByFrame.flatMap { $0[f.slot] }) }
         let scanned = tail.map { f in (f, [Int]?.none) }
@@ -231,14 +231,16 @@ public final class StoreReader {
     /// The committed events frames of a mapped segment from `from` (nil: after the header). In the active
     /// segment, frames not followed by a commit are left out and the walk stops at the first incomplete
     /// frame; in a sealed one, damage is reported and skipped by resynchronising.
-    static func committedFrames(file: MappedFile, from: Int?, sealed: Bool, damage: inout [ReadDamage]) -> [FrameInfo] {
+    /// - Returns: the frames, and the offset just past the last complete commit (where a follower resumes).
+    static func committedFrames(file: MappedFile, from: Int?, sealed: Bool, damage: inout [ReadDamage]) -> (frames: [FrameInfo], committedEnd: Int) {
         var out: [FrameInfo] = []
         let b = file.bytes
         guard let hd = SegmentHeader.parse(b) else {
             if b.count > 0 { damage.append(ReadDamage(path: file.path, offset: 0, reason: "damaged segment header")) }
-            return []
+            return ([], from ?? 0)
         }
         var o = from ?? hd.length
+        var committedEnd = o
         var pending: [FrameInfo] = []
         while o < b.count {
             switch FrameParser.frame(in: b, at: o) {
@@ -248,57 +250,19 @@ public final class StoreReader {
                 } else {
                     out += pending
                     pending.removeAll(keepingCapacity: true)
-                }
-                o = f.end
-            case .failure(let d):
-                if !sealed, case .truncated = d { return out }   // the writer is mid-write
-                damage.append(ReadDamage(path: file.path, offset: d.offset, reason: d.description))
-                guard let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
-                o = n
-            }
-        }
-        return sealed ? out + pending : out
-    }
-
-    /// Walks the frames of a mapped segment from `from` (nil: after the header). Calls `deliver` with the
-    /// events of each commit. In the active segment, events not followed by a commit are held back and the
-    /// walk stops at the first incomplete frame; in a sealed one, damage is skipped by resynchronising.
-    /// - Returns: the offset just past the last commit delivered.
-    static func scanCommitted(file: MappedFile, from: Int?, sealed: Bool, damage: inout [ReadDamage],
-                              deliver: ([ActivityEvent]) -> Void) -> Int {
-        let b = file.bytes
-        guard let hd = SegmentHeader.parse(b) else {
-            if b.count > 0 { damage.append(ReadDamage(path: file.path, offset: 0, reason: "damaged segment header")) }
-            return 0
-        }
-        var o = from ?? hd.length
-        var committedEnd = o
-        var pending: [ActivityEvent] = []
-        while o < b.count {
-            switch FrameParser.frame(in: b, at: o) {
-            case .success(let f):
-                if f.kind == SegmentFormat.frameEvents {
-                    if let evs = FrameParser.events(in: b, frame: f) {
-                        pending += evs
-                    } else {
-                        damage.append(ReadDamage(path: file.path, offset: f.offset, reason: "undecodable events frame"))
-                    }
-                } else {
-                    deliver(pending)
-                    pending.removeAll(keepingCapacity: true)
                     committedEnd = f.end
                 }
                 o = f.end
             case .failure(let d):
-                if !sealed, case .truncated = d { return committedEnd }   // the writer is mid-write
+                if !sealed, case .truncated = d { return (out, committedEnd) }   // the writer is mid-write
                 damage.append(ReadDamage(path: file.path, offset: d.offset, reason: d.description))
                 guard let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
                 o = n
             }
         }
-        if sealed && !pending.isEmpty { deliver(pending) }
-        return committedEnd
+        return (sealed ? out + pending : out, committedEnd)
     }
+
 }
 
 /// See ``StoreReader/lazyEvents(_:)``. Iterating it reads the store; damage is recorded on the reader.
@@ -366,8 +330,9 @@ public final class StoreFollower {
             let s = segs[i]
             let file = try MappedFile(path: s.path)
             let from = (segmentFirst == s.firstSeq) ? offset : nil
-            let end = StoreReader.scanCommitted(file: file, from: from, sealed: false, damage: &damage) { evs in
-                for e in evs where e.seq > lastSeq { out.append(e) }
+            let (frames, end) = StoreReader.committedFrames(file: file, from: from, sealed: false, damage: &damage)
+            for f in frames {
+                for e in reader.decode(file: file, frame: f, ordinals: nil, query: EventQuery()) where e.seq > lastSeq { out.append(e) }
             }
             segmentFirst = s.firstSeq
             offset = max(end, from ?? 0)
