@@ -82,39 +82,20 @@ struct EventProcessor {
             }
         }
         let source = d.source.map { $0.isV4 ? "\($0):\(d.port)" : "[\($0)]:\(d.port)" }
-        var syslogLines = 0
         for r in decoder.decode(datagram: d.bytes, receivedAt: d.received, source: source) {
-            counts.lines += 1
             switch r {
             case .event(let e):
+                counts.lines += 1
                 out.append(e)
                 counts.accepted += 1
             case .rejected(let why):
+                counts.lines += 1
                 counts.rejected[why, default: 0] += 1
-            case .notJSON:
-                syslogLines += 1
-            }
-        }
-        if syslogLines > 0 {
-            counts.lines -= syslogLines   // counted again by process(record:)
-            routeSyslog(d, source: source, into: &out)
-        }
-    }
-
-    /// Syslog lines (RFC 5424 / 3164) sent over UDP go to the same parser and rules as file lines.
-    private mutating func routeSyslog(_ d: Datagram, source: String?, into out: inout [ActivityEvent]) {
-        // Split again: a datagram may mix JSON lines and syslog lines; here we only take the non-JSON ones.
-        var start = 0
-        let b = d.bytes
-        while start < b.count {
-            var end = start
-            while end < b.count, b[end] != 0x0A { end += 1 }
-            var lineEnd = end
-            if lineEnd > start, b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            if lineEnd > start, b[start] != UInt8(ascii: "{"), b[start] != UInt8(ascii: "[") {
-                guard let text = String(validating: b[start..<lineEnd], as: UTF8.self) else {
+            case .notJSON(let line):
+                // Syslog lines (RFC 5424 / 3164) sent over UDP go to the same parser and rules as file lines.
+                guard let text = String(validating: d.bytes[line], as: UTF8.self) else {
+                    counts.lines += 1
                     counts.rejected[.invalidUTF8, default: 0] += 1
-                    start = end + 1
                     continue
                 }
                 // One normalizer per sending address (not per port: ports change per socket); bounded.
@@ -123,7 +104,6 @@ struct EventProcessor {
                 process(record: RawRecord(message: text), stream: stream,
                         origin: Origin(input: "udp", source: source), now: d.received, into: &out)
             }
-            start = end + 1
         }
     }
 }

@@ -28,8 +28,10 @@ public struct AppEventDecoder: Sendable {
     public enum LineResult: Hashable, Sendable {
         case event(ActivityEvent)
         case rejected(RejectReason)
-        /// The line does not start with `{`: not an application event (maybe syslog).
-        case notJSON
+        /// The line does not start with `{` or `[`: not an application event (maybe syslog). The range is the
+        /// line's bytes (without its line break) in the datagram given to ``decode(datagram:receivedAt:source:)``,
+        /// or in the buffer given to ``decodeLine(_:receivedAt:source:)``.
+        case notJSON(Range<Int>)
     }
 
     /// Canonical field → the names accepted for it, in priority order (the first present wins).
@@ -129,8 +131,9 @@ public struct AppEventDecoder: Sendable {
                 var lineEnd = end
                 if lineEnd > start, buf[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 if lineEnd > start {
-                    results.append(decodeLine(UnsafeBufferPointer(rebasing: buf[start..<lineEnd]),
-                                              receivedAt: receivedAt, source: source))
+                    let r = decodeLine(UnsafeBufferPointer(rebasing: buf[start..<lineEnd]), receivedAt: receivedAt, source: source)
+                    // Report non-JSON lines by their place in the datagram, so callers need not split it again.
+                    if case .notJSON = r { results.append(.notJSON(start..<lineEnd)) } else { results.append(r) }
                 }
                 start = end + 1
             }
@@ -143,7 +146,7 @@ public struct AppEventDecoder: Sendable {
         guard line.count <= maxLineBytes else { return .rejected(.oversized) }
         var k = 0
         while k < line.count, line[k] == 0x20 || line[k] == 0x09 { k += 1 }
-        guard k < line.count, line[k] == UInt8(ascii: "{") || line[k] == UInt8(ascii: "[") else { return .notJSON }
+        guard k < line.count, line[k] == UInt8(ascii: "{") || line[k] == UInt8(ascii: "[") else { return .notJSON(0..<line.count) }
         guard validateUTF8(line) else { return .rejected(.invalidUTF8) }
         switch JSONReader().parse(line) {
         case .failure(.tooDeep): return .rejected(.tooDeep)

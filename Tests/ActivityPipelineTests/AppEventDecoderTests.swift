@@ -106,7 +106,10 @@ struct AppEventDecoderTests {
 
     @Test("non-JSON lines are handed back for syslog")
     func notJSON() {
-        #expect(decode("<34>Oct 11 22:14:15 host sshd[1]: x").first == .notJSON)
+        #expect(decode("<34>Oct 11 22:14:15 host sshd[1]: x").first == .notJSON(0..<35))
+        // In a mixed datagram, the range points at the syslog line itself.
+        let mixed = decode("{\"action\":\"login\"}\r\n<34>Oct 11 22:14:15 host sshd[1]: x\n")
+        #expect(mixed.count == 2 && mixed[1] == .notJSON(20..<55))
     }
 
     @Test("export JSON decodes back to the same event (random events)")
