@@ -85,7 +85,7 @@ final class EnrichmentService: Service, @unchecked Sendable {
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in signals { self.reload(reason: "SIGHUP", rereadConfig: true) }
