@@ -80,7 +80,9 @@ public struct Daemon: Sendable {
         let notifier = SystemdNotifier()
         services.append(EnrichmentService(configuration: configuration, configPath: configPath, holder: holder, counters: counters,
                                           notifier: notifier, logger: enrichLogger))
-        let readiness = Readiness(expected: udpConfigs.count, onReady: { addresses in
+        // READY (and `onReady`) once every listener is bound: the UDP inputs and, when configured, the metrics endpoint.
+        let metricsAddress = configuration.metrics.listen.flatMap(HostPort.init)
+        let readiness = Readiness(expected: udpConfigs.count + (metricsAddress == nil ? 0 : 1), onReady: { addresses in
             _ = try? notifier.ready()
             onReady(addresses)
         })
@@ -95,7 +97,7 @@ public struct Daemon: Sendable {
             services.append(UDPInput(configuration: u, index: i, activatedDescriptors: i == 0 ? activated : [], queue: pipelineQueue, counters: counters, group: group,
                                      logger: logger.labelled("activityd.input.udp"), onBound: { readiness.bound(input: i, $0) }))
         }
-        if udpConfigs.isEmpty { readiness.bound(input: 0, []) }
+        if udpConfigs.isEmpty && metricsAddress == nil { readiness.bound(input: 0, []) }
         for f in configuration.files {
             services.append(FileInputService(configuration: f, queue: pipelineQueue, positions: writer.positions,
                                              counters: counters, logger: logger.labelled("activityd.input.file")))
@@ -104,9 +106,10 @@ public struct Daemon: Sendable {
             services.append(JournalInputService(configuration: j, queue: pipelineQueue, positions: writer.positions,
                                                 counters: counters, logger: logger.labelled("activityd.input.journald")))
         }
-        if let listen = configuration.metrics.listen, let hp = HostPort(listen) {
+        if let hp = metricsAddress {
+            let slot = udpConfigs.count
             services.append(MetricsEndpoint(address: hp, counters: counters, group: group,
-                                            logger: logger.labelled("activityd.metrics"), onBound: { _ in }))
+                                            logger: logger.labelled("activityd.metrics"), onBound: { _ in readiness.bound(input: slot, []) }))
         }
         services.append(NotifyService(notifier: notifier, counters: counters, logger: logger.labelled("activityd.notify")))
         let serviceGroup = ServiceGroup(configuration: .init(
