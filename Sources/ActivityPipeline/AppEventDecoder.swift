@@ -417,14 +417,16 @@ public struct AppEventDecoder: Sendable {
         switch v {
         case .string(let s): return Timestamp.parseRFC3339(s[...], defaultOffsetSeconds: 0)
         case .number(let n):
+            // Checked arithmetic: a number near the bounds of a unit is an invalid time, never a trap.
             if let i = Int64(n) {
                 let a = i.magnitude
-                if a < 100_000_000_000 { return Timestamp(seconds: i) }                       // seconds
-                if a < 100_000_000_000_000 { return Timestamp(nanoseconds: i * 1_000_000) }   // milliseconds
-                if a < 100_000_000_000_000_000 { return Timestamp(nanoseconds: i * 1_000) }   // microseconds
-                return Timestamp(nanoseconds: i)                                              // nanoseconds
+                let scale: Int64 = a < 100_000_000_000 ? 1_000_000_000            // seconds
+                    : a < 100_000_000_000_000 ? 1_000_000                           // milliseconds
+                    : a < 100_000_000_000_000_000 ? 1_000 : 1                       // microseconds, nanoseconds
+                let (ns, overflow) = i.multipliedReportingOverflow(by: scale)
+                return overflow ? nil : Timestamp(nanoseconds: ns)
             }
-            guard let d = Double(n), d.isFinite, abs(d) < 1e11 else { return nil }
+            guard let d = Double(n), d.isFinite, abs(d) < 9e9 else { return nil }   // fractional seconds
             return Timestamp(nanoseconds: Int64((d * 1e9).rounded()))
         default: return nil
         }

@@ -64,6 +64,8 @@ struct AppEventDecoderTests {
         (#"{"user":"x"}"#, .missingAction),
         (#"{"action":"login","ip":"999.1.1.1"}"#, .invalidIP),
         (#"{"action":"login","time":"yesterday"}"#, .invalidTime),
+        (#"{"action":"login","time":99999999999999}"#, .invalidTime),        // ms beyond Int64 ns (found by fuzzing)
+        (#"{"action":"login","time":12345678901.5}"#, .invalidTime),         // fractional seconds beyond Int64 ns
         (#"{"action":"login","n":1e999999999999999999999999999999999999999999999999999999999999999999999}"#, .invalidJSON),
         (#"[1,2]"#, .notAnObject),
         (#"{"action":"login","x":"\u0000"}"#, nil),
