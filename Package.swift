@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ActivityStoreTests",
-            dependencies: ["ActivityStore", "ActivityModel", "ActivityTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["ActivityStore", "ActivityModel", "ActivityReports", "ActivityTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -1,23 +1,5 @@
 import ActivityModel
 
-/// Where a user stands now, as `activityctl users` shows it.
-public enum UserStatus: String, Hashable, Sendable, CaseIterable {
-    /// The last login succeeded and no logout, timeout, lock or deactivation came after it.
-    case loggedIn = "logged_in"
-    /// The last session ended with a logout.
-    case loggedOut = "logged_out"
-    /// A `session_timeout` ended the last session, or the last login is older than the session timeout and
-    /// no logout followed.
-    case timedOut = "timed_out"
-    /// `account_locked` came after the last successful login.
-    case locked
-    /// The account was deactivated or deleted, or a login failed with reason `account_disabled`, after the last
-    /// successful login.
-    case disabled
-    /// The account appears in events but never logged in successfully.
-    case neverLoggedIn = "never_logged_in"
-}
-
 /// One row of `activityctl users`: a user's last login and logout, status now, how and from where they came in.
 public struct UserSummary: Hashable, Sendable {
     /// The account (the events' `user`).
@@ -88,35 +70,61 @@ public func usersReport(
     events: some Sequence<ActivityEvent>, now: Timestamp, sessionTimeout: TimeSpan? = nil,
     includeInvalidUsers: Bool = false
 ) -> [UserSummary] {
+    var users = UsersAccumulator()
+    for e in events { users.add(e) }
+    return users.summaries(now: now, sessionTimeout: sessionTimeout, includeInvalidUsers: includeInvalidUsers)
+}
+
+/// The state behind ``usersReport(events:now:sessionTimeout:includeInvalidUsers:)``, fed in store order with
+/// events, or with the per-user ``AccountDigest``s a segment index holds for the events it covers (the two
+/// give the same answer; the digests spare decoding the events).
+public struct UsersAccumulator {
     var index: [String: Int] = [:]
-    var summaries: [UserSummary] = []
+    var rows: [UserSummary] = []
     var isRealAccount: [Bool] = []
-    for e in events {
-        guard let user = e.user, !user.isEmpty else { continue }
-        let kind = LoginEventKind(e)
-        let i: Int
-        if let found = index[user] {
-            i = found
-        } else {
-            i = summaries.count
-            index[user] = i
-            summaries.append(UserSummary(user: user, seen: e.time))
-            isRealAccount.append(false)
-        }
-        if !isRealAccount[i], !(kind == .failure && e.reason == "invalid_user") { isRealAccount[i] = true }
-        summaries[i].apply(e, kind: kind)
+
+    public init() {}
+
+    mutating func slot(_ user: String, seen: Timestamp) -> Int {
+        if let found = index[user] { return found }
+        let i = rows.count
+        index[user] = i
+        rows.append(UserSummary(user: user, seen: seen))
+        isRealAccount.append(false)
+        return i
     }
-    var out = includeInvalidUsers ? summaries : summaries.indices.filter { isRealAccount[$0] }.map { summaries[$0] }
-    if let timeout = sessionTimeout {
-        for i in out.indices where out[i].status == .loggedIn {
-            if let last = out[i].lastLogin, TimeSpan.between(last, now) > timeout {
-                out[i].status = .timedOut
-                out[i].statusSince = last.advanced(by: timeout)
+
+    /// Adds the next event (events without a user are skipped).
+    public mutating func add(_ e: ActivityEvent) {
+        guard let user = e.user, !user.isEmpty else { return }
+        let kind = LoginEventKind(e)
+        let i = slot(user, seen: e.time)
+        if !isRealAccount[i], !(kind == .failure && e.reason == "invalid_user") { isRealAccount[i] = true }
+        rows[i].apply(e, kind: kind)
+    }
+
+    /// Adds what the next run of events did to `user`.
+    public mutating func add(user: String, digest d: AccountDigest) {
+        guard !user.isEmpty else { return }
+        let i = slot(user, seen: d.lastSeen)
+        if d.isRealAccount { isRealAccount[i] = true }
+        rows[i].apply(d)
+    }
+
+    /// The rows sorted by user name, with the status at `now` (see ``usersReport(events:now:sessionTimeout:includeInvalidUsers:)``).
+    public func summaries(now: Timestamp, sessionTimeout: TimeSpan? = nil, includeInvalidUsers: Bool = false) -> [UserSummary] {
+        var out = includeInvalidUsers ? rows : rows.indices.filter { isRealAccount[$0] }.map { rows[$0] }
+        if let timeout = sessionTimeout {
+            for i in out.indices where out[i].status == .loggedIn {
+                if let last = out[i].lastLogin, TimeSpan.between(last, now) > timeout {
+                    out[i].status = .timedOut
+                    out[i].statusSince = last.advanced(by: timeout)
+                }
             }
         }
+        out.sort { $0.user < $1.user }
+        return out
     }
-    out.sort { $0.user < $1.user }
-    return out
 }
 
 extension UserSummary {
@@ -128,8 +136,6 @@ extension UserSummary {
             lastLogin = e.time
             loginCount += 1
             failuresSinceLastSuccess = 0
-            status = .loggedIn
-            statusSince = e.time
             entry = e.entry ?? entry
             device = e.device
             lastIP = e.ip
@@ -139,31 +145,31 @@ extension UserSummary {
         case .failure:
             failuresSinceLastSuccess += 1
             lastFailure = e.time
-            if LoginEventKind.isDisabledReason(e.reason) {
-                setStatus(.disabled, at: e.time)
-            } else if e.reason == "account_locked" {
-                setStatus(.locked, at: e.time)
-            }
-        case .logout:
+        case .logout, .timeout:
             lastLogout = e.time
-            if status == .loggedIn || status == .timedOut { setStatus(.loggedOut, at: e.time) }
-        case .timeout:
-            lastLogout = e.time
-            if status == .loggedIn { setStatus(.timedOut, at: e.time) }
-        case .locked:
-            setStatus(.locked, at: e.time)
-        case .disabled:
-            setStatus(.disabled, at: e.time)
-        case .other:
+        case .locked, .disabled, .other:
             break
         }
+        UserStatus.step(&status, since: &statusSince, kind: kind, event: e)
     }
 
-    mutating func setStatus(_ status: UserStatus, at time: Timestamp) {
-        // Disabled is not undone by a failure, logout or lock, only by a successful login.
-        if (self.status == .disabled) && status != .disabled { return }
-        if self.status != status { statusSince = time }
-        self.status = status
+    /// Updates the summary with what a run of the user's events did (their ``AccountDigest``).
+    mutating func apply(_ d: AccountDigest) {
+        if d.lastSeen > lastSeen { lastSeen = d.lastSeen }
+        if d.loginCount > 0 {
+            lastLogin = d.lastLogin
+            loginCount += d.loginCount
+            entry = d.entry ?? entry
+            device = d.device
+            lastIP = d.ip
+            lastGeo = d.geo
+        }
+        failuresSinceLastSuccess = d.resetsFailures ? d.failures : failuresSinceLastSuccess + d.failures
+        lastFailure = d.lastFailure ?? lastFailure
+        lastLogout = d.lastLogout ?? lastLogout
+        let c = Int(status.code)
+        status = d.statusAfter[c]
+        if let since = d.statusSince[c] { statusSince = since }   // nil: the status did not change
     }
 }
 

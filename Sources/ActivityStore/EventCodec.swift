@@ -102,39 +102,11 @@ enum EventCodec {
         if let v = e.session { w.string(v) }
         if let v = e.entry { w.varint(UInt64(table.id(v))) }
         if let v = e.device { w.varint(UInt64(table.id(v))) }
-        if let ip = e.ip {
-            switch ip {
-            case .v4(let a): w.u8(4); w.u32(a.bigEndian)
-            case .v6(let hi, let lo): w.u8(16); w.u64(hi.bigEndian); w.u64(lo.bigEndian)
-            }
-        }
+        if let ip = e.ip { encode(ip, into: &w) }
         if let v = e.port { w.varint(UInt64(v)) }
         if let v = e.host { w.varint(UInt64(table.id(v))) }
         if let v = e.service { w.varint(UInt64(table.id(v))) }
-        if let g = e.geo, !g.isEmpty {
-            var sub: UInt64 = 0
-            if g.country != nil { sub |= 1 }
-            if g.countryName != nil { sub |= 2 }
-            if g.region != nil { sub |= 4 }
-            if g.city != nil { sub |= 8 }
-            if g.lat != nil { sub |= 16 }
-            if g.lon != nil { sub |= 32 }
-            if g.radiusKm != nil { sub |= 64 }
-            if g.tz != nil { sub |= 128 }
-            if g.asn != nil { sub |= 256 }
-            if g.asOrg != nil { sub |= 512 }
-            w.varint(sub)
-            if let v = g.country { w.varint(UInt64(table.id(v))) }
-            if let v = g.countryName { w.varint(UInt64(table.id(v))) }
-            if let v = g.region { w.varint(UInt64(table.id(v))) }
-            if let v = g.city { w.varint(UInt64(table.id(v))) }
-            if let v = g.lat { w.f64(v) }
-            if let v = g.lon { w.f64(v) }
-            if let v = g.radiusKm { w.zigzag(Int64(v)) }
-            if let v = g.tz { w.varint(UInt64(table.id(v))) }
-            if let v = g.asn { w.varint(UInt64(v)) }
-            if let v = g.asOrg { w.varint(UInt64(table.id(v))) }
-        }
+        if let g = e.geo, !g.isEmpty { encode(g, into: &w, table: &table) }
         if let n = e.net, !n.isEmpty {
             var flags: UInt8 = 0
             if n.vpn { flags |= 1 }
@@ -181,6 +153,72 @@ enum EventCodec {
         if !e.risk.isEmpty { w.u8(e.risk.rawValue) }
     }
 
+    /// An address: its length (4 or 16), then its bytes in network order.
+    static func encode(_ ip: IPAddress, into w: inout ByteWriter) {
+        switch ip {
+        case .v4(let a): w.u8(4); w.u32(a.bigEndian)
+        case .v6(let hi, let lo): w.u8(16); w.u64(hi.bigEndian); w.u64(lo.bigEndian)
+        }
+    }
+
+    static func decodeIP(_ r: inout ByteReader) -> IPAddress? {
+        guard let n = r.u8() else { return nil }
+        if n == 4 {
+            guard let a = r.u32() else { return nil }
+            return .v4(UInt32(bigEndian: a))
+        } else if n == 16 {
+            guard let hi = r.u64(), let lo = r.u64() else { return nil }
+            return .v6(UInt64(bigEndian: hi), UInt64(bigEndian: lo))
+        }
+        return nil
+    }
+
+    /// A location: a presence mask, then the present fields, strings as `table` ids.
+    static func encode(_ g: Geo, into w: inout ByteWriter, table: inout FrameStringTable) {
+        var sub: UInt64 = 0
+        if g.country != nil { sub |= 1 }
+        if g.countryName != nil { sub |= 2 }
+        if g.region != nil { sub |= 4 }
+        if g.city != nil { sub |= 8 }
+        if g.lat != nil { sub |= 16 }
+        if g.lon != nil { sub |= 32 }
+        if g.radiusKm != nil { sub |= 64 }
+        if g.tz != nil { sub |= 128 }
+        if g.asn != nil { sub |= 256 }
+        if g.asOrg != nil { sub |= 512 }
+        w.varint(sub)
+        if let v = g.country { w.varint(UInt64(table.id(v))) }
+        if let v = g.countryName { w.varint(UInt64(table.id(v))) }
+        if let v = g.region { w.varint(UInt64(table.id(v))) }
+        if let v = g.city { w.varint(UInt64(table.id(v))) }
+        if let v = g.lat { w.f64(v) }
+        if let v = g.lon { w.f64(v) }
+        if let v = g.radiusKm { w.zigzag(Int64(v)) }
+        if let v = g.tz { w.varint(UInt64(table.id(v))) }
+        if let v = g.asn { w.varint(UInt64(v)) }
+        if let v = g.asOrg { w.varint(UInt64(table.id(v))) }
+    }
+
+    static func decodeGeo(_ r: inout ByteReader, table: [String]) -> Geo? {
+        @inline(__always) func str(_ r: inout ByteReader) -> String? {
+            guard let i = r.varint(), i < UInt64(table.count) else { return nil }
+            return table[Int(i)]
+        }
+        guard let sub = r.varint() else { return nil }
+        var g = Geo()
+        if sub & 1 != 0 { guard let v = str(&r) else { return nil }; g.country = v }
+        if sub & 2 != 0 { guard let v = str(&r) else { return nil }; g.countryName = v }
+        if sub & 4 != 0 { guard let v = str(&r) else { return nil }; g.region = v }
+        if sub & 8 != 0 { guard let v = str(&r) else { return nil }; g.city = v }
+        if sub & 16 != 0 { guard let v = r.f64() else { return nil }; g.lat = v }
+        if sub & 32 != 0 { guard let v = r.f64() else { return nil }; g.lon = v }
+        if sub & 64 != 0 { guard let v = r.zigzag(), let i = Int(exactly: v) else { return nil }; g.radiusKm = i }
+        if sub & 128 != 0 { guard let v = str(&r) else { return nil }; g.tz = v }
+        if sub & 256 != 0 { guard let v = r.varint(), v <= UInt64(UInt32.max) else { return nil }; g.asn = UInt32(v) }
+        if sub & 512 != 0 { guard let v = str(&r) else { return nil }; g.asOrg = v }
+        return g
+    }
+
     /// Decodes one event from exactly the bytes of `r` (its length prefix already consumed). Nil when the
     /// bytes do not form an event of this version: the frame is then reported as damaged.
     static func decode(_ r: inout ByteReader, seq: UInt64, table: [String]) -> ActivityEvent? {
@@ -204,36 +242,11 @@ enum EventCodec {
         if mask & FieldBit.session != 0 { guard let v = r.string() else { return nil }; e.session = v }
         if mask & FieldBit.entry != 0 { guard let v = str(&r) else { return nil }; e.entry = v }
         if mask & FieldBit.device != 0 { guard let v = str(&r) else { return nil }; e.device = v }
-        if mask & FieldBit.ip != 0 {
-            guard let n = r.u8() else { return nil }
-            if n == 4 {
-                guard let a = r.u32() else { return nil }
-                e.ip = .v4(UInt32(bigEndian: a))
-            } else if n == 16 {
-                guard let hi = r.u64(), let lo = r.u64() else { return nil }
-                e.ip = .v6(UInt64(bigEndian: hi), UInt64(bigEndian: lo))
-            } else {
-                return nil
-            }
-        }
+        if mask & FieldBit.ip != 0 { guard let ip = decodeIP(&r) else { return nil }; e.ip = ip }
         if mask & FieldBit.port != 0 { guard let v = r.varint(), v <= 65535 else { return nil }; e.port = UInt16(v) }
         if mask & FieldBit.host != 0 { guard let v = str(&r) else { return nil }; e.host = v }
         if mask & FieldBit.service != 0 { guard let v = str(&r) else { return nil }; e.service = v }
-        if mask & FieldBit.geo != 0 {
-            guard let sub = r.varint() else { return nil }
-            var g = Geo()
-            if sub & 1 != 0 { guard let v = str(&r) else { return nil }; g.country = v }
-            if sub & 2 != 0 { guard let v = str(&r) else { return nil }; g.countryName = v }
-            if sub & 4 != 0 { guard let v = str(&r) else { return nil }; g.region = v }
-            if sub & 8 != 0 { guard let v = str(&r) else { return nil }; g.city = v }
-            if sub & 16 != 0 { guard let v = r.f64() else { return nil }; g.lat = v }
-            if sub & 32 != 0 { guard let v = r.f64() else { return nil }; g.lon = v }
-            if sub & 64 != 0 { guard let v = r.zigzag(), let i = Int(exactly: v) else { return nil }; g.radiusKm = i }
-            if sub & 128 != 0 { guard let v = str(&r) else { return nil }; g.tz = v }
-            if sub & 256 != 0 { guard let v = r.varint(), v <= UInt64(UInt32.max) else { return nil }; g.asn = UInt32(v) }
-            if sub & 512 != 0 { guard let v = str(&r) else { return nil }; g.asOrg = v }
-            e.geo = g
-        }
+        if mask & FieldBit.geo != 0 { guard let g = decodeGeo(&r, table: table) else { return nil }; e.geo = g }
         if mask & FieldBit.net != 0 {
             guard let flags = r.u8(), let n = r.varint(), n <= 1024 else { return nil }
             var net = NetFlags(vpn: flags & 1 != 0, proxy: flags & 2 != 0, tor: flags & 4 != 0, hosting: flags & 8 != 0)

@@ -58,6 +58,8 @@ struct IndexBuilder {
     var entries: [String: [UInt32]] = [:]
     var countries: [String: [UInt32]] = [:]
     var nets: [String: [UInt32]] = [:]
+    /// Per user, what the covered login and admin events did to the account (the `accounts` section).
+    var accounts: [String: AccountDigest] = [:]
 
     init(firstSeq: UInt64) { self.firstSeq = firstSeq }
 
@@ -82,6 +84,7 @@ struct IndexBuilder {
             if n.hosting { nets["hosting", default: []].append(o) }
             for l in n.lists { nets[l, default: []].append(o) }
         }
+        if AccountSection.covers(e), let u = e.user { accounts[u, default: AccountDigest(seen: e.time)].apply(e) }
     }
 
     mutating func add(_ e: ActivityEvent) { add(e, seq: e.seq) }
@@ -144,19 +147,23 @@ struct IndexBuilder {
             w.u64(f.offset); w.u64(f.baseSeq); w.u32(f.count); w.i64(f.minTime); w.i64(f.maxTime)
         }
         let fields = IndexedField.allCases
-        w.u8(UInt8(fields.count))
+        let sectionNames = fields.map(\.rawValue) + [AccountSection.name]
+        w.u8(UInt8(sectionNames.count))
         var patchAt: [Int] = []
-        for f in fields {
-            w.string(f.rawValue)
+        for name in sectionNames {
+            w.string(name)
             patchAt.append(w.count)
             w.u64(0)
         }
-        for (i, field) in fields.enumerated() {
-            let fieldPostings = postings(field)
+        func startSection(_ i: Int) {
             let start = UInt64(w.count)
             withUnsafeBytes(of: start.littleEndian) { b in
                 for k in 0..<8 { w.bytes[patchAt[i] + k] = b[k] }
             }
+        }
+        for (i, field) in fields.enumerated() {
+            let fieldPostings = postings(field)
+            startSection(i)
             let terms = fieldPostings.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             w.u32(UInt32(terms.count))
             var termBlob = ByteWriter()
@@ -177,6 +184,8 @@ struct IndexBuilder {
             for o in postOffsets { w.u32(o) }
             w.bytes.append(contentsOf: postBlob.bytes)
         }
+        startSection(fields.count)
+        AccountSection.encode(accounts, into: &w)
         w.u32(CRC32C.checksum(w.bytes))
         return w.bytes
     }
@@ -304,6 +313,18 @@ public final class SegmentIndex: Sendable {
             if cmp < 0 { lo = mid + 1 } else { hi = mid }
         }
         return []
+    }
+
+    /// Whether the index has an accounts section (indexes written before it existed have none).
+    public var hasAccounts: Bool { sections[AccountSection.name] != nil }
+
+    /// Per user, the digest of the login and admin events the index covers, in byte order of the names.
+    /// Nil when the index has no accounts section or it is damaged: read the events instead.
+    public func accountDigests() -> [(user: String, digest: AccountDigest)]? {
+        guard let start = sections[AccountSection.name] else { return nil }
+        let b = file.bytes
+        var r = ByteReader(b, offset: start, end: b.count - 4)
+        return AccountSection.decode(&r)
     }
 
     /// Every term of a field with its posting count (for `activityctl stats` and reports).

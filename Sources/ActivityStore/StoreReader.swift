@@ -127,25 +127,69 @@ public final class StoreReader {
         }
     }
 
+    /// The segment's index when it is valid for the mapped segment (a sealed segment's covers all of it; the
+    /// active segment's prefix index covers a prefix); nil, with the damage recorded, otherwise.
+    func index(of s: SegmentInfo, file: MappedFile) -> SegmentIndex? {
+        guard FS.exists(s.indexPath) else {
+            if !s.isActive { damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "missing index; scanning the segment")) }
+            return nil
+        }
+        do {
+            let i = try SegmentIndex(path: s.indexPath, verifyChecksum: false)
+            if i.firstSeq == s.firstSeq, s.isActive ? i.segmentLength <= UInt64(file.count) : i.segmentLength == UInt64(file.count) {
+                return i
+            }
+            damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "index does not match its segment; scanning the segment"))
+        } catch {
+            damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "unusable index (\(error)); scanning the segment"))
+        }
+        return nil
+    }
+
+    /// The store's login and admin history in store order, segment by segment: for the events an index
+    /// covers, its per-user ``AccountDigest``s; the events no index covers (the active segment's tail, a
+    /// segment whose index is missing, stale, damaged or older than the accounts section) as events.
+    /// Feeding both, in order, to the same per-user state gives what feeding every event would.
+    public func accountHistory(_ visit: (AccountHistoryPart) throws -> Void) throws {
+        lastQueryStats = (0, 0)
+        var q = EventQuery()
+        q.terms[.category] = [EventCategory.login.rawValue, EventCategory.admin.rawValue]
+        for s in try segments() {
+            let file = try MappedFile(path: s.path)
+            let idx = index(of: s, file: file)
+            if let idx {
+                if let digests = idx.accountDigests() {
+                    lastQueryStats.segmentsTouched += 1
+                    try visit(.digests(digests))
+                    let covered = Int(idx.segmentLength)
+                    guard covered < file.count else { continue }
+                    for f in Self.committedFrames(file: file, from: covered, sealed: !s.isActive, damage: &damage).frames {
+                        let events = decode(file: file, frame: f, ordinals: nil, query: q)
+                        if !events.isEmpty { try visit(.events(events)) }
+                    }
+                    continue
+                }
+                if idx.hasAccounts {
+                    damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "damaged accounts section; reading the events"))
+                }
+            }
+            guard let (_, plan) = framePlan(segment: s, file: file, index: idx, query: q) else { continue }
+            for (f, ordinals) in plan {
+                let events = decode(file: file, frame: f, ordinals: ordinals, query: q)
+                if !events.isEmpty { try visit(.events(events)) }
+            }
+        }
+    }
+
     /// The frames of one segment a query must decode, in visiting order, each with the ordinals wanted from it
     /// (nil: all). Nil when the index rules the whole segment out.
     func framePlan(segment s: SegmentInfo, query q: EventQuery) throws -> (MappedFile, [(FrameInfo, [Int]?)])? {
         let file = try MappedFile(path: s.path)
-        var idx: SegmentIndex?
-        if FS.exists(s.indexPath) {
-            do {
-                let i = try SegmentIndex(path: s.indexPath, verifyChecksum: false)
-                if i.firstSeq == s.firstSeq, s.isActive ? i.segmentLength <= UInt64(file.count) : i.segmentLength == UInt64(file.count) {
-                    idx = i
-                } else {
-                    damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "index does not match its segment; scanning the segment"))
-                }
-            } catch {
-                damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "unusable index (\(error)); scanning the segment"))
-            }
-        } else if !s.isActive {
-            damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "missing index; scanning the segment"))
-        }
+        return framePlan(segment: s, file: file, index: index(of: s, file: file), query: q)
+    }
+
+    /// ``framePlan(segment:query:)`` for a segment already mapped, with its index (nil: none usable).
+    func framePlan(segment s: SegmentInfo, file: MappedFile, index idx: SegmentIndex?, query q: EventQuery) -> (MappedFile, [(FrameInfo, [Int]?)])? {
         var frames: [(info: FrameInfo, slot: Int)] = []
         var covered = 0
         var ordinalsByFrame: [Int: [Int]]? = nil
@@ -263,6 +307,14 @@ public final class StoreReader {
         return (sealed ? out + pending : out, committedEnd)
     }
 
+}
+
+/// One step of ``StoreReader/accountHistory(_:)``.
+public enum AccountHistoryPart {
+    /// What the events an index covers did to each account, by user name.
+    case digests([(user: String, digest: AccountDigest)])
+    /// Login and admin events no index summarises, in store order.
+    case events([ActivityEvent])
 }
 
 /// See ``StoreReader/lazyEvents(_:)``. Iterating it reads the store; damage is recorded on the reader.

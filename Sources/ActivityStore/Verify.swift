@@ -95,6 +95,7 @@ extension StoreReader {
                 if idx.segmentLength != UInt64(b.count) { why = "index covers \(idx.segmentLength) bytes, segment has \(b.count)" }
                 else if idx.eventCount != UInt64(count) { why = "index counts \(idx.eventCount) events, segment holds \(count)" }
                 else if idx.frames.map(\.offset) != frames.map(\.offset) { why = "index frame table does not match the segment's frames" }
+                else if idx.hasAccounts, idx.accountDigests() == nil { why = "index accounts section is damaged" }
                 if let why {
                     indexOK = false
                     report.problems.append(.init(path: s.indexPath, offset: nil, reason: why))

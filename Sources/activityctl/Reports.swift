@@ -38,7 +38,15 @@ struct Users: ParsableCommand {
         let reader = try data.openReader()
         guard let timeout = TimeSpan.parse(sessionTimeout) else { throw ValidationError("--session-timeout: not a duration") }
         let now = nowTimestamp()
-        var summaries = usersReport(events: try loginEvents(reader), now: now, sessionTimeout: timeout)
+        // The indexes' per-user digests answer for the events they cover; only the rest is decoded.
+        var users = UsersAccumulator()
+        try reader.accountHistory { part in
+            switch part {
+            case .digests(let digests): for (user, digest) in digests { users.add(user: user, digest: digest) }
+            case .events(let events): for e in events { users.add(e) }
+            }
+        }
+        var summaries = users.summaries(now: now, sessionTimeout: timeout)
         if let inactiveSince {
             guard let span = TimeSpan.parse(inactiveSince) else { throw ValidationError("--inactive-since: not a duration such as 30d") }
             summaries = summaries.inactive(since: Timestamp(nanoseconds: now.nanoseconds - span.nanoseconds))

@@ -185,6 +185,7 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             _ = index.frames.count
             for (field, term) in terms { _ = index.postings(field: field, term: term) }
             for field in IndexedField.allCases { _ = index.terms(field: field) }
+            _ = index.accountDigests()
         }
     }
 
@@ -201,6 +202,7 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     q = EventQuery()
     q.afterSeq = 20
     _ = try? reader.events(q)
+    try? reader.accountHistory { _ in }
     _ = reader.damage.map(\.description)
     if let report = try? reader.verify(repair: false) { _ = report.problems.map(\.description) }
     return 0

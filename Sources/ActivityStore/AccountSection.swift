@@ -1,0 +1,109 @@
+import ActivityModel
+
+/// The `accounts` section of an index: one ``AccountDigest`` per user of the login and admin events the index
+/// covers (`docs/segment-format.md` §6.3). `activityctl users` folds these instead of decoding the events.
+enum AccountSection {
+    static let name = "accounts"
+
+    enum Flag {
+        static let realAccount: UInt16 = 1 << 0
+        static let resetsFailures: UInt16 = 1 << 1
+        static let lastLogin: UInt16 = 1 << 2
+        static let lastFailure: UInt16 = 1 << 3
+        static let lastLogout: UInt16 = 1 << 4
+        static let entry: UInt16 = 1 << 5
+        static let device: UInt16 = 1 << 6
+        static let ip: UInt16 = 1 << 7
+        static let geo: UInt16 = 1 << 8
+        static let known: UInt16 = (1 << 9) - 1
+    }
+
+    /// Whether `e` feeds the accounts section: a login or admin event with a user.
+    @inline(__always) static func covers(_ e: ActivityEvent) -> Bool {
+        e.category != .activity && !(e.user?.isEmpty ?? true)
+    }
+
+    /// The section's bytes: a string table, then the users in byte order of their names.
+    static func encode(_ accounts: [String: AccountDigest], into out: inout ByteWriter) {
+        var table = FrameStringTable()
+        var body = ByteWriter(capacity: accounts.count * 48)
+        let users = accounts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        body.u32(UInt32(users.count))
+        for user in users {
+            guard let d = accounts[user] else { continue }
+            var flags: UInt16 = 0
+            if d.isRealAccount { flags |= Flag.realAccount }
+            if d.resetsFailures { flags |= Flag.resetsFailures }
+            if d.lastLogin != nil { flags |= Flag.lastLogin }
+            if d.lastFailure != nil { flags |= Flag.lastFailure }
+            if d.lastLogout != nil { flags |= Flag.lastLogout }
+            if d.entry != nil { flags |= Flag.entry }
+            if d.device != nil { flags |= Flag.device }
+            if d.ip != nil { flags |= Flag.ip }
+            if let g = d.geo, !g.isEmpty { flags |= Flag.geo }
+            body.varint(UInt64(table.id(user)))
+            body.u16(flags)
+            body.i64(d.lastSeen.nanoseconds)
+            body.varint(UInt64(d.loginCount))
+            body.varint(UInt64(d.failures))
+            if let t = d.lastLogin { body.i64(t.nanoseconds) }
+            if let t = d.lastFailure { body.i64(t.nanoseconds) }
+            if let t = d.lastLogout { body.i64(t.nanoseconds) }
+            if let v = d.entry { body.varint(UInt64(table.id(v))) }
+            if let v = d.device { body.varint(UInt64(table.id(v))) }
+            if let v = d.ip { EventCodec.encode(v, into: &body) }
+            if let g = d.geo, !g.isEmpty { EventCodec.encode(g, into: &body, table: &table) }
+            for (after, since) in zip(d.statusAfter, d.statusSince) {
+                body.u8(after.code | (since == nil ? 0 : 0x80))
+                if let since { body.i64(since.nanoseconds) }
+            }
+        }
+        out.varint(UInt64(table.strings.count))
+        for s in table.strings { out.string(s) }
+        out.bytes.append(contentsOf: body.bytes)
+    }
+
+    /// The digests in the section at `r`, in the section's order; nil when its bytes are damaged.
+    static func decode(_ r: inout ByteReader) -> [(user: String, digest: AccountDigest)]? {
+        guard let n = r.varint(), n <= UInt64(r.remaining) else { return nil }
+        var table: [String] = []
+        table.reserveCapacity(Int(n))
+        for _ in 0..<n {
+            guard let s = r.string() else { return nil }
+            table.append(s)
+        }
+        @inline(__always) func str(_ r: inout ByteReader) -> String? {
+            guard let i = r.varint(), i < UInt64(table.count) else { return nil }
+            return table[Int(i)]
+        }
+        @inline(__always) func time(_ r: inout ByteReader) -> Timestamp? { r.i64().map(Timestamp.init(nanoseconds:)) }
+        guard let count = r.u32(), UInt64(count) <= UInt64(r.remaining) else { return nil }
+        var out: [(user: String, digest: AccountDigest)] = []
+        out.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let user = str(&r), let flags = r.u16(), flags & ~Flag.known == 0,
+                  let seen = time(&r), let logins = r.varint(), let failures = r.varint(),
+                  logins <= UInt64(Int.max), failures <= UInt64(Int.max)
+            else { return nil }
+            var d = AccountDigest(seen: seen)
+            d.isRealAccount = flags & Flag.realAccount != 0
+            d.resetsFailures = flags & Flag.resetsFailures != 0
+            d.loginCount = Int(logins)
+            d.failures = Int(failures)
+            if flags & Flag.lastLogin != 0 { guard let t = time(&r) else { return nil }; d.lastLogin = t }
+            if flags & Flag.lastFailure != 0 { guard let t = time(&r) else { return nil }; d.lastFailure = t }
+            if flags & Flag.lastLogout != 0 { guard let t = time(&r) else { return nil }; d.lastLogout = t }
+            if flags & Flag.entry != 0 { guard let v = str(&r) else { return nil }; d.entry = v }
+            if flags & Flag.device != 0 { guard let v = str(&r) else { return nil }; d.device = v }
+            if flags & Flag.ip != 0 { guard let v = EventCodec.decodeIP(&r) else { return nil }; d.ip = v }
+            if flags & Flag.geo != 0 { guard let g = EventCodec.decodeGeo(&r, table: table) else { return nil }; d.geo = g }
+            for i in d.statusAfter.indices {
+                guard let b = r.u8(), let status = UserStatus(code: b & 0x7F) else { return nil }
+                d.statusAfter[i] = status
+                if b & 0x80 != 0 { guard let t = time(&r) else { return nil }; d.statusSince[i] = t }
+            }
+            out.append((user, d))
+        }
+        return out
+    }
+}
