@@ -13,7 +13,9 @@ struct Tail: ParsableCommand {
         discussion: """
         Examples:
           activityctl tail -n 20
+          activityctl tail -n 20 --format table --tz Europe/Berlin
           activityctl tail -f --format jsonl
+          activityctl tail -f --timeout 60 --format jsonl > last-minute.jsonl
         """
     )
     @OptionGroup var data: DataOptions
@@ -68,8 +70,8 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every segment and index; exit non-zero on damage.",
         discussion: """
-        Checks each segment's header, every frame's CRC32C and contents, that sequence numbers strictly
-        increase, and that each sealed segment's index matches its segment. Damage is reported with file and
+        Checks each segment's header, every frame's CRC32C and contents, that sequence numbers strictly \
+        increase, and that each sealed segment's index matches its segment. Damage is reported with file and \
         byte offset. --repair rebuilds damaged or missing indexes from their segments.
 
         Examples:
@@ -95,7 +97,8 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the daemon's counters (from stats.json) and the store's size.",
         discussion: """
-        The daemon rewrites <data_dir>/stats.json every two seconds; activityctl never talks to the daemon.
+        The daemon rewrites <data_dir>/stats.json every two seconds; activityctl never talks to the \
+        daemon.
 
         Examples:
           activityctl stats

@@ -37,7 +37,7 @@ struct Users: ParsableCommand {
     func run() throws {
         let reader = try data.openReader()
         guard let timeout = TimeSpan.parse(sessionTimeout) else { throw ValidationError("--session-timeout: not a duration") }
-        let now = nowTimestamp()
+        let now = try display.now()
         var summaries = usersReport(events: try loginEvents(reader), now: now, sessionTimeout: timeout)
         if let inactiveSince {
             guard let span = TimeSpan.parse(inactiveSince) else { throw ValidationError("--inactive-since: not a duration such as 30d") }
