@@ -19,7 +19,8 @@ struct Tail: ParsableCommand {
         """
     )
     @OptionGroup var data: DataOptions
-    @Option(name: .shortAndLong, help: "How many recent events to show first.") var lines = 10
+    // `-n` as in tail(1) and the examples; `.shortAndLong` would have made it `-l`.
+    @Option(name: [.customShort("n"), .customLong("lines")], help: "How many recent events to show first.") var lines = 10
     @Flag(name: .shortAndLong, help: "Keep following new events.") var follow = false
     @Option(help: "table or jsonl.") var format: OutputFormat = .jsonl
     @Option(help: "Stop following after this many seconds (for scripts).") var timeout: Double?
