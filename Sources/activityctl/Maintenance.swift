@@ -26,6 +26,11 @@ struct Tail: ParsableCommand {
     @Option(help: "Stop following after this many seconds (for scripts).") var timeout: Double?
     @OptionGroup var display: DisplayOptions
 
+    func validate() throws {
+        // tail streams line by line: a JSON array or a CSV header would have no end or no place.
+        guard format == .table || format == .jsonl else { throw ValidationError("--format: tail prints table or jsonl, not \(format.rawValue)") }
+    }
+
     func run() throws {
         let reader = try data.openReader()
         var q = EventQuery()
