@@ -3,16 +3,16 @@ import Foundation
 import ActivityModel
 import ActivityStore
 
-/// Golden-output tests of the real `activityctl` binary over a fixed store: every subcommand and output
-/// format, and every subcommand's `--help`.
-///
-/// The store is written in-process with `SegmentWriter` from ``CLIGoldenStore/events`` (no binary store is
-/// committed). Times cross two DST changes: America/New_York on 2026-03-08 (07:00 UTC) and Europe/Berlin on
-/// 2026-03-29 (01:00 UTC), so the goldens show the offset switching. "Now" is pinned with the hidden `--now`.
-///
-/// Each golden file under `Golden/` holds the command line, its stdout, and its stderr and exit status when
-/// there are any. `UPDATE_GOLDEN=1 swift test --filter CLIGoldenTests` rewrites them all; review the diff
-/// before committing.
+// Golden-output tests of the real `activityctl` binary over a fixed store: every subcommand and output
+// format, and every subcommand's `--help`.
+//
+// The store is written in-process with `SegmentWriter` from ``CLIGoldenStore/events`` (no binary store is
+// committed). Times cross two DST changes: America/New_York on 2026-03-08 (07:00 UTC) and Europe/Berlin on
+// 2026-03-29 (01:00 UTC), so the goldens show the offset switching. "Now" is pinned with the hidden `--now`.
+//
+// Each golden file under `Golden/` holds the command line, its stdout, and its stderr and exit status when
+// there are any. `UPDATE_GOLDEN=1 swift test --filter CLIGoldenTests` rewrites them all; review the diff
+// before committing. (A plain comment, not ///: swift-testing prints a suite's doc comment with every failure.)
 @Suite("activityctl golden outputs")
 struct CLIGoldenTests {
     static let now = "2026-03-30T12:00:00Z"
