@@ -128,6 +128,7 @@ let package = Package(
                 "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
     ]

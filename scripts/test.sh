@@ -13,6 +13,8 @@ else
     echo "test: warning: no GeoLite2 City database; the cross-check test is skipped" >&2
 fi
 swift build --build-tests
+# The man page generator (swift-argument-parser), so DocsFreshnessTests can regenerate docs/man/activityctl.1.
+swift build --product generate-manual
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
 grep -q "Test run with .* passed" .build/test-output.txt
 # Fuzzing (libFuzzer + ASan, a separate package): replay every known fail case, then fuzz each target briefly.

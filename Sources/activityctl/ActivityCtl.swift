@@ -13,9 +13,15 @@ struct ActivityCtl: AsyncParsableCommand {
         commandName: "activityctl",
         abstract: "Reads activityd's segment files and answers questions about logins and activity.",
         discussion: """
-        activityctl reads the segments directly (no daemon needed), like journalctl reads journals.
-        The data directory is --data-dir, else data_dir of --config, else /etc/activityd/activityd.toml's,
-        else /var/lib/activityd.
+        activityctl reads the segments directly (no daemon needed), like journalctl reads journals. \
+        The data directory is --data-dir, else data_dir of --config, else /etc/activityd/activityd.toml's, \
+        else /var/lib/activityd. `activityctl <subcommand> --help` shows each subcommand's options and examples.
+
+        Examples:
+          activityctl events --user alice --since -7d
+          activityctl --data-dir /srv/activityd users --tz Europe/Berlin
+          activityctl report suspicious --since -30d
+          activityctl export --csv --since 2026-11-01 > activity.csv
         """,
         version: "0.1.0",
         subcommands: [Events.self, Users.self, Report.self, Export.self, Tail.self, Send.self, Verify.self, Stats.self]

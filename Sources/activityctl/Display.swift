@@ -11,6 +11,10 @@ struct DisplayOptions: ParsableArguments {
     @Option(help: "Colour in tables: auto (only on a terminal, never with NO_COLOR), always, never.")
     var color: String = "auto"
 
+    /// Pins "now" (RFC 3339) for reproducible output: golden tests and documentation examples. Hidden from help.
+    @Option(name: .customLong("now"), help: .hidden)
+    var nowText: String?
+
     var timeZone: TimeZone {
         get throws {
             guard let tz else { return TimeZone.current }
@@ -39,12 +43,22 @@ struct DisplayOptions: ParsableArguments {
         return Int(ws.ws_col)
     }
 
+    /// The current time: `--now` when given, else the system clock. Every "now" in activityctl (user status,
+    /// `--inactive-since`, relative `--since`/`--until`) comes from here.
+    func now() throws -> Timestamp {
+        guard let nowText else { return nowTimestamp() }
+        guard let t = Timestamp.parseRFC3339(nowText[...], defaultOffsetSeconds: 0) else {
+            throw ValidationError("--now: not RFC 3339: \(nowText)")
+        }
+        return t
+    }
+
     /// Resolves `--since`/`--until` text: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (in --tz), `-7d`, `-12h`, `today`,
     /// `yesterday`, `now`.
     func time(_ text: String?, option: String) throws -> Timestamp? {
         guard let text else { return nil }
         do {
-            return try TimeExpression.resolve(text, now: nowTimestamp(), timeZone: try timeZone)
+            return try TimeExpression.resolve(text, now: try now(), timeZone: try timeZone)
         } catch {
             throw ValidationError("\(option): \(error)")
         }

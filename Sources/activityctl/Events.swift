@@ -47,11 +47,11 @@ struct Events: ParsableCommand {
         abstract: "List events, filtered through the index.",
         discussion: """
         Examples:
-          activityctl events --user alice                       # a user's history: date, device, IP, location
+          activityctl events --user alice         # history: date, device, IP, location
           activityctl events --user alice --format jsonl
           activityctl events --category login --outcome failure --since -24h
           activityctl events --vpn --since yesterday --tz Europe/Berlin
-          activityctl events --limit 20 --reverse --output-fields time,user,action,ip,location
+          activityctl events --limit 20 --reverse --output-fields time,user,ip,location
         """
     )
 

@@ -13,15 +13,23 @@ struct Tail: ParsableCommand {
         discussion: """
         Examples:
           activityctl tail -n 20
+          activityctl tail -n 20 --format table --tz Europe/Berlin
           activityctl tail -f --format jsonl
+          activityctl tail -f --timeout 60 --format jsonl > last-minute.jsonl
         """
     )
     @OptionGroup var data: DataOptions
-    @Option(name: .shortAndLong, help: "How many recent events to show first.") var lines = 10
+    // `-n` as in tail(1) and the examples; `.shortAndLong` would have made it `-l`.
+    @Option(name: [.customShort("n"), .customLong("lines")], help: "How many recent events to show first.") var lines = 10
     @Flag(name: .shortAndLong, help: "Keep following new events.") var follow = false
     @Option(help: "table or jsonl.") var format: OutputFormat = .jsonl
     @Option(help: "Stop following after this many seconds (for scripts).") var timeout: Double?
     @OptionGroup var display: DisplayOptions
+
+    func validate() throws {
+        // tail streams line by line: a JSON array or a CSV header would have no end or no place.
+        guard format == .table || format == .jsonl else { throw ValidationError("--format: tail prints table or jsonl, not \(format.rawValue)") }
+    }
 
     func run() throws {
         let reader = try data.openReader()
@@ -68,8 +76,8 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every segment and index; exit non-zero on damage.",
         discussion: """
-        Checks each segment's header, every frame's CRC32C and contents, that sequence numbers strictly
-        increase, and that each sealed segment's index matches its segment. Damage is reported with file and
+        Checks each segment's header, every frame's CRC32C and contents, that sequence numbers strictly \
+        increase, and that each sealed segment's index matches its segment. Damage is reported with file and \
         byte offset. --repair rebuilds damaged or missing indexes from their segments.
 
         Examples:
@@ -95,7 +103,8 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the daemon's counters (from stats.json) and the store's size.",
         discussion: """
-        The daemon rewrites <data_dir>/stats.json every two seconds; activityctl never talks to the daemon.
+        The daemon rewrites <data_dir>/stats.json every two seconds; activityctl never talks to the \
+        daemon.
 
         Examples:
           activityctl stats

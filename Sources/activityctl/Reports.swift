@@ -37,7 +37,7 @@ struct Users: ParsableCommand {
     func run() throws {
         let reader = try data.openReader()
         guard let timeout = TimeSpan.parse(sessionTimeout) else { throw ValidationError("--session-timeout: not a duration") }
-        let now = nowTimestamp()
+        let now = try display.now()
         // The indexes' per-user digests answer for the events they cover; only the rest is decoded.
         var users = UsersAccumulator()
         try reader.accountHistory { part in

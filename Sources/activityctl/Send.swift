@@ -13,9 +13,13 @@ struct Send: ParsableCommand {
         abstract: "Send one application event to activityd over UDP (like logger(1)).",
         discussion: """
         Examples:
-          activityctl send --user alice --action login --ip 81.2.69.160 --device "iPhone" --entry mobile
-          activityctl send --user bob --action subscription_started --subscription S-1 --amount 9.99 --currency EUR
-          activityctl send --user carol --actor admin1 --actor-role admin --action plan_extended
+          activityctl send --user alice --action login --ip 81.2.69.160 --entry mobile
+          activityctl send --user bob --action subscription_started --amount 9.99 \\
+              --currency EUR --subscription S-1
+          activityctl send --user carol --actor admin1 --actor-role admin \\
+              --action plan_extended
+          activityctl send --app shop --key-file /etc/activityd/shop.key \\
+              --user dave --action logout
         """
     )
 
