@@ -15,16 +15,22 @@ func loginEvents(_ reader: StoreReader, since: Timestamp? = nil, until: Timestam
     return try reader.lazyEvents(q)
 }
 
+/// What `users` and `report suspicious` print: a table or one JSON object per line (CSV is `export`'s).
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, jsonl
+}
+
 struct Users: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Every user's last login and logout, status now, entry method, last IP and location, counts.",
         discussion: """
-        Status is logged_in, logged_out, timed_out (no logout within --session-timeout, or a session_timeout
-        event), locked or disabled. --inactive-since lists accounts with no successful login in that time.
+        Status is logged_in, logged_out, timed_out (no logout within --session-timeout, \
+        or a session_timeout event), locked or disabled. --inactive-since lists accounts \
+        with no successful login in that time.
 
         Examples:
-          activityctl users                          # who is logged in now, last login/logout per user
-          activityctl users --inactive-since 30d     # accounts nobody used for 30 days
+          activityctl users                        # last login/logout, status
+          activityctl users --inactive-since 30d   # accounts nobody used for 30 days
           activityctl users --format json --tz UTC
         """
     )
@@ -32,7 +38,7 @@ struct Users: ParsableCommand {
     @OptionGroup var display: DisplayOptions
     @Option(help: "Only accounts with no successful login in this long (e.g. 30d).") var inactiveSince: String?
     @Option(help: "A login with no logout after this long counts as timed out.") var sessionTimeout: String = "12h"
-    @Option(help: "table or json.") var format: OutputFormat = .table
+    @Option(help: "table, json or jsonl (both print one object per line).") var format: ReportFormat = .table
 
     func run() throws {
         let reader = try data.openReader()
@@ -79,6 +85,12 @@ struct Users: ParsableCommand {
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reports: logins per user, failure bursts, suspicious logins.",
+        discussion: """
+        Examples:
+          activityctl report logins --since -30d
+          activityctl report failures --threshold 5 --window 10m --since -7d
+          activityctl report suspicious --since -30d --tz Europe/Berlin
+        """,
         subcommands: [Logins.self, Failures.self, Suspicious.self]
     )
 
@@ -88,7 +100,8 @@ struct Report: ParsableCommand {
             discussion: """
             Examples:
               activityctl report logins --since -30d
-              activityctl report logins --since 2026-11-01 --until 2026-12-01 --tz Europe/Berlin
+              activityctl report logins --since 2026-11-01 --until 2026-12-01 \\
+                --tz Europe/Berlin
             """
         )
         @OptionGroup var data: DataOptions
@@ -148,7 +161,7 @@ struct Report: ParsableCommand {
         @Option(help: "Travel faster than this (km/h, after subtracting accuracy radii) is impossible.") var maxSpeed = 1000.0
         @Option(parsing: .unconditional, help: "From (RFC 3339, YYYY-MM-DD, -7d, today...).") var since: String?
         @Option(parsing: .unconditional, help: "Until (same forms).") var until: String?
-        @Option(help: "table or json.") var format: OutputFormat = .table
+        @Option(help: "table, json or jsonl (both print one object per line).") var format: ReportFormat = .table
 
         func run() throws {
             let reader = try data.openReader()
@@ -183,12 +196,13 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export events as CSV with the payments report's columns.",
         discussion: """
-        Columns: Date, User name, Activity, Subscription reference, Order reference, Price/Amount, Currency,
-        Billing cycles, Comment, IP, Country, City, Device. Dates in --tz. Cells a spreadsheet would execute
-        (starting with =, +, -, @, tab or CR, unless a plain number) are prefixed with a single quote.
+        Columns: Date, User name, Activity, Subscription reference, Order reference, \
+        Price/Amount, Currency, Billing cycles, Comment, IP, Country, City, Device. \
+        Dates in --tz. Cells a spreadsheet would execute (starting with =, +, -, @, \
+        tab or CR, unless a plain number) are prefixed with a single quote.
 
         Examples:
-          activityctl export --csv --since 2026-11-01 --tz America/New_York > activity.csv
+          activityctl export --csv --since 2026-11-01 --tz America/New_York > out.csv
           activityctl export --csv --user alice --category activity
         """
     )

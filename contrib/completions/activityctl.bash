@@ -273,7 +273,7 @@ _activityctl_users() {
         return
         ;;
     '--format')
-        __activityctl_add_completions -W 'table'$'\n''json'$'\n''jsonl'$'\n''csv'
+        __activityctl_add_completions -W 'table'$'\n''json'$'\n''jsonl'
         return
         ;;
     esac
@@ -399,7 +399,7 @@ _activityctl_report_suspicious() {
         return
         ;;
     '--format')
-        __activityctl_add_completions -W 'table'$'\n''json'$'\n''jsonl'$'\n''csv'
+        __activityctl_add_completions -W 'table'$'\n''json'$'\n''jsonl'
         return
         ;;
     esac

@@ -106,7 +106,7 @@ _activityctl_events() {
 
 _activityctl_users() {
     local -i ret=1
-    local -ar ___format=('table' 'json' 'jsonl' 'csv')
+    local -ar ___format=('table' 'json' 'jsonl')
     local -ar arg_specs=(
         '--data-dir[The activityd data directory (holds segments/).]:data-dir:'
         '--config[Read data_dir from this configuration file.]:config:'
@@ -114,7 +114,7 @@ _activityctl_users() {
         '--color[Colour in tables\: auto (only on a terminal, never with NO_COLOR), always, never.]:color:'
         '--inactive-since[Only accounts with no successful login in this long (e.g. 30d).]:inactive-since:'
         '--session-timeout[A login with no logout after this long counts as timed out.]:session-timeout:'
-        '--format[table or json.]:format:{__activityctl_complete "${___format[@]}"}'
+        '--format[table, json or jsonl (both print one object per line).]:format:{__activityctl_complete "${___format[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -191,7 +191,7 @@ _activityctl_report_failures() {
 
 _activityctl_report_suspicious() {
     local -i ret=1
-    local -ar ___format=('table' 'json' 'jsonl' 'csv')
+    local -ar ___format=('table' 'json' 'jsonl')
     local -ar arg_specs=(
         '--data-dir[The activityd data directory (holds segments/).]:data-dir:'
         '--config[Read data_dir from this configuration file.]:config:'
@@ -200,7 +200,7 @@ _activityctl_report_suspicious() {
         '--max-speed[Travel faster than this (km/h, after subtracting accuracy radii) is impossible.]:max-speed:'
         '--since[From (RFC 3339, YYYY-MM-DD, -7d, today...).]:since:'
         '--until[Until (same forms).]:until:'
-        '--format[table or json.]:format:{__activityctl_complete "${___format[@]}"}'
+        '--format[table, json or jsonl (both print one object per line).]:format:{__activityctl_complete "${___format[@]}"}'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
