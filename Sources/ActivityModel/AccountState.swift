@@ -44,6 +44,10 @@ public enum LoginEventKind: Hashable, Sendable {
         }
     }
 
+    /// The actions that can classify as ``success``, ``failure`` or ``mfaSuccess``: what a report about login
+    /// attempts (logins per user, failure bursts, suspicious logins) needs to read, and all it needs.
+    public static let attemptActions: Set<String> = ["login", "login_failed", "mfa_failure", "mfa_success"]
+
     /// True for ``failure``: the events failure bursts count.
     public var isFailure: Bool { self == .failure }
     /// True for ``success`` and ``mfaSuccess``: the events that close a failure burst.

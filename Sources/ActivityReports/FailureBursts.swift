@@ -116,28 +116,29 @@ public struct FailureBurstDetector: Sendable {
     public mutating func observe(_ event: ActivityEvent) -> [FailureBurst] {
         let kind = LoginEventKind(event)
         guard kind.isFailure || kind.isSuccess else { return [] }
-        var keys: [BurstKey] = []
-        if options.byUser, let u = event.user, !u.isEmpty { keys.append(.user(u)) }
-        if options.byIP, let ip = event.ip { keys.append(.ip(ip)) }
+        // At most two keys; no per-event arrays (this runs for millions of events).
         var followed: [FailureBurst] = []
-        for key in keys {
-            let i: Int
-            if let found = index[key] {
-                i = found
-            } else if !kind.isFailure {
-                continue // a success for a key with no failures has nothing to close
-            } else {
-                i = states.count
-                index[key] = i
-                states.append(KeyState())
-            }
-            if kind.isFailure {
-                Self.failure(event, key: key, options: options, state: &states[i], bursts: &bursts)
-            } else if let idx = Self.success(event, options: options, state: &states[i], bursts: &bursts) {
-                followed.append(bursts[idx])
-            }
-        }
+        if options.byUser, let u = event.user, !u.isEmpty { observe(event, kind: kind, key: .user(u), followed: &followed) }
+        if options.byIP, let ip = event.ip { observe(event, kind: kind, key: .ip(ip), followed: &followed) }
         return followed
+    }
+
+    private mutating func observe(_ event: ActivityEvent, kind: LoginEventKind, key: BurstKey, followed: inout [FailureBurst]) {
+        let i: Int
+        if let found = index[key] {
+            i = found
+        } else if !kind.isFailure {
+            return // a success for a key with no failures has nothing to close
+        } else {
+            i = states.count
+            index[key] = i
+            states.append(KeyState())
+        }
+        if kind.isFailure {
+            Self.failure(event, key: key, options: options, state: &states[i], bursts: &bursts)
+        } else if let idx = Self.success(event, options: options, state: &states[i], bursts: &bursts) {
+            followed.append(bursts[idx])
+        }
     }
 
     private static func failure(

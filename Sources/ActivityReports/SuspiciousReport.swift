@@ -83,38 +83,8 @@ public func suspiciousLogins(
             index[user] = i
             states.append(TravelState())
         }
-        var st = states[i]
-
-        if let cc = e.geo?.country, !cc.isEmpty {
-            if options.newCountry, !st.countries.isEmpty, !st.countries.contains(cc) {
-                kinds.insert(.newCountry)
-                reasons.append("new country \(cc) (seen before: \(st.countries.joined(separator: ", ")))")
-            }
-            if !st.countries.contains(cc) { st.countries.append(cc) }
-        }
-
-        if let g = e.geo, let lat = g.lat, let lon = g.lon, lat.isFinite, lon.isFinite,
-           abs(lat) <= 90, abs(lon) <= 180 {
-            let here = LocatedLogin(time: e.time, lat: lat, lon: lon, radius: Double(max(0, g.radiusKm ?? 0)),
-                               place: Geo.shortText(g))
-            if options.impossibleTravel, let prev = st.last {
-                let raw = greatCircleKm(lat1: prev.lat, lon1: prev.lon, lat2: lat, lon2: lon)
-                let distance = raw - prev.radius - here.radius
-                let elapsed = TimeSpan.between(prev.time, e.time)
-                if distance > 0 {
-                    let hours = max(0, elapsed.seconds) / 3600
-                    let speed: Double = hours > 0 ? distance / hours : .infinity
-                    if speed > options.maxSpeedKmh {
-                        kinds.insert(.impossibleTravel)
-                        let speedText = speed.isFinite ? "\(formatKm(speed)) km/h" : "∞ km/h"
-                        var r = "travel \(formatKm(distance)) km in \(elapsed) = \(speedText) > \(formatKm(options.maxSpeedKmh)) km/h"
-                        r += " (\(prev.place ?? "?") → \(here.place ?? "?"))"
-                        reasons.append(r)
-                    }
-                }
-            }
-            st.last = here
-        }
+        // Mutated in place: a copy of the state would copy its country list on every login.
+        states[i].observe(e, options: options, kinds: &kinds, reasons: &reasons)
 
         if options.anonymizer, let net = e.net, net.vpn || net.proxy || net.tor || net.hosting {
             kinds.insert(.anonymizer)
@@ -135,7 +105,6 @@ public func suspiciousLogins(
             }
         }
 
-        states[i] = st
         if !kinds.isEmpty { rows.append(SuspiciousLogin(event: e, kinds: kinds, reasons: reasons)) }
     }
     return rows
@@ -154,8 +123,45 @@ func formatKm(_ value: Double) -> String {
     return n < 0 ? "-" + out : out
 }
 
-private struct LocatedLogin { var time: Timestamp; var lat: Double; var lon: Double; var radius: Double; var place: String? }
-private struct TravelState {
+/// The place is formatted only when a row needs it: building a string per login dominated the report.
+struct LocatedLogin { var time: Timestamp; var lat: Double; var lon: Double; var radius: Double; var geo: Geo }
+struct TravelState {
     var countries: [String] = []
     var last: LocatedLogin?
+}
+
+extension TravelState {
+    /// Checks one successful login against the user's earlier ones (new country, impossible travel) and
+    /// remembers it.
+    mutating func observe(_ e: ActivityEvent, options: SuspiciousOptions, kinds: inout RiskFlags, reasons: inout [String]) {
+        if let cc = e.geo?.country, !cc.isEmpty {
+            if options.newCountry, !countries.isEmpty, !countries.contains(cc) {
+                kinds.insert(.newCountry)
+                reasons.append("new country \(cc) (seen before: \(countries.joined(separator: ", ")))")
+            }
+            if !countries.contains(cc) { countries.append(cc) }
+        }
+
+        if let g = e.geo, let lat = g.lat, let lon = g.lon, lat.isFinite, lon.isFinite,
+           abs(lat) <= 90, abs(lon) <= 180 {
+            let here = LocatedLogin(time: e.time, lat: lat, lon: lon, radius: Double(max(0, g.radiusKm ?? 0)), geo: g)
+            if options.impossibleTravel, let prev = last {
+                let raw = greatCircleKm(lat1: prev.lat, lon1: prev.lon, lat2: lat, lon2: lon)
+                let distance = raw - prev.radius - here.radius
+                let elapsed = TimeSpan.between(prev.time, e.time)
+                if distance > 0 {
+                    let hours = max(0, elapsed.seconds) / 3600
+                    let speed: Double = hours > 0 ? distance / hours : .infinity
+                    if speed > options.maxSpeedKmh {
+                        kinds.insert(.impossibleTravel)
+                        let speedText = speed.isFinite ? "\(formatKm(speed)) km/h" : "∞ km/h"
+                        var r = "travel \(formatKm(distance)) km in \(elapsed) = \(speedText) > \(formatKm(options.maxSpeedKmh)) km/h"
+                        r += " (\(Geo.shortText(prev.geo) ?? "?") → \(Geo.shortText(here.geo) ?? "?"))"
+                        reasons.append(r)
+                    }
+                }
+            }
+            last = here
+        }
+    }
 }

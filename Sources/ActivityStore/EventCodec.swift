@@ -219,9 +219,73 @@ enum EventCodec {
         return g
     }
 
+    /// Skips a varint-length string without building it.
+    @inline(__always) static func skipString(_ r: inout ByteReader) -> Bool {
+        guard let n = r.varint(), n <= UInt64(r.remaining) else { return false }
+        r.offset += Int(n)
+        return true
+    }
+
+    /// The fields after `net` (commerce, comment, attrs, origin, risk), then the end check. Omitted ones are
+    /// stepped over without building their strings; the bytes must still be well formed.
+    static func decodeTail(_ r: inout ByteReader, mask: UInt64, into e: inout ActivityEvent, table: [String], omit: OmittedFields) -> Bool {
+        @inline(__always) func ref(_ r: inout ByteReader) -> String? {
+            guard let i = r.varint(), i < UInt64(table.count) else { return nil }
+            return table[Int(i)]
+        }
+        @inline(__always) func skipRef(_ r: inout ByteReader) -> Bool {
+            guard let i = r.varint(), i < UInt64(table.count) else { return false }
+            return true
+        }
+        if mask & FieldBit.commerce != 0 {
+            guard let sub = r.varint() else { return false }
+            var c = Commerce()
+            let keep = !omit.contains(.commerce)
+            if sub & 1 != 0 { guard let v = ref(&r) else { return false }; if keep { c.subscription = v } }
+            if sub & 2 != 0 { if keep { guard let v = r.string() else { return false }; c.order = v } else { guard skipString(&r) else { return false } } }
+            if sub & 4 != 0 { if keep { guard let v = r.string() else { return false }; c.amount = v } else { guard skipString(&r) else { return false } } }
+            if sub & 8 != 0 { guard let v = ref(&r) else { return false }; if keep { c.currency = v } }
+            if sub & 16 != 0 { guard let v = r.zigzag(), let i = Int(exactly: v) else { return false }; if keep { c.billingCycles = i } }
+            if keep { e.commerce = c }
+        }
+        if mask & FieldBit.comment != 0 {
+            if omit.contains(.comment) { guard skipString(&r) else { return false } } else { guard let v = r.string() else { return false }; e.comment = v }
+        }
+        if mask & FieldBit.attrs != 0 {
+            guard let n = r.varint(), n <= 4096 else { return false }
+            if omit.contains(.attributes) {
+                for _ in 0..<n { guard skipRef(&r), skipRef(&r) else { return false } }
+            } else {
+                var pairs: [(key: String, value: String)] = []
+                pairs.reserveCapacity(Int(n))
+                for _ in 0..<n {
+                    guard let k = ref(&r), let v = ref(&r) else { return false }
+                    pairs.append((k, v))
+                }
+                e.attrs = Attributes(uniquePairs: pairs)
+            }
+        }
+        if mask & FieldBit.origin != 0 {
+            guard let sub = r.varint(), let input = ref(&r) else { return false }
+            if omit.contains(.origin) {
+                if sub & 1 != 0 { guard skipString(&r) else { return false } }
+                if sub & 2 != 0 { guard skipRef(&r) else { return false } }
+                if sub & 4 != 0 { guard skipString(&r) else { return false } }
+            } else {
+                var o = Origin(input: input)
+                if sub & 1 != 0 { guard let v = r.string() else { return false }; o.position = v }
+                if sub & 2 != 0 { guard let v = ref(&r) else { return false }; o.source = v }
+                if sub & 4 != 0 { guard let v = r.string() else { return false }; o.raw = v }
+                e.origin = o
+            }
+        }
+        if mask & FieldBit.risk != 0 { guard let v = r.u8() else { return false }; e.risk = RiskFlags(rawValue: v) }
+        return r.atEnd
+    }
+
     /// Decodes one event from exactly the bytes of `r` (its length prefix already consumed). Nil when the
     /// bytes do not form an event of this version: the frame is then reported as damaged.
-    static func decode(_ r: inout ByteReader, seq: UInt64, table: [String]) -> ActivityEvent? {
+    static func decode(_ r: inout ByteReader, seq: UInt64, table: [String], omit: OmittedFields = []) -> ActivityEvent? {
         @inline(__always) func str(_ r: inout ByteReader) -> String? {
             guard let i = r.varint(), i < UInt64(table.count) else { return nil }
             return table[Int(i)]
@@ -239,7 +303,9 @@ enum EventCodec {
         if mask & FieldBit.actor != 0 { guard let v = str(&r) else { return nil }; e.actor = v }
         if mask & FieldBit.actorRole != 0 { guard let v = str(&r) else { return nil }; e.actorRole = v }
         if mask & FieldBit.account != 0 { guard let v = str(&r) else { return nil }; e.account = v }
-        if mask & FieldBit.session != 0 { guard let v = r.string() else { return nil }; e.session = v }
+        if mask & FieldBit.session != 0 {
+            if omit.contains(.session) { guard skipString(&r) else { return nil } } else { guard let v = r.string() else { return nil }; e.session = v }
+        }
         if mask & FieldBit.entry != 0 { guard let v = str(&r) else { return nil }; e.entry = v }
         if mask & FieldBit.device != 0 { guard let v = str(&r) else { return nil }; e.device = v }
         if mask & FieldBit.ip != 0 { guard let ip = decodeIP(&r) else { return nil }; e.ip = ip }
@@ -253,38 +319,7 @@ enum EventCodec {
             for _ in 0..<n { guard let v = str(&r) else { return nil }; net.lists.append(v) }
             e.net = net
         }
-        if mask & FieldBit.commerce != 0 {
-            guard let sub = r.varint() else { return nil }
-            var c = Commerce()
-            if sub & 1 != 0 { guard let v = str(&r) else { return nil }; c.subscription = v }
-            if sub & 2 != 0 { guard let v = r.string() else { return nil }; c.order = v }
-            if sub & 4 != 0 { guard let v = r.string() else { return nil }; c.amount = v }
-            if sub & 8 != 0 { guard let v = str(&r) else { return nil }; c.currency = v }
-            if sub & 16 != 0 { guard let v = r.zigzag(), let i = Int(exactly: v) else { return nil }; c.billingCycles = i }
-            e.commerce = c
-        }
-        if mask & FieldBit.comment != 0 { guard let v = r.string() else { return nil }; e.comment = v }
-        if mask & FieldBit.attrs != 0 {
-            guard let n = r.varint(), n <= 4096 else { return nil }
-            var pairs: [(key: String, value: String)] = []
-            pairs.reserveCapacity(Int(n))
-            for _ in 0..<n {
-                guard let k = str(&r), let v = str(&r) else { return nil }
-                pairs.append((k, v))
-            }
-            // Unique by construction: the writer encodes an `Attributes`, and the frame's CRC guards the bytes.
-            e.attrs = Attributes(uniquePairs: pairs)
-        }
-        if mask & FieldBit.origin != 0 {
-            guard let sub = r.varint(), let input = str(&r) else { return nil }
-            var o = Origin(input: input)
-            if sub & 1 != 0 { guard let v = r.string() else { return nil }; o.position = v }
-            if sub & 2 != 0 { guard let v = str(&r) else { return nil }; o.source = v }
-            if sub & 4 != 0 { guard let v = r.string() else { return nil }; o.raw = v }
-            e.origin = o
-        }
-        if mask & FieldBit.risk != 0 { guard let v = r.u8() else { return nil }; e.risk = RiskFlags(rawValue: v) }
-        guard r.atEnd else { return nil }
-        return e
+        // Commerce, comment, attrs, origin, risk: what a projection may leave out.
+        return decodeTail(&r, mask: mask, into: &e, table: table, omit: omit) ? e : nil
     }
 }

@@ -183,7 +183,7 @@ enum FrameParser {
 
     /// Decodes the events of an events frame. With `ordinals`, only events at those positions within the
     /// frame (0-based, ascending) are decoded. Nil when the frame's contents are damaged.
-    static func events(in b: UnsafeRawBufferPointer, frame f: FrameInfo, ordinals: [Int]? = nil) -> [ActivityEvent]? {
+    static func events(in b: UnsafeRawBufferPointer, frame f: FrameInfo, ordinals: [Int]? = nil, omit: OmittedFields = []) -> [ActivityEvent]? {
         var r = ByteReader(b, offset: f.offset + 8 + 1 + 8 + 4, end: f.end)
         guard let n = r.varint(), n <= UInt64(r.remaining) else { return nil }
         var table: [String] = []
@@ -206,7 +206,7 @@ enum FrameParser {
                 next = want?.next()
             }
             var er = ByteReader(b, offset: start, end: start + Int(len))
-            guard let e = EventCodec.decode(&er, seq: f.baseSeq &+ UInt64(i), table: table) else { return nil }
+            guard let e = EventCodec.decode(&er, seq: f.baseSeq &+ UInt64(i), table: table, omit: omit) else { return nil }
             out.append(e)
         }
         return out

@@ -17,6 +17,9 @@ public struct EventQuery: Sendable, Hashable {
     public var afterSeq: UInt64?
     public var reverse = false
     public var limit: Int?
+    /// Fields the query's events need not carry: left nil, their strings never built (reports that read
+    /// millions of events leave out what they never look at). Term filters and time still apply.
+    public var omit: OmittedFields = []
 
     public init() {}
 
@@ -31,6 +34,19 @@ public struct EventQuery: Sendable, Hashable {
         }
         return true
     }
+}
+
+/// Event fields a query may leave out (see ``EventQuery/omit``).
+public struct OmittedFields: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let session = OmittedFields(rawValue: 1 << 0)
+    public static let commerce = OmittedFields(rawValue: 1 << 1)
+    public static let comment = OmittedFields(rawValue: 1 << 2)
+    public static let attributes = OmittedFields(rawValue: 1 << 3)
+    public static let origin = OmittedFields(rawValue: 1 << 4)
+    /// Everything a login report never reads: session, commerce, comment, attributes, origin.
+    public static let reportExtras: OmittedFields = [.session, .commerce, .comment, .attributes, .origin]
 }
 
 /// One segment file as listed by the reader.
@@ -201,17 +217,17 @@ public final class StoreReader {
             var ordinals: [UInt32]? = nil
             var usable = true
             for (field, wanted) in q.terms {
-                var union = Set<UInt32>()
+                var union: [UInt32] = []
                 for term in wanted {
                     guard let p = idx.postings(field: field, term: term) else {
                         damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "damaged \(field.rawValue) postings; scanning"))
                         usable = false
                         break
                     }
-                    union.formUnion(p)
+                    union = Postings.union(union, p)
                 }
                 if !usable { break }
-                ordinals = ordinals.map { cur in cur.filter(union.contains) } ?? union.sorted()
+                ordinals = ordinals.map { Postings.intersection($0, union) } ?? union
             }
             if usable {
                 lastQueryStats.segmentsTouched += 1
@@ -255,13 +271,15 @@ public final class StoreReader {
             damage.append(ReadDamage(path: file.path, offset: f.offset, reason: "index points at a damaged or non-events frame"))
             return []
         }
-        guard let evs = FrameParser.events(in: b, frame: real, ordinals: ordinals) else {
+        guard let evs = FrameParser.events(in: b, frame: real, ordinals: ordinals, omit: q.omit) else {
             damage.append(ReadDamage(path: file.path, offset: f.offset, reason: "undecodable events frame"))
             return []
         }
         lastQueryStats.eventsDecoded += evs.count
-        let matching = evs.filter(q.matches)
-        return q.reverse ? matching.reversed() : matching
+        // Usually every decoded event matches (the index chose them): then no filtered copy is made.
+        var matching = evs.allSatisfy(q.matches) ? evs : evs.filter(q.matches)
+        if q.reverse { matching.reverse() }
+        return matching
     }
 
     /// A lazy sequence of the matching events: segments are opened and frames decoded only as the sequence is
@@ -309,6 +327,36 @@ public final class StoreReader {
 
 }
 
+/// Set operations on posting lists (ascending ordinals, no repeats) by merging, without hashing.
+enum Postings {
+    static func union(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+        if a.isEmpty { return b }
+        if b.isEmpty { return a }
+        var out: [UInt32] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { out.append(a[i]); i += 1 }
+            else if b[j] < a[i] { out.append(b[j]); j += 1 }
+            else { out.append(a[i]); i += 1; j += 1 }
+        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
+    }
+
+    static func intersection(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+        var out: [UInt32] = []
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { i += 1 }
+            else if b[j] < a[i] { j += 1 }
+            else { out.append(a[i]); i += 1; j += 1 }
+        }
+        return out
+    }
+}
+
 /// One step of ``StoreReader/accountHistory(_:)``.
 public enum AccountHistoryPart {
     /// What the events an index covers did to each account, by user name.
@@ -334,16 +382,23 @@ public struct LazyEventSequence: Sequence {
         var bufferIndex = 0
 
         public mutating func next() -> ActivityEvent? {
+            while bufferIndex == buffer.count {
+                guard let batch = nextBatch() else { return nil }
+                buffer = batch
+                bufferIndex = 0
+            }
+            defer { bufferIndex += 1 }
+            return buffer[bufferIndex]
+        }
+
+        /// The matching events of the next frame that has any; nil at the end.
+        mutating func nextBatch() -> [ActivityEvent]? {
             while true {
-                if bufferIndex < buffer.count {
-                    defer { bufferIndex += 1 }
-                    return buffer[bufferIndex]
-                }
                 if let (file, frames) = plan, frameIndex < frames.count {
-                    buffer = reader.decode(file: file, frame: frames[frameIndex].0, ordinals: frames[frameIndex].1, query: query)
-                    bufferIndex = 0
+                    let batch = reader.decode(file: file, frame: frames[frameIndex].0, ordinals: frames[frameIndex].1, query: query)
                     frameIndex += 1
-                    continue
+                    if batch.isEmpty { continue }
+                    return batch
                 }
                 guard segmentIndex < segments.count else { return nil }
                 plan = (try? reader.framePlan(segment: segments[segmentIndex], query: query)) ?? nil

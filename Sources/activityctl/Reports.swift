@@ -4,15 +4,17 @@ import ActivityModel
 import ActivityReports
 import ActivityStore
 
-/// The login and admin events reports need, read lazily (one frame in memory at a time), in store order:
-/// the order activityd received them, which is time order for live inputs. (Sorting would mean holding every
-/// event in memory: gigabytes on a store of ten million.)
-func loginEvents(_ reader: StoreReader, since: Timestamp? = nil, until: Timestamp? = nil) throws -> LazyEventSequence {
+/// The login attempts (successes, failures, MFA results) the reports read, lazily (one frame in memory at a
+/// time), in store order: the order activityd received them, which is time order for live inputs. (Sorting
+/// would mean holding every event in memory: gigabytes on a store of ten million.) The index picks the
+/// actions, so logouts and activity are never decoded.
+func loginAttempts(_ reader: StoreReader, since: Timestamp? = nil, until: Timestamp? = nil) throws -> PrefetchedEventSequence {
     var q = EventQuery()
-    q.terms[.category] = ["login", "admin"]
+    q.terms[.action] = LoginEventKind.attemptActions
+    q.omit = .reportExtras
     q.since = since
     q.until = until
-    return try reader.lazyEvents(q)
+    return try reader.prefetchedEvents(q)
 }
 
 /// What `users` and `report suspicious` print: a table or one JSON object per line (CSV is `export`'s).
@@ -113,7 +115,7 @@ struct Report: ParsableCommand {
             let reader = try data.openReader()
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
             let formatter = try display.formatter
-            let report = loginReport(events: try loginEvents(reader, since: since, until: until), since: since, until: until, formatter: formatter)
+            let report = loginReport(events: try loginAttempts(reader, since: since, until: until), since: since, until: until, formatter: formatter)
             var out = Output()
             out.raw(Table.logins(report, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
             out.flush()
@@ -139,7 +141,7 @@ struct Report: ParsableCommand {
             let reader = try data.openReader()
             guard let w = TimeSpan.parse(window) else { throw ValidationError("--window: not a duration") }
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
-            let bursts = failureBursts(events: try loginEvents(reader, since: since, until: until),
+            let bursts = failureBursts(events: try loginAttempts(reader, since: since, until: until),
                                        options: FailureBurstOptions(threshold: threshold, window: w, successWithin: .hours(1)))
             var out = Output()
             out.raw(Table.bursts(bursts, formatter: try display.formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
@@ -166,7 +168,7 @@ struct Report: ParsableCommand {
         func run() throws {
             let reader = try data.openReader()
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
-            let rows = suspiciousLogins(events: try loginEvents(reader, since: since, until: until),
+            let rows = suspiciousLogins(events: try loginAttempts(reader, since: since, until: until),
                                         options: SuspiciousOptions(maxSpeedKmh: maxSpeed))
             let formatter = try display.formatter
             var out = Output()

@@ -1,0 +1,87 @@
+import ActivityModel
+import Dispatch
+import Synchronization
+
+extension StoreReader {
+    /// Like ``lazyEvents(_:)``, but a second thread decodes frames ahead of the consumer (at most `depth`
+    /// frames' events buffered), so a report over millions of events uses two cores: one decodes, one
+    /// reports. The reader must not be used otherwise until the sequence is exhausted or dropped (its damage
+    /// list is then complete). (`limit` is not applied.)
+    public func prefetchedEvents(_ q: EventQuery, depth: Int = 4) throws -> PrefetchedEventSequence {
+        PrefetchedEventSequence(source: try lazyEvents(q), depth: max(1, depth))
+    }
+}
+
+/// See ``StoreReader/prefetchedEvents(_:depth:)``. Iterate it once.
+public final class PrefetchedEventSequence: Sequence, IteratorProtocol {
+    /// The hand-over between the decoding thread and the consumer: a bounded FIFO of frames' events.
+    final class Channel: Sendable {
+        let free: DispatchSemaphore
+        let ready = DispatchSemaphore(value: 0)
+        /// Each hand-over: some frames' events, and whether they are the last.
+        let batches = Mutex<[(frames: [[ActivityEvent]], last: Bool)]>([])
+        let cancelled = Atomic<Bool>(false)
+        init(depth: Int) { free = DispatchSemaphore(value: depth) }
+    }
+
+    /// The lazy source moved to the decoding thread; only that thread touches it (and its reader) from then on.
+    struct Source: @unchecked Sendable { var iterator: LazyEventSequence.Iterator }
+
+    let channel: Channel
+    var frames: [[ActivityEvent]] = []
+    var frameIndex = 0
+    /// The frame being handed out, reversed.
+    var current: [ActivityEvent] = []
+    var finished = false
+
+    init(source: LazyEventSequence, depth: Int) {
+        let channel = Channel(depth: depth)
+        self.channel = channel
+        let box = Source(iterator: source.makeIterator())
+        DispatchQueue.global().async {
+            var source = box
+            while !channel.cancelled.load(ordering: .relaxed) {
+                // Several frames per hand-over (moved, not copied): a semaphore round trip per frame cost
+                // about as much as decoding it.
+                var frames: [[ActivityEvent]] = []
+                var events = 0
+                var ended = false
+                while events < 1024 {
+                    guard var batch = source.iterator.nextBatch() else { ended = true; break }
+                    events += batch.count
+                    batch.reverse()   // the consumer pops from the end: elements move out, no copies
+                    frames.append(batch)
+                }
+                channel.free.wait()
+                channel.batches.withLock { $0.append((frames, ended)) }
+                channel.ready.signal()
+                if ended { return }
+            }
+        }
+    }
+
+    deinit {
+        guard !finished else { return }
+        // Stop the decoding thread: it may be waiting for a free slot.
+        channel.cancelled.store(true, ordering: .relaxed)
+        channel.free.signal()
+    }
+
+    public func next() -> ActivityEvent? {
+        while current.isEmpty {
+            if frameIndex < frames.count {
+                swap(&current, &frames[frameIndex])   // moved out, so `current` is uniquely owned
+                frameIndex += 1
+                continue
+            }
+            if finished { return nil }
+            channel.ready.wait()
+            let got = channel.batches.withLock { $0.removeFirst() }
+            channel.free.signal()
+            frames = got.frames
+            frameIndex = 0
+            finished = got.last
+        }
+        return current.popLast()
+    }
+}

@@ -1,0 +1,68 @@
+import Testing
+import ActivityModel
+@testable import ActivityStore
+import ActivityTestSupport
+
+/// The fast read paths the reports use must return what the plain query returns.
+@Suite("Report read paths")
+struct ReadPathTests {
+    func store(_ n: Int, seed: UInt64) throws -> StoreReader {
+        let dir = temporaryDirectory()
+        var options = StoreOptions()
+        options.segmentMaxBytes = 48 * 1024
+        let w = try SegmentWriter(dataDirectory: dir, options: options, host: "t")
+        let events = randomEvents(n, seed: seed)
+        for c in stride(from: 0, to: n, by: 70) { try w.append(Array(events[c..<min(c + 70, n)])) }
+        try w.close()
+        return try StoreReader(dataDirectory: dir)
+    }
+
+    @Test("a projected query returns the full events with exactly the omitted fields left out")
+    func projection() throws {
+        let r = try store(2500, seed: 31)
+        var q = EventQuery()
+        q.terms[.action] = ["login", "login_failed", "mfa_failure", "mfa_success"]
+        let full = try r.events(q)
+        q.omit = .reportExtras
+        let projected = try r.events(q)
+        #expect(!full.isEmpty)
+        #expect(projected.count == full.count)
+        let stripped = full.map { e in
+            var e = e
+            e.session = nil; e.commerce = nil; e.comment = nil; e.attrs = Attributes(); e.origin = nil
+            return e
+        }
+        #expect(projected == stripped)
+        // The generator fills these, so the test would notice a projection that kept or lost too much.
+        #expect(full.contains { $0.session != nil } && full.contains { !$0.attrs.isEmpty })
+        #expect(full.contains { $0.geo != nil } && projected.contains { $0.geo != nil })
+    }
+
+    @Test("the prefetching sequence yields the lazy sequence's events, and can be dropped half-way")
+    func prefetch() throws {
+        let r = try store(3000, seed: 32)
+        var q = EventQuery()
+        q.terms[.category] = ["login", "admin"]
+        let lazy = Array(try r.lazyEvents(q))
+        let pre = Array(try r.prefetchedEvents(q, depth: 2))
+        #expect(!lazy.isEmpty)
+        #expect(pre == lazy)
+        for depth in [1, 3] {
+            let s = try StoreReader(dataDirectory: r.dataDirectory).prefetchedEvents(EventQuery(), depth: depth)
+            var taken = 0
+            while taken < 10, s.next() != nil { taken += 1 }
+            #expect(taken == 10)   // dropping `s` now stops its decoding thread (deinit)
+        }
+    }
+
+    @Test("posting unions and intersections by merging equal the set operations")
+    func postings() {
+        var g = SeededRandom(seed: 9)
+        for _ in 0..<200 {
+            let a = Array(Set((0..<Int(g.next() % 40)).map { _ in UInt32(g.next() % 100) })).sorted()
+            let b = Array(Set((0..<Int(g.next() % 40)).map { _ in UInt32(g.next() % 100) })).sorted()
+            #expect(Postings.union(a, b) == Set(a).union(b).sorted())
+            #expect(Postings.intersection(a, b) == Set(a).intersection(b).sorted())
+        }
+    }
+}
