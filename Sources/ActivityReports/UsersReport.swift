@@ -97,10 +97,9 @@ public struct UsersAccumulator {
     /// Adds the next event (events without a user are skipped).
     public mutating func add(_ e: ActivityEvent) {
         guard let user = e.user, !user.isEmpty else { return }
-        let kind = LoginEventKind(e)
-        let i = slot(user, seen: e.time)
-        if !isRealAccount[i], !(kind == .failure && e.reason == "invalid_user") { isRealAccount[i] = true }
-        rows[i].apply(e, kind: kind)
+        var d = AccountDigest(seen: e.time)
+        d.apply(e)
+        add(user: user, digest: d)
     }
 
     /// Adds what the next run of events did to `user`.
@@ -128,31 +127,6 @@ public struct UsersAccumulator {
 }
 
 extension UserSummary {
-    /// Updates the summary with the user's next event.
-    mutating func apply(_ e: ActivityEvent, kind: LoginEventKind) {
-        if e.time > lastSeen { lastSeen = e.time }
-        switch kind {
-        case .success:
-            lastLogin = e.time
-            loginCount += 1
-            failuresSinceLastSuccess = 0
-            entry = e.entry ?? entry
-            device = e.device
-            lastIP = e.ip
-            lastGeo = e.geo
-        case .mfaSuccess:
-            failuresSinceLastSuccess = 0
-        case .failure:
-            failuresSinceLastSuccess += 1
-            lastFailure = e.time
-        case .logout, .timeout:
-            lastLogout = e.time
-        case .locked, .disabled, .other:
-            break
-        }
-        UserStatus.step(&status, since: &statusSince, kind: kind, event: e)
-    }
-
     /// Updates the summary with what a run of the user's events did (their ``AccountDigest``).
     mutating func apply(_ d: AccountDigest) {
         if d.lastSeen > lastSeen { lastSeen = d.lastSeen }

@@ -65,13 +65,7 @@ enum AccountSection {
 
     /// The digests in the section at `r`, in the section's order; nil when its bytes are damaged.
     static func decode(_ r: inout ByteReader) -> [(user: String, digest: AccountDigest)]? {
-        guard let n = r.varint(), n <= UInt64(r.remaining) else { return nil }
-        var table: [String] = []
-        table.reserveCapacity(Int(n))
-        for _ in 0..<n {
-            guard let s = r.string() else { return nil }
-            table.append(s)
-        }
+        guard let table = r.stringTable() else { return nil }
         @inline(__always) func str(_ r: inout ByteReader) -> String? {
             guard let i = r.varint(), i < UInt64(table.count) else { return nil }
             return table[Int(i)]

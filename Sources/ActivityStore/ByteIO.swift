@@ -110,4 +110,16 @@ struct ByteReader {
         guard let n = varint(), n <= UInt64(remaining), let b = bytes(Int(n)) else { return nil }
         return String(decoding: b, as: UTF8.self)
     }
+
+    /// A string table: a varint count, then that many strings (frames and the accounts section).
+    mutating func stringTable() -> [String]? {
+        guard let n = varint(), n <= UInt64(remaining) else { return nil }
+        var table: [String] = []
+        table.reserveCapacity(Int(n))
+        for _ in 0..<n {
+            guard let s = string() else { return nil }
+            table.append(s)
+        }
+        return table
+    }
 }

@@ -185,13 +185,7 @@ enum FrameParser {
     /// frame (0-based, ascending) are decoded. Nil when the frame's contents are damaged.
     static func events(in b: UnsafeRawBufferPointer, frame f: FrameInfo, ordinals: [Int]? = nil, omit: OmittedFields = []) -> [ActivityEvent]? {
         var r = ByteReader(b, offset: f.offset + 8 + 1 + 8 + 4, end: f.end)
-        guard let n = r.varint(), n <= UInt64(r.remaining) else { return nil }
-        var table: [String] = []
-        table.reserveCapacity(Int(n))
-        for _ in 0..<n {
-            guard let s = r.string() else { return nil }
-            table.append(s)
-        }
+        guard let table = r.stringTable() else { return nil }
         var out: [ActivityEvent] = []
         out.reserveCapacity(ordinals?.count ?? f.count)
         var want = ordinals?.makeIterator()
