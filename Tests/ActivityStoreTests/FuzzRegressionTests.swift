@@ -94,10 +94,10 @@ private func dataDirectory(sealedIndex index: [UInt8], segmentLength: Int) -> St
     let dir = NSTemporaryDirectory() + "activityd-fuzz-regression-\(UUID().uuidString)"
     let segments = dir + "/segments"
     try? FileManager.default.createDirectory(atPath: segments, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.segmentName(firstSeq: 1),
+    _ = FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.segmentName(firstSeq: 1),
                                    contents: Data(count: segmentLength))
-    FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.indexName(firstSeq: 1), contents: Data(index))
-    FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.segmentName(firstSeq: 26), contents: Data())
+    _ = FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.indexName(firstSeq: 1), contents: Data(index))
+    _ = FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.segmentName(firstSeq: 26), contents: Data())
     return dir
 }
 
