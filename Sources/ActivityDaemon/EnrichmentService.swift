@@ -21,7 +21,8 @@ extension DaemonConfiguration {
     var enrichment: EnrichmentConfiguration {
         EnrichmentConfiguration(
             city: geoip.city, country: geoip.country, asn: geoip.asn, anonymous: geoip.anonymous,
-            lists: iplists.map { ActivityEnrich.IPListConfiguration(name: $0.name, tag: IPListTag($0.tag), path: $0.path) })
+            lists: iplists.map { ActivityEnrich.IPListConfiguration(name: $0.name, tag: IPListTag($0.tag), path: $0.path) },
+            indexIPv4: geoip.indexIPv4)
     }
 }
 

@@ -35,7 +35,8 @@ final class PipelineService: Service, @unchecked Sendable {
     }
 
     private func loop() {
-        while let items = input.popBatch(max: 256, timeout: 0.25, linger: 0.002) {
+        // At most 1 MiB of raw input per batch: with up to 256 datagrams per item, 256 items could hold 18 MB.
+        while let items = input.popBatch(max: 256, maxCost: 1 << 20, timeout: 0.25, linger: 0.002) {
             guard !items.isEmpty else { continue }
             var events: [ActivityEvent] = []
             var positions: [InputPosition] = []

@@ -144,7 +144,10 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
                 $0.datagramsReceived += n
             }
         }
-        batch.removeAll(keepingCapacity: true)
+        // A fresh array: the queued one keeps its buffer, and one kept at the largest capacity ever seen
+        // would make every queued batch as large as the biggest read cycle (measured: 14 MB under load).
+        batch = []
+        batch.reserveCapacity(16)
     }
 
     /// The sender's address, read from the raw sockaddr (sockaddr_in: address at byte 4; sockaddr_in6: at 8).

@@ -146,7 +146,7 @@ extension EnrichmentSnapshot {
                 databases[kind] = old   // unchanged file: keep the mapping and its warm record cache
                 continue
             }
-            switch openDatabase(kind: kind, path: path, fingerprint: fingerprint) {
+            switch openDatabase(kind: kind, path: path, fingerprint: fingerprint, indexIPv4: config.indexIPv4) {
             case .success(let db):
                 databases[kind] = db
             case .failure(let reason):
@@ -201,13 +201,13 @@ extension EnrichmentSnapshot {
         return (snapshot, issues)
     }
 
-    static func openDatabase(kind: EnrichmentDatabaseKind, path: String, fingerprint: FileFingerprint?)
+    static func openDatabase(kind: EnrichmentDatabaseKind, path: String, fingerprint: FileFingerprint?, indexIPv4: Bool = true)
         -> LoadOutcome<EnrichmentDatabase>
     {
         guard FileManager.default.fileExists(atPath: path) else { return .failure(.missingFile) }
         let db: MaxMindDatabase
         do throws(MaxMindDBError) {
-            db = try MaxMindDatabase(path: path, options: .indexIPv4)
+            db = try MaxMindDatabase(path: path, options: indexIPv4 ? .indexIPv4 : [])
         } catch {
             if error.code == .fileOpen { return .failure(.unreadableFile(error.detail)) }
             return .failure(.invalidDatabase(error))
