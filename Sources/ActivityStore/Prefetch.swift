@@ -4,9 +4,10 @@ import Synchronization
 
 extension StoreReader {
     /// Like ``lazyEvents(_:)``, but a second thread decodes frames ahead of the consumer (at most `depth`
-    /// frames' events buffered), so a report over millions of events uses two cores: one decodes, one
-    /// reports. The reader must not be used otherwise until the sequence is exhausted or dropped (its damage
-    /// list is then complete). (`limit` is not applied.)
+    /// hand-overs of about a thousand events each waiting), so a report over millions of events uses two
+    /// cores: one decodes, one reports. The reader must not be used otherwise until the sequence is exhausted
+    /// (its damage list is then complete); a sequence dropped early stops its thread after the frame it is
+    /// decoding. (`limit` is not applied.)
     public func prefetchedEvents(_ q: EventQuery, depth: Int = 4) throws -> PrefetchedEventSequence {
         PrefetchedEventSequence(source: try lazyEvents(q), depth: max(1, depth))
     }
@@ -41,8 +42,7 @@ public final class PrefetchedEventSequence: Sequence, IteratorProtocol {
         DispatchQueue.global().async {
             var source = box
             while !channel.cancelled.load(ordering: .relaxed) {
-                // Several frames per hand-over (moved, not copied): a semaphore round trip per frame cost
-                // about as much as decoding it.
+                // Several frames per hand-over, moved rather than copied: one wake-up per ~1,000 events.
                 var frames: [[ActivityEvent]] = []
                 var events = 0
                 var ended = false
