@@ -181,8 +181,17 @@ struct FaultTests {
         }
         #expect(resumed)
         sendUDP(Array(#"{"action":"login","user":"after.disk"}"#.utf8), port: port)
-        Thread.sleep(forTimeInterval: 0.5)
-        let final = try httpGet(port: mport, path: "/metrics")
+        // The backlog held while paused drains first: wait until the stored count stops moving (a fixed wait
+        // raced the drain when the host was busy).
+        var final = try httpGet(port: mport, path: "/metrics")
+        let settle = Date().addingTimeInterval(20)
+        while Date() < settle {
+            Thread.sleep(forTimeInterval: 0.5)
+            let next = try httpGet(port: mport, path: "/metrics")
+            let stable = metric(next, "activityd_events_stored_total") == metric(final, "activityd_events_stored_total")
+            final = next
+            if stable { break }
+        }
         let status = try daemon.terminate()
         #expect(status == 0, "exit \(status): \(daemon.log.suffix(3000))")
         let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
