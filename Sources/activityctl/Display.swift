@@ -78,6 +78,9 @@ enum EventField {
                         "region", "city", "location", "asn", "as_org", "vpn", "proxy", "tor", "hosting", "lists",
                         "subscription", "order", "amount", "currency", "billing_cycles", "comment", "input", "source", "risk"]
 
+    /// Fields whose ``value(_:_:formatter:)`` is a JSON number or boolean literal.
+    static let jsonLiterals: Set<String> = ["seq", "port", "asn", "billing_cycles", "vpn", "proxy", "tor", "hosting"]
+
     static func value(_ e: ActivityEvent, _ name: String, formatter: TimeFormatter) -> String? {
         switch name {
         case "seq": return String(e.seq)

@@ -82,7 +82,12 @@ struct Events: ParsableCommand {
                 if let fields {
                     var w = JSONWriter()
                     w.begin()
-                    for f in fields { if let v = EventField.value(e, f, formatter: formatter) { w.key(f); w.string(v) } }
+                    for f in fields {
+                        guard let v = EventField.value(e, f, formatter: formatter) else { continue }
+                        w.key(f)
+                        // Numbers and flags as JSON numbers and booleans, as in the export form.
+                        if EventField.jsonLiterals.contains(f) { w.raw(v) } else { w.string(v) }
+                    }
                     w.end()
                     text = w.out
                 } else {
