@@ -104,7 +104,9 @@ public struct FailureBurstDetector: Sendable {
         }
     }
 
-    private var index: [BurstKey: Int] = [:]
+    /// State slots by key, one dictionary per kind of key (hashing the enum cost more than the lookup).
+    private var userIndex: [String: Int] = [:]
+    private var ipIndex: [IPAddress: Int] = [:]
     private var states: [KeyState] = []
     private var bursts: [FailureBurst] = []
 
@@ -114,7 +116,11 @@ public struct FailureBurstDetector: Sendable {
     /// Feeds one event (events must come in time order). Returns the bursts this event is the first success
     /// after; empty for everything else.
     public mutating func observe(_ event: ActivityEvent) -> [FailureBurst] {
-        let kind = LoginEventKind(event)
+        observe(event, kind: LoginEventKind(event))
+    }
+
+    /// ``observe(_:)`` for an event already classified as `kind` (a caller that needs the kind too).
+    public mutating func observe(_ event: ActivityEvent, kind: LoginEventKind) -> [FailureBurst] {
         guard kind.isFailure || kind.isSuccess else { return [] }
         // At most two keys; no per-event arrays (this runs for millions of events).
         var followed: [FailureBurst] = []
@@ -124,14 +130,22 @@ public struct FailureBurstDetector: Sendable {
     }
 
     private mutating func observe(_ event: ActivityEvent, kind: LoginEventKind, key: BurstKey, followed: inout [FailureBurst]) {
+        let found: Int?
+        switch key {
+        case .user(let u): found = userIndex[u]
+        case .ip(let ip): found = ipIndex[ip]
+        }
         let i: Int
-        if let found = index[key] {
+        if let found {
             i = found
         } else if !kind.isFailure {
             return // a success for a key with no failures has nothing to close
         } else {
             i = states.count
-            index[key] = i
+            switch key {
+            case .user(let u): userIndex[u] = i
+            case .ip(let ip): ipIndex[ip] = i
+            }
             states.append(KeyState())
         }
         if kind.isFailure {

@@ -70,8 +70,9 @@ public func suspiciousLogins(
     var rows: [SuspiciousLogin] = []
 
     for e in events {
-        let followed = detector?.observe(e) ?? []
-        guard LoginEventKind(e) == .success else { continue }
+        let kind = LoginEventKind(e)
+        let followed = detector?.observe(e, kind: kind) ?? []
+        guard kind == .success else { continue }
         var kinds: RiskFlags = []
         var reasons: [String] = []
         let user = e.user ?? ""

@@ -91,7 +91,7 @@ struct FaultTests {
             // so this under-approximates, which keeps the check sound).
             let durable = (readStats(daemon.dataDir)?["durable_seq"] as? Int) ?? 0
             let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--user", "udp", "--format", "jsonl", "--output-fields", "seq,attrs.id"])
-            for o in try jsonLines(out) where Int(o["seq"] as? String ?? "") ?? .max <= durable {
+            for o in try jsonLines(out) where (o["seq"] as? Int) ?? .max <= durable {
                 if let id = o["attrs.id"] as? String { mustKeep.insert(id) }
             }
             daemon.kill9()
@@ -117,7 +117,7 @@ struct FaultTests {
         #expect((1...total).allSatisfy { counts["fuser\($0)"] != nil })
         let (_, all, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl", "--output-fields", "seq,attrs.id"])
         let rows = try jsonLines(all)
-        let seqs = rows.compactMap { Int($0["seq"] as? String ?? "") }
+        let seqs = rows.compactMap { $0["seq"] as? Int }
         #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count, "sequence numbers repeated or out of order")
         let kept = Set(rows.compactMap { $0["attrs.id"] as? String })
         let lost = mustKeep.subtracting(kept)
