@@ -5,7 +5,7 @@
 #
 #   scripts/bench-vs-syslog-ng.sh [RATES...]        # default rates: 20000 60000 100000 200000 0 (0 = flat out)
 #   COUNT=1000000 scripts/bench-vs-syslog-ng.sh     # 1M events per step (the kit's advice for zero-loss verdicts)
-#   INDEX_IPV4=false scripts/bench-vs-syslog-ng.sh  # activityd without the flattened IPv4 GeoIP table (less memory)
+#   INDEX_IPV4=true scripts/bench-vs-syslog-ng.sh   # activityd with the flattened IPv4 GeoIP table (more memory)
 #
 # activityd runs its full path: decode → normalize → GeoIP + list enrichment → indexed segments with
 # fsync = interval, and additionally mirrors each stored event as a JSON line (--mirror-jsonl) because the
@@ -41,7 +41,7 @@ listen = ["127.0.0.1:\$PORT"]
 receive_buffer = "64MiB"
 [enrich.geoip]
 city = "\$GEODB"
-index_ipv4 = ${INDEX_IPV4:-true}
+index_ipv4 = ${INDEX_IPV4:-false}
 [[enrich.iplist]]
 name = "vpn-cidrs"
 tag = "vpn"

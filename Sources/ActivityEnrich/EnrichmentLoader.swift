@@ -201,7 +201,7 @@ extension EnrichmentSnapshot {
         return (snapshot, issues)
     }
 
-    static func openDatabase(kind: EnrichmentDatabaseKind, path: String, fingerprint: FileFingerprint?, indexIPv4: Bool = true)
+    static func openDatabase(kind: EnrichmentDatabaseKind, path: String, fingerprint: FileFingerprint?, indexIPv4: Bool = false)
         -> LoadOutcome<EnrichmentDatabase>
     {
         guard FileManager.default.fileExists(atPath: path) else { return .failure(.missingFile) }
