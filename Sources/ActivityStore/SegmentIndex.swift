@@ -42,8 +42,8 @@ public struct FrameEntry: Hashable, Sendable {
 
 /// Accumulates a segment's index while events are appended (the writer) or scanned (a rebuild).
 ///
-/// One dictionary per field, and IP postings as (address, ordinal) pairs grouped and formatted to text only
-/// when the index is encoded: per event this costs a few hash updates, not string formatting.
+/// One dictionary per field, and IP postings keyed by the address value (formatted to text only when the
+/// index is encoded): per event this costs a few hash updates, not string formatting.
 struct IndexBuilder {
     var firstSeq: UInt64
     var eventCount: UInt64 = 0
@@ -51,9 +51,7 @@ struct IndexBuilder {
     var maxTime = Int64.min
     var frames: [FrameEntry] = []
     var users: [String: [UInt32]] = [:]
-    /// (address, ordinal) per event, grouped only when the index is encoded: a dictionary with one array per
-    /// distinct address cost ~100 bytes per address, most of the writer's memory when addresses rarely repeat.
-    var ipPairs: [(ip: IPAddress, ordinal: UInt32)] = []
+    var ips: [IPAddress: [UInt32]] = [:]
     var actions: [String: [UInt32]] = [:]
     var categories: [[UInt32]] = [[], [], []]
     var outcomes: [[UInt32]] = [[], [], []]
@@ -73,7 +71,7 @@ struct IndexBuilder {
         if t < minTime { minTime = t }
         if t > maxTime { maxTime = t }
         if let v = e.user { users[v, default: []].append(o) }
-        if let v = e.ip { ipPairs.append((v, o)) }
+        if let v = e.ip { ips[v, default: []].append(o) }
         actions[e.action.rawValue, default: []].append(o)
         categories[Int(Codes.category(e.category))].append(o)
         outcomes[Int(Codes.outcome(e.outcome))].append(o)
@@ -96,16 +94,9 @@ struct IndexBuilder {
         switch field {
         case .user: return users
         case .ip:
-            let sorted = ipPairs.sorted { $0.ip != $1.ip ? $0.ip < $1.ip : $0.ordinal < $1.ordinal }
             var m: [String: [UInt32]] = [:]
-            var i = 0
-            while i < sorted.count {
-                var list: [UInt32] = []
-                var j = i
-                while j < sorted.count, sorted[j].ip == sorted[i].ip { list.append(sorted[j].ordinal); j += 1 }
-                m[sorted[i].ip.description] = list
-                i = j
-            }
+            m.reserveCapacity(ips.count)
+            for (k, v) in ips { m[k.description] = v }
             return m
         case .action: return actions
         case .category:
