@@ -31,6 +31,22 @@ public enum IndexedField: String, CaseIterable, Sendable {
     }
 }
 
+extension IndexedField {
+    /// Whether `e` holds one of the `wanted` terms in this field: what ``terms(of:into:)`` would say, without
+    /// building the term list for the single-valued fields (this runs for every decoded event).
+    func matches(_ e: ActivityEvent, _ wanted: Set<String>, scratch: inout [String]) -> Bool {
+        switch self {
+        case .action: return wanted.contains(e.action.rawValue)
+        case .category: return wanted.contains(e.category.rawValue)
+        case .outcome: return wanted.contains(e.outcome.rawValue)
+        case .user: return e.user.map(wanted.contains) ?? false
+        case .ip, .entry, .country, .net:
+            terms(of: e, into: &scratch)
+            return scratch.contains(where: wanted.contains)
+        }
+    }
+}
+
 /// One entry of the frame table: the sparse seq → offset and time → offset index.
 public struct FrameEntry: Hashable, Sendable {
     public var offset: UInt64

@@ -28,18 +28,7 @@ public struct EventQuery: Sendable, Hashable {
         if let u = until, e.time >= u { return false }
         if let a = afterSeq, e.seq <= a { return false }
         var scratch: [String] = []
-        for (field, wanted) in terms {
-            // The single-valued fields without building a term list (this runs for every decoded event).
-            switch field {
-            case .action: if !wanted.contains(e.action.rawValue) { return false }
-            case .category: if !wanted.contains(e.category.rawValue) { return false }
-            case .outcome: if !wanted.contains(e.outcome.rawValue) { return false }
-            case .user: if !(e.user.map(wanted.contains) ?? false) { return false }
-            default:
-                field.terms(of: e, into: &scratch)
-                if !scratch.contains(where: wanted.contains) { return false }
-            }
-        }
+        for (field, wanted) in terms where !field.matches(e, wanted, scratch: &scratch) { return false }
         return true
     }
 }
