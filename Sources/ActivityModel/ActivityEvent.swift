@@ -4,57 +4,184 @@
 /// and ``risk``, the store encodes it, and `activityctl` prints it. Required are ``time``, ``category``,
 /// ``action`` and ``outcome``; everything else is optional and omitted from the export when absent.
 public struct ActivityEvent: Hashable, Sendable {
+    /// The stored fields. They live behind one reference (``Box``, copied on write), so passing an event
+    /// between stages, into arrays and out of them costs one reference count instead of one per string: the
+    /// pipeline, the store and the reports copy events several times each (measured: copies were a quarter of
+    /// a report's decoding thread).
+    @usableFromInline
+    struct Fields: Hashable, Sendable {
+        @usableFromInline var seq: UInt64 = 0
+        @usableFromInline var time: Timestamp
+        @usableFromInline var ingested: Timestamp? = nil
+        @usableFromInline var category: EventCategory
+        @usableFromInline var action: Action
+        @usableFromInline var outcome: Outcome
+        @usableFromInline var reason: String? = nil
+        @usableFromInline var user: String? = nil
+        @usableFromInline var actor: String? = nil
+        @usableFromInline var actorRole: String? = nil
+        @usableFromInline var account: String? = nil
+        @usableFromInline var session: String? = nil
+        @usableFromInline var entry: String? = nil
+        @usableFromInline var device: String? = nil
+        @usableFromInline var ip: IPAddress? = nil
+        @usableFromInline var port: UInt16? = nil
+        @usableFromInline var host: String? = nil
+        @usableFromInline var service: String? = nil
+        @usableFromInline var geo: Geo? = nil
+        @usableFromInline var net: NetFlags? = nil
+        @usableFromInline var commerce: Commerce? = nil
+        @usableFromInline var comment: String? = nil
+        @usableFromInline var attrs: Attributes
+        @usableFromInline var origin: Origin? = nil
+        @usableFromInline var risk: RiskFlags
+    }
+
+    @usableFromInline
+    final class Box: @unchecked Sendable {
+        // @unchecked Sendable: `fields` is only written through ``ActivityEvent/fields``'s modify accessor, which
+        // first makes this box unique to the writing value (copy on write), so a shared box is never written.
+        // Unchecked exclusivity: the runtime check on every field access of a class property cost ~4 % of a
+        // report; the copy-on-write accessor is the only writer.
+        @usableFromInline @exclusivity(unchecked) var fields: Fields
+        @inlinable init(_ fields: Fields) { self.fields = fields }
+    }
+
+    @usableFromInline var box: Box
+
+    /// All fields at once (for the codec and comparisons).
+    @usableFromInline
+    var fields: Fields {
+        @inlinable get { box.fields }
+        @inlinable _modify {
+            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+            yield &box.fields
+        }
+    }
+
+    public static func == (a: ActivityEvent, b: ActivityEvent) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+    public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
+
     /// Store-assigned sequence number: strictly increasing, never reused. Zero until the store assigns it.
-    public var seq: UInt64 = 0
+    public var seq: UInt64 {
+        @inlinable get { box.fields.seq }
+        @inlinable _modify { yield &fields.seq }
+    }
     /// When it happened.
-    public var time: Timestamp
+    public var time: Timestamp {
+        @inlinable get { box.fields.time }
+        @inlinable _modify { yield &fields.time }
+    }
     /// When activityd received it.
-    public var ingested: Timestamp?
-    public var category: EventCategory
-    public var action: Action
-    public var outcome: Outcome
+    public var ingested: Timestamp? {
+        @inlinable get { box.fields.ingested }
+        @inlinable _modify { yield &fields.ingested }
+    }
+    public var category: EventCategory {
+        @inlinable get { box.fields.category }
+        @inlinable _modify { yield &fields.category }
+    }
+    public var action: Action {
+        @inlinable get { box.fields.action }
+        @inlinable _modify { yield &fields.action }
+    }
+    public var outcome: Outcome {
+        @inlinable get { box.fields.outcome }
+        @inlinable _modify { yield &fields.outcome }
+    }
     /// Detail of a failure or status, snake_case (`invalid_password`, `idle_timeout`...).
-    public var reason: String?
+    public var reason: String? {
+        @inlinable get { box.fields.reason }
+        @inlinable _modify { yield &fields.reason }
+    }
     /// The account the event is about.
-    public var user: String?
+    public var user: String? {
+        @inlinable get { box.fields.user }
+        @inlinable _modify { yield &fields.user }
+    }
     /// Who did it; for self-service `actor == user`.
-    public var actor: String?
+    public var actor: String? {
+        @inlinable get { box.fields.actor }
+        @inlinable _modify { yield &fields.actor }
+    }
     /// `user`, `admin`, `support`, `system`.
-    public var actorRole: String?
+    public var actorRole: String? {
+        @inlinable get { box.fields.actorRole }
+        @inlinable _modify { yield &fields.actorRole }
+    }
     /// Tenant or organisation, where the source has one.
-    public var account: String?
-    public var session: String?
+    public var account: String? {
+        @inlinable get { box.fields.account }
+        @inlinable _modify { yield &fields.account }
+    }
+    public var session: String? {
+        @inlinable get { box.fields.session }
+        @inlinable _modify { yield &fields.session }
+    }
     /// Entry method: `web`, `mobile`, `api`, `ssh`, `console`, `su`, `sudo`, `desktop`, `batch`, `report`...
-    public var entry: String?
+    public var entry: String? {
+        @inlinable get { box.fields.entry }
+        @inlinable _modify { yield &fields.entry }
+    }
     /// Device type, user agent or tty.
-    public var device: String?
+    public var device: String? {
+        @inlinable get { box.fields.device }
+        @inlinable _modify { yield &fields.device }
+    }
     /// Remote address.
-    public var ip: IPAddress?
-    public var port: UInt16?
+    public var ip: IPAddress? {
+        @inlinable get { box.fields.ip }
+        @inlinable _modify { yield &fields.ip }
+    }
+    public var port: UInt16? {
+        @inlinable get { box.fields.port }
+        @inlinable _modify { yield &fields.port }
+    }
     /// The host it happened on.
-    public var host: String?
+    public var host: String? {
+        @inlinable get { box.fields.host }
+        @inlinable _modify { yield &fields.host }
+    }
     /// Program or application (`sshd`, `sudo`, `billing-api`).
-    public var service: String?
-    public var geo: Geo?
-    public var net: NetFlags?
-    public var commerce: Commerce?
-    public var comment: String?
+    public var service: String? {
+        @inlinable get { box.fields.service }
+        @inlinable _modify { yield &fields.service }
+    }
+    public var geo: Geo? {
+        @inlinable get { box.fields.geo }
+        @inlinable _modify { yield &fields.geo }
+    }
+    public var net: NetFlags? {
+        @inlinable get { box.fields.net }
+        @inlinable _modify { yield &fields.net }
+    }
+    public var commerce: Commerce? {
+        @inlinable get { box.fields.commerce }
+        @inlinable _modify { yield &fields.commerce }
+    }
+    public var comment: String? {
+        @inlinable get { box.fields.comment }
+        @inlinable _modify { yield &fields.comment }
+    }
     /// Any other string key/values the source gave, kept in key order.
-    public var attrs: Attributes
-    public var origin: Origin?
-    public var risk: RiskFlags
+    public var attrs: Attributes {
+        @inlinable get { box.fields.attrs }
+        @inlinable _modify { yield &fields.attrs }
+    }
+    public var origin: Origin? {
+        @inlinable get { box.fields.origin }
+        @inlinable _modify { yield &fields.origin }
+    }
+    public var risk: RiskFlags {
+        @inlinable get { box.fields.risk }
+        @inlinable _modify { yield &fields.risk }
+    }
 
     public init(
         time: Timestamp, category: EventCategory, action: Action, outcome: Outcome = .unknown,
         user: String? = nil, attrs: Attributes = [:]
     ) {
-        self.time = time
-        self.category = category
-        self.action = action
-        self.outcome = outcome
-        self.user = user
-        self.attrs = attrs
-        self.risk = []
+        box = Box(Fields(time: time, category: category, action: action, outcome: outcome, user: user, attrs: attrs, risk: []))
     }
 }
 
