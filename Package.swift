@@ -32,7 +32,9 @@ let package = Package(
         // Pure stages: application-event decoding, syslog parsing, normalization rules.
         .target(name: "ActivityPipeline", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // Segment format, writer and reader library.
-        .target(name: "ActivityStore", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        .target(name: "ActivityStore", dependencies: ["ActivityModel", "CCRC32C"], swiftSettings: swiftSettings),
+        // CRC-32C with the CPU's instruction (SSE4.2 / ARMv8 CRC), detected at run time; Swift tables otherwise.
+        .target(name: "CCRC32C"),
         // Syslog-file tailing across rotation: pure TailState + a Glibc shell (glob, pread, inotify). No NIO.
         .target(name: "ActivityFileInput", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // libsystemd (Debian libsystemd-dev): sd-journal and sd-daemon, wrapped by SystemdJournal.

@@ -37,6 +37,21 @@ struct CRCTests {
         }
     }
 
+    @Test("the CPU instruction and the tables agree on every length and alignment, in pieces too")
+    func hardwareMatchesTables() {
+        let data = (0..<600).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 17) }
+        data.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for end in stride(from: start, through: all.count, by: 37) {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                    #expect(CRC32C.checksum(slice) == CRC32C.software(slice))
+                    #expect(CRC32C.checksum(slice, continuing: 0x1234_5678) == CRC32C.software(slice, continuing: 0x1234_5678))
+                }
+            }
+        }
+        #expect(CRC32C.software(UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
+    }
+
     @Test("any single bit flip changes the CRC")
     func bitFlips() async {
         let data = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
