@@ -74,7 +74,7 @@ final class StoreService: Service, @unchecked Sendable {
                     if let mirror, !batch.events.isEmpty {
                         var bytes: [UInt8] = []
                         bytes.reserveCapacity(batch.events.count * 320)
-                        for e in batch.events { bytes += e.exportJSONBytes(includeSeq: false); bytes.append(0x0A) }
+                        for e in batch.events { e.appendExportJSON(to: &bytes, includeSeq: false); bytes.append(0x0A) }
                         mirror.write(Data(bytes))
                     }
                     if paused {

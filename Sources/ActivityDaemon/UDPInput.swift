@@ -150,17 +150,22 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
         batch.reserveCapacity(16)
     }
 
-    /// The sender's address, read from the raw sockaddr (sockaddr_in: address at byte 4; sockaddr_in6: at 8).
+    /// The sender's address, read from the sockaddr NIO received (no intermediate arrays: this runs per datagram).
     static func source(_ a: SocketAddress) -> (IPAddress?, Int) {
-        let port = a.port ?? 0
-        let ip: IPAddress? = a.withSockAddr { ptr, len in
-            let raw = UnsafeRawBufferPointer(start: UnsafeRawPointer(ptr), count: Int(len))
-            switch a.protocol {
-            case .inet where raw.count >= 8: return IPAddress(bytes: raw[4..<8])
-            case .inet6 where raw.count >= 24: return IPAddress(bytes: raw[8..<24])
-            default: return nil
+        switch a {
+        case .v4(let v4):
+            // sockaddr_in: family (2), port (2), then the 4 address bytes.
+            let v = withUnsafeBytes(of: v4.address) { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
+            return (.v4(v), a.port ?? 0)
+        case .v6(let v6):
+            // sockaddr_in6 on Linux: family (2), port (2), flow info (4), then the 16 address bytes.
+            let (hi, lo) = withUnsafeBytes(of: v6.address) { raw in
+                (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                 UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
             }
+            return (.v6(hi, lo), a.port ?? 0)
+        case .unixDomainSocket:
+            return (nil, 0)
         }
-        return (ip, port)
     }
 }

@@ -11,10 +11,23 @@ extension ActivityEvent {
     /// The export form as UTF-8 bytes (what bulk writers append without making a `String`).
     public func exportJSONBytes(includeSeq: Bool = true) -> [UInt8] {
         var w = JSONWriter()
+        write(to: &w, includeSeq: includeSeq)
+        return w.bytes
+    }
+
+    /// Appends the export form to `bytes` (bulk writers: one buffer for many events).
+    public func appendExportJSON(to bytes: inout [UInt8], includeSeq: Bool = true) {
+        var w = JSONWriter(appendingTo: bytes)
+        bytes = []
+        write(to: &w, includeSeq: includeSeq)
+        swap(&bytes, &w.bytes)
+    }
+
+    func write(to w: inout JSONWriter, includeSeq: Bool) {
         w.begin()
-        if includeSeq { w.key("seq"); w.raw(String(seq)) }
-        w.key("time"); w.string(time.rfc3339())
-        if let v = ingested { w.key("ingested"); w.string(v.rfc3339()) }
+        if includeSeq { w.key("seq"); w.integer(seq) }
+        w.key("time"); w.time(time)
+        if let v = ingested { w.key("ingested"); w.time(v) }
         w.key("category"); w.string(category.rawValue)
         w.key("action"); w.string(action.rawValue)
         w.key("outcome"); w.string(outcome.rawValue)
@@ -27,7 +40,7 @@ extension ActivityEvent {
         w.field("entry", entry)
         w.field("device", device)
         if let ip { w.key("ip"); w.string(ip.description) }
-        if let port { w.key("port"); w.raw(String(port)) }
+        if let port { w.key("port"); w.integer(port) }
         w.field("host", host)
         w.field("service", service)
         if let g = geo, !g.isEmpty {
@@ -38,9 +51,9 @@ extension ActivityEvent {
             w.field("city", g.city)
             if let v = g.lat { w.key("lat"); w.raw(JSONWriter.number(v)) }
             if let v = g.lon { w.key("lon"); w.raw(JSONWriter.number(v)) }
-            if let v = g.radiusKm { w.key("radius_km"); w.raw(String(v)) }
+            if let v = g.radiusKm { w.key("radius_km"); w.integer(v) }
             w.field("tz", g.tz)
-            if let v = g.asn { w.key("asn"); w.raw(String(v)) }
+            if let v = g.asn { w.key("asn"); w.integer(v) }
             w.field("as_org", g.asOrg)
             w.end()
         }
@@ -63,7 +76,7 @@ extension ActivityEvent {
             w.field("order", c.order)
             w.field("amount", c.amount)
             w.field("currency", c.currency)
-            if let v = c.billingCycles { w.key("billing_cycles"); w.raw(String(v)) }
+            if let v = c.billingCycles { w.key("billing_cycles"); w.integer(v) }
             w.end()
         }
         w.field("comment", comment)
@@ -86,7 +99,6 @@ extension ActivityEvent {
             w.end()
         }
         w.end()
-        return w.bytes
     }
 }
 
@@ -101,6 +113,9 @@ public struct JSONWriter {
     private var depth = 0
 
     public init() { bytes.reserveCapacity(320) }
+
+    /// Continues after `bytes` (which should not be used until the writer gives its bytes back).
+    public init(appendingTo bytes: [UInt8]) { self.bytes = bytes }
 
     /// The text written so far.
     public var out: String { String(decoding: bytes, as: UTF8.self) }
@@ -124,6 +139,20 @@ public struct JSONWriter {
     }
 
     public mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    /// A JSON number from an integer, written digit by digit (no `String`).
+    public mutating func integer(_ v: some BinaryInteger) {
+        guard let m = UInt64(exactly: v.magnitude), m <= UInt64(Int64.max) else { raw(String(v)); return }
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendPadded(Int64(bitPattern: m), 1, to: &bytes)
+    }
+
+    /// A time as a JSON string in RFC 3339 UTC (``Timestamp/rfc3339(offsetSeconds:)``).
+    public mutating func time(_ t: Timestamp) {
+        bytes.append(UInt8(ascii: "\""))
+        t.appendRFC3339(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
 
     public mutating func field(_ k: String, _ v: String?) {
         if let v { key(k); string(v) }

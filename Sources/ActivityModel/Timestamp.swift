@@ -25,24 +25,34 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// in seconds east of UTC (`+01:00`). Trailing sub-second zeros are kept to nine digits when any are set,
     /// and omitted when the time is a whole second, so the text round-trips exactly.
     public func rfc3339(offsetSeconds: Int = 0) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        appendRFC3339(to: &out, offsetSeconds: offsetSeconds)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// ``rfc3339(offsetSeconds:)`` appended to UTF-8 bytes (what the JSON writers use: no `String` per time).
+    public func appendRFC3339(to out: inout [UInt8], offsetSeconds: Int = 0) {
         let local = seconds + Int64(offsetSeconds)
         let (y, mo, d) = CivilDate.fromDays(floorDiv(local, 86_400))
         let sod = local - floorDiv(local, 86_400) * 86_400
         let h = sod / 3600, mi = (sod % 3600) / 60, s = sod % 60
-        var out = ""
-        out.reserveCapacity(36)
-        out += pad(y, 4); out += "-"; out += pad(mo, 2); out += "-"; out += pad(d, 2)
-        out += "T"; out += pad(h, 2); out += ":"; out += pad(mi, 2); out += ":"; out += pad(s, 2)
+        appendPadded(y, 4, to: &out); out.append(UInt8(ascii: "-"))
+        appendPadded(mo, 2, to: &out); out.append(UInt8(ascii: "-"))
+        appendPadded(d, 2, to: &out); out.append(UInt8(ascii: "T"))
+        appendPadded(h, 2, to: &out); out.append(UInt8(ascii: ":"))
+        appendPadded(mi, 2, to: &out); out.append(UInt8(ascii: ":"))
+        appendPadded(s, 2, to: &out)
         let ns = subsecondNanos
-        if ns != 0 { out += "."; out += pad(ns, 9) }
+        if ns != 0 { out.append(UInt8(ascii: ".")); appendPadded(ns, 9, to: &out) }
         if offsetSeconds == 0 {
-            out += "Z"
+            out.append(UInt8(ascii: "Z"))
         } else {
-            let sign = offsetSeconds < 0 ? "-" : "+"
+            out.append(offsetSeconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
             let a = abs(offsetSeconds)
-            out += sign; out += pad(Int64(a / 3600), 2); out += ":"; out += pad(Int64((a % 3600) / 60), 2)
+            appendPadded(Int64(a / 3600), 2, to: &out); out.append(UInt8(ascii: ":"))
+            appendPadded(Int64((a % 3600) / 60), 2, to: &out)
         }
-        return out
     }
 
     /// Parses RFC 3339 / ISO 8601 date-times: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`, a space allowed
@@ -86,6 +96,21 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 @inline(__always) func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+
+/// The decimal digits of `v`, left-padded with zeros to `width` (as ``pad(_:_:)``, without a `String`).
+@inline(__always) func appendPadded(_ v: Int64, _ width: Int, to out: inout [UInt8]) {
+    guard v >= 0 else { out.append(contentsOf: pad(v, width).utf8); return }
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var n = 0
+    var x = v
+    withUnsafeMutableBytes(of: &digits) { buf in
+        repeat { buf[n] = UInt8(truncatingIfNeeded: x % 10) + 0x30; x /= 10; n += 1 } while x > 0
+        for _ in n..<max(n, width) { out.append(0x30) }
+        for i in stride(from: n - 1, through: 0, by: -1) { out.append(buf[i]) }
+    }
+}
 
 @inline(__always) func pad(_ v: Int64, _ width: Int) -> String {
     let s = String(v)

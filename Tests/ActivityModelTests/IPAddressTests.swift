@@ -93,6 +93,30 @@ struct TimestampTests {
         #expect(Timestamp.parseRFC3339(text[...]) == nil)
     }
 
+    @Test("formats the documented forms", arguments: [
+        (Int64(0), 0, "1970-01-01T00:00:00Z"),
+        (1_795_341_600_123_456_789, 0, "2026-11-22T10:00:00.123456789Z"),
+        (1_795_341_600_000_000_001, -(5 * 3600 + 30 * 60), "2026-11-22T04:30:00.000000001-05:30"),
+        (-1, 3600, "1970-01-01T00:59:59.999999999+01:00"),
+        (-5_364_662_400_000_000_000, 0, "1800-01-01T00:00:00Z"),
+    ])
+    func format(ns: Int64, offset: Int, text: String) {
+        #expect(Timestamp(nanoseconds: ns).rfc3339(offsetSeconds: offset) == text)
+        var bytes = Array("x".utf8)
+        Timestamp(nanoseconds: ns).appendRFC3339(to: &bytes, offsetSeconds: offset)
+        #expect(bytes == Array(("x" + text).utf8))
+    }
+
+    @Test("JSON integers are written digit by digit, extremes included")
+    func jsonIntegers() {
+        for (v, text) in [(Int64.min, "-9223372036854775808"), (-42, "-42"), (0, "0"), (Int64.max, "9223372036854775807")] {
+            var w = JSONWriter(); w.integer(v)
+            #expect(w.out == text)
+        }
+        var w = JSONWriter(); w.integer(UInt64.max); w.integer(UInt16(7))
+        #expect(w.out == "184467440737095516157")
+    }
+
     @Test("format then parse is the identity")
     func roundTrip() async {
         await propertyCheck(input: Gen.int(in: -4_000_000_000_000_000_000...4_000_000_000_000_000_000)) { n in
