@@ -13,6 +13,9 @@ struct EventProcessor {
     /// One normalizer per input stream: its pairing state (PAM sessions by pid, repeats) must not mix streams.
     var normalizers: [String: Normalizer] = [:]
     let keepRaw: Bool
+    /// The last sender's `origin.source` text: senders usually keep their socket, and formatting an address
+    /// per datagram was a visible part of the pipeline's time.
+    var lastSource: (ip: IPAddress, port: Int, text: String)?
 
     struct LocalCounts {
         var datagrams = 0
@@ -81,8 +84,14 @@ struct EventProcessor {
             case .failure(let why): counts.rejected[why, default: 0] += 1; return
             }
         }
-        let source = d.source.map { $0.isV4 ? "\($0):\(d.port)" : "[\($0)]:\(d.port)" }
-        for r in decoder.decode(datagram: d.bytes, receivedAt: d.received, source: source) {
+        let source = d.source.map { ip in
+            if let last = lastSource, last.ip == ip, last.port == d.port { return last.text }
+            let text = ip.isV4 ? "\(ip):\(d.port)" : "[\(ip)]:\(d.port)"
+            lastSource = (ip, d.port, text)
+            return text
+        }
+        let decoder = self.decoder   // a copy, so the closure below may change self
+        decoder.decode(datagram: d.bytes, receivedAt: d.received, source: source) { r in
             switch r {
             case .event(let e):
                 counts.lines += 1
@@ -96,7 +105,7 @@ struct EventProcessor {
                 guard let text = String(validating: d.bytes[line], as: UTF8.self) else {
                     counts.lines += 1
                     counts.rejected[.invalidUTF8, default: 0] += 1
-                    continue
+                    return
                 }
                 // One normalizer per sending address (not per port: ports change per socket); bounded.
                 let stream = "udp:" + (d.source?.description ?? "?")

@@ -40,13 +40,11 @@ final class PipelineService: Service, @unchecked Sendable {
             guard !items.isEmpty else { continue }
             var events: [ActivityEvent] = []
             var positions: [InputPosition] = []
-            var udpOnly = true
             for item in items {
                 switch item {
                 case .datagrams(let ds):
                     for d in ds { processor.process(d, into: &events) }
                 case .records(let records, let input, let position):
-                    udpOnly = false
                     let kind = input.hasPrefix("file:") ? "file" : "journald"
                     let source = input.hasPrefix("file:") ? String(input.dropFirst(5)) : nil
                     let now = realtimeNow()
@@ -65,15 +63,13 @@ final class PipelineService: Service, @unchecked Sendable {
             }
             let c = processor.counts
             processor.counts.reset()
-            var dropped = 0
             if !events.isEmpty || !positions.isEmpty {
-                let batch = StoreBatch(events: events, positions: positions)
-                if udpOnly {
-                    // UDP never waits: when the store is behind, drop newest and count.
-                    if !output.tryPush(batch) { dropped = events.count }
-                } else {
-                    output.push(batch)
-                }
+                // Wait for the store, whatever the input: events decoded here are never thrown away. When the
+                // store is behind, this queue fills and UDP is dropped (and counted, `queue_full`) where it
+                // enters, before any work is spent on it; files and the journal simply wait. (Dropping here
+                // instead, as before, spent a decode, normalization and lookup on every dropped event: under
+                // overload the daemon did more work per stored event exactly when it had least to spare.)
+                output.push(StoreBatch(events: events, positions: positions))
             }
             counters.update {
                 $0.datagramsReceived += c.datagrams
@@ -84,7 +80,6 @@ final class PipelineService: Service, @unchecked Sendable {
                 $0.enrichMisses += misses
                 for (k, v) in c.rejected { $0.rejected[k.rawValue, default: 0] += v }
                 for (k, v) in c.unmatched { $0.unmatchedByProgram[k, default: 0] += v }
-                if dropped > 0 { $0.dropped["store_queue_full", default: 0] += dropped }
             }
             if !c.rejected.isEmpty {
                 let t = monotonicSeconds()

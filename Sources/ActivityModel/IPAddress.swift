@@ -94,23 +94,33 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
     }
 
     public var description: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(39)
+        appendText(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// ``description`` appended to UTF-8 bytes (JSON writers, no `String` per address).
+    public func appendText(to out: inout [UInt8]) {
         switch self {
         case .v4(let v):
-            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
-        case .v6(let hi, let lo):
-            var groups = [UInt16](repeating: 0, count: 8)
-            for i in 0..<4 {
-                groups[i] = UInt16(truncatingIfNeeded: hi >> (48 - 16 * UInt64(i)))
-                groups[i + 4] = UInt16(truncatingIfNeeded: lo >> (48 - 16 * UInt64(i)))
+            for shift in stride(from: 24, through: 0, by: -8) {
+                appendDecimal(UInt8(truncatingIfNeeded: v >> UInt32(shift)), to: &out)
+                if shift > 0 { out.append(UInt8(ascii: ".")) }
             }
+        case .v6(let hi, let lo):
             if hi == 0 && lo >> 32 == 0xffff {
-                let v = UInt32(truncatingIfNeeded: lo)
-                return "::ffff:" + IPAddress.v4(v).description
+                out.append(contentsOf: "::ffff:".utf8)
+                IPAddress.v4(UInt32(truncatingIfNeeded: lo)).appendText(to: &out)
+                return
+            }
+            func group(_ i: Int) -> UInt16 {
+                UInt16(truncatingIfNeeded: (i < 4 ? hi : lo) >> (48 - 16 * UInt64(i & 3)))
             }
             // RFC 5952: compress the longest run (first if tied) of two or more zero groups.
             var bestStart = -1, bestLen = 0, runStart = -1
             for i in 0...8 {
-                if i < 8 && groups[i] == 0 {
+                if i < 8 && group(i) == 0 {
                     if runStart < 0 { runStart = i }
                 } else if runStart >= 0 {
                     let len = i - runStart
@@ -118,19 +128,27 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
                     runStart = -1
                 }
             }
-            var out = ""
+            let hex = Array("0123456789abcdef".utf8)
             var i = 0
+            var afterColon = true
             while i < 8 {
                 if i == bestStart {
-                    out += "::"
+                    out.append(UInt8(ascii: ":"))
+                    out.append(UInt8(ascii: ":"))
+                    afterColon = true
                     i += bestLen
                     continue
                 }
-                if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
-                out += String(groups[i], radix: 16)
+                if !afterColon { out.append(UInt8(ascii: ":")) }
+                let g = group(i)
+                var started = false
+                for shift in stride(from: 12, through: 0, by: -4) {
+                    let d = Int((g >> UInt16(shift)) & 0xF)
+                    if d != 0 || started || shift == 0 { out.append(hex[d]); started = true }
+                }
+                afterColon = false
                 i += 1
             }
-            return out
         }
     }
 
@@ -270,4 +288,10 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(address)/\(prefixLength)" }
+}
+
+@inline(__always) private func appendDecimal(_ v: UInt8, to out: inout [UInt8]) {
+    if v >= 100 { out.append(0x30 + v / 100) }
+    if v >= 10 { out.append(0x30 + (v / 10) % 10) }
+    out.append(0x30 + v % 10)
 }

@@ -37,6 +37,13 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
     /// (spaces, dashes, dots, camelCase humps, non-ASCII) becomes one `_`; at most 64 bytes. Returns nil when
     /// nothing is left.
     public init?(sanitizing text: String) {
+        if Action.isSnakeCase(text) { self.rawValue = text; return }   // the usual case: already clean
+        guard let s = Action.sanitized(text) else { return nil }
+        self.rawValue = s
+    }
+
+    /// The snake_case form of any text (the rules of ``init(sanitizing:)``); nil when nothing is left.
+    static func sanitized(_ text: String) -> String? {
         var out: [UInt8] = []
         out.reserveCapacity(min(text.utf8.count, 64))
         var pendingUnderscore = false
@@ -62,7 +69,23 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
         }
         while out.last == UInt8(ascii: "_") { out.removeLast() }
         guard !out.isEmpty else { return nil }
-        self.rawValue = String(decoding: out, as: UTF8.self)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Already what ``init(sanitizing:)`` would make of it: `[a-z0-9]` words joined by single `_`, ≤ 64 bytes.
+    static func isSnakeCase(_ text: String) -> Bool {
+        let u = text.utf8
+        guard !u.isEmpty, u.count <= 64, u.first != UInt8(ascii: "_"), u.last != UInt8(ascii: "_") else { return false }
+        var previous: UInt8 = 0
+        for c in u {
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
+            case UInt8(ascii: "_") where previous != UInt8(ascii: "_"): break
+            default: return false
+            }
+            previous = c
+        }
+        return true
     }
 
     public var description: String { rawValue }

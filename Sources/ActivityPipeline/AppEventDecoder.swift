@@ -105,17 +105,16 @@ public struct AppEventDecoder: Sendable {
     /// cost a kilobyte of allocation per event).
     struct Slots {
         let members: [(String, JSONReader.Value)]
-        var member = [Int16](repeating: -1, count: AppEventDecoder.aliases.count)
-        var rank = [UInt8](repeating: 0, count: AppEventDecoder.aliases.count)
+        /// Per slot: 0 when absent, else (member index + 1) | priority << 12 (members ≤ 256, priorities < 8).
+        var packed = [UInt16](repeating: 0, count: AppEventDecoder.aliases.count)
         init(_ members: [(String, JSONReader.Value)]) { self.members = members }
         subscript(_ field: Field) -> (priority: Int, value: JSONReader.Value)? { at(field.rawValue) }
         func at(_ slot: Int) -> (priority: Int, value: JSONReader.Value)? {
-            let m = Int(member[slot])
-            return m < 0 ? nil : (Int(rank[slot]), members[m].1)
+            let p = packed[slot]
+            return p == 0 ? nil : (Int(p >> 12), members[Int(p & 0xFFF) - 1].1)
         }
         mutating func set(_ slot: Int, member m: Int, priority: Int) {
-            member[slot] = Int16(m)
-            rank[slot] = UInt8(priority)
+            packed[slot] = UInt16(m + 1) | UInt16(priority) << 12
         }
     }
 
@@ -123,6 +122,12 @@ public struct AppEventDecoder: Sendable {
     /// Splits a datagram into lines (LF, with an optional CR before it; empty lines skipped) and decodes each.
     public func decode(datagram: [UInt8], receivedAt: Timestamp, source: String?) -> [LineResult] {
         var results: [LineResult] = []
+        decode(datagram: datagram, receivedAt: receivedAt, source: source) { results.append($0) }
+        return results
+    }
+
+    /// ``decode(datagram:receivedAt:source:)`` handing each line's result to `body` (no array per datagram).
+    public func decode(datagram: [UInt8], receivedAt: Timestamp, source: String?, _ body: (LineResult) -> Void) {
         datagram.withUnsafeBufferPointer { buf in
             var start = 0
             while start < buf.count {
@@ -133,12 +138,11 @@ public struct AppEventDecoder: Sendable {
                 if lineEnd > start {
                     let r = decodeLine(UnsafeBufferPointer(rebasing: buf[start..<lineEnd]), receivedAt: receivedAt, source: source)
                     // Report non-JSON lines by their place in the datagram, so callers need not split it again.
-                    if case .notJSON = r { results.append(.notJSON(start..<lineEnd)) } else { results.append(r) }
+                    if case .notJSON = r { body(.notJSON(start..<lineEnd)) } else { body(r) }
                 }
                 start = end + 1
             }
         }
-        return results
     }
 
     /// Decodes one line (without its line break).

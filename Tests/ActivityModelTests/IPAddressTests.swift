@@ -1,6 +1,6 @@
 import Testing
 import PropertyBased
-import ActivityModel
+@testable import ActivityModel
 
 @Suite("IPAddress and CIDR")
 struct IPAddressTests {
@@ -117,6 +117,20 @@ struct TimestampTests {
         #expect(w.out == "184467440737095516157")
     }
 
+    @Test("JSON escaping finds a quote, a backslash or a control byte at any position, and only those")
+    func escapeScan() {
+        for length in 0..<20 {
+            for position in 0..<max(length, 1) {
+                for special: UInt8 in [0x22, 0x5C, 0x00, 0x1F, 0x0A, 0x20, 0x7F, 0x80, 0xFF, 0x21, 0x5B, 0x5D] {
+                    var u = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    if length > 0 { u[position] = special }
+                    let expected = length > 0 && (special < 0x20 || special == 0x22 || special == 0x5C)
+                    #expect(u.withUnsafeBufferPointer { JSONWriter.needsEscape($0) } == expected, "\(u)")
+                }
+            }
+        }
+    }
+
     @Test("format then parse is the identity")
     func roundTrip() async {
         await propertyCheck(input: Gen.int(in: -4_000_000_000_000_000_000...4_000_000_000_000_000_000)) { n in
@@ -135,6 +149,24 @@ struct ActionTests {
     ])
     func sanitize(input: String, expected: String?) {
         #expect(Action(sanitizing: input)?.rawValue == expected)
+    }
+
+    @Test("text already in snake_case is taken as is, exactly when sanitizing would not change it")
+    func snakeCaseFastPath() async {
+        await propertyCheck(input: Gen.int(in: 0...Int.max)) { seed in
+            // Short strings over a small alphabet that hits every rule: letters, digits, _, upper case, space.
+            let alphabet = Array("ab9_Z -".utf8)
+            var x = UInt64(truncatingIfNeeded: seed)
+            let n = Int(x % 9); x /= 9
+            var bytes: [UInt8] = []
+            for _ in 0..<n { bytes.append(alphabet[Int(x % UInt64(alphabet.count))]); x /= UInt64(alphabet.count) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let clean = Action.isSnakeCase(text)
+            #expect(clean == (Action.sanitized(text) == text), "\(text)")
+            #expect(Action(sanitizing: text)?.rawValue == Action.sanitized(text))
+        }
+        #expect(Action.isSnakeCase(String(repeating: "a", count: 64)))
+        #expect(!Action.isSnakeCase(String(repeating: "a", count: 65)))
     }
 
     @Test("known actions imply their category")
