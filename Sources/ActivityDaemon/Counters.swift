@@ -31,6 +31,8 @@ public final class DaemonCounters: Sendable {
         /// Kernel socket drops per bound UDP port (cumulative, as the kernel reports them).
         public var kernelDropsByPort: [Int: Int] = [:]
         public var kernelDrops: Int { kernelDropsByPort.values.reduce(0, +) }
+        /// Times a UDP socket stopped being read because the pipeline queue was full (back-pressure).
+        public var udpReadPauses = 0
 
         public init() {}
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
@@ -84,6 +86,7 @@ extension DaemonCounters.Snapshot {
         counter("activityd_reloads_total", "Enrichment reloads.", reloads)
         counter("activityd_reload_errors_total", "Enrichment files that failed to load.", reloadErrors)
         counter("activityd_kernel_drops_total", "Datagrams the kernel dropped on our sockets (SO_RXQ_OVFL or /proc/net/udp).", kernelDrops)
+        counter("activityd_udp_read_pauses_total", "Times UDP reading paused because the pipeline queue was full (datagrams wait in the socket buffer).", udpReadPauses)
         return out
     }
 
@@ -104,6 +107,7 @@ extension DaemonCounters.Snapshot {
         n("events_accepted", eventsAccepted); n("events_stored", eventsStored); n("durable_seq", durableSeq)
         n("enrichment_hits", enrichHits); n("enrichment_misses", enrichMisses); n("segments_sealed", segmentsSealed)
         n("bytes_written", bytesWritten); n("fsyncs", fsyncs); n("queue_depth", queueDepth); n("kernel_drops", kernelDrops)
+        n("udp_read_pauses", udpReadPauses)
         n("reloads", reloads); n("reload_errors", reloadErrors)
         w.key("fsync_seconds_max"); w.raw(String(fsyncSecondsMax))
         w.key("store_paused"); w.raw(storePaused ? "true" : "false")

@@ -75,7 +75,8 @@ final class StoreService: Service, @unchecked Sendable {
                         var bytes: [UInt8] = []
                         bytes.reserveCapacity(batch.events.count * 320)
                         for e in batch.events { e.appendExportJSON(to: &bytes, includeSeq: false); bytes.append(0x0A) }
-                        mirror.write(Data(bytes))
+                        // From the array's own storage: `Data(bytes)` copied every batch once more.
+                        bytes.withUnsafeBytes { try? mirror.write(contentsOf: $0) }
                     }
                     if paused {
                         paused = false

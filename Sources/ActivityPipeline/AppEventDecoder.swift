@@ -1,4 +1,9 @@
 import ActivityModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Decodes application events sent over UDP: one JSON object per line, several lines per datagram.
 ///
@@ -131,8 +136,10 @@ public struct AppEventDecoder: Sendable {
         datagram.withUnsafeBufferPointer { buf in
             var start = 0
             while start < buf.count {
-                var end = start
-                while end < buf.count, buf[end] != 0x0A { end += 1 }
+                var end = buf.count
+                if let nl = memchr(buf.baseAddress! + start, 0x0A, buf.count - start) {
+                    end = buf.baseAddress!.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                }
                 var lineEnd = end
                 if lineEnd > start, buf[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 if lineEnd > start {
@@ -453,7 +460,12 @@ public struct AppEventDecoder: Sendable {
 func validateUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
     var i = 0
     let n = b.count
+    guard let base = b.baseAddress else { return true }
+    let raw = UnsafeRawPointer(base)
     while i < n {
+        // ASCII, the usual case, eight bytes at a time.
+        while i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+        guard i < n else { break }
         let c = b[i]
         if c < 0x80 { i += 1; continue }
         var need = 0

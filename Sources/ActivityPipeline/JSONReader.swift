@@ -142,6 +142,7 @@ public struct JSONReader {
         mutating func object(depth: Int) throws(Failure) -> Value {
             i += 1
             var members: [(String, Value)] = []
+            if depth == 1 { members.reserveCapacity(16) }   // an event's object: no regrowth for a typical one
             skipWS()
             if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
             while true {

@@ -1,6 +1,7 @@
 import Testing
+import PropertyBased
 import ActivityModel
-import ActivityPipeline
+@testable import ActivityPipeline
 import ActivityTestSupport
 
 @Suite("Application event decoder")
@@ -95,6 +96,23 @@ struct AppEventDecoderTests {
         #expect(decoder.decode(datagram: bytes, receivedAt: now, source: nil).first == .rejected(.invalidUTF8))
         let overlong: [UInt8] = Array(#"{"action":""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8)
         #expect(decoder.decode(datagram: overlong, receivedAt: now, source: nil).first == .rejected(.invalidUTF8))
+    }
+
+    @Test("the UTF-8 check agrees with the standard library's on any bytes, ASCII runs of any length included")
+    func utf8CheckAgrees() async {
+        await propertyCheck(input: Gen.int(in: 0...Int.max)) { seed in
+            var x = UInt64(truncatingIfNeeded: seed) | 1
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(x % 40) {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                // Mostly ASCII, sometimes a lead or continuation byte, so both paths and their seams are hit.
+                bytes.append(x % 5 == 0 ? UInt8(truncatingIfNeeded: x >> 8) | 0x80 : UInt8(truncatingIfNeeded: x >> 8) & 0x7F)
+            }
+            let ours = bytes.withUnsafeBufferPointer { validateUTF8($0) }
+            #expect(ours == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
+        }
+        let valid = Array("héllo wörld, ünïcödé and a long ASCII tail to cross eight-byte words 😀".utf8)
+        #expect(valid.withUnsafeBufferPointer { validateUTF8($0) })
     }
 
     @Test("oversized lines are rejected; long values are cut at a character boundary")
