@@ -1,5 +1,6 @@
 import ActivityModel
 import NIOCore
+import NIOEmbedded
 import Testing
 @testable import ActivityDaemon
 
@@ -12,5 +13,58 @@ struct DatagramSourceTests {
         let (got, gotPort) = DatagramHandler.source(try SocketAddress(ipAddress: ip, port: port))
         #expect(got == IPAddress(ip))
         #expect(gotPort == port)
+    }
+}
+
+@Suite("UDP back-pressure")
+struct UDPBackPressureTests {
+    func envelope(_ text: String) throws -> AddressedEnvelope<ByteBuffer> {
+        AddressedEnvelope(remoteAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 40000), data: ByteBuffer(string: text))
+    }
+
+    @Test("a full pipeline queue pauses reading and holds the datagrams; they are queued, in order, once there is room")
+    func pausesAndResumes() throws {
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(loop: loop)
+        let queue = BoundedQueue<PipelineItem>(capacity: 1)
+        let counters = DaemonCounters()
+        try channel.pipeline.syncOperations.addHandler(DatagramHandler(queue: queue, counters: counters, input: 0))
+        func texts(_ item: PipelineItem) -> [String] {
+            guard case .datagrams(let ds) = item else { return [] }
+            return ds.map { String(decoding: $0.bytes, as: UTF8.self) }
+        }
+
+        try channel.writeInbound(try envelope("a"))   // one read cycle: queued
+        try channel.writeInbound(try envelope("b"))   // the queue is full: held, reading paused
+        try channel.writeInbound(try envelope("c"))   // arrived in the same cycle: held too
+        // (EmbeddedChannel keeps no autoRead option to look at: the pause shows in its counter.)
+        #expect(counters.snapshot.udpReadPauses == 1)
+        #expect(counters.snapshot.droppedTotal == 0)
+
+        loop.advanceTime(by: .milliseconds(5))        // still full: still held
+
+        let first = try #require(queue.popBatch(max: 10, timeout: 0))
+        #expect(first.flatMap(texts) == ["a"])
+        loop.advanceTime(by: .milliseconds(1))        // room now: the held datagrams go, reading resumes
+        let second = try #require(queue.popBatch(max: 10, timeout: 0))
+        #expect(second.flatMap(texts) == ["b", "c"])
+        try channel.writeInbound(try envelope("d"))   // resumed: straight to the queue again
+        #expect(try #require(queue.popBatch(max: 10, timeout: 0)).flatMap(texts) == ["d"])
+        #expect(counters.snapshot.udpReadPauses == 1)
+        #expect(counters.snapshot.droppedTotal == 0)
+        _ = try channel.finish()
+    }
+
+    @Test("datagrams still held when the channel closes are queued if there is room, else counted as dropped")
+    func closeCountsWhatIsHeld() throws {
+        let channel = EmbeddedChannel()
+        let queue = BoundedQueue<PipelineItem>(capacity: 1)
+        let counters = DaemonCounters()
+        try channel.pipeline.syncOperations.addHandler(DatagramHandler(queue: queue, counters: counters, input: 0))
+        try channel.writeInbound(try envelope("a"))
+        try channel.writeInbound(try envelope("b"))
+        _ = try channel.finish()
+        #expect(counters.snapshot.dropped["queue_full"] == 1)
+        #expect(counters.snapshot.datagramsReceived == 1)
     }
 }
