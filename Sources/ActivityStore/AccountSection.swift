@@ -27,7 +27,7 @@ enum AccountSection {
     static func encode(_ accounts: [String: AccountDigest], into out: inout ByteWriter) {
         var table = FrameStringTable()
         var body = ByteWriter(capacity: accounts.count * 48)
-        let users = accounts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let users = accounts.keys.sorted(by: utf8Precedes)
         body.u32(UInt32(users.count))
         for user in users {
             guard let d = accounts[user] else { continue }

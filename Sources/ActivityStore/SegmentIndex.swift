@@ -180,7 +180,7 @@ struct IndexBuilder {
         for (i, field) in fields.enumerated() {
             let fieldPostings = postings(field)
             startSection(i)
-            let terms = fieldPostings.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let terms = fieldPostings.keys.sorted(by: utf8Precedes)
             w.u32(UInt32(terms.count))
             var termBlob = ByteWriter()
             var termOffsets: [UInt32] = [0]
@@ -372,5 +372,18 @@ public final class SegmentIndex: Sendable {
         let n = min(a.count, b.count)
         for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
         return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
+}
+
+/// Byte order of the UTF-8 forms (the order of terms in an index), by `memcmp` over contiguous storage: the
+/// generic `utf8.lexicographicallyPrecedes` was a third of sealing a segment with half a million addresses.
+func utf8Precedes(_ a: String, _ b: String) -> Bool {
+    var a = a, b = b
+    return a.withUTF8 { x in
+        b.withUTF8 { y in
+            let n = min(x.count, y.count)
+            let r = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+            return r != 0 ? r < 0 : x.count < y.count
+        }
     }
 }

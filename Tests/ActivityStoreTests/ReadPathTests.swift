@@ -55,6 +55,17 @@ struct ReadPathTests {
         }
     }
 
+    @Test("index terms sort in UTF-8 byte order: the memcmp comparison equals the generic one")
+    func termOrder() {
+        var g = SeededRandom(seed: 11)
+        let pieces = ["", "a", "b", "ab", "é", "e\u{301}", "😀", "Z", "z", "10.0.0.1", "10.0.0.10", "::1", "\u{0}"]
+        for _ in 0..<2000 {
+            let a = (0..<Int(g.next() % 4)).map { _ in pieces[Int(g.next() % UInt64(pieces.count))] }.joined()
+            let b = (0..<Int(g.next() % 4)).map { _ in pieces[Int(g.next() % UInt64(pieces.count))] }.joined()
+            #expect(utf8Precedes(a, b) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(a) \(b)")
+        }
+    }
+
     @Test("posting unions and intersections by merging equal the set operations")
     func postings() {
         var g = SeededRandom(seed: 9)
