@@ -63,5 +63,7 @@ for who in activityd syslog-ng; do
     rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
     "$peer" stop "$wd" >/dev/null 2>&1 || true
     if [ $who = activityd ]; then disk=$(du -sb "$wd/data/segments" | cut -f1); else disk=$(stat -c %s "$out"); fi
-    echo "peak: $who vm_hwm_kib=$rss disk_bytes=$disk bytes_per_event=$(( disk / COUNT ))"
+    # Per event kept (the output file has one line per event each receiver wrote), not per event sent.
+    kept=$(wc -l < "$out"); [ "$kept" -gt 0 ] || kept=1
+    echo "peak: $who vm_hwm_kib=$rss disk_bytes=$disk events_kept=$kept bytes_per_event=$(( disk / kept ))"
 done

@@ -124,7 +124,7 @@ extension DaemonConfiguration {
         .init(path: "input.udp[].allow", type: "[CIDR]", defaultValue: "[\"127.0.0.0/8\", \"::1/128\"]", summary: "Source networks accepted; others are counted and dropped."),
         .init(path: "input.udp[].keys", type: "{app = path}", defaultValue: "{}", summary: "HMAC-SHA256 key file per sending application; when set, unsigned datagrams are rejected."),
         .init(path: "input.udp[].receive_buffer", type: "size", defaultValue: "64MiB", summary: "SO_RCVBUF requested (a warning is logged when the kernel caps it: raise net.core.rmem_max)."),
-        .init(path: "input.udp[].queue_capacity", type: "int", defaultValue: "65536", summary: "Bounds the pipeline queue (with 8 MiB of raw input); when it is full, UDP reading pauses and datagrams wait in the receive buffer."),
+        .init(path: "input.udp[].queue_capacity", type: "int", defaultValue: "65536", summary: "Bounds the pipeline queue (with 4 MiB of raw input); when it is full, UDP reading pauses and datagrams wait in the receive buffer."),
         .init(path: "input.file[].paths", type: "[glob]", defaultValue: "[]", summary: "Syslog files to tail (globs; compressed rotations are ignored)."),
         .init(path: "input.file[].start_at", type: "end|beginning", defaultValue: "end", summary: "Where to start in a file seen for the first time."),
         .init(path: "input.journald.enabled", type: "bool", defaultValue: "false (absent)", summary: "Read the systemd journal."),

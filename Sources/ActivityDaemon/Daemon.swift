@@ -47,14 +47,15 @@ public struct Daemon: Sendable {
         ])
         for d in writer.recovery.damage { logger.warning("segment damage found at start", metadata: ["damage": "\(d)"]) }
 
-        // Bounded in events as well as batches: at most ~8k events wait for the store.
-        let storeQueue = BoundedQueue<StoreBatch>(capacity: 1024, maxCost: 8_000, cost: { $0.events.count })
+        // Bounded in events as well as batches: at most ~4k events wait for the store (more would only hold
+        // memory: when the store is behind, back-pressure reaches the UDP socket's buffer, which costs none).
+        let storeQueue = BoundedQueue<StoreBatch>(capacity: 1024, maxCost: 4_000, cost: { $0.events.count })
         let udpConfigs = configuration.udp
         let capacity = udpConfigs.map(\.queueCapacity).max() ?? 65_536
         // The pipeline queue holds batches (one read cycle each); bound it by datagrams / typical batch.
-        // and by bytes (64 KiB datagrams must not pile up without limit): 8 MiB of raw input at most; bursts
+        // and by bytes (64 KiB datagrams must not pile up without limit): 4 MiB of raw input at most; bursts
         // beyond that wait in the socket receive buffer (64 MiB), which costs no process memory.
-        let pipelineQueue = BoundedQueue<PipelineItem>(capacity: max(64, capacity / 16), maxCost: 8 << 20, cost: { item in
+        let pipelineQueue = BoundedQueue<PipelineItem>(capacity: max(64, capacity / 16), maxCost: 4 << 20, cost: { item in
             switch item {
             case .datagrams(let ds): return ds.reduce(0) { $0 + $1.bytes.count + 64 }
             case .records(let rs, _, _): return rs.reduce(0) { $0 + $1.message.utf8.count + 128 }
