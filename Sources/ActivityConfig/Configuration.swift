@@ -24,7 +24,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
 public enum FsyncMode: String, Sendable, Hashable, CaseIterable { case batch, interval, rotation }
 
 public struct StoreConfiguration: Sendable, Hashable {
-    public var segmentMaxBytes = 64 * 1024 * 1024
+    public var segmentMaxBytes = 32 * 1024 * 1024
     public var segmentMaxAge: Int64 = 3_600_000_000_000
     public var fsync = FsyncMode.interval
     public var fsyncInterval: Int64 = 1_000_000_000
@@ -114,7 +114,7 @@ extension DaemonConfiguration {
     /// Every key the daemon reads (fluent-bit's `config_map` idea): path, type, default, meaning.
     public static let keys: [ConfigKey] = [
         .init(path: "data_dir", type: "path", defaultValue: "/var/lib/activityd", summary: "Where segments/ and the LOCK file live."),
-        .init(path: "store.segment_max_bytes", type: "size", defaultValue: "64MiB", summary: "Seal the active segment when it reaches this size."),
+        .init(path: "store.segment_max_bytes", type: "size", defaultValue: "32MiB", summary: "Seal the active segment when it reaches this size (its in-memory index grows with it: ~80 bytes per event)."),
         .init(path: "store.segment_max_age", type: "duration", defaultValue: "1h", summary: "Seal the active segment when it is this old (and holds events)."),
         .init(path: "store.fsync", type: "batch|interval|rotation", defaultValue: "interval", summary: "When to fdatasync: after every append, every fsync_interval, or only at rotation/shutdown."),
         .init(path: "store.fsync_interval", type: "duration", defaultValue: "1s", summary: "Longest time written events wait for fdatasync with fsync = \"interval\"."),

@@ -15,7 +15,7 @@ public enum FsyncPolicy: String, Sendable, CaseIterable {
 
 /// Writer settings (the `[store]` table of the configuration).
 public struct StoreOptions: Sendable, Hashable {
-    public var segmentMaxBytes: Int = 64 * 1024 * 1024
+    public var segmentMaxBytes: Int = 32 * 1024 * 1024
     /// Nanoseconds.
     public var segmentMaxAge: Int64 = 3_600 * 1_000_000_000
     public var fsync: FsyncPolicy = .interval
