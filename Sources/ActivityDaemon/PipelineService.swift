@@ -65,10 +65,10 @@ final class PipelineService: Service, @unchecked Sendable {
             processor.counts.reset()
             if !events.isEmpty || !positions.isEmpty {
                 // Wait for the store, whatever the input: events decoded here are never thrown away. When the
-                // store is behind, this queue fills and UDP is dropped (and counted, `queue_full`) where it
-                // enters, before any work is spent on it; files and the journal simply wait. (Dropping here
-                // instead, as before, spent a decode, normalization and lookup on every dropped event: under
-                // overload the daemon did more work per stored event exactly when it had least to spare.)
+                // store is behind, the pipeline queue fills, the UDP input stops reading (datagrams wait in the
+                // socket buffer; what overflows it the kernel drops and we count), files and the journal wait.
+                // (Dropping here instead, as before, spent a decode, normalization and lookup on every dropped
+                // event: under overload the daemon did more work per stored event when it had least to spare.)
                 output.push(StoreBatch(events: events, positions: positions))
             }
             counters.update {

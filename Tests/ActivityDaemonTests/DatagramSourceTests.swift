@@ -36,7 +36,7 @@ struct UDPBackPressureTests {
 
         try channel.writeInbound(try envelope("a"))   // one read cycle: queued
         try channel.writeInbound(try envelope("b"))   // the queue is full: held, reading paused
-        try channel.writeInbound(try envelope("c"))   // arrived in the same cycle: held too
+        try channel.writeInbound(try envelope("c"))   // (a second cycle while paused: held too)
         // (EmbeddedChannel keeps no autoRead option to look at: the pause shows in its counter.)
         #expect(counters.snapshot.udpReadPauses == 1)
         #expect(counters.snapshot.droppedTotal == 0)

@@ -182,18 +182,25 @@ struct FaultTests {
             Thread.sleep(forTimeInterval: 0.2)
         }
         #expect(resumed)
-        sendUDP(Array(#"{"action":"login","user":"after.disk"}"#.utf8), port: port)
-        // The backlog held while paused drains first: wait until the stored count stops moving (a fixed wait
-        // raced the drain when the host was busy).
-        var final = try httpGet(port: mport, path: "/metrics")
-        let settle = Date().addingTimeInterval(20)
-        while Date() < settle {
-            Thread.sleep(forTimeInterval: 0.5)
-            let next = try httpGet(port: mport, path: "/metrics")
-            let stable = metric(next, "activityd_events_stored_total") == metric(final, "activityd_events_stored_total")
-            final = next
-            if stable { break }
+        // The backlog held while paused (the queues, then the socket buffer) drains first: wait until the
+        // stored count stops moving (a fixed wait raced the drain when the host was busy). A datagram sent
+        // while the socket buffer is still full would be dropped by the kernel (and counted), so the event
+        // that proves writes resumed is sent after the drain.
+        func settle() throws -> String {
+            var last = try httpGet(port: mport, path: "/metrics")
+            let until = Date().addingTimeInterval(20)
+            while Date() < until {
+                Thread.sleep(forTimeInterval: 0.5)
+                let next = try httpGet(port: mport, path: "/metrics")
+                let stable = metric(next, "activityd_events_stored_total") == metric(last, "activityd_events_stored_total")
+                last = next
+                if stable { break }
+            }
+            return last
         }
+        _ = try settle()
+        sendUDP(Array(#"{"action":"login","user":"after.disk"}"#.utf8), port: port)
+        let final = try settle()
         let status = try daemon.terminate()
         #expect(status == 0, "exit \(status): \(daemon.log.suffix(3000))")
         let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
