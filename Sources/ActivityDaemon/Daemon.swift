@@ -113,6 +113,8 @@ public struct Daemon: Sendable {
                                             logger: logger.labelled("activityd.metrics"), onBound: { _ in readiness.bound(input: slot, []) }))
         }
         services.append(NotifyService(notifier: notifier, counters: counters, logger: logger.labelled("activityd.notify")))
+        // Last, so the first to hear the shutdown: tells the store, whose own turn comes after the drain.
+        services.append(StopSignalService { store.stopping.store(true, ordering: .relaxed) })
         let serviceGroup = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -159,3 +161,14 @@ extension Logger {
 }
 
 import Synchronization
+
+/// Runs `onStop` as soon as the graceful shutdown starts. ServiceGroup stops services in reverse order and
+/// waits for each, so a service's own shutdown handler may come late (the store's comes after the inputs and
+/// the pipeline have drained); this one is placed last to hear it first.
+struct StopSignalService: Service {
+    let onStop: @Sendable () -> Void
+    func run() async throws {
+        try? await gracefulShutdown()
+        onStop()
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import ServiceLifecycle
 import ActivityModel
@@ -21,6 +22,9 @@ final class StoreService: Service, @unchecked Sendable {
     let started = realtimeNow()
     /// Benchmark aid: every committed event's export JSON (without the store seq) is appended here too.
     let mirror: FileHandle?
+    /// Set when the daemon starts stopping (before this service's own turn): a store that cannot write (full
+    /// disk) then stops retrying, so the shutdown does not wait for space that may never come.
+    let stopping = Atomic<Bool>(false)
 
     init(writer: SegmentWriter, queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double,
          logger: Logger, mirrorPath: String? = nil) {
@@ -94,6 +98,19 @@ final class StoreService: Service, @unchecked Sendable {
                     counters.update {
                         $0.storeErrors[error.code.rawValue, default: 0] += 1
                         $0.storePaused = true
+                    }
+                    if stopping.load(ordering: .relaxed) {
+                        // Stopping and still unable to write: these events are lost. Count them, say so, and go
+                        // on (every later batch fails the same way), so the drain and the exit complete. File
+                        // and journal positions travel with their events, so those lines are read again at the
+                        // next start; UDP events are gone.
+                        held = nil
+                        let n = batch.events.count
+                        counters.update { $0.dropped["store_unwritable", default: 0] += n }
+                        logger.error("stopping while writes fail: events not written", metadata: [
+                            "events": "\(n)", "error": "\(error)",
+                        ])
+                        continue
                     }
                     if !paused {
                         logger.error("store write failed; pausing inputs and retrying every second", metadata: ["error": "\(error)"])

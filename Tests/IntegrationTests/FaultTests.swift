@@ -212,6 +212,48 @@ struct FaultTests {
         print("full disk: paused with no_space, \(metric(dropped, "activityd_events_accepted_total") ?? 0) accepted, \(stored) stored after resume, verify clean")
     }
 
+    @Test("stopping while the disk is still full: SIGTERM ends the retrying, the exit is prompt and clean, the loss is logged and what was written verifies",
+          .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
+    func stopWhileDiskFull() throws {
+        let dir = DaemonProcess.temporaryDirectory("fullstop")
+        let mnt = dir + "/data"
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        func sh(_ args: [String]) throws -> Int32 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = args
+            try p.run()
+            p.waitUntilExit()
+            return p.terminationStatus
+        }
+        try #require(try sh(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt]) == 0, "mount tmpfs failed")
+        defer { _ = try? sh(["umount", "-l", mnt]) }
+        let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
+        let port = try daemon.waitReady()[0]
+        let mport = try #require(metricsPort(daemon.log))
+        let padding = String(repeating: "x", count: 1500)
+        for i in 0..<1500 {
+            sendUDP(Array(#"{"action":"file_uploaded","user":"disk","comment":"\#(padding)","attrs":{"i":"\#(i)"}}"#.utf8), port: port)
+            if i % 50 == 0 { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        var paused = false
+        for _ in 0..<50 where !paused {
+            Thread.sleep(forTimeInterval: 0.2)
+            paused = metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 1
+        }
+        try #require(paused, "the store never paused")
+        // Still full when the stop comes: before, the store retried forever and the shutdown waited for it.
+        let t0 = Date()
+        let status = try daemon.terminate(timeout: 20)
+        let took = Date().timeIntervalSince(t0)
+        #expect(status == 0, "exit \(status): \(daemon.log.suffix(2000))")
+        #expect(took < 10, "took \(took) s")
+        #expect(daemon.log.contains("events not written"), "\(daemon.log.suffix(2000))")
+        let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
+        #expect(vStatus == 0, "\(vOut)")
+        print("stop while disk full: exit \(status) in \(String(format: "%.1f", took)) s, loss logged, verify clean")
+    }
+
     @Test("hostile UDP interleaved with valid events: all valid stored, every rejection counted by reason, RSS bounded")
     func hostileUDP() throws {
         let dir = DaemonProcess.temporaryDirectory("hostile")
