@@ -69,7 +69,12 @@ final class PipelineService: Service, @unchecked Sendable {
                 // socket buffer; what overflows it the kernel drops and we count), files and the journal wait.
                 // (Dropping here instead, as before, spent a decode, normalization and lookup on every dropped
                 // event: under overload the daemon did more work per stored event when it had least to spare.)
-                output.push(StoreBatch(events: events, positions: positions))
+                if !output.push(StoreBatch(events: events, positions: positions)) {
+                    // The store queue closes only after this loop ends (ServiceGroup stops in reverse order);
+                    // should that ever change, the loss must still be counted.
+                    let n = events.count
+                    counters.update { $0.dropped["store_closed", default: 0] += n }
+                }
             }
             counters.update {
                 $0.datagramsReceived += c.datagrams
