@@ -116,6 +116,14 @@ public enum FrameDamage: Error, Hashable, Sendable, CustomStringConvertible {
         case .corrupt(let o, let r): return "corrupt frame at offset \(o): \(r)"
         }
     }
+
+    /// What is wrong, without the offset (for reports that print the offset themselves).
+    public var reason: String {
+        switch self {
+        case .truncated: return "truncated frame"
+        case .corrupt(_, let r): return "corrupt frame: \(r)"
+        }
+    }
 }
 
 /// The commit frame: positions stored in the same write as the events they produced.

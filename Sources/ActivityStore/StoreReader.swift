@@ -314,7 +314,7 @@ public final class StoreReader {
                 o = f.end
             case .failure(let d):
                 if !sealed, case .truncated = d { return (out, committedEnd) }   // the writer is mid-write
-                damage.append(ReadDamage(path: file.path, offset: d.offset, reason: d.description))
+                damage.append(ReadDamage(path: file.path, offset: d.offset, reason: d.reason))
                 guard let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
                 o = n
             }

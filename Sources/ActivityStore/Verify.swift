@@ -65,7 +65,7 @@ extension StoreReader {
                         o = b.count
                         break
                     }
-                    report.problems.append(.init(path: s.path, offset: d.offset, reason: d.description))
+                    report.problems.append(.init(path: s.path, offset: d.offset, reason: d.reason))
                     o = FrameParser.resync(in: b, after: o) ?? b.count
                 }
             }
