@@ -142,9 +142,9 @@ public struct JSONWriter {
 
     /// A JSON number from an integer, written digit by digit (no `String`).
     public mutating func integer(_ v: some BinaryInteger) {
-        guard let m = UInt64(exactly: v.magnitude), m <= UInt64(Int64.max) else { raw(String(v)); return }
+        guard let m = UInt64(exactly: v.magnitude) else { raw(String(v)); return }
         if v < 0 { bytes.append(UInt8(ascii: "-")) }
-        appendPadded(Int64(bitPattern: m), 1, to: &bytes)
+        appendDecimal(m, to: &bytes)
     }
 
     /// A time as a JSON string in RFC 3339 UTC (``Timestamp/rfc3339(offsetSeconds:)``).

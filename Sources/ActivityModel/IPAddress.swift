@@ -28,18 +28,6 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         }
     }
 
-    /// Builds an address from 4 or 16 network-order bytes.
-    public init?(bytes: some Collection<UInt8>) {
-        let b = Array(bytes)
-        if b.count == 4 {
-            self = .v4(b.reduce(0) { $0 << 8 | UInt32($1) })
-        } else if b.count == 16 {
-            self = .v6(b[0..<8].reduce(0) { $0 << 8 | UInt64($1) }, b[8..<16].reduce(0) { $0 << 8 | UInt64($1) })
-        } else {
-            return nil
-        }
-    }
-
     /// The address in network byte order (4 or 16 bytes).
     public var bytes: [UInt8] {
         switch self {
@@ -105,7 +93,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         switch self {
         case .v4(let v):
             for shift in stride(from: 24, through: 0, by: -8) {
-                appendDecimal(UInt8(truncatingIfNeeded: v >> UInt32(shift)), to: &out)
+                appendDecimal(UInt64((v >> UInt32(shift)) & 0xff), to: &out)
                 if shift > 0 { out.append(UInt8(ascii: ".")) }
             }
         case .v6(let hi, let lo):
@@ -288,10 +276,4 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(address)/\(prefixLength)" }
-}
-
-@inline(__always) private func appendDecimal(_ v: UInt8, to out: inout [UInt8]) {
-    if v >= 100 { out.append(0x30 + v / 100) }
-    if v >= 10 { out.append(0x30 + (v / 10) % 10) }
-    out.append(0x30 + v % 10)
 }

@@ -97,24 +97,24 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
 @inline(__always) func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
 
-/// The decimal digits of `v`, left-padded with zeros to `width` (as ``pad(_:_:)``, without a `String`).
-@inline(__always) func appendPadded(_ v: Int64, _ width: Int, to out: inout [UInt8]) {
-    guard v >= 0 else { out.append(contentsOf: pad(v, width).utf8); return }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var n = 0
-    var x = v
-    withUnsafeMutableBytes(of: &digits) { buf in
-        repeat { buf[n] = UInt8(truncatingIfNeeded: x % 10) + 0x30; x /= 10; n += 1 } while x > 0
-        for _ in n..<max(n, width) { out.append(0x30) }
-        for i in stride(from: n - 1, through: 0, by: -1) { out.append(buf[i]) }
+/// Appends the decimal digits of `v`, left-padded with zeros to `width`: the one digit writer of the text
+/// formats (times, addresses, JSON integers), which build bytes rather than `String`s.
+/// (Digits go to a stack buffer and are appended in order: reversing a slice of `out` in place measured
+/// 4 µs more CPU per event in the daemon, whose mirror writes a dozen numbers per event into one buffer.)
+@inline(__always) func appendDecimal(_ v: UInt64, width: Int = 1, to out: inout [UInt8]) {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+        var n = 0
+        var x = v
+        repeat { digits[n] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30; x /= 10; n += 1 } while x > 0
+        if width > n { out.append(contentsOf: repeatElement(0x30, count: width - n)) }
+        for i in stride(from: n - 1, through: 0, by: -1) { out.append(digits[i]) }
     }
 }
 
-@inline(__always) func pad(_ v: Int64, _ width: Int) -> String {
-    let s = String(v)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+/// ``appendDecimal(_:width:to:)`` for the signed parts of a time (a minus sign first when negative).
+@inline(__always) func appendPadded(_ v: Int64, _ width: Int, to out: inout [UInt8]) {
+    if v < 0 { out.append(UInt8(ascii: "-")) }
+    appendDecimal(v.magnitude, width: width, to: &out)
 }
 
 /// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil), exact for any year.
