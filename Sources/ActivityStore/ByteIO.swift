@@ -111,6 +111,14 @@ struct ByteReader {
         return String(decoding: b, as: UTF8.self)
     }
 
+    /// ``string()``, or with `build` false only stepped over (an empty string): nil when malformed either way.
+    mutating func string(build: Bool) -> String? {
+        guard !build else { return string() }
+        guard let n = varint(), n <= UInt64(remaining) else { return nil }
+        offset += Int(n)
+        return ""
+    }
+
     /// A string table: a varint count, then that many strings (frames and the accounts section).
     mutating func stringTable() -> [String]? {
         guard let n = varint(), n <= UInt64(remaining) else { return nil }

@@ -219,13 +219,6 @@ enum EventCodec {
         return g
     }
 
-    /// Skips a varint-length string without building it.
-    @inline(__always) static func skipString(_ r: inout ByteReader) -> Bool {
-        guard let n = r.varint(), n <= UInt64(r.remaining) else { return false }
-        r.offset += Int(n)
-        return true
-    }
-
     /// The fields after `net` (commerce, comment, attrs, origin, risk), then the end check. Omitted ones are
     /// stepped over without building their strings; the bytes must still be well formed.
     static func decodeTail(_ r: inout ByteReader, mask: UInt64, into e: inout ActivityEvent, table: [String], omit: OmittedFields) -> Bool {
@@ -233,51 +226,42 @@ enum EventCodec {
             guard let i = r.varint(), i < UInt64(table.count) else { return nil }
             return table[Int(i)]
         }
-        @inline(__always) func skipRef(_ r: inout ByteReader) -> Bool {
-            guard let i = r.varint(), i < UInt64(table.count) else { return false }
-            return true
-        }
         if mask & FieldBit.commerce != 0 {
             guard let sub = r.varint() else { return false }
             var c = Commerce()
             let keep = !omit.contains(.commerce)
-            if sub & 1 != 0 { guard let v = ref(&r) else { return false }; if keep { c.subscription = v } }
-            if sub & 2 != 0 { if keep { guard let v = r.string() else { return false }; c.order = v } else { guard skipString(&r) else { return false } } }
-            if sub & 4 != 0 { if keep { guard let v = r.string() else { return false }; c.amount = v } else { guard skipString(&r) else { return false } } }
-            if sub & 8 != 0 { guard let v = ref(&r) else { return false }; if keep { c.currency = v } }
-            if sub & 16 != 0 { guard let v = r.zigzag(), let i = Int(exactly: v) else { return false }; if keep { c.billingCycles = i } }
+            if sub & 1 != 0 { guard let v = ref(&r) else { return false }; c.subscription = v }
+            if sub & 2 != 0 { guard let v = r.string(build: keep) else { return false }; c.order = v }
+            if sub & 4 != 0 { guard let v = r.string(build: keep) else { return false }; c.amount = v }
+            if sub & 8 != 0 { guard let v = ref(&r) else { return false }; c.currency = v }
+            if sub & 16 != 0 { guard let v = r.zigzag(), let i = Int(exactly: v) else { return false }; c.billingCycles = i }
             if keep { e.commerce = c }
         }
         if mask & FieldBit.comment != 0 {
-            if omit.contains(.comment) { guard skipString(&r) else { return false } } else { guard let v = r.string() else { return false }; e.comment = v }
+            let keep = !omit.contains(.comment)
+            guard let v = r.string(build: keep) else { return false }
+            if keep { e.comment = v }
         }
         if mask & FieldBit.attrs != 0 {
             guard let n = r.varint(), n <= 4096 else { return false }
-            if omit.contains(.attributes) {
-                for _ in 0..<n { guard skipRef(&r), skipRef(&r) else { return false } }
-            } else {
-                var pairs: [(key: String, value: String)] = []
-                pairs.reserveCapacity(Int(n))
-                for _ in 0..<n {
-                    guard let k = ref(&r), let v = ref(&r) else { return false }
-                    pairs.append((k, v))
-                }
-                e.attrs = Attributes(uniquePairs: pairs)
+            let keep = !omit.contains(.attributes)
+            var pairs: [(key: String, value: String)] = []
+            if keep { pairs.reserveCapacity(Int(n)) }
+            for _ in 0..<n {
+                guard let k = ref(&r), let v = ref(&r) else { return false }
+                if keep { pairs.append((k, v)) }
             }
+            // Unique by construction: the writer encodes an `Attributes`, and the frame's CRC guards the bytes.
+            if keep { e.attrs = Attributes(uniquePairs: pairs) }
         }
         if mask & FieldBit.origin != 0 {
             guard let sub = r.varint(), let input = ref(&r) else { return false }
-            if omit.contains(.origin) {
-                if sub & 1 != 0 { guard skipString(&r) else { return false } }
-                if sub & 2 != 0 { guard skipRef(&r) else { return false } }
-                if sub & 4 != 0 { guard skipString(&r) else { return false } }
-            } else {
-                var o = Origin(input: input)
-                if sub & 1 != 0 { guard let v = r.string() else { return false }; o.position = v }
-                if sub & 2 != 0 { guard let v = ref(&r) else { return false }; o.source = v }
-                if sub & 4 != 0 { guard let v = r.string() else { return false }; o.raw = v }
-                e.origin = o
-            }
+            let keep = !omit.contains(.origin)
+            var o = Origin(input: input)
+            if sub & 1 != 0 { guard let v = r.string(build: keep) else { return false }; o.position = v }
+            if sub & 2 != 0 { guard let v = ref(&r) else { return false }; o.source = v }
+            if sub & 4 != 0 { guard let v = r.string(build: keep) else { return false }; o.raw = v }
+            if keep { e.origin = o }
         }
         if mask & FieldBit.risk != 0 { guard let v = r.u8() else { return false }; e.risk = RiskFlags(rawValue: v) }
         return r.atEnd
@@ -304,7 +288,9 @@ enum EventCodec {
         if mask & FieldBit.actorRole != 0 { guard let v = str(&r) else { return nil }; e.actorRole = v }
         if mask & FieldBit.account != 0 { guard let v = str(&r) else { return nil }; e.account = v }
         if mask & FieldBit.session != 0 {
-            if omit.contains(.session) { guard skipString(&r) else { return nil } } else { guard let v = r.string() else { return nil }; e.session = v }
+            let keep = !omit.contains(.session)
+            guard let v = r.string(build: keep) else { return nil }
+            if keep { e.session = v }
         }
         if mask & FieldBit.entry != 0 { guard let v = str(&r) else { return nil }; e.entry = v }
         if mask & FieldBit.device != 0 { guard let v = str(&r) else { return nil }; e.device = v }
