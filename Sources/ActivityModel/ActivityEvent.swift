@@ -49,7 +49,7 @@ public struct ActivityEvent: Hashable, Sendable {
 
     @usableFromInline var box: Box
 
-    /// All fields at once (for the codec and comparisons).
+    /// The write path of every property: copies the box first when another value shares it.
     @usableFromInline
     var fields: Fields {
         @inlinable get { box.fields }

@@ -82,10 +82,7 @@ public final class PrefetchedEventSequence: Sequence, IteratorProtocol {
 
     public func next() -> ActivityEvent? {
         while position == current.count {
-            if !current.isEmpty {
-                done.append([])
-                swap(&current, &done[done.count - 1])
-            }
+            if !current.isEmpty { done.append(current); current = [] }
             position = 0
             if frameIndex < frames.count {
                 swap(&current, &frames[frameIndex])   // moved out, so `current` is uniquely owned
