@@ -36,6 +36,25 @@ func metricsPort(_ log: String) -> Int? {
     return line.flatMap { $0.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) } }
 }
 
+/// Runs a command through `/usr/bin/env`; its exit status (the full-disk tests mount a tmpfs with it).
+func sh(_ args: [String]) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = args
+    try p.run()
+    p.waitUntilExit()
+    return p.terminationStatus
+}
+
+/// ~2 MB of padded events into a daemon whose data directory is a 512 KiB tmpfs: the store hits ENOSPC.
+func fillSmallDisk(port: Int) {
+    let padding = String(repeating: "x", count: 1500)
+    for i in 0..<1500 {
+        sendUDP(Array(#"{"action":"file_uploaded","user":"disk","comment":"\#(padding)","attrs":{"i":"\#(i)"}}"#.utf8), port: port)
+        if i % 50 == 0 { Thread.sleep(forTimeInterval: 0.01) }
+    }
+}
+
 func metric(_ text: String, _ name: String) -> Double? {
     for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
         return Double(line.split(separator: " ").last ?? "")
@@ -134,14 +153,6 @@ struct FaultTests {
         let dir = DaemonProcess.temporaryDirectory("fulldisk")
         let mnt = dir + "/data"
         try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
-        func sh(_ args: [String]) throws -> Int32 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = args
-            try p.run()
-            p.waitUntilExit()
-            return p.terminationStatus
-        }
         try #require(try sh(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt]) == 0, "mount tmpfs failed")
         defer { _ = try? sh(["umount", "-l", mnt]) }
         let sock = try NotifySocket(dir: dir)
@@ -149,12 +160,7 @@ struct FaultTests {
                                        environment: ["NOTIFY_SOCKET": sock.path])
         let port = try daemon.waitReady()[0]
         let mport = try #require(metricsPort(daemon.log))
-        // Fill the disk: ~2 MB of events into 512 KiB.
-        let padding = String(repeating: "x", count: 1500)
-        for i in 0..<1500 {
-            sendUDP(Array(#"{"action":"file_uploaded","user":"disk","comment":"\#(padding)","attrs":{"i":"\#(i)"}}"#.utf8), port: port)
-            if i % 50 == 0 { Thread.sleep(forTimeInterval: 0.01) }
-        }
+        fillSmallDisk(port: port)
         Thread.sleep(forTimeInterval: 2.5)
         let during = try httpGet(port: mport, path: "/metrics")
         #expect(daemon.process.isRunning)
@@ -218,24 +224,12 @@ struct FaultTests {
         let dir = DaemonProcess.temporaryDirectory("fullstop")
         let mnt = dir + "/data"
         try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
-        func sh(_ args: [String]) throws -> Int32 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = args
-            try p.run()
-            p.waitUntilExit()
-            return p.terminationStatus
-        }
         try #require(try sh(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt]) == 0, "mount tmpfs failed")
         defer { _ = try? sh(["umount", "-l", mnt]) }
         let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
         let port = try daemon.waitReady()[0]
         let mport = try #require(metricsPort(daemon.log))
-        let padding = String(repeating: "x", count: 1500)
-        for i in 0..<1500 {
-            sendUDP(Array(#"{"action":"file_uploaded","user":"disk","comment":"\#(padding)","attrs":{"i":"\#(i)"}}"#.utf8), port: port)
-            if i % 50 == 0 { Thread.sleep(forTimeInterval: 0.01) }
-        }
+        fillSmallDisk(port: port)
         var paused = false
         for _ in 0..<50 where !paused {
             Thread.sleep(forTimeInterval: 0.2)
