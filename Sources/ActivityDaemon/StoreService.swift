@@ -76,11 +76,9 @@ final class StoreService: Service, @unchecked Sendable {
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
                     if let mirror, !batch.events.isEmpty {
-                        var bytes: [UInt8] = []
-                        bytes.reserveCapacity(batch.events.count * 320)
-                        for e in batch.events { e.appendExportJSON(to: &bytes, includeSeq: false); bytes.append(0x0A) }
-                        // From the array's own storage: `Data(bytes)` copied every batch once more.
-                        bytes.withUnsafeBytes { try? mirror.write(contentsOf: $0) }
+                        var w = JSONWriter(capacity: batch.events.count * 640)
+                        for e in batch.events { e.appendExportJSON(to: &w, includeSeq: false); w.newline() }
+                        try? mirror.write(contentsOf: UnsafeRawBufferPointer(w.output.buffer))
                     }
                     if paused {
                         paused = false

@@ -5,32 +5,39 @@
 /// `"` `\` and control characters below U+0020 (as `\n`, `\t`... or `\u00XX`); other text is written as UTF-8.
 extension ActivityEvent {
     public func exportJSON(includeSeq: Bool = true) -> String {
-        String(decoding: exportJSONBytes(includeSeq: includeSeq), as: UTF8.self)
+        var w = JSONWriter()
+        write(to: &w, includeSeq: includeSeq)
+        return w.out
     }
 
-    /// The export form as UTF-8 bytes (what bulk writers append without making a `String`).
+    /// The export form as UTF-8 bytes.
     public func exportJSONBytes(includeSeq: Bool = true) -> [UInt8] {
         var w = JSONWriter()
         write(to: &w, includeSeq: includeSeq)
         return w.bytes
     }
 
-    /// Appends the export form to `bytes` (bulk writers: one buffer for many events).
+    /// Appends the export form to `bytes`.
     public func appendExportJSON(to bytes: inout [UInt8], includeSeq: Bool = true) {
-        var w = JSONWriter(appendingTo: bytes)
-        bytes = []
+        var w = JSONWriter()
         write(to: &w, includeSeq: includeSeq)
-        swap(&bytes, &w.bytes)
+        bytes.append(contentsOf: w.output.buffer)
+    }
+
+    /// Appends the export form to a writer (bulk writers: one buffer for many events, a newline between them
+    /// with ``JSONWriter/newline()``).
+    public func appendExportJSON(to w: inout JSONWriter, includeSeq: Bool = true) {
+        write(to: &w, includeSeq: includeSeq)
     }
 
     func write(to w: inout JSONWriter, includeSeq: Bool) {
         w.begin()
-        if includeSeq { w.key("seq"); w.integer(seq) }
-        w.key("time"); w.time(time)
-        if let v = ingested { w.key("ingested"); w.time(v) }
-        w.key("category"); w.string(category.rawValue)
-        w.key("action"); w.string(action.rawValue)
-        w.key("outcome"); w.string(outcome.rawValue)
+        if includeSeq { w.name("seq"); w.integer(seq) }
+        w.name("time"); w.time(time)
+        if let v = ingested { w.name("ingested"); w.time(v) }
+        w.name("category"); w.string(category.rawValue)
+        w.name("action"); w.string(action.rawValue)
+        w.name("outcome"); w.string(outcome.rawValue)
         w.field("reason", reason)
         w.field("user", user)
         w.field("actor", actor)
@@ -39,62 +46,62 @@ extension ActivityEvent {
         w.field("session", session)
         w.field("entry", entry)
         w.field("device", device)
-        if let ip { w.key("ip"); w.address(ip) }
-        if let port { w.key("port"); w.integer(port) }
+        if let ip { w.name("ip"); w.address(ip) }
+        if let port { w.name("port"); w.integer(port) }
         w.field("host", host)
         w.field("service", service)
         if let g = geo, !g.isEmpty {
-            w.key("geo"); w.begin()
+            w.name("geo"); w.begin()
             w.field("country", g.country)
             w.field("country_name", g.countryName)
             w.field("region", g.region)
             w.field("city", g.city)
-            if let v = g.lat { w.key("lat"); w.raw(JSONWriter.number(v)) }
-            if let v = g.lon { w.key("lon"); w.raw(JSONWriter.number(v)) }
-            if let v = g.radiusKm { w.key("radius_km"); w.integer(v) }
+            if let v = g.lat { w.name("lat"); w.number(v) }
+            if let v = g.lon { w.name("lon"); w.number(v) }
+            if let v = g.radiusKm { w.name("radius_km"); w.integer(v) }
             w.field("tz", g.tz)
-            if let v = g.asn { w.key("asn"); w.integer(v) }
+            if let v = g.asn { w.name("asn"); w.integer(v) }
             w.field("as_org", g.asOrg)
             w.end()
         }
         if let n = net, !n.isEmpty {
-            w.key("net"); w.begin()
-            w.key("vpn"); w.raw(n.vpn ? "true" : "false")
-            w.key("proxy"); w.raw(n.proxy ? "true" : "false")
-            w.key("tor"); w.raw(n.tor ? "true" : "false")
-            w.key("hosting"); w.raw(n.hosting ? "true" : "false")
+            w.name("net"); w.begin()
+            w.name("vpn"); w.raw(n.vpn ? "true" : "false")
+            w.name("proxy"); w.raw(n.proxy ? "true" : "false")
+            w.name("tor"); w.raw(n.tor ? "true" : "false")
+            w.name("hosting"); w.raw(n.hosting ? "true" : "false")
             if !n.lists.isEmpty {
-                w.key("lists"); w.raw("[")
+                w.name("lists"); w.raw("[")
                 for (i, l) in n.lists.enumerated() { if i > 0 { w.raw(",") }; w.string(l) }
                 w.raw("]")
             }
             w.end()
         }
         if let c = commerce, !c.isEmpty {
-            w.key("commerce"); w.begin()
+            w.name("commerce"); w.begin()
             w.field("subscription", c.subscription)
             w.field("order", c.order)
             w.field("amount", c.amount)
             w.field("currency", c.currency)
-            if let v = c.billingCycles { w.key("billing_cycles"); w.integer(v) }
+            if let v = c.billingCycles { w.name("billing_cycles"); w.integer(v) }
             w.end()
         }
         w.field("comment", comment)
         if !attrs.isEmpty {
-            w.key("attrs"); w.begin()
+            w.name("attrs"); w.begin()
             for (k, v) in attrs.sorted { w.key(k); w.string(v) }
             w.end()
         }
         if let o = origin {
-            w.key("origin"); w.begin()
-            w.key("input"); w.string(o.input)
+            w.name("origin"); w.begin()
+            w.name("input"); w.string(o.input)
             w.field("position", o.position)
             w.field("source", o.source)
             w.field("raw", o.raw)
             w.end()
         }
         if !risk.isEmpty {
-            w.key("risk"); w.begin()
+            w.name("risk"); w.begin()
             for (flag, name) in RiskFlags.names where risk.contains(flag) { w.key(name); w.raw("true") }
             w.end()
         }
@@ -104,97 +111,132 @@ extension ActivityEvent {
 
 /// A minimal JSON text writer for the export form: compact, no spaces, keys written in call order.
 ///
-/// It builds UTF-8 bytes, not a `String`: appending many small strings to a Swift `String` cost several
-/// microseconds per event (measured on the daemon's JSON mirror), bytes a fraction of that.
-public struct JSONWriter {
-    public var bytes: [UInt8] = []
+/// It writes UTF-8 bytes into its own ``ByteOutput``, not a `String` or an `Array` held in a struct: appending
+/// many small strings to a Swift `String` cost several microseconds per event, and an `Array`'s uniqueness
+/// check on every byte still half of the daemon's JSON mirror (measured with `activity-bench decode --stage
+/// export`, see BENCHMARKS.md). Not copyable: one writer owns one buffer.
+public struct JSONWriter: ~Copyable {
+    public var output: ByteOutput
     /// Nesting: bit n set when the object at depth n already has a member (depth ≤ 64).
     private var hasMember: UInt64 = 0
     private var depth = 0
 
-    public init() { bytes.reserveCapacity(320) }
+    public init(capacity: Int = 512) { output = ByteOutput(capacity: capacity) }
 
-    /// Continues after `bytes` (which should not be used until the writer gives its bytes back).
-    public init(appendingTo bytes: [UInt8]) { self.bytes = bytes }
+    /// The bytes written so far.
+    public var bytes: [UInt8] { Array(output.buffer) }
 
     /// The text written so far.
-    public var out: String { String(decoding: bytes, as: UTF8.self) }
+    public var out: String { String(decoding: output.buffer, as: UTF8.self) }
 
     public mutating func begin() {
-        bytes.append(UInt8(ascii: "{"))
+        output.put(UInt8(ascii: "{"))
         depth += 1
         hasMember &= ~(1 << UInt64(min(depth, 63)))
     }
 
     public mutating func end() {
-        bytes.append(UInt8(ascii: "}"))
+        output.put(UInt8(ascii: "}"))
         depth -= 1
     }
 
+    /// A line break between top-level values (JSON lines).
+    public mutating func newline() { output.put(0x0A) }
+
     public mutating func key(_ k: String) {
-        let bit: UInt64 = 1 << UInt64(min(depth, 63))
-        if hasMember & bit != 0 { bytes.append(UInt8(ascii: ",")) } else { hasMember |= bit }
+        separate()
         string(k)
-        bytes.append(UInt8(ascii: ":"))
+        output.put(UInt8(ascii: ":"))
     }
 
-    public mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+    /// A member name written in the source (no escaping: it must hold no `"`, `\\` or control character, which
+    /// debug builds check). The export writes thirty per event; they cost nothing to scan this way.
+    public mutating func name(_ k: StaticString) {
+        assert(!JSONWriter.needsEscape(UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount)))
+        separate()
+        output.put(UInt8(ascii: "\""))
+        output.put(k)
+        output.put(UInt8(ascii: "\""))
+        output.put(UInt8(ascii: ":"))
+    }
+
+    /// The comma before a member, unless it is the object's first.
+    @inline(__always) private mutating func separate() {
+        let bit: UInt64 = 1 << UInt64(min(depth, 63))
+        if hasMember & bit != 0 { output.put(UInt8(ascii: ",")) } else { hasMember |= bit }
+    }
+
+    /// Text written as is (`true`, `[`...): the caller makes it valid JSON.
+    public mutating func raw(_ s: StaticString) { output.put(s) }
+
+    public mutating func raw(_ s: String) {
+        var s = s
+        s.withUTF8 { output.put($0) }
+    }
 
     /// A JSON number from an integer, written digit by digit (no `String`).
     public mutating func integer(_ v: some BinaryInteger) {
         guard let m = UInt64(exactly: v.magnitude) else { raw(String(v)); return }
-        if v < 0 { bytes.append(UInt8(ascii: "-")) }
-        appendDecimal(m, to: &bytes)
+        if v < 0 { output.put(UInt8(ascii: "-")) }
+        appendDecimal(m, to: &output)
+    }
+
+    /// A JSON number from a Double: the shortest text that reads back as the same value, integers without a
+    /// fraction part, `null` for what JSON cannot hold.
+    public mutating func number(_ v: Double) {
+        if !v.isFinite { output.put("null"); return }
+        if v == v.rounded(), abs(v) < 1e15 { integer(Int64(v)); return }
+        raw(v.description)
     }
 
     /// A time as a JSON string in RFC 3339 UTC (``Timestamp/rfc3339(offsetSeconds:)``).
     public mutating func time(_ t: Timestamp) {
-        bytes.append(UInt8(ascii: "\""))
-        t.appendRFC3339(to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        output.put(UInt8(ascii: "\""))
+        t.appendRFC3339(to: &output)
+        output.put(UInt8(ascii: "\""))
     }
 
-    public mutating func field(_ k: String, _ v: String?) {
-        if let v { key(k); string(v) }
+    public mutating func field(_ k: StaticString, _ v: String?) {
+        if let v { name(k); string(v) }
     }
 
     /// An address as a JSON string (``IPAddress/description``).
     public mutating func address(_ a: IPAddress) {
-        bytes.append(UInt8(ascii: "\""))
-        a.appendText(to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        output.put(UInt8(ascii: "\""))
+        a.appendText(to: &output)
+        output.put(UInt8(ascii: "\""))
     }
 
     public mutating func string(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        JSONWriter.escape(s, into: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        output.put(UInt8(ascii: "\""))
+        JSONWriter.escape(s, into: &output)
+        output.put(UInt8(ascii: "\""))
     }
 
     /// Appends `s` escaped for a JSON string body: `"` `\` and bytes below 0x20 (as `\n`, `\t`... or
     /// `\u00XX`); everything else, UTF-8 included, as is.
-    public static func escape(_ s: String, into out: inout [UInt8]) {
+    public static func escape<Sink: ByteSink & ~Copyable>(_ s: String, into out: inout Sink) {
         var s = s
         s.withUTF8 { u in
-            if !needsEscape(u) { out.append(contentsOf: u); return }
+            if !needsEscape(u) { out.put(u); return }
             for b in u {
                 switch b {
-                case 0x22: out.append(0x5C); out.append(0x22)
-                case 0x5C: out.append(0x5C); out.append(0x5C)
-                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
+                case 0x22: out.put(0x5C); out.put(0x22)
+                case 0x5C: out.put(0x5C); out.put(0x5C)
+                case 0x0A: out.put(0x5C); out.put(UInt8(ascii: "n"))
+                case 0x0D: out.put(0x5C); out.put(UInt8(ascii: "r"))
+                case 0x09: out.put(0x5C); out.put(UInt8(ascii: "t"))
+                case 0x08: out.put(0x5C); out.put(UInt8(ascii: "b"))
+                case 0x0C: out.put(0x5C); out.put(UInt8(ascii: "f"))
                 case 0..<0x20:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-                default: out.append(b)
+                    out.put("\\u00")
+                    out.put(hexDigit(b >> 4))
+                    out.put(hexDigit(b & 0xF))
+                default: out.put(b)
                 }
             }
         }
     }
-
     /// Whether any byte is `"`, `\\` or below 0x20; eight bytes at a time (the common answer is no).
     @inline(__always)
     static func needsEscape(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -220,17 +262,13 @@ public struct JSONWriter {
         return false
     }
 
-    /// The `String` form of ``escape(_:into:)-([UInt8])``.
+    /// ``escape(_:into:)`` appended to a `String`.
     public static func escape(_ s: String, into out: inout String) {
         var b: [UInt8] = []
         escape(s, into: &b)
         out += String(decoding: b, as: UTF8.self)
     }
 
-    /// Shortest text that reads back as the same Double; integers without a fraction part.
-    public static func number(_ v: Double) -> String {
-        guard v.isFinite else { return "null" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
-    }
+    /// A lower-case hexadecimal digit for `v` (0...15).
+    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 &+ v : 0x57 &+ v }
 }

@@ -89,16 +89,16 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
     }
 
     /// ``description`` appended to UTF-8 bytes (JSON writers, no `String` per address).
-    public func appendText(to out: inout [UInt8]) {
+    public func appendText<Sink: ByteSink & ~Copyable>(to out: inout Sink) {
         switch self {
         case .v4(let v):
             for shift in stride(from: 24, through: 0, by: -8) {
                 appendDecimal(UInt64((v >> UInt32(shift)) & 0xff), to: &out)
-                if shift > 0 { out.append(UInt8(ascii: ".")) }
+                if shift > 0 { out.put(UInt8(ascii: ".")) }
             }
         case .v6(let hi, let lo):
             if hi == 0 && lo >> 32 == 0xffff {
-                out.append(contentsOf: "::ffff:".utf8)
+                out.put("::ffff:")
                 IPAddress.v4(UInt32(truncatingIfNeeded: lo)).appendText(to: &out)
                 return
             }
@@ -116,23 +116,22 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
                     runStart = -1
                 }
             }
-            let hex = Array("0123456789abcdef".utf8)
             var i = 0
             var afterColon = true
             while i < 8 {
                 if i == bestStart {
-                    out.append(UInt8(ascii: ":"))
-                    out.append(UInt8(ascii: ":"))
+                    out.put(UInt8(ascii: ":"))
+                    out.put(UInt8(ascii: ":"))
                     afterColon = true
                     i += bestLen
                     continue
                 }
-                if !afterColon { out.append(UInt8(ascii: ":")) }
+                if !afterColon { out.put(UInt8(ascii: ":")) }
                 let g = group(i)
                 var started = false
                 for shift in stride(from: 12, through: 0, by: -4) {
                     let d = Int((g >> UInt16(shift)) & 0xF)
-                    if d != 0 || started || shift == 0 { out.append(hex[d]); started = true }
+                    if d != 0 || started || shift == 0 { out.put(JSONWriter.hexDigit(UInt8(d))); started = true }
                 }
                 afterColon = false
                 i += 1

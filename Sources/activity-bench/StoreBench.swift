@@ -62,6 +62,9 @@ func runDecodeBenchmark(arguments: [String]) {
         start = i + 1
         if ranges.count == count { break }
     }
+    if option(arguments, "--stage") == "export" {
+        return runExportBenchmark(input: input, count: count, rounds: Int(option(arguments, "--rounds") ?? "1") ?? 1)
+    }
     let decoder = AppEventDecoder()
     let now = Timestamp(seconds: 1_795_341_600)
     // --stage parse: only the JSON reader (no mapping onto events), to split the cost.
@@ -78,6 +81,33 @@ func runDecodeBenchmark(arguments: [String]) {
     }
     print(String(format: "decode%@: %d JSON lines (%.0f bytes avg) → %d events in %.3f s = %.0f events/s (%.2f µs/event, %.2f s CPU), one core",
                  parseOnly ? " (JSON reader only)" : "", ranges.count, Double(ranges.map(\.count).reduce(0, +)) / Double(max(1, ranges.count)), n, wall, Double(n) / wall, wall * 1e6 / Double(max(1, n)), cpu))
+}
+
+/// `activity-bench decode --stage export [--rounds N]`: events → export JSON lines (the daemon's `--mirror-jsonl`),
+/// in 1,000-event batches into one writer as the store thread does, `--rounds` times over the decoded events (a
+/// small `--count` with many rounds keeps them in cache). Each event gets a city-level location and the ingestion
+/// time, as the daemon's events have.
+func runExportBenchmark(input: String, count: Int, rounds: Int) {
+    var events = loadEvents(path: input, limit: count)
+    var geo = Geo()
+    geo.country = "US"; geo.countryName = "United States"; geo.region = "North Carolina"; geo.city = "Columbus"
+    geo.lat = 35.222; geo.lon = -82.0686; geo.radiusKm = 100; geo.tz = "America/New_York"
+    for i in events.indices { events[i].geo = geo }
+    var total = 0
+    let (_, wall, cpu) = measure {
+        for _ in 0..<max(1, rounds) {
+            var i = 0
+            while i < events.count {
+                var w = JSONWriter(capacity: 1000 * 640)
+                for e in events[i..<min(i + 1000, events.count)] { e.appendExportJSON(to: &w, includeSeq: false); w.newline() }
+                total += w.output.count
+                i += 1000
+            }
+        }
+    }
+    let n = events.count * max(1, rounds)
+    print(String(format: "export: %d events → %.0f bytes/event in %.3f s = %.0f events/s (%.2f µs/event, %.2f s CPU), one core",
+                 n, Double(total) / Double(max(1, n)), wall, Double(n) / wall, wall * 1e6 / Double(max(1, n)), cpu))
 }
 
 /// `activity-bench store --input FILE --dir DIR [--events 10000000]`

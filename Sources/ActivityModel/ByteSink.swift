@@ -1,0 +1,60 @@
+/// Where this module's text formatters (times, addresses, numbers, JSON) write UTF-8: a `[UInt8]`, or a
+/// ``JSONWriter``'s own buffer. Generic over it, one formatter serves both without an intermediate array.
+public protocol ByteSink: ~Copyable {
+    mutating func put(_ byte: UInt8)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: ByteSink where Element == UInt8 {
+    @inline(__always) public mutating func put(_ byte: UInt8) { append(byte) }
+    @inline(__always) public mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+}
+
+extension ByteSink where Self: ~Copyable {
+    /// A string's UTF-8 as is (no escaping).
+    @inline(__always) public mutating func put(_ s: StaticString) {
+        put(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+}
+
+/// A growable byte buffer written without the per-append uniqueness check of an `Array` held in a
+/// struct (a write is one bounds comparison and a store). Owned: not copyable, freed with its owner.
+public struct ByteOutput: ~Copyable, ByteSink {
+    private var base: UnsafeMutablePointer<UInt8>
+    public private(set) var count = 0
+    private var capacity: Int
+
+    public init(capacity: Int = 512) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// The bytes written so far; valid until the next write.
+    public var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    /// Forgets what was written, keeping the memory.
+    public mutating func removeAll() { count = 0 }
+
+    @inline(__always) public mutating func put(_ byte: UInt8) {
+        if count == capacity { grow(1) }
+        base[count] = byte
+        count &+= 1
+    }
+
+    @inline(__always) public mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if bytes.count > capacity &- count { grow(bytes.count) }
+        if let src = bytes.baseAddress { (base + count).update(from: src, count: bytes.count) }
+        count &+= bytes.count
+    }
+
+    @inline(never) private mutating func grow(_ needed: Int) {
+        let newCapacity = max(capacity * 2, count + needed)
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        new.update(from: base, count: count)
+        base.deallocate()
+        base = new
+        capacity = newCapacity
+    }
+}
