@@ -11,10 +11,11 @@ struct FrameStringTable {
     var strings: [String] = []
 
     mutating func id(_ s: String) -> UInt32 {
-        if let i = index[s] { return i }
-        let i = UInt32(strings.count)
-        strings.append(s)
-        index[s] = i
+        // One hash per string, found or not: the default-value subscript inserts in the bucket it probed
+        // (a lookup, then an insert, hashed new strings twice: a tenth of the store thread).
+        let next = UInt32(strings.count)
+        let i = { (slot: inout UInt32) in slot }(&index[s, default: next])
+        if i == next { strings.append(s) }
         return i
     }
 
