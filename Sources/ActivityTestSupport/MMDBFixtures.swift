@@ -21,8 +21,7 @@ public enum MMDBFixtures {
     }
 
     private static func make() -> Result<String, FixtureError> {
-        make(into: FileManager.default.temporaryDirectory
-            .appendingPathComponent("activityd-mmdb-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"))
+        make(into: URL(fileURLWithPath: TestScratch.directory("mmdb")))
     }
 
     /// Writes a fresh set of fixtures into `dir` (tests that replace or corrupt files need their own copy).
@@ -49,8 +48,6 @@ public enum MMDBFixtures {
 
     /// A scratch file path in a fresh temporary directory.
     public static func scratchFile(_ name: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("activityd-mmdb-scratch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent(name).path
+        TestScratch.directory("mmdb-scratch") + "/" + name
     }
 }

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import ActivityModel
 import ActivityStore
+import ActivityTestSupport
 
 // Crashers found by the FuzzSegment fuzzer (Fuzz/FailCases/FuzzSegment/), replayed with their exact bytes.
 //
@@ -91,7 +92,7 @@ private let claimedSegmentLength = 0x435
 /// A data directory holding a sealed segment 1 of `segmentLength` bytes with `index` as its index, and an empty
 /// active segment after it (so segment 1 counts as sealed).
 private func dataDirectory(sealedIndex index: [UInt8], segmentLength: Int) -> String {
-    let dir = NSTemporaryDirectory() + "activityd-fuzz-regression-\(UUID().uuidString)"
+    let dir = TestScratch.directory("fuzz-regression")
     let segments = dir + "/segments"
     try? FileManager.default.createDirectory(atPath: segments, withIntermediateDirectories: true)
     _ = FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.segmentName(firstSeq: 1),
@@ -103,7 +104,7 @@ private func dataDirectory(sealedIndex index: [UInt8], segmentLength: Int) -> St
 
 /// A real two-segment store written with SegmentWriter: 25 events in sealed segment 1, 5 in the active one.
 private func writtenStore() throws -> (dir: String, events: Int) {
-    let dir = NSTemporaryDirectory() + "activityd-fuzz-regression-\(UUID().uuidString)"
+    let dir = TestScratch.directory("fuzz-regression")
     let w = try SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "fuzzhost",
                               now: Timestamp(seconds: 1_767_225_600))
     let events = (0..<30).map { i in
@@ -165,7 +166,7 @@ struct FuzzRegressionTests {
     @Test("a posting count beyond Int.max in an index's term dictionary is damage, not a trap (segmentindex-terms-huge-count)")
     func hugePostingCountInTerms() async {
         await #expect(processExitsWith: .success) {
-            let path = NSTemporaryDirectory() + "activityd-fuzz-regression-\(UUID().uuidString).idx"
+            let path = TestScratch.directory("fuzz-regression") + "/index.idx"
             _ = FileManager.default.createFile(atPath: path, contents: Data(indexWithHugePostingCount))
             defer { try? FileManager.default.removeItem(atPath: path) }
             // With the CRC checked (what `activityctl verify` does) the file is rejected outright.

@@ -6,9 +6,7 @@ import ActivityModel
 import ActivityTestSupport
 
 func temporaryDirectory(_ name: String = #function) -> String {
-    let dir = NSTemporaryDirectory() + "activityd-test-\(name.filter(\.isLetter))-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+    TestScratch.directory("store-\(name.filter(\.isLetter))")
 }
 
 func randomEvents(_ n: Int, seed: UInt64) -> [ActivityEvent] {

@@ -1,5 +1,6 @@
 import Foundation
 import ActivityModel
+import ActivityTestSupport
 
 /// Runs the built `activityd` binary as a child process, as an operator would.
 final class DaemonProcess: @unchecked Sendable {
@@ -16,9 +17,7 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     static func temporaryDirectory(_ name: String) -> String {
-        let dir = NSTemporaryDirectory() + "activityd-it-\(name)-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        TestScratch.directory("it-\(name)")
     }
 
     init(dir: String, extraConfig: String = "", listen: [String] = ["127.0.0.1:0", "[::1]:0"], environment: [String: String] = [:]) throws {
