@@ -112,9 +112,9 @@ extension ActivityEvent {
 /// A minimal JSON text writer for the export form: compact, no spaces, keys written in call order.
 ///
 /// It writes UTF-8 bytes into its own ``ByteOutput``, not a `String` or an `Array` held in a struct: appending
-/// many small strings to a Swift `String` cost several microseconds per event, and an `Array`'s uniqueness
-/// check on every byte still half of the daemon's JSON mirror (measured with `activity-bench decode --stage
-/// export`, see BENCHMARKS.md). Not copyable: one writer owns one buffer.
+/// many small strings to a Swift `String` cost several microseconds per event, and the `Array` version (a
+/// uniqueness check per append) 3.4–3.9 µs per event against 1.9–2.5 µs for this one (`activity-bench decode
+/// --stage export`, five alternating runs, see BENCHMARKS.md). Not copyable: one writer owns one buffer.
 public struct JSONWriter: ~Copyable {
     public var output: ByteOutput
     /// Nesting: bit n set when the object at depth n already has a member (depth ≤ 64).
