@@ -29,7 +29,7 @@ final class FileInputService: Service, @unchecked Sendable {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await runOnDedicatedThread(name: "activityd-file") { self.loop() }
+            await runOnDedicatedThread(name: "file-input") { self.loop() }
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .relaxed)
         }

@@ -32,7 +32,7 @@ final class JournalInputService: Service, @unchecked Sendable {
     func run() async throws {
         let failure = Mutex<(any Error)?>(nil)
         await withGracefulShutdownHandler {
-            await runOnDedicatedThread(name: "activityd-journal") {
+            await runOnDedicatedThread(name: "journal-input") {
                 do { try self.loop() } catch { failure.withLock { $0 = error } }
             }
         } onGracefulShutdown: {

@@ -28,7 +28,7 @@ final class PipelineService: Service, @unchecked Sendable {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await runOnDedicatedThread(name: "activityd-pipeline") { self.loop() }
+            await runOnDedicatedThread(name: "pipeline") { self.loop() }
         } onGracefulShutdown: {
             self.input.close()
         }

@@ -47,7 +47,7 @@ final class StoreService: Service, @unchecked Sendable {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await runOnDedicatedThread(name: "activityd-store") { self.loop() }
+            await runOnDedicatedThread(name: "store") { self.loop() }
         } onGracefulShutdown: {
             self.queue.close()
         }

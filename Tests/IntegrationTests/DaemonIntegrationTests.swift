@@ -151,6 +151,20 @@ struct DaemonIntegrationTests {
         #expect(try first.terminate() == 0)
     }
 
+    @Test("the daemon's worker threads carry their names to the kernel (top -H, ps -L, perf)")
+    func threadNames() throws {
+        let dir = DaemonProcess.temporaryDirectory("threads")
+        let d = try DaemonProcess(dir: dir, listen: ["127.0.0.1:0"])
+        _ = try d.waitReady()
+        let tasks = "/proc/\(d.process.processIdentifier)/task"
+        let names = try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap {
+            try? String(contentsOfFile: tasks + "/" + $0 + "/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(names.contains("store"), "\(names)")
+        #expect(names.contains("pipeline"), "\(names)")
+        #expect(try d.terminate() == 0)
+    }
+
     @Test("--check-config validates and --version prints")
     func configChecks() throws {
         let dir = DaemonProcess.temporaryDirectory("cfg")
