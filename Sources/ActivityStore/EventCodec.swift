@@ -12,7 +12,8 @@ struct FrameStringTable {
 
     mutating func id(_ s: String) -> UInt32 {
         // One hash per string, found or not: the default-value subscript inserts in the bucket it probed
-        // (a lookup, then an insert, hashed new strings twice: a tenth of the store thread).
+        // (a lookup, then an insert, hashed new strings twice; `activity-bench store`, 1M events: 4.0–4.5 s
+        // of CPU in append against 4.5–4.6 s).
         let next = UInt32(strings.count)
         let i = { (slot: inout UInt32) in slot }(&index[s, default: next])
         if i == next { strings.append(s) }
