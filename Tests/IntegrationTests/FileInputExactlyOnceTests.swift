@@ -7,7 +7,7 @@ struct FileInputExactlyOnceTests {
     func rotationStormWithCrashes() throws {
         let dir = DaemonProcess.temporaryDirectory("files")
         let log = dir + "/auth.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
         let extra = """
         [[input.file]]
         paths = ["\(log)"]
@@ -38,7 +38,7 @@ struct FileInputExactlyOnceTests {
                 let rotated = log + ".1"
                 try? FileManager.default.removeItem(atPath: rotated)
                 try FileManager.default.moveItem(atPath: log, toPath: rotated)
-                FileManager.default.createFile(atPath: log, contents: nil)
+                #expect(FileManager.default.createFile(atPath: log, contents: nil))
                 out = try handle()
             } else {
                 // copytruncate: copy, then truncate in place (no appends in between)
