@@ -20,8 +20,8 @@ public enum TestScratch {
     /// The process that made `root` (an exit test's child process makes and removes its own).
     nonisolated(unsafe) private static var owner: pid_t = 0
 
-    /// A fresh directory `<root>/<name>-<12 random hex digits>` (short: notify sockets live in some, and a
-    /// Unix socket path is limited to 107 bytes).
+    /// A fresh directory `<root>/<name>-<the first 12 characters of a random UUID>` (short: notify sockets
+    /// live in some, and a Unix socket path is limited to 107 bytes).
     public static func directory(_ name: String) -> String {
         let dir = root + "/" + name + "-" + UUID().uuidString.prefix(12)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
