@@ -310,7 +310,7 @@ public final class SegmentIndex: Sendable {
             let mid = (lo + hi) / 2
             let s = u32(at: termOffsetsAt + 4 * mid), e = u32(at: termOffsetsAt + 4 * (mid + 1))
             guard s <= e, termBlob + e <= postOffsetsAt else { return nil }
-            let cmp = compare(UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), target)
+            let cmp = target.withUnsafeBytes { compareBytes(UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), $0) }
             if cmp == 0 {
                 let ps = u32(at: postOffsetsAt + 4 * mid), pe = u32(at: postOffsetsAt + 4 * (mid + 1))
                 guard ps <= pe, postBlob + pe <= r.end else { return nil }
@@ -368,22 +368,19 @@ public final class SegmentIndex: Sendable {
         return out
     }
 
-    private func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
-        let n = min(a.count, b.count)
-        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
-        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
-    }
 }
 
-/// Byte order of the UTF-8 forms (the order of terms in an index), by `memcmp` over contiguous storage: the
-/// generic `utf8.lexicographicallyPrecedes` was a third of sealing a segment with half a million addresses.
+/// Byte order (the order of terms in an index): negative, zero or positive as `a` sorts before, with or after
+/// `b`; `memcmp` over the common prefix, then the shorter first.
+func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let n = min(a.count, b.count)
+    let r = n == 0 ? 0 : Int(memcmp(a.baseAddress!, b.baseAddress!, n))
+    return r != 0 ? r : (a.count == b.count ? 0 : (a.count < b.count ? -1 : 1))
+}
+
+/// ``compareBytes(_:_:)`` of the UTF-8 forms, as a sort predicate: the generic `utf8.lexicographicallyPrecedes`
+/// was a third of sealing a segment with half a million addresses.
 func utf8Precedes(_ a: String, _ b: String) -> Bool {
     var a = a, b = b
-    return a.withUTF8 { x in
-        b.withUTF8 { y in
-            let n = min(x.count, y.count)
-            let r = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
-            return r != 0 ? r < 0 : x.count < y.count
-        }
-    }
+    return a.withUTF8 { x in b.withUTF8 { y in compareBytes(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) < 0 } }
 }
