@@ -17,6 +17,9 @@ extension ByteSink where Self: ~Copyable {
     }
 }
 
+/// The lower-case hexadecimal digit of `v` (0...15), as UTF-8 (JSON escapes, IPv6 text).
+@inline(__always) func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 &+ v : 0x57 &+ v }
+
 /// A growable byte buffer written without the per-append uniqueness check of an `Array` held in a
 /// struct (a write is one bounds comparison and a store). Owned: not copyable, freed with its owner.
 public struct ByteOutput: ~Copyable, ByteSink {

@@ -268,7 +268,4 @@ public struct JSONWriter: ~Copyable {
         escape(s, into: &b)
         out += String(decoding: b, as: UTF8.self)
     }
-
-    /// A lower-case hexadecimal digit for `v` (0...15).
-    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 &+ v : 0x57 &+ v }
 }

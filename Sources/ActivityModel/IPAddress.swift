@@ -131,7 +131,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
                 var started = false
                 for shift in stride(from: 12, through: 0, by: -4) {
                     let d = Int((g >> UInt16(shift)) & 0xF)
-                    if d != 0 || started || shift == 0 { out.put(JSONWriter.hexDigit(UInt8(d))); started = true }
+                    if d != 0 || started || shift == 0 { out.put(hexDigit(UInt8(d))); started = true }
                 }
                 afterColon = false
                 i += 1
