@@ -46,6 +46,17 @@ func sh(_ args: [String]) throws -> Int32 {
     return p.terminationStatus
 }
 
+/// Runs `body` with a fresh test directory whose `data` subdirectory is a 512 KiB tmpfs, unmounted afterwards
+/// (the full-disk tests; needs root).
+func withSmallDisk(_ name: String, _ body: (_ dir: String, _ mnt: String) throws -> Void) throws {
+    let dir = DaemonProcess.temporaryDirectory(name)
+    let mnt = dir + "/data"
+    try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+    try #require(try sh(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt]) == 0, "mount tmpfs failed")
+    defer { _ = try? sh(["umount", "-l", mnt]) }
+    try body(dir, mnt)
+}
+
 /// ~2 MB of padded events into a daemon whose data directory is a 512 KiB tmpfs: the store hits ENOSPC.
 func fillSmallDisk(port: Int) {
     let padding = String(repeating: "x", count: 1500)
@@ -150,102 +161,96 @@ struct FaultTests {
     @Test("full disk: writes hit ENOSPC, the daemon keeps running, pauses and says so, counts UDP drops, resumes when space returns; nothing torn",
           .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
     func fullDisk() throws {
-        let dir = DaemonProcess.temporaryDirectory("fulldisk")
-        let mnt = dir + "/data"
-        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
-        try #require(try sh(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt]) == 0, "mount tmpfs failed")
-        defer { _ = try? sh(["umount", "-l", mnt]) }
-        let sock = try NotifySocket(dir: dir)
-        let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"],
-                                       environment: ["NOTIFY_SOCKET": sock.path])
-        let port = try daemon.waitReady()[0]
-        let mport = try #require(metricsPort(daemon.log))
-        fillSmallDisk(port: port)
-        Thread.sleep(forTimeInterval: 2.5)
-        let during = try httpGet(port: mport, path: "/metrics")
-        #expect(daemon.process.isRunning)
-        #expect(metric(during, "activityd_store_paused") == 1, "\(during)")
-        #expect(during.contains("activityd_store_errors_total{kind=\"no_space\"}"))
-        let notified = sock.collect(timeout: 3) { $0.contains("STORE PAUSED") }
-        #expect(notified.contains { $0.contains("STORE PAUSED") })
-        #expect(daemon.log.contains("store write failed"))
-        // More UDP while paused: held up to the queues' bounds, then reading pauses (the socket buffer holds
-        // what it can) and the kernel drops the rest, counted on the socket.
-        for i in 0..<150_000 {
-            sendUDP(Array(#"{"action":"page_viewed","user":"late"}"#.utf8), port: port)
-            if i % 200 == 0 { usleep(1000) }
-        }
-        Thread.sleep(forTimeInterval: 1)
-        let dropped = try httpGet(port: mport, path: "/metrics")
-        #expect((metric(dropped, "activityd_udp_read_pauses_total") ?? 0) >= 1, "\(dropped)")
-        #expect((metric(dropped, "activityd_kernel_drops_total") ?? 0) > 0 || dropped.contains("activityd_dropped_total{reason="), "\(dropped)")
-        // Space returns.
-        #expect(try sh(["mount", "-o", "remount,size=64m", mnt]) == 0)
-        let deadline = Date().addingTimeInterval(15)
-        var resumed = false
-        while Date() < deadline {
-            if metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 0 { resumed = true; break }
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        #expect(resumed)
-        // The backlog held while paused (the queues, then the socket buffer) drains first: wait until the
-        // stored count stops moving (a fixed wait raced the drain when the host was busy). A datagram sent
-        // while the socket buffer is still full would be dropped by the kernel (and counted), so the event
-        // that proves writes resumed is sent after the drain.
-        func settle() throws -> String {
-            var last = try httpGet(port: mport, path: "/metrics")
-            let until = Date().addingTimeInterval(20)
-            while Date() < until {
-                Thread.sleep(forTimeInterval: 0.5)
-                let next = try httpGet(port: mport, path: "/metrics")
-                let stable = metric(next, "activityd_events_stored_total") == metric(last, "activityd_events_stored_total")
-                last = next
-                if stable { break }
+        try withSmallDisk("fulldisk") { dir, mnt in
+            let sock = try NotifySocket(dir: dir)
+            let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"],
+                                           environment: ["NOTIFY_SOCKET": sock.path])
+            let port = try daemon.waitReady()[0]
+            let mport = try #require(metricsPort(daemon.log))
+            fillSmallDisk(port: port)
+            Thread.sleep(forTimeInterval: 2.5)
+            let during = try httpGet(port: mport, path: "/metrics")
+            #expect(daemon.process.isRunning)
+            #expect(metric(during, "activityd_store_paused") == 1, "\(during)")
+            #expect(during.contains("activityd_store_errors_total{kind=\"no_space\"}"))
+            let notified = sock.collect(timeout: 3) { $0.contains("STORE PAUSED") }
+            #expect(notified.contains { $0.contains("STORE PAUSED") })
+            #expect(daemon.log.contains("store write failed"))
+            // More UDP while paused: held up to the queues' bounds, then reading pauses (the socket buffer holds
+            // what it can) and the kernel drops the rest, counted on the socket.
+            for i in 0..<150_000 {
+                sendUDP(Array(#"{"action":"page_viewed","user":"late"}"#.utf8), port: port)
+                if i % 200 == 0 { usleep(1000) }
             }
-            return last
+            Thread.sleep(forTimeInterval: 1)
+            let dropped = try httpGet(port: mport, path: "/metrics")
+            #expect((metric(dropped, "activityd_udp_read_pauses_total") ?? 0) >= 1, "\(dropped)")
+            #expect((metric(dropped, "activityd_kernel_drops_total") ?? 0) > 0 || dropped.contains("activityd_dropped_total{reason="), "\(dropped)")
+            // Space returns.
+            #expect(try sh(["mount", "-o", "remount,size=64m", mnt]) == 0)
+            let deadline = Date().addingTimeInterval(15)
+            var resumed = false
+            while Date() < deadline {
+                if metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 0 { resumed = true; break }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            #expect(resumed)
+            // The backlog held while paused (the queues, then the socket buffer) drains first: wait until the
+            // stored count stops moving (a fixed wait raced the drain when the host was busy). A datagram sent
+            // while the socket buffer is still full would be dropped by the kernel (and counted), so the event
+            // that proves writes resumed is sent after the drain.
+            func settle() throws -> String {
+                var last = try httpGet(port: mport, path: "/metrics")
+                let until = Date().addingTimeInterval(20)
+                while Date() < until {
+                    Thread.sleep(forTimeInterval: 0.5)
+                    let next = try httpGet(port: mport, path: "/metrics")
+                    let stable = metric(next, "activityd_events_stored_total") == metric(last, "activityd_events_stored_total")
+                    last = next
+                    if stable { break }
+                }
+                return last
+            }
+            _ = try settle()
+            sendUDP(Array(#"{"action":"login","user":"after.disk"}"#.utf8), port: port)
+            let final = try settle()
+            let status = try daemon.terminate()
+            #expect(status == 0, "exit \(status): \(daemon.log.suffix(3000))")
+            let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
+            #expect(vStatus == 0, "\(vOut)")
+            let (_, out, _) = try runTool("activityctl", ["--data-dir", mnt, "events", "--format", "jsonl", "--output-fields", "user"])
+            let stored = out.split(separator: "\n").count
+            #expect(Double(stored) == metric(final, "activityd_events_stored_total"))
+            #expect(out.contains("after.disk"))
+            print("full disk: paused with no_space, \(metric(dropped, "activityd_events_accepted_total") ?? 0) accepted, \(stored) stored after resume, verify clean")
         }
-        _ = try settle()
-        sendUDP(Array(#"{"action":"login","user":"after.disk"}"#.utf8), port: port)
-        let final = try settle()
-        let status = try daemon.terminate()
-        #expect(status == 0, "exit \(status): \(daemon.log.suffix(3000))")
-        let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
-        #expect(vStatus == 0, "\(vOut)")
-        let (_, out, _) = try runTool("activityctl", ["--data-dir", mnt, "events", "--format", "jsonl", "--output-fields", "user"])
-        let stored = out.split(separator: "\n").count
-        #expect(Double(stored) == metric(final, "activityd_events_stored_total"))
-        #expect(out.contains("after.disk"))
-        print("full disk: paused with no_space, \(metric(dropped, "activityd_events_accepted_total") ?? 0) accepted, \(stored) stored after resume, verify clean")
     }
 
     @Test("stopping while the disk is still full: SIGTERM ends the retrying, the exit is prompt and clean, the loss is logged and what was written verifies",
           .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
     func stopWhileDiskFull() throws {
-        let dir = DaemonProcess.temporaryDirectory("fullstop")
-        let mnt = dir + "/data"
-        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
-        try #require(try sh(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt]) == 0, "mount tmpfs failed")
-        defer { _ = try? sh(["umount", "-l", mnt]) }
-        let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
-        let port = try daemon.waitReady()[0]
-        let mport = try #require(metricsPort(daemon.log))
-        fillSmallDisk(port: port)
-        var paused = false
-        for _ in 0..<50 where !paused {
-            Thread.sleep(forTimeInterval: 0.2)
-            paused = metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 1
+        try withSmallDisk("fullstop") { dir, mnt in
+            let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
+            let port = try daemon.waitReady()[0]
+            let mport = try #require(metricsPort(daemon.log))
+            fillSmallDisk(port: port)
+            var paused = false
+            for _ in 0..<50 where !paused {
+                Thread.sleep(forTimeInterval: 0.2)
+                paused = metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 1
+            }
+            try #require(paused, "the store never paused")
+            // Still full when the stop comes: before, the store retried forever and the shutdown waited for it.
+            let t0 = Date()
+            let status = try daemon.terminate(timeout: 20)
+            let took = Date().timeIntervalSince(t0)
+            #expect(status == 0, "exit \(status): \(daemon.log.suffix(2000))")
+            #expect(took < 10, "took \(took) s")
+            #expect(daemon.log.contains("events not written"), "\(daemon.log.suffix(2000))")
+            let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
+            #expect(vStatus == 0, "\(vOut)")
+            print("stop while disk full: exit \(status) in \(String(format: "%.1f", took)) s, loss logged, verify clean")
         }
-        try #require(paused, "the store never paused")
-        // Still full when the stop comes: before, the store retried forever and the shutdown waited for it.
-        let t0 = Date()
-        let status = try daemon.terminate(timeout: 20)
-        let took = Date().timeIntervalSince(t0)
-        #expect(status == 0, "exit \(status): \(daemon.log.suffix(2000))")
-        #expect(took < 10, "took \(took) s")
-        #expect(daemon.log.contains("events not written"), "\(daemon.log.suffix(2000))")
-        let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
-        #expect(vStatus == 0, "\(vOut)")
-        print("stop while disk full: exit \(status) in \(String(format: "%.1f", took)) s, loss logged, verify clean")
     }
 
     @Test("hostile UDP interleaved with valid events: all valid stored, every rejection counted by reason, RSS bounded")
