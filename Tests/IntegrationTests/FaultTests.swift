@@ -79,7 +79,7 @@ struct FaultTests {
     func crashLoop() throws {
         let dir = DaemonProcess.temporaryDirectory("crashloop")
         let log = dir + "/auth.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
         let extra = """
         [[input.file]]
         paths = ["\(log)"]
