@@ -4,67 +4,97 @@
 /// hash table per event dominated decoding (measured: see BENCHMARKS.md). Lookups are linear, which is
 /// faster than hashing at these sizes. Keys are unique: setting an existing key replaces its value in place.
 /// Equality and hashing ignore order (two events with the same attributes are equal however they arrived).
+///
+/// Stored as an array of ``Pair`` structs, not of tuples: the runtime looks a tuple array's element type up
+/// (and destroys its elements through generic code) on every use, which measured several per cent of the
+/// decoder and the store.
 public struct Attributes: Sendable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
-    public private(set) var pairs: [(key: String, value: String)]
+    public struct Pair: Sendable, Hashable {
+        public var key: String
+        public var value: String
+        public init(key: String, value: String) { self.key = key; self.value = value }
+    }
 
-    public init() { pairs = [] }
+    public private(set) var storage: [Pair]
+
+    public init() { storage = [] }
 
     public init(_ dictionary: [String: String]) {
-        pairs = dictionary.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        storage = dictionary.sorted { $0.key < $1.key }.map { Pair(key: $0.key, value: $0.value) }
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {
-        pairs = []
-        pairs.reserveCapacity(elements.count)
+        storage = []
+        storage.reserveCapacity(elements.count)
         for (k, v) in elements { self[k] = v }
     }
 
     /// Builds from pairs already known to have unique keys (decoders), without checking.
-    public init(uniquePairs: [(key: String, value: String)]) { pairs = uniquePairs }
+    public init(uniquePairs: [Pair]) { storage = uniquePairs }
 
-    public var count: Int { pairs.count }
-    public var isEmpty: Bool { pairs.isEmpty }
-    public var keys: [String] { pairs.map(\.key) }
+    public init(uniquePairs: [(key: String, value: String)]) { storage = uniquePairs.map { Pair(key: $0.key, value: $0.value) } }
+
+    /// The pairs in the order they came.
+    public var pairs: [(key: String, value: String)] { storage.map { ($0.key, $0.value) } }
+
+    public var count: Int { storage.count }
+    public var isEmpty: Bool { storage.isEmpty }
+    public var keys: [String] { storage.map(\.key) }
 
     public subscript(key: String) -> String? {
         get {
-            for p in pairs where p.key == key { return p.value }
+            for p in storage where p.key == key { return p.value }
             return nil
         }
         set {
-            if let i = pairs.firstIndex(where: { $0.key == key }) {
-                if let newValue { pairs[i].value = newValue } else { pairs.remove(at: i) }
+            if let i = storage.firstIndex(where: { $0.key == key }) {
+                if let newValue { storage[i].value = newValue } else { storage.remove(at: i) }
             } else if let newValue {
-                pairs.append((key, newValue))
+                storage.append(Pair(key: key, value: newValue))
             }
         }
     }
 
+    /// Appends a pair whose key the caller knows is not present (decoders that refuse duplicate keys).
+    public mutating func append(uniqueKey key: String, value: String) { storage.append(Pair(key: key, value: value)) }
+
     @discardableResult
     public mutating func removeValue(forKey key: String) -> String? {
-        guard let i = pairs.firstIndex(where: { $0.key == key }) else { return nil }
-        return pairs.remove(at: i).value
+        guard let i = storage.firstIndex(where: { $0.key == key }) else { return nil }
+        return storage.remove(at: i).value
     }
 
-    public mutating func reserveCapacity(_ n: Int) { pairs.reserveCapacity(n) }
+    public mutating func reserveCapacity(_ n: Int) { storage.reserveCapacity(n) }
 
-    public func makeIterator() -> IndexingIterator<[(key: String, value: String)]> { pairs.makeIterator() }
+    public struct Iterator: IteratorProtocol {
+        var base: IndexingIterator<[Pair]>
+        public mutating func next() -> (key: String, value: String)? { base.next().map { ($0.key, $0.value) } }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(base: storage.makeIterator()) }
 
     /// The pairs sorted by key (the export order).
-    public var sorted: [(key: String, value: String)] { pairs.sorted { $0.key < $1.key } }
+    public var sorted: [(key: String, value: String)] { sortedPairs.map { ($0.key, $0.value) } }
 
-    public var description: String { "[" + sorted.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "]" }
+    /// ``sorted`` as ``Pair``s (no tuple array).
+    public var sortedPairs: [Pair] {
+        var s = storage
+        if s.count > 1 { s.sort { $0.key < $1.key } }
+        return s
+    }
+
+    public var description: String { "[" + sortedPairs.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "]" }
 }
 
 extension Attributes: Hashable {
     public static func == (a: Attributes, b: Attributes) -> Bool {
         guard a.count == b.count else { return false }
-        if zip(a.pairs, b.pairs).allSatisfy({ $0.key == $1.key && $0.value == $1.value }) { return true }
-        return zip(a.sorted, b.sorted).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        if a.storage == b.storage { return true }
+        return a.sortedPairs == b.sortedPairs
     }
 
     public func hash(into h: inout Hasher) {
         h.combine(count)
-        for p in sorted { h.combine(p.key); h.combine(p.value) }
+        for p in sortedPairs { h.combine(p.key); h.combine(p.value) }
     }
 }

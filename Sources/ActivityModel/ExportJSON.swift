@@ -89,7 +89,7 @@ extension ActivityEvent {
         w.field("comment", comment)
         if !attrs.isEmpty {
             w.name("attrs"); w.begin()
-            for (k, v) in attrs.sorted { w.key(k); w.string(v) }
+            for p in attrs.sortedPairs { w.key(p.key); w.string(p.value) }
             w.end()
         }
         if let o = origin {

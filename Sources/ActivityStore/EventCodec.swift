@@ -136,9 +136,9 @@ enum EventCodec {
         if let v = e.comment { w.string(v) }
         if !e.attrs.isEmpty {
             w.varint(UInt64(e.attrs.count))
-            for (k, v) in e.attrs {
-                w.varint(UInt64(table.id(k)))
-                w.varint(UInt64(table.id(v)))
+            for p in e.attrs.storage {
+                w.varint(UInt64(table.id(p.key)))
+                w.varint(UInt64(table.id(p.value)))
             }
         }
         if let o = e.origin {
@@ -247,11 +247,11 @@ enum EventCodec {
         if mask & FieldBit.attrs != 0 {
             guard let n = r.varint(), n <= 4096 else { return false }
             let keep = !omit.contains(.attributes)
-            var pairs: [(key: String, value: String)] = []
+            var pairs: [Attributes.Pair] = []
             if keep { pairs.reserveCapacity(Int(n)) }
             for _ in 0..<n {
                 guard let k = ref(&r), let v = ref(&r) else { return false }
-                if keep { pairs.append((k, v)) }
+                if keep { pairs.append(Attributes.Pair(key: k, value: v)) }
             }
             // Unique by construction: the writer encodes an `Attributes`, and the frame's CRC guards the bytes.
             if keep { e.attrs = Attributes(uniquePairs: pairs) }
