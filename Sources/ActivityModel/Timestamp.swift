@@ -58,7 +58,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses RFC 3339 / ISO 8601 date-times: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`, a space allowed
     /// instead of `T`. Without a zone the time is read in `defaultOffsetSeconds`. Returns nil for anything else.
     public static func parseRFC3339(_ text: Substring, defaultOffsetSeconds: Int? = 0) -> Timestamp? {
-        var p = ByteCursor(Array(text.utf8))
+        var text = text
+        return text.withUTF8 { parseRFC3339(utf8: $0, defaultOffsetSeconds: defaultOffsetSeconds) }
+    }
+
+    /// ``parseRFC3339(_:defaultOffsetSeconds:)`` on UTF-8 bytes (decoders read times without making a string).
+    public static func parseRFC3339(utf8: UnsafeBufferPointer<UInt8>, defaultOffsetSeconds: Int? = 0) -> Timestamp? {
+        var p = ByteCursor(utf8)
         guard let y = p.digits(4), p.take(UInt8(ascii: "-")), let mo = p.digits(2), p.take(UInt8(ascii: "-")),
               let d = p.digits(2) else { return nil }
         guard p.take(UInt8(ascii: "T")) || p.take(UInt8(ascii: "t")) || p.take(UInt8(ascii: " ")) else { return nil }
@@ -145,9 +151,9 @@ public enum CivilDate {
 
 /// A tiny forward cursor over bytes, used by the hand-written parsers in this module.
 struct ByteCursor {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
     var atEnd: Bool { index >= bytes.count }
     func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
     mutating func advance() { index += 1 }
