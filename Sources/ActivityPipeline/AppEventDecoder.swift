@@ -97,32 +97,102 @@ public struct AppEventDecoder: Sendable {
         case ingested
     }
 
-    /// Every accepted name → (slot of its canonical field, priority among that field's names). One hash
-    /// lookup per key is all the per-event work aliases cost.
-    static let lookup: [String: (slot: Int, priority: Int)] = {
-        var m: [String: (Int, Int)] = [:]
-        for (slot, (_, names)) in aliases.enumerated() { for (i, n) in names.enumerated() { m[n] = (slot, i) } }
-        return m
-    }()
+    /// What a top-level name means: a canonical field (with its priority among that field's names) or one of
+    /// the nested objects of the export.
+    enum Role {
+        case field(slot: Int, priority: Int)
+        case geo, net, commerce, attrs, risk, origin
+    }
 
-    /// Canonical values of one event, by slot (no hashing per field).
-    /// Small on purpose: it only points into the parsed members (an event has ~25 slots; copying values here
-    /// cost a kilobyte of allocation per event).
-    struct Slots {
-        let members: [(String, JSONReader.Value)]
-        /// Per slot: 0 when absent, else (member index + 1) | priority << 12 (members ≤ 256, priorities < 8).
-        var packed = [UInt16](repeating: 0, count: AppEventDecoder.aliases.count)
-        init(_ members: [(String, JSONReader.Value)]) { self.members = members }
-        subscript(_ field: Field) -> (priority: Int, value: JSONReader.Value)? { at(field.rawValue) }
-        func at(_ slot: Int) -> (priority: Int, value: JSONReader.Value)? {
-            let p = packed[slot]
-            return p == 0 ? nil : (Int(p >> 12), members[Int(p & 0xFFF) - 1].1)
+    /// One accepted top-level name. `id` is its bit in a line's set of names seen (duplicates are refused).
+    struct KnownName {
+        let bytes: [UInt8]
+        let id: Int
+        let role: Role
+    }
+
+    /// Every accepted top-level name, found by its bytes: the names of one length are few and differ early, so
+    /// a key is matched without making a string or hashing one (measured: key strings and their dictionary
+    /// lookups were a fifth of decoding).
+    struct NameTable {
+        let byLength: [[KnownName]]
+
+        init() {
+            var names: [(String, Role)] = []
+            for (slot, (_, aliases)) in AppEventDecoder.aliases.enumerated() {
+                for (priority, n) in aliases.enumerated() { names.append((n, .field(slot: slot, priority: priority))) }
+            }
+            names += [("geo", .geo), ("net", .net), ("commerce", .commerce), ("attrs", .attrs), ("risk", .risk), ("origin", .origin)]
+            precondition(names.count <= 128 && Set(names.map(\.0)).count == names.count, "names must be unique, at most 128")
+            var table = [[KnownName]](repeating: [], count: (names.map(\.0.utf8.count).max() ?? 0) + 1)
+            for (id, (n, role)) in names.enumerated() { table[n.utf8.count].append(KnownName(bytes: Array(n.utf8), id: id, role: role)) }
+            byLength = table
         }
-        mutating func set(_ slot: Int, member m: Int, priority: Int) {
-            packed[slot] = UInt16(m + 1) | UInt16(priority) << 12
+
+        func find(_ key: UnsafeBufferPointer<UInt8>) -> KnownName? {
+            guard key.count < byLength.count, let first = key.first else { return nil }
+            for n in byLength[key.count] where n.bytes[0] == first {
+                if n.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.baseAddress!, key.count) }) == 0 { return n }
+            }
+            return nil
         }
     }
 
+    static let names = NameTable()
+
+    /// A top-level member's value, left where it is in the line until a field needs it.
+    enum RawValue {
+        case absent
+        /// A string without escapes: its content's place in the line.
+        case text(Range<Int>)
+        /// A string with escapes, decoded.
+        case string(String)
+        /// A number's text in the line (validated).
+        case number(Range<Int>)
+        case bool(Bool)
+        case null
+        /// An object or an array.
+        case nested(JSONReader.Value)
+    }
+
+    /// The canonical fields of one line, by slot, with the line they point into.
+    struct Slots {
+        let line: UnsafeBufferPointer<UInt8>
+        /// Per slot: the priority of the name that gave it (-1 when absent) and its value. (A struct, not a
+        /// tuple: an array of tuples looks its type up at run time, measurably, on every line.)
+        struct Slot {
+            var priority: Int
+            var value: RawValue
+        }
+        var values = [Slot](repeating: Slot(priority: -1, value: .absent), count: AppEventDecoder.aliases.count)
+
+        init(line: UnsafeBufferPointer<UInt8>) { self.line = line }
+
+        func priority(_ slot: Int) -> Int? { values[slot].priority < 0 ? nil : values[slot].priority }
+        mutating func set(_ slot: Int, priority: Int, value: RawValue) { values[slot] = Slot(priority: priority, value: value) }
+
+        subscript(_ field: Field) -> RawValue? {
+            let v = values[field.rawValue]
+            return v.priority < 0 ? nil : v.value
+        }
+
+        func bytes(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[r]) }
+        func string(_ r: Range<Int>) -> String { String(decoding: bytes(r), as: UTF8.self) }
+
+        /// The value as the JSON reader would have given it.
+        func value(_ field: Field) -> JSONReader.Value? {
+            guard let v = self[field] else { return nil }
+            switch v {
+            case .absent: return nil
+            case .text(let r): return .string(string(r))
+            case .string(let s): return .string(s)
+            case .number(let r): return .number(string(r))
+            case .bool(let b): return .bool(b)
+            case .null: return .null
+            case .nested(let n): return n
+            }
+        }
+    }
 
     /// Splits a datagram into lines (LF, with an optional CR before it; empty lines skipped) and decodes each.
     public func decode(datagram: [UInt8], receivedAt: Timestamp, source: String?) -> [LineResult] {
@@ -159,82 +229,156 @@ public struct AppEventDecoder: Sendable {
         while k < line.count, line[k] == 0x20 || line[k] == 0x09 { k += 1 }
         guard k < line.count, line[k] == UInt8(ascii: "{") || line[k] == UInt8(ascii: "[") else { return .notJSON(0..<line.count) }
         guard validateUTF8(line) else { return .rejected(.invalidUTF8) }
-        switch JSONReader().parse(line) {
-        case .failure(.tooDeep): return .rejected(.tooDeep)
-        case .failure(.duplicateKey): return .rejected(.duplicateKey)
-        case .failure(.tooManyMembers): return .rejected(.tooManyFields)
-        case .failure(.syntax): return .rejected(.invalidJSON)
-        case .success(.object(let members)):
-            var result = map(members, receivedAt: receivedAt)
-            if case .event(var e) = result {
-                e.ingested = receivedAt
-                var origin = e.origin ?? Origin(input: "udp")
-                origin.input = "udp"
-                origin.source = source
-                if keepRaw { origin.raw = String(decoding: line, as: UTF8.self) }
-                e.origin = origin
-                result = .event(e)
+        guard line[k] == UInt8(ascii: "{") else {
+            // An array (or a malformed line starting with one): never an event.
+            switch JSONReader().parse(line) {
+            case .success: return .rejected(.notAnObject)
+            case .failure(let f): return .rejected(AppEventDecoder.reason(f))
             }
-            return result
-        case .success: return .rejected(.notAnObject)
+        }
+        var result = decodeObject(line, receivedAt: receivedAt)
+        if case .event(var e) = result {
+            e.ingested = receivedAt
+            var origin = e.origin ?? Origin(input: "udp")
+            origin.input = "udp"
+            origin.source = source
+            if keepRaw { origin.raw = String(decoding: line, as: UTF8.self) }
+            e.origin = origin
+            result = .event(e)
+        }
+        return result
+    }
+
+    static func reason(_ f: JSONReader.Failure) -> RejectReason {
+        switch f {
+        case .tooDeep: return .tooDeep
+        case .duplicateKey: return .duplicateKey
+        case .tooManyMembers: return .tooManyFields
+        case .syntax: return .invalidJSON
         }
     }
 
-    /// Maps the members of a parsed object onto an event (export names and aliases).
-    public func map(_ members: [(String, JSONReader.Value)], receivedAt: Timestamp) -> LineResult {
-        var canonical = Slots(members)
+    /// Reads a line holding one JSON object (RFC 8259, with ``JSONReader``'s limits) straight into an event.
+    ///
+    /// One pass over the top-level members: a known name is matched as bytes and its value kept as a place in
+    /// the line (strings are made only for the fields an event keeps; times and addresses are read from the
+    /// bytes); other names go to `attrs`; nested values are read by ``JSONReader``. The line's grammar comes
+    /// first: a malformed, too deep or duplicated line is refused as such even when an earlier member was
+    /// already invalid, so the first invalid member's reason is kept until the whole line has been read.
+    func decodeObject(_ line: UnsafeBufferPointer<UInt8>, receivedAt: Timestamp) -> LineResult {
+        let reader = JSONReader()
+        var p = JSONReader.Parser(b: line, maxDepth: reader.maxDepth, maxMembers: reader.maxMembers)
+        var slots = Slots(line: line)
         var attrs = Attributes()
+        attrs.reserveCapacity(8)
+        var seen: (UInt64, UInt64) = (0, 0)
+        var otherKeys: [String] = []
+        var members = 0
+        var rejection: RejectReason?
         var geo: Geo?
         var net: NetFlags?
         var commerceObject: [(String, JSONReader.Value)]?
         var risk: RiskFlags = []
         var originObject: [(String, JSONReader.Value)]?
-
-        for (index, (key, value)) in members.enumerated() {
-            if let (slot, p) = AppEventDecoder.lookup[key] {
-                if let existing = canonical.at(slot), existing.priority <= p {
-                    // A lower-priority alias of a field already given: keep it visible in attrs.
-                    if attrs.count < maxAttrs { attrs[key] = text(of: value) }
-                    continue
+        do throws(JSONReader.Failure) {
+            p.skipWS()
+            p.i += 1   // the "{" decodeLine found
+            p.skipWS()
+            if p.i < line.count, line[p.i] == UInt8(ascii: "}") {
+                p.i += 1
+            } else {
+                while true {
+                    p.skipWS()
+                    guard p.i < line.count, line[p.i] == UInt8(ascii: "\"") else { throw .syntax(offset: p.i) }
+                    let keyRange = try p.plainString()
+                    let escapedKey: String? = keyRange == nil ? try p.string() : nil
+                    p.skipWS()
+                    guard p.i < line.count, line[p.i] == UInt8(ascii: ":") else { throw .syntax(offset: p.i) }
+                    p.i += 1
+                    p.skipWS()
+                    let value = try rawValue(&p)
+                    var key: String { escapedKey ?? slots.string(keyRange!) }
+                    let known: KnownName?
+                    if let keyRange {
+                        known = AppEventDecoder.names.find(slots.bytes(keyRange))
+                    } else {
+                        var k = escapedKey!
+                        known = k.withUTF8 { AppEventDecoder.names.find($0) }
+                    }
+                    // Refuse duplicates: known names by their bit, others by their text.
+                    var other: String?
+                    if let known {
+                        let bit = UInt64(1) << UInt64(known.id & 63)
+                        if known.id < 64 {
+                            guard seen.0 & bit == 0 else { throw .duplicateKey("") }
+                            seen.0 |= bit
+                        } else {
+                            guard seen.1 & bit == 0 else { throw .duplicateKey("") }
+                            seen.1 |= bit
+                        }
+                    } else {
+                        let k = key
+                        guard !otherKeys.contains(k) else { throw .duplicateKey(k) }
+                        otherKeys.append(k)
+                        other = k
+                    }
+                    members += 1
+                    guard members <= p.maxMembers else { throw .tooManyMembers }
+                    if rejection == nil {
+                        switch known?.role {
+                        case .field(let slot, let priority)?:
+                            if let existing = slots.priority(slot), existing <= priority {
+                                // A lower-priority alias of a field already given: keep it visible in attrs.
+                                if attrs.count < maxAttrs { attrs[key] = text(of: value, in: slots) }
+                            } else {
+                                slots.set(slot, priority: priority, value: value)
+                            }
+                        case .geo?:
+                            if case .nested(.object(let o)) = value { geo = decodeGeo(o) } else { rejection = .invalidField }
+                        case .net?:
+                            if case .nested(.object(let o)) = value { net = decodeNet(o) } else { rejection = .invalidField }
+                        case .commerce?:
+                            if case .nested(.object(let o)) = value { commerceObject = o } else { rejection = .invalidField }
+                        case .attrs?:
+                            if case .nested(.object(let o)) = value {
+                                for (k, v) in o where attrs.count < maxAttrs { attrs[k] = text(of: v) }
+                            } else {
+                                rejection = .invalidField
+                            }
+                        case .risk?:
+                            if case .nested(.object(let o)) = value {
+                                for (k, v) in o where v == .bool(true) { if let f = RiskFlags(name: k) { risk.insert(f) } }
+                            }
+                        case .origin?:
+                            if case .nested(.object(let o)) = value { originObject = o }
+                        case nil:
+                            if attrs.count < maxAttrs { attrs[other!] = text(of: value, in: slots) } else { rejection = .tooManyFields }
+                        }
+                    }
+                    p.skipWS()
+                    guard p.i < line.count else { throw .syntax(offset: p.i) }
+                    if line[p.i] == UInt8(ascii: ",") { p.i += 1; continue }
+                    if line[p.i] == UInt8(ascii: "}") { p.i += 1; break }
+                    throw .syntax(offset: p.i)
                 }
-                canonical.set(slot, member: index, priority: p)
-                continue
             }
-            switch key {
-            case "geo":
-                guard case .object(let o) = value else { return .rejected(.invalidField) }
-                geo = decodeGeo(o)
-            case "net":
-                guard case .object(let o) = value else { return .rejected(.invalidField) }
-                net = decodeNet(o)
-            case "commerce":
-                guard case .object(let o) = value else { return .rejected(.invalidField) }
-                commerceObject = o
-            case "attrs":
-                guard case .object(let o) = value else { return .rejected(.invalidField) }
-                for (k, v) in o where attrs.count < maxAttrs { attrs[k] = text(of: v) }
-            case "risk":
-                if case .object(let o) = value {
-                    for (k, v) in o where v == .bool(true) { if let f = RiskFlags(name: k) { risk.insert(f) } }
-                }
-            case "origin":
-                if case .object(let o) = value { originObject = o }
-            default:
-                guard attrs.count < maxAttrs else { return .rejected(.tooManyFields) }
-                attrs[key] = text(of: value)
-            }
+            p.skipWS()
+            guard p.i == line.count else { throw .syntax(offset: p.i) }
+        } catch {
+            return .rejected(AppEventDecoder.reason(error))
         }
+        if let rejection { return .rejected(rejection) }
 
         // action / category / kind
         var category: EventCategory?
-        if let c = canonical[.category] {
-            guard case .string(let s) = c.value, let cat = EventCategory(loose: s) else { return .rejected(.invalidField) }
+        if let c = slots.value(.category) {
+            guard case .string(let s) = c, let cat = EventCategory(loose: s) else { return .rejected(.invalidField) }
             category = cat
         }
-        var actionValue = canonical[.action]?.value
+        var actionValue = slots.value(.action)
         // `kind` (the benchmark generator's and some SDKs' field) names a category (`admin`, `activity`), a
         // verb (`login_failed`), or both (`login`).
-        if case .string(let kindText)? = canonical[.kind]?.value {
+        if case .string(let kindText)? = slots.value(.kind) {
             let asCategory = EventCategory(loose: kindText)
             let asAction = Action(sanitizing: kindText)
             if category == nil, let asCategory { category = asCategory }
@@ -244,16 +388,33 @@ public struct AppEventDecoder: Sendable {
                 attrs["kind"] = kindText
             }
         }
-        guard case .string(let actionText)? = actionValue else {
-            if let category, let fallback = fallbackAction(category) {
-                return finish(fallback, category: category, canonical: canonical, attrs: attrs, geo: geo, net: net,
-                              commerceObject: commerceObject, risk: risk, originObject: originObject, receivedAt: receivedAt)
+        let action: Action
+        if case .string(let actionText)? = actionValue {
+            guard let a = Action(sanitizing: actionText) else { return .rejected(.missingAction) }
+            action = a
+        } else {
+            guard let category, let fallback = fallbackAction(category) else {
+                return .rejected(actionValue == nil ? .missingAction : .invalidField)
             }
-            return .rejected(actionValue == nil ? .missingAction : .invalidField)
+            action = fallback
         }
-        guard let action = Action(sanitizing: actionText) else { return .rejected(.missingAction) }
-        return finish(action, category: category, canonical: canonical, attrs: attrs, geo: geo, net: net,
+        return finish(action, category: category, slots: slots, attrs: attrs, geo: geo, net: net,
                       commerceObject: commerceObject, risk: risk, originObject: originObject, receivedAt: receivedAt)
+    }
+
+    /// Reads the value at the parser's position, keeping plain strings and numbers as places in the line.
+    func rawValue(_ p: inout JSONReader.Parser) throws(JSONReader.Failure) -> RawValue {
+        guard p.i < p.b.count else { throw .syntax(offset: p.i) }
+        switch p.b[p.i] {
+        case UInt8(ascii: "\""):
+            if let r = try p.plainString() { return .text(r) }
+            return .string(try p.string())
+        case UInt8(ascii: "{"), UInt8(ascii: "["): return .nested(try p.value(depth: 1))
+        case UInt8(ascii: "t"): try p.literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try p.literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try p.literal("null"); return .null
+        default: return .number(try p.numberRange())
+        }
     }
 
     /// A bare `kind: "activity"` (no verb) is kept as the generic verb of its category.
@@ -266,27 +427,28 @@ public struct AppEventDecoder: Sendable {
     }
 
     func finish(
-        _ action: Action, category: EventCategory?, canonical: Slots,
+        _ action: Action, category: EventCategory?, slots: Slots,
         attrs: Attributes, geo: Geo?, net: NetFlags?, commerceObject: [(String, JSONReader.Value)]?,
         risk: RiskFlags, originObject: [(String, JSONReader.Value)]?, receivedAt: Timestamp
     ) -> LineResult {
         var attrs = attrs
         var time = receivedAt
-        if let t = canonical[.time]?.value {
-            guard let parsed = timestamp(t) else { return .rejected(.invalidTime) }
+        if let t = slots[.time] {
+            guard let parsed = timestamp(t, in: slots) else { return .rejected(.invalidTime) }
             time = parsed
         }
         var e = ActivityEvent(time: time, category: category ?? action.knownCategory ?? .activity, action: action)
         // Each text field: nil when absent; a structured value where text is expected is invalid.
         var invalid = false
         func str(_ f: Field) -> String? {
-            guard let v = canonical[f]?.value else { return nil }
+            guard let v = slots[f] else { return nil }
             switch v {
+            case .absent, .null: return nil
+            case .text(let r): return r.isEmpty ? nil : cut(slots.bytes(r))
             case .string(let s): return s.isEmpty ? nil : cut(s)
-            case .number(let n): return n
+            case .number(let r): return slots.string(r)
             case .bool(let b): return b ? "true" : "false"
-            case .null: return nil
-            default: invalid = true; return nil
+            case .nested: invalid = true; return nil
             }
         }
         e.outcome = str(.outcome).map { Outcome(loose: $0) } ?? defaultOutcome(action)
@@ -302,7 +464,11 @@ public struct AppEventDecoder: Sendable {
             attrs["user_agent"] = ua
             if e.device == nil { e.device = ua }
         }
-        if let ipText = str(.ip) {
+        if case .text(let r)? = slots[.ip], !r.isEmpty {
+            // The usual case, read from the bytes.
+            guard let ip = IPAddress(slots.bytes(r)) else { return .rejected(.invalidIP) }
+            e.ip = ip
+        } else if let ipText = str(.ip) {
             guard let ip = IPAddress(ipText) else { return .rejected(.invalidIP) }
             e.ip = ip
         }
@@ -314,7 +480,7 @@ public struct AppEventDecoder: Sendable {
         e.service = str(.service)
         e.comment = str(.comment)
         if invalid { return .rejected(.invalidField) }
-        if let v = canonical[.ingested]?.value, let t = timestamp(v) { e.ingested = t }
+        if let v = slots[.ingested], let t = timestamp(v, in: slots) { e.ingested = t }
 
         var commerce = Commerce()
         if let o = commerceObject {
@@ -331,16 +497,16 @@ public struct AppEventDecoder: Sendable {
                 }
             }
         }
-        if let v = canonical[.subscription]?.value { commerce.subscription = text(of: v) }
-        if let v = canonical[.order]?.value { commerce.order = text(of: v) }
-        if let v = canonical[.amount]?.value {
-            let a = text(of: v)
+        if let v = slots[.subscription] { commerce.subscription = text(of: v, in: slots) }
+        if let v = slots[.order] { commerce.order = text(of: v, in: slots) }
+        if let v = slots[.amount] {
+            let a = text(of: v, in: slots)
             guard isDecimal(a) else { return .rejected(.invalidField) }
             commerce.amount = a
         }
-        if let v = canonical[.currency]?.value { commerce.currency = text(of: v).uppercased() }
-        if let v = canonical[.billingCycles]?.value {
-            guard let c = Int(text(of: v)) else { return .rejected(.invalidField) }
+        if let v = slots[.currency] { commerce.currency = text(of: v, in: slots).uppercased() }
+        if let v = slots[.billingCycles] {
+            guard let c = Int(text(of: v, in: slots)) else { return .rejected(.invalidField) }
             commerce.billingCycles = c
         }
         if !commerce.isEmpty { e.commerce = commerce }
@@ -413,6 +579,24 @@ public struct AppEventDecoder: Sendable {
         return cut(v.jsonText)
     }
 
+    /// ``text(of:)`` for a top-level member's value.
+    func text(of v: RawValue, in slots: Slots) -> String {
+        switch v {
+        case .absent: return ""
+        case .text(let r): return cut(slots.bytes(r))
+        case .string(let s): return cut(s)
+        case .number(let r): return slots.string(r)
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .nested(let n): return text(of: n)
+        }
+    }
+
+    func cut(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let s = String(decoding: bytes, as: UTF8.self)
+        return bytes.count > maxValueBytes ? cut(s) : s
+    }
+
     func cut(_ s: String) -> String {
         guard s.utf8.count > maxValueBytes else { return s }
         var n = 0
@@ -422,6 +606,15 @@ public struct AppEventDecoder: Sendable {
             out.append(ch)
         }
         return out
+    }
+
+    func timestamp(_ v: RawValue, in slots: Slots) -> Timestamp? {
+        switch v {
+        case .text(let r): return Timestamp.parseRFC3339(utf8: slots.bytes(r), defaultOffsetSeconds: 0)
+        case .string(let s): return timestamp(.string(s))
+        case .number(let r): return timestamp(.number(slots.string(r)))
+        default: return nil
+        }
     }
 
     func timestamp(_ v: JSONReader.Value) -> Timestamp? {

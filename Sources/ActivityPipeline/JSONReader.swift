@@ -184,6 +184,12 @@ public struct JSONReader {
         }
 
         mutating func number() throws(Failure) -> String {
+            let r = try numberRange()
+            return String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
+        }
+
+        /// Validates a number and returns where its text is.
+        mutating func numberRange() throws(Failure) -> Range<Int> {
             let start = i
             if i < b.count, b[i] == UInt8(ascii: "-") { i += 1 }
             guard i < b.count else { throw .syntax(offset: i) }
@@ -208,7 +214,22 @@ public struct JSONReader {
                 guard i > d else { throw .syntax(offset: i) }
             }
             guard i - start <= 64 else { throw .syntax(offset: start) }   // absurdly long numbers are not data
-            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+            return start..<i
+        }
+
+        /// At a string's opening quote: when the string has no escapes, validates it, moves past it and returns
+        /// where its content is (no copy); when it has one, stays put and returns nil (read it with ``string()``).
+        mutating func plainString() throws(Failure) -> Range<Int>? {
+            let start = i + 1
+            var k = start
+            while k < b.count {
+                let c = b[k]
+                if c == UInt8(ascii: "\"") { i = k + 1; return start..<k }
+                if c == UInt8(ascii: "\\") { return nil }
+                if c < 0x20 { throw .syntax(offset: k) }
+                k += 1
+            }
+            throw .syntax(offset: k)
         }
 
         mutating func string() throws(Failure) -> String {

@@ -67,6 +67,19 @@ func runDecodeBenchmark(arguments: [String]) {
     }
     let decoder = AppEventDecoder()
     let now = Timestamp(seconds: 1_795_341_600)
+    // --stage dump: each line's result as text (the event's export JSON, or the rejection), to compare decoders.
+    if option(arguments, "--stage") == "dump" {
+        bytes.withUnsafeBufferPointer { b in
+            for r in ranges {
+                switch decoder.decodeLine(UnsafeBufferPointer(rebasing: b[r]), receivedAt: now, source: "127.0.0.1:40000") {
+                case .event(let e): print(e.exportJSON(includeSeq: false))
+                case .rejected(let why): print("rejected \(why.rawValue)")
+                case .notJSON: print("not JSON")
+                }
+            }
+        }
+        return
+    }
     // --stage parse: only the JSON reader (no mapping onto events), to split the cost.
     let parseOnly = option(arguments, "--stage") == "parse"
     var n = 0

@@ -83,6 +83,75 @@ struct AppEventDecoderTests {
         }
     }
 
+    @Test("the line's grammar decides before its fields: the first invalid member waits for the whole line", arguments: [
+        (#"{"geo":1,"a":1,"a":2}"#, RejectReason.duplicateKey),          // invalid geo, then a duplicate
+        (#"{"geo":1,"a":}"#, .invalidJSON),                               // invalid geo, then a syntax error
+        (#"{"geo":1,"a":[[[[[[[[[1]]]]]]]]]}"#, .tooDeep),                // invalid geo, then too deep
+        (#"{"geo":1,"net":2}"#, .invalidField),
+        (#"{"action":"login","\u0061ction":"x"}"#, .duplicateKey),      // a known name, escaped the second time
+        (#"{"action":"login","x":1,"\u0078":2}"#, .duplicateKey),        // another name, escaped the second time
+        (#"{"action":"login","us\u0065r":"a"}"#, nil),                   // an escaped known name is that name
+        (#"{"action":"login"} x"#, .invalidJSON),                         // trailing bytes
+        (#"{"action":"login",}"#, .invalidJSON),                          // trailing comma
+        (#"{"action":"lo\"gin"}"#, nil),
+        (#"{}"#, .missingAction),
+        (#" { "action" : "login" } "#, nil),
+    ])
+    func grammarFirst(text: String, reason: RejectReason?) {
+        let r = decode(text).first
+        if let reason {
+            #expect(r == .rejected(reason), "\(text)")
+        } else if case .event(let e)? = r {
+            if text.contains("us\\u0065r") { #expect(e.user == "a") }
+            if text.contains("lo\\\"gin") { #expect(e.action.rawValue == "lo_gin") }
+        } else {
+            Issue.record("expected an event from \(text), got \(String(describing: r))")
+        }
+    }
+
+    @Test("the same object written differently decodes the same: escaped names, white space, member order")
+    func spellingsAgree() {
+        var g = EventGenerator(seed: 7)
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return Int(x % UInt64(n)) }
+        for _ in 0..<1000 {
+            var e = g.event()
+            e.seq = 0
+            let text = e.exportJSON(includeSeq: false)
+            guard case .event(let plain)? = decode(text).first,
+                  case .object(let members) = try? JSONReader().parse(Array(text.utf8)).get() else {
+                Issue.record("did not decode: \(text)")
+                continue
+            }
+            // Rewrite the top-level object: members shuffled, a character of each name escaped as \u00XX, and
+            // white space around every token.
+            var order = Array(members.indices)
+            for i in order.indices.reversed() { order.swapAt(i, next(i + 1)) }
+            let ws = [" ", "\t", " \t ", ""]   // (no line breaks: a datagram's lines are split on them)
+            var out = ws[next(4)] + "{"
+            for (n, i) in order.enumerated() {
+                let (k, v) = members[i]
+                var name = ""
+                let escapeAt = next(k.unicodeScalars.count)
+                for (j, u) in k.unicodeScalars.enumerated() {
+                    if j == escapeAt && u.value < 0x80 {
+                        let hex = Array("0123456789abcdef")
+                        name += "\\u00" + String(hex[Int(u.value >> 4)]) + String(hex[Int(u.value & 15)])
+                    } else {
+                        name.unicodeScalars.append(u)
+                    }
+                }
+                out += (n > 0 ? "," : "") + ws[next(4)] + "\"" + name + "\"" + ws[next(4)] + ":" + ws[next(4)] + v.jsonText + ws[next(4)]
+            }
+            out += "}" + ws[next(4)]
+            guard case .event(let rewritten)? = decode(out).first else {
+                Issue.record("rewritten did not decode: \(out)")
+                continue
+            }
+            #expect(rewritten == plain, "\(out)")
+        }
+    }
+
     @Test("deep nesting is refused without recursion trouble")
     func deep() {
         let deep = "{\"a\":" + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}"
