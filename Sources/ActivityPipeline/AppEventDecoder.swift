@@ -331,6 +331,10 @@ public struct AppEventDecoder: Sendable {
                                 // A lower-priority alias of a field already given: keep it visible in attrs.
                                 if attrs.count < maxAttrs { attrs[key] = text(of: value, in: slots) }
                             } else {
+                                if let lower = slots.priority(slot), attrs.count < maxAttrs {
+                                    // It came first: it goes to attrs all the same, so the order of names changes nothing.
+                                    attrs[AppEventDecoder.aliases[slot].names[lower]] = text(of: slots.values[slot].value, in: slots)
+                                }
                                 slots.set(slot, priority: priority, value: value)
                             }
                         case .geo?:

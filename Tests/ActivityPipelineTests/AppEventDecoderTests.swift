@@ -43,6 +43,14 @@ struct AppEventDecoderTests {
         #expect(e.time == now)
     }
 
+    @Test("a field given under two names keeps the preferred one and the other in attrs, in either order")
+    func twoNames() throws {
+        let a = try #require(event(#"{"action":"login","user":"b","username":"a"}"#))
+        let b = try #require(event(#"{"username":"a","action":"login","user":"b"}"#))
+        #expect(a.user == "b" && a.attrs == ["username": "a"])
+        #expect(a == b)
+    }
+
     @Test("category is inferred from the action; unknown actions are kept as activity")
     func inference() {
         #expect(event(#"{"action":"plan_extended"}"#)?.category == .admin)
