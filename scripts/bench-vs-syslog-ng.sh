@@ -6,10 +6,14 @@
 #   scripts/bench-vs-syslog-ng.sh [RATES...]        # default rates: 20000 60000 100000 200000 0 (0 = flat out)
 #   COUNT=1000000 scripts/bench-vs-syslog-ng.sh     # 1M events per step (the kit's advice for zero-loss verdicts)
 #   INDEX_IPV4=true scripts/bench-vs-syslog-ng.sh   # activityd with the flattened IPv4 GeoIP table (more memory)
+#   MIRROR=all scripts/bench-vs-syslog-ng.sh        # the counting mirror writes whole events (see below)
 #
 # activityd runs its full path: decode → normalize → GeoIP + list enrichment → indexed segments with
-# fsync = interval, and additionally mirrors each stored event as a JSON line (--mirror-jsonl) because the
-# kit counts the generator's "seq" values in a JSON-lines file; the mirror is extra work for activityd only.
+# fsync = interval. Its output is the segment store; because the kit counts the generator's "seq" values in a
+# JSON-lines file, activityd also mirrors each committed event there (--mirror-jsonl, after the segment
+# write succeeded). MIRROR=seq (default) mirrors only {"seq":"N"}, the count; MIRROR=all mirrors the whole
+# event as `activityctl export` prints it, a second full output that only the benchmark asks activityd for
+# (about 12 % of its CPU per event).
 # Needs root (the kit installs syslog-ng with apt and raises net.core.rmem_max), ../shared/bench, and pip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,12 +51,13 @@ name = "vpn-cidrs"
 tag = "vpn"
 path = "\$VPN"
 TOML
-MALLOC_ARENA_MAX=2 exec "$BIN/activityd" --config "\$WD/activityd.toml" --log-level warning --mirror-jsonl "\$OUT"
+MALLOC_ARENA_MAX=2 exec "$BIN/activityd" --config "\$WD/activityd.toml" --log-level warning --mirror-jsonl "\$OUT" --mirror-fields ${MIRROR:-seq}
 SH
 chmod +x "$WRAP"
 export RECV_CMD="$WRAP {PORT} {OUT} {GEODB} {VPN_CIDRS} {WORKDIR}"
 export COUNT=${COUNT:-300000}
 RATES=("$@"); [ ${#RATES[@]} -gt 0 ] || RATES=(20000 60000 100000 200000 0)
+echo "activityd mirror: ${MIRROR:-seq}"
 A_LABEL=activityd "$KIT/compare.sh" "${RATES[@]}" | tee /tmp/peer/compare.txt
 # Peak RSS and bytes on disk per event for one flat-out step of each (fresh processes).
 for who in activityd syslog-ng; do

@@ -21,6 +21,8 @@ public struct Daemon: Sendable {
 
     /// Benchmark aid (`activityd --mirror-jsonl`): also append each committed event as a JSON line here.
     public var mirrorPath: String?
+    /// What the mirror writes of each event (`--mirror-fields`).
+    public var mirrorFields: MirrorFields = .all
     /// The configuration file, read again on SIGHUP.
     public var configPath: String?
 
@@ -71,7 +73,7 @@ public struct Daemon: Sendable {
 
         let store = StoreService(writer: writer, queue: storeQueue, counters: counters,
                                  fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"),
-                                 mirrorPath: mirrorPath)
+                                 mirrorPath: mirrorPath, mirrorFields: mirrorFields)
         let enrichLogger = logger.labelled("activityd.enrich")
         let holder = EnrichmentHolder(EnrichmentService.initialLoad(configuration.enrichment, counters: counters, logger: enrichLogger))
         let pipeline = PipelineService(input: pipelineQueue, output: storeQueue, processor: processor, enrichment: holder,

@@ -22,12 +22,14 @@ final class StoreService: Service, @unchecked Sendable {
     let started = realtimeNow()
     /// Benchmark aid: every committed event's export JSON (without the store seq) is appended here too.
     let mirror: FileHandle?
+    let mirrorFields: MirrorFields
     /// Set when the daemon starts stopping (before this service's own turn): a store that cannot write (full
     /// disk) then stops retrying, so the shutdown does not wait for space that may never come.
     let stopping = Atomic<Bool>(false)
 
     init(writer: SegmentWriter, queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double,
-         logger: Logger, mirrorPath: String? = nil) {
+         logger: Logger, mirrorPath: String? = nil, mirrorFields: MirrorFields = .all) {
+        self.mirrorFields = mirrorFields
         if let mirrorPath {
             FileManager.default.createFile(atPath: mirrorPath, contents: nil)
             mirror = FileHandle(forWritingAtPath: mirrorPath)
@@ -76,8 +78,8 @@ final class StoreService: Service, @unchecked Sendable {
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
                     if let mirror, !batch.events.isEmpty {
-                        var w = JSONWriter(capacity: batch.events.count * 640)
-                        for e in batch.events { e.appendExportJSON(to: &w, includeSeq: false); w.newline() }
+                        var w = JSONWriter(capacity: batch.events.count * (mirrorFields == .all ? 640 : 32))
+                        for e in batch.events { mirrorFields.write(e, to: &w); w.newline() }
                         try? mirror.write(contentsOf: UnsafeRawBufferPointer(w.output.buffer))
                     }
                     if paused {
@@ -173,6 +175,27 @@ final class StoreService: Service, @unchecked Sendable {
         let tmp = statsPath + ".tmp"
         if FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) {
             _ = rename(tmp, statsPath)
+        }
+    }
+}
+
+/// What `activityd --mirror-jsonl` writes of each committed event (a benchmark aid: the peer kit counts the
+/// generator's `seq` values in a JSON-lines file).
+public enum MirrorFields: String, Sendable, CaseIterable {
+    /// The whole event as `activityctl export` prints it (without the store's seq).
+    case all
+    /// Only the sender's `seq` attribute (`{"seq":"123"}`, `{}` without one): what the kit counts, and
+    /// nothing more, so the benchmark measures the store rather than a second, bench-only output.
+    case seq
+
+    func write(_ e: ActivityEvent, to w: inout JSONWriter) {
+        switch self {
+        case .all:
+            e.appendExportJSON(to: &w, includeSeq: false)
+        case .seq:
+            w.begin()
+            if let s = e.attrs["seq"] { w.field("seq", s) }
+            w.end()
         }
     }
 }

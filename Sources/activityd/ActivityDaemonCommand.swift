@@ -37,6 +37,9 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Benchmark aid: also append every stored event as a JSON line (without seq) to this file.", visibility: .hidden))
     var mirrorJsonl: String?
 
+    @Option(help: ArgumentHelp("Benchmark aid: what --mirror-jsonl writes of each event: all, or seq (only its seq attribute).", visibility: .hidden))
+    var mirrorFields: String = "all"
+
     mutating func run() async throws {
         let configuration: DaemonConfiguration
         do {
@@ -68,7 +71,12 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             if !configuration.unknownKeys.isEmpty { print("  unknown keys: \(configuration.unknownKeys.joined(separator: ", "))") }
             return
         }
-        let daemon = Daemon(configuration: configuration, logger: logger, configPath: config, mirrorPath: mirrorJsonl)
+        guard let fields = MirrorFields(rawValue: mirrorFields) else {
+            printError("activityd: --mirror-fields: expected all or seq, got \(mirrorFields)")
+            throw ExitCode(2)
+        }
+        var daemon = Daemon(configuration: configuration, logger: logger, configPath: config, mirrorPath: mirrorJsonl)
+        daemon.mirrorFields = fields
         do {
             try await daemon.run { addresses in
                 log.notice("ready", metadata: ["udp": "\(addresses.map { "\($0)" }.joined(separator: " "))"])
