@@ -236,17 +236,7 @@ public struct AppEventDecoder: Sendable {
             case .failure(let f): return .rejected(AppEventDecoder.reason(f))
             }
         }
-        var result = decodeObject(line, receivedAt: receivedAt)
-        if case .event(var e) = result {
-            e.ingested = receivedAt
-            var origin = e.origin ?? Origin(input: "udp")
-            origin.input = "udp"
-            origin.source = source
-            if keepRaw { origin.raw = String(decoding: line, as: UTF8.self) }
-            e.origin = origin
-            result = .event(e)
-        }
-        return result
+        return decodeObject(line, receivedAt: receivedAt, source: source)
     }
 
     static func reason(_ f: JSONReader.Failure) -> RejectReason {
@@ -265,7 +255,7 @@ public struct AppEventDecoder: Sendable {
     /// bytes); other names go to `attrs`; nested values are read by ``JSONReader``. The line's grammar comes
     /// first: a malformed, too deep or duplicated line is refused as such even when an earlier member was
     /// already invalid, so the first invalid member's reason is kept until the whole line has been read.
-    func decodeObject(_ line: UnsafeBufferPointer<UInt8>, receivedAt: Timestamp) -> LineResult {
+    func decodeObject(_ line: UnsafeBufferPointer<UInt8>, receivedAt: Timestamp, source: String?) -> LineResult {
         let reader = JSONReader()
         var p = JSONReader.Parser(b: line, maxDepth: reader.maxDepth, maxMembers: reader.maxMembers)
         var slots = Slots(line: line)
@@ -402,8 +392,9 @@ public struct AppEventDecoder: Sendable {
             }
             action = fallback
         }
-        return finish(action, category: category, slots: slots, attrs: attrs, geo: geo, net: net,
-                      commerceObject: commerceObject, risk: risk, originObject: originObject, receivedAt: receivedAt)
+        return finish(action, category: category, slots: slots, attrs: &attrs, geo: geo, net: net,
+                      commerceObject: commerceObject, risk: risk, originObject: originObject, receivedAt: receivedAt,
+                      source: source)
     }
 
     /// Reads the value at the parser's position, keeping plain strings and numbers as places in the line.
@@ -432,10 +423,9 @@ public struct AppEventDecoder: Sendable {
 
     func finish(
         _ action: Action, category: EventCategory?, slots: Slots,
-        attrs: Attributes, geo: Geo?, net: NetFlags?, commerceObject: [(String, JSONReader.Value)]?,
-        risk: RiskFlags, originObject: [(String, JSONReader.Value)]?, receivedAt: Timestamp
+        attrs: inout Attributes, geo: Geo?, net: NetFlags?, commerceObject: [(String, JSONReader.Value)]?,
+        risk: RiskFlags, originObject: [(String, JSONReader.Value)]?, receivedAt: Timestamp, source: String?
     ) -> LineResult {
-        var attrs = attrs
         var time = receivedAt
         if let t = slots[.time] {
             guard let parsed = timestamp(t, in: slots) else { return .rejected(.invalidTime) }
@@ -484,7 +474,6 @@ public struct AppEventDecoder: Sendable {
         e.service = str(.service)
         e.comment = str(.comment)
         if invalid { return .rejected(.invalidField) }
-        if let v = slots[.ingested], let t = timestamp(v, in: slots) { e.ingested = t }
 
         var commerce = Commerce()
         if let o = commerceObject {
@@ -517,19 +506,23 @@ public struct AppEventDecoder: Sendable {
         if let geo, !geo.isEmpty { e.geo = geo }
         if let net, !net.isEmpty { e.net = net }
         e.risk = risk
+        // Stamped here, not by the caller, so the event is built in one box (set after `.event(e)`, each stamp
+        // copied the whole event). A sender's `ingested` and `origin.input`/`source` are replaced: this is UDP,
+        // received now from `source`.
+        e.ingested = receivedAt
+        var origin = Origin(input: "udp")
         if let o = originObject {
-            var origin = Origin(input: "udp")
             for (k, v) in o {
                 switch k {
-                case "input": origin.input = text(of: v)
                 case "position": origin.position = text(of: v)
-                case "source": origin.source = text(of: v)
                 case "raw": origin.raw = text(of: v)
                 default: break
                 }
             }
-            e.origin = origin
         }
+        origin.source = source
+        if keepRaw { origin.raw = String(decoding: slots.line, as: UTF8.self) }
+        e.origin = origin
         e.attrs = attrs
         return .event(e)
     }
