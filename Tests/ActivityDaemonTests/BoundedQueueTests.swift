@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 @testable import ActivityDaemon
 
@@ -50,5 +52,41 @@ struct BoundedQueueTests {
         }
         #expect(first == nil)   // 100 items still queued; the taken one is gone
         #expect(q.depth == 100)
+    }
+
+    @Test("a lingering consumer is woken when its batch is due, not by every push")
+    func lingerIsNotWokenPerPush() async {
+        let q = BoundedQueue<Int>(capacity: 1000)
+        let done = DispatchSemaphore(value: 0)
+        let got = Mutex<[Int]?>(nil)
+        Thread.detachNewThread {
+            // Threshold max/4 = 100 items, never reached: the batch is due at the 300 ms deadline.
+            let batch = q.popBatch(max: 400, timeout: 10, linger: 0.3)
+            got.withLock { $0 = batch }
+            done.signal()
+        }
+        while q.waitingConsumerCount == 0 { usleep(1000) }   // the consumer waits for its first item
+        for i in 0..<50 { #expect(q.tryPush(i)); usleep(100) }
+        done.wait()
+        #expect(got.withLock { $0 } == Array(0..<50))
+        // Woken by the first item and by the deadline (a spurious wake-up may add one), not 50 times.
+        #expect(q.consumerWakeupCount <= 3, "\(q.consumerWakeupCount) wake-ups")
+    }
+
+    @Test("a full queue ends a consumer's linger at once")
+    func fullQueueEndsLinger() {
+        let q = BoundedQueue<Int>(capacity: 10)
+        let done = DispatchSemaphore(value: 0)
+        let got = Mutex<[Int]?>(nil)
+        Thread.detachNewThread {
+            let batch = q.popBatch(max: 400, timeout: 60, linger: 60)
+            got.withLock { $0 = batch }
+            done.signal()
+        }
+        while q.waitingConsumerCount == 0 { usleep(1000) }
+        for i in 0..<10 { #expect(q.tryPush(i)) }
+        #expect(!q.tryPush(10))   // full: the consumer stops waiting for 100 items that cannot come
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(got.withLock { $0 } == Array(0..<10))
     }
 }
