@@ -20,7 +20,7 @@ final class StoreService: Service, @unchecked Sendable {
     let fsyncInterval: Double
     let statsPath: String
     let started = realtimeNow()
-    /// Benchmark aid: every committed event's export JSON (without the store seq) is appended here too.
+    /// Benchmark aid: every committed event is appended here too, as a JSON line of `mirrorFields`.
     let mirror: FileHandle?
     let mirrorFields: MirrorFields
     /// Set when the daemon starts stopping (before this service's own turn): a store that cannot write (full

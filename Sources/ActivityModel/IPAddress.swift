@@ -13,12 +13,13 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
 
     public init?(_ text: Substring) { self.init(text.utf8) }
 
-    public init?<C: Collection>(_ utf8: C) where C.Element == UInt8 { self.init(bytes: Array(utf8)) }
+    public init?<C: Collection>(_ utf8: C) where C.Element == UInt8 { self.init(text: Array(utf8)) }
 
     /// From UTF-8 bytes in a buffer (decoders reading a line in place; a concrete type, so no generic code runs).
-    public init?(_ utf8: UnsafeBufferPointer<UInt8>) { self.init(bytes: Array(utf8)) }
+    public init?(_ utf8: UnsafeBufferPointer<UInt8>) { self.init(text: Array(utf8)) }
 
-    init?(bytes: [UInt8]) {
+    /// From the text's UTF-8 bytes (not the address's network-order ``bytes``).
+    init?(text bytes: [UInt8]) {
         var bytes = bytes
         if let pct = bytes.firstIndex(of: UInt8(ascii: "%")) { bytes.removeSubrange(pct...) }
         if bytes.count >= 2, bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") {

@@ -39,7 +39,8 @@ public struct AppEventDecoder: Sendable {
         case notJSON(Range<Int>)
     }
 
-    /// Canonical field → the names accepted for it, in priority order (the first present wins).
+    /// Canonical field → the names accepted for it, in priority order: when a line gives a field under several
+    /// names, the first listed here wins whatever the order in the line, and the others are kept in `attrs`.
     public static let aliases: [(field: String, names: [String])] = [
         ("time", ["time", "@timestamp", "timestamp", "ts", "event.created"]),
         ("category", ["category", "event.category"]),

@@ -34,7 +34,7 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
-    @Option(help: ArgumentHelp("Benchmark aid: also append every stored event as a JSON line (without seq) to this file.", visibility: .hidden))
+    @Option(help: ArgumentHelp("Benchmark aid: also append every stored event as a JSON line to this file (see --mirror-fields).", visibility: .hidden))
     var mirrorJsonl: String?
 
     @Option(help: ArgumentHelp("Benchmark aid: what --mirror-jsonl writes of each event: all, or seq (only its seq attribute).", visibility: .hidden))
