@@ -31,7 +31,7 @@ final class StoreService: Service, @unchecked Sendable {
          logger: Logger, mirrorPath: String? = nil, mirrorFields: MirrorFields = .all) {
         self.mirrorFields = mirrorFields
         if let mirrorPath {
-            FileManager.default.createFile(atPath: mirrorPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: mirrorPath, contents: nil)
             mirror = FileHandle(forWritingAtPath: mirrorPath)
             mirror?.seekToEndOfFile()
         } else {
