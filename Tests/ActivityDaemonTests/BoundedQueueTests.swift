@@ -54,39 +54,44 @@ struct BoundedQueueTests {
         #expect(q.depth == 100)
     }
 
-    @Test("a lingering consumer is woken when its batch is due, not by every push")
-    func lingerIsNotWokenPerPush() async {
-        let q = BoundedQueue<Int>(capacity: 1000)
+    /// One `popBatch` on a thread of its own, started once the call is waiting for its first item.
+    final class BackgroundPop: Sendable {
         let done = DispatchSemaphore(value: 0)
         let got = Mutex<[Int]?>(nil)
-        Thread.detachNewThread {
-            // Threshold max/4 = 100 items, never reached: the batch is due at the 300 ms deadline.
-            let batch = q.popBatch(max: 400, timeout: 10, linger: 0.3)
-            got.withLock { $0 = batch }
-            done.signal()
+
+        init(_ q: BoundedQueue<Int>, max: Int, linger: Double) {
+            Thread.detachNewThread { [self] in
+                let batch = q.popBatch(max: max, timeout: 60, linger: linger)
+                got.withLock { $0 = batch }
+                done.signal()
+            }
+            while q.waitingConsumerCount == 0 { usleep(1000) }
         }
-        while q.waitingConsumerCount == 0 { usleep(1000) }   // the consumer waits for its first item
-        for i in 0..<50 { #expect(q.tryPush(i)); usleep(100) }
-        done.wait()
-        #expect(got.withLock { $0 } == Array(0..<50))
-        // Woken by the first item and by the deadline (a spurious wake-up may add one), not 50 times.
+
+        /// The batch, or nil when the call has not returned within `seconds` (a liveness bound, not a timing).
+        func result(within seconds: Double) -> [Int]? {
+            guard done.wait(timeout: .now() + seconds) == .success else { return nil }
+            return got.withLock { $0 }
+        }
+    }
+
+    @Test("a lingering consumer is woken when its batch is due, not by every push")
+    func lingerIsNotWokenPerPush() {
+        let q = BoundedQueue<Int>(capacity: 1000)
+        // The batch is due at max/4 = 100 items (the linger deadline is far away).
+        let pop = BackgroundPop(q, max: 400, linger: 60)
+        for i in 0..<100 { #expect(q.tryPush(i)); usleep(200) }   // (time for a woken consumer to run)
+        #expect(pop.result(within: 30) == Array(0..<100))
+        // Woken by the first item and by the hundredth (a spurious wake-up may add one), not by each push.
         #expect(q.consumerWakeupCount <= 3, "\(q.consumerWakeupCount) wake-ups")
     }
 
     @Test("a full queue ends a consumer's linger at once")
     func fullQueueEndsLinger() {
         let q = BoundedQueue<Int>(capacity: 10)
-        let done = DispatchSemaphore(value: 0)
-        let got = Mutex<[Int]?>(nil)
-        Thread.detachNewThread {
-            let batch = q.popBatch(max: 400, timeout: 60, linger: 60)
-            got.withLock { $0 = batch }
-            done.signal()
-        }
-        while q.waitingConsumerCount == 0 { usleep(1000) }
+        let pop = BackgroundPop(q, max: 400, linger: 60)
         for i in 0..<10 { #expect(q.tryPush(i)) }
         #expect(!q.tryPush(10))   // full: the consumer stops waiting for 100 items that cannot come
-        #expect(done.wait(timeout: .now() + 30) == .success)
-        #expect(got.withLock { $0 } == Array(0..<10))
+        #expect(pop.result(within: 30) == Array(0..<10))
     }
 }
