@@ -233,20 +233,11 @@ public struct JSONReader {
         }
 
         mutating func string() throws(Failure) -> String {
+            if let r = try plainString() { return String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self) }
+            // An escape follows a plain prefix (``plainString()`` checked the prefix and found the backslash).
             i += 1
             let start = i
-            // Fast path: no escapes.
-            while i < b.count {
-                let c = b[i]
-                if c == UInt8(ascii: "\"") {
-                    let s = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
-                    i += 1
-                    return s
-                }
-                if c == UInt8(ascii: "\\") { break }
-                if c < 0x20 { throw .syntax(offset: i) }
-                i += 1
-            }
+            while b[i] != UInt8(ascii: "\\") { i += 1 }
             var out = Array(UnsafeBufferPointer(rebasing: b[start..<i]))
             while i < b.count {
                 let c = b[i]
