@@ -141,6 +141,10 @@ public struct AppEventDecoder: Sendable {
 
     static let names = NameTable()
 
+    /// The fields read as text (``finish``'s `str`): an object or array in one of them is invalid.
+    static let textFields: [Field] = [.outcome, .reason, .user, .actor, .actorRole, .account, .session, .entry,
+                                      .device, .userAgent, .ip, .port, .host, .service, .comment]
+
     /// A top-level member's value, left where it is in the line until a field needs it.
     enum RawValue {
         case absent
@@ -262,7 +266,7 @@ public struct AppEventDecoder: Sendable {
         var slots = Slots(line: line)
         var attrs = Attributes()
         attrs.reserveCapacity(8)
-        var seen: (UInt64, UInt64) = (0, 0)
+        var seen: UInt128 = 0   // bit `id` of each known name read
         var otherKeys: [String] = []
         var members = 0
         var rejection: RejectReason?
@@ -299,14 +303,9 @@ public struct AppEventDecoder: Sendable {
                     // Refuse duplicates: known names by their bit, others by their text.
                     var other: String?
                     if let known {
-                        let bit = UInt64(1) << UInt64(known.id & 63)
-                        if known.id < 64 {
-                            guard seen.0 & bit == 0 else { throw .duplicateKey("") }
-                            seen.0 |= bit
-                        } else {
-                            guard seen.1 & bit == 0 else { throw .duplicateKey("") }
-                            seen.1 |= bit
-                        }
+                        let bit = UInt128(1) << known.id
+                        guard seen & bit == 0 else { throw .duplicateKey("") }
+                        seen |= bit
                     } else {
                         let k = key
                         guard !otherKeys.contains(k) else { throw .duplicateKey(k) }
@@ -433,8 +432,8 @@ public struct AppEventDecoder: Sendable {
             time = parsed
         }
         var e = ActivityEvent(time: time, category: category ?? action.knownCategory ?? .activity, action: action)
-        // Each text field: nil when absent; a structured value where text is expected is invalid.
-        var invalid = false
+        // Each text field: nil when absent; a structured value where text is expected is invalid (refused below,
+        // after the address and the port, whose own reasons come first).
         func str(_ f: Field) -> String? {
             guard let v = slots[f] else { return nil }
             switch v {
@@ -443,7 +442,7 @@ public struct AppEventDecoder: Sendable {
             case .string(let s): return s.isEmpty ? nil : cut(s)
             case .number(let r): return slots.string(r)
             case .bool(let b): return b ? "true" : "false"
-            case .nested: invalid = true; return nil
+            case .nested: return nil
             }
         }
         e.outcome = str(.outcome).map { Outcome(loose: $0) } ?? defaultOutcome(action)
@@ -474,7 +473,9 @@ public struct AppEventDecoder: Sendable {
         e.host = str(.host)
         e.service = str(.service)
         e.comment = str(.comment)
-        if invalid { return .rejected(.invalidField) }
+        if AppEventDecoder.textFields.contains(where: { if case .nested? = slots[$0] { true } else { false } }) {
+            return .rejected(.invalidField)
+        }
 
         var commerce = Commerce()
         if let o = commerceObject {
