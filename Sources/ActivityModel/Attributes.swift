@@ -55,9 +55,6 @@ public struct Attributes: Sendable, Sequence, ExpressibleByDictionaryLiteral, Cu
         }
     }
 
-    /// Appends a pair whose key the caller knows is not present (decoders that refuse duplicate keys).
-    public mutating func append(uniqueKey key: String, value: String) { storage.append(Pair(key: key, value: value)) }
-
     @discardableResult
     public mutating func removeValue(forKey key: String) -> String? {
         guard let i = storage.firstIndex(where: { $0.key == key }) else { return nil }
