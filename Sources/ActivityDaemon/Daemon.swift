@@ -26,11 +26,13 @@ public struct Daemon: Sendable {
     /// The configuration file, read again on SIGHUP.
     public var configPath: String?
 
-    public init(configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil, mirrorPath: String? = nil) {
+    public init(configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil, mirrorPath: String? = nil,
+                mirrorFields: MirrorFields = .all) {
         self.configuration = configuration
         self.logger = logger
         self.configPath = configPath
         self.mirrorPath = mirrorPath
+        self.mirrorFields = mirrorFields
     }
 
     /// Runs until a graceful shutdown. `onReady` gets the bound UDP addresses once every input is up.

@@ -78,7 +78,7 @@ final class StoreService: Service, @unchecked Sendable {
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
                     if let mirror, !batch.events.isEmpty {
-                        var w = JSONWriter(capacity: batch.events.count * (mirrorFields == .all ? 640 : 32))
+                        var w = JSONWriter(capacity: batch.events.count * mirrorFields.typicalLineBytes)
                         for e in batch.events { mirrorFields.write(e, to: &w); w.newline() }
                         try? mirror.write(contentsOf: UnsafeRawBufferPointer(w.output.buffer))
                     }
@@ -187,6 +187,9 @@ public enum MirrorFields: String, Sendable, CaseIterable {
     /// Only the sender's `seq` attribute (`{"seq":"123"}`, `{}` without one): what the kit counts, and
     /// nothing more, so the benchmark measures the store rather than a second, bench-only output.
     case seq
+
+    /// A line's usual size, to size a batch's buffer once.
+    var typicalLineBytes: Int { self == .all ? 640 : 32 }
 
     func write(_ e: ActivityEvent, to w: inout JSONWriter) {
         switch self {

@@ -75,8 +75,8 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             printError("activityd: --mirror-fields: expected all or seq, got \(mirrorFields)")
             throw ExitCode(2)
         }
-        var daemon = Daemon(configuration: configuration, logger: logger, configPath: config, mirrorPath: mirrorJsonl)
-        daemon.mirrorFields = fields
+        let daemon = Daemon(configuration: configuration, logger: logger, configPath: config, mirrorPath: mirrorJsonl,
+                            mirrorFields: fields)
         do {
             try await daemon.run { addresses in
                 log.notice("ready", metadata: ["udp": "\(addresses.map { "\($0)" }.joined(separator: " "))"])
