@@ -3,10 +3,11 @@
 # GeoLite2 City database) → VPN list → disk), with the load generator of ../shared/bench, in the same run,
 # steps interleaved. Prints the kit's table, per-receiver summary, ratios, and peak RSS / bytes on disk.
 #
-#   scripts/bench-vs-syslog-ng.sh [RATES...]        # default rates: 20000 60000 100000 200000 0 (0 = flat out)
+#   scripts/bench-vs-syslog-ng.sh [RATES...]        # default rates: 10000 20000 60000 100000 200000 0 (0 = flat out;
+#                                                   # 10k so that syslog-ng, which often loses at 20k, has a zero-loss step)
 #   COUNT=1000000 scripts/bench-vs-syslog-ng.sh     # 1M events per step (the kit's advice for zero-loss verdicts)
 #   INDEX_IPV4=true scripts/bench-vs-syslog-ng.sh   # activityd with the flattened IPv4 GeoIP table (more memory)
-#   MIRROR=all scripts/bench-vs-syslog-ng.sh        # the counting mirror writes whole events (see below)
+#   MIRROR=all scripts/bench-vs-syslog-ng.sh        # the mirror writes whole events, not only the count (see below)
 #
 # activityd runs its full path: decode → normalize → GeoIP + list enrichment → indexed segments with
 # fsync = interval. Its output is the segment store; because the kit counts the generator's "seq" values in a
@@ -56,7 +57,7 @@ SH
 chmod +x "$WRAP"
 export RECV_CMD="$WRAP {PORT} {OUT} {GEODB} {VPN_CIDRS} {WORKDIR}"
 export COUNT=${COUNT:-300000}
-RATES=("$@"); [ ${#RATES[@]} -gt 0 ] || RATES=(20000 60000 100000 200000 0)
+RATES=("$@"); [ ${#RATES[@]} -gt 0 ] || RATES=(10000 20000 60000 100000 200000 0)
 echo "activityd mirror: ${MIRROR:-seq}"
 A_LABEL=activityd "$KIT/compare.sh" "${RATES[@]}" | tee /tmp/peer/compare.txt
 # Peak RSS and bytes on disk per event for one flat-out step of each (fresh processes).
