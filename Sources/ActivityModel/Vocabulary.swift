@@ -103,6 +103,8 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
             "password_reset", "password_changed", "account_locked",
             // systemd-logind sessions (kept apart from `login`/`logout` so a login is not counted twice).
             "session_started", "session_ended",
+            // A connection that never reached authentication (scanners, negotiation failures, tcp wrappers).
+            "probe",
         ] { v[a] = .login }
         for a in [
             "subscription_started", "subscription_upgraded", "subscription_cancelled", "subscription_renewed",
@@ -125,6 +127,7 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
     public static let sessionReplaced = Action(rawValue: "session_replaced")
     public static let passwordChanged = Action(rawValue: "password_changed")
     public static let accountLocked = Action(rawValue: "account_locked")
+    public static let probe = Action(rawValue: "probe")
     public static let privilegeEscalation = Action(rawValue: "privilege_escalation")
     public static let userCreated = Action(rawValue: "user_created")
     public static let userModified = Action(rawValue: "user_modified")

@@ -214,6 +214,10 @@ struct TrackedSession {
     var invalidUserPending = false
     /// sshd/su: some failure was already reported for this process.
     var failureReported = false
+    /// sshd: the connection's too-many-attempts failure was reported (`maximum authentication attempts`).
+    var tooManyReported = false
+    /// sshd: a PAM failure not yet followed by sshd's own `Failed …` line.
+    var pendingFailure: PendingFailure?
 }
 
 /// The bounded state behind ``Normalizer``.
