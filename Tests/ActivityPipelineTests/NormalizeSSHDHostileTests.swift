@@ -111,6 +111,9 @@ struct NormalizeSSHDHostileTests {
             "Nov 22 11:40:05 web1 sshd[3405]: banner exchange: Connection from 198.51.100.65 port 50026: invalid format",
             "Nov 11 23:33:27 Server sshd[5174]: refused connect from _U2FsdGVkX19P3BCJmFBHhjLza8BcMH06WCUVwttMHpE=_@::ffff:218.249.210.161 (::ffff:218.249.210.161)",
             "Nov 11 23:33:28 Server sshd[5175]: refused connect from 198.51.100.66 (198.51.100.66)",
+            "Nov 26 13:03:30 srv sshd[45]: fatal: Unable to negotiate with 192.0.2.2 port 55419: no matching cipher found. Their offer: aes256-cbc [preauth]",
+            "Nov 25 01:35:14 srv sshd[3625]: error: Received disconnect from 192.168.2.92 port 1684:14: No supported authentication methods available [preauth]",
+            "Nov 25 01:34:12 srv sshd[123]: Received disconnect from 127.0.0.1: 14: No supported authentication methods available [preauth]",
         ], [
             "login probe failure reason=negotiation_failed entry=ssh ip=198.51.100.60 port=50022 detail=no matching key exchange method found",
             "login probe failure reason=negotiation_failed entry=ssh ip=198.51.100.61 port=50023 detail=no matching host key type found",
@@ -120,6 +123,9 @@ struct NormalizeSSHDHostileTests {
             "login probe failure reason=banner_exchange entry=ssh ip=198.51.100.65 port=50026 detail=invalid format",
             "login probe failure reason=tcp_wrappers_refused entry=ssh ip=218.249.210.161",
             "login probe failure reason=tcp_wrappers_refused entry=ssh ip=198.51.100.66",
+            "login probe failure reason=negotiation_failed entry=ssh ip=192.0.2.2 port=55419 detail=no matching cipher found",
+            "login probe failure reason=no_auth_methods entry=ssh ip=192.168.2.92 port=1684",
+            "login probe failure reason=no_auth_methods entry=ssh ip=127.0.0.1",
         ]),
         NormalizeCase("lines that are recognised and add nothing", [
             "Nov 28 09:16:03 srv sshd[32307]: Postponed publickey for git from 192.0.2.1 port 57904 ssh2 [preauth]",

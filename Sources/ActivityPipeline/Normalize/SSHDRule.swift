@@ -37,11 +37,13 @@ enum SSHDRule: Rule {
         case UInt8(ascii: "I"):
             guard line.skip("Invalid user ") else { return nil }
             return invalidUser(&line, ctx, &state)
-        case UInt8(ascii: "e"), UInt8(ascii: "m"):
-            _ = line.skip("error: ")
+        case UInt8(ascii: "e"), UInt8(ascii: "m"), UInt8(ascii: "f"):
+            if !line.skip("error: ") { _ = line.skip("fatal: ") }
             if line.skip("PAM: ") { return pamError(&line, ctx, &state) }
             if line.skip("maximum authentication attempts exceeded for ") { return maxAttempts(&line, ctx, &state) }
-            if line.hasPrefix("Received disconnect from ") || line.hasPrefix("kex_exchange_identification: ") { return [] }
+            if line.skip("Unable to negotiate with ") { return negotiation(&line, ctx) }
+            if line.skip("Received disconnect from ") { return receivedDisconnect(&line, ctx) }
+            if line.hasPrefix("kex_exchange_identification: ") { return [] }
             return nil
         case UInt8(ascii: "C"), UInt8(ascii: "D"):
             if line.skip("Disconnected from user ") { return disconnectedUser(&line, ctx, &state) }
@@ -58,8 +60,9 @@ enum SSHDRule: Rule {
             if line.skip("Unable to negotiate with ") { return negotiation(&line, ctx) }
             return nil
         case UInt8(ascii: "R"):
-            guard line.skip("ROOT LOGIN REFUSED FROM ") else { return nil }
-            return rootRefused(&line, ctx, &state)
+            if line.skip("ROOT LOGIN REFUSED FROM ") { return rootRefused(&line, ctx, &state) }
+            if line.skip("Received disconnect from ") { return receivedDisconnect(&line, ctx) }
+            return nil
         case UInt8(ascii: "B"):
             guard line.skip("Bad protocol version identification ") else { return nil }
             return badVersion(&line, ctx)
@@ -396,6 +399,17 @@ enum SSHDRule: Rule {
         var detail = line.rest()
         if let dot = detail.firstIndex(of: ".") { detail = String(detail[..<dot]) }
         return [probeEvent(ctx, reason: "negotiation_failed", ip: ip, port: port, host: ip == nil ? host : nil, detail: detail)]
+    }
+
+    /// `Received disconnect from IP[ port P]:14: No supported authentication methods available [preauth]`: the
+    /// client had no method the server offers (a probe); other disconnect reasons add nothing (the
+    /// connection's other lines carry the facts).
+    static func receivedDisconnect(_ line: inout ByteView, _ ctx: RuleContext) -> [ActivityEvent] {
+        guard line.find("No supported authentication methods available") != nil || line.find("No authentication methods available") != nil else {
+            return []
+        }
+        let (ip, host, port) = leadingAddress(&line)
+        return [probeEvent(ctx, reason: "no_auth_methods", ip: ip, port: port, host: ip == nil ? host : nil)]
     }
 
     /// `Bad protocol version identification 'TEXT' from IP[ port P]`: TEXT is the client's, so the
