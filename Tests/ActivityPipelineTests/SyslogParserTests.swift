@@ -30,7 +30,7 @@ struct SyslogParserTests {
             time: "2026-11-02T03:04:05Z", host: "host", program: "CRON", pid: 12, message: "(root) CMD (run-parts /etc/cron.hourly)"),
         // tag without pid
         Row(line: "Nov 22 10:00:00 web1 kernel: [ 1.234] eth0: link up", time: "2026-11-22T10:00:00Z", host: "web1",
-            program: "kernel", message: "[ 1.234] eth0: link up"),
+            program: "kernel", message: "eth0: link up"),
         // <PRI> prefix, no host (logger over UDP)
         Row(line: "<13>Nov 22 10:00:01 myapp[77]: hello", time: "2026-11-22T10:00:01Z", program: "myapp", pid: 77, message: "hello"),
         Row(line: "<38>Nov 22 10:00:01 web1 sshd[2201]: x", time: "2026-11-22T10:00:01Z", host: "web1", program: "sshd", pid: 2201, message: "x"),

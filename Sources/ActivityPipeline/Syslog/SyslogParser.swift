@@ -16,8 +16,18 @@ import Foundation
 ///   `2026-11-22T10:00:00.123456+01:00 HOST TAG[PID]: MSG`; a stamp without a zone is read in ``timeZone``.
 ///
 /// The tag is read up to `[`, `:` or a space; a trailing `]` is dropped (gdm logs the tag `gdm-password]`).
-/// A line without a recognisable tag keeps its whole remainder as the message with a nil program (classic
-/// `last message repeated N times` lines look like that).
+/// A bracketed tag (`[sshd]:`, `[sshd-session][123]:`) and a non-numeric group before the PID
+/// (`sssd[sudo][1234]:`) are accepted too. A line without a recognisable tag keeps its whole remainder as the
+/// message with a nil program (classic `last message repeated N times` lines look like that).
+///
+/// What some writers add around the host and tag is skipped (each only looked for after a `<` or `[` byte,
+/// or when no tag was found, so ordinary lines pay nothing for it):
+/// - a facility/priority tag: FreeBSD syslogd `-v`/`-vv` between stamp and host (`<4.6>`, `<auth.info>`),
+///   BusyBox syslogd between host and tag (`authpriv.info`, `<86>`), templates with `<$FACILITY.$PRIORITY>`
+///   after the host or after the tag. Names must be syslog's facility and priority names.
+/// - Solaris's message ID after the tag: `sshd[1234]: [ID 800047 auth.info] Accepted …`.
+/// - the kernel's uptime stamp: `kernel: [12345.678901] …`.
+/// - brackets around the host (`[localhost]`, rsyslog before the host name is known).
 ///
 /// Not accepted (returns nil): lines that start with none of the three stamp forms. Lines are not
 /// required to be valid UTF-8; invalid sequences become U+FFFD in the strings.
@@ -155,7 +165,9 @@ public struct SyslogParser: Sendable {
     // MARK: host, tag, message
 
     func parseHostTagMessage(_ p: inout ByteView, time: Timestamp) -> RawRecord? {
-        // Host, unless the first word is plainly a tag (`sshd[12]:` / `kernel:`).
+        // FreeBSD syslogd -v / -vv: `<4.6> ` / `<auth.info> ` between the stamp and the host.
+        if p.peek() == UInt8(ascii: "<") { _ = skipPriorityTag(&p, bare: false) }
+        // Host, unless the first word is plainly a tag (`sshd[12]:` / `kernel:` / `[sshd]:`).
         let ws = p.i
         while let c = p.peek(), c != 0x20 { p.i += 1 }
         let firstWordEnd = p.i
@@ -164,35 +176,176 @@ public struct SyslogParser: Sendable {
         if looksLikeTag {
             p.i = ws
         } else {
-            host = p.string(ws, firstWordEnd)
+            // rsyslog writes `[localhost]` when the host has no name yet.
+            if firstWordEnd - ws > 2, p.base[ws] == UInt8(ascii: "["), p.base[firstWordEnd - 1] == UInt8(ascii: "]") {
+                host = p.string(ws + 1, firstWordEnd - 1)
+            } else {
+                host = p.string(ws, firstWordEnd)
+            }
             if host?.isEmpty == true { host = nil }
             _ = p.skip(byte: 0x20)
+            // syslog-ng templates with `$HOST <$FACILITY.$PRIORITY> $MSGHDR`; BusyBox's `<N>` for unnamed ones.
+            if p.peek() == UInt8(ascii: "<") { _ = skipPriorityTag(&p, bare: false) }
         }
-        // Tag.
-        let ts = p.i
-        while let c = p.peek(), c != UInt8(ascii: "["), c != UInt8(ascii: ":"), c != 0x20 { p.i += 1 }
-        var tagEnd = p.i
+        // Tag. A second try follows BusyBox syslogd's bare `authpriv.info` word before the tag.
+        let tagStart = p.i
+        var attempt = 0
+        while true {
+            let start = p.i
+            if let (program, pid) = parseTag(&p) {
+                return finishMessage(&p, time: time, host: host, program: program, pid: pid)
+            }
+            p.i = start
+            if attempt == 0, skipPriorityTag(&p, bare: true) {
+                attempt = 1
+                continue
+            }
+            p.i = tagStart
+            return RawRecord(time: time, host: host, message: p.rest())
+        }
+    }
+
+    /// `TAG[PID]:` (also `TAG:`, `[TAG]:`, `[TAG][PID]:`, `TAG[x][PID]:`, gdm's `TAG]:`), the cursor after
+    /// the `:`. Nil (cursor anywhere) when the bytes at the cursor are not a tag.
+    @inline(__always)
+    func parseTag(_ p: inout ByteView) -> (String, Int?)? {
+        var ts = p.i
+        var tagEnd: Int
+        if p.peek() == UInt8(ascii: "[") {
+            // A bracketed program name (`[sshd]:`), as some appliances write it: at most 32 bytes, no space.
+            p.i += 1
+            while let c = p.peek(), c != UInt8(ascii: "]"), c != 0x20, p.i - ts <= 33 { p.i += 1 }
+            guard p.peek() == UInt8(ascii: "]"), p.i > ts + 1 else { return nil }
+            ts += 1
+            tagEnd = p.i
+            p.i += 1
+        } else {
+            while let c = p.peek(), c != UInt8(ascii: "["), c != UInt8(ascii: ":"), c != 0x20 { p.i += 1 }
+            tagEnd = p.i
+        }
         var pid: Int?
-        var ok = false
-        if p.skip(byte: UInt8(ascii: "[")) {
+        // `[PID]`; a non-numeric group (sssd's `sssd[sudo][1234]`) is skipped, and a PID may follow it.
+        var groups = 0
+        while groups < 2, p.skip(byte: UInt8(ascii: "[")) {
+            groups += 1
             let save = p.i
             if let n = p.int(), p.skip(byte: UInt8(ascii: "]")) {
                 pid = n
             } else if let close = p.find(byte: UInt8(ascii: "]")), close - save <= 32 {
                 p.i = close + 1 // non-numeric PID: keep the tag, drop the PID
+            } else {
+                return nil
             }
-            ok = p.skip(byte: UInt8(ascii: ":"))
-        } else {
-            ok = p.skip(byte: UInt8(ascii: ":"))
         }
-        guard ok, tagEnd > ts else {
-            p.i = ts
-            return RawRecord(time: time, host: host, message: p.rest())
-        }
+        guard p.skip(byte: UInt8(ascii: ":")) else { return nil }
         while tagEnd > ts, p.base[tagEnd - 1] == UInt8(ascii: "]") { tagEnd -= 1 }
-        let program = p.string(ts, tagEnd)
+        guard tagEnd > ts else { return nil }
+        return (p.string(ts, tagEnd), pid)
+    }
+
+    /// The message after the tag, without the prefixes some writers put in front of it: a priority tag
+    /// (`<auth.info> `), Solaris's message ID (`[ID 800047 auth.info] `) and, for the kernel, the uptime
+    /// stamp (`[12345.678901] `). Each is looked for only when the message starts with `<` or `[`.
+    @inline(__always)
+    func finishMessage(_ p: inout ByteView, time: Timestamp, host: String?, program: String, pid: Int?) -> RawRecord {
         _ = p.skip(byte: 0x20)
+        if let c = p.peek() {
+            if c == UInt8(ascii: "<") {
+                _ = skipPriorityTag(&p, bare: false)
+            } else if c == UInt8(ascii: "[") {
+                if p.hasPrefix("[ID ") {
+                    skipSolarisID(&p)
+                } else if program.utf8.count == 6, program == "kernel" {
+                    skipKernelUptime(&p)
+                }
+            }
+        }
         return RawRecord(time: time, host: host, program: program, pid: pid, message: p.rest())
+    }
+
+    /// Solaris `[ID 800047 auth.info] ` (the message ID and facility.priority syslogd adds). The cursor
+    /// stays put unless the whole form is there.
+    func skipSolarisID(_ p: inout ByteView) {
+        var q = p
+        q.i += 4
+        guard q.int() != nil, q.skip(byte: 0x20) else { return }
+        let s = q.i
+        while let c = q.peek(), c != UInt8(ascii: "]"), c != 0x20, q.i - s <= 24 { q.i += 1 }
+        guard q.i > s, q.skip(byte: UInt8(ascii: "]")) else { return }
+        _ = q.skip(byte: 0x20)
+        p.i = q.i
+    }
+
+    /// The kernel's uptime stamp `[12345.678901] ` / `[    1.234567] `. The cursor stays put unless the whole
+    /// form is there.
+    func skipKernelUptime(_ p: inout ByteView) {
+        var q = p
+        q.i += 1
+        q.skipSpaces()
+        guard q.int() != nil, q.skip(byte: UInt8(ascii: ".")), q.int() != nil, q.skip(byte: UInt8(ascii: "]")) else { return }
+        _ = q.skip(byte: 0x20)
+        p.i = q.i
+    }
+
+    /// A facility/priority tag followed by a space: `<auth.info>`, `<4.6>` (FreeBSD `-v`), `<86>` (BusyBox,
+    /// for a pair without names), or with `bare` also `authpriv.info` (BusyBox syslogd). Names are checked
+    /// against syslog's facility and priority names, so a message that merely starts with `<` (`<root@host>`)
+    /// is left alone. Skips it and returns true, or leaves the cursor and returns false.
+    func skipPriorityTag(_ p: inout ByteView, bare: Bool) -> Bool {
+        var q = p
+        let bracketed = q.skip(byte: UInt8(ascii: "<"))
+        guard bracketed || bare else { return false }
+        let s = q.i
+        var dot = -1
+        while let c = q.peek(), q.i - s <= 24 {
+            if c == UInt8(ascii: ".") {
+                guard dot < 0 else { return false }
+                dot = q.i
+            } else if !(c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) && !(c >= 0x30 && c <= 0x39) && c != UInt8(ascii: "-") {
+                break
+            }
+            q.i += 1
+        }
+        let e = q.i
+        if bracketed {
+            guard q.skip(byte: UInt8(ascii: ">")) else { return false }
+        }
+        guard q.skip(byte: 0x20), e > s else { return false }
+        if dot < 0 {
+            // `<86>`: a bare number only inside angle brackets.
+            guard bracketed, e - s <= 3, SyslogParser.allDigits(q.base, s, e) else { return false }
+        } else {
+            guard SyslogParser.isFacility(q.base, s, dot), SyslogParser.isPriority(q.base, dot + 1, e) else { return false }
+        }
+        p.i = q.i
+        return true
+    }
+
+    static func allDigits(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        guard from < to else { return false }
+        for k in from..<to where b[k] < 0x30 || b[k] > 0x39 { return false }
+        return true
+    }
+
+    static let facilityNames: Set<String> = [
+        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+        "ntp", "security", "console", "audit", "alert", "clock", "mark", "solaris-cron",
+        "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+    ]
+    static let priorityNames: Set<String> = [
+        "emerg", "panic", "alert", "crit", "err", "error", "warning", "warn", "notice", "info", "debug", "none",
+    ]
+
+    static func isFacility(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        guard to > from, to - from <= 12 else { return false }
+        if to - from <= 2, allDigits(b, from, to) { return true }
+        return facilityNames.contains(String(decoding: UnsafeBufferPointer(rebasing: b[from..<to]), as: UTF8.self))
+    }
+
+    static func isPriority(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        guard to > from, to - from <= 7 else { return false }
+        if to - from == 1, allDigits(b, from, to) { return true }
+        return priorityNames.contains(String(decoding: UnsafeBufferPointer(rebasing: b[from..<to]), as: UTF8.self))
     }
 
     // MARK: stamps
