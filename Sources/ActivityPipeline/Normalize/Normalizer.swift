@@ -12,7 +12,8 @@ public enum NormalizeResult: Hashable, Sendable {
 
 /// Turns raw records (syslog lines, journal entries) into normalized events, with one rule per source
 /// (`SSHDRule`, `SudoRule`, `SuRule`, `LoginRule`, `LogindRule`, `PasswordRule`, `ShadowUtilsRule`,
-/// `DisplayManagerRule`; the tables are in docs/normalization.md).
+/// `DisplayManagerRule`, `DropbearRule`; the tables are in docs/normalization.md), and `GenericPAMRule` for PAM
+/// authentication failures of programs that have no rule.
 ///
 /// Pure apart from small, bounded state that pairs related lines of one process:
 /// - PAM sessions by (host, program, pid): the `session closed` line becomes a `logout` carrying the IP, port and
@@ -28,7 +29,7 @@ public enum NormalizeResult: Hashable, Sendable {
 ///
 /// Dispatch is by program name first (a dictionary look-up), then by cheap byte-prefix checks on the
 /// message; no regular expressions. Records of programs without a rule are ``NormalizeResult/unmatched(program:)``
-/// without looking at the message.
+/// after one look at the message's first byte (a `p` may start a PAM failure line, see `GenericPAMRule`).
 public struct Normalizer: Sendable {
     /// Upper bound of entries in each pairing table.
     public static let maxTracked = 4096
@@ -48,6 +49,11 @@ public struct Normalizer: Sendable {
             return normalizeWithoutProgram(record)
         }
         guard let rule = Normalizer.rules[program] else {
+            // PAM failures of programs without a rule (cockpit, vsftpd…): one byte compare for all others.
+            if record.message.utf8.first == UInt8(ascii: "p"), let events = GenericPAMRule.apply(record, program: program) {
+                state.lastEvents = events
+                return .events(events)
+            }
             state.lastEvents = []
             return .unmatched(program: program)
         }
@@ -126,7 +132,7 @@ public struct Normalizer: Sendable {
 
 /// The rules, as a closed set (a switch instead of existential metatypes: cheaper, and trivially Sendable).
 enum RuleKind: CaseIterable, Sendable {
-    case sshd, sudo, su, login, logind, password, shadowUtils, displayManager
+    case sshd, sudo, su, login, logind, password, shadowUtils, displayManager, dropbear
 
     var programs: [String] {
         switch self {
@@ -138,6 +144,7 @@ enum RuleKind: CaseIterable, Sendable {
         case .password: PasswordRule.programs
         case .shadowUtils: ShadowUtilsRule.programs
         case .displayManager: DisplayManagerRule.programs
+        case .dropbear: DropbearRule.programs
         }
     }
 
@@ -151,6 +158,7 @@ enum RuleKind: CaseIterable, Sendable {
         case .password: PasswordRule.apply(&line, ctx, &state)
         case .shadowUtils: ShadowUtilsRule.apply(&line, ctx, &state)
         case .displayManager: DisplayManagerRule.apply(&line, ctx, &state)
+        case .dropbear: DropbearRule.apply(&line, ctx, &state)
         }
     }
 }
