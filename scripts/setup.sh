@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing activityd needs on Debian 12 (or newer), if it is missing:
 # the C libraries' -dev packages, systemd-journal-remote (journal test fixtures), MaxMind tools (mmdb
-# test fixtures and a reference reader) and python3 (the contrib reader and its check).
+# test fixtures and a reference reader), python3 (the contrib reader and its check) and auditd (its ausearch and
+# aureport check the audit normalizer; installing it needs no running daemon: in a container its service simply
+# does not start, and the tools read files given with --input/-if).
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
-packages=(pkg-config libsystemd-dev libmaxminddb-dev systemd-journal-remote mmdb-bin libmaxmind-db-writer-perl python3)
+packages=(pkg-config libsystemd-dev libmaxminddb-dev systemd-journal-remote mmdb-bin libmaxmind-db-writer-perl python3 auditd)
 # pip fetches the GeoLite2 City database for the GeoIP cross-check (any pip will do).
 command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()

@@ -1,5 +1,6 @@
 import ActivityModel
 import ActivityPipeline
+import ActivityTestSupport
 import Foundation
 import Testing
 
@@ -279,5 +280,160 @@ struct AuditNormalizerTests {
                 prefix = prefix.dropLast()
             }
         }
+    }
+}
+
+/// auditd's own readers (`ausearch`, `aureport`; Debian package `auditd`) on the same fixtures. Where the tools
+/// are missing the suite is skipped, except with `CI=true`, where it fails.
+enum AuditTools {
+    static func find(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        for dir in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"] {
+            let p = dir + "/" + name
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    static var required: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    static var available: Bool { find("ausearch") != nil && find("aureport") != nil }
+
+    /// Runs `tool` with `arguments` in UTC and returns its standard output.
+    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        guard let exe = find(tool) else {
+            throw AuditToolError("\(tool) not found on PATH (or /usr/sbin): install the Debian package auditd (apt-get install -y auditd)")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["TZ"] = "UTC"
+        env["LC_ALL"] = "C"
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        // ausearch exits 1 when nothing matched; anything above is an error.
+        guard p.terminationStatus <= 1 else { throw AuditToolError("\(tool) \(arguments) exited \(p.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+struct AuditToolError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+@Suite("audit normalizer against ausearch and aureport")
+struct AuditCrossCheckTests {
+    /// Every fixture story plus a USER_ACCT denial, in one log; without the event that mixes SYSCALL and
+    /// USER_CMD records under one serial (a shape auditd itself does not write: ausearch drops it).
+    static var fixture: [String] {
+        AuditFixtures.all.filter { !$0.contains(":7002)") } + [
+            #"type=USER_ACCT msg=audit(1763805000.000:8001): pid=6001 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=PAM:accounting grantors=? acct="erin" exe="/usr/sbin/sshd" hostname=203.0.113.9 addr=203.0.113.9 terminal=ssh res=failed'"#,
+            #"type=USER_LOGIN msg=audit(1763805000.010:8002): pid=6001 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=login acct="erin" exe="/usr/sbin/sshd" hostname=? addr=203.0.113.9 terminal=ssh res=failed'"#,
+        ]
+    }
+
+    static func writeFixture() throws -> (path: String, events: [ActivityEvent]) {
+        let path = TestScratch.directory("audit") + "/audit.log"
+        try (fixture.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        var n = AuditNormalizer()
+        var events: [ActivityEvent] = []
+        for l in fixture {
+            if case .events(let es)? = n.normalize(line: l[...]) { events += es }
+        }
+        return (path, events)
+    }
+
+    @Test("every event's serial, type and result are ausearch's; what ausearch shows and activityd does not is a documented merge",
+          .enabled(if: AuditTools.available || AuditTools.required))
+    func againstAusearch() throws {
+        let (path, events) = try Self.writeFixture()
+        let csv = try AuditTools.run("ausearch", ["--input", path, "--format", "csv"])
+        var rows: [UInt64: [String]] = [:]   // serial → columns
+        for line in csv.split(separator: "\n").dropFirst() {
+            let cols = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard cols.count >= 16, let serial = UInt64(cols[4]) else { continue }
+            rows[serial] = cols
+        }
+        #expect(rows.count > 50)
+        var used: Set<UInt64> = []
+        for e in events {
+            let serial = try #require(e.attrs["audit_serial"].flatMap { UInt64($0) })
+            let row = try #require(rows[serial], "ausearch has no event \(serial)")
+            used.insert(serial)
+            #expect(row[1] == e.attrs["audit_type"], "serial \(serial)")
+            #expect(row[11] == (e.outcome == .failure ? "failed" : "success"), "serial \(serial)")
+            // OBJ_PRIME is the account for account records; ausearch names a uid by the local passwd file,
+            // so only names from `acct` are compared.
+            if ["ADD_USER", "DEL_USER", "ACCT_LOCK", "ACCT_UNLOCK", "ROLE_ASSIGN", "ROLE_REMOVE"].contains(row[1]), let u = e.user, !u.hasPrefix("uid:") {
+                #expect(row[12] == u, "serial \(serial)")
+            }
+        }
+        // Records of mapped types activityd reads as part of another event (docs/normalization.md, section 5).
+        let mapped = Set(AuditNormalizer.mappedTypes)
+        var merged: [String] = []
+        for (serial, row) in rows.sorted(by: { $0.key < $1.key }) where mapped.contains(row[1]) && !used.contains(serial) {
+            merged.append("\(row[1]) \(row[11]) \(row[15])")
+        }
+        #expect(merged == [
+            "USER_AUTH success /usr/sbin/sshd", "USER_ACCT success /usr/sbin/sshd",       // a login's PAM steps
+            "USER_LOGIN success /usr/sbin/sshd", "USER_START success /usr/sbin/sshd",     // the login, after its PAM USER_START
+            "USER_LOGOUT success /usr/sbin/sshd", "USER_END success /usr/sbin/sshd",      // the logout, after the first USER_END
+            "USER_LOGIN failed /usr/sbin/sshd",                                           // the same attempt as PAM's USER_AUTH failure
+            "USER_AUTH success /usr/bin/login", "USER_ACCT success /usr/bin/login", "USER_LOGIN success /usr/bin/login",
+            "USER_LOGIN failed /usr/bin/login",
+            "USER_AUTH success /usr/bin/su",
+            "USER_AUTH success /usr/bin/sudo", "USER_ACCT success /usr/bin/sudo",         // sudo's PAM steps and session
+            "USER_START success /usr/bin/sudo", "USER_END success /usr/bin/sudo",
+            "USER_START success /usr/sbin/cron", "USER_END success /usr/sbin/cron",       // cron sessions are not logins
+            "ADD_GROUP success /usr/sbin/useradd", "DEL_GROUP success /usr/sbin/userdel", // the user's own group
+            "USER_CHAUTHTOK success /usr/bin/passwd",                                     // passwd's second record of one change
+            "USER_LOGIN failed /usr/sbin/sshd",                                           // after the USER_ACCT denial
+        ])
+    }
+
+    @Test("logins and failures of sshd and login are aureport --login's, one for one (time, address, result, user)",
+          .enabled(if: AuditTools.available || AuditTools.required))
+    func againstAureportLogin() throws {
+        let (path, events) = try Self.writeFixture()
+        let report = try AuditTools.run("aureport", ["--login", "-if", path])
+        struct Row: Equatable { var time: Int64; var user: String; var host: String; var ok: Bool; var serial: UInt64 }
+        var rows: [Row] = []
+        for line in report.split(separator: "\n") {
+            // `N. MM/DD/YY HH:MM:SS AUID HOST TERM EXE yes|no SERIAL`; AUID may hold a space: `(invalid user)`.
+            let w = line.split(separator: " ").map(String.init)
+            guard w.count >= 9, w[0].hasSuffix("."), Int(w[0].dropLast()) != nil, let serial = UInt64(w[w.count - 1]) else { continue }
+            let d = w[1].split(separator: "/").compactMap { Int64($0) }, t = w[2].split(separator: ":").compactMap { Int64($0) }
+            guard d.count == 3, t.count == 3 else { continue }
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = TimeZone(identifier: "UTC") ?? utc.timeZone
+            let parts = DateComponents(year: Int(2000 + d[2]), month: Int(d[0]), day: Int(d[1]), hour: Int(t[0]), minute: Int(t[1]), second: Int(t[2]))
+            guard let date = utc.date(from: parts) else { continue }
+            let time = Int64(date.timeIntervalSince1970)
+            rows.append(Row(time: time, user: w[3..<(w.count - 5)].joined(separator: " "), host: w[w.count - 5], ok: w[w.count - 2] == "yes", serial: serial))
+        }
+        #expect(rows.count == 7)
+        let logins = events.filter { ($0.action == .login || $0.action == .loginFailed) && ["sshd", "login"].contains($0.service ?? "") }
+        #expect(logins.count == rows.count)
+        var unmatched = logins
+        for r in rows {
+            let i = unmatched.firstIndex { e in
+                abs(e.time.seconds - r.time) <= 5 && (e.outcome == .success) == r.ok
+                    && (e.ip.map { $0.description == r.host } ?? true)
+                    && (r.user.allSatisfy(\.isNumber) || r.user.hasPrefix("(") || e.user == r.user)
+                    && (r.user != "(invalid user)" || e.reason == "invalid_user")
+            }
+            guard let i else {
+                Issue.record("no activityd event for aureport's login \(r)")
+                continue
+            }
+            unmatched.remove(at: i)
+        }
+        #expect(unmatched.isEmpty)
     }
 }
