@@ -47,7 +47,17 @@ public struct UDPInputConfiguration: Sendable, Hashable {
 public struct FileInputConfiguration: Sendable, Hashable {
     public var paths: [String] = []
     public var startAt = "end"
+    /// How the files' lines are read.
+    public var format: FileInputFormat = .syslog
     public init() {}
+}
+
+/// The layout of a tailed file's lines (`input.file[].format`).
+public enum FileInputFormat: String, Sendable, Hashable, CaseIterable {
+    /// Syslog lines (RFC 3164/5424, rsyslog's ISO stamps) through the auth-log rules.
+    case syslog
+    /// The Linux audit log (`/var/log/audit/audit.log`, RAW or ENRICHED) through the audit normalizer.
+    case audit
 }
 
 public struct JournaldConfiguration: Sendable, Hashable {
@@ -127,6 +137,7 @@ extension DaemonConfiguration {
         .init(path: "input.udp[].queue_capacity", type: "int", defaultValue: "65536", summary: "Bounds the pipeline queue (with 4 MiB of raw input); when it is full, UDP reading pauses and datagrams wait in the receive buffer."),
         .init(path: "input.file[].paths", type: "[glob]", defaultValue: "[]", summary: "Syslog files to tail (globs; compressed rotations are ignored)."),
         .init(path: "input.file[].start_at", type: "end|beginning", defaultValue: "end", summary: "Where to start in a file seen for the first time."),
+        .init(path: "input.file[].format", type: "syslog|audit", defaultValue: "syslog", summary: "How lines are read: syslog (auth logs) or audit (the Linux audit log, /var/log/audit/audit.log*, RAW or ENRICHED)."),
         .init(path: "input.journald.enabled", type: "bool", defaultValue: "false (absent)", summary: "Read the systemd journal."),
         .init(path: "input.journald.directory", type: "path", defaultValue: "(system journal)", summary: "Read journal files from this directory instead."),
         .init(path: "input.journald.files", type: "[path]", defaultValue: "[]", summary: "Read these journal files instead."),
@@ -220,6 +231,12 @@ extension DaemonConfiguration {
                 if let v = try f.string("start_at") {
                     guard v == "end" || v == "beginning" else { throw ConfigError(f.path + ".start_at", "must be \"end\" or \"beginning\"") }
                     cfg.startAt = v
+                }
+                if let v = try f.string("format") {
+                    guard let format = FileInputFormat(rawValue: v) else {
+                        throw ConfigError(f.path + ".format", "must be \"syslog\" or \"audit\", not \"\(v)\"")
+                    }
+                    cfg.format = format
                 }
                 c.files.append(cfg)
                 c.unknownKeys += f.unknown()

@@ -62,7 +62,7 @@ public struct Daemon: Sendable {
         let pipelineQueue = BoundedQueue<PipelineItem>(capacity: max(64, capacity / 16), maxCost: 4 << 20, cost: { item in
             switch item {
             case .datagrams(let ds): return ds.reduce(0) { $0 + $1.bytes.count + 64 }
-            case .records(let rs, _, _): return rs.reduce(0) { $0 + $1.message.utf8.count + 128 }
+            case .records(let rs, _, _, _): return rs.reduce(0) { $0 + $1.message.utf8.count + 128 }
             }
         })
         let udpInputs = try udpConfigs.map { (allow: $0.allow, verifier: try SignatureVerifier.load($0.keys)) }

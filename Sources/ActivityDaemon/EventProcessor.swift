@@ -1,6 +1,7 @@
 import Foundation
 import ActivityModel
 import ActivityPipeline
+import ActivityConfig
 
 /// Turns what inputs read into events: the pure part of the pipeline, run on the pipeline thread.
 /// Not Sendable: it keeps small normalizer state; one pipeline thread owns it.
@@ -12,6 +13,13 @@ struct EventProcessor {
     let syslog: SyslogParser
     /// One normalizer per input stream: its pairing state (PAM sessions by pid, repeats) must not mix streams.
     var normalizers: [String: Normalizer] = [:]
+    /// One audit normalizer per audit-log stream (`format = "audit"` files): per-process and per-serial state.
+    var auditNormalizers: [String: AuditNormalizer] = [:]
+    /// The host of audit records without `node=`: the audit log is the local machine's.
+    let auditHost: String?
+    /// The `rejected` label of audit-log lines that are not audit records (`RejectReason` is the syslog and
+    /// datagram set; this one is counted beside it).
+    static let unparsableAuditLabel = "unparsable_audit"
     let keepRaw: Bool
     /// The last sender's `origin.source` text: senders usually keep their socket, and formatting an address
     /// per datagram was a visible part of the pipeline's time.
@@ -24,20 +32,30 @@ struct EventProcessor {
         var accepted = 0
         var rejected: [RejectReason: Int] = [:]
         var unmatched: [String: Int] = [:]
+        /// Lines of audit-log files that are not audit records.
+        var unparsableAudit = 0
 
         mutating func reset() { self = LocalCounts() }
     }
 
-    init(udpInputs: [(allow: [CIDR], verifier: SignatureVerifier)], keepRaw: Bool, timeZone: TimeZone) {
+    init(udpInputs: [(allow: [CIDR], verifier: SignatureVerifier)], keepRaw: Bool, timeZone: TimeZone,
+         auditHost: String? = EventProcessor.localHostName()) {
         self.udpInputs = udpInputs
+        self.auditHost = auditHost
         self.keepRaw = keepRaw
         self.syslog = SyslogParser(timeZone: timeZone)
         decoder.keepRaw = keepRaw
     }
 
     /// Normalizes one raw record of an input stream, appending its events; unmatched lines are counted per
-    /// program. File lines arrive unparsed (the syslog parser splits them); journal records arrive parsed.
-    mutating func process(record r: RawRecord, stream: String, origin: Origin, now: Timestamp, into out: inout [ActivityEvent]) {
+    /// program. File lines arrive unparsed (the syslog parser splits them, or for `format = "audit"` the
+    /// audit normalizer); journal records arrive parsed.
+    mutating func process(record r: RawRecord, stream: String, format: FileInputFormat = .syslog, origin: Origin, now: Timestamp,
+                          into out: inout [ActivityEvent]) {
+        if format == .audit {
+            processAudit(line: r, stream: stream, origin: origin, now: now, into: &out)
+            return
+        }
         counts.lines += 1
         var record = r
         if record.program == nil && record.fields.isEmpty {
@@ -51,18 +69,53 @@ struct EventProcessor {
         }
         switch normalizers[stream, default: Normalizer()].normalize(record) {
         case .events(let events):
-            for var e in events {
-                e.ingested = now
-                var o = origin
-                if let p = record.position { o.position = p.value }
-                if keepRaw { o.raw = r.message }
-                e.origin = o
-                out.append(e)
-                counts.accepted += 1
-            }
+            append(events, position: record.position, raw: r.message, origin: origin, now: now, into: &out)
         case .unmatched(let program):
-            counts.unmatched[program.isEmpty ? "-" : program, default: 0] += 1
+            // A line without a program (no tag after the stamp) is not a program's line: it cannot be parsed
+            // as syslog, so it is rejected as such rather than counted as the traffic of a program `-`.
+            if program.isEmpty {
+                counts.rejected[.unparsableSyslog, default: 0] += 1
+            } else {
+                counts.unmatched[program, default: 0] += 1
+            }
         }
+    }
+
+    /// One line of an audit log: parsed and normalized by the stream's ``AuditNormalizer``. Lines that are
+    /// not audit records are counted as `unparsable_audit`; records that map to nothing as unmatched `audit`.
+    mutating func processAudit(line r: RawRecord, stream: String, origin: Origin, now: Timestamp, into out: inout [ActivityEvent]) {
+        counts.lines += 1
+        let result = auditNormalizers[stream, default: AuditNormalizer(host: auditHost)].normalize(line: r.message[...])
+        switch result {
+        case nil:
+            counts.unparsableAudit += 1
+        case .events(let events)?:
+            append(events, position: r.position, raw: r.message, origin: origin, now: now, into: &out)
+        case .unmatched(let program)?:
+            counts.unmatched[program, default: 0] += 1
+        }
+    }
+
+    private mutating func append(_ events: [ActivityEvent], position: InputPosition?, raw: String, origin: Origin, now: Timestamp,
+                                 into out: inout [ActivityEvent]) {
+        for var e in events {
+            e.ingested = now
+            var o = origin
+            if let p = position { o.position = p.value }
+            if keepRaw { o.raw = raw }
+            e.origin = o
+            out.append(e)
+            counts.accepted += 1
+        }
+    }
+
+    /// This machine's host name up to the first dot, as syslog writes it (nil when it cannot be read).
+    static func localHostName() -> String? {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return nil }
+        let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let short = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
+        return short.isEmpty ? nil : short
     }
 
     func isAllowed(_ ip: IPAddress?, input: Int) -> Bool {

@@ -38,12 +38,13 @@ final class FileInputService: Service, @unchecked Sendable {
     private func loop() {
         let options = FileInputOptions(paths: configuration.paths, startAtBeginning: configuration.startAt == "beginning")
         let follower = FileFollower(options: options, positions: positions)
-        logger.info("following files", metadata: ["file.paths": "\(configuration.paths)", "file.start_at": "\(configuration.startAt)"])
+        logger.info("following files", metadata: ["file.paths": "\(configuration.paths)", "file.start_at": "\(configuration.startAt)",
+                                                  "file.format": "\(configuration.format.rawValue)"])
         follower.run(
             shouldStop: { stopping.load(ordering: .relaxed) },
             emit: { records, position in
                 guard !stopping.load(ordering: .relaxed) else { return false }
-                return queue.push(.records(records, input: position.input, position: position))
+                return queue.push(.records(records, input: position.input, position: position, format: configuration.format))
             },
             onStat: { stat in
                 switch stat {

@@ -1,4 +1,5 @@
 import ActivityModel
+import ActivityConfig
 
 /// A datagram as the UDP input hands it to the pipeline.
 struct Datagram: Sendable {
@@ -13,8 +14,9 @@ struct Datagram: Sendable {
 /// What an input hands to the pipeline.
 enum PipelineItem: Sendable {
     case datagrams([Datagram])
-    /// Records from a file or the journal, with the position reached after them (committed with their events).
-    case records([RawRecord], input: String, position: InputPosition?)
+    /// Records from a file or the journal, with the position reached after them (committed with their events),
+    /// and how a file's lines are read (journal records are always `.syslog`: parsed already).
+    case records([RawRecord], input: String, position: InputPosition?, format: FileInputFormat = .syslog)
 }
 
 /// What the pipeline hands to the store: events and the input positions they advance.

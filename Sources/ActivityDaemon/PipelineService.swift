@@ -44,12 +44,12 @@ final class PipelineService: Service, @unchecked Sendable {
                 switch item {
                 case .datagrams(let ds):
                     for d in ds { processor.process(d, into: &events) }
-                case .records(let records, let input, let position):
+                case .records(let records, let input, let position, let format):
                     let kind = input.hasPrefix("file:") ? "file" : "journald"
                     let source = input.hasPrefix("file:") ? String(input.dropFirst(5)) : nil
                     let now = realtimeNow()
                     for r in records {
-                        processor.process(record: r, stream: input, origin: Origin(input: kind, source: source), now: now, into: &events)
+                        processor.process(record: r, stream: input, format: format, origin: Origin(input: kind, source: source), now: now, into: &events)
                     }
                     if let position { positions.append(position) }
                 }
@@ -84,14 +84,15 @@ final class PipelineService: Service, @unchecked Sendable {
                 $0.enrichHits += hits
                 $0.enrichMisses += misses
                 for (k, v) in c.rejected { $0.rejected[k.rawValue, default: 0] += v }
+                if c.unparsableAudit > 0 { $0.rejected[EventProcessor.unparsableAuditLabel, default: 0] += c.unparsableAudit }
                 for (k, v) in c.unmatched { $0.unmatchedByProgram[k, default: 0] += v }
             }
-            if !c.rejected.isEmpty {
+            if !c.rejected.isEmpty || c.unparsableAudit > 0 {
                 let t = monotonicSeconds()
                 if t - lastRejectLog >= 10 {
                     lastRejectLog = t
                     logger.warning("rejected input (sampled, at most one line per 10 s)", metadata: [
-                        "rejected": "\(c.rejected.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
+                        "rejected": "\((c.rejected.map { "\($0.key.rawValue)=\($0.value)" } + (c.unparsableAudit > 0 ? ["\(EventProcessor.unparsableAuditLabel)=\(c.unparsableAudit)"] : [])).sorted().joined(separator: ","))",
                     ])
                 }
             }
