@@ -14,7 +14,8 @@ case "decode": runDecodeBenchmark(arguments: rest)
 case "query": runQueryBenchmark(arguments: rest)
 case "normalize": runNormalizeBenchmark(arguments: rest)
 case "enrich": runEnrichBenchmark(arguments: rest)
+case "audit": runAuditBenchmark(arguments: rest)
 default:
-    print("usage: activity-bench store|query|decode|normalize|enrich [options]")
+    print("usage: activity-bench store|query|decode|normalize|enrich|audit [options]")
     exit(2)
 }

@@ -242,6 +242,13 @@ struct AuditNormalizerTests {
         ])
     }
 
+    @Test("a pid reused after a logout gives a new login; a login's second announcement gives none")
+    func pidReuse() {
+        let story = AuditFixtures.rhelSSHLogin
+        let events = normalizeAudit(story + story, host: "web1").map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+        #expect(events == ["login login", "login logout", "login login", "login logout"])
+    }
+
     @Test("unset ids (4294967295, -1, ENRICHED unset) are absent; '?' values are absent")
     func unsetIDs() {
         let lines = [#"type=ADD_USER msg=audit(1763805200.000:8020): pid=7000 uid=0 auid=-1 ses=-1 msg='op=add-user acct="svc" exe="/usr/sbin/useradd" hostname=? addr=? terminal=? res=success'"# + AuditFixtures.gs + #"UID="root" AUID="unset""#]

@@ -179,8 +179,9 @@ public struct AuditNormalizer: Sendable {
         let key = ctx.processKey
         var p = processes[key] ?? AuditProcess(started: ctx.record.time)
         let user = ctx.subject ?? p.user
-        if p.loginEmitted {
-            // The second announcement of this login (sshd: USER_START then USER_LOGIN).
+        if p.loginEmitted && !p.logoutEmitted {
+            // The second announcement of this login (sshd: USER_START then USER_LOGIN); after a logout the
+            // pid may have been reused, so a new login counts.
             if p.user == nil { p.user = user }
             store(key, p)
             return []
