@@ -15,6 +15,9 @@ struct EventProcessor {
     var normalizers: [String: Normalizer] = [:]
     /// One audit normalizer per audit-log stream (`format = "audit"` files): per-process and per-serial state.
     var auditNormalizers: [String: AuditNormalizer] = [:]
+    /// One login, one event: a login reported by the audit log and by sshd/login/journald is counted once
+    /// (the second report is relabelled `duplicate_…`; docs/normalization.md §5).
+    var correlator = LoginCorrelator()
     /// The host of audit records without `node=`: the audit log is the local machine's.
     let auditHost: String?
     /// The `rejected` label of audit-log lines that are not audit records (`RejectReason` is the syslog and
@@ -69,7 +72,7 @@ struct EventProcessor {
         }
         switch normalizers[stream, default: Normalizer()].normalize(record) {
         case .events(let events):
-            append(events, position: record.position, raw: r.message, origin: origin, now: now, into: &out)
+            append(events, position: record.position, raw: r.message, origin: origin, now: now, pid: record.pid, fromAudit: false, into: &out)
         case .unmatched(let program):
             // A line without a program (no tag after the stamp) is not a program's line: it cannot be parsed
             // as syslog, so it is rejected as such rather than counted as the traffic of a program `-`.
@@ -90,15 +93,16 @@ struct EventProcessor {
         case nil:
             counts.unparsableAudit += 1
         case .events(let events)?:
-            append(events, position: r.position, raw: r.message, origin: origin, now: now, into: &out)
+            append(events, position: r.position, raw: r.message, origin: origin, now: now, pid: nil, fromAudit: true, into: &out)
         case .unmatched(let program)?:
             counts.unmatched[program, default: 0] += 1
         }
     }
 
     private mutating func append(_ events: [ActivityEvent], position: InputPosition?, raw: String, origin: Origin, now: Timestamp,
-                                 into out: inout [ActivityEvent]) {
+                                 pid: Int?, fromAudit: Bool, into out: inout [ActivityEvent]) {
         for var e in events {
+            correlator.correlate(&e, pid: pid, fromAudit: fromAudit)
             e.ingested = now
             var o = origin
             if let p = position { o.position = p.value }
