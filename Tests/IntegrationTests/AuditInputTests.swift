@@ -25,6 +25,16 @@ enum AuditLines {
         ]
     }
 
+    /// The logout of an sshd login: USER_END and USER_LOGOUT of the session, USER_END of PAM's session.
+    static func sshLogout(user: String, uid: Int, ip: String, pid: Int, at t: Int, serial s: Int) -> [String] {
+        let ids = "uid=0 auid=\(uid) ses=7 \(subj)"
+        return [
+            #"type=USER_END msg=audit(\#(t).200:\#(s)): pid=\#(pid) \#(ids) msg='op=login id=\#(uid) exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="\#(user)" ID="\#(user)""#,
+            #"type=USER_LOGOUT msg=audit(\#(t).200:\#(s + 1)): pid=\#(pid) \#(ids) msg='op=login id=\#(uid) exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="\#(user)" ID="\#(user)""#,
+            #"type=USER_END msg=audit(\#(t).210:\#(s + 2)): pid=\#(pid) \#(ids) msg='op=PAM:session_close grantors=pam_selinux,pam_loginuid,pam_unix acct="\#(user)" exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=ssh res=success'"# + gs + #"UID="root" AUID="\#(user)""#,
+        ]
+    }
+
     /// useradd of `user` by the login user 1000 (`alice`).
     static func addUser(_ user: String, at t: Int, serial s: Int) -> String {
         #"type=ADD_USER msg=audit(\#(t).000:\#(s)): pid=5000 uid=0 auid=1000 ses=7 subj=unconfined msg='op=add-user acct="\#(user)" exe="/usr/sbin/useradd" hostname=? addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#
@@ -121,6 +131,57 @@ struct AuditInputTests {
         #expect(all.count == 5)
         let serials = settled.compactMap { ($0["attrs"] as? [String: String])?["audit_serial"] }
         #expect(serials == ["1004", "2001", "3001", "4004", "5001"], "\(daemon.log)")
+    }
+
+    @Test("one login, one event: the same sshd login, logout and failure in auth.log and in the audit log count once in users and report logins")
+    func oneLoginOneEvent() throws {
+        let dir = DaemonProcess.temporaryDirectory("one-login")
+        let host = shortHostName()
+        let t = AuditLines.base   // 2026-11-22T10:00:00Z
+        let auth = dir + "/auth.log", audit = dir + "/audit.log"
+        try ([
+            "Nov 22 10:00:00 \(host) sshd[2201]: Accepted password for alice from 192.0.2.10 port 51234 ssh2",
+            "Nov 22 10:00:00 \(host) sshd[2201]: pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)",
+            "Nov 22 10:01:00 \(host) sshd[3301]: Failed password for bob from 203.0.113.50 port 40000 ssh2",
+            "Nov 22 10:30:00 \(host) sshd[2201]: pam_unix(sshd:session): session closed for user alice",
+        ].joined(separator: "\n") + "\n").write(toFile: auth, atomically: true, encoding: .utf8)
+        var lines = AuditLines.sshLogin(user: "alice", uid: 1000, ip: "192.0.2.10", pid: 2201, at: t, serial: 1001)
+        lines += AuditLines.sshFailure(user: "bob", ip: "203.0.113.50", pid: 3301, at: t + 60, serial: 2001)
+        lines += AuditLines.sshLogout(user: "alice", uid: 1000, ip: "192.0.2.10", pid: 2201, at: t + 1800, serial: 3001)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: audit, atomically: true, encoding: .utf8)
+        let extra = """
+        [[input.file]]
+        paths = ["\(auth)"]
+        start_at = "beginning"
+        [[input.file]]
+        paths = ["\(audit)"]
+        start_at = "beginning"
+        format = "audit"
+        [normalize]
+        timezone = "UTC"
+        """
+        let daemon = try DaemonProcess(dir: dir, extraConfig: extra, listen: ["127.0.0.1:0"])
+        _ = try daemon.waitReady()
+        let events = try Self.waitForEvents(daemon.dataDir, count: 6)
+        #expect(try daemon.terminate() == 0)
+        try #require(events.count == 6, "\(events)\n\(daemon.log)")
+        let actions = events.compactMap { $0["action"] as? String }.sorted()
+        #expect(actions == ["duplicate_login", "duplicate_login_failed", "duplicate_logout", "login", "login_failed", "logout"])
+
+        let (_, usersText, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "users", "--format", "json", "--tz", "UTC"])
+        let users = try jsonLines(usersText)
+        let alice = try #require(users.first { $0["user"] as? String == "alice" }, "\(usersText)")
+        let bob = try #require(users.first { $0["user"] as? String == "bob" }, "\(usersText)")
+        #expect(alice["logins"] as? Int == 1)
+        #expect(alice["status"] as? String == "logged_out")
+        #expect(bob["failures_since_success"] as? Int == 1)
+
+        let (_, report, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "report", "logins", "--tz", "UTC"])
+        let rows = report.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let aliceRow = try #require(rows.first { $0.first == "alice" }, "\(report)")
+        let bobRow = try #require(rows.first { $0.first == "bob" }, "\(report)")
+        #expect(aliceRow[1] == "1" && aliceRow[2] == "0", "\(report)")   // LOGINS, FAILED
+        #expect(bobRow[1] == "0" && bobRow[2] == "1", "\(report)")
     }
 
     @Test("a syslog line without a program is rejected as unparsable_syslog, not counted as the unmatched program -")
