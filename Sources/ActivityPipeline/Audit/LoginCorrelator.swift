@@ -16,17 +16,18 @@ import ActivityModel
 /// user, address and time, so reports read the same either way.
 ///
 /// Limits: the memory is the pipeline's (empty after a restart: a pair split by a restart is counted twice);
-/// at most ``maxTracked`` reports per (host, action) are remembered, so a backlog read far ahead of the
+/// at most ``maxTracked`` reports per (host, action, kind of source) are remembered, so a backlog read far ahead of the
 /// other source's (one file read from the beginning long before the other) can miss its pairs.
 public struct LoginCorrelator: Sendable {
     /// Largest distance in event time between two reports of one fact.
     public static let window = Timestamp(seconds: 5).nanoseconds
-    /// Reports remembered per (host, action); the older half is dropped when full.
+    /// Reports remembered per (host, action, kind of source); the older half is dropped when full.
     public static let maxTracked = 4096
 
     struct Key: Hashable {
         var host: String
         var action: String
+        var fromAudit: Bool
     }
 
     struct Report {
@@ -35,7 +36,6 @@ public struct LoginCorrelator: Sendable {
         var ip: IPAddress?
         var user: String?
         var outcome: Outcome
-        var fromAudit: Bool
         var service: String
         var absorbed = false
     }
@@ -59,31 +59,37 @@ public struct LoginCorrelator: Sendable {
     public mutating func correlate(_ event: inout ActivityEvent, pid: Int?, fromAudit: Bool) -> Bool {
         let action = event.action.rawValue
         guard LoginCorrelator.actions.contains(action) else { return false }
-        let key = Key(host: event.host ?? "", action: action)
+        let host = event.host ?? ""
         let t = event.time.nanoseconds
         let pid = pid ?? event.attrs["pid"].flatMap { Int($0) }
-        var list = recent[key, default: []]
-        // Newest first: the matching report is almost always among the last few.
-        var i = list.count - 1
-        while i >= 0 {
-            let r = list[i]
-            if !r.absorbed, r.fromAudit != fromAudit, abs(r.time - t) <= LoginCorrelator.window, r.outcome == event.outcome,
-               LoginCorrelator.sameProcess(r, pid: pid, ip: event.ip), LoginCorrelator.sameUser(r.user, event.user) {
-                list[i].absorbed = true
-                recent[key] = list
-                event.action = Action(rawValue: "duplicate_" + action)
-                event.attrs["duplicate_of"] = r.service
-                return true
+        // The other kind of source's reports (none at all where no audit log is read: nothing to scan).
+        let other = Key(host: host, action: action, fromAudit: !fromAudit)
+        if var list = recent.removeValue(forKey: other) {
+            defer { recent[other] = list }
+            // Newest first: the matching report is almost always among the last few.
+            var i = list.count - 1
+            while i >= 0 {
+                let r = list[i]
+                if !r.absorbed, abs(r.time - t) <= LoginCorrelator.window, r.outcome == event.outcome,
+                   LoginCorrelator.sameProcess(r, pid: pid, ip: event.ip), LoginCorrelator.sameUser(r.user, event.user) {
+                    list[i].absorbed = true
+                    event.action = Action(rawValue: "duplicate_" + action)
+                    event.attrs["duplicate_of"] = r.service
+                    return true
+                }
+                i -= 1
             }
-            i -= 1
         }
+        // Removed while changed, so the array is not copied on write.
+        let own = Key(host: host, action: action, fromAudit: fromAudit)
+        var list = recent.removeValue(forKey: own) ?? []
         if list.count >= LoginCorrelator.maxTracked {
             list.sort { $0.time < $1.time }
             list.removeFirst(list.count / 2)
         }
-        list.append(Report(time: t, pid: pid, ip: event.ip, user: event.user, outcome: event.outcome, fromAudit: fromAudit,
+        list.append(Report(time: t, pid: pid, ip: event.ip, user: event.user, outcome: event.outcome,
                            service: event.service ?? (fromAudit ? "audit" : "-")))
-        recent[key] = list
+        recent[own] = list
         return false
     }
 
@@ -101,6 +107,6 @@ public struct LoginCorrelator: Sendable {
         return a == b
     }
 
-    /// Reports remembered (for tests: bounded by ``maxTracked`` per host and action).
+    /// Reports remembered (for tests: bounded by ``maxTracked`` per host, action and kind of source).
     public var trackedReports: Int { recent.values.reduce(0) { $0 + $1.count } }
 }
