@@ -32,7 +32,11 @@ let package = Package(
         // Pure stages: application-event decoding, syslog parsing, normalization rules.
         .target(name: "ActivityPipeline", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // Segment format, writer and reader library.
-        .target(name: "ActivityStore", dependencies: ["ActivityModel", "CCRC32C"], swiftSettings: swiftSettings),
+        .target(
+            name: "ActivityStore",
+            dependencies: ["ActivityModel", "CCRC32C", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // CRC-32C with the CPU's instruction (SSE4.2 / ARMv8 CRC), detected at run time; Swift tables otherwise.
         .target(name: "CCRC32C"),
         // Syslog-file tailing across rotation: pure TailState + a Glibc shell (glob, pread, inotify). No NIO.
@@ -71,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "activityd",
             dependencies: [
-                "ActivityDaemon", "ActivityConfig",
+                "ActivityDaemon", "ActivityConfig", "ActivityStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,7 +124,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ActivityStoreTests",
-            dependencies: ["ActivityStore", "ActivityModel", "ActivityReports", "ActivityTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "ActivityStore", "ActivityModel", "ActivityReports", "ActivityTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -30,6 +30,8 @@ public struct StoreConfiguration: Sendable, Hashable {
     public var fsyncInterval: Int64 = 1_000_000_000
     public var retainBytes: Int? = nil
     public var retainAge: Int64? = nil
+    /// The sealing key file written by `activityctl setup-keys`; nil: the store is not sealed.
+    public var seal: String? = nil
     public init() {}
 }
 
@@ -130,6 +132,7 @@ extension DaemonConfiguration {
         .init(path: "store.fsync_interval", type: "duration", defaultValue: "1s", summary: "Longest time written events wait for fdatasync with fsync = \"interval\"."),
         .init(path: "store.retain_bytes", type: "size", defaultValue: "(none)", summary: "Delete the oldest sealed segments beyond this total size."),
         .init(path: "store.retain_age", type: "duration", defaultValue: "(none)", summary: "Delete sealed segments whose newest event is older than this."),
+        .init(path: "store.seal", type: "path", defaultValue: "(none)", summary: "Seal the history with this forward-secure key file (made by `activityctl setup-keys`); see README, Tamper-evident history."),
         .init(path: "input.udp[].listen", type: "[host:port]", defaultValue: "[\"127.0.0.1:5514\", \"[::1]:5514\"]", summary: "UDP addresses to bind (IPv4 and IPv6)."),
         .init(path: "input.udp[].allow", type: "[CIDR]", defaultValue: "[\"127.0.0.0/8\", \"::1/128\"]", summary: "Source networks accepted; others are counted and dropped."),
         .init(path: "input.udp[].keys", type: "{app = path}", defaultValue: "{}", summary: "HMAC-SHA256 key file per sending application; when set, unsigned datagrams are rejected."),
@@ -196,6 +199,7 @@ extension DaemonConfiguration {
             if let v = try s.duration("fsync_interval") { c.store.fsyncInterval = max(1_000_000, v) }
             c.store.retainBytes = try s.size("retain_bytes")
             c.store.retainAge = try s.duration("retain_age")
+            c.store.seal = try s.path("seal")
             c.unknownKeys += s.unknown()
         }
         if let input = try r.table("input") {

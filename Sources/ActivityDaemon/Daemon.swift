@@ -44,6 +44,7 @@ public struct Daemon: Sendable {
         options.fsync = FsyncPolicy(rawValue: s.fsync.rawValue) ?? .interval
         options.retainBytes = s.retainBytes
         options.retainAge = s.retainAge
+        options.sealKeyPath = s.seal
         let writer = try SegmentWriter(dataDirectory: configuration.dataDir, options: options)
         logger.info("store opened", metadata: [
             "store.dir": "\(configuration.dataDir)", "store.next_seq": "\(writer.nextSeq)",

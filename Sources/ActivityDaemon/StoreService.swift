@@ -129,6 +129,7 @@ final class StoreService: Service, @unchecked Sendable {
             }
             do {
                 let sealedBefore = writer.segmentsSealed
+                try writer.sealIfDue(now: now)
                 try writer.rotateIfNeeded(now: now)
                 if writer.segmentsSealed != sealedBefore {
                     logger.info("segment sealed", metadata: ["segment.next_first_seq": "\(writer.nextSeq)"])

@@ -129,6 +129,22 @@ final class FileHandle {
     func tryLock() -> Bool { flock(fd, LOCK_EX | LOCK_NB) == 0 }
 }
 
+/// The data directory's writer lock, taken by a tool that must not run beside the daemon (`verify --repair`).
+public final class DataDirectoryLock {
+    let handle: FileHandle
+
+    /// Takes `LOCK` without waiting.
+    /// - Throws: `StoreError` `.locked` when the daemon (or another tool) holds it.
+    public init(dataDirectory: String) throws(StoreError) {
+        let path = dataDirectory + "/LOCK"
+        handle = try FileHandle.open(path, flags: O_RDWR | O_CREAT, mode: 0o640)
+        guard handle.tryLock() else {
+            let holder = (try? handle.readAll()).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? "?"
+            throw StoreError(.locked, "the daemon (pid \(holder)) is writing this data directory; stop it before repairing", path: dataDirectory)
+        }
+    }
+}
+
 enum FS {
     static func syncDirectory(_ path: String) {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

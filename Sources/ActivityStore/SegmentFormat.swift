@@ -14,6 +14,10 @@ public enum SegmentFormat {
 
     public static let frameEvents: UInt8 = 1
     public static let frameCommit: UInt8 = 2
+    /// A seal: the forward-secure MAC over the bytes since the previous seal (§7); only in sealed stores.
+    public static let frameSeal: UInt8 = 3
+    /// The seal frame's body length: kind, epoch, time, start, previous tag, tag.
+    static let sealBodyLength = 1 + 8 + 8 + 8 + 32 + 32
 
     public static func segmentName(firstSeq: UInt64) -> String { pad20(firstSeq) + ".seg" }
     public static func indexName(firstSeq: UInt64) -> String { pad20(firstSeq) + ".idx" }
@@ -161,6 +165,9 @@ enum FrameParser {
         case SegmentFormat.frameCommit:
             guard let next = br.u64() else { return .failure(.corrupt(offset: offset, reason: "short commit")) }
             info = FrameInfo(offset: offset, end: bodyStart + Int(len), kind: kind, baseSeq: next, count: 0)
+        case SegmentFormat.frameSeal:
+            guard Int(len) == SegmentFormat.sealBodyLength else { return .failure(.corrupt(offset: offset, reason: "bad seal frame length")) }
+            info = FrameInfo(offset: offset, end: bodyStart + Int(len), kind: kind, baseSeq: 0, count: 0)
         default:
             return .failure(.corrupt(offset: offset, reason: "unknown frame kind \(kind)"))
         }

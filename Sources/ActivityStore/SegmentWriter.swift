@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import ActivityModel
+import Crypto
+import Foundation
 
 /// When the writer calls fdatasync.
 public enum FsyncPolicy: String, Sendable, CaseIterable {
@@ -22,6 +24,8 @@ public struct StoreOptions: Sendable, Hashable {
     public var retainBytes: Int? = nil
     /// Nanoseconds.
     public var retainAge: Int64? = nil
+    /// The sealing key file (`activityctl setup-keys`); nil: no sealing.
+    public var sealKeyPath: String? = nil
 
     public init() {}
 }
@@ -39,12 +43,15 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     public var indexesRebuilt: [String] = []
     /// Damage found in sealed segments (reading goes on after it).
     public var damage: [String] = []
+    /// Sealing: the epoch of the key in use after recovery (nil when the store is not sealed).
+    public var sealEpoch: UInt64?
 
     public var description: String {
         var parts = ["\(segments) segment(s)", "\(recordsKept) event(s) in the active segment"]
         if bytesCut > 0 { parts.append("cut \(bytesCut) byte(s) of torn tail (\(uncommittedEventsCut) uncommitted event(s))") }
         if !indexesRebuilt.isEmpty { parts.append("rebuilt \(indexesRebuilt.count) index(es)") }
         if !damage.isEmpty { parts.append("\(damage.count) damaged frame(s) in sealed segments") }
+        if let e = sealEpoch { parts.append("sealing at epoch \(e)") }
         return parts.joined(separator: ", ")
     }
 }
@@ -83,6 +90,20 @@ public final class SegmentWriter {
     private var indexedCount: UInt64 = 0
     /// The active segment gets a prefix index every this many events, so readers scan at most this many.
     public static let prefixIndexEvery: UInt64 = 250_000
+
+    /// Forward-secure sealing of what this writer appends (nil: the store is not sealed).
+    struct Sealing {
+        var path: String
+        var key: SealKeyState
+        /// The SHA-256 of the active segment's bytes since the last seal (from `start`).
+        var hasher = SHA256()
+        var start = 0
+        /// The tag of the newest seal in the store (the chain's link), or the genesis tag.
+        var lastTag = Seal.genesis
+    }
+    private var sealing: Sealing?
+    /// Seals written by this writer.
+    public private(set) var sealsWritten = 0
 
     public var activeSegmentPath: String { segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: activeFirstSeq) }
     public var hasUnsyncedData: Bool { dirty }
@@ -146,6 +167,7 @@ public final class SegmentWriter {
             var commitNext: UInt64 = first
             var pos: [String: String] = [:]
             var frameEvents: [(Int, UInt64, [ActivityEvent])] = []
+            var lastSeal: (record: SealRecord, end: Int)?
             bytes.withUnsafeBytes { b in
                 header = SegmentHeader.parse(b)
                 guard let hd = header else { return }
@@ -169,6 +191,10 @@ public final class SegmentWriter {
                         frameEvents.removeAll()
                         pendingEvents = 0
                         keepEnd = f.end
+                    } else if f.kind == SegmentFormat.frameSeal, frameEvents.isEmpty, let sr = FrameParser.seal(in: b, frame: f) {
+                        // A seal follows a commit; a complete one stays (it covers only committed bytes).
+                        lastSeal = (sr, f.end)
+                        keepEnd = f.end
                     } else {
                         break
                     }
@@ -191,16 +217,40 @@ public final class SegmentWriter {
                 }
                 positions = pos
                 nextSeq = max(nextSeq, commitNext, maxSeqSeen + 1, first)
+                // Seqs of cut events are skipped, never reused; a commit records the skip, so that every seq
+                // number the store does not hold is explained by its commits (`verify` reports other gaps).
+                var skipCommit: [UInt8] = []
+                if nextSeq > commitNext {
+                    skipCommit = SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: nextSeq, time: now, full: false, positions: []))
+                    try h.write(skipCommit, at: keepEnd)
+                    try h.sync()
+                }
                 active = h
                 activeFirstSeq = first
                 activeCreated = hd.created
-                activeSize = keepEnd
+                activeSize = keepEnd + skipCommit.count
                 index = builder
                 if positions.isEmpty, let prev = firsts.dropLast().last {
                     positions = SegmentWriter.lastPositions(segmentsDirectory: segmentsDirectory, first: prev) ?? [:]
                 }
                 durableSeq = nextSeq
+                if let path = options.sealKeyPath {
+                    var st = Sealing(path: path, key: try SealKeyState.load(path: path))
+                    if let (sr, end) = lastSeal {
+                        st.lastTag = sr.tag
+                        st.start = end
+                    } else if let prev = firsts.dropLast().last {
+                        st.lastTag = SegmentWriter.lastSealTag(segmentsDirectory: segmentsDirectory, first: prev) ?? Seal.genesis
+                    }
+                    // The unsealed tail written before the restart: sealed by the next seal.
+                    bytes.withUnsafeBytes { b in st.hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: b[st.start..<keepEnd])) }
+                    skipCommit.withUnsafeBytes { st.hasher.update(bufferPointer: $0) }
+                    sealing = st
+                    report.sealEpoch = st.key.epoch
+                }
                 recovery = report
+                // A tail left unsealed by a crash is sealed with the key of its time, before the key moves on.
+                try sealIfDue(now: now)
                 return
             }
             // The header itself is torn: the segment never held a commit. Replace it.
@@ -211,15 +261,45 @@ public final class SegmentWriter {
             }
             nextSeq = max(nextSeq, first)
         }
-        let (h, size) = try SegmentWriter.create(segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
-                                                 host: self.host, positions: positions)
+        if let path = options.sealKeyPath {
+            var st = Sealing(path: path, key: try SealKeyState.load(path: path))
+            if let prev = firsts.last, FS.exists(segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: prev)) {
+                st.lastTag = SegmentWriter.lastSealTag(segmentsDirectory: segmentsDirectory, first: prev) ?? Seal.genesis
+            } else if let prev = firsts.dropLast().last {
+                st.lastTag = SegmentWriter.lastSealTag(segmentsDirectory: segmentsDirectory, first: prev) ?? Seal.genesis
+            }
+            sealing = st
+            report.sealEpoch = st.key.epoch
+        }
+        let (h, bytes) = try SegmentWriter.create(segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
+                                                  host: self.host, positions: positions)
         active = h
         activeFirstSeq = nextSeq
         activeCreated = now
-        activeSize = size
+        activeSize = bytes.count
         index = IndexBuilder(firstSeq: nextSeq)
         durableSeq = nextSeq
         recovery = report
+        if let st = sealing {
+            bytes.withUnsafeBytes { sealing!.hasher.update(bufferPointer: $0) }
+            // Nothing older is unsealed: the key moves to the clock's epoch before anything new is sealed.
+            try evolveKey(to: st.key.epoch(at: now))
+        }
+    }
+
+    /// The tag of the last seal frame in a segment (nil: it holds none).
+    static func lastSealTag(segmentsDirectory: String, first: UInt64) -> [UInt8]? {
+        let seg = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: first)
+        guard let m = try? MappedFile(path: seg) else { return nil }
+        let b = m.bytes
+        guard let hd = SegmentHeader.parse(b) else { return nil }
+        var tag: [UInt8]?
+        var o = hd.length
+        while case .success(let f) = FrameParser.frame(in: b, at: o) {
+            if f.kind == SegmentFormat.frameSeal, let s = FrameParser.seal(in: b, frame: f) { tag = s.tag }
+            o = f.end
+        }
+        return tag
     }
 
     /// Positions from the last commit of a sealed segment (full checkpoint merged with what followed).
@@ -240,7 +320,7 @@ public final class SegmentWriter {
     }
 
     static func create(segmentsDirectory: String, firstSeq: UInt64, created: Timestamp, host: String,
-                       positions: [String: String]) throws(StoreError) -> (FileHandle, Int) {
+                       positions: [String: String]) throws(StoreError) -> (FileHandle, [UInt8]) {
         let path = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: firstSeq)
         let h = try FileHandle.open(path, flags: O_RDWR | O_CREAT | O_TRUNC, mode: 0o640)
         var bytes = SegmentFormat.encodeHeader(firstSeq: firstSeq, created: created, host: host)
@@ -250,7 +330,7 @@ public final class SegmentWriter {
         try h.write(bytes, at: 0)
         try h.sync()
         FS.syncDirectory(segmentsDirectory)
-        return (h, bytes.count)
+        return (h, bytes)
     }
 
     /// Appends events (assigning their seq numbers in order) and commits the positions they advance, in one
@@ -305,6 +385,7 @@ public final class SegmentWriter {
         }
         activeSize += bytes.count
         bytesWritten += bytes.count
+        bytes.withUnsafeBytes { sealing?.hasher.update(bufferPointer: $0) }
         nextSeq = seq
         for (k, v) in changed { positions[k] = v }
         for f in frames { index.addFrame(offset: f.offset, baseSeq: f.base, events: out[f.range]) }
@@ -342,17 +423,24 @@ public final class SegmentWriter {
     /// Seals the active segment (fsync, write its index) and starts a new one.
     public func rotate(now: Timestamp) throws(StoreError) {
         guard index.eventCount > 0 else { return }
+        // Every sealed segment ends with a seal.
+        if sealing != nil { try seal(now: now, evolve: false) }
         try active.sync()
         dirty = false
         durableSeq = nextSeq
         let idxPath = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: activeFirstSeq)
         try FS.writeAtomically(idxPath, index.encode(segmentLength: activeSize))
-        let (h, size) = try SegmentWriter.create(segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
-                                                 host: host, positions: positions)
+        let (h, bytes) = try SegmentWriter.create(segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
+                                                  host: host, positions: positions)
         active = h
         activeFirstSeq = nextSeq
         activeCreated = now
-        activeSize = size
+        activeSize = bytes.count
+        if sealing != nil {
+            sealing!.hasher = SHA256()
+            bytes.withUnsafeBytes { sealing!.hasher.update(bufferPointer: $0) }
+            sealing!.start = 0
+        }
         index = IndexBuilder(firstSeq: nextSeq)
         indexedCount = 0
         segmentsSealed += 1
@@ -393,9 +481,95 @@ public final class SegmentWriter {
 
     /// Flushes, fsyncs and writes the active segment's prefix index. The active segment stays active: the
     /// next start appends to it.
-    public func close() throws(StoreError) {
+    public func close(now: Timestamp? = nil) throws(StoreError) {
+        // A clean stop seals everything and moves the key one epoch on: the key left on disk cannot seal the past.
+        if let st = sealing {
+            let now = now ?? FS.now()
+            try seal(now: now, evolve: false)
+            // One epoch ahead of the clock at most: a second clean stop within one interval keeps the key.
+            try evolveKey(to: st.key.epoch(at: now) + 1)
+        }
         try sync()
         try writePrefixIndex()
+    }
+
+    /// When the clock has entered a later epoch than the key's: seals what was written since the last seal with
+    /// the key of the epoch it was written in, then evolves the key to the clock's epoch and saves it (the store
+    /// service calls this on its timer). With nothing to seal the key still evolves on time.
+    public func sealIfDue(now: Timestamp) throws(StoreError) {
+        guard let st = sealing else { return }
+        let due = st.key.epoch(at: now)
+        guard due > st.key.epoch else { return }
+        try seal(now: now, evolve: false)
+        try evolveKey(to: due)
+    }
+
+    /// Moves the key forward to `epoch` and saves it; the old key values are gone from memory and the file.
+    func evolveKey(to epoch: UInt64) throws(StoreError) {
+        guard var st = sealing, epoch > st.key.epoch else { return }
+        st.key.evolve(steps: epoch - st.key.epoch)
+        try st.key.save(path: st.path)
+        sealing = st
+    }
+
+    /// Writes a seal frame over the bytes since the previous seal (none when nothing new was written), and
+    /// with `evolve` moves the key to the next epoch and saves it, erasing the old one.
+    public func seal(now: Timestamp, evolve: Bool) throws(StoreError) {
+        guard var st = sealing else { return }
+        if activeSize > st.start {
+            let digest = Array(st.hasher.finalize())
+            let tag = Seal.tag(key: st.key.key, segmentFirstSeq: activeFirstSeq, start: UInt64(st.start), end: UInt64(activeSize),
+                               epoch: st.key.epoch, time: now.nanoseconds, previous: st.lastTag, digest: digest)
+            let frame = SegmentFormat.frame(Seal.body(epoch: st.key.epoch, time: now.nanoseconds, start: UInt64(st.start),
+                                                      previous: st.lastTag, tag: tag))
+            do {
+                try active.write(frame, at: activeSize)
+            } catch {
+                try? active.truncate(to: activeSize)
+                throw error
+            }
+            activeSize += frame.count
+            bytesWritten += frame.count
+            dirty = true
+            st.lastTag = tag
+            st.start = activeSize
+            st.hasher = SHA256()
+            sealsWritten += 1
+            // The seal must be on disk before the key that made it is destroyed.
+            try sync()
+        }
+        sealing = st
+        if evolve { try evolveKey(to: st.key.epoch + 1) }
+    }
+
+    /// The sealing key's epoch (nil: not sealing).
+    public var sealEpoch: UInt64? { sealing?.key.epoch }
+
+    /// The index a segment's bytes give: its committed events frames (in a sealed segment, events after the
+    /// last commit too: they are committed by construction), skipping damage as ``rebuildIndex`` does.
+    static func indexBuilder(segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, sealed: Bool) -> IndexBuilder {
+        var builder = IndexBuilder(firstSeq: hd.firstSeq)
+        var o = hd.length
+        var pending: [(Int, UInt64, [ActivityEvent])] = []
+        while o < b.count {
+            switch FrameParser.frame(in: b, at: o) {
+            case .success(let f):
+                if f.kind == SegmentFormat.frameEvents {
+                    if let evs = FrameParser.events(in: b, frame: f) { pending.append((f.offset, f.baseSeq, evs)) }
+                } else if f.kind == SegmentFormat.frameCommit {
+                    for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
+                    pending.removeAll()
+                }
+                o = f.end
+            case .failure:
+                guard sealed, let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
+                o = n
+            }
+        }
+        if sealed {
+            for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
+        }
+        return builder
     }
 
     /// Scans a segment and writes its index; damaged frames are skipped (resynchronising on the next valid
@@ -421,7 +595,7 @@ public final class SegmentWriter {
                     } else {
                         damage.append("undecodable events frame at offset \(f.offset)")
                     }
-                } else {
+                } else if f.kind == SegmentFormat.frameCommit {
                     if let c = FrameParser.commit(in: b, frame: f) { next = max(next, c.nextSeq) }
                     for (off, base, evs) in pending {
                         builder.addFrame(offset: off, baseSeq: base, events: evs)

@@ -77,24 +77,60 @@ struct Verify: ParsableCommand {
         abstract: "Check every segment and index; exit non-zero on damage.",
         discussion: """
         Checks each segment's header, every frame's CRC32C and contents, that sequence numbers strictly \
-        increase, and that each sealed segment's index matches its segment. Damage is reported with file and \
-        byte offset. --repair rebuilds damaged or missing indexes from their segments.
+        increase with no gap between segments or frames (a gap means a deleted or truncated segment; retention \
+        deletes only the oldest, which is no gap), and that each index matches its segment (terms, postings, \
+        frame table, seq and time bounds). Damage is reported with file and byte offset. --repair rebuilds \
+        damaged or missing indexes from their segments; it takes the data directory's lock, so stop the daemon \
+        first. With --verify-key (from `activityctl setup-keys`) every seal and the chain between them are \
+        checked too: the output says up to which time history is authenticated and names each place where it \
+        was changed; bytes written after the last seal are reported as an unsealed tail, not as tampering.
 
         Examples:
           activityctl verify
           activityctl verify --repair
+          activityctl verify --verify-key actseal1-…
         """
     )
     @OptionGroup var data: DataOptions
-    @Flag(help: "Rebuild damaged or missing indexes.") var repair = false
+    @Flag(help: "Rebuild damaged or missing indexes (takes the data directory's lock: stop the daemon first).") var repair = false
+    @Option(help: "Also check the seals with this verification key (from activityctl setup-keys).") var verifyKey: String?
 
     func run() throws {
         let reader = try data.openReader()
-        let r = try reader.verify(repair: repair)
+        var key: SealVerificationKey?
+        if let verifyKey {
+            guard let k = SealVerificationKey(text: verifyKey) else {
+                throw ValidationError("--verify-key: not a verification key (actseal1-…, as activityctl setup-keys prints it)")
+            }
+            key = k
+        }
+        let r: VerifyReport
+        do {
+            r = try reader.verify(repair: repair, sealKey: key)
+        } catch let e as StoreError where e.code == .locked {
+            throw CLIError("\(e)")
+        }
         for p in r.problems { print("DAMAGE \(p)") }
         if r.seqErrors > 0 { print("DAMAGE \(r.seqErrors) sequence number(s) out of order or repeated") }
         for p in r.repaired { print("repaired \(p)") }
-        print("\(r.segments) segment(s), \(r.events) event(s): \(r.isClean ? "OK" : "\(r.problems.count + (r.seqErrors > 0 ? 1 : 0)) problem(s)")")
+        if let first = r.firstSeq, first > 1 { print("oldest event kept: seq \(first) (older segments deleted by retention)") }
+        var problems = r.problems.count + (r.seqErrors > 0 ? 1 : 0)
+        if let s = r.seals {
+            for p in s.problems { print("TAMPERED \(p)") }
+            problems += s.problems.count
+            for p in s.unsealedBefore { print("not sealed: \(p) (written before sealing was set up)") }
+            if let start = s.chainStart { print("seal chain starts at \(start)") }
+            if let t = s.authenticatedUntil {
+                let through = s.authenticatedThroughSeq.map { " (events through seq \($0))" } ?? ""
+                print("\(s.seals) seal(s): history authenticated up to \(t)\(through)")
+            } else {
+                print("\(s.seals) seal(s): nothing authenticated")
+            }
+            if let tail = s.unsealedTail {
+                print("unsealed tail: \(tail.events) event(s), \(tail.bytes) byte(s) at the end of \(tail.path), written after the last seal (the daemon is running, or stopped without a clean shutdown)")
+            }
+        }
+        print("\(r.segments) segment(s), \(r.events) event(s): \(r.isClean ? "OK" : "\(problems) problem(s)")")
         if !r.isClean { throw ExitCode(1) }
     }
 }
@@ -138,5 +174,75 @@ struct Stats: ParsableCommand {
         } else {
             print("no stats.json: the daemon has not run here yet")
         }
+    }
+}
+
+struct SetupKeys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "setup-keys",
+        abstract: "Create the forward-secure sealing key of a data directory and print its verification key once.",
+        discussion: """
+        Writes <data_dir>/seal.key (or --key-file), owned like the data directory and readable by its owner only, \
+        and prints the verification key. Keep the verification key off this host (it is shown once, and it can \
+        create seals: treat it as a secret); give it to `activityctl verify --verify-key` to check the history. \
+        The host keeps only the current epoch's key: every --interval, at every segment seal and at every clean \
+        stop the daemon seals what it wrote and replaces the key by the next one, so an intruder who takes the \
+        host cannot forge or change what was sealed before. Then set `[store] seal = "<key file>"` and restart \
+        the daemon.
+
+        Examples:
+          activityctl setup-keys --data-dir /var/lib/activityd
+          activityctl setup-keys --data-dir /var/lib/activityd --interval 5m
+        """
+    )
+    @OptionGroup var data: DataOptions
+    @Option(help: "Where to write the sealing key (default: <data_dir>/seal.key).") var keyFile: String?
+    @Option(help: "How often the key evolves while the daemon runs (s, m or h).") var interval = "15m"
+    @Flag(help: "Replace an existing key file (the history sealed with it stays verifiable only with its old verification key).") var force = false
+
+    func run() throws {
+        let dir = try data.resolve()
+        guard let ns = TimeArgument.seconds(interval), ns >= 1 else {
+            throw ValidationError("--interval: expected a duration such as 90s, 15m or 1h, got \(interval)")
+        }
+        let path = keyFile ?? dir + "/seal.key"
+        if access(path, F_OK) == 0 && !force {
+            throw CLIError("\(path) exists: the store is already set up for sealing (use --force to start a new chain)")
+        }
+        let (verification, state) = SealKeyState.create(interval: Int64(ns) * 1_000_000_000, now: Timestamp(seconds: Int64(time(nil))))
+        do {
+            try state.save(path: path)
+        } catch {
+            throw CLIError("cannot write the sealing key: \(error)")
+        }
+        // The daemon (often a DynamicUser owning the data directory) must be able to read and replace it.
+        var st = stat()
+        if stat(dir, &st) == 0 { _ = chown(path, st.st_uid, st.st_gid) }
+        print("""
+        Sealing key written to \(path) (epoch \(state.epoch), evolves every \(ns) s).
+        Set in the configuration:  [store] seal = "\(path)"
+
+        Verification key (shown once; keep it off this host):
+
+            \(verification)
+
+        Check the history with:  activityctl verify --verify-key \(verification)
+        """)
+    }
+}
+
+/// Durations on the command line: `90`, `90s`, `15m`, `2h`, `1d`.
+enum TimeArgument {
+    static func seconds(_ s: String) -> Int? {
+        guard let last = s.last else { return nil }
+        let (digits, unit): (Substring, Int) = switch last {
+        case "s": (s.dropLast(), 1)
+        case "m": (s.dropLast(), 60)
+        case "h": (s.dropLast(), 3600)
+        case "d": (s.dropLast(), 86_400)
+        default: (Substring(s), 1)
+        }
+        guard let n = Int(digits), n >= 0 else { return nil }
+        return n * unit
     }
 }

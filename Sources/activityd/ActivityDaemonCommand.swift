@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import ActivityConfig
+import ActivityStore
 import ActivityDaemon
 import ActivityModel
 
@@ -64,6 +65,15 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             print("configuration OK: \(config)")
             print("  data_dir = \(configuration.dataDir)")
             print("  store: segment_max_bytes=\(configuration.store.segmentMaxBytes) fsync=\(configuration.store.fsync.rawValue)")
+            if let seal = configuration.store.seal {
+                do {
+                    let k = try SealKeyState.load(path: seal)
+                    print("  store.seal: \(seal) (epoch \(k.epoch), key evolves every \(k.interval / 1_000_000_000) s)")
+                } catch {
+                    printError("activityd: store.seal: \(error) (make it with: activityctl setup-keys)")
+                    throw ExitCode(1)
+                }
+            }
             for u in configuration.udp { print("  input.udp: listen=\(u.listen) allow=\(u.allow.map(\.description))") }
             for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt)") }
             if let j = configuration.journald { print("  input.journald: directory=\(j.directory ?? "(system)") files=\(j.files) matches=\(j.matches)") }

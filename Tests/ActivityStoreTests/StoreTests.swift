@@ -179,9 +179,11 @@ struct StoreTests {
         let dir = temporaryDirectory()
         var options = StoreOptions()
         options.segmentMaxBytes = 16 * 1024
-        let w = try SegmentWriter(dataDirectory: dir, options: options, host: "t")
-        for k in 0..<20 { try w.append(randomEvents(50, seed: UInt64(k))) }
-        try w.close()
+        do {
+            let w = try SegmentWriter(dataDirectory: dir, options: options, host: "t")
+            for k in 0..<20 { try w.append(randomEvents(50, seed: UInt64(k))) }
+            try w.close()
+        }
         let r = try StoreReader(dataDirectory: dir)
         #expect(try r.verify(repair: false).isClean)
         let seg = try r.segments()[0]

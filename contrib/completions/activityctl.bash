@@ -173,13 +173,13 @@ _activityctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    events|users|report|export|tail|send|verify|stats|help)
+    events|users|report|export|tail|send|verify|setup-keys|stats|help)
         # Offer subcommand argument completions
         "_activityctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'events users report export tail send verify stats help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'events users report export tail send verify setup-keys stats help' -- "${cur}"))
         ;;
     esac
 }
@@ -584,7 +584,7 @@ _activityctl_verify() {
     repeating_flags=()
     non_repeating_flags=(--repair --version -h --help)
     repeating_options=()
-    non_repeating_options=(--data-dir --config)
+    non_repeating_options=(--data-dir --config --verify-key)
     __activityctl_offer_flags_options 0
 
     # Offer option value completions
@@ -593,6 +593,33 @@ _activityctl_verify() {
         return
         ;;
     '--config')
+        return
+        ;;
+    '--verify-key')
+        return
+        ;;
+    esac
+}
+
+_activityctl_setup-keys() {
+    repeating_flags=()
+    non_repeating_flags=(--force --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--data-dir --config --key-file --interval)
+    __activityctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data-dir')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--key-file')
+        return
+        ;;
+    '--interval')
         return
         ;;
     esac

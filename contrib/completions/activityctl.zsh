@@ -57,6 +57,7 @@ _activityctl() {
             'tail:Show the last events, and with -f follow new ones as the daemon commits them.'
             'send:Send one application event to activityd over UDP (like logger(1)).'
             'verify:Check every segment and index; exit non-zero on damage.'
+            'setup-keys:Create the forward-secure sealing key of a data directory and print its verification key once.'
             'stats:Show the daemon'\''s counters (from stats.json) and the store'\''s size.'
             'help:Show subcommand help information.'
         )
@@ -64,7 +65,7 @@ _activityctl() {
         ;;
     arg)
         case "${words[1]}" in
-        events|users|report|export|tail|send|verify|stats|help)
+        events|users|report|export|tail|send|verify|setup-keys|stats|help)
             "_activityctl_${words[1]}" && ret=0
             ;;
         esac
@@ -297,7 +298,24 @@ _activityctl_verify() {
     local -ar arg_specs=(
         '--data-dir[The activityd data directory (holds segments/).]:data-dir:'
         '--config[Read data_dir from this configuration file.]:config:'
-        '--repair[Rebuild damaged or missing indexes.]'
+        '--repair[Rebuild damaged or missing indexes (takes the data directory'\''s lock\: stop the daemon first).]'
+        '--verify-key[Also check the seals with this verification key (from activityctl setup-keys).]:verify-key:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_activityctl_setup-keys() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--data-dir[The activityd data directory (holds segments/).]:data-dir:'
+        '--config[Read data_dir from this configuration file.]:config:'
+        '--key-file[Where to write the sealing key (default\: <data_dir>/seal.key).]:key-file:'
+        '--interval[How often the key evolves while the daemon runs (s, m or h).]:interval:'
+        '--force[Replace an existing key file (the history sealed with it stays verifiable only with its old verification key).]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
