@@ -180,7 +180,7 @@ public final class SegmentWriter {
                         frameEvents.append((f.offset, f.baseSeq, evs))
                         pendingEvents += evs.count
                         if f.count > 0 { maxSeqSeen = max(maxSeqSeen, f.baseSeq + UInt64(f.count) - 1) }
-                    } else if let c = FrameParser.commit(in: b, frame: f) {
+                    } else if f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) {
                         if c.isFull { pos = c.positions } else { pos.merge(c.positions) { $1 } }
                         commitNext = max(commitNext, c.nextSeq)
                         for (off, base, evs) in frameEvents {

@@ -169,6 +169,10 @@ struct SealTests {
     @Test("a crash between seals leaves an unsealed tail, reported as such; the next start seals it")
     func crashBetweenSeals() throws {
         let (dir, keyPath, vk) = try Self.sealedStore(#function, seed: 3, close: false)
+        // The active segment holds seals before its unsealed tail (the case recovery must keep whole).
+        let active = try #require(try StoreReader(dataDirectory: dir).segments().last)
+        let activeBytes = Array(try Data(contentsOf: URL(fileURLWithPath: active.path)))
+        #expect(Self.frames(activeBytes).contains { $0.kind == SegmentFormat.frameSeal })
         // No close: the writer is gone as after kill -9 (its last appends were written, not sealed).
         let r = try Self.verify(dir, vk)
         #expect(r.isClean, "\(r.problems) \(r.seals?.problems ?? [])")
@@ -181,6 +185,7 @@ struct SealTests {
         do {
             // Restarted a few seconds after the crash (the crash's tail is sealed with the key of its time first).
             let w = try SegmentWriter(dataDirectory: dir, options: options, host: "t", now: Timestamp(seconds: 1_500))
+            #expect(w.recovery.bytesCut == 0)
             try w.append(randomEvents(5, seed: 77), now: Timestamp(seconds: 1_501))
             try w.close(now: Timestamp(seconds: 1_502))
         }

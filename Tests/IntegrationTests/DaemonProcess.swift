@@ -20,7 +20,8 @@ final class DaemonProcess: @unchecked Sendable {
         TestScratch.directory("it-\(name)")
     }
 
-    init(dir: String, extraConfig: String = "", listen: [String] = ["127.0.0.1:0", "[::1]:0"], environment: [String: String] = [:]) throws {
+    init(dir: String, extraConfig: String = "", storeConfig: String = "", listen: [String] = ["127.0.0.1:0", "[::1]:0"],
+         environment: [String: String] = [:]) throws {
         dataDir = dir + "/data"
         configPath = dir + "/activityd.toml"
         let config = """
@@ -29,6 +30,7 @@ final class DaemonProcess: @unchecked Sendable {
         segment_max_bytes = "64KiB"
         fsync = "interval"
         fsync_interval = "100ms"
+        \(storeConfig)
         [[input.udp]]
         listen = [\(listen.map { "\"\($0)\"" }.joined(separator: ", "))]
         allow = ["127.0.0.0/8", "::1/128"]
