@@ -71,6 +71,17 @@ struct ByteView {
         return nil
     }
 
+    /// The index of the last occurrence of `s` at or after the cursor, or nil (rules that read attacker text
+    /// take sshd's or dropbear's own part from the end of the line).
+    func findLast(_ s: StaticString) -> Int? {
+        var j = end - s.utf8CodeUnitCount
+        while j >= i {
+            if matches(s, at: j) { return j }
+            j -= 1
+        }
+        return nil
+    }
+
     func find(byte b: UInt8, from start: Int? = nil) -> Int? {
         var j = start ?? i
         while j < end {

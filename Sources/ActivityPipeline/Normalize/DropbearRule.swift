@@ -68,7 +68,7 @@ enum DropbearRule: Rule {
             }
             if line.skip("User '") {
                 // `User 'U' has invalid shell, rejected` / `User 'U' has blank password, rejected`
-                guard let at = lastIndex(of: "' has ", in: line), line.hasSuffix(", rejected") else { return nil }
+                guard let at = line.findLast("' has "), line.hasSuffix(", rejected") else { return nil }
                 let user = line.string(line.i, at)
                 let detail = line.string(at + 2, line.end)
                 return [rejection(ctx, &state, user: user, reason: "not_allowed", detail: detail)]
@@ -99,15 +99,6 @@ enum DropbearRule: Rule {
         return true
     }
 
-    /// The start of the last occurrence of `s` at or after the cursor.
-    static func lastIndex(of s: StaticString, in line: ByteView) -> Int? {
-        var j = line.end - s.utf8CodeUnitCount
-        while j >= line.i {
-            if line.matches(s, at: j) { return j }
-            j -= 1
-        }
-        return nil
-    }
 
     /// `host:port` (port after the last colon; brackets around the host are dropped) in `from..<to`.
     static func address(_ line: ByteView, from: Int, to: Int) -> (IPAddress?, UInt16?) {
@@ -130,7 +121,7 @@ enum DropbearRule: Rule {
     /// `… from ADDR[, extra auth required]` at the end of the line: the start of that last ` from ` and the
     /// address. Nil when the line has no ` from `.
     static func trailingFrom(_ line: ByteView) -> (at: Int, ip: IPAddress?, port: UInt16?, partial: Bool)? {
-        guard let at = lastIndex(of: " from ", in: line) else { return nil }
+        guard let at = line.findLast(" from ") else { return nil }
         let s = at + 6
         var e = s
         while e < line.end, line.base[e] != 0x20, line.base[e] != UInt8(ascii: ",") { e += 1 }
@@ -154,7 +145,7 @@ enum DropbearRule: Rule {
         guard let from = trailingFrom(line), from.at > line.i else { return nil }
         var userEnd = from.at - 1
         var keyType: String?, fingerprint: String?
-        if method == "publickey", let with = lastIndex(of: "' with ", in: ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: line.i)) {
+        if method == "publickey", let with = ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: line.i).findLast("' with ") {
             // `with ssh-ed25519 key SHA256:…` (2020+), `with key md5 12:34:…` (older)
             userEnd = with
             var k = ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: with + 7)
@@ -184,7 +175,7 @@ enum DropbearRule: Rule {
     static func failed(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState, reason: String, method: String) -> [ActivityEvent]? {
         guard let from = trailingFrom(line), from.at > line.i else { return nil }
         var userEnd = from.at - 1
-        if method == "publickey", let with = lastIndex(of: "' with ", in: ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: line.i)) {
+        if method == "publickey", let with = ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: line.i).findLast("' with ") {
             userEnd = with
         } else {
             guard line.base[userEnd] == UInt8(ascii: "'") else { return nil }

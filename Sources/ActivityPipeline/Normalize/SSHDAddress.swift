@@ -124,7 +124,7 @@ struct SSHDAddress {
         if c.atEnd { return true }
         guard c.skip(" ID ") else { return false }
         // The certificate ends with `(serial N) CA TYPE FP`: read it from the end.
-        guard let ca = lastIndex(of: " CA ", in: c), let serial = lastIndex(of: " (serial ", in: c), serial < ca else { return false }
+        guard let ca = c.findLast(" CA "), let serial = c.findLast(" (serial "), serial < ca else { return false }
         var tail = ByteView(c.base, from: ca + 4)
         guard isKeyType(&tail), tail.skip(byte: 0x20) else { return false }
         while let b = tail.peek(), b != 0x20 { tail.i += 1 }
@@ -139,12 +139,4 @@ struct SSHDAddress {
         return c.i > s && c.i - s <= 24
     }
 
-    static func lastIndex(of s: StaticString, in c: ByteView) -> Int? {
-        var j = c.end - s.utf8CodeUnitCount
-        while j >= c.i {
-            if c.matches(s, at: j) { return j }
-            j -= 1
-        }
-        return nil
-    }
 }

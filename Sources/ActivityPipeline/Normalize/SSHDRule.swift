@@ -183,7 +183,7 @@ enum SSHDRule: Rule {
     /// the user as invalid, so like `Invalid user` it counts as the first attempt. REASON is sshd's own text
     /// (a shell path at most), so the last ` not allowed because ` ends the user-and-host part.
     static func notAllowed(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
-        guard let because = SSHDAddress.lastIndex(of: " not allowed because ", in: line) else { return nil }
+        guard let because = line.findLast(" not allowed because ") else { return nil }
         let why = line.string(because + 21, line.end)
         let a = SSHDAddress.trailingFrom(line, userStart: line.i, end: because)
         let user = line.string(line.i, a?.userEnd ?? because)
@@ -223,7 +223,7 @@ enum SSHDRule: Rule {
             }
         } else if line.skip(" authenticating user ") || line.skip(" invalid user ") {
             invalid = line.matches(" invalid user ", at: line.i - 14)
-            guard let colon = SSHDAddress.lastIndex(of: ": ", in: line) else { return nil }
+            guard let colon = line.findLast(": ") else { return nil }
             let why = line.string(colon + 2, end)
             guard why.hasPrefix("Too many authentication failures") else { return [] }
             a = SSHDAddress.trailingBare(line, userStart: line.i, end: colon)
@@ -336,7 +336,7 @@ enum SSHDRule: Rule {
         if line.skip("illegal user ") || line.skip("invalid user ") { invalid = true }
         var end = SSHDAddress.trimSuffix(line, line.end)
         // macOS: `… from HOST via LOCALADDR`.
-        if let via = SSHDAddress.lastIndex(of: " via ", in: line), via < end { end = via }
+        if let via = line.findLast(" via "), via < end { end = via }
         guard let a = SSHDAddress.trailingFrom(line, userStart: line.i, end: end) else { return nil }
         let p = PendingFailure(user: userName(line, a), ip: a.ip, host: a.host, invalidUser: invalid)
         return notePending(ctx, &state, p)
@@ -432,7 +432,7 @@ enum SSHDRule: Rule {
         let end = SSHDAddress.trimSuffix(line, line.end)
         var ip: IPAddress?
         var name = line.string(line.i, end)
-        if end > line.i, line.base[end - 1] == UInt8(ascii: ")"), let open = SSHDAddress.lastIndex(of: " (", in: line) {
+        if end > line.i, line.base[end - 1] == UInt8(ascii: ")"), let open = line.findLast(" (") {
             ip = IPAddress(line.string(open + 2, end - 1))?.unmapped
             name = line.string(line.i, open)
         } else {
