@@ -376,23 +376,29 @@ public final class SegmentWriter {
         var changed: [(String, String)] = []
         for p in newPositions where positions[p.input] != p.value { changed.append((p.input, p.value)) }
         bytes += SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: seq, time: now, full: false, positions: changed))
+        // On failure no partial commit stays behind; the next append reuses these seq numbers (none was committed).
+        try writeAtEnd(bytes)
+        bytes.withUnsafeBytes { sealing?.hasher.update(bufferPointer: $0) }
+        nextSeq = seq
+        for (k, v) in changed { positions[k] = v }
+        for f in frames { index.addFrame(offset: f.offset, baseSeq: f.base, events: out[f.range]) }
+        if options.fsync == .batch { try sync() }
+        if index.eventCount - indexedCount >= SegmentWriter.prefixIndexEvery { try writePrefixIndex() }
+        return events.isEmpty ? nil : (seq - UInt64(events.count))...(seq - 1)
+    }
+
+    /// Appends `bytes` to the active segment in one `pwrite`; on failure the segment is cut back to where it was,
+    /// so nothing of a failed write stays.
+    private func writeAtEnd(_ bytes: [UInt8]) throws(StoreError) {
         do {
             try active.write(bytes, at: activeSize)
         } catch {
-            // Leave no partial commit behind; the next append reuses these seq numbers (none was committed).
             try? active.truncate(to: activeSize)
             throw error
         }
         activeSize += bytes.count
         bytesWritten += bytes.count
-        bytes.withUnsafeBytes { sealing?.hasher.update(bufferPointer: $0) }
-        nextSeq = seq
-        for (k, v) in changed { positions[k] = v }
-        for f in frames { index.addFrame(offset: f.offset, baseSeq: f.base, events: out[f.range]) }
         dirty = true
-        if options.fsync == .batch { try sync() }
-        if index.eventCount - indexedCount >= SegmentWriter.prefixIndexEvery { try writePrefixIndex() }
-        return events.isEmpty ? nil : (seq - UInt64(events.count))...(seq - 1)
     }
 
     /// Writes the index of the active segment as it is now (after an fdatasync, so it never covers bytes
@@ -522,15 +528,7 @@ public final class SegmentWriter {
                                epoch: st.key.epoch, time: now.nanoseconds, previous: st.lastTag, digest: digest)
             let frame = SegmentFormat.frame(Seal.body(epoch: st.key.epoch, time: now.nanoseconds, start: UInt64(st.start),
                                                       previous: st.lastTag, tag: tag))
-            do {
-                try active.write(frame, at: activeSize)
-            } catch {
-                try? active.truncate(to: activeSize)
-                throw error
-            }
-            activeSize += frame.count
-            bytesWritten += frame.count
-            dirty = true
+            try writeAtEnd(frame)
             st.lastTag = tag
             st.start = activeSize
             st.hasher = SHA256()

@@ -1,5 +1,6 @@
 import ActivityModel
 import ActivityPipeline
+import ActivityTestSupport
 import PropertyBased
 import Testing
 
@@ -126,7 +127,7 @@ struct NormalizeDropbearTests {
     ]
 
     static func hostileName(_ seed: Int) -> String {
-        var g = DropbearNameRandom(seed: UInt64(truncatingIfNeeded: seed))
+        var g = SeededRandom(seed: UInt64(truncatingIfNeeded: seed))
         let n = 1 + Int(g.next() % 7)
         var s = ""
         for _ in 0..<n { s += pieces[Int(g.next() % UInt64(pieces.count))] }
@@ -172,15 +173,3 @@ struct NormalizeDropbearTests {
     }
 }
 
-/// SplitMix64, so a failing seed replays.
-struct DropbearNameRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,5 +1,6 @@
 import ActivityModel
 import ActivityPipeline
+import ActivityTestSupport
 import Foundation
 import PropertyBased
 import Testing
@@ -151,7 +152,7 @@ struct NormalizeSSHDHostileTests {
     /// A random name from `seed`: up to 8 pieces joined by one or two spaces, sometimes with a leading or
     /// trailing space.
     static func hostileName(_ seed: Int) -> String {
-        var g = SplitMix(seed: UInt64(truncatingIfNeeded: seed))
+        var g = SeededRandom(seed: UInt64(truncatingIfNeeded: seed))
         let n = Int(g.next() % 9)
         var s = ""
         for k in 0..<n {
@@ -218,15 +219,3 @@ struct NormalizeSSHDHostileTests {
     }
 }
 
-/// A tiny deterministic generator (SplitMix64), so a failing seed replays.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
