@@ -8,18 +8,27 @@ import ActivityStore
 /// The only writer of the data directory. Drains the store queue in group commits on its own thread,
 /// fsyncs by policy, rotates on size and age, applies retention and writes `stats.json`.
 ///
-/// On a write error (a full disk) it keeps the batch in hand, marks the store paused (counters, STATUS=),
-/// stops taking new batches — so file and journald inputs block and UDP counts drops upstream — and retries
-/// every second until the write succeeds. On graceful shutdown it drains the queue, fsyncs and returns.
+/// On a write error (a full disk) it keeps the batch in hand, marks the store paused (counters, STATUS=,
+/// `stats.json`), stops taking new batches — so file and journald inputs block and UDP counts drops upstream —
+/// and retries every second until the write succeeds. A data directory that cannot even be opened for lack of
+/// space (a full disk and no segment yet: the first segment's header cannot be written) is the same case: the
+/// daemon starts, the store is paused and retries the open every second, and file and journald inputs wait
+/// for it (they need the positions it recovers). On graceful shutdown it drains the queue, fsyncs and returns.
 final class StoreService: Service, @unchecked Sendable {
-    // @unchecked Sendable: `writer` is touched only by the store thread (`loop`), after `run` starts it.
+    // @unchecked Sendable: `initialWriter` is handed to the store thread (`loop`) when `run` starts and touched
+    // by no other thread; the gate and the counters are locked.
+    private let initialWriter: SegmentWriter?
+    /// Opens the data directory again while the first open failed for lack of space.
+    let openWriter: @Sendable () throws(StoreError) -> SegmentWriter
     let queue: BoundedQueue<StoreBatch>
-    let writer: SegmentWriter
     let counters: DaemonCounters
     let logger: Logger
     let fsyncInterval: Double
+    let dataDirectory: String
     let statsPath: String
     let started = realtimeNow()
+    /// Opened once the writer is: file and journald inputs wait on it for their positions.
+    let opened = StoreGate()
     /// Benchmark aid: every committed event is appended here too, as a JSON line of `mirrorFields`.
     let mirror: FileHandle?
     let mirrorFields: MirrorFields
@@ -27,7 +36,12 @@ final class StoreService: Service, @unchecked Sendable {
     /// disk) then stops retrying, so the shutdown does not wait for space that may never come.
     let stopping = Atomic<Bool>(false)
 
-    init(writer: SegmentWriter, queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double,
+    /// - Parameters:
+    ///   - writer: The writer opened at start, or `nil` when the open failed for lack of space (the store then
+    ///     starts paused and calls `openWriter` every second).
+    ///   - openWriter: Opens the data directory (the same call that made `writer`).
+    init(writer: SegmentWriter?, openWriter: @escaping @Sendable () throws(StoreError) -> SegmentWriter, dataDirectory: String,
+         queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double,
          logger: Logger, mirrorPath: String? = nil, mirrorFields: MirrorFields = .all) {
         self.mirrorFields = mirrorFields
         if let mirrorPath {
@@ -37,25 +51,97 @@ final class StoreService: Service, @unchecked Sendable {
         } else {
             mirror = nil
         }
-        self.writer = writer
+        self.initialWriter = writer
+        self.openWriter = openWriter
         self.queue = queue
         self.counters = counters
         self.fsyncInterval = fsyncInterval
         self.logger = logger
-        self.statsPath = writer.dataDirectory + "/stats.json"
-        // Everything recovered from disk at start is durable.
-        counters.update { $0.lastSeq = writer.nextSeq - 1; $0.durableSeq = Int(writer.durableSeq) - 1 }
+        self.dataDirectory = dataDirectory
+        self.statsPath = dataDirectory + "/stats.json"
+        if let writer {
+            // Everything recovered from disk at start is durable.
+            counters.update { $0.lastSeq = writer.nextSeq - 1; $0.durableSeq = Int(writer.durableSeq) - 1 }
+            opened.open(positions: writer.positions)
+        } else {
+            counters.update { $0.storePaused = true; $0.storeErrors[StoreError.Code.noSpace.rawValue, default: 0] += 1 }
+        }
     }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await runOnDedicatedThread(name: "store") { self.loop() }
+            await runOnDedicatedThread(name: "store") {
+                if let writer = self.initialWriter ?? self.waitForWriter() {
+                    self.loop(writer)
+                } else {
+                    self.discardUnwritable()
+                }
+            }
         } onGracefulShutdown: {
             self.queue.close()
         }
     }
 
-    private func loop() {
+    /// Retries opening the data directory every second while it fails for lack of space; `nil` when the
+    /// daemon stops first (or the open fails for another reason, which no wait will cure).
+    private func waitForWriter() -> SegmentWriter? {
+        logger.error("cannot open the data directory: no space; the store is paused and retries every second",
+                     metadata: ["store.dir": "\(dataDirectory)"])
+        var lastStats = 0.0
+        while !stopping.load(ordering: .relaxed) {
+            let segments = dataDirectory + "/segments"
+            let before = Set((try? FileManager.default.contentsOfDirectory(atPath: segments)) ?? [])
+            do {
+                let writer = try openWriter()
+                counters.update {
+                    $0.storePaused = false
+                    $0.lastSeq = writer.nextSeq - 1
+                    $0.durableSeq = Int(writer.durableSeq) - 1
+                }
+                logger.notice("store opened; writes resumed", metadata: [
+                    "store.next_seq": "\(writer.nextSeq)", "store.recovery": "\(writer.recovery)",
+                ])
+                opened.open(positions: writer.positions)
+                return writer
+            } catch {
+                // A failed open leaves the segment it began with empty (its header could not be written). The
+                // next open would replace it; a reader would list it. Remove what this attempt left.
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: segments)) ?? [] where !before.contains(name) {
+                    let path = segments + "/" + name
+                    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+                        try? FileManager.default.removeItem(atPath: path)
+                    }
+                }
+                counters.update { $0.storeErrors[error.code.rawValue, default: 0] += 1; $0.storePaused = true }
+                guard error.code == .noSpace else {
+                    logger.critical("cannot open the data directory; the store stops", metadata: ["error": "\(error)"])
+                    break
+                }
+            }
+            let t = monotonicSeconds()
+            if t - lastStats >= 2 { writeStats(); lastStats = t }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        opened.abandon()
+        return nil
+    }
+
+    /// The store never opened: what the pipeline hands over until the queue closes is counted as lost.
+    private func discardUnwritable() {
+        var lost = 0
+        while let items = queue.popBatch(max: 1024, timeout: 0.25, linger: 0) {
+            let n = items.reduce(0) { $0 + $1.events.count }
+            lost += n
+            counters.update { $0.dropped["store_unwritable", default: 0] += n }
+        }
+        if lost > 0 {
+            logger.error("stopping while writes fail: events not written", metadata: ["events": "\(lost)"])
+        }
+        writeStats()
+        logger.info("store closed without opening the data directory")
+    }
+
+    private func loop(_ writer: SegmentWriter) {
         var lastSync = monotonicSeconds()
         var lastStats = 0.0
         var held: StoreBatch?
@@ -116,6 +202,10 @@ final class StoreService: Service, @unchecked Sendable {
                         logger.error("store write failed; pausing inputs and retrying every second", metadata: ["error": "\(error)"])
                         paused = true
                     }
+                    // Readers of stats.json (`activityctl stats`) must see the pause too, not the last
+                    // counters from before it.
+                    let t = monotonicSeconds()
+                    if t - lastStats >= 2 { writeStats(); lastStats = t }
                     Thread.sleep(forTimeInterval: 1)
                     continue
                 }
@@ -144,7 +234,16 @@ final class StoreService: Service, @unchecked Sendable {
                 lastStats = t
             }
         }
-        syncNow()
+        // A clean stop: fdatasync, seal what was written since the last seal (and move the sealing key on), and
+        // write the active segment's prefix index.
+        do {
+            try writer.close()
+            noteSync(0)
+        } catch {
+            counters.update { $0.storeErrors["close", default: 0] += 1 }
+            logger.error("closing the store failed", metadata: ["error": "\(error)"])
+            syncNow()
+        }
         writeStats()
         logger.info("store closed", metadata: ["store.last_seq": "\(writer.nextSeq - 1)"])
     }
@@ -174,8 +273,51 @@ final class StoreService: Service, @unchecked Sendable {
         counters.update { $0.queueDepth = queue.depth }
         let text = counters.snapshot.json(pid: getpid(), started: started, now: realtimeNow()) + "\n"
         let tmp = statsPath + ".tmp"
-        if FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) {
-            _ = rename(tmp, statsPath)
+        if FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)), rename(tmp, statsPath) == 0 {
+            return
+        }
+        unlink(tmp)
+        // A full disk: a new file cannot get a block, but the one stats.json already has can be written over
+        // (the text is a few hundred bytes, well within it). Not atomic for a reader, who may read a mix of
+        // two versions in the rare case it reads during this write; `activityctl stats` reads again then.
+        let fd = open(statsPath, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        if written == bytes.count { _ = ftruncate(fd, off_t(bytes.count)) }
+    }
+}
+
+/// Tells inputs that resume from stored positions (files, journald) when the store has opened and what it
+/// recovered: at once when the data directory opened at start, later when the open waited for space.
+final class StoreGate: Sendable {
+    enum State: Sendable { case pending, opened([String: String]), abandoned }
+    private let state = Mutex(State.pending)
+
+    func open(positions: [String: String]) { state.withLock { $0 = .opened(positions) } }
+    func abandon() { state.withLock { if case .pending = $0 { $0 = .abandoned } } }
+    var current: State { state.withLock { $0 } }
+}
+
+/// Runs an input that needs the store's recovered positions once the store has opened (immediately in the
+/// usual case); returns without running it when the daemon stops before that.
+struct AfterStoreOpens: Service {
+    let gate: StoreGate
+    let make: @Sendable ([String: String]) -> any Service
+
+    func run() async throws {
+        while true {
+            switch gate.current {
+            case .opened(let positions):
+                try await make(positions).run()
+                return
+            case .abandoned:
+                return
+            case .pending:
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
         }
     }
 }
