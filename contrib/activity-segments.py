@@ -224,6 +224,7 @@ def read_segment(path, sealed):
         elif kind == 2:
             out.extend(pending)
             pending = []
+        # kind 3 (seal frame, §7.1) and anything newer: no events, nothing committed; skipped.
         pos += 8 + length
     if sealed:
         out.extend(pending)
