@@ -129,7 +129,7 @@ func runExportBenchmark(input: String, count: Int, rounds: Int) {
 /// full-scan rate, and a one-user query through the index versus a full scan of the same store.
 func runStoreBenchmark(arguments: [String]) {
     guard let input = option(arguments, "--input"), let dir = option(arguments, "--dir") else {
-        print("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N]")
+        print("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS]")
         exit(2)
     }
     let total = Int(option(arguments, "--events") ?? "10000000") ?? 10_000_000
@@ -139,6 +139,14 @@ func runStoreBenchmark(arguments: [String]) {
     try? FileManager.default.removeItem(atPath: dir)
     var options = StoreOptions()
     options.fsync = .interval
+    // --seal S: forward-secure sealing with a key that evolves every S seconds (a seal at least that often).
+    let sealSeconds = option(arguments, "--seal").flatMap(Int64.init)
+    if let sealSeconds {
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let (_, state) = SealKeyState.create(interval: sealSeconds * 1_000_000_000, now: wallClock())
+        do { try state.save(path: dir + "/seal.key") } catch { print("\(error)"); exit(1) }
+        options.sealKeyPath = dir + "/seal.key"
+    }
     let writer: SegmentWriter
     do { writer = try SegmentWriter(dataDirectory: dir, options: options, host: "bench") } catch { print("\(error)"); exit(1) }
     let every = max(1, total / 100)
@@ -161,7 +169,12 @@ func runStoreBenchmark(arguments: [String]) {
                 appendWall += w; appendCPU += c
                 batch.removeAll(keepingCapacity: true)
                 let now = DispatchTime.now().uptimeNanoseconds
-                if now - lastSync > 1_000_000_000 { try? writer.sync(); lastSync = now }
+                if now - lastSync > 1_000_000_000 {
+                    // The store service's timer: fdatasync, and a seal when the key's interval has passed.
+                    let (_, w2, c2) = measure { try? writer.sync(); try? writer.sealIfDue(now: wallClock()) }
+                    appendWall += w2; appendCPU += c2
+                    lastSync = now
+                }
             }
         }
         try? writer.close()
@@ -169,11 +182,18 @@ func runStoreBenchmark(arguments: [String]) {
     let segs = (try? StoreReader(dataDirectory: dir).segments()) ?? []
     let bytes = segs.reduce(0) { $0 + $1.size }
     let idxBytes = segs.reduce(0) { $0 + (FileManager.default.fileSizeIfExists($1.indexPath) ?? 0) }
-    print("store: \(total) events (mix of \(base.count) generator events), \(segs.count) segments")
+    print("store: \(total) events (mix of \(base.count) generator events), \(segs.count) segments"
+          + (sealSeconds.map { ", sealed every \($0) s (\(writer.sealsWritten) seals)" } ?? ""))
     print(String(format: "append: %.0f events/s, %.1f MB/s (append calls only: %.2f s wall, %.2f s CPU; whole loop incl. building batches %.2f s wall, %.2f s CPU), fsync = interval",
                  Double(total) / appendWall, Double(bytes) / appendWall / 1e6, appendWall, appendCPU, wall, cpu))
     print(String(format: "size: %.1f bytes/event in segments, %.1f bytes/event in indexes", Double(bytes) / Double(total), Double(idxBytes) / Double(total)))
     measureQueries(dir: dir)
+}
+
+func wallClock() -> Timestamp {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Timestamp(seconds: Int64(ts.tv_sec), nanos: Int64(ts.tv_nsec))
 }
 
 /// `activity-bench query --dir DIR`: scan and one-user query figures on an existing store.
