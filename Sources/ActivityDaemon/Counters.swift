@@ -33,6 +33,8 @@ public final class DaemonCounters: Sendable {
         public var kernelDrops: Int { kernelDropsByPort.values.reduce(0, +) }
         /// Times a UDP socket stopped being read because the pipeline queue was full (back-pressure).
         public var udpReadPauses = 0
+        /// systemd notifications (READY, STATUS, WATCHDOG...) that could not be sent at once and were given up.
+        public var notifyUnsent = 0
 
         public init() {}
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
@@ -87,6 +89,7 @@ extension DaemonCounters.Snapshot {
         counter("activityd_reload_errors_total", "Enrichment files that failed to load.", reloadErrors)
         counter("activityd_kernel_drops_total", "Datagrams the kernel dropped on our sockets (SO_RXQ_OVFL or /proc/net/udp).", kernelDrops)
         counter("activityd_udp_read_pauses_total", "Times UDP reading paused because the pipeline queue was full (datagrams wait in the socket buffer).", udpReadPauses)
+        counter("activityd_notify_unsent_total", "systemd notifications not sent because the notify socket was full or gone (never waited on).", notifyUnsent)
         return out
     }
 
@@ -107,7 +110,7 @@ extension DaemonCounters.Snapshot {
         n("events_accepted", eventsAccepted); n("events_stored", eventsStored); n("durable_seq", durableSeq)
         n("enrichment_hits", enrichHits); n("enrichment_misses", enrichMisses); n("segments_sealed", segmentsSealed)
         n("bytes_written", bytesWritten); n("fsyncs", fsyncs); n("queue_depth", queueDepth); n("kernel_drops", kernelDrops)
-        n("udp_read_pauses", udpReadPauses)
+        n("udp_read_pauses", udpReadPauses); n("notify_unsent", notifyUnsent)
         n("reloads", reloads); n("reload_errors", reloadErrors)
         w.key("fsync_seconds_max"); w.raw(String(fsyncSecondsMax))
         w.key("store_paused"); w.raw(storePaused ? "true" : "false")

@@ -45,12 +45,28 @@ public struct Daemon: Sendable {
         options.retainBytes = s.retainBytes
         options.retainAge = s.retainAge
         options.sealKeyPath = s.seal
-        let writer = try SegmentWriter(dataDirectory: configuration.dataDir, options: options)
-        logger.info("store opened", metadata: [
-            "store.dir": "\(configuration.dataDir)", "store.next_seq": "\(writer.nextSeq)",
-            "store.recovery": "\(writer.recovery)",
-        ])
-        for d in writer.recovery.damage { logger.warning("segment damage found at start", metadata: ["damage": "\(d)"]) }
+        let dataDir = configuration.dataDir
+        let openWriter: @Sendable () throws(StoreError) -> SegmentWriter = { [options] () throws(StoreError) in
+            try SegmentWriter(dataDirectory: dataDir, options: options)
+        }
+        // A full disk at start is not fatal, whether the data directory holds segments (the first append fails,
+        // the store pauses and retries) or not (the open itself fails: the store starts paused and retries the
+        // open). Any other failure to open is.
+        // (A `catch where` on the typed error here crashed the 6.3.1 compiler's ownership checker; hence Result.)
+        let writer: SegmentWriter?
+        switch Result(catching: openWriter) {
+        case .success(let opened):
+            writer = opened
+            logger.info("store opened", metadata: [
+                "store.dir": "\(configuration.dataDir)", "store.next_seq": "\(opened.nextSeq)",
+                "store.recovery": "\(opened.recovery)",
+            ])
+            for d in opened.recovery.damage { logger.warning("segment damage found at start", metadata: ["damage": "\(d)"]) }
+        case .failure(let error) where error.code == .noSpace:
+            writer = nil
+        case .failure(let error):
+            throw error
+        }
 
         // Bounded in events as well as batches: at most ~4k events wait for the store (more would only hold
         // memory: when the store is behind, back-pressure reaches the UDP socket's buffer, which costs none).
@@ -74,7 +90,7 @@ public struct Daemon: Sendable {
         }
         let processor = EventProcessor(udpInputs: udpInputs, keepRaw: configuration.normalize.keepRaw, timeZone: zone)
 
-        let store = StoreService(writer: writer, queue: storeQueue, counters: counters,
+        let store = StoreService(writer: writer, openWriter: openWriter, dataDirectory: dataDir, queue: storeQueue, counters: counters,
                                  fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"),
                                  mirrorPath: mirrorPath, mirrorFields: mirrorFields)
         let enrichLogger = logger.labelled("activityd.enrich")
@@ -83,13 +99,13 @@ public struct Daemon: Sendable {
                                        counters: counters, logger: logger.labelled("activityd.pipeline"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var services: [any Service] = [store, pipeline]
-        let notifier = SystemdNotifier()
+        let notifier = CountingNotifier(notifier: SystemdNotifier(), counters: counters)
         services.append(EnrichmentService(configuration: configuration, configPath: configPath, holder: holder, counters: counters,
                                           notifier: notifier, logger: enrichLogger))
         // READY (and `onReady`) once every listener is bound: the UDP inputs and, when configured, the metrics endpoint.
         let metricsAddress = configuration.metrics.listen.flatMap(HostPort.init)
         let readiness = Readiness(expected: udpConfigs.count + (metricsAddress == nil ? 0 : 1), onReady: { addresses in
-            _ = try? notifier.ready()
+            notifier.send { try $0.ready() }
             onReady(addresses)
         })
         // Socket activation (activityd.socket): datagram sockets handed over in LISTEN_FDS replace the first
@@ -105,12 +121,16 @@ public struct Daemon: Sendable {
         }
         if udpConfigs.isEmpty && metricsAddress == nil { readiness.bound(input: 0, []) }
         for f in configuration.files {
-            services.append(FileInputService(configuration: f, queue: pipelineQueue, positions: writer.positions,
-                                             counters: counters, logger: logger.labelled("activityd.input.file")))
+            let fileLogger = logger.labelled("activityd.input.file")
+            services.append(AfterStoreOpens(gate: store.opened) { [counters] positions in
+                FileInputService(configuration: f, queue: pipelineQueue, positions: positions, counters: counters, logger: fileLogger)
+            })
         }
         if let j = configuration.journald {
-            services.append(JournalInputService(configuration: j, queue: pipelineQueue, positions: writer.positions,
-                                                counters: counters, logger: logger.labelled("activityd.input.journald")))
+            let journalLogger = logger.labelled("activityd.input.journald")
+            services.append(AfterStoreOpens(gate: store.opened) { [counters] positions in
+                JournalInputService(configuration: j, queue: pipelineQueue, positions: positions, counters: counters, logger: journalLogger)
+            })
         }
         if let hp = metricsAddress {
             let slot = udpConfigs.count

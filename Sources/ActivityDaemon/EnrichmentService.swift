@@ -37,7 +37,7 @@ final class EnrichmentService: Service, @unchecked Sendable {
     let holder: EnrichmentHolder
     let counters: DaemonCounters
     let logger: Logger
-    let notifier: SystemdNotifier
+    let notifier: CountingNotifier
     let configPath: String?
     let pollInterval: Duration
     private var configuration: DaemonConfiguration
@@ -45,7 +45,7 @@ final class EnrichmentService: Service, @unchecked Sendable {
     private let reloading = Mutex(false)
 
     init(configuration: DaemonConfiguration, configPath: String?, holder: EnrichmentHolder, counters: DaemonCounters,
-         notifier: SystemdNotifier, logger: Logger, pollInterval: Duration = .seconds(5)) {
+         notifier: CountingNotifier, logger: Logger, pollInterval: Duration = .seconds(5)) {
         self.configuration = configuration
         self.configPath = configPath
         self.holder = holder
@@ -108,7 +108,7 @@ final class EnrichmentService: Service, @unchecked Sendable {
     func reload(reason: String, rereadConfig: Bool) {
         guard reloading.withLock({ busy in if busy { return false }; busy = true; return true }) else { return }
         defer { reloading.withLock { $0 = false } }
-        _ = try? notifier.reloading()
+        notifier.send { try $0.reloading() }
         if rereadConfig, let configPath {
             do {
                 let fresh = try DaemonConfiguration.load(path: configPath)
@@ -142,6 +142,6 @@ final class EnrichmentService: Service, @unchecked Sendable {
             "reload.reason": "\(reason)", "reload.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
             "reload.failures": "\(issues.filter(\.isLoadFailure).count)",
         ])
-        _ = try? notifier.ready()
+        notifier.send { try $0.ready() }
     }
 }

@@ -69,28 +69,31 @@ final class StoreService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
+        let failure = Mutex<StoreError?>(nil)
         await withGracefulShutdownHandler {
             await runOnDedicatedThread(name: "store") {
-                if let writer = self.initialWriter ?? self.waitForWriter() {
-                    self.loop(writer)
-                } else {
-                    self.discardUnwritable()
+                switch self.initialWriter.map({ .success($0) }) ?? self.waitForWriter() {
+                case .success(let writer): self.loop(writer)
+                case .failure(let error) where error.code == .noSpace: self.discardUnwritable()
+                case .failure(let error): failure.withLock { $0 = error }
                 }
             }
         } onGracefulShutdown: {
             self.queue.close()
         }
+        // Waiting does not cure this one (the directory became unreadable, another writer took the lock): the
+        // daemon ends, as it would have at start.
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
-    /// Retries opening the data directory every second while it fails for lack of space; `nil` when the
-    /// daemon stops first (or the open fails for another reason, which no wait will cure).
-    private func waitForWriter() -> SegmentWriter? {
+    /// Retries opening the data directory every second while it fails for lack of space. Fails with
+    /// `.noSpace` when the daemon stops first, or with the error of an open that failed for another reason.
+    private func waitForWriter() -> Result<SegmentWriter, StoreError> {
         logger.error("cannot open the data directory: no space; the store is paused and retries every second",
                      metadata: ["store.dir": "\(dataDirectory)"])
         var lastStats = 0.0
+        removeEmptySegments()
         while !stopping.load(ordering: .relaxed) {
-            let segments = dataDirectory + "/segments"
-            let before = Set((try? FileManager.default.contentsOfDirectory(atPath: segments)) ?? [])
             do {
                 let writer = try openWriter()
                 counters.update {
@@ -102,20 +105,14 @@ final class StoreService: Service, @unchecked Sendable {
                     "store.next_seq": "\(writer.nextSeq)", "store.recovery": "\(writer.recovery)",
                 ])
                 opened.open(positions: writer.positions)
-                return writer
+                return .success(writer)
             } catch {
-                // A failed open leaves the segment it began with empty (its header could not be written). The
-                // next open would replace it; a reader would list it. Remove what this attempt left.
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: segments)) ?? [] where !before.contains(name) {
-                    let path = segments + "/" + name
-                    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
-                        try? FileManager.default.removeItem(atPath: path)
-                    }
-                }
+                removeEmptySegments()
                 counters.update { $0.storeErrors[error.code.rawValue, default: 0] += 1; $0.storePaused = true }
                 guard error.code == .noSpace else {
-                    logger.critical("cannot open the data directory; the store stops", metadata: ["error": "\(error)"])
-                    break
+                    logger.critical("cannot open the data directory; stopping", metadata: ["error": "\(error)"])
+                    opened.abandon()
+                    return .failure(error)
                 }
             }
             let t = monotonicSeconds()
@@ -123,7 +120,20 @@ final class StoreService: Service, @unchecked Sendable {
             Thread.sleep(forTimeInterval: 1)
         }
         opened.abandon()
-        return nil
+        return .failure(StoreError(.noSpace, "stopped before the data directory could be opened", path: dataDirectory))
+    }
+
+    /// A failed open leaves the segment it began with empty (its header could not be written). It holds
+    /// nothing, and the writer's recovery would replace it at the next open, but a reader would list it and an
+    /// operator would wonder: remove it. Only called while this process has no writer open.
+    private func removeEmptySegments() {
+        let segments = dataDirectory + "/segments"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: segments)) ?? [] where name.hasSuffix(".seg") {
+            let path = segments + "/" + name
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
     }
 
     /// The store never opened: what the pipeline hands over until the queue closes is counted as lost.
@@ -178,7 +188,7 @@ final class StoreService: Service, @unchecked Sendable {
                         $0.bytesWritten = writer.bytesWritten
                         $0.storePaused = false
                     }
-                    if writer.options.fsync == .batch { noteSync(0) }
+                    if writer.options.fsync == .batch { noteSync(writer, 0) }
                 } catch {
                     held = batch
                     counters.update {
@@ -212,7 +222,7 @@ final class StoreService: Service, @unchecked Sendable {
             }
             let t = monotonicSeconds()
             if writer.hasUnsyncedData && t - lastSync >= fsyncInterval && writer.options.fsync == .interval {
-                syncNow()
+                syncNow(writer)
                 lastSync = t
                 // Readers of stats.json (and crash tests) learn promptly what is durable.
                 if t - lastStats >= 0.5 { writeStats(); lastStats = t }
@@ -238,28 +248,28 @@ final class StoreService: Service, @unchecked Sendable {
         // write the active segment's prefix index.
         do {
             try writer.close()
-            noteSync(0)
+            noteSync(writer, 0)
         } catch {
             counters.update { $0.storeErrors["close", default: 0] += 1 }
             logger.error("closing the store failed", metadata: ["error": "\(error)"])
-            syncNow()
+            syncNow(writer)
         }
         writeStats()
         logger.info("store closed", metadata: ["store.last_seq": "\(writer.nextSeq - 1)"])
     }
 
-    private func syncNow() {
+    private func syncNow(_ writer: SegmentWriter) {
         let t0 = monotonicSeconds()
         do {
             try writer.sync()
-            noteSync(monotonicSeconds() - t0)
+            noteSync(writer, monotonicSeconds() - t0)
         } catch {
             counters.update { $0.storeErrors["fsync", default: 0] += 1 }
             logger.error("fdatasync failed", metadata: ["error": "\(error)"])
         }
     }
 
-    private func noteSync(_ seconds: Double) {
+    private func noteSync(_ writer: SegmentWriter, _ seconds: Double) {
         let durable = writer.durableSeq
         counters.update {
             $0.fsyncs += 1

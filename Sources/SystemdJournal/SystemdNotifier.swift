@@ -9,8 +9,8 @@ internal import Musl
 /// Tells systemd about the service's state over the notification socket (`sd_notify`, `Type=notify` units).
 ///
 /// When `NOTIFY_SOCKET` is unset (not started by systemd, or `Type=simple`) every call does nothing and returns
-/// `false`, so the daemon can call it unconditionally. The value holds no state and `sd_notify` opens a fresh
-/// socket per call, so it is safe to use from any thread.
+/// `false`, so the daemon can call it unconditionally. The value holds no state and each call opens a fresh
+/// non-blocking socket, so it is safe to use from any thread and never waits for the receiver.
 ///
 /// ```swift
 /// let notifier = SystemdNotifier()
@@ -79,22 +79,89 @@ public struct SystemdNotifier: Sendable {
 
     /// Sends any newline-separated `KEY=value` assignments.
     ///
+    /// Never blocks: unlike libsystemd's `sd_notify` (which waits in `sendmsg` while the receiver's queue is
+    /// full), the datagram goes out on a non-blocking socket with `MSG_DONTWAIT`, so a notify socket that
+    /// nobody reads (a hung manager, a test harness) cannot hold the caller. A message that cannot be queued
+    /// at once is not sent, and the call throws `EAGAIN`: callers count it and go on (the next `STATUS=` or
+    /// `WATCHDOG=1` supersedes it).
+    ///
+    /// `NOTIFY_SOCKET` may name a filesystem path (`/run/systemd/notify`) or an abstract socket (`@name`), as
+    /// systemd sets it; other address kinds (`vsock:`) are refused with `EAFNOSUPPORT`. With ``pid`` set to
+    /// another process, the message carries that process's credentials (`SCM_CREDENTIALS`, as
+    /// `sd_pid_notify` does; the kernel allows it only to privileged senders).
+    ///
     /// - Parameter state: The message, e.g. `"READY=1\nSTATUS=ok"`.
     /// - Returns: `true` if the message was sent, `false` when there is no notification socket.
-    /// - Throws: ``SystemdError`` when sending fails (the socket is gone, the message is too large).
+    /// - Throws: ``SystemdError`` (operation `sd_notify`) when sending fails: `EAGAIN` when the receiver's
+    ///   queue is full, `ENOENT`/`ECONNREFUSED` when the socket is gone, `EMSGSIZE` when the message is too large.
     @discardableResult
     public func notify(_ state: String) throws(SystemdError) -> Bool {
-        let result: Int32
-        let operation: String
-        if let pid {
-            operation = "sd_pid_notify"
-            result = sd_pid_notify(pid, 0, state)
-        } else {
-            operation = "sd_notify"
-            result = sd_notify(0, state)
+        guard let value = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }), !value.isEmpty else { return false }
+        let result = Self.send(state, to: value, credentialsFor: pid.flatMap { $0 == getpid() ? nil : $0 })
+        if result < 0 { throw SystemdError(operation: "sd_notify", code: result) }
+        return true
+    }
+
+    /// Sends one datagram to the notify socket named by `address`; 0 or `-errno`. The single place this type
+    /// talks to the kernel for notifications.
+    static func send(_ state: String, to address: String, credentialsFor otherPid: Int32?) -> Int32 {
+        var socketAddress = sockaddr_un()
+        socketAddress.sun_family = sa_family_t(AF_UNIX)
+        var pathBytes = Array(address.utf8)
+        let isAbstract = pathBytes.first == UInt8(ascii: "@")
+        guard isAbstract || pathBytes.first == UInt8(ascii: "/") else { return -EAFNOSUPPORT }
+        if isAbstract { pathBytes[0] = 0 }
+        let capacity = MemoryLayout.size(ofValue: socketAddress.sun_path)
+        guard pathBytes.count < capacity else { return -EINVAL }
+        withUnsafeMutableBytes(of: &socketAddress.sun_path) { raw in
+            raw.copyBytes(from: pathBytes)
+            raw[pathBytes.count] = 0
         }
-        if result < 0 { throw SystemdError(operation: operation, code: result) }
-        return result > 0
+        // Abstract names are not NUL-terminated: the length says where they end.
+        let addressLength = socklen_t(MemoryLayout<sa_family_t>.size + pathBytes.count + (isAbstract ? 0 : 1))
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        if fd < 0 { return -errno }
+        defer { close(fd) }
+        var payload = Array(state.utf8)
+        let flags = Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)
+        // SCM_CREDENTIALS control message, laid out as CMSG_SPACE/CMSG_LEN would (the macros are not imported).
+        let headerSize = MemoryLayout<cmsghdr>.size
+        let align = MemoryLayout<Int>.size
+        // `struct ucred` (pid, uid, gid) and SCM_CREDENTIALS (2) need _GNU_SOURCE, which Glibc's module lacks.
+        let credentials: [Int32] = otherPid.map { [$0, Int32(bitPattern: getuid()), Int32(bitPattern: getgid())] } ?? []
+        let credentialsSize = 3 * MemoryLayout<Int32>.size
+        let controlSpace = headerSize + (credentialsSize + align - 1) / align * align
+        var control = [UInt8](repeating: 0, count: otherPid == nil ? 0 : controlSpace)
+        if otherPid != nil {
+            control.withUnsafeMutableBytes { raw in
+                var header = cmsghdr()
+                header.cmsg_len = Int(headerSize + credentialsSize)
+                header.cmsg_level = SOL_SOCKET
+                header.cmsg_type = 2   // SCM_CREDENTIALS
+                raw.storeBytes(of: header, as: cmsghdr.self)
+                for (i, field) in credentials.enumerated() {
+                    raw.storeBytes(of: field, toByteOffset: headerSize + i * MemoryLayout<Int32>.size, as: Int32.self)
+                }
+            }
+        }
+        let sent = payload.withUnsafeMutableBytes { body -> Int in
+            control.withUnsafeMutableBytes { controlBytes -> Int in
+                withUnsafeMutablePointer(to: &socketAddress) { addressPointer -> Int in
+                    var vector = iovec(iov_base: body.baseAddress, iov_len: body.count)
+                    return withUnsafeMutablePointer(to: &vector) { vectorPointer -> Int in
+                        var message = msghdr()
+                        message.msg_name = UnsafeMutableRawPointer(addressPointer)
+                        message.msg_namelen = addressLength
+                        message.msg_iov = vectorPointer
+                        message.msg_iovlen = 1
+                        message.msg_control = controlBytes.count == 0 ? nil : controlBytes.baseAddress
+                        message.msg_controllen = controlBytes.count
+                        return sendmsg(fd, &message, flags)
+                    }
+                }
+            }
+        }
+        return sent < 0 ? -errno : 0
     }
 
     /// How often to send ``watchdog()``: half of `WatchdogSec=` (`sd_watchdog_enabled`), or `nil` when the

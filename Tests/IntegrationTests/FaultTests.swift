@@ -176,6 +176,15 @@ struct FaultTests {
             let notified = sock.collect(timeout: 3) { $0.contains("STORE PAUSED") }
             #expect(notified.contains { $0.contains("STORE PAUSED") })
             #expect(daemon.log.contains("store write failed"))
+            // stats.json (what `activityctl stats` shows) says paused too, rewritten in place on the full disk.
+            var statsPaused = false
+            for _ in 0..<30 where !statsPaused {
+                statsPaused = readStats(mnt)?["store_paused"] as? Bool == true
+                if !statsPaused { Thread.sleep(forTimeInterval: 0.2) }
+            }
+            #expect(statsPaused, "stats.json: \(readStats(mnt) ?? [:])")
+            let (_, ctlStats, _) = try runTool("activityctl", ["--data-dir", mnt, "stats", "--json"])
+            #expect(ctlStats.contains("\"store_paused\":true"), "\(ctlStats)")
             // More UDP while paused: held up to the queues' bounds, then reading pauses (the socket buffer holds
             // what it can) and the kernel drops the rest, counted on the socket.
             for i in 0..<150_000 {
@@ -250,6 +259,61 @@ struct FaultTests {
             let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
             #expect(vStatus == 0, "\(vOut)")
             print("stop while disk full: exit \(status) in \(String(format: "%.1f", took)) s, loss logged, verify clean")
+        }
+    }
+
+    @Test("full disk at start with an empty data directory: the daemon starts paused, as with an existing store; no empty segment is left; it opens when space returns",
+          .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
+    func fullDiskAtStart() throws {
+        try withSmallDisk("fullstart") { dir, mnt in
+            // Fill the tmpfs to the last page.
+            _ = try sh(["sh", "-c", "dd if=/dev/zero of=\(mnt)/filler bs=4k 2>/dev/null; sync"])
+            func segmentFiles() -> [String] {
+                ((try? FileManager.default.contentsOfDirectory(atPath: mnt + "/segments")) ?? []).filter { $0.hasSuffix(".seg") }
+            }
+            // First: started and stopped while still full.
+            var daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
+            var port = try daemon.waitReady()[0]
+            var mport = try #require(metricsPort(daemon.log))
+            let during = try httpGet(port: mport, path: "/metrics")
+            #expect(metric(during, "activityd_store_paused") == 1, "\(during)")
+            #expect(during.contains("activityd_store_errors_total{kind=\"no_space\"}"), "\(during)")
+            #expect(daemon.log.contains("cannot open the data directory: no space"))
+            sendUDP(Array(#"{"action":"login","user":"lost.at.start"}"#.utf8), port: port)
+            Thread.sleep(forTimeInterval: 1.5)
+            let t0 = Date()
+            var status = try daemon.terminate(timeout: 20)
+            #expect(status == 0, "exit \(status): \(daemon.log.suffix(2000))")
+            #expect(Date().timeIntervalSince(t0) < 10)
+            #expect(daemon.log.contains("events not written"), "\(daemon.log.suffix(2000))")
+            #expect(segmentFiles().isEmpty, "left behind: \(segmentFiles())")
+
+            // Then: started full, and space returns while it runs.
+            daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
+            port = try daemon.waitReady()[0]
+            mport = try #require(metricsPort(daemon.log))
+            #expect(metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 1)
+            sendUDP(Array(#"{"action":"login","user":"held.while.full"}"#.utf8), port: port)
+            Thread.sleep(forTimeInterval: 0.5)
+            try FileManager.default.removeItem(atPath: mnt + "/filler")
+            var resumed = false
+            let deadline = Date().addingTimeInterval(15)
+            while Date() < deadline && !resumed {
+                Thread.sleep(forTimeInterval: 0.2)
+                resumed = metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 0
+            }
+            #expect(resumed, "\(daemon.log.suffix(2000))")
+            sendUDP(Array(#"{"action":"login","user":"after.space"}"#.utf8), port: port)
+            Thread.sleep(forTimeInterval: 1)
+            status = try daemon.terminate()
+            #expect(status == 0)
+            let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
+            #expect(vStatus == 0, "\(vOut)")
+            let (_, out, _) = try runTool("activityctl", ["--data-dir", mnt, "events", "--format", "jsonl", "--output-fields", "user"])
+            #expect(out.contains("held.while.full"), "\(out)")
+            #expect(out.contains("after.space"), "\(out)")
+            #expect(!out.contains("lost.at.start"))
+            print("full disk at start: ready and paused, clean stop with no empty segment; opened when space returned, held event stored")
         }
     }
 

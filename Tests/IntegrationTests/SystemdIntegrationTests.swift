@@ -86,6 +86,37 @@ struct SystemdIntegrationTests {
         #expect(daemon.process.terminationStatus == 0)
     }
 
+    @Test("a notify socket nobody reads never holds the daemon: READY, WATCHDOG and STATUS give up at once and are counted; SIGTERM is prompt")
+    func notifySocketNobodyReads() throws {
+        let dir = DaemonProcess.temporaryDirectory("notify-stuck")
+        let sock = try NotifySocket(dir: dir)   // bound, never read: its queue (net.unix.max_dgram_qlen) fills
+        let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"],
+                                       environment: ["NOTIFY_SOCKET": sock.path, "WATCHDOG_USEC": "100000"])
+        let port = try daemon.waitReady()[0]
+        let mport = try #require(metricsPort(daemon.log))
+        // A watchdog ping every 50 ms fills a queue of 10 (the kernel's default) within a second.
+        var unsent = 0.0
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && unsent == 0 {
+            Thread.sleep(forTimeInterval: 0.2)
+            unsent = metric(try httpGet(port: mport, path: "/metrics"), "activityd_notify_unsent_total") ?? 0
+        }
+        #expect(unsent > 0, "nothing counted as unsent: \(daemon.log.suffix(2000))")
+        // The daemon still works while its notifications go nowhere.
+        sendUDP(Array(#"{"action":"login","user":"stuck.notify"}"#.utf8), port: port)
+        Thread.sleep(forTimeInterval: 0.5)
+        let t0 = Date()
+        let status = try daemon.terminate(timeout: 20)
+        let took = Date().timeIntervalSince(t0)
+        #expect(status == 0)
+        #expect(took < 5, "SIGTERM took \(took) s")
+        let stats = try #require(readStats(daemon.dataDir))
+        #expect((stats["notify_unsent"] as? Int ?? 0) > 0, "\(stats)")
+        let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl", "--output-fields", "user"])
+        #expect(out.contains("stuck.notify"))
+        print("notify socket nobody reads: \(stats["notify_unsent"] ?? 0) notifications unsent, SIGTERM took \(String(format: "%.2f", took)) s")
+    }
+
     @Test("a 100k-entry journal imported with kill -9 at random points: every entry's event exactly once; appended entries followed")
     func journalExactlyOnce() throws {
         let dir = DaemonProcess.temporaryDirectory("journal")

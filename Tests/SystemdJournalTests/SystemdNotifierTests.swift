@@ -117,6 +117,54 @@ extension SystemdJournalTestSuite {
             }
         }
 
+        @Test("a notify socket whose queue is full: each call returns at once with EAGAIN instead of waiting")
+        func fullSocketDoesNotBlock() throws {
+            let server = try NotifySocket()   // never read: the kernel queues net.unix.max_dgram_qlen datagrams
+            try withEnvironment(["NOTIFY_SOCKET": server.path]) { () throws in
+                let notifier = SystemdNotifier()
+                var sent = 0
+                var refused: [SystemdError] = []
+                let clock = ContinuousClock()
+                let took = clock.measure {
+                    for i in 0..<2_000 {
+                        do throws(SystemdError) { if try notifier.status("message \(i)") { sent += 1 } } catch { refused.append(error) }
+                    }
+                }
+                #expect(sent > 0)
+                #expect(refused.count == 2_000 - sent)
+                #expect(refused.allSatisfy { $0.errnoName == "EAGAIN" }, "\(refused.prefix(3))")
+                #expect(took < .seconds(2), "took \(took)")
+                // What was queued is intact and in order.
+                #expect(server.receive() == "STATUS=message 0")
+            }
+        }
+
+        @Test("an abstract notify socket (@name) is reached as systemd names it")
+        func abstractSocket() throws {
+            let name = "activityd-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let bytes = [0] + Array(name.utf8)
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+            let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            try #require(bound == 0)
+            try withEnvironment(["NOTIFY_SOCKET": "@" + name]) { () throws in
+                #expect(try SystemdNotifier().ready())
+            }
+            var buffer = [UInt8](repeating: 0, count: 64)
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&poller, 1, 2000) == 1)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            #expect(count > 0 && String(decoding: buffer[..<count], as: UTF8.self) == "READY=1")
+            try withEnvironment(["NOTIFY_SOCKET": "vsock:2:1234"]) { () throws in
+                let error = #expect(throws: SystemdError.self) { try SystemdNotifier().ready() }
+                #expect(error?.errnoName == "EAFNOSUPPORT")
+            }
+        }
+
         @Test("watchdogInterval is half of WATCHDOG_USEC for this pid, nil otherwise")
         func watchdogInterval() throws {
             let notifier = SystemdNotifier()
