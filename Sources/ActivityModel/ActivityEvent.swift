@@ -254,7 +254,7 @@ public struct Origin: Hashable, Sendable {
     }
 }
 
-/// Derived risk flags.
+/// Derived risk flags (`docs/segment-format.md` §4: the `risk` byte).
 public struct RiskFlags: OptionSet, Hashable, Sendable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
@@ -263,12 +263,24 @@ public struct RiskFlags: OptionSet, Hashable, Sendable {
     public static let impossibleTravel = RiskFlags(rawValue: 1 << 1)
     public static let anonymizer = RiskFlags(rawValue: 1 << 2)
     public static let failedBurst = RiskFlags(rawValue: 1 << 3)
+    /// A successful login from a device the user has not logged in from before.
+    public static let newDevice = RiskFlags(rawValue: 1 << 4)
+    /// Not a flag but a mark: the daemon's risk engine assessed this event at ingest, so the other bits are
+    /// its verdict (and `attrs.risk_why` its reasons) and a report reads them instead of recomputing. Events
+    /// stored before risk at ingest never carry it. Not exported as a name.
+    public static let assessed = RiskFlags(rawValue: 1 << 7)
 
     /// Export names, in a fixed order.
     public static let names: [(RiskFlags, String)] = [
         (.newCountry, "new_country"), (.impossibleTravel, "impossible_travel"),
-        (.anonymizer, "anonymizer"), (.failedBurst, "failed_burst"),
+        (.anonymizer, "anonymizer"), (.failedBurst, "failed_burst"), (.newDevice, "new_device"),
     ]
+
+    /// The flags without the ``assessed`` mark.
+    public var flagsOnly: RiskFlags { subtracting(.assessed) }
+
+    /// The export names of the flags set, joined with `,` (`new_country,anonymizer`).
+    public var nameList: String { RiskFlags.names.filter { contains($0.0) }.map(\.1).joined(separator: ",") }
 
     public init?(name: String) {
         guard let f = RiskFlags.names.first(where: { $0.1 == name }) else { return nil }

@@ -100,7 +100,7 @@ extension ActivityEvent {
             w.field("raw", o.raw)
             w.end()
         }
-        if !risk.isEmpty {
+        if !risk.flagsOnly.isEmpty {
             w.name("risk"); w.begin()
             for (flag, name) in RiskFlags.names where risk.contains(flag) { w.key(name); w.raw("true") }
             w.end()

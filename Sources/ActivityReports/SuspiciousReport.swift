@@ -1,7 +1,7 @@
 import ActivityModel
 import Foundation
 
-/// Settings for ``suspiciousLogins(events:options:)``.
+/// Settings for ``suspiciousLogins(events:options:)`` and the ``RiskEngine`` (the daemon's `[risk]` table).
 public struct SuspiciousOptions: Hashable, Sendable {
     /// Travel faster than this between two consecutive located logins of a user is impossible. Default 1000 km/h.
     public var maxSpeedKmh: Double
@@ -13,12 +13,24 @@ public struct SuspiciousOptions: Hashable, Sendable {
     public var anonymizer: Bool
     /// Flag a successful login that follows a failure burst for the same user or address; nil turns it off.
     public var bursts: FailureBurstOptions?
+    /// Flag a login from a device the user has not logged in from before.
+    public var newDevice: Bool
+    /// Read the flags the daemon stored at ingest (``ActivityModel/RiskFlags/assessed``) instead of
+    /// recomputing them; events stored without them are always recomputed.
+    public var useStoredFlags: Bool
+    /// Bounds of the ``RiskEngine``'s state (see there).
+    public var maxCountriesPerUser = 32
+    public var maxDevicesPerUser = 16
+    public var maxUsers = 2_000_000
+    public var maxAddresses = 1_000_000
 
-    /// Everything on, 1000 km/h, default burst settings.
+    /// Everything on, 1000 km/h, default burst settings, stored flags read.
     public init(maxSpeedKmh: Double = 1000, newCountry: Bool = true, impossibleTravel: Bool = true,
-                anonymizer: Bool = true, bursts: FailureBurstOptions? = FailureBurstOptions()) {
+                anonymizer: Bool = true, bursts: FailureBurstOptions? = FailureBurstOptions(), newDevice: Bool = true,
+                useStoredFlags: Bool = true) {
         self.maxSpeedKmh = maxSpeedKmh; self.newCountry = newCountry; self.impossibleTravel = impossibleTravel
-        self.anonymizer = anonymizer; self.bursts = bursts
+        self.anonymizer = anonymizer; self.bursts = bursts; self.newDevice = newDevice
+        self.useStoredFlags = useStoredFlags
     }
 }
 
@@ -35,7 +47,7 @@ public struct SuspiciousLogin: Hashable, Sendable {
     /// The reasons joined with `; `.
     public var why: String { reasons.joined(separator: "; ") }
     /// The export names of ``kinds`` joined with `,` (`new_country,impossible_travel`).
-    public var kindNames: String { RiskFlags.names.filter { kinds.contains($0.0) }.map(\.1).joined(separator: ",") }
+    public var kindNames: String { kinds.nameList }
 }
 
 /// Great-circle distance in kilometres between two points given in degrees (haversine, mean Earth radius
@@ -48,65 +60,29 @@ public func greatCircleKm(lat1: Double, lon1: Double, lat2: Double, lon2: Double
     return 2 * r * asin(min(1, sqrt(max(0, a))))
 }
 
-/// Finds suspicious successful logins in `events`, which must be in time order (the checks compare each login
-/// with the same user's earlier ones). One pass, one dictionary entry per user: linear in the number of events.
-///
-/// - New country: the login's `geo.country` is not among the countries of the user's earlier successful
-///   logins. The user's first located login is never flagged (there is nothing to compare with).
-/// - Impossible travel: against the user's previous successful login that had coordinates, the great-circle
-///   distance minus both accuracy radii (`radius_km`, 0 when absent), divided by the elapsed time, exceeds
-///   `maxSpeedKmh`. Two logins at the same instant with a positive remaining distance are flagged too.
-/// - Anonymizer: `net` says VPN, proxy, Tor or hosting.
-/// - Failure burst: the login is the first success after a failure burst of the same user or address.
+/// Finds suspicious successful logins in `events`, in the order the daemon stored them (store order; the
+/// checks compare each login with the same user's earlier ones). One pass through a ``RiskEngine``, whose
+/// documentation defines the checks; linear in the number of events, memory bounded as the engine's.
 ///
 /// Events that are not successful logins are only used for the burst detection; they are never rows.
-/// Flags the pipeline already set on `event.risk` are not consulted: the report recomputes them.
+/// A login the daemon assessed at ingest (``ActivityModel/RiskFlags/assessed``) is reported with its stored
+/// flags and `attrs.risk_why` when ``SuspiciousOptions/useStoredFlags`` is set (other options then do not
+/// change it); anything else is recomputed, so stores written before risk at ingest read as they always did.
 public func suspiciousLogins(
     events: some Sequence<ActivityEvent>, options: SuspiciousOptions = SuspiciousOptions()
 ) -> [SuspiciousLogin] {
-    var index: [String: Int] = [:]
-    var states: [TravelState] = []
-    var detector = options.bursts.map { FailureBurstDetector(options: $0) }
+    var engine = RiskEngine(options: options)
     var rows: [SuspiciousLogin] = []
-
     for e in events {
-        let kind = LoginEventKind(e)
-        let followed = detector?.observe(e, kind: kind) ?? []
-        guard kind == .success else { continue }
-        var kinds: RiskFlags = []
-        var reasons: [String] = []
-        let user = e.user ?? ""
-        let i: Int
-        if let found = index[user] {
-            i = found
-        } else {
-            i = states.count
-            index[user] = i
-            states.append(TravelState())
+        let verdict = engine.observe(e)
+        if options.useStoredFlags, e.risk.contains(.assessed) {
+            guard LoginEventKind(e) == .success, !e.risk.flagsOnly.isEmpty else { continue }
+            let why = e.attrs["risk_why"] ?? ""
+            rows.append(SuspiciousLogin(event: e, kinds: e.risk.flagsOnly,
+                                        reasons: why.isEmpty ? [] : why.components(separatedBy: "; ")))
+            continue
         }
-        // Mutated in place: a copy of the state would copy its country list on every login.
-        states[i].observe(e, options: options, kinds: &kinds, reasons: &reasons)
-
-        if options.anonymizer, let net = e.net, net.vpn || net.proxy || net.tor || net.hosting {
-            kinds.insert(.anonymizer)
-            var names: [String] = []
-            if net.vpn { names.append("VPN") }
-            if net.proxy { names.append("proxy") }
-            if net.tor { names.append("Tor") }
-            if net.hosting { names.append("hosting") }
-            var r = "via \(names.joined(separator: ", "))"
-            if !net.lists.isEmpty { r += " (lists: \(net.lists.joined(separator: ", ")))" }
-            reasons.append(r)
-        }
-
-        if !followed.isEmpty {
-            kinds.insert(.failedBurst)
-            for b in followed {
-                reasons.append("success after \(b.count) failures in \(b.duration) (\(b.key))")
-            }
-        }
-
-        if !kinds.isEmpty { rows.append(SuspiciousLogin(event: e, kinds: kinds, reasons: reasons)) }
+        if !verdict.flags.isEmpty { rows.append(SuspiciousLogin(event: e, kinds: verdict.flags, reasons: verdict.reasons)) }
     }
     return rows
 }
@@ -122,47 +98,4 @@ func formatKm(_ value: Double) -> String {
         out.append(c)
     }
     return n < 0 ? "-" + out : out
-}
-
-/// The place is formatted only when a row needs it: building a string per login dominated the report.
-struct LocatedLogin { var time: Timestamp; var lat: Double; var lon: Double; var radius: Double; var geo: Geo }
-struct TravelState {
-    var countries: [String] = []
-    var last: LocatedLogin?
-}
-
-extension TravelState {
-    /// Checks one successful login against the user's earlier ones (new country, impossible travel) and
-    /// remembers it.
-    mutating func observe(_ e: ActivityEvent, options: SuspiciousOptions, kinds: inout RiskFlags, reasons: inout [String]) {
-        if let cc = e.geo?.country, !cc.isEmpty {
-            if options.newCountry, !countries.isEmpty, !countries.contains(cc) {
-                kinds.insert(.newCountry)
-                reasons.append("new country \(cc) (seen before: \(countries.joined(separator: ", ")))")
-            }
-            if !countries.contains(cc) { countries.append(cc) }
-        }
-
-        if let g = e.geo, let lat = g.lat, let lon = g.lon, lat.isFinite, lon.isFinite,
-           abs(lat) <= 90, abs(lon) <= 180 {
-            let here = LocatedLogin(time: e.time, lat: lat, lon: lon, radius: Double(max(0, g.radiusKm ?? 0)), geo: g)
-            if options.impossibleTravel, let prev = last {
-                let raw = greatCircleKm(lat1: prev.lat, lon1: prev.lon, lat2: lat, lon2: lon)
-                let distance = raw - prev.radius - here.radius
-                let elapsed = TimeSpan.between(prev.time, e.time)
-                if distance > 0 {
-                    let hours = max(0, elapsed.seconds) / 3600
-                    let speed: Double = hours > 0 ? distance / hours : .infinity
-                    if speed > options.maxSpeedKmh {
-                        kinds.insert(.impossibleTravel)
-                        let speedText = speed.isFinite ? "\(formatKm(speed)) km/h" : "∞ km/h"
-                        var r = "travel \(formatKm(distance)) km in \(elapsed) = \(speedText) > \(formatKm(options.maxSpeedKmh)) km/h"
-                        r += " (\(Geo.shortText(prev.geo) ?? "?") → \(Geo.shortText(here.geo) ?? "?"))"
-                        reasons.append(r)
-                    }
-                }
-            }
-            last = here
-        }
-    }
 }

@@ -8,10 +8,13 @@ import ActivityStore
 /// time), in store order: the order activityd received them, which is time order for live inputs. (Sorting
 /// would mean holding every event in memory: gigabytes on a store of ten million.) The index picks the
 /// actions, so logouts and activity are never decoded.
-func loginAttempts(_ reader: StoreReader, since: Timestamp? = nil, until: Timestamp? = nil) throws -> PrefetchedEventSequence {
+///
+/// `withAttributes` keeps `attrs`, where the daemon stores the reasons for the risk flags it set at ingest.
+func loginAttempts(_ reader: StoreReader, since: Timestamp? = nil, until: Timestamp? = nil,
+                   withAttributes: Bool = false) throws -> PrefetchedEventSequence {
     var q = EventQuery()
     q.terms[.action] = LoginEventKind.attemptActions
-    q.omit = .reportExtras
+    q.omit = withAttributes ? OmittedFields.reportExtras.subtracting(.attributes) : .reportExtras
     q.since = since
     q.until = until
     return try reader.prefetchedEvents(q)
@@ -151,8 +154,12 @@ struct Report: ParsableCommand {
 
     struct Suspicious: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Suspicious logins, each with why: a new country for the user, impossible travel, VPN/proxy/Tor/hosting, success after a failure burst.",
+            abstract: "Suspicious logins, each with why: a new country for the user, impossible travel, VPN/proxy/Tor/hosting, success after a failure burst, a new device.",
             discussion: """
+            Logins the daemon assessed at ingest are shown with the flags it stored \
+            (its [risk] settings); older events are recomputed. --recompute \
+            recomputes everything.
+
             Examples:
               activityctl report suspicious --since -30d
               activityctl report suspicious --max-speed 900 --format json
@@ -164,12 +171,13 @@ struct Report: ParsableCommand {
         @Option(parsing: .unconditional, help: "From (RFC 3339, YYYY-MM-DD, -7d, today...).") var since: String?
         @Option(parsing: .unconditional, help: "Until (same forms).") var until: String?
         @Option(help: "table, json or jsonl (both print one object per line).") var format: ReportFormat = .table
+        @Flag(help: "Recompute every flag (with --max-speed) instead of reading those the daemon stored at ingest.") var recompute = false
 
         func run() throws {
             let reader = try data.openReader()
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
-            let rows = suspiciousLogins(events: try loginAttempts(reader, since: since, until: until),
-                                        options: SuspiciousOptions(maxSpeedKmh: maxSpeed))
+            let rows = suspiciousLogins(events: try loginAttempts(reader, since: since, until: until, withAttributes: !recompute),
+                                        options: SuspiciousOptions(maxSpeedKmh: maxSpeed, useStoredFlags: !recompute))
             let formatter = try display.formatter
             var out = Output()
             if format == .json || format == .jsonl {

@@ -370,7 +370,7 @@ _activityctl_report_failures() {
 
 _activityctl_report_suspicious() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--recompute --version -h --help)
     repeating_options=()
     non_repeating_options=(--data-dir --config --tz --color --max-speed --since --until --format)
     __activityctl_offer_flags_options 0

@@ -138,7 +138,7 @@ _activityctl_report() {
         local -ar subcommands=(
             'logins:Logins per user and how often they use the service (per active day and week).'
             'failures:Bursts of failed logins: N failures within a window, per user and per IP.'
-            'suspicious:Suspicious logins, each with why: a new country for the user, impossible travel, VPN/proxy/Tor/hosting, success after a failure burst.'
+            'suspicious:Suspicious logins, each with why: a new country for the user, impossible travel, VPN/proxy/Tor/hosting, success after a failure burst, a new device.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
@@ -202,6 +202,7 @@ _activityctl_report_suspicious() {
         '--since[From (RFC 3339, YYYY-MM-DD, -7d, today...).]:since:'
         '--until[Until (same forms).]:until:'
         '--format[table, json or jsonl (both print one object per line).]:format:{__activityctl_complete "${___format[@]}"}'
+        '--recompute[Recompute every flag (with --max-speed) instead of reading those the daemon stored at ingest.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

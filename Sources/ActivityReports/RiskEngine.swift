@@ -1,0 +1,296 @@
+import ActivityModel
+
+/// The verdict of the risk checks on one event: the flags that fired and one reason per check.
+public struct RiskAssessment: Hashable, Sendable {
+    /// The checks that fired (never ``ActivityModel/RiskFlags/assessed``).
+    public var flags: RiskFlags = []
+    /// One human-readable reason per check that fired, in the order of ``ActivityModel/RiskFlags/names``
+    /// (a failure burst may give two: one for the user, one for the address).
+    public var reasons: [String] = []
+
+    public init(flags: RiskFlags = [], reasons: [String] = []) { self.flags = flags; self.reasons = reasons }
+
+    /// The reasons joined with `; ` (what the daemon stores in `attrs.risk_why`).
+    public var why: String { reasons.joined(separator: "; ") }
+}
+
+/// The one implementation of the risk checks: `activityctl report suspicious` folds a store's events through
+/// it, and the daemon folds every event through it as it is stored, so both give the same flags for the same
+/// history. A pure state machine: feed events in order with ``observe(_:)``; ``assess(_:)`` answers "what
+/// would this login be flagged" without changing anything (the check API).
+///
+/// The checks, for a successful login (``ActivityModel/LoginEventKind/success``):
+/// - **new_country**: its `geo.country` is not among the countries of the user's earlier successful logins;
+///   the user's first located login is never flagged (nothing to compare with).
+/// - **impossible_travel**: against the user's previous successful login with coordinates, the great-circle
+///   distance minus both accuracy radii, divided by the time between, exceeds `maxSpeedKmh`; two logins at
+///   the same instant with distance left are flagged too.
+/// - **anonymizer**: `net` says VPN, proxy, Tor or hosting.
+/// - **failed_burst**: it is the first success after a failure burst (``FailureBurstOptions``) of the same
+///   user or the same address.
+/// - **new_device**: its `device` is not among the devices of the user's earlier successful logins; the
+///   user's first login with a device is never flagged, and terminals (``isDevice(_:)``) are not devices.
+///
+/// Failures (and MFA successes, which close bursts) update the burst state; nothing else changes state.
+///
+/// State and its bounds: per user the countries seen (at most ``SuspiciousOptions/maxCountriesPerUser``,
+/// the oldest forgotten first), the last located login (time, coordinates, radius, place text), the
+/// devices seen as 64-bit FNV-1a hashes (at most ``SuspiciousOptions/maxDevicesPerUser``, most recent kept)
+/// and a failure track; per address only a failure track. A failure track keeps the last
+/// `max(threshold, 2)` failure times — enough to decide every burst — and the open burst's count and times.
+/// When there are more than ``SuspiciousOptions/maxUsers`` users (or ``SuspiciousOptions/maxAddresses``
+/// addresses), the least recently seen eighth is forgotten: a forgotten user's next login is judged like a
+/// first one. Eviction depends only on the events, so it is the same for every run over the same history.
+public struct RiskEngine: Sendable {
+    /// The settings in use.
+    public let options: SuspiciousOptions
+
+    struct Located: Hashable, Sendable {
+        var time: Timestamp
+        var lat: Double
+        var lon: Double
+        var radius: Double
+        var place: String?
+    }
+
+    /// A failed-attempt window for one key, as `FailureBurstDetector` keeps it, cut to what decides a burst.
+    struct FailureTrack: Hashable, Sendable {
+        /// The last failures' times, oldest first (their ordinals end at ``ordinal``).
+        var times: [Timestamp] = []
+        var ordinal = 0
+        var lastBurstOrdinal = -1
+        /// The last burst, while no success has closed it.
+        var open: OpenBurst?
+    }
+
+    struct OpenBurst: Hashable, Sendable {
+        var count: Int
+        var first: Timestamp
+        var last: Timestamp
+    }
+
+    struct UserState: Hashable, Sendable {
+        var countries: [String] = []
+        var last: Located?
+        var devices: [UInt64] = []
+        var failures: FailureTrack?
+        var touched: UInt64 = 0
+    }
+
+    struct AddressState: Hashable, Sendable {
+        var failures = FailureTrack()
+        var touched: UInt64 = 0
+    }
+
+    var users: [String: UserState] = [:]
+    var addresses: [IPAddress: AddressState] = [:]
+    /// Events that changed state: the clock eviction orders by.
+    var clock: UInt64 = 0
+
+    /// An engine with no history.
+    public init(options: SuspiciousOptions = SuspiciousOptions()) { self.options = options }
+
+    /// Users and addresses with state now.
+    public var trackedUsers: Int { users.count }
+    public var trackedAddresses: Int { addresses.count }
+
+    /// Feeds the next event (store order) and returns its flags: non-empty only for a successful login.
+    public mutating func observe(_ e: ActivityEvent) -> RiskAssessment {
+        let kind = LoginEventKind(e)
+        guard kind.isFailure || kind.isSuccess else { return RiskAssessment() }
+        let verdict = kind == .success ? assess(e) : RiskAssessment()
+        apply(e, kind: kind)
+        return verdict
+    }
+
+    /// The flags `e` would get as a successful login now, without remembering it.
+    public func assess(_ e: ActivityEvent) -> RiskAssessment {
+        var a = RiskAssessment()
+        let user = e.user ?? ""
+        let state = users[user]
+        var deviceReason: String?
+
+        if let s = state {
+            if options.newCountry, let cc = e.geo?.country, !cc.isEmpty, !s.countries.isEmpty, !s.countries.contains(cc) {
+                a.flags.insert(.newCountry)
+                a.reasons.append("new country \(cc) (seen before: \(s.countries.joined(separator: ", ")))")
+            }
+            if options.impossibleTravel, let prev = s.last, let here = Self.located(e) {
+                let raw = greatCircleKm(lat1: prev.lat, lon1: prev.lon, lat2: here.lat, lon2: here.lon)
+                let distance = raw - prev.radius - here.radius
+                let elapsed = TimeSpan.between(prev.time, e.time)
+                if distance > 0 {
+                    let hours = max(0, elapsed.seconds) / 3600
+                    let speed: Double = hours > 0 ? distance / hours : .infinity
+                    if speed > options.maxSpeedKmh {
+                        a.flags.insert(.impossibleTravel)
+                        let speedText = speed.isFinite ? "\(formatKm(speed)) km/h" : "∞ km/h"
+                        var r = "travel \(formatKm(distance)) km in \(elapsed) = \(speedText) > \(formatKm(options.maxSpeedKmh)) km/h"
+                        r += " (\(prev.place ?? "?") → \(here.place ?? "?"))"
+                        a.reasons.append(r)
+                    }
+                }
+            }
+            if options.newDevice, let d = e.device, Self.isDevice(d), !s.devices.isEmpty, !s.devices.contains(Self.fnv1a(d)) {
+                deviceReason = "new device \(d) (\(s.devices.count) known)"
+            }
+        }
+
+        if options.anonymizer, let net = e.net, net.vpn || net.proxy || net.tor || net.hosting {
+            a.flags.insert(.anonymizer)
+            var names: [String] = []
+            if net.vpn { names.append("VPN") }
+            if net.proxy { names.append("proxy") }
+            if net.tor { names.append("Tor") }
+            if net.hosting { names.append("hosting") }
+            var r = "via \(names.joined(separator: ", "))"
+            if !net.lists.isEmpty { r += " (lists: \(net.lists.joined(separator: ", ")))" }
+            a.reasons.append(r)
+        }
+
+        if let bursts = options.bursts {
+            if bursts.byUser, !user.isEmpty, let t = state?.failures, let b = Self.closes(t, at: e.time, options: bursts) {
+                a.flags.insert(.failedBurst)
+                a.reasons.append("success after \(b.count) failures in \(TimeSpan.between(b.first, b.last)) (user \(user))")
+            }
+            if bursts.byIP, let ip = e.ip, let t = addresses[ip]?.failures, let b = Self.closes(t, at: e.time, options: bursts) {
+                a.flags.insert(.failedBurst)
+                a.reasons.append("success after \(b.count) failures in \(TimeSpan.between(b.first, b.last)) (ip \(ip))")
+            }
+        }
+        if let deviceReason {
+            a.flags.insert(.newDevice)
+            a.reasons.append(deviceReason)
+        }
+        return a
+    }
+
+    /// The open burst a success at `time` would close, if any.
+    static func closes(_ t: FailureTrack, at time: Timestamp, options: FailureBurstOptions) -> OpenBurst? {
+        guard let b = t.open, time >= b.last else { return nil }
+        if let limit = options.successWithin, TimeSpan.between(b.last, time) > limit { return nil }
+        return b
+    }
+
+    static func located(_ e: ActivityEvent) -> Located? {
+        guard let g = e.geo, let lat = g.lat, let lon = g.lon, lat.isFinite, lon.isFinite, abs(lat) <= 90, abs(lon) <= 180
+        else { return nil }
+        return Located(time: e.time, lat: lat, lon: lon, radius: Double(max(0, g.radiusKm ?? 0)), place: Geo.shortText(g))
+    }
+
+    /// Whether `device` names a device (a user agent, a device type) rather than a terminal: `pts/3`,
+    /// `tty1`, `console`, `ssh`/`sshd`, and X displays (`:0`) change with every session of the same machine,
+    /// so they never make a login "from a new device".
+    static func isDevice(_ device: String) -> Bool {
+        if device.isEmpty || device == "console" || device.hasPrefix(":") { return false }
+        if device.hasPrefix("pts/") || device.hasPrefix("tty") || device.hasPrefix("ssh") { return false }
+        return true
+    }
+
+    /// 64-bit FNV-1a of the UTF-8 bytes: a hash that is the same in every process (Swift's `Hasher` is
+    /// seeded per process, and the state must give the same answers after a restart).
+    static func fnv1a(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    mutating func apply(_ e: ActivityEvent, kind: LoginEventKind) {
+        clock &+= 1
+        let user = e.user ?? ""
+        let bursts = options.bursts
+        if kind.isFailure {
+            if let bursts {
+                if bursts.byUser, !user.isEmpty {
+                    var s = users.removeValue(forKey: user) ?? UserState()
+                    var t = s.failures ?? FailureTrack()
+                    Self.failure(at: e.time, track: &t, options: bursts)
+                    s.failures = t
+                    s.touched = clock
+                    users[user] = s
+                }
+                if bursts.byIP, let ip = e.ip {
+                    var s = addresses.removeValue(forKey: ip) ?? AddressState()
+                    Self.failure(at: e.time, track: &s.failures, options: bursts)
+                    s.touched = clock
+                    addresses[ip] = s
+                }
+            }
+        } else {
+            // A success (login or MFA): closes bursts; a completed login also teaches place and device.
+            if bursts?.byIP == true, let ip = e.ip, var s = addresses.removeValue(forKey: ip) {
+                Self.success(at: e.time, track: &s.failures, options: bursts!)
+                s.touched = clock
+                addresses[ip] = s
+            }
+            let isLogin = kind == .success
+            if isLogin || users[user]?.failures != nil {
+                // Taken out of the table while changed, so its arrays are not copied on write.
+                var s = users.removeValue(forKey: user) ?? UserState()
+                if bursts?.byUser == true, !user.isEmpty, var t = s.failures {
+                    Self.success(at: e.time, track: &t, options: bursts!)
+                    s.failures = t
+                }
+                if isLogin {
+                    if let cc = e.geo?.country, !cc.isEmpty, !s.countries.contains(cc) {
+                        s.countries.append(cc)
+                        if s.countries.count > options.maxCountriesPerUser { s.countries.removeFirst() }
+                    }
+                    if let here = Self.located(e) { s.last = here }
+                    if let d = e.device, Self.isDevice(d) {
+                        let h = Self.fnv1a(d)
+                        if let i = s.devices.firstIndex(of: h) { s.devices.remove(at: i) }
+                        s.devices.append(h)
+                        if s.devices.count > options.maxDevicesPerUser { s.devices.removeFirst() }
+                    }
+                }
+                s.touched = clock
+                users[user] = s
+            }
+        }
+        if users.count > options.maxUsers { Self.evict(&users, keep: options.maxUsers) }
+        if addresses.count > options.maxAddresses { Self.evict(&addresses, keep: options.maxAddresses) }
+    }
+
+    static func failure(at time: Timestamp, track t: inout FailureTrack, options: FailureBurstOptions) {
+        let threshold = max(1, options.threshold)
+        let keep = max(threshold, 2)
+        t.ordinal += 1
+        let cutoff = time.advanced(by: TimeSpan(nanoseconds: -options.window.nanoseconds))
+        var drop = 0
+        while drop < t.times.count, t.times[drop] < cutoff { drop += 1 }
+        if drop > 0 { t.times.removeFirst(drop) }
+        t.times.append(time)
+        if t.times.count > keep { t.times.removeFirst(t.times.count - keep) }
+        guard t.times.count >= threshold else { return }
+        let firstOrdinal = t.ordinal - (t.times.count - 1)
+        if var b = t.open, firstOrdinal <= t.lastBurstOrdinal {
+            // Overlaps the open burst: it gains every failure after its last one.
+            b.count += min(t.times.count, t.ordinal - t.lastBurstOrdinal)
+            b.last = time
+            t.open = b
+        } else {
+            t.open = OpenBurst(count: t.times.count, first: t.times[0], last: time)
+        }
+        t.lastBurstOrdinal = t.ordinal
+    }
+
+    static func success(at time: Timestamp, track t: inout FailureTrack, options: FailureBurstOptions) {
+        // A success resets the window: earlier failures no longer build towards a burst.
+        t.times.removeAll()
+        if closes(t, at: time, options: options) != nil { t.open = nil }
+    }
+
+    protocol Touched { var touched: UInt64 { get } }
+
+    /// Forgets the least recently touched entries down to seven eighths of `keep` (ties by key order never
+    /// arise: every change has its own clock value).
+    static func evict<K: Hashable, V: Touched>(_ table: inout [K: V], keep: Int) {
+        let target = keep - keep / 8
+        let cut = table.values.map(\.touched).sorted()[table.count - target]
+        table = table.filter { $0.value.touched >= cut }
+    }
+}
+
+extension RiskEngine.UserState: RiskEngine.Touched {}
+extension RiskEngine.AddressState: RiskEngine.Touched {}
