@@ -33,6 +33,49 @@ public enum TerminalText {
         return out
     }
 
+    /// How ``escapedKeepingStructure(_:style:)`` spells an escaped character.
+    public enum EscapeStyle: Sendable {
+        /// `\u001b`, `\u202e`: a JSON escape, so JSON text stays valid JSON with the same values.
+        case json
+        /// `\x1b`, `\u202e`: the spelling of ``escaped(_:)``, for CSV and other plain text.
+        case visible
+    }
+
+    /// Escapes what would act on a terminal in machine-readable text (JSON, CSV) shown on one, keeping the
+    /// text's own structure: tabs, line feeds, and carriage returns that end a line (CRLF, as CSV records do)
+    /// stay as they are. Escaped are the other C0 controls (ESC, BEL...), DEL, C1 controls (U+0080–U+009F:
+    /// U+009B is CSI on some terminals), and the bidi, separator and invisible format characters
+    /// ``escaped(_:)`` escapes. A carriage return not followed by a line feed is escaped too (it would return
+    /// the cursor and let the rest of the line overwrite what was shown).
+    ///
+    /// With ``EscapeStyle/json`` the characters escaped can only occur inside JSON strings (JSON's own syntax
+    /// is ASCII and JSON writers already escape C0), so the output parses to the same values. For text written
+    /// to a file or a pipe, do not call this: those bytes must stay exact.
+    public static func escapedKeepingStructure(_ text: String, style: EscapeStyle) -> String {
+        if text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7f) || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) && !text.utf8.contains(0x0D) {
+            return text
+        }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        let scalars = Array(text.unicodeScalars)
+        for (i, scalar) in scalars.enumerated() {
+            let v = scalar.value
+            let escape: Bool
+            switch v {
+            case 0x09, 0x0A: escape = false
+            case 0x0D: escape = i + 1 >= scalars.count || scalars[i + 1].value != 0x0A
+            case 0x00..<0x20, 0x7F...0x9F: escape = true
+            default: escape = needsEscape(v)
+            }
+            guard escape else { out.unicodeScalars.append(scalar); continue }
+            switch style {
+            case .json: out += "\\u" + hex(v, 4)
+            case .visible: out += v < 0x80 ? "\\x" + hex(v, 2) : "\\u" + hex(v, 4)
+            }
+        }
+        return out
+    }
+
     static func needsEscape(_ v: UInt32) -> Bool {
         switch v {
         case 0x061C, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF, 0xFFF9...0xFFFB:

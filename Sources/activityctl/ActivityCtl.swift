@@ -1,6 +1,7 @@
 import ArgumentParser
 import ActivityConfig
 import ActivityModel
+import ActivityReports
 import ActivityStore
 
 #if canImport(Glibc)
@@ -15,7 +16,9 @@ struct ActivityCtl: AsyncParsableCommand {
         discussion: """
         activityctl reads the segments directly (no daemon needed), like journalctl reads journals. \
         The data directory is --data-dir, else data_dir of --config, else /etc/activityd/activityd.toml's, \
-        else /var/lib/activityd. `activityctl <subcommand> --help` shows each subcommand's options and examples.
+        else /var/lib/activityd. `activityctl <subcommand> --help` shows each subcommand's options and examples. \
+        Tables escape control and bidi characters; JSON and CSV do too on a terminal (JSON escapes, so the \
+        values are the same), and keep the bytes exact when written to a file or a pipe.
 
         Examples:
           activityctl events --user alice --since -7d
@@ -99,10 +102,31 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// What `--format` help says about machine-readable output on a terminal (see ``Output``).
+let terminalNote = "On a terminal, escape, control and bidi characters in JSON and CSV are shown escaped; to a file or pipe the bytes are exact."
+
 /// Writes to stdout through one buffer (printing millions of lines with `print` is slow).
+///
+/// `raw` and `line` write text as it is: tables (already escaped cell by cell) and messages. Machine-readable
+/// output made of stored data goes through `json` and `csv`: exact bytes to a file or a pipe, but on a
+/// terminal what would act on it (ESC, BEL, C1 controls, bidi overrides...) is escaped, as JSON escapes or
+/// visibly (`TerminalText.escapedKeepingStructure`).
 struct Output {
     var buffer: [UInt8] = []
-    init() { buffer.reserveCapacity(1 << 16) }
+    /// Whether stdout is a terminal (checked once).
+    let isTerminal: Bool
+    init(isTerminal: Bool = isatty(1) == 1) {
+        self.isTerminal = isTerminal
+        buffer.reserveCapacity(1 << 16)
+    }
+    /// One line of JSON (or a piece of a JSON document) made of stored data.
+    mutating func json(_ s: String) {
+        line(isTerminal ? TerminalText.escapedKeepingStructure(s, style: .json) : s)
+    }
+    /// CSV records made of stored data.
+    mutating func csv(_ s: String) {
+        raw(isTerminal ? TerminalText.escapedKeepingStructure(s, style: .visible) : s)
+    }
     mutating func raw(_ s: String) {
         buffer.append(contentsOf: s.utf8)
         if buffer.count >= 1 << 16 { flush() }

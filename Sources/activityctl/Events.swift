@@ -60,7 +60,7 @@ struct Events: ParsableCommand {
     @OptionGroup var display: DisplayOptions
     @Option(help: "At most this many events.") var limit: Int?
     @Flag(help: "Newest first.") var reverse = false
-    @Option(help: "table, json, jsonl or csv (the payments export's columns).") var format: OutputFormat = .table
+    @Option(help: ArgumentHelp("table, json, jsonl or csv (the payments export's columns). " + terminalNote)) var format: OutputFormat = .table
     @Option(help: "Comma-separated fields for table and jsonl output (see the README for names).") var outputFields: String?
 
     static let defaultColumns = ["time", "category", "action", "outcome", "user", "entry", "device", "ip", "location"]
@@ -93,15 +93,15 @@ struct Events: ParsableCommand {
                 } else {
                     text = e.exportJSON()
                 }
-                out.line(format == .json ? (first ? "" : ",") + text : text)
+                out.json(format == .json ? (first ? "" : ",") + text : text)
                 first = false
                 return true
             }
             if format == .json { out.line("]") }
         case .csv:
             let csv = CSVExport(formatter: formatter)
-            out.raw(CSVExport.record(CSVExport.columns))
-            try reader.query(q) { out.raw(csv.record(for: $0)); return true }
+            out.csv(CSVExport.record(CSVExport.columns))
+            try reader.query(q) { out.csv(csv.record(for: $0)); return true }
         case .table:
             let columns = fields ?? Events.defaultColumns
             var table = Table(columns: columns.map { Table.Column($0.uppercased(), alignment: $0 == "seq" ? .right : .left) })

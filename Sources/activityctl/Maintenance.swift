@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ActivityModel
 import ActivityStore
 import ActivityReports
@@ -22,7 +23,7 @@ struct Tail: ParsableCommand {
     // `-n` as in tail(1) and the examples; `.shortAndLong` would have made it `-l`.
     @Option(name: [.customShort("n"), .customLong("lines")], help: "How many recent events to show first.") var lines = 10
     @Flag(name: .shortAndLong, help: "Keep following new events.") var follow = false
-    @Option(help: "table or jsonl.") var format: OutputFormat = .jsonl
+    @Option(help: ArgumentHelp("table or jsonl. " + terminalNote)) var format: OutputFormat = .jsonl
     @Option(help: "Stop following after this many seconds (for scripts).") var timeout: Double?
     @OptionGroup var display: DisplayOptions
 
@@ -44,7 +45,7 @@ struct Tail: ParsableCommand {
             if format == .table {
                 out.line(Events.defaultColumns.map { TerminalText.escaped(EventField.value(e, $0, formatter: formatter) ?? "-") }.joined(separator: "  "))
             } else {
-                out.line(e.exportJSON())
+                out.json(e.exportJSON())
             }
         }
         recent.forEach(emit)
@@ -154,26 +155,39 @@ struct Stats: ParsableCommand {
         let dir = try data.resolve()
         let reader = try data.openReader()
         let segs = try reader.segments()
-        let statsText: String? = {
+        func readStats() -> String? {
             guard let f = fopen(dir + "/stats.json", "r") else { return nil }
             defer { fclose(f) }
             var buf = [UInt8](repeating: 0, count: 1 << 20)
             let n = fread(&buf, 1, buf.count, f)
             return String(decoding: buf[0..<n], as: UTF8.self)
-        }()
+        }
+        // On a full disk the daemon rewrites stats.json in place (no room for a new file to rename over it), so
+        // a read may rarely catch two versions mixed: such a text does not parse; read again.
+        var statsText = readStats()
+        for _ in 0..<5 {
+            guard let text = statsText, (try? JSONSerialization.jsonObject(with: Data(text.utf8))) == nil else { break }
+            usleep(20_000)
+            statsText = readStats()
+        }
         if json {
-            print(statsText ?? "{}")
+            // Counter labels hold program names taken from log lines: escaped on a terminal like any JSON.
+            var out = Output()
+            out.json(statsText ?? "{}")
+            out.flush()
             return
         }
         let bytes = segs.reduce(0) { $0 + $1.size }
-        print("data directory: \(dir)")
-        print("segments:       \(segs.count) (\(bytes) bytes), active: \(segs.last.map { $0.path } ?? "none")")
+        var out = Output()
+        out.line("data directory: \(dir)")
+        out.line("segments:       \(segs.count) (\(bytes) bytes), active: \(segs.last.map { $0.path } ?? "none")")
         if let statsText {
-            print("daemon counters (stats.json):")
-            print(statsText)
+            out.line("daemon counters (stats.json):")
+            out.json(statsText)
         } else {
-            print("no stats.json: the daemon has not run here yet")
+            out.line("no stats.json: the daemon has not run here yet")
         }
+        out.flush()
     }
 }
 

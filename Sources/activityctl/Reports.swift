@@ -43,7 +43,7 @@ struct Users: ParsableCommand {
     @OptionGroup var display: DisplayOptions
     @Option(help: "Only accounts with no successful login in this long (e.g. 30d).") var inactiveSince: String?
     @Option(help: "A login with no logout after this long counts as timed out.") var sessionTimeout: String = "12h"
-    @Option(help: "table, json or jsonl (both print one object per line).") var format: ReportFormat = .table
+    @Option(help: ArgumentHelp("table, json or jsonl (both print one object per line). " + terminalNote)) var format: ReportFormat = .table
 
     func run() throws {
         let reader = try data.openReader()
@@ -78,7 +78,7 @@ struct Users: ParsableCommand {
                 w.key("logins"); w.raw(String(s.loginCount))
                 w.key("failures_since_success"); w.raw(String(s.failuresSinceLastSuccess))
                 w.end()
-                out.line(w.out)
+                out.json(w.out)
             }
         } else {
             out.raw(Table.users(summaries, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
@@ -170,7 +170,7 @@ struct Report: ParsableCommand {
         @Option(help: "Travel faster than this (km/h, after subtracting accuracy radii) is impossible.") var maxSpeed = 1000.0
         @Option(parsing: .unconditional, help: "From (RFC 3339, YYYY-MM-DD, -7d, today...).") var since: String?
         @Option(parsing: .unconditional, help: "Until (same forms).") var until: String?
-        @Option(help: "table, json or jsonl (both print one object per line).") var format: ReportFormat = .table
+        @Option(help: ArgumentHelp("table, json or jsonl (both print one object per line). " + terminalNote)) var format: ReportFormat = .table
         @Flag(help: "Recompute every flag (with --max-speed) instead of reading those the daemon stored at ingest.") var recompute = false
 
         func run() throws {
@@ -192,7 +192,7 @@ struct Report: ParsableCommand {
                     w.key("kinds"); w.string(r.kindNames)
                     w.key("why"); w.string(r.why)
                     w.end()
-                    out.line(w.out)
+                    out.json(w.out)
                 }
             } else {
                 out.raw(Table.suspicious(rows, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
@@ -219,15 +219,15 @@ struct Export: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var filters: FilterOptions
     @OptionGroup var display: DisplayOptions
-    @Flag(help: "CSV (the only export format; the flag is for clarity).") var csv = false
+    @Flag(help: ArgumentHelp("CSV (the only export format; the flag is for clarity). " + terminalNote)) var csv = false
 
     func run() throws {
         let reader = try data.openReader()
         let q = try filters.query(display: display)
         let export = CSVExport(formatter: try display.formatter)
         var out = Output()
-        out.raw(CSVExport.record(CSVExport.columns))
-        try reader.query(q) { out.raw(export.record(for: $0)); return true }
+        out.csv(CSVExport.record(CSVExport.columns))
+        try reader.query(q) { out.csv(export.record(for: $0)); return true }
         out.flush()
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import ActivityModel
 import ActivityReports
 import Testing
 
@@ -99,5 +101,58 @@ struct TableTests {
     func colour() {
         #expect(!table.render().contains("\u{1B}"))
         #expect(table.render(colour: true).hasPrefix("\u{1B}[1mUSER"))
+    }
+}
+
+@Suite("TerminalText.escapedKeepingStructure (JSON and CSV on a terminal)")
+struct TerminalStructureTests {
+    /// Bytes that act on a terminal: ESC, BEL, other C0 but TAB/LF/CR, DEL, C1 (as UTF-8), bidi and friends.
+    static func hasActiveBytes(_ text: String) -> Bool {
+        for (i, s) in text.unicodeScalars.enumerated() {
+            let v = s.value
+            if v == 0x09 || v == 0x0A { continue }
+            if v == 0x0D {
+                let next = text.unicodeScalars.dropFirst(i + 1).first
+                if next == "\n" { continue }
+                return true
+            }
+            if v < 0x20 || (0x7F...0x9F).contains(v) { return true }
+            if [0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF].contains(v) || (0x202A...0x202E).contains(v)
+                || (0x2066...0x2069).contains(v) || (0x200B...0x200D).contains(v) { return true }
+        }
+        return false
+    }
+
+    static let hostile = [
+        "mallory\u{1B}[31m", "bell\u{07}", "del\u{7F}", "csi\u{9B}2J", "evil\u{202E}gpj.exe", "iso\u{2066}x\u{2069}",
+        "line\u{2028}sep", "zw\u{200B}j", "bom\u{FEFF}", "cr\rover", "nul\u{0}x", "漢字 ok", "plain",
+    ]
+
+    @Test("JSON: nothing active is left, and the text parses to exactly the same values", arguments: hostile)
+    func jsonKeepsValues(_ value: String) throws {
+        var w = JSONWriter()
+        w.begin(); w.key("user"); w.string(value); w.key("n"); w.raw("1"); w.end()
+        let escaped = TerminalText.escapedKeepingStructure(w.out, style: .json)
+        #expect(!Self.hasActiveBytes(escaped), "\(escaped.debugDescription)")
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(escaped.utf8)) as? [String: Any])
+        #expect(parsed["user"] as? String == value)
+    }
+
+    @Test("CSV: CRLF record ends and quoted line feeds stay; ESC, BEL, C1, bidi and a lone CR are shown escaped")
+    func csvKeepsStructure() {
+        let record = CSVExport.record(["2026-03-28", "mallory\u{1B}[31m", "a\u{07}b", "x\u{9B}y", "evil\u{202E}exe", "multi\nline", "cr\rx"])
+        let escaped = TerminalText.escapedKeepingStructure(record + record, style: .visible)
+        #expect(!Self.hasActiveBytes(escaped), "\(escaped.debugDescription)")
+        #expect(escaped.hasSuffix("\r\n"))
+        #expect(escaped.components(separatedBy: "\r\n").count == 3)
+        #expect(escaped.contains("mallory\\x1b[31m"))
+        #expect(escaped.contains("a\\x07b"))
+        #expect(escaped.contains("x\\u009by"))
+        #expect(escaped.contains("evil\\u202eexe"))
+        #expect(escaped.contains("multi\nline"))
+        #expect(escaped.contains("cr\\x0dx"))
+        // Harmless text passes unchanged (and is returned as is on the fast path).
+        #expect(TerminalText.escapedKeepingStructure("a,b\r\n", style: .visible) == "a,b\r\n")
+        #expect(TerminalText.escapedKeepingStructure("{\"user\":\"漢字\"}", style: .json) == "{\"user\":\"漢字\"}")
     }
 }
