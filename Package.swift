@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "ActivityDaemon",
             dependencies: [
-                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal", "ActivityEnrich",
+                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal", "ActivityEnrich", "ActivityReports",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -131,7 +131,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ActivityDaemonTests", dependencies: ["ActivityDaemon", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityDaemonTests", dependencies: ["ActivityDaemon", "ActivityReports", "ActivityStore", "ActivityModel", "ActivityConfig", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

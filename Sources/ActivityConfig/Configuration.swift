@@ -15,6 +15,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var iplists: [IPListConfiguration] = []
     public var metrics = MetricsConfiguration()
     public var normalize = NormalizeConfiguration()
+    public var risk = RiskConfiguration()
+    public var api = APIConfiguration()
     /// Keys the file holds that this version does not know (reported as warnings).
     public var unknownKeys: [String] = []
 
@@ -100,6 +102,54 @@ public struct NormalizeConfiguration: Sendable, Hashable {
     public init() {}
 }
 
+/// `[risk]`: the checks the daemon runs on every login as it is stored, and the check API's policy.
+public struct RiskConfiguration: Sendable, Hashable {
+    /// Assess logins at ingest (and answer checks).
+    public var enabled = true
+    public var maxSpeedKmh = 1000.0
+    public var burstThreshold = 5
+    /// Nanoseconds.
+    public var burstWindow: Int64 = 600_000_000_000
+    public var maxUsers = 2_000_000
+    public var maxAddresses = 1_000_000
+    /// The flag names (`new_country`...) that make a check `block` / `challenge`.
+    public var policy = RiskPolicy(block: [], challenge: ["new_country", "impossible_travel", "anonymizer", "failed_burst"])
+    /// Per `account`: a policy replacing the default one for checks naming that account.
+    public var accounts: [String: RiskPolicy] = [:]
+    public init() {}
+}
+
+/// Which flags block and which challenge; any other flag allows.
+public struct RiskPolicy: Sendable, Hashable {
+    public var block: [String]
+    public var challenge: [String]
+    public init(block: [String], challenge: [String]) { self.block = block; self.challenge = challenge }
+
+    /// The risk flag names a policy may list.
+    public static let flagNames = ["new_country", "impossible_travel", "anonymizer", "failed_burst", "new_device"]
+}
+
+/// `[api]`: the check API applications call before letting a login through.
+public struct APIConfiguration: Sendable, Hashable {
+    /// host:port; nil: no API.
+    public var listen: String?
+    /// Accepted bearer tokens, by name.
+    public var tokens: [APIToken] = []
+    /// Store each check as a `login_check` event.
+    public var record = false
+    /// Largest request body accepted.
+    public var maxBodyBytes = 16 * 1024
+    public init() {}
+}
+
+/// One bearer token: its SHA-256 (hex) and the accounts it may ask about (empty: any).
+public struct APIToken: Sendable, Hashable {
+    public var name: String
+    public var sha256: [UInt8]
+    public var accounts: [String]
+    public init(name: String, sha256: [UInt8], accounts: [String]) { self.name = name; self.sha256 = sha256; self.accounts = accounts }
+}
+
 /// A configuration problem, with the TOML key path it concerns.
 public struct ConfigError: Error, CustomStringConvertible, Sendable, Hashable {
     public var keyPath: String
@@ -156,6 +206,22 @@ extension DaemonConfiguration {
         .init(path: "metrics.listen", type: "host:port", defaultValue: "(off)", summary: "Serve Prometheus text metrics over HTTP here."),
         .init(path: "normalize.timezone", type: "IANA zone", defaultValue: "(host zone)", summary: "Zone for syslog time stamps that carry no offset."),
         .init(path: "normalize.keep_raw", type: "bool", defaultValue: "false", summary: "Keep every event's raw message in origin.raw."),
+        .init(path: "risk.enabled", type: "bool", defaultValue: "true", summary: "Set risk flags on every successful login as it is stored (new_country, impossible_travel, anonymizer, failed_burst, new_device; reasons in attrs.risk_why)."),
+        .init(path: "risk.max_speed_kmh", type: "number", defaultValue: "1000", summary: "Travel faster than this between two located logins is impossible."),
+        .init(path: "risk.burst_threshold", type: "int", defaultValue: "5", summary: "Failed attempts within burst_window that make a burst (per user and per address)."),
+        .init(path: "risk.burst_window", type: "duration", defaultValue: "10m", summary: "The failure-burst window."),
+        .init(path: "risk.max_users", type: "int", defaultValue: "2000000", summary: "Users whose history is kept in memory; beyond it the least recently seen eighth is forgotten (~370 bytes per user, BENCHMARKS.md)."),
+        .init(path: "risk.max_addresses", type: "int", defaultValue: "1000000", summary: "Addresses whose recent failures are kept; beyond it the least recently seen eighth is forgotten."),
+        .init(path: "risk.block", type: "[flag]", defaultValue: "[]", summary: "Flags that make POST /v1/check answer block."),
+        .init(path: "risk.challenge", type: "[flag]", defaultValue: "[\"new_country\", \"impossible_travel\", \"anonymizer\", \"failed_burst\"]", summary: "Flags that make POST /v1/check answer challenge (block wins)."),
+        .init(path: "risk.account.<name>.block", type: "[flag]", defaultValue: "(risk.block)", summary: "The block list for checks naming this account."),
+        .init(path: "risk.account.<name>.challenge", type: "[flag]", defaultValue: "(risk.challenge)", summary: "The challenge list for checks naming this account."),
+        .init(path: "api.listen", type: "host:port", defaultValue: "(off)", summary: "Serve the check API (POST /v1/check) over HTTP here; loopback only unless you put TLS in front."),
+        .init(path: "api.token[].name", type: "string", defaultValue: "(required)", summary: "Name of an application's bearer token (in logs and counters)."),
+        .init(path: "api.token[].sha256", type: "hex", defaultValue: "(required)", summary: "SHA-256 of the token, 64 hex digits (`printf %s TOKEN | sha256sum`); the token itself is never stored."),
+        .init(path: "api.token[].accounts", type: "[string]", defaultValue: "[] (any)", summary: "Accounts the token may ask about; when set, every check must name one of them."),
+        .init(path: "api.record", type: "bool", defaultValue: "false", summary: "Store every check as a login_check event (attrs check_id, verdict, risk) so the later login can be linked to it."),
+        .init(path: "api.max_body", type: "size", defaultValue: "16KiB", summary: "Larger request bodies are refused with 413."),
     ]
 
     /// Reads and validates a configuration file.
@@ -281,6 +347,58 @@ extension DaemonConfiguration {
                 c.metrics.listen = v
             }
             c.unknownKeys += m.unknown()
+        }
+        if var k = try r.table("risk") {
+            func policyList(_ t: inout TableReader, _ key: String) throws(ConfigError) -> [String]? {
+                guard let v = try t.strings(key) else { return nil }
+                for f in v where !RiskPolicy.flagNames.contains(f) {
+                    throw ConfigError(t.keyPath(key), "\"\(f)\" is not a risk flag (\(RiskPolicy.flagNames.joined(separator: ", ")))")
+                }
+                return v
+            }
+            c.risk.enabled = try k.bool("enabled") ?? true
+            if let v = try k.value("max_speed_kmh").map({ $0.double ?? $0.int.map(Double.init) }) {
+                guard let v, v > 0 else { throw ConfigError("risk.max_speed_kmh", "must be a positive number") }
+                c.risk.maxSpeedKmh = v
+            }
+            if let v = try k.int("burst_threshold") { c.risk.burstThreshold = max(1, v) }
+            if let v = try k.duration("burst_window") { c.risk.burstWindow = v }
+            if let v = try k.int("max_users") { c.risk.maxUsers = max(1000, v) }
+            if let v = try k.int("max_addresses") { c.risk.maxAddresses = max(1000, v) }
+            if let v = try policyList(&k, "block") { c.risk.policy.block = v }
+            if let v = try policyList(&k, "challenge") { c.risk.policy.challenge = v }
+            if var accounts = try k.table("account") {
+                for name in accounts.table.keys.sorted() {
+                    guard var a = try accounts.table(name) else { continue }
+                    var p = c.risk.policy
+                    if let v = try policyList(&a, "block") { p.block = v }
+                    if let v = try policyList(&a, "challenge") { p.challenge = v }
+                    c.risk.accounts[name] = p
+                    c.unknownKeys += a.unknown()
+                }
+            }
+            c.unknownKeys += k.unknown()
+        }
+        if var a = try r.table("api") {
+            if let v = try a.string("listen") {
+                guard HostPort(v) != nil else { throw ConfigError("api.listen", "\"\(v)\" is not host:port") }
+                c.api.listen = v
+            }
+            c.api.record = try a.bool("record") ?? false
+            if let v = try a.size("max_body") { c.api.maxBodyBytes = max(256, v) }
+            for var t in try a.tables("token") {
+                guard let name = try t.string("name") else { throw ConfigError(t.path + ".name", "required") }
+                guard let hex = try t.string("sha256") else { throw ConfigError(t.path + ".sha256", "required") }
+                guard let digest = decodeHex(hex), digest.count == 32 else {
+                    throw ConfigError(t.path + ".sha256", "must be 64 hex digits (printf %s TOKEN | sha256sum)")
+                }
+                c.api.tokens.append(APIToken(name: name, sha256: digest, accounts: try t.strings("accounts") ?? []))
+                c.unknownKeys += t.unknown()
+            }
+            if c.api.listen != nil && c.api.tokens.isEmpty {
+                throw ConfigError("api.token", "at least one token is required when api.listen is set")
+            }
+            c.unknownKeys += a.unknown()
         }
         if var n = try r.table("normalize") {
             c.normalize.timezone = try n.string("timezone")
@@ -409,4 +527,27 @@ struct TableReader {
     func unknown() -> [String] {
         table.keys.filter { !seen.contains($0) }.map(keyPath)
     }
+}
+
+/// The bytes of an even-length hex string; nil for anything else.
+func decodeHex(_ text: String) -> [UInt8]? {
+    let u = Array(text.utf8)
+    guard u.count % 2 == 0 else { return nil }
+    func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+    var out: [UInt8] = []
+    out.reserveCapacity(u.count / 2)
+    var i = 0
+    while i < u.count {
+        guard let h = nibble(u[i]), let l = nibble(u[i + 1]) else { return nil }
+        out.append(h << 4 | l)
+        i += 2
+    }
+    return out
 }

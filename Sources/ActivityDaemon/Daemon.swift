@@ -80,6 +80,7 @@ public struct Daemon: Sendable {
             switch item {
             case .datagrams(let ds): return ds.reduce(0) { $0 + $1.bytes.count + 64 }
             case .records(let rs, _, _, _): return rs.reduce(0) { $0 + $1.message.utf8.count + 128 }
+            case .checks(let cs): return cs.count * 256
             }
         })
         let udpInputs = try udpConfigs.map { (allow: $0.allow, verifier: try SignatureVerifier.load($0.keys)) }
@@ -95,8 +96,20 @@ public struct Daemon: Sendable {
                                  mirrorPath: mirrorPath, mirrorFields: mirrorFields)
         let enrichLogger = logger.labelled("activityd.enrich")
         let holder = EnrichmentHolder(EnrichmentService.initialLoad(configuration.enrichment, counters: counters, logger: enrichLogger))
+        // Risk state rebuilt from what is stored, before any input runs (docs: README, Risk at ingest).
+        var risk: RiskHolder?
+        if configuration.risk.enabled {
+            let r = RiskHolder(configuration: configuration.risk)
+            let started = monotonicSeconds()
+            let n = try r.rebuild(dataDirectory: configuration.dataDir)
+            logger.info("risk state rebuilt from the store", metadata: [
+                "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
+                "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+            ])
+            risk = r
+        }
         let pipeline = PipelineService(input: pipelineQueue, output: storeQueue, processor: processor, enrichment: holder,
-                                       counters: counters, logger: logger.labelled("activityd.pipeline"))
+                                       risk: risk, counters: counters, logger: logger.labelled("activityd.pipeline"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var services: [any Service] = [store, pipeline]
         let notifier = CountingNotifier(notifier: SystemdNotifier(), counters: counters)

@@ -17,6 +17,8 @@ enum PipelineItem: Sendable {
     /// Records from a file or the journal, with the position reached after them (committed with their events),
     /// and how a file's lines are read (journal records are always `.syslog`: parsed already).
     case records([RawRecord], input: String, position: InputPosition?, format: FileInputFormat = .syslog)
+    /// Checks the API records (`api.record = true`) as `login_check` events.
+    case checks([ActivityEvent])
 }
 
 /// What the pipeline hands to the store: events and the input positions they advance.

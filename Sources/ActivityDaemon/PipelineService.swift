@@ -14,11 +14,14 @@ final class PipelineService: Service, @unchecked Sendable {
     let logger: Logger
     var processor: EventProcessor
     let enrichment: EnrichmentHolder
+    /// Risk at ingest: every event passes through it after enrichment, in store order; nil when `[risk]` is off.
+    let risk: RiskHolder?
     private var lastRejectLog = 0.0
 
     init(input: BoundedQueue<PipelineItem>, output: BoundedQueue<StoreBatch>, processor: EventProcessor,
-         enrichment: EnrichmentHolder, counters: DaemonCounters, logger: Logger) {
+         enrichment: EnrichmentHolder, risk: RiskHolder? = nil, counters: DaemonCounters, logger: Logger) {
         self.enrichment = enrichment
+        self.risk = risk
         self.input = input
         self.output = output
         self.processor = processor
@@ -44,6 +47,10 @@ final class PipelineService: Service, @unchecked Sendable {
                 switch item {
                 case .datagrams(let ds):
                     for d in ds { processor.process(d, into: &events) }
+                case .checks(let checks):
+                    // Recorded checks (`api.record`): built by the check API, already whole events.
+                    events.append(contentsOf: checks)
+                    processor.counts.accepted += checks.count
                 case .records(let records, let input, let position, let format):
                     let kind = input.hasPrefix("file:") ? "file" : "journald"
                     let source = input.hasPrefix("file:") ? String(input.dropFirst(5)) : nil
@@ -61,6 +68,9 @@ final class PipelineService: Service, @unchecked Sendable {
                 let r = enricher.enrich(&events[i])
                 if r.isHit { hits += 1 } else if r.skipped == nil { misses += 1 }
             }
+            // Risk after enrichment (it reads geo and net), in the order the store will write: the state the
+            // check API reads is then the state of every event handed to the store.
+            if let risk, !events.isEmpty { risk.assess(&events) }
             let c = processor.counts
             processor.counts.reset()
             if !events.isEmpty || !positions.isEmpty {

@@ -32,6 +32,7 @@ public struct RiskAssessment: Hashable, Sendable {
 ///   user's first login with a device is never flagged, and terminals (``isDevice(_:)``) are not devices.
 ///
 /// Failures (and MFA successes, which close bursts) update the burst state; nothing else changes state.
+/// History is kept per user, within the event's `account` when it names one.
 ///
 /// State and its bounds: per user the countries seen (at most ``SuspiciousOptions/maxCountriesPerUser``,
 /// the oldest forgotten first), the last located login (time, coordinates, radius, place text), the
@@ -107,7 +108,7 @@ public struct RiskEngine: Sendable {
     public func assess(_ e: ActivityEvent) -> RiskAssessment {
         var a = RiskAssessment()
         let user = e.user ?? ""
-        let state = users[user]
+        let state = users[Self.key(e)]
         var deviceReason: String?
 
         if let s = state {
@@ -165,6 +166,14 @@ public struct RiskEngine: Sendable {
         return a
     }
 
+    /// Whose history an event belongs to: its user, within its account when it names one (two tenants' users
+    /// of the same name are different people, and a check for one account must not read another's history).
+    static func key(_ e: ActivityEvent) -> String {
+        let user = e.user ?? ""
+        guard let account = e.account, !account.isEmpty else { return user }
+        return account + "\u{1F}" + user
+    }
+
     /// The open burst a success at `time` would close, if any.
     static func closes(_ t: FailureTrack, at time: Timestamp, options: FailureBurstOptions) -> OpenBurst? {
         guard let b = t.open, time >= b.last else { return nil }
@@ -197,11 +206,11 @@ public struct RiskEngine: Sendable {
 
     mutating func apply(_ e: ActivityEvent, kind: LoginEventKind) {
         clock &+= 1
-        let user = e.user ?? ""
+        let user = Self.key(e)
         let bursts = options.bursts
         if kind.isFailure {
             if let bursts {
-                if bursts.byUser, !user.isEmpty {
+                if bursts.byUser, !(e.user ?? "").isEmpty {
                     var s = users.removeValue(forKey: user) ?? UserState()
                     var t = s.failures ?? FailureTrack()
                     Self.failure(at: e.time, track: &t, options: bursts)
@@ -227,7 +236,7 @@ public struct RiskEngine: Sendable {
             if isLogin || users[user]?.failures != nil {
                 // Taken out of the table while changed, so its arrays are not copied on write.
                 var s = users.removeValue(forKey: user) ?? UserState()
-                if bursts?.byUser == true, !user.isEmpty, var t = s.failures {
+                if bursts?.byUser == true, !(e.user ?? "").isEmpty, var t = s.failures {
                     Self.success(at: e.time, track: &t, options: bursts!)
                     s.failures = t
                 }
