@@ -15,6 +15,9 @@ public final class DaemonCounters: Sendable {
         public var rejected: [String: Int] = [:]
         public var dropped: [String: Int] = [:]
         public var unmatchedByProgram: [String: Int] = [:]
+        /// Check API requests by result: `allow`, `challenge`, `block`, or the refusal (`unauthorized`,
+        /// `forbidden_account`, `bad_request`, `too_large`, `not_found`, `method_not_allowed`).
+        public var checks: [String: Int] = [:]
         public var enrichHits = 0
         public var enrichMisses = 0
         public var segmentsSealed = 0
@@ -74,6 +77,7 @@ extension DaemonCounters.Snapshot {
         labelled("activityd_rejected_total", "Records or datagrams rejected, by reason.", "reason", rejected)
         labelled("activityd_dropped_total", "Records dropped, by reason.", "reason", dropped)
         labelled("activityd_unmatched_lines_total", "Lines that matched no rule, by program.", "program", unmatchedByProgram)
+        labelled("activityd_checks_total", "Check API requests, by verdict or refusal.", "result", checks)
         counter("activityd_enrichment_hits_total", "Events with a GeoIP or list match.", enrichHits)
         counter("activityd_enrichment_misses_total", "Events with an address and no match.", enrichMisses)
         counter("activityd_segments_sealed_total", "Segments sealed.", segmentsSealed)
@@ -115,7 +119,7 @@ extension DaemonCounters.Snapshot {
         w.key("fsync_seconds_max"); w.raw(String(fsyncSecondsMax))
         w.key("store_paused"); w.raw(storePaused ? "true" : "false")
         w.key("last_seq"); w.raw(String(lastSeq))
-        for (name, dict) in [("rejected", rejected), ("dropped", dropped), ("unmatched", unmatchedByProgram), ("store_errors", storeErrors)] {
+        for (name, dict) in [("rejected", rejected), ("dropped", dropped), ("unmatched", unmatchedByProgram), ("checks", checks), ("store_errors", storeErrors)] {
             w.key(name); w.begin()
             for (k, v) in dict.sorted(by: { $0.key < $1.key }) { n(k, v) }
             w.end()

@@ -117,7 +117,9 @@ public struct Daemon: Sendable {
                                           notifier: notifier, logger: enrichLogger))
         // READY (and `onReady`) once every listener is bound: the UDP inputs and, when configured, the metrics endpoint.
         let metricsAddress = configuration.metrics.listen.flatMap(HostPort.init)
-        let readiness = Readiness(expected: udpConfigs.count + (metricsAddress == nil ? 0 : 1), onReady: { addresses in
+        let apiAddress = risk == nil ? nil : configuration.api.listen.flatMap(HostPort.init)
+        if configuration.api.listen != nil && risk == nil { logger.warning("api.listen ignored: risk.enabled is false") }
+        let readiness = Readiness(expected: udpConfigs.count + (metricsAddress == nil ? 0 : 1) + (apiAddress == nil ? 0 : 1), onReady: { addresses in
             notifier.send { try $0.ready() }
             onReady(addresses)
         })
@@ -132,7 +134,7 @@ public struct Daemon: Sendable {
             services.append(UDPInput(configuration: u, index: i, activatedDescriptors: i == 0 ? activated : [], queue: pipelineQueue, counters: counters, group: group,
                                      logger: logger.labelled("activityd.input.udp"), onBound: { readiness.bound(input: i, $0) }))
         }
-        if udpConfigs.isEmpty && metricsAddress == nil { readiness.bound(input: 0, []) }
+        if udpConfigs.isEmpty && metricsAddress == nil && apiAddress == nil { readiness.bound(input: 0, []) }
         for f in configuration.files {
             let fileLogger = logger.labelled("activityd.input.file")
             services.append(AfterStoreOpens(gate: store.opened) { [counters] positions in
@@ -149,6 +151,13 @@ public struct Daemon: Sendable {
             let slot = udpConfigs.count
             services.append(MetricsEndpoint(address: hp, counters: counters, group: group,
                                             logger: logger.labelled("activityd.metrics"), onBound: { _ in readiness.bound(input: slot, []) }))
+        }
+        if let hp = apiAddress, let risk {
+            let slot = udpConfigs.count + (metricsAddress == nil ? 0 : 1)
+            let api = CheckAPI(configuration: configuration.api, risk: risk, enrichment: holder, counters: counters,
+                               record: configuration.api.record ? pipelineQueue : nil)
+            services.append(CheckEndpoint(address: hp, api: api, group: group, logger: logger.labelled("activityd.api"),
+                                          onBound: { _ in readiness.bound(input: slot, []) }))
         }
         services.append(NotifyService(notifier: notifier, counters: counters, logger: logger.labelled("activityd.notify")))
         // Last, so the first to hear the shutdown: tells the store, whose own turn comes after the drain.

@@ -149,3 +149,139 @@ struct RiskIntegrationTests {
         }
     }
 }
+
+/// One HTTP/1.1 request over a fresh loopback TCP connection (`Connection: close`); status and body.
+func httpRequest(port: Int, method: String = "POST", path: String = "/v1/check", headers: [String] = [], body: String) throws -> (Int, String) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var tv = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    var sa = sockaddr_in()
+    sa.sin_family = sa_family_t(AF_INET)
+    sa.sin_port = in_port_t(UInt16(port).bigEndian)
+    sa.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let ok = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    guard ok == 0 else { throw TestFailure("connect failed") }
+    var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
+    for h in headers { text += h + "\r\n" }
+    text += "\r\n" + body
+    let bytes = Array(text.utf8)
+    var sent = 0
+    while sent < bytes.count {
+        let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        sent += n
+    }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = recv(fd, &buf, buf.count, 0)
+        if n <= 0 { break }
+        out += buf[0..<n]
+    }
+    let reply = String(decoding: out, as: UTF8.self)
+    let status = reply.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    let body = reply.range(of: "\r\n\r\n").map { String(reply[$0.upperBound...]) } ?? ""
+    return (status, body)
+}
+
+@Suite("Check API", .serialized)
+struct CheckAPIIntegrationTests {
+    // sha256("app-token") and sha256("acme-token").
+    static let config = """
+    [[enrich.iplist]]
+    name = "vpn-ranges"
+    tag = "vpn"
+    path = "vpn.txt"
+    [risk]
+    block = ["impossible_travel"]
+    challenge = ["new_country", "anonymizer"]
+    [risk.account.strict]
+    block = ["new_country", "anonymizer"]
+    [api]
+    listen = "127.0.0.1:0"
+    record = true
+    max_body = "1KiB"
+    [[api.token]]
+    name = "app"
+    sha256 = "7f14c33dfe13ac4af4884e14da5760f9b930205aa8055478c3e74296470d71af"
+    [[api.token]]
+    name = "acme"
+    sha256 = "28daa606f54b368209e11244fd3d5612b41212e822258df22e55afe06a7bdae1"
+    accounts = ["acme"]
+    """
+
+    static func apiPort(_ d: DaemonProcess) throws -> Int {
+        for line in d.log.split(separator: "\n") where line.contains("check API listening") {
+            if let p = line.split(separator: ":").last.flatMap({ Int($0.filter(\.isNumber)) }) { return p }
+        }
+        throw TestFailure("no check API line in: \(d.log)")
+    }
+
+    @Test("verdicts by policy (per account too), enrichment and flags in the answer, the check recorded; refusals are 4xx and counted")
+    func verdictsAndRefusals() throws {
+        let dir = DaemonProcess.temporaryDirectory("check-api")
+        try "203.0.113.0/24\n".write(toFile: dir + "/vpn.txt", atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(dir: dir, extraConfig: Self.config, listen: ["127.0.0.1:0"])
+        let udp = try daemon.waitReady()[0]
+        let port = try Self.apiPort(daemon)
+        let now = Int(Date().timeIntervalSince1970)
+        // ann logged in from London 2 days ago.
+        sendUDP(Array(#"{"time":\#(now - 172_800),"action":"login","user":"ann","account":"acme","ip":"198.51.100.1","device":"iPhone","geo":{"country":"GB","city":"London","lat":51.5,"lon":-0.13}}"#.utf8), port: udp)
+        sendUDP(Array(#"{"time":\#(now - 172_800),"action":"login","user":"ann","account":"strict","ip":"198.51.100.1","geo":{"country":"GB"}}"#.utf8), port: udp)
+        _ = try RiskIntegrationTests.storedEvents(daemon.dataDir, count: 2)
+        let auth = ["Authorization: Bearer app-token", "Content-Type: application/json"]
+
+        let (s1, b1) = try httpRequest(port: port, headers: auth, body: #"{"user":"ann","account":"acme","ip":"198.51.100.1","device":"iPhone"}"#)
+        #expect(s1 == 200)
+        let o1 = try #require(try JSONSerialization.jsonObject(with: Data(b1.utf8)) as? [String: Any])
+        #expect(o1["verdict"] as? String == "allow")
+        #expect((o1["flags"] as? [String]) == [])
+        #expect(o1["check_id"] is String)
+        // The same user of another account has no history there: nothing to compare with, allowed.
+        let (_, b2) = try httpRequest(port: port, headers: ["Authorization: Bearer acme-token"], body: #"{"user":"ann","account":"acme","device":"Android"}"#)
+        let o2 = try #require(try JSONSerialization.jsonObject(with: Data(b2.utf8)) as? [String: Any])
+        #expect(o2["verdict"] as? String == "allow")
+        #expect((o2["flags"] as? [String]) == ["new_device"])
+        #expect((o2["why"] as? [String]) == ["new device Android (1 known)"])
+        // Through a VPN: challenged by the default policy, blocked by the strict account's.
+        let (_, b3) = try httpRequest(port: port, headers: auth, body: #"{"user":"ann","account":"acme","ip":"203.0.113.5","device":"iPhone"}"#)
+        let o3 = try #require(try JSONSerialization.jsonObject(with: Data(b3.utf8)) as? [String: Any])
+        #expect(o3["verdict"] as? String == "challenge")
+        #expect((o3["flags"] as? [String]) == ["anonymizer"])
+        let enrichment = o3["enrichment"] as? [String: Any] ?? [:]
+        #expect(enrichment["vpn"] as? Bool == true && (enrichment["lists"] as? [String]) == ["vpn-ranges"])
+        let (_, b4) = try httpRequest(port: port, headers: auth, body: #"{"user":"ann","account":"strict","ip":"203.0.113.5"}"#)
+        #expect(b4.contains(#""verdict":"block""#))
+
+        // Refusals.
+        let cases: [([String], String, String, String, Int)] = [
+            ([], "POST", "/v1/check", #"{"user":"ann"}"#, 401),
+            (["Authorization: Bearer wrong"], "POST", "/v1/check", #"{"user":"ann"}"#, 401),
+            (auth, "POST", "/v1/check", #"{"user":"#, 400),
+            (auth, "POST", "/v1/check", #"{"ip":"1.2.3.4"}"#, 400),
+            (auth, "POST", "/v1/check", #"{"user":"ann","ip":"not-an-ip"}"#, 400),
+            (auth, "POST", "/v1/check", #"{"user":"ann","time":"2020-01-01T00:00:00Z"}"#, 400),
+            (auth, "POST", "/v1/check", #"{"user":"ann","action":"order_placed"}"#, 400),
+            (auth, "GET", "/v1/check", "", 405),
+            (auth, "POST", "/v1/events", #"{"user":"ann"}"#, 404),
+            (["Authorization: Bearer acme-token"], "POST", "/v1/check", #"{"user":"ann","account":"other"}"#, 403),
+            (["Authorization: Bearer acme-token"], "POST", "/v1/check", #"{"user":"ann"}"#, 403),
+            (auth, "POST", "/v1/check", "{\"user\":\"" + String(repeating: "a", count: 2000) + "\"}", 413),
+        ]
+        for (headers, method, path, body, expected) in cases {
+            let (status, text) = try httpRequest(port: port, method: method, path: path, headers: headers, body: body)
+            #expect(status == expected, "\(method) \(path) \(body.prefix(40)): \(status) \(text)")
+        }
+        #expect(try daemon.terminate() == 0)
+        let stats = readStats(daemon.dataDir)
+        let checks = stats?["checks"] as? [String: Int] ?? [:]
+        #expect(checks["unauthorized"] == 2 && checks["bad_request"] == 5 && checks["forbidden_account"] == 2
+                && checks["too_large"] == 1 && checks["not_found"] == 1 && checks["method_not_allowed"] == 1, "\(checks)")
+        // Recorded checks are login_check events; nothing else was written through the API.
+        let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl"])
+        let rows = try jsonLines(out)
+        #expect(rows.filter { $0["action"] as? String == "login_check" }.count == 4)
+        #expect(rows.count == 6)
+    }
+}
