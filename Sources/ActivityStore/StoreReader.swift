@@ -16,6 +16,8 @@ public struct EventQuery: Sendable, Hashable {
     /// Only events with `seq > afterSeq`.
     public var afterSeq: UInt64?
     public var reverse = false
+    /// Storage order (seq) or event time order; see ``EventOrder``.
+    public var order: EventOrder = .seq
     public var limit: Int?
     /// Fields the query's events need not carry: left nil, their strings never built (reports that read
     /// millions of events leave out what they never look at). Term filters and time still apply.
@@ -31,6 +33,18 @@ public struct EventQuery: Sendable, Hashable {
         for (field, wanted) in terms where !field.matches(e, wanted, scratch: &scratch) { return false }
         return true
     }
+}
+
+/// The order in which a query visits events.
+public enum EventOrder: String, Sendable, Hashable, CaseIterable {
+    /// Storage order: ascending `seq`, the order activityd received the events. Cheapest; for live inputs it
+    /// is time order too, but an imported old log or a sender with a skewed clock lands among newer events.
+    case seq
+    /// Event time (`time`), ties broken by `seq`: the order people read them, as journalctl interleaves
+    /// journal files by time. Streamed: frames are visited by their time bounds (from the indexes' frame
+    /// tables; unindexed frames are decoded once to learn theirs), and only frames whose time ranges overlap
+    /// the one being merged are held, so memory follows the store's disorder, not its size.
+    case time
 }
 
 /// Event fields a query may leave out (see ``EventQuery/omit``).
@@ -76,6 +90,9 @@ public final class StoreReader {
     public private(set) var damage: [ReadDamage] = []
     /// How many segments the last query touched and how many events it decoded (for tests and benchmarks).
     public private(set) var lastQueryStats = (segmentsTouched: 0, eventsDecoded: 0)
+    /// The most events a time-ordered read (``EventOrder/time``) since the last query held back at once
+    /// because frames overlapped in time: 0 on a store written in time order (for tests and benchmarks).
+    public internal(set) var largestTimeBacklog = 0
 
     public init(dataDirectory: String) throws(StoreError) {
         self.dataDirectory = dataDirectory
@@ -109,6 +126,18 @@ public final class StoreReader {
         if let after = q.afterSeq {
             // Skip segments that end before `afterSeq` (the next segment's first seq bounds this one).
             segs = segs.enumerated().filter { i, _ in !(i + 1 < segs.count && segs[i + 1].firstSeq <= after &+ 1) }.map(\.1)
+        }
+        if q.order == .time {
+            largestTimeBacklog = 0
+            var merge = try TimeOrderedMerge(reader: self, segments: segs, query: q)
+            while let batch = merge.nextBatch() {
+                for e in batch {
+                    if try !visit(e) { return }
+                    remaining -= 1
+                    if remaining == 0 { return }
+                }
+            }
+            return
         }
         if q.reverse { segs.reverse() }
         var stop = false
@@ -283,6 +312,10 @@ public final class StoreReader {
     /// iterated, so a report over millions of events holds one frame at a time. (`limit` is not applied.)
     public func lazyEvents(_ q: EventQuery) throws -> LazyEventSequence {
         var segs = q.afterSeq == .max ? [] : try segments()
+        if q.order == .time {
+            largestTimeBacklog = 0
+            return LazyEventSequence(reader: self, segments: [], query: q, merge: try TimeOrderedMerge(reader: self, segments: segs, query: q))
+        }
         if q.reverse { segs.reverse() }
         return LazyEventSequence(reader: self, segments: segs, query: q)
     }
@@ -367,11 +400,14 @@ public struct LazyEventSequence: Sequence {
     let reader: StoreReader
     let segments: [SegmentInfo]
     let query: EventQuery
+    /// Set for time order: the merge that yields the batches (`segments` is then unused).
+    var merge: TimeOrderedMerge? = nil
 
     public struct Iterator: IteratorProtocol {
         let reader: StoreReader
         let segments: [SegmentInfo]
         let query: EventQuery
+        var merge: TimeOrderedMerge?
         var segmentIndex = 0
         var plan: (MappedFile, [(FrameInfo, [Int]?)])?
         var frameIndex = 0
@@ -390,6 +426,7 @@ public struct LazyEventSequence: Sequence {
 
         /// The matching events of the next frame that has any; nil at the end.
         mutating func nextBatch() -> [ActivityEvent]? {
+            if merge != nil { return merge!.nextBatch() }
             while true {
                 if let (file, frames) = plan, frameIndex < frames.count {
                     let batch = reader.decode(file: file, frame: frames[frameIndex].0, ordinals: frames[frameIndex].1, query: query)
@@ -405,7 +442,7 @@ public struct LazyEventSequence: Sequence {
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(reader: reader, segments: segments, query: query) }
+    public func makeIterator() -> Iterator { Iterator(reader: reader, segments: segments, query: query, merge: merge) }
 }
 
 /// Follows new events as the daemon commits them (`activityctl tail -f`): remembers the segment and offset
@@ -445,5 +482,164 @@ public final class StoreFollower {
             if i < segs.count { segmentFirst = segs[i].firstSeq; offset = nil }
         }
         return out
+    }
+}
+
+/// Merges the events of many frames into time order (``EventOrder/time``), streaming.
+///
+/// Every frame the query needs is listed up front with its time bounds: indexed frames from their index's
+/// frame table, unindexed ones (the active segment's tail, a segment without a usable index) by decoding
+/// them once and keeping only their bounds. Frames are then decoded in order of their lower bound (upper
+/// bound, newest first, in reverse); decoded events wait in a heap and leave it as soon as no frame still to
+/// be decoded can hold an earlier one. A frame whose events are already in order and that overlaps no
+/// other goes straight through (the usual case for live data), so the heap only ever holds the frames
+/// whose time ranges overlap: what an imported old log or a skewed clock interleaved.
+struct TimeOrderedMerge {
+    /// One frame to visit: which mapped segment, the planned frame, its ordinals and its time bounds.
+    struct Planned {
+        var file: Int
+        var frame: FrameInfo
+        var ordinals: [Int]?
+        var minTime: Int64
+        var maxTime: Int64
+    }
+
+    let reader: StoreReader
+    let files: [MappedFile]
+    /// Frames in visiting order.
+    let planned: [Planned]
+    var next = 0
+    let query: EventQuery
+    /// The query without reverse: frames are decoded forward and ordered here.
+    let forward: EventQuery
+    var heap = EventHeap()
+
+    init(reader: StoreReader, segments: [SegmentInfo], query q: EventQuery) throws {
+        self.reader = reader
+        self.query = q
+        var fq = q
+        fq.reverse = false
+        fq.limit = nil
+        self.forward = fq
+        var files: [MappedFile] = []
+        var planned: [Planned] = []
+        for s in segments {
+            let file = try MappedFile(path: s.path)
+            let idx = reader.index(of: s, file: file)
+            guard let (_, plan) = reader.framePlan(segment: s, file: file, index: idx, query: fq) else { continue }
+            let slot = files.count
+            files.append(file)
+            var bounds: [Int: (Int64, Int64)] = [:]
+            if let idx { for fe in idx.frames { bounds[Int(fe.offset)] = (fe.minTime, fe.maxTime) } }
+            for (frame, ordinals) in plan {
+                if let (lo, hi) = bounds[frame.offset] {
+                    planned.append(Planned(file: slot, frame: frame, ordinals: ordinals, minTime: lo, maxTime: hi))
+                    continue
+                }
+                // Not in an index: decode once for the bounds of its matching events (none: nothing to visit).
+                let events = reader.decode(file: file, frame: frame, ordinals: ordinals, query: fq)
+                guard let first = events.first else { continue }
+                var lo = first.time.nanoseconds, hi = lo
+                for e in events { lo = min(lo, e.time.nanoseconds); hi = max(hi, e.time.nanoseconds) }
+                planned.append(Planned(file: slot, frame: frame, ordinals: ordinals, minTime: lo, maxTime: hi))
+            }
+        }
+        // Ties by seq, so equal bounds keep storage order (and reverse is its mirror).
+        if q.reverse {
+            planned.sort { ($0.maxTime, $0.frame.baseSeq) > ($1.maxTime, $1.frame.baseSeq) }
+        } else {
+            planned.sort { ($0.minTime, $0.frame.baseSeq) < ($1.minTime, $1.frame.baseSeq) }
+        }
+        self.files = files
+        self.planned = planned
+    }
+
+    /// The sort key of a time in the query's direction (smaller first).
+    func key(_ time: Int64) -> Int64 { query.reverse ? (time == .min ? .max : -time) : time }
+    /// The key below which no frame still to decode can hold an event (nil: all frames are decoded).
+    var frontier: Int64? {
+        guard next < planned.count else { return nil }
+        return key(query.reverse ? planned[next].maxTime : planned[next].minTime)
+    }
+
+    /// The next events in order (a frame's worth or what the heap can release); nil at the end.
+    mutating func nextBatch() -> [ActivityEvent]? {
+        while true {
+            var out: [ActivityEvent] = []
+            let limit = frontier
+            while let top = heap.peekKey, limit.map({ top.time < $0 }) ?? true {
+                out.append(heap.pop())
+                if out.count >= 1024 { return out }
+            }
+            if !out.isEmpty { return out }
+            guard next < planned.count else { return nil }
+            let p = planned[next]
+            next += 1
+            let events = reader.decode(file: files[p.file], frame: p.frame, ordinals: p.ordinals, query: forward)
+            if events.isEmpty { continue }
+            // Fast path: nothing waiting, the frame is in order and ends before the next frame can begin.
+            let after = frontier
+            if heap.isEmpty, isOrdered(events), after.map({ key(query.reverse ? p.minTime : p.maxTime) < $0 }) ?? true {
+                return query.reverse ? events.reversed() : events
+            }
+            for e in events { heap.push(e, key: key(e.time.nanoseconds), reverse: query.reverse) }
+            reader.largestTimeBacklog = max(reader.largestTimeBacklog, heap.count)
+        }
+    }
+
+    func isOrdered(_ events: [ActivityEvent]) -> Bool {
+        var last = Int64.min
+        for e in events {
+            let t = e.time.nanoseconds
+            if t < last { return false }
+            last = t
+        }
+        return true
+    }
+}
+
+/// A binary min-heap of events by (key, seq).
+struct EventHeap {
+    private var items: [(key: Int64, seq: UInt64, event: ActivityEvent)] = []
+
+    var isEmpty: Bool { items.isEmpty }
+    var count: Int { items.count }
+    var peekKey: (time: Int64, seq: UInt64)? { items.first.map { ($0.key, $0.seq) } }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        let x = items[a], y = items[b]
+        if x.key != y.key { return x.key < y.key }
+        return x.seq < y.seq
+    }
+
+    /// - Parameter reverse: Order equal keys by descending seq (stored as its complement).
+    mutating func push(_ e: ActivityEvent, key: Int64, reverse: Bool) {
+        items.append((key, reverse ? ~e.seq : e.seq, e))
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if !less(i, parent) { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> ActivityEvent {
+        let top = items[0].event
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && less(l, m) { m = l }
+                if r < items.count && less(r, m) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
     }
 }

@@ -4,6 +4,8 @@ import ActivityModel
 import ActivityReports
 import ActivityStore
 
+extension EventOrder: ExpressibleByArgument {}
+
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, jsonl, csv
 }
@@ -20,6 +22,8 @@ struct FilterOptions: ParsableArguments {
     @Flag(help: "Only events from VPN, proxy or Tor addresses.") var vpn = false
     @Option(parsing: .unconditional, help: "From this time: RFC 3339, 'YYYY-MM-DD [HH:MM]' (in --tz), -7d, -12h, today, yesterday.") var since: String?
     @Option(parsing: .unconditional, help: "Before this time (same forms as --since).") var until: String?
+    @Option(help: "time: by event time, the default (an imported old log shows where it belongs); seq: storage order, as received.")
+    var order: EventOrder = .time
 
     func query(display: DisplayOptions) throws -> EventQuery {
         var q = EventQuery()
@@ -38,6 +42,7 @@ struct FilterOptions: ParsableArguments {
         if vpn { q.terms[.net] = ["vpn", "proxy", "tor"] }
         q.since = try display.time(since, option: "--since")
         q.until = try display.time(until, option: "--until")
+        q.order = order
         return q
     }
 }
@@ -46,6 +51,10 @@ struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List events, filtered through the index.",
         discussion: """
+        Events are listed by event time (ties in storage order), like journalctl interleaving journal \
+        files; --order seq lists them as stored (received), which differs where an old log was imported \
+        or a sender's clock was off. --limit with --reverse gives the newest by time.
+
         Examples:
           activityctl events --user alice         # history: date, device, IP, location
           activityctl events --user alice --format jsonl
@@ -59,7 +68,7 @@ struct Events: ParsableCommand {
     @OptionGroup var filters: FilterOptions
     @OptionGroup var display: DisplayOptions
     @Option(help: "At most this many events.") var limit: Int?
-    @Flag(help: "Newest first.") var reverse = false
+    @Flag(help: "Newest first (in the --order chosen).") var reverse = false
     @Option(help: ArgumentHelp("table, json, jsonl or csv (the payments export's columns). " + terminalNote)) var format: OutputFormat = .table
     @Option(help: "Comma-separated fields for table and jsonl output (see the README for names).") var outputFields: String?
 

@@ -4,10 +4,10 @@ import ActivityModel
 import ActivityReports
 import ActivityStore
 
-/// The login attempts (successes, failures, MFA results) the reports read, lazily (one frame in memory at a
-/// time), in store order: the order activityd received them, which is time order for live inputs. (Sorting
-/// would mean holding every event in memory: gigabytes on a store of ten million.) The index picks the
-/// actions, so logouts and activity are never decoded.
+/// The login attempts (successes, failures, MFA results) the reports read, lazily, in event time order
+/// (`EventOrder.time`: frames merged by their time bounds, so only frames whose times overlap are held at
+/// once, never the whole store; an imported old log is read where it belongs in time, not where it was
+/// received). The index picks the actions, so logouts and activity are never decoded.
 ///
 /// `withAttributes` keeps `attrs`, where the daemon stores the reasons for the risk flags it set at ingest.
 func loginAttempts(_ reader: StoreReader, since: Timestamp? = nil, until: Timestamp? = nil,
@@ -17,6 +17,7 @@ func loginAttempts(_ reader: StoreReader, since: Timestamp? = nil, until: Timest
     q.omit = withAttributes ? OmittedFields.reportExtras.subtracting(.attributes) : .reportExtras
     q.since = since
     q.until = until
+    q.order = .time
     return try reader.prefetchedEvents(q)
 }
 

@@ -188,7 +188,7 @@ _activityctl_events() {
     repeating_flags=()
     non_repeating_flags=(--vpn --reverse --version -h --help)
     repeating_options=(--user --ip --category --action --outcome --entry --country)
-    non_repeating_options=(--data-dir --config --since --until --tz --color --limit --format --output-fields)
+    non_repeating_options=(--data-dir --config --since --until --order --tz --color --limit --format --output-fields)
     __activityctl_offer_flags_options 0
 
     # Offer option value completions
@@ -224,6 +224,10 @@ _activityctl_events() {
         return
         ;;
     '--until')
+        return
+        ;;
+    '--order')
+        __activityctl_add_completions -W 'seq'$'\n''time'
         return
         ;;
     '--tz')
@@ -409,7 +413,7 @@ _activityctl_export() {
     repeating_flags=()
     non_repeating_flags=(--vpn --csv --version -h --help)
     repeating_options=(--user --ip --category --action --outcome --entry --country)
-    non_repeating_options=(--data-dir --config --since --until --tz --color)
+    non_repeating_options=(--data-dir --config --since --until --order --tz --color)
     __activityctl_offer_flags_options 0
 
     # Offer option value completions
@@ -445,6 +449,10 @@ _activityctl_export() {
         return
         ;;
     '--until')
+        return
+        ;;
+    '--order')
+        __activityctl_add_completions -W 'seq'$'\n''time'
         return
         ;;
     '--tz')

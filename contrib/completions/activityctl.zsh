@@ -77,6 +77,7 @@ _activityctl() {
 
 _activityctl_events() {
     local -i ret=1
+    local -ar ___order=('seq' 'time')
     local -ar ___format=('table' 'json' 'jsonl' 'csv')
     local -ar arg_specs=(
         '--data-dir[The activityd data directory (holds segments/).]:data-dir:'
@@ -91,10 +92,11 @@ _activityctl_events() {
         '--vpn[Only events from VPN, proxy or Tor addresses.]'
         '--since[From this time\: RFC 3339, '\''YYYY-MM-DD \[HH\:MM\]'\'' (in --tz), -7d, -12h, today, yesterday.]:since:'
         '--until[Before this time (same forms as --since).]:until:'
+        '--order[time\: by event time, the default (an imported old log shows where it belongs); seq\: storage order, as received.]:order:{__activityctl_complete "${___order[@]}"}'
         '--tz[Show times in this IANA zone (e.g. Europe/Berlin, UTC); default\: the local zone.]:tz:'
         '--color[Colour in tables\: auto (only on a terminal, never with NO_COLOR), always, never.]:color:'
         '--limit[At most this many events.]:limit:'
-        '--reverse[Newest first.]'
+        '--reverse[Newest first (in the --order chosen).]'
         '--format[table, json, jsonl or csv (the payments export'\''s columns). On a terminal, escape, control and bidi characters in JSON and CSV are shown escaped; to a file or pipe the bytes are exact.]:format:{__activityctl_complete "${___format[@]}"}'
         '--output-fields[Comma-separated fields for table and jsonl output (see the README for names).]:output-fields:'
         '--version[Show the version.]'
@@ -213,6 +215,7 @@ _activityctl_report_suspicious() {
 
 _activityctl_export() {
     local -i ret=1
+    local -ar ___order=('seq' 'time')
     local -ar arg_specs=(
         '--data-dir[The activityd data directory (holds segments/).]:data-dir:'
         '--config[Read data_dir from this configuration file.]:config:'
@@ -226,6 +229,7 @@ _activityctl_export() {
         '--vpn[Only events from VPN, proxy or Tor addresses.]'
         '--since[From this time\: RFC 3339, '\''YYYY-MM-DD \[HH\:MM\]'\'' (in --tz), -7d, -12h, today, yesterday.]:since:'
         '--until[Before this time (same forms as --since).]:until:'
+        '--order[time\: by event time, the default (an imported old log shows where it belongs); seq\: storage order, as received.]:order:{__activityctl_complete "${___order[@]}"}'
         '--tz[Show times in this IANA zone (e.g. Europe/Berlin, UTC); default\: the local zone.]:tz:'
         '--color[Colour in tables\: auto (only on a terminal, never with NO_COLOR), always, never.]:color:'
         '--csv[CSV (the only export format; the flag is for clarity). On a terminal, escape, control and bidi characters in JSON and CSV are shown escaped; to a file or pipe the bytes are exact.]'
