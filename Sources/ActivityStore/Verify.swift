@@ -347,10 +347,10 @@ struct SealChain {
 
     mutating func endSegment(_ s: SegmentInfo, length: Int) {
         if !segmentHasSeal {
-            if lastTag == nil {
-                report.unsealedBefore.append(s.path)
-            } else if s.isActive {
+            if s.isActive {
                 report.unsealedTail = (s.path, length - start, pendingEvents)
+            } else if lastTag == nil {
+                report.unsealedBefore.append(s.path)
             } else {
                 problem(s.path, nil, "segment has no seal though sealing had begun (inserted or rewritten)")
             }

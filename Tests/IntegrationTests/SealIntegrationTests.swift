@@ -25,7 +25,7 @@ struct SealIntegrationTests {
         let dir = DaemonProcess.temporaryDirectory("seal")
         let data = dir + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let (status, out, err) = try runTool("activityctl", ["--data-dir", data, "setup-keys", "--interval", "2s"])
+        let (status, out, err) = try runTool("activityctl", ["--data-dir", data, "setup-keys", "--interval", "1h"])
         #expect(status == 0, "\(err)")
         let key = try #require(out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("actseal1-") })
         // The key file holds epoch 1's key, never the verification key.
@@ -37,10 +37,9 @@ struct SealIntegrationTests {
         do {
             let daemon = try DaemonProcess(dir: dir, storeConfig: storeConfig)
             let port = try daemon.waitReady()[0]
-            try Self.send(40, user: "alice", port: port, dataDir: data, total: 40)
-            // Let the key evolve (interval 2 s) so that the first events are sealed, then write more and crash.
-            Thread.sleep(forTimeInterval: 3)
-            try Self.send(30, user: "bob", port: port, dataDir: data, total: 70)
+            // More than one segment (64 KiB): the rotation seals the first; then more events, and a crash.
+            try Self.send(1500, user: "alice", port: port, dataDir: data, total: 1500)
+            try Self.send(30, user: "bob", port: port, dataDir: data, total: 1530)
             daemon.kill9()
         }
         let (v1, o1, _) = try runTool("activityctl", ["--data-dir", data, "verify", "--verify-key", key])
@@ -52,13 +51,14 @@ struct SealIntegrationTests {
         do {
             let daemon = try DaemonProcess(dir: dir, storeConfig: storeConfig)
             let port = try daemon.waitReady()[0]
-            try Self.send(10, user: "carol", port: port, dataDir: data, total: 80)
+            // The key evolves hourly and nothing rotates: only the clean stop can seal these.
+            try Self.send(10, user: "carol", port: port, dataDir: data, total: 1540)
             #expect(try daemon.terminate() == 0)
         }
         let (v2, o2, _) = try runTool("activityctl", ["--data-dir", data, "verify", "--verify-key", key])
         #expect(v2 == 0, "\(o2)")
         #expect(!o2.contains("unsealed tail"), "a clean stop seals everything: \(o2)")
-        #expect(o2.contains("(events through seq 80)"), "\(o2)")
+        #expect(o2.contains("(events through seq 1540)"), "\(o2)")
 
         // An edit with the CRC made to match: plain verify cannot tell, the key can, and says where.
         let seg = try #require(try FileManager.default.contentsOfDirectory(atPath: data + "/segments").filter { $0.hasSuffix(".seg") }.sorted().first)
