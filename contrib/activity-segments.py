@@ -114,7 +114,7 @@ def ip_text(raw):
 
 CATEGORIES = ["login", "activity", "admin"]
 OUTCOMES = ["success", "failure", "unknown"]
-RISK = [(1, "new_country"), (2, "impossible_travel"), (4, "anonymizer"), (8, "failed_burst")]
+RISK = [(1, "new_country"), (2, "impossible_travel"), (4, "anonymizer"), (8, "failed_burst"), (16, "new_device")]
 
 
 def decode_event(r, seq, table):
@@ -190,7 +190,10 @@ def decode_event(r, seq, table):
         e["origin"] = o
     if mask & (1 << 19):
         bits = r.u8()
-        e["risk"] = {name: True for bit, name in RISK if bits & bit}
+        # Bit 128 ("assessed": the daemon set the flags at ingest) is not exported; no flag, no "risk".
+        flags = {name: True for bit, name in RISK if bits & bit}
+        if flags:
+            e["risk"] = flags
     return e
 
 

@@ -145,7 +145,7 @@ struct FaultTests {
         #expect(fileUsers.count == total, "file lines: \(total), login events: \(fileUsers.count)")
         #expect(counts.values.allSatisfy { $0 == 1 }, "duplicated file lines")
         #expect((1...total).allSatisfy { counts["fuser\($0)"] != nil })
-        let (_, all, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl", "--output-fields", "seq,attrs.id"])
+        let (_, all, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--order", "seq", "--format", "jsonl", "--output-fields", "seq,attrs.id"])
         let rows = try jsonLines(all)
         let seqs = rows.compactMap { $0["seq"] as? Int }
         #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count, "sequence numbers repeated or out of order")

@@ -28,7 +28,7 @@ struct SecondReaderTests {
         }
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try daemon.terminate() == 0)
-        let (s1, ctl, e1) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl"])
+        let (s1, ctl, e1) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--order", "seq", "--format", "jsonl"])
         #expect(s1 == 0, "\(e1)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
