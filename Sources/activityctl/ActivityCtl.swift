@@ -27,7 +27,7 @@ struct ActivityCtl: AsyncParsableCommand {
           activityctl export --csv --since 2026-11-01 > activity.csv
         """,
         version: "0.1.0",
-        subcommands: [Events.self, Users.self, Report.self, Export.self, Tail.self, Send.self, Verify.self, SetupKeys.self, Stats.self]
+        subcommands: [Events.self, Users.self, Report.self, Export.self, Tail.self, Send.self, Check.self, Verify.self, SetupKeys.self, Stats.self]
     )
 
     /// Accepts the global options before the subcommand too (`activityctl --data-dir DIR events`, as

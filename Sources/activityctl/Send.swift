@@ -119,19 +119,25 @@ struct Send: ParsableCommand {
 
 enum UDPSender {
     static func send(_ bytes: [UInt8], to addr: IPAddress, port: UInt16) throws {
-        let family = addr.isV4 ? AF_INET : AF_INET6
-        let fd = socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = socket(addr.isV4 ? AF_INET : AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw CLIError("socket: \(String(validatingCString: strerror(errno)) ?? "")") }
         defer { close(fd) }
-        var rc: Int
+        let rc = SocketAddressing.with(addr, port: port) { sa, len in sendto(fd, bytes, bytes.count, 0, sa, len) }
+        guard rc == bytes.count else { throw CLIError("sendto: \(String(validatingCString: strerror(errno)) ?? "")") }
+    }
+}
+
+/// An IP address and port as the `sockaddr` the socket calls take (for the UDP sender and the check client).
+enum SocketAddressing {
+    static func with<R>(_ addr: IPAddress, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         switch addr {
         case .v4(let v):
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
             sa.sin_port = port.bigEndian
             sa.sin_addr.s_addr = v.bigEndian
-            rc = withUnsafePointer(to: &sa) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            return withUnsafePointer(to: &sa) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
         case .v6:
             var sa = sockaddr_in6()
@@ -139,11 +145,10 @@ enum UDPSender {
             sa.sin6_port = port.bigEndian
             let b = addr.bytes
             withUnsafeMutableBytes(of: &sa.sin6_addr) { for i in 0..<16 { $0[i] = b[i] } }
-            rc = withUnsafePointer(to: &sa) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            return withUnsafePointer(to: &sa) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }
         }
-        guard rc == bytes.count else { throw CLIError("sendto: \(String(validatingCString: strerror(errno)) ?? "")") }
     }
 }
 

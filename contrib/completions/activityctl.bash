@@ -173,13 +173,13 @@ _activityctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    events|users|report|export|tail|send|verify|setup-keys|stats|help)
+    events|users|report|export|tail|send|check|verify|setup-keys|stats|help)
         # Offer subcommand argument completions
         "_activityctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'events users report export tail send verify setup-keys stats help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'events users report export tail send check verify setup-keys stats help' -- "${cur}"))
         ;;
     esac
 }
@@ -583,6 +583,39 @@ _activityctl_send() {
         return
         ;;
     '--key-file')
+        return
+        ;;
+    esac
+}
+
+_activityctl_check() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--user --ip --device --account --api --config --token-file)
+    __activityctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--user')
+        return
+        ;;
+    '--ip')
+        return
+        ;;
+    '--device')
+        return
+        ;;
+    '--account')
+        return
+        ;;
+    '--api')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--token-file')
         return
         ;;
     esac

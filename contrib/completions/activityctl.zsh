@@ -56,6 +56,7 @@ _activityctl() {
             'export:Export events as CSV with the payments report'\''s columns.'
             'tail:Show the last events, and with -f follow new ones as the daemon commits them.'
             'send:Send one application event to activityd over UDP (like logger(1)).'
+            'check:Ask the daemon'\''s check API whether a login should be allowed (POST /v1/check).'
             'verify:Check every segment and index; exit non-zero on damage.'
             'setup-keys:Create the forward-secure sealing key of a data directory and print its verification key once.'
             'stats:Show the daemon'\''s counters (from stats.json) and the store'\''s size.'
@@ -65,7 +66,7 @@ _activityctl() {
         ;;
     arg)
         case "${words[1]}" in
-        events|users|report|export|tail|send|verify|setup-keys|stats|help)
+        events|users|report|export|tail|send|check|verify|setup-keys|stats|help)
             "_activityctl_${words[1]}" && ret=0
             ;;
         esac
@@ -290,6 +291,25 @@ _activityctl_send() {
         '*--attr[Extra key=value (repeatable).]:attr:'
         '--app[Application id for an HMAC-signed datagram (with --key-file).]:app:'
         '--key-file[HMAC-SHA256 key file of --app (as configured in input.udp.keys).]:key-file:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_activityctl_check() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--user[The user about to log in.]:user:'
+        '--ip[The address the login comes from.]:ip:'
+        '--device[The device (user agent or name).]:device:'
+        '--account[The account (required when the token is limited to accounts).]:account:'
+        '--api[The API address (host\:port, IPv6 in brackets); default\: \[api\] listen of --config, else 127.0.0.1\:58081.]:api:'
+        '--config[Read api.listen from this configuration file.]:config:'
+        '--token-file[A file holding the bearer token (default\: $ACTIVITYD_API_TOKEN).]:token-file:'
+        '--json[Print the API'\''s JSON answer as it is.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
