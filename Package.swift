@@ -95,7 +95,7 @@ let package = Package(
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
         .executableTarget(
             name: "activity-bench",
-            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "MaxMindDB", "ActivityTestSupport"],
+            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "MaxMindDB", "ActivityReports", "ActivityTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

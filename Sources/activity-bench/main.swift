@@ -15,7 +15,8 @@ case "query": runQueryBenchmark(arguments: rest)
 case "normalize": runNormalizeBenchmark(arguments: rest)
 case "enrich": runEnrichBenchmark(arguments: rest)
 case "audit": runAuditBenchmark(arguments: rest)
+case "risk": runRiskBenchmark(arguments: rest)
 default:
-    print("usage: activity-bench store|query|decode|normalize|enrich|audit [options]")
+    print("usage: activity-bench store|query|decode|normalize|enrich|audit|risk [options]")
     exit(2)
 }
