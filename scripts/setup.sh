@@ -8,6 +8,9 @@
 set -euo pipefail
 
 packages=(pkg-config libsystemd-dev libmaxminddb-dev systemd-journal-remote mmdb-bin libmaxmind-db-writer-perl python3 auditd)
+# The Debian package (scripts/package-deb.sh: dpkg-deb, dpkg-shlibdeps) and its install test (scripts/test-deb.sh:
+# a debootstrapped Debian 12 root, lintian).
+packages+=(dpkg-dev debootstrap lintian)
 # pip fetches the GeoLite2 City database for the GeoIP cross-check (any pip will do).
 command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()

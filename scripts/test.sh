@@ -17,5 +17,14 @@ swift build --build-tests
 swift build --product generate-manual
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
 grep -q "Test run with .* passed" .build/test-output.txt
+# The Debian package: built from a release build, lintian-clean, installed into a fresh debootstrapped Debian 12
+# root, checked there and purged (root only: debootstrap, chroot and mounts; CI runs as root).
+if [ "$(id -u)" = 0 ]; then
+    timeout 1500 scripts/test-deb.sh
+elif [ "${CI:-}" = true ]; then
+    echo "test: the Debian package test needs root" >&2; exit 1
+else
+    echo "test: warning: not root; the Debian package test (scripts/test-deb.sh) is skipped" >&2
+fi
 # Fuzzing (libFuzzer + ASan, a separate package): replay every known fail case, then fuzz each target briefly.
 FUZZ_SECONDS=${FUZZ_SECONDS:-15} Fuzz/run.sh
