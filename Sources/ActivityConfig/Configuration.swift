@@ -389,7 +389,7 @@ extension DaemonConfiguration {
             for var t in try a.tables("token") {
                 guard let name = try t.string("name") else { throw ConfigError(t.path + ".name", "required") }
                 guard let hex = try t.string("sha256") else { throw ConfigError(t.path + ".sha256", "required") }
-                guard let digest = decodeHex(hex), digest.count == 32 else {
+                guard let digest = Hex.decode(hex), digest.count == 32 else {
                     throw ConfigError(t.path + ".sha256", "must be 64 hex digits (printf %s TOKEN | sha256sum)")
                 }
                 c.api.tokens.append(APIToken(name: name, sha256: digest, accounts: try t.strings("accounts") ?? []))
@@ -529,25 +529,3 @@ struct TableReader {
     }
 }
 
-/// The bytes of an even-length hex string; nil for anything else.
-func decodeHex(_ text: String) -> [UInt8]? {
-    let u = Array(text.utf8)
-    guard u.count % 2 == 0 else { return nil }
-    func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-    var out: [UInt8] = []
-    out.reserveCapacity(u.count / 2)
-    var i = 0
-    while i < u.count {
-        guard let h = nibble(u[i]), let l = nibble(u[i + 1]) else { return nil }
-        out.append(h << 4 | l)
-        i += 2
-    }
-    return out
-}

@@ -133,38 +133,6 @@ public struct SealVerificationKey: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-enum Hex {
-    static func encode(_ b: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(b.count * 2)
-        for x in b { out.append(digits[Int(x >> 4)]); out.append(digits[Int(x & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func decode(_ s: String) -> [UInt8]? {
-        let u = Array(s.utf8)
-        guard u.count % 2 == 0 else { return nil }
-        func v(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(u.count / 2)
-        var i = 0
-        while i < u.count {
-            guard let h = v(u[i]), let l = v(u[i + 1]) else { return nil }
-            out.append(h << 4 | l)
-            i += 2
-        }
-        return out
-    }
-}
-
 /// The sealing key on the host: the current epoch and its key, in a small file rewritten (temporary file,
 /// fsync, rename) at every evolution so the previous key does not stay in the file. Layout: magic `ACTSKEY1`,
 /// u64 epoch, i64 interval in ns, i64 setup time in ns, 32-byte key, CRC32C of the preceding bytes.

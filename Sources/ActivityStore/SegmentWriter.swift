@@ -544,40 +544,11 @@ public final class SegmentWriter {
     public var sealEpoch: UInt64? { sealing?.key.epoch }
 
     /// The index a segment's bytes give: its committed events frames (in a sealed segment, events after the
-    /// last commit too: they are committed by construction), skipping damage as ``rebuildIndex`` does.
-    static func indexBuilder(segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, sealed: Bool) -> IndexBuilder {
-        var builder = IndexBuilder(firstSeq: hd.firstSeq)
-        var o = hd.length
-        var pending: [(Int, UInt64, [ActivityEvent])] = []
-        while o < b.count {
-            switch FrameParser.frame(in: b, at: o) {
-            case .success(let f):
-                if f.kind == SegmentFormat.frameEvents {
-                    if let evs = FrameParser.events(in: b, frame: f) { pending.append((f.offset, f.baseSeq, evs)) }
-                } else if f.kind == SegmentFormat.frameCommit {
-                    for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
-                    pending.removeAll()
-                }
-                o = f.end
-            case .failure:
-                guard sealed, let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
-                o = n
-            }
-        }
-        if sealed {
-            for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
-        }
-        return builder
-    }
-
-    /// Scans a segment and writes its index; damaged frames are skipped (resynchronising on the next valid
-    /// frame) and reported.
-    static func rebuildIndex(segmentPath: String, indexPath: String) throws(StoreError) -> (nextSeq: UInt64, damage: [String]) {
-        let m = try MappedFile(path: segmentPath)
-        let b = m.bytes
-        guard let hd = SegmentHeader.parse(b) else {
-            throw StoreError(.corrupt, "segment header is damaged; cannot index", path: segmentPath)
-        }
+    /// last commit too: they are committed by construction), skipping damage by resynchronising on the next valid
+    /// frame (in a sealed segment; in the active one the walk stops there). Also the seq the segment's frames say
+    /// comes next, and the damage met.
+    static func indexBuilder(segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, sealed: Bool)
+        -> (builder: IndexBuilder, nextSeq: UInt64, damage: [String]) {
         var builder = IndexBuilder(firstSeq: hd.firstSeq)
         var damage: [String] = []
         var next = hd.firstSeq
@@ -595,24 +566,31 @@ public final class SegmentWriter {
                     }
                 } else if f.kind == SegmentFormat.frameCommit {
                     if let c = FrameParser.commit(in: b, frame: f) { next = max(next, c.nextSeq) }
-                    for (off, base, evs) in pending {
-                        builder.addFrame(offset: off, baseSeq: base, events: evs)
-                        for e in evs { builder.add(e) }
-                    }
+                    for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
                     pending.removeAll()
                 }
                 o = f.end
             case .failure(let d):
                 damage.append(d.description)
-                guard let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
+                guard sealed, let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
                 o = n
             }
         }
-        // In a sealed segment, events are committed by construction even if the commit frame was damaged.
-        for (off, base, evs) in pending {
-            builder.addFrame(offset: off, baseSeq: base, events: evs)
-            for e in evs { builder.add(e) }
+        if sealed {
+            for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
         }
+        return (builder, next, damage)
+    }
+
+    /// Scans a segment and writes its index; damaged frames are skipped (resynchronising on the next valid
+    /// frame) and reported.
+    static func rebuildIndex(segmentPath: String, indexPath: String) throws(StoreError) -> (nextSeq: UInt64, damage: [String]) {
+        let m = try MappedFile(path: segmentPath)
+        let b = m.bytes
+        guard let hd = SegmentHeader.parse(b) else {
+            throw StoreError(.corrupt, "segment header is damaged; cannot index", path: segmentPath)
+        }
+        let (builder, next, damage) = indexBuilder(segment: b, header: hd, sealed: true)
         try FS.writeAtomically(indexPath, builder.encode(segmentLength: b.count))
         return (next, damage)
     }

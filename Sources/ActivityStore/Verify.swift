@@ -197,7 +197,7 @@ extension StoreReader {
     /// same bytes, else what differs (frames, counts, bounds, terms or postings).
     static func compareIndex(path: String, segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, length: Int,
                              sealed: Bool) throws -> String? {
-        let builder = SegmentWriter.indexBuilder(segment: UnsafeRawBufferPointer(rebasing: b[0..<length]), header: hd, sealed: sealed)
+        let builder = SegmentWriter.indexBuilder(segment: UnsafeRawBufferPointer(rebasing: b[0..<length]), header: hd, sealed: sealed).builder
         let want = builder.encode(segmentLength: length)
         let have = try MappedFile(path: path)
         if have.bytes.count == want.count, want.withUnsafeBytes({ w in memcmp(have.bytes.baseAddress!, w.baseAddress!, w.count) == 0 }) {
