@@ -101,11 +101,19 @@ public struct Daemon: Sendable {
         if configuration.risk.enabled {
             let r = RiskHolder(configuration: configuration.risk)
             let started = monotonicSeconds()
-            let n = try r.rebuild(dataDirectory: configuration.dataDir)
-            logger.info("risk state rebuilt from the store", metadata: [
-                "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
-                "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
-            ])
+            // After a clean stop the state it left is read back (it covers exactly the stored events); after a
+            // crash, or when the store changed since, it is rebuilt from the store's login attempts.
+            if let writer, let users = r.loadSnapshot(dataDirectory: dataDir, lastSeq: writer.nextSeq - 1) {
+                logger.info("risk state read from the snapshot of the last clean stop", metadata: [
+                    "risk.users": "\(users)", "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+                ])
+            } else {
+                let n = try r.rebuild(dataDirectory: configuration.dataDir)
+                logger.info("risk state rebuilt from the store", metadata: [
+                    "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
+                    "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+                ])
+            }
             risk = r
         }
         let pipeline = PipelineService(input: pipelineQueue, output: storeQueue, processor: processor, enrichment: holder,
@@ -169,7 +177,16 @@ public struct Daemon: Sendable {
         ))
         try await serviceGroup.run()
         try await group.shutdownGracefully()
-        logger.info("stopped", metadata: ["status": "\(counters.snapshot.statusLine)"])
+        // Every event the risk engine saw is stored unless the store had to give some up at the stop.
+        let final = counters.snapshot
+        if let risk, final.dropped["store_unwritable", default: 0] == 0 {
+            do {
+                try risk.saveSnapshot(dataDirectory: dataDir, lastSeq: final.lastSeq)
+            } catch {
+                logger.warning("risk state not saved; the next start rebuilds it from the store", metadata: ["error": "\(error)"])
+            }
+        }
+        logger.info("stopped", metadata: ["status": "\(final.statusLine)"])
     }
 }
 

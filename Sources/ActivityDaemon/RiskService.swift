@@ -58,6 +58,42 @@ final class RiskHolder: Sendable {
         }
     }
 
+    /// The state of a clean stop: `risk.snapshot` in the data directory, `ACTRISK1`, the last stored seq it
+    /// covers (u64), the CRC32C of the engine's bytes (u32), then ``RiskEngine/snapshot()``.
+    static func snapshotPath(dataDirectory: String) -> String { dataDirectory + "/risk.snapshot" }
+    static let snapshotMagic = Array("ACTRISK1".utf8)
+
+    /// Writes the state as of the store's last seq `lastSeq`. Only after a clean stop, when every event the
+    /// engine saw is stored: then the state is exactly what folding the store would give.
+    func saveSnapshot(dataDirectory: String, lastSeq: UInt64) throws {
+        let body = engine.withLock { $0.snapshot() }
+        var head = RiskHolder.snapshotMagic
+        for k in 0..<8 { head.append(UInt8(truncatingIfNeeded: lastSeq >> (8 * UInt64(k)))) }
+        let crc = CRC32C.checksum(body)
+        for k in 0..<4 { head.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k)))) }
+        try Data(head + body).write(to: URL(fileURLWithPath: RiskHolder.snapshotPath(dataDirectory: dataDirectory)), options: .atomic)
+    }
+
+    /// Loads the snapshot when it covers exactly the store as it is (its last seq is `lastSeq`) and was taken
+    /// under the same settings; the file is removed either way, so a later crash rebuilds from the store.
+    /// - Returns: the users loaded, or nil when there was no usable snapshot.
+    func loadSnapshot(dataDirectory: String, lastSeq: UInt64) -> Int? {
+        let path = RiskHolder.snapshotPath(dataDirectory: dataDirectory)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        try? FileManager.default.removeItem(atPath: path)
+        let b = [UInt8](data)
+        guard b.count >= 20, Array(b[0..<8]) == RiskHolder.snapshotMagic else { return nil }
+        var seq: UInt64 = 0
+        for k in 0..<8 { seq |= UInt64(b[8 + k]) << (8 * UInt64(k)) }
+        var crc: UInt32 = 0
+        for k in 0..<4 { crc |= UInt32(b[16 + k]) << (8 * UInt32(k)) }
+        let body = Array(b[20...])
+        guard seq == lastSeq, CRC32C.checksum(body) == crc,
+              let loaded = RiskEngine(options: RiskHolder.options(configuration), snapshot: body) else { return nil }
+        engine.withLock { $0 = loaded }
+        return loaded.trackedUsers
+    }
+
     /// What a successful login `e` would be flagged now (the check API); changes nothing.
     func check(_ e: ActivityEvent) -> RiskAssessment {
         engine.withLock { $0.assess(e) }

@@ -109,7 +109,7 @@ struct RiskIntegrationTests {
         #expect(kinds == ["new_country,impossible_travel,new_device", "anonymizer", "failed_burst"])
     }
 
-    @Test("the same history with and without a kill -9 in the middle gives the same risk on every event; the report agrees with a recomputation")
+    @Test("the same history with and without a kill -9 or a clean restart in the middle gives the same risk on every event; the report agrees with a recomputation")
     func killConsistency() throws {
         let lines = Self.history(seed: 17, count: 600)
         // Uninterrupted.
@@ -130,12 +130,30 @@ struct RiskIntegrationTests {
         #expect(b.log.contains("risk state rebuilt from the store"))
         #expect(try b.terminate() == 0)
 
-        #expect(rowsA.count == lines.count && rowsB.count == lines.count)
-        let va = Self.verdicts(rowsA), vb = Self.verdicts(rowsB)
+        // Stopped cleanly after the first 250: the next start reads the state back from the snapshot instead
+        // of folding the store, with the same result.
+        let dirC = DaemonProcess.temporaryDirectory("risk-c")
+        var c = try DaemonProcess(dir: dirC, listen: ["127.0.0.1:0"])
+        Self.send(lines[..<250], port: try c.waitReady()[0])
+        #expect(try Self.storedEvents(c.dataDir, count: 250).count == 250)
+        #expect(try c.terminate() == 0)
+        #expect(FileManager.default.fileExists(atPath: c.dataDir + "/risk.snapshot"))
+        c = try DaemonProcess(dir: dirC, listen: ["127.0.0.1:0"])
+        Self.send(lines[250...], port: try c.waitReady()[0])
+        let rowsC = try Self.storedEvents(c.dataDir, count: lines.count)
+        #expect(c.log.contains("risk state read from the snapshot of the last clean stop"), "\(c.log)")
+        #expect(!FileManager.default.fileExists(atPath: c.dataDir + "/risk.snapshot"), "a used snapshot is removed")
+        #expect(try c.terminate() == 0)
+
+        #expect(rowsA.count == lines.count && rowsB.count == lines.count && rowsC.count == lines.count)
+        let va = Self.verdicts(rowsA), vb = Self.verdicts(rowsB), vc = Self.verdicts(rowsC)
         #expect(va.count > 150)
         var differ: [String] = []
         for (id, x) in va where vb[id]?.0 != x.0 || vb[id]?.1 != x.1 { differ.append(id) }
         #expect(differ.isEmpty, "\(differ.count) logins flagged differently after kill -9: \(differ.sorted().prefix(5))")
+        var differC: [String] = []
+        for (id, x) in va where vc[id]?.0 != x.0 || vc[id]?.1 != x.1 { differC.append(id) }
+        #expect(differC.isEmpty, "\(differC.count) logins flagged differently after a clean restart: \(differC.sorted().prefix(5))")
         // Every kind occurs, so the comparison covers each check.
         let all = Set(va.values.flatMap { $0.0.split(separator: ",").map(String.init) })
         #expect(all == ["new_country", "impossible_travel", "anonymizer", "failed_burst", "new_device"])
