@@ -43,4 +43,14 @@ func runRiskBenchmark(arguments: [String]) {
     print("risk: \(users) users, \(n) events (\(perUser) per user), \(engine.trackedUsers) users and \(engine.trackedAddresses) addresses tracked, \(flagged) logins flagged")
     print(String(format: "memory: %.0f MiB resident for the state (%.0f → %.0f MiB) = %.0f bytes per user", after - before, before, after, (after - before) * 1_048_576 / Double(users)))
     print(String(format: "speed: %.0f events/s (%.2f µs per event) on one core", Double(n) / seconds, seconds / Double(n) * 1e6))
+    // The clean-stop snapshot and its read-back (what a restart costs instead of folding the store).
+    let t1 = Date()
+    let bytes = engine.snapshot()
+    let written = Date().timeIntervalSince(t1)
+    let t2 = Date()
+    let back = RiskEngine(options: engine.options, snapshot: bytes)
+    let read = Date().timeIntervalSince(t2)
+    print(String(format: "snapshot: %.1f MB (%.0f bytes per user), made in %.2f s, read back in %.2f s (%@)",
+                 Double(bytes.count) / 1e6, Double(bytes.count) / Double(users), written, read,
+                 back?.trackedUsers == engine.trackedUsers ? "same users" : "MISMATCH"))
 }
