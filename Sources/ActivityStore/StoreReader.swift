@@ -487,13 +487,15 @@ public final class StoreFollower {
 
 /// Merges the events of many frames into time order (``EventOrder/time``), streaming.
 ///
-/// Every frame the query needs is listed up front with its time bounds: indexed frames from their index's
-/// frame table, unindexed ones (the active segment's tail, a segment without a usable index) by decoding
-/// them once and keeping only their bounds. Frames are then decoded in order of their lower bound (upper
-/// bound, newest first, in reverse); decoded events wait in a heap and leave it as soon as no frame still to
-/// be decoded can hold an earlier one. A frame whose events are already in order and that overlaps no
-/// other goes straight through (the usual case for live data), so the heap only ever holds the frames
-/// whose time ranges overlap: what an imported old log or a skewed clock interleaved.
+/// Sealed segments wait unopened, known only by their index's time bounds; a segment is opened (its frames
+/// planned through its index, with their time bounds from the frame table) when the merge reaches its lower
+/// bound (upper bound, newest first, in reverse). Segments without a usable index (the active one) are
+/// planned at once, their unindexed frames decoded once for their bounds. Frames are decoded in order of
+/// their lower bound; decoded events wait in a heap and leave it as soon as no frame or segment still to be
+/// read can hold an earlier one. A frame whose events are in order and that overlaps nothing still to read
+/// goes straight through (the usual case), so what is held at once is the frames and plans of the segments
+/// and frames whose time ranges overlap: one segment's plan for a store written in time order, more only
+/// where an imported old log or a skewed clock interleaved.
 struct TimeOrderedMerge {
     /// One frame to visit: which mapped segment, the planned frame, its ordinals and its time bounds.
     struct Planned {
@@ -505,13 +507,18 @@ struct TimeOrderedMerge {
     }
 
     let reader: StoreReader
-    let files: [MappedFile]
-    /// Frames in visiting order.
-    let planned: [Planned]
-    var next = 0
     let query: EventQuery
-    /// The query without reverse: frames are decoded forward and ordered here.
+    /// The query without reverse or limit: frames are decoded forward and ordered here.
     let forward: EventQuery
+    /// Sealed segments not opened yet, by their bound in the query's direction, and the next to open.
+    var unopened: [(segment: SegmentInfo, start: Int64)] = []
+    var nextUnopened = 0
+    /// The opened segments, each released once its last planned frame is decoded.
+    var files: [MappedFile?] = []
+    /// Planned frames not yet decoded, per file.
+    var pending: [Int] = []
+    /// Planned frames not yet decoded, by their bound in the query's direction.
+    var frames = MinHeap<Planned>()
     var heap = EventHeap()
 
     init(reader: StoreReader, segments: [SegmentInfo], query q: EventQuery) throws {
@@ -521,45 +528,61 @@ struct TimeOrderedMerge {
         fq.reverse = false
         fq.limit = nil
         self.forward = fq
-        var files: [MappedFile] = []
-        var planned: [Planned] = []
         for s in segments {
             let file = try MappedFile(path: s.path)
-            let idx = reader.index(of: s, file: file)
-            guard let (_, plan) = reader.framePlan(segment: s, file: file, index: idx, query: fq) else { continue }
-            let slot = files.count
-            files.append(file)
-            var bounds: [Int: (Int64, Int64)] = [:]
-            if let idx { for fe in idx.frames { bounds[Int(fe.offset)] = (fe.minTime, fe.maxTime) } }
-            for (frame, ordinals) in plan {
-                if let (lo, hi) = bounds[frame.offset] {
-                    planned.append(Planned(file: slot, frame: frame, ordinals: ordinals, minTime: lo, maxTime: hi))
-                    continue
-                }
-                // Not in an index: decode once for the bounds of its matching events (none: nothing to visit).
-                let events = reader.decode(file: file, frame: frame, ordinals: ordinals, query: fq)
-                guard let first = events.first else { continue }
-                var lo = first.time.nanoseconds, hi = lo
-                for e in events { lo = min(lo, e.time.nanoseconds); hi = max(hi, e.time.nanoseconds) }
-                planned.append(Planned(file: slot, frame: frame, ordinals: ordinals, minTime: lo, maxTime: hi))
+            if !s.isActive, let idx = reader.index(of: s, file: file) {
+                if let since = q.since, idx.maxTime < since.nanoseconds { continue }
+                if let until = q.until, idx.minTime >= until.nanoseconds { continue }
+                unopened.append((s, key(q.reverse ? idx.maxTime : idx.minTime)))
+            } else {
+                plan(s, file: file)
             }
         }
-        // Ties by seq, so equal bounds keep storage order (and reverse is its mirror).
-        if q.reverse {
-            planned.sort { ($0.maxTime, $0.frame.baseSeq) > ($1.maxTime, $1.frame.baseSeq) }
-        } else {
-            planned.sort { ($0.minTime, $0.frame.baseSeq) < ($1.minTime, $1.frame.baseSeq) }
-        }
-        self.files = files
-        self.planned = planned
+        unopened.sort { ($0.start, q.reverse ? ~$0.segment.firstSeq : $0.segment.firstSeq) < ($1.start, q.reverse ? ~$1.segment.firstSeq : $1.segment.firstSeq) }
     }
 
     /// The sort key of a time in the query's direction (smaller first).
     func key(_ time: Int64) -> Int64 { query.reverse ? (time == .min ? .max : -time) : time }
-    /// The key below which no frame still to decode can hold an event (nil: all frames are decoded).
+    func startKey(_ p: Planned) -> Int64 { key(query.reverse ? p.maxTime : p.minTime) }
+    func endKey(_ p: Planned) -> Int64 { key(query.reverse ? p.minTime : p.maxTime) }
+
+    /// Plans one segment's frames (through its index where it has a usable one) and queues them.
+    mutating func plan(_ s: SegmentInfo, file: MappedFile) {
+        let idx = reader.index(of: s, file: file)
+        guard let (_, plan) = reader.framePlan(segment: s, file: file, index: idx, query: forward) else { return }
+        let slot = files.count
+        files.append(file)
+        pending.append(0)
+        var bounds: [Int: (Int64, Int64)] = [:]
+        if let idx { for fe in idx.frames { bounds[Int(fe.offset)] = (fe.minTime, fe.maxTime) } }
+        for (frame, ordinals) in plan {
+            var p = Planned(file: slot, frame: frame, ordinals: ordinals, minTime: 0, maxTime: 0)
+            if let (lo, hi) = bounds[frame.offset] {
+                (p.minTime, p.maxTime) = (lo, hi)
+            } else {
+                // Not in an index: decode once for the bounds of its matching events (none: nothing to visit).
+                let events = reader.decode(file: file, frame: frame, ordinals: ordinals, query: forward)
+                guard let first = events.first else { continue }
+                var lo = first.time.nanoseconds, hi = lo
+                for e in events { lo = min(lo, e.time.nanoseconds); hi = max(hi, e.time.nanoseconds) }
+                (p.minTime, p.maxTime) = (lo, hi)
+            }
+            pending[slot] += 1
+            frames.push(p, key: startKey(p), tie: query.reverse ? ~frame.baseSeq : frame.baseSeq)
+        }
+        if pending[slot] == 0 { files[slot] = nil }
+    }
+
+    /// The key below which nothing still to read can hold an event (nil: everything is read).
     var frontier: Int64? {
-        guard next < planned.count else { return nil }
-        return key(query.reverse ? planned[next].maxTime : planned[next].minTime)
+        let f = frames.peekKey
+        let u = nextUnopened < unopened.count ? unopened[nextUnopened].start : nil
+        switch (f, u) {
+        case let (f?, u?): return min(f, u)
+        case let (f?, nil): return f
+        case let (nil, u?): return u
+        case (nil, nil): return nil
+        }
     }
 
     /// The next events in order (a frame's worth or what the heap can release); nil at the end.
@@ -572,14 +595,21 @@ struct TimeOrderedMerge {
                 if out.count >= 1024 { return out }
             }
             if !out.isEmpty { return out }
-            guard next < planned.count else { return nil }
-            let p = planned[next]
-            next += 1
-            let events = reader.decode(file: files[p.file], frame: p.frame, ordinals: p.ordinals, query: forward)
+            // Open the next segment first when it may begin before the next planned frame.
+            if nextUnopened < unopened.count, frames.peekKey.map({ unopened[nextUnopened].start <= $0 }) ?? true {
+                let s = unopened[nextUnopened].segment
+                nextUnopened += 1
+                if let file = try? MappedFile(path: s.path) { plan(s, file: file) }
+                continue
+            }
+            guard let p = frames.pop() else { return nil }
+            guard let file = files[p.file] else { continue }
+            let events = reader.decode(file: file, frame: p.frame, ordinals: p.ordinals, query: forward)
+            pending[p.file] -= 1
+            if pending[p.file] == 0 { files[p.file] = nil }
             if events.isEmpty { continue }
-            // Fast path: nothing waiting, the frame is in order and ends before the next frame can begin.
-            let after = frontier
-            if heap.isEmpty, isOrdered(events), after.map({ key(query.reverse ? p.minTime : p.maxTime) < $0 }) ?? true {
+            // Fast path: nothing waiting, the frame is in order and ends before anything still to read begins.
+            if heap.isEmpty, isOrdered(events), frontier.map({ endKey(p) < $0 }) ?? true {
                 return query.reverse ? events.reversed() : events
             }
             for e in events { heap.push(e, key: key(e.time.nanoseconds), reverse: query.reverse) }
@@ -595,6 +625,48 @@ struct TimeOrderedMerge {
             last = t
         }
         return true
+    }
+}
+
+/// A binary min-heap of values by (key, tie).
+struct MinHeap<Value> {
+    private var items: [(key: Int64, tie: UInt64, value: Value)] = []
+
+    var peekKey: Int64? { items.first?.key }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        (items[a].key, items[a].tie) < (items[b].key, items[b].tie)
+    }
+
+    mutating func push(_ value: Value, key: Int64, tie: UInt64) {
+        items.append((key, tie, value))
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if !less(i, parent) { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Value? {
+        guard !items.isEmpty else { return nil }
+        let top = items[0].value
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && less(l, m) { m = l }
+                if r < items.count && less(r, m) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
     }
 }
 
