@@ -119,6 +119,7 @@ public struct Daemon: Sendable {
         let pipeline = PipelineService(input: pipelineQueue, output: storeQueue, processor: processor, enrichment: holder,
                                        risk: risk, counters: counters, logger: logger.labelled("activityd.pipeline"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let apiGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var services: [any Service] = [store, pipeline]
         let notifier = CountingNotifier(notifier: SystemdNotifier(), counters: counters)
         services.append(EnrichmentService(configuration: configuration, configPath: configPath, holder: holder, counters: counters,
@@ -164,7 +165,8 @@ public struct Daemon: Sendable {
             let slot = udpConfigs.count + (metricsAddress == nil ? 0 : 1)
             let api = CheckAPI(configuration: configuration.api, risk: risk, enrichment: holder, counters: counters,
                                record: configuration.api.record ? pipelineQueue : nil)
-            services.append(CheckEndpoint(address: hp, api: api, group: group, logger: logger.labelled("activityd.api"),
+            // Its own event loop: a check must not wait behind a burst of datagrams on the UDP loop.
+            services.append(CheckEndpoint(address: hp, api: api, group: apiGroup, logger: logger.labelled("activityd.api"),
                                           onBound: { _ in readiness.bound(input: slot, []) }))
         }
         services.append(NotifyService(notifier: notifier, counters: counters, logger: logger.labelled("activityd.notify")))
@@ -177,6 +179,7 @@ public struct Daemon: Sendable {
         ))
         try await serviceGroup.run()
         try await group.shutdownGracefully()
+        try await apiGroup.shutdownGracefully()
         // Every event the risk engine saw is stored unless the store had to give some up at the stop.
         let final = counters.snapshot
         if let risk, final.dropped["store_unwritable", default: 0] == 0 {

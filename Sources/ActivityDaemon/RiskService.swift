@@ -46,15 +46,16 @@ final class RiskHolder: Sendable {
     }
 
     /// Sets `risk` (with ``ActivityModel/RiskFlags/assessed``) and `attrs.risk_why` on every successful
-    /// login of a batch, and feeds every event to the engine, in order. One lock per batch.
+    /// login of a batch, and feeds every event to the engine, in order. The lock is taken per event, not per
+    /// batch, so a check waits for one event's update at most.
     func assess(_ events: inout [ActivityEvent]) {
-        engine.withLock { engine in
-            for i in events.indices {
-                let verdict = engine.observe(events[i])
-                guard LoginEventKind(events[i]) == .success else { continue }
-                events[i].risk = verdict.flags.union(.assessed)
-                events[i].attrs["risk_why"] = verdict.reasons.isEmpty ? nil : verdict.why
-            }
+        for i in events.indices {
+            let kind = LoginEventKind(events[i])
+            guard kind.isFailure || kind.isSuccess else { continue }   // changes no state: no lock
+            let verdict = engine.withLock { $0.observe(events[i]) }
+            guard kind == .success else { continue }
+            events[i].risk = verdict.flags.union(.assessed)
+            events[i].attrs["risk_why"] = verdict.reasons.isEmpty ? nil : verdict.why
         }
     }
 
