@@ -47,6 +47,10 @@ fi
 
 root=$work/root
 cleanup() {
+    # Anything still running inside the root (a step cut short by its timeout) goes first.
+    for p in /proc/[0-9]*; do
+        if [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ]; then kill -9 "${p#/proc/}" 2>/dev/null || true; fi
+    done
     for m in "$root/proc" "$root/dev/pts"; do
         if mountpoint -q "$m" 2>/dev/null; then umount -l "$m" || true; fi
     done
