@@ -139,6 +139,46 @@ extension SystemdJournalTestSuite {
             }
         }
 
+        @Test("on behalf of another pid the message carries that pid's credentials (SCM_CREDENTIALS), as sd_pid_notify does")
+        func credentialsForAnotherPid() throws {
+            let server = try NotifySocket()
+            var on: Int32 = 1
+            setsockopt(server.descriptor, SOL_SOCKET, SO_PASSCRED, &on, socklen_t(MemoryLayout<Int32>.size))
+            let other = getppid()
+            try withEnvironment(["NOTIFY_SOCKET": server.path]) { () throws in
+                do {
+                    #expect(try SystemdNotifier(pid: other).notify("READY=1"))
+                } catch let error as SystemdError where error.errnoName == "EPERM" {
+                    // Without CAP_SYS_ADMIN the kernel refuses another pid's credentials: the refusal shows they were sent.
+                    print("credentials for pid \(other): refused (EPERM, no CAP_SYS_ADMIN)")
+                    return
+                }
+                var buffer = [UInt8](repeating: 0, count: 64)
+                var control = [UInt8](repeating: 0, count: 64)
+                var poller = pollfd(fd: server.descriptor, events: Int16(POLLIN), revents: 0)
+                try #require(poll(&poller, 1, 2000) == 1)
+                let (count, pid) = buffer.withUnsafeMutableBytes { body in
+                    control.withUnsafeMutableBytes { controlBytes -> (Int, Int32) in
+                        var vector = iovec(iov_base: body.baseAddress, iov_len: body.count)
+                        return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                            var message = msghdr()
+                            message.msg_iov = vectorPointer
+                            message.msg_iovlen = 1
+                            message.msg_control = controlBytes.baseAddress
+                            message.msg_controllen = controlBytes.count
+                            let n = recvmsg(server.descriptor, &message, 0)
+                            // The first control message: cmsghdr, then struct ucred (pid first).
+                            let pid = controlBytes.load(fromByteOffset: MemoryLayout<cmsghdr>.size, as: Int32.self)
+                            return (n, pid)
+                        }
+                    }
+                }
+                #expect(count > 0 && String(decoding: buffer[..<count], as: UTF8.self) == "READY=1")
+                #expect(pid == other)
+                print("credentials for pid \(other): received pid \(pid)")
+            }
+        }
+
         @Test("an abstract notify socket (@name) is reached as systemd names it")
         func abstractSocket() throws {
             let name = "activityd-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
