@@ -519,7 +519,7 @@ struct TimeOrderedMerge {
     var pending: [Int] = []
     /// Planned frames not yet decoded, by their bound in the query's direction.
     var frames = MinHeap<Planned>()
-    var heap = EventHeap()
+    var heap = MinHeap<ActivityEvent>()
 
     init(reader: StoreReader, segments: [SegmentInfo], query q: EventQuery) throws {
         self.reader = reader
@@ -590,8 +590,8 @@ struct TimeOrderedMerge {
         while true {
             var out: [ActivityEvent] = []
             let limit = frontier
-            while let top = heap.peekKey, limit.map({ top.time < $0 }) ?? true {
-                out.append(heap.pop())
+            while let top = heap.peekKey, limit.map({ top < $0 }) ?? true, let e = heap.pop() {
+                out.append(e)
                 if out.count >= 1024 { return out }
             }
             if !out.isEmpty { return out }
@@ -612,7 +612,8 @@ struct TimeOrderedMerge {
             if heap.isEmpty, isOrdered(events), frontier.map({ endKey(p) < $0 }) ?? true {
                 return query.reverse ? events.reversed() : events
             }
-            for e in events { heap.push(e, key: key(e.time.nanoseconds), reverse: query.reverse) }
+            // Equal times in storage order (reversed: the seq's complement sorts descending).
+            for e in events { heap.push(e, key: key(e.time.nanoseconds), tie: query.reverse ? ~e.seq : e.seq) }
             reader.largestTimeBacklog = max(reader.largestTimeBacklog, heap.count)
         }
     }
@@ -633,6 +634,8 @@ struct MinHeap<Value> {
     private var items: [(key: Int64, tie: UInt64, value: Value)] = []
 
     var peekKey: Int64? { items.first?.key }
+    var isEmpty: Bool { items.isEmpty }
+    var count: Int { items.count }
 
     private func less(_ a: Int, _ b: Int) -> Bool {
         (items[a].key, items[a].tie) < (items[b].key, items[b].tie)
@@ -670,48 +673,3 @@ struct MinHeap<Value> {
     }
 }
 
-/// A binary min-heap of events by (key, seq).
-struct EventHeap {
-    private var items: [(key: Int64, seq: UInt64, event: ActivityEvent)] = []
-
-    var isEmpty: Bool { items.isEmpty }
-    var count: Int { items.count }
-    var peekKey: (time: Int64, seq: UInt64)? { items.first.map { ($0.key, $0.seq) } }
-
-    private func less(_ a: Int, _ b: Int) -> Bool {
-        let x = items[a], y = items[b]
-        if x.key != y.key { return x.key < y.key }
-        return x.seq < y.seq
-    }
-
-    /// - Parameter reverse: Order equal keys by descending seq (stored as its complement).
-    mutating func push(_ e: ActivityEvent, key: Int64, reverse: Bool) {
-        items.append((key, reverse ? ~e.seq : e.seq, e))
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !less(i, parent) { break }
-            items.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> ActivityEvent {
-        let top = items[0].event
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && less(l, m) { m = l }
-                if r < items.count && less(r, m) { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
-        }
-        return top
-    }
-}
