@@ -357,7 +357,7 @@ extension DaemonConfiguration {
                 return v
             }
             c.risk.enabled = try k.bool("enabled") ?? true
-            if let v = try k.value("max_speed_kmh").map({ $0.double ?? $0.int.map(Double.init) }) {
+            if let v = k.value("max_speed_kmh").map({ $0.double ?? $0.int.map(Double.init) }) {
                 guard let v, v > 0 else { throw ConfigError("risk.max_speed_kmh", "must be a positive number") }
                 c.risk.maxSpeedKmh = v
             }

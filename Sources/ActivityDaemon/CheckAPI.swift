@@ -200,7 +200,10 @@ final class CheckHandler: ChannelInboundHandler, @unchecked Sendable {
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: response.status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: response.body)))), promise: nil)
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-            if close { done.whenComplete { _ in context.close(promise: nil) } }
+            if close {
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                done.whenComplete { _ in bound.value.close(promise: nil) }
+            }
             body.removeAll(keepingCapacity: true)
             tooLarge = false
         }

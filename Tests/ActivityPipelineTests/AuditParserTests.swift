@@ -102,7 +102,7 @@ struct AuditParserTests {
                     "type=X msg=audit(1:2): acct=4", "type=X msg=audit(1:2): acct=ZZ", "type=X msg=audit(1:2): \u{1D}", "type=X msg=audit(1:2): \u{1D}\u{1D}=",
                     "type=X msg=audit(1:2): x=\u{FFFD}\u{0}\u{7F} msg='a=' '", String(repeating: "a=b ", count: 1000)]
         for j in junk { _ = AuditParser.parse(j[...]) }
-        let many = try? #require(AuditParser.parse(("type=X msg=audit(1:2): " + String(repeating: "a=b ", count: 1000))[...]))
+        let many = AuditParser.parse(("type=X msg=audit(1:2): " + String(repeating: "a=b ", count: 1000))[...])
         #expect(many?.fields.count == AuditParser.maxFields)
     }
 }
