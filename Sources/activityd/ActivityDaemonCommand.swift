@@ -75,9 +75,18 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
                 }
             }
             for u in configuration.udp { print("  input.udp: listen=\(u.listen) allow=\(u.allow.map(\.description))") }
-            for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt)") }
+            for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt) format=\(f.format.rawValue)") }
             if let j = configuration.journald { print("  input.journald: directory=\(j.directory ?? "(system)") files=\(j.files) matches=\(j.matches)") }
             for l in configuration.iplists { print("  enrich.iplist: \(l.name) (\(l.tag)) \(l.path)") }
+            let risk = configuration.risk
+            if risk.enabled {
+                print("  risk: block=\(risk.policy.block) challenge=\(risk.policy.challenge) accounts=\(risk.accounts.keys.sorted()) max_users=\(risk.maxUsers)")
+            } else {
+                print("  risk: disabled")
+            }
+            if let listen = configuration.api.listen {
+                print("  api: listen=\(listen) tokens=\(configuration.api.tokens.count) record=\(configuration.api.record)")
+            }
             if !configuration.unknownKeys.isEmpty { print("  unknown keys: \(configuration.unknownKeys.joined(separator: ", "))") }
             return
         }

@@ -176,6 +176,25 @@ struct DaemonIntegrationTests {
         let (s2, o2, _) = try runTool("activityd", ["--config", dir + "/ok.toml", "--check-config"])
         #expect(s2 == 0)
         #expect(o2.contains("unknown keys: bogus"))
+        // The risk policy, the check API and each file input's format are shown as they will run.
+        try """
+        data_dir = "x"
+        [[input.file]]
+        paths = ["/var/log/audit/audit.log"]
+        format = "audit"
+        [risk]
+        block = ["anonymizer"]
+        [api]
+        listen = "127.0.0.1:58081"
+        [[api.token]]
+        name = "app"
+        sha256 = "7f14c33dfe13ac4af4884e14da5760f9b930205aa8055478c3e74296470d71af"
+        """.write(toFile: dir + "/risk.toml", atomically: true, encoding: .utf8)
+        let (s4, o4, e4) = try runTool("activityd", ["--config", dir + "/risk.toml", "--check-config"])
+        #expect(s4 == 0, "\(e4)")
+        #expect(o4.contains("format=audit"), "\(o4)")
+        #expect(o4.contains(#"risk: block=["anonymizer"]"#), "\(o4)")
+        #expect(o4.contains("api: listen=127.0.0.1:58081 tokens=1 record=false"), "\(o4)")
         let (s3, o3, _) = try runTool("activityd", ["--version"])
         #expect(s3 == 0 && !o3.isEmpty)
     }
