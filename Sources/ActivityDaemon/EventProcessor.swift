@@ -102,7 +102,9 @@ struct EventProcessor {
     private mutating func append(_ events: [ActivityEvent], position: InputPosition?, raw: String, origin: Origin, now: Timestamp,
                                  pid: Int?, fromAudit: Bool, into out: inout [ActivityEvent]) {
         for var e in events {
-            correlator.correlate(&e, pid: pid, fromAudit: fromAudit)
+            // Only this host's own logs are paired with its audit log: a syslog line received over UDP is the
+            // sender's text (its host, pid, user and address included) and must not relabel a local record.
+            if origin.input != "udp" { correlator.correlate(&e, pid: pid, fromAudit: fromAudit) }
             e.ingested = now
             var o = origin
             if let p = position { o.position = p.value }
