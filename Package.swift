@@ -113,7 +113,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ActivityReportsTests",
-            dependencies: ["ActivityReports", "ActivityModel"],
+            dependencies: ["ActivityReports", "ActivityModel", "ActivityTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -1,22 +1,11 @@
 import ActivityModel
+import ActivityTestSupport
 @testable import ActivityReports
 import Testing
 
-/// A deterministic PRNG (SplitMix64) for the random histories.
-struct Mix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A random login history in time order: a few users, places, devices and addresses, failures in runs.
 func randomHistory(seed: UInt64, count: Int) -> [ActivityEvent] {
-    var r = Mix(state: seed)
+    var r = SeededRandom(seed: seed)
     let users = ["ann", "bob", "cy", "dee"]
     let places: [(String, String, Double, Double)] = [
         ("GB", "London", 51.5, -0.13), ("FR", "Paris", 48.86, 2.35), ("US", "New York", 40.71, -74.0),
