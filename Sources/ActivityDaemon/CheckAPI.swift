@@ -31,21 +31,8 @@ final class CheckEndpoint: Service, @unchecked Sendable {
 
     func run() async throws {
         let api = self.api
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 1024)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(CheckHandler(api: api))
-                }
-            }
-            .bind(host: address.host, port: address.port).get()
-        logger.info("check API listening", metadata: ["api.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
-        onBound(channel.localAddress)
-        try? await gracefulShutdown()
-        try? await channel.close()
+        try await serveHTTP(address: address, group: group, logger: logger, message: "check API listening",
+                            metadataKey: "api.address", onBound: onBound) { CheckHandler(api: api) }
     }
 }
 

@@ -25,19 +25,8 @@ final class MetricsEndpoint: Service, @unchecked Sendable {
 
     func run() async throws {
         let counters = self.counters
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(MetricsHandler(counters: counters))
-                }
-            }
-            .bind(host: address.host, port: address.port).get()
-        logger.info("metrics endpoint listening", metadata: ["metrics.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
-        onBound(channel.localAddress)
-        try? await gracefulShutdown()
-        try? await channel.close()
+        try await serveHTTP(address: address, group: group, logger: logger, message: "metrics endpoint listening",
+                            metadataKey: "metrics.address", onBound: onBound) { MetricsHandler(counters: counters) }
     }
 }
 
