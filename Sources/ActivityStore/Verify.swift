@@ -87,6 +87,13 @@ extension StoreReader {
             var expected = hd.firstSeq
             var eventsSinceCommit = false
             var count = 0
+            // The index the segment gives, from the events decoded here (each frame is decoded once): committed
+            // frames, and in a sealed segment the ones after the last commit too. For the active segment's
+            // prefix index, the builder as it was at the end of the bytes that index covers.
+            var builder = IndexBuilder(firstSeq: hd.firstSeq)
+            var pending: [(FrameInfo, [ActivityEvent])] = []
+            let prefixLength = s.isActive ? (try? SegmentIndex(path: s.indexPath, verifyChecksum: false)).map { Int($0.segmentLength) } : nil
+            var prefixBuilder: IndexBuilder? = prefixLength == hd.length ? builder : nil
             var o = hd.length
             chain?.beginSegment(s, header: hd)
             while o < b.count {
@@ -107,6 +114,7 @@ extension StoreReader {
                             expected = f.baseSeq + UInt64(f.count)
                             eventsSinceCommit = true
                             count += evs.count
+                            pending.append((f, evs))
                             chain?.events(f)
                         } else {
                             report.problems.append(.init(path: s.path, offset: f.offset, reason: "events frame passes its CRC but does not decode"))
@@ -120,6 +128,8 @@ extension StoreReader {
                             }
                             expected = max(expected, c.nextSeq)
                             eventsSinceCommit = false
+                            for (pf, evs) in pending { builder.addFrame(offset: pf.offset, baseSeq: pf.baseSeq, events: evs[...]) }
+                            pending.removeAll()
                             chain?.commit(c.time)
                         } else {
                             report.problems.append(.init(path: s.path, offset: f.offset, reason: "commit frame does not decode"))
@@ -134,6 +144,7 @@ extension StoreReader {
                         break
                     }
                     o = f.end
+                    if o == prefixLength { prefixBuilder = builder }
                 case .failure(let d):
                     if s.isActive, case .truncated = d {
                         // The writer may be mid-write; not damage.
@@ -146,6 +157,10 @@ extension StoreReader {
             }
             chain?.endSegment(s, length: b.count)
             report.events += count
+            if !s.isActive {
+                // In a sealed segment, events are committed by construction even if the commit frame was damaged.
+                for (pf, evs) in pending { builder.addFrame(offset: pf.offset, baseSeq: pf.baseSeq, events: evs[...]) }
+            }
             expectedNext = expected
             if s.isActive {
                 // The active segment may carry a prefix index (written at close and at checkpoints).
@@ -155,7 +170,11 @@ extension StoreReader {
                     if idx.segmentLength > UInt64(b.count) || idx.firstSeq != s.firstSeq {
                         throw StoreError(.corrupt, "prefix index covers more than its segment", path: s.indexPath)
                     }
-                    if let why = try StoreReader.compareIndex(path: s.indexPath, segment: b, header: hd, length: Int(idx.segmentLength), sealed: false) {
+                    // A prefix index ends where a commit (or seal) ends; anywhere else it covers no whole write.
+                    guard let prefix = prefixBuilder else {
+                        throw StoreError(.corrupt, "prefix index ends at \(idx.segmentLength), not at the end of a commit", path: s.indexPath)
+                    }
+                    if let why = try StoreReader.compareIndex(path: s.indexPath, builder: prefix, length: Int(idx.segmentLength)) {
                         throw StoreError(.corrupt, why, path: s.indexPath)
                     }
                 } catch {
@@ -175,7 +194,7 @@ extension StoreReader {
                 if idx.segmentLength != UInt64(b.count) { why = "index covers \(idx.segmentLength) bytes, segment has \(b.count)" }
                 else if idx.eventCount != UInt64(count) { why = "index counts \(idx.eventCount) events, segment holds \(count)" }
                 else if idx.hasAccounts, idx.accountDigests() == nil { why = "index accounts section is damaged" }
-                else { why = try StoreReader.compareIndex(path: s.indexPath, segment: b, header: hd, length: b.count, sealed: true) }
+                else { why = try StoreReader.compareIndex(path: s.indexPath, builder: builder, length: b.count) }
                 if let why {
                     indexOK = false
                     report.problems.append(.init(path: s.indexPath, offset: nil, reason: why))
@@ -193,11 +212,9 @@ extension StoreReader {
         return report
     }
 
-    /// Compares an index file with the index its segment's first `length` bytes give; nil when they are the
-    /// same bytes, else what differs (frames, counts, bounds, terms or postings).
-    static func compareIndex(path: String, segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, length: Int,
-                             sealed: Bool) throws -> String? {
-        let builder = SegmentWriter.indexBuilder(segment: UnsafeRawBufferPointer(rebasing: b[0..<length]), header: hd, sealed: sealed).builder
+    /// Compares an index file with `builder`, the index the segment's first `length` bytes give; nil when they
+    /// are the same bytes, else what differs (frames, counts, bounds, terms or postings).
+    static func compareIndex(path: String, builder: IndexBuilder, length: Int) throws -> String? {
         let want = builder.encode(segmentLength: length)
         let have = try MappedFile(path: path)
         if have.bytes.count == want.count, want.withUnsafeBytes({ w in memcmp(have.bytes.baseAddress!, w.baseAddress!, w.count) == 0 }) {
