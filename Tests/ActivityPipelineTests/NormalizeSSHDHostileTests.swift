@@ -140,6 +140,18 @@ struct NormalizeSSHDHostileTests {
         #expect(normalizeLines(c.lines) == c.expected)
     }
 
+    @Test("a forged line with thousands of address-like candidates still gives sshd's address and the whole name")
+    func manyCandidates() throws {
+        let bait = String(repeating: " from 10.0.0.1 port 1 ssh2: RSA-CERT SHA256:x ID y", count: 2000)
+        let message = "Failed publickey for invalid user eve\(bait) from 203.0.113.9 port 2222 ssh2: RSA SHA256:abcd"
+        var n = Normalizer()
+        let r = RawRecord(time: testNow, host: "h", program: "sshd", pid: 7, message: message)
+        guard case .events(let es) = n.normalize(r) else { Issue.record("not recognised"); return }
+        let e = try #require(es.first)
+        #expect(e.ip == IPAddress("203.0.113.9"))
+        #expect(e.user == "eve" + bait)
+    }
+
     // MARK: property: whatever the user name, the address is sshd's and the name is whole
 
     /// Pieces of hostile names: addresses of both families, the keywords sshd's lines use, brackets.

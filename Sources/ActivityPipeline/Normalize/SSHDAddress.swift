@@ -94,6 +94,9 @@ struct SSHDAddress {
     /// (`publickey`, `hostbased`); falls back to ``trailingFrom(_:userStart:end:)`` without it.
     static func withKeyInfo(_ line: ByteView, userStart: Int, method: String) -> SSHDAddress? {
         var at = userStart - 1
+        // What the certificate and hostbased layouts look for at the end of the line, found once: a forged line
+        // with thousands of candidates costs one pass over it, not one per candidate.
+        let tails = KeyInfoTails(line)
         while let f = line.find(" from ", from: max(at, 0)) {
             at = f + 1
             let a = f + 6
@@ -101,7 +104,7 @@ struct SSHDAddress {
             guard sp > a else { continue }
             var c = ByteView(line.base, from: sp)
             guard c.skip(" port "), let p = c.int(), p <= 65_535, c.skip(" ssh2: ") || c.skip(" ssh1: ") else { continue }
-            guard isKeyInfo(c, method: method) else { continue }
+            guard isKeyInfo(c, method: method, tails: tails) else { continue }
             let (ip, host) = address(line, a, sp)
             return SSHDAddress(userEnd: max(f, userStart), ip: ip, host: host, port: UInt16(p), infoStart: c.i)
         }
@@ -111,24 +114,39 @@ struct SSHDAddress {
     /// OpenSSH's key information: `TYPE FP`, `TYPE FP ID KEYID (serial N) CA TYPE FP` (certificates), and for
     /// hostbased `TYPE FP, client user "U", client host "H"`. TYPE is an upper-case key type name (`RSA`,
     /// `ED25519-CERT`, `ECDSA-SK`), FP a fingerprint (`SHA256:…`, `MD5:…` or colon-separated hex).
-    static func isKeyInfo(_ view: ByteView, method: String) -> Bool {
+    static func isKeyInfo(_ view: ByteView, method: String, tails: KeyInfoTails) -> Bool {
         var c = view
         guard isKeyType(&c), c.skip(byte: 0x20) else { return false }
         let fpStart = c.i
         while let b = c.peek(), b != 0x20, b != UInt8(ascii: ",") { c.i += 1 }
         guard c.i > fpStart else { return false }
         if method == "hostbased" {
-            return c.skip(", client user \"") && c.hasSuffix("\"") && c.find("\", client host \"") != nil
+            return c.skip(", client user \"") && tails.endsWithQuote && (tails.clientHost.map { $0 >= c.i } ?? false)
         }
         // An optional trailing `, …` from old hostbased-like forms is not part of publickey lines.
         if c.atEnd { return true }
         guard c.skip(" ID ") else { return false }
         // The certificate ends with `(serial N) CA TYPE FP`: read it from the end.
-        guard let ca = c.findLast(" CA "), let serial = c.findLast(" (serial "), serial < ca else { return false }
+        guard let ca = tails.ca, ca >= c.i, let serial = tails.serial, serial >= c.i, serial < ca else { return false }
         var tail = ByteView(c.base, from: ca + 4)
         guard isKeyType(&tail), tail.skip(byte: 0x20) else { return false }
         while let b = tail.peek(), b != 0x20 { tail.i += 1 }
         return tail.atEnd
+    }
+
+    /// The last ` CA `, ` (serial ` and `", client host "` of a line, and whether it ends with a quote.
+    struct KeyInfoTails {
+        let ca: Int?
+        let serial: Int?
+        let clientHost: Int?
+        let endsWithQuote: Bool
+
+        init(_ line: ByteView) {
+            ca = line.findLast(" CA ")
+            serial = line.findLast(" (serial ")
+            clientHost = line.findLast("\", client host \"")
+            endsWithQuote = line.hasSuffix("\"")
+        }
     }
 
     static func isKeyType(_ c: inout ByteView) -> Bool {
