@@ -30,7 +30,7 @@ struct Check: ParsableCommand {
     @Option(help: "The API address (host:port, IPv6 in brackets); default: [api] listen of --config, else 127.0.0.1:58081.") var api: String?
     @Option(help: "Read api.listen from this configuration file.") var config: String?
     @Option(help: "A file holding the bearer token (default: $ACTIVITYD_API_TOKEN).") var tokenFile: String?
-    @Flag(help: "Print the API's JSON answer as it is.") var json = false
+    @Flag(help: "Print the API's JSON answer (exact bytes to a file or pipe; escaped on a terminal).") var json = false
 
     func validate() throws {
         if let ip, IPAddress(ip) == nil { throw ValidationError("--ip: not an IPv4 or IPv6 address: \(ip)") }
@@ -56,7 +56,10 @@ struct Check: ParsableCommand {
         let payload = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         let (status, answer) = try HTTPClient.post(path: "/v1/check", body: Array(payload), token: token, to: addr, port: UInt16(target.port))
         if json || status != 200 {
-            print(String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .newlines))
+            // The answer quotes stored history (countries, devices): on a terminal it is escaped like all JSON.
+            var out = Output()
+            out.json(String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .newlines))
+            out.flush()
             if status != 200 { throw ExitCode(1) }
             return
         }

@@ -245,7 +245,7 @@ complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_o
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl check" api' -l 'api' -d 'The API address (host:port, IPv6 in brackets); default: [api] listen of --config, else 127.0.0.1:58081.' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl check" config' -l 'config' -d 'Read api.listen from this configuration file.' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl check" token-file' -l 'token-file' -d 'A file holding the bearer token (default: $ACTIVITYD_API_TOKEN).' -rfka ''
-complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl check" json' -l 'json' -d 'Print the API\'s JSON answer as it is.'
+complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl check" json' -l 'json' -d 'Print the API\'s JSON answer (exact bytes to a file or pipe; escaped on a terminal).'
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl check" version' -l 'version' -d 'Show the version.'
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl check" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl verify" data-dir' -l 'data-dir' -d 'The activityd data directory (holds segments/).' -rfka ''

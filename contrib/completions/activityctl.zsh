@@ -309,7 +309,7 @@ _activityctl_check() {
         '--api[The API address (host\:port, IPv6 in brackets); default\: \[api\] listen of --config, else 127.0.0.1\:58081.]:api:'
         '--config[Read api.listen from this configuration file.]:config:'
         '--token-file[A file holding the bearer token (default\: $ACTIVITYD_API_TOKEN).]:token-file:'
-        '--json[Print the API'\''s JSON answer as it is.]'
+        '--json[Print the API'\''s JSON answer (exact bytes to a file or pipe; escaped on a terminal).]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
