@@ -161,6 +161,10 @@ enum FrameParser {
             guard let base = br.u64(), let count = br.u32(), count >= 1, Int(count) <= SegmentFormat.maxEventsPerFrame else {
                 return .failure(.corrupt(offset: offset, reason: "bad events frame header"))
             }
+            // Seqs start at 1 and `base + count` must be a seq: every reader adds them without overflow checks.
+            guard base >= 1, base <= UInt64.max - UInt64(count) else {
+                return .failure(.corrupt(offset: offset, reason: "events frame seq \(base) out of range"))
+            }
             info = FrameInfo(offset: offset, end: bodyStart + Int(len), kind: kind, baseSeq: base, count: Int(count))
         case SegmentFormat.frameCommit:
             guard let next = br.u64() else { return .failure(.corrupt(offset: offset, reason: "short commit")) }

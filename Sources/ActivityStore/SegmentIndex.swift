@@ -269,12 +269,15 @@ public final class SegmentIndex: Sendable {
               let first = r.u64(), let count = r.u64(), let lo = r.i64(), let hi = r.i64(), let segLen = r.u64(),
               let nframes = r.u32(), Int(nframes) * 36 <= r.remaining
         else { throw bad("bad header") }
+        // Readers use the segment length as an Int position and add seqs to the first seq: out of range is damage,
+        // never a trap later.
+        guard segLen <= UInt64(Int.max), count <= UInt64.max - first else { throw bad("header field out of range") }
         var frames: [FrameEntry] = []
         frames.reserveCapacity(Int(nframes))
         for _ in 0..<nframes {
             guard let o = r.u64(), let s = r.u64(), let c = r.u32(), let mn = r.i64(), let mx = r.i64() else { throw bad("bad frame table") }
             // Offsets are used as Int positions in the segment: anything past its length is damage, not a trap.
-            guard o < segLen, segLen <= UInt64(Int.max), s >= first, s - first <= UInt64(UInt32.max) else { throw bad("frame table entry out of range") }
+            guard o < segLen, s >= first, s - first <= UInt64(UInt32.max) else { throw bad("frame table entry out of range") }
             frames.append(FrameEntry(offset: o, baseSeq: s, count: c, minTime: mn, maxTime: mx))
         }
         guard let nfields = r.u8() else { throw bad("bad field table") }
