@@ -16,6 +16,11 @@ let package = Package(
         /// The reader library other Swift tools use to read segment files.
         .library(name: "ActivityStore", targets: ["ActivityStore"]),
         .library(name: "ActivityModel", targets: ["ActivityModel"]),
+        /// The pure stages, configuration and IP-list parser, as products so that the fuzzers (Fuzz/, a separate
+        /// package) link the code they fuzz instead of compiling its sources a second time.
+        .library(name: "ActivityPipeline", targets: ["ActivityPipeline"]),
+        .library(name: "ActivityConfig", targets: ["ActivityConfig"]),
+        .library(name: "ActivityIPList", targets: ["ActivityIPList"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -48,7 +53,9 @@ let package = Package(
         // libmaxminddb (Debian libmaxminddb-dev), wrapped by MaxMindDB; enrichment built on it.
         .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         .target(name: "MaxMindDB", dependencies: ["CMaxMindDB", "ActivityModel"], swiftSettings: swiftSettings),
-        .target(name: "ActivityEnrich", dependencies: ["ActivityModel", "MaxMindDB"], swiftSettings: swiftSettings),
+        // VPN/proxy/Tor/hosting IP lists: the line parser and the range set it builds. Pure.
+        .target(name: "ActivityIPList", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        .target(name: "ActivityEnrich", dependencies: ["ActivityModel", "ActivityIPList", "MaxMindDB"], swiftSettings: swiftSettings),
         // Pure queries and reports over event sequences: users, logins, bursts, suspicious logins, CSV, terminal tables.
         .target(name: "ActivityReports", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // TOML configuration → typed, validated structs.
@@ -95,7 +102,7 @@ let package = Package(
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
         .executableTarget(
             name: "activity-bench",
-            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "MaxMindDB", "ActivityReports", "ActivityTestSupport"],
+            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityReports", "ActivityTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -104,7 +111,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemdJournalTests", dependencies: ["SystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityFileInputTests",
