@@ -102,7 +102,10 @@ let package = Package(
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
         .executableTarget(
             name: "activity-bench",
-            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityReports", "ActivityTestSupport"],
+            dependencies: [
+                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityReports",
+                "ActivityTestSupport", "ActivityDaemon", "ActivityConfig", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -142,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl",
+                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl", "activity-bench",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Golden"],

@@ -19,20 +19,19 @@ public struct Daemon: Sendable {
     public let counters = DaemonCounters()
     public let logger: Logger
 
-    /// Benchmark aid (`activityd --mirror-jsonl`): also append each committed event as a JSON line here.
-    public var mirrorPath: String?
-    /// What the mirror writes of each event (`--mirror-fields`).
-    public var mirrorFields: MirrorFields = .all
     /// The configuration file, read again on SIGHUP.
     public var configPath: String?
+    /// Called on the store thread after each successful append, with the events appended and the seqs they were
+    /// given, before the next append starts: an observer composed in by whoever embeds the daemon (`activity-bench receive`
+    /// counts them for the peer kit). Keep it cheap: the store waits for it.
+    public var onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)?
 
-    public init(configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil, mirrorPath: String? = nil,
-                mirrorFields: MirrorFields = .all) {
+    public init(configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil,
+                onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.configPath = configPath
-        self.mirrorPath = mirrorPath
-        self.mirrorFields = mirrorFields
+        self.onStored = onStored
     }
 
     /// Runs until a graceful shutdown. `onReady` gets the bound UDP addresses once every input is up.
@@ -93,7 +92,7 @@ public struct Daemon: Sendable {
 
         let store = StoreService(writer: writer, openWriter: openWriter, dataDirectory: dataDir, queue: storeQueue, counters: counters,
                                  fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"),
-                                 mirrorPath: mirrorPath, mirrorFields: mirrorFields)
+                                 onStored: onStored)
         let enrichLogger = logger.labelled("activityd.enrich")
         let holder = EnrichmentHolder(EnrichmentService.initialLoad(configuration.enrichment, counters: counters, logger: enrichLogger))
         // Risk state rebuilt from what is stored, before any input runs (docs: README, Risk at ingest).

@@ -29,9 +29,8 @@ final class StoreService: Service, @unchecked Sendable {
     let started = realtimeNow()
     /// Opened once the writer is: file and journald inputs wait on it for their positions.
     let opened = StoreGate()
-    /// Benchmark aid: every committed event is appended here too, as a JSON line of `mirrorFields`.
-    let mirror: FileHandle?
-    let mirrorFields: MirrorFields
+    /// The embedder's observer of stored events (``Daemon/onStored``).
+    let onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)?
     /// Set when the daemon starts stopping (before this service's own turn): a store that cannot write (full
     /// disk) then stops retrying, so the shutdown does not wait for space that may never come.
     let stopping = Atomic<Bool>(false)
@@ -42,15 +41,8 @@ final class StoreService: Service, @unchecked Sendable {
     ///   - openWriter: Opens the data directory (the same call that made `writer`).
     init(writer: SegmentWriter?, openWriter: @escaping @Sendable () throws(StoreError) -> SegmentWriter, dataDirectory: String,
          queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double,
-         logger: Logger, mirrorPath: String? = nil, mirrorFields: MirrorFields = .all) {
-        self.mirrorFields = mirrorFields
-        if let mirrorPath {
-            _ = FileManager.default.createFile(atPath: mirrorPath, contents: nil)
-            mirror = FileHandle(forWritingAtPath: mirrorPath)
-            mirror?.seekToEndOfFile()
-        } else {
-            mirror = nil
-        }
+         logger: Logger, onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)? = nil) {
+        self.onStored = onStored
         self.initialWriter = writer
         self.openWriter = openWriter
         self.queue = queue
@@ -173,11 +165,7 @@ final class StoreService: Service, @unchecked Sendable {
                 do {
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
-                    if let mirror, !batch.events.isEmpty {
-                        var w = JSONWriter(capacity: batch.events.count * mirrorFields.typicalLineBytes)
-                        for e in batch.events { mirrorFields.write(e, to: &w); w.newline() }
-                        try? mirror.write(contentsOf: UnsafeRawBufferPointer(w.output.buffer))
-                    }
+                    if let onStored, let stored { onStored(batch.events, stored) }
                     if paused {
                         paused = false
                         logger.notice("store writes resumed", metadata: ["store.next_seq": "\(writer.nextSeq)"])
@@ -328,30 +316,6 @@ struct AfterStoreOpens: Service {
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
                 try? await Task.sleep(for: .milliseconds(100))
             }
-        }
-    }
-}
-
-/// What `activityd --mirror-jsonl` writes of each committed event (a benchmark aid: the peer kit counts the
-/// generator's `seq` values in a JSON-lines file).
-public enum MirrorFields: String, Sendable, CaseIterable {
-    /// The whole event as `activityctl export` prints it (without the store's seq).
-    case all
-    /// Only the sender's `seq` attribute (`{"seq":"123"}`, `{}` without one): what the kit counts, and
-    /// nothing more, so the benchmark measures the store rather than a second, bench-only output.
-    case seq
-
-    /// A line's usual size, to size a batch's buffer once.
-    var typicalLineBytes: Int { self == .all ? 640 : 32 }
-
-    func write(_ e: ActivityEvent, to w: inout JSONWriter) {
-        switch self {
-        case .all:
-            e.appendExportJSON(to: &w, includeSeq: false)
-        case .seq:
-            w.begin()
-            if let s = e.attrs["seq"] { w.field("seq", s) }
-            w.end()
         }
     }
 }
