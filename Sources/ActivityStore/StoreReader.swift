@@ -87,7 +87,7 @@ public final class StoreReader {
     public let dataDirectory: String
     public let segmentsDirectory: String
     /// Damage met by the reads so far.
-    public private(set) var damage: [ReadDamage] = []
+    public internal(set) var damage: [ReadDamage] = []
     /// How many segments the last query touched and how many events it decoded (for tests and benchmarks).
     public private(set) var lastQueryStats = (segmentsTouched: 0, eventsDecoded: 0)
     /// The most events a time-ordered read (``EventOrder/time``) since the last query held back at once
@@ -481,6 +481,8 @@ public final class StoreFollower {
             i += 1
             if i < segs.count { segmentFirst = segs[i].firstSeq; offset = nil }
         }
+        // Recorded on the reader, once each: until a commit follows a damaged region, every poll meets it again.
+        for d in damage where !reader.damage.contains(d) { reader.damage.append(d) }
         return out
     }
 }
