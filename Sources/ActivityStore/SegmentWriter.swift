@@ -42,7 +42,7 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     /// Indexes rebuilt because they were missing, stale or damaged.
     public var indexesRebuilt: [String] = []
     /// Damage found in sealed segments (reading goes on after it).
-    public var damage: [String] = []
+    public var damage: [StoreDamage] = []
     /// Sealing: the epoch of the key in use after recovery (nil when the store is not sealed).
     public var sealEpoch: UInt64?
 
@@ -148,7 +148,7 @@ public final class SegmentWriter {
             if !ok {
                 let rebuilt = try SegmentWriter.rebuildIndex(segmentPath: seg, indexPath: idx)
                 report.indexesRebuilt.append(idx)
-                report.damage += rebuilt.damage.map { "\(seg): \($0)" }
+                report.damage += rebuilt.damage
                 nextSeq = max(nextSeq, rebuilt.nextSeq)
             }
         }
@@ -171,10 +171,11 @@ public final class SegmentWriter {
             bytes.withUnsafeBytes { b in
                 header = SegmentHeader.parse(b)
                 guard let hd = header else { return }
-                var o = hd.length
-                keepEnd = o
-                while o < b.count {
-                    guard case .success(let f) = FrameParser.frame(in: b, at: o) else { break }
+                // Only what precedes the first frame that is not valid, or not usable here, is kept (ScanPolicy.recovery).
+                var scan = FrameScanner(b, from: hd.length, policy: .recovery)
+                keepEnd = hd.length
+                while let step = scan.next() {
+                    guard case .frame(let f) = step else { break }
                     if f.kind == SegmentFormat.frameEvents {
                         guard let evs = FrameParser.events(in: b, frame: f) else { break }
                         frameEvents.append((f.offset, f.baseSeq, evs))
@@ -198,7 +199,6 @@ public final class SegmentWriter {
                     } else {
                         break
                     }
-                    o = f.end
                 }
             }
             // A prefix index of the active segment (written at close or checkpoint) stays only if it covers
@@ -294,10 +294,9 @@ public final class SegmentWriter {
         let b = m.bytes
         guard let hd = SegmentHeader.parse(b) else { return nil }
         var tag: [UInt8]?
-        var o = hd.length
-        while case .success(let f) = FrameParser.frame(in: b, at: o) {
-            if f.kind == SegmentFormat.frameSeal, let s = FrameParser.seal(in: b, frame: f) { tag = s.tag }
-            o = f.end
+        var scan = FrameScanner(b, from: hd.length, policy: .sealed)
+        while let step = scan.next() {
+            if case .frame(let f) = step, f.kind == SegmentFormat.frameSeal, let s = FrameParser.seal(in: b, frame: f) { tag = s.tag }
         }
         return tag
     }
@@ -309,12 +308,11 @@ public final class SegmentWriter {
         let b = m.bytes
         guard let hd = SegmentHeader.parse(b) else { return nil }
         var pos: [String: String] = [:]
-        var o = hd.length
-        while case .success(let f) = FrameParser.frame(in: b, at: o) {
-            if f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) {
+        var scan = FrameScanner(b, from: hd.length, policy: .sealed)
+        while let step = scan.next() {
+            if case .frame(let f) = step, f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) {
                 if c.isFull { pos = c.positions } else { pos.merge(c.positions) { $1 } }
             }
-            o = f.end
         }
         return pos
     }
@@ -543,54 +541,48 @@ public final class SegmentWriter {
     /// The sealing key's epoch (nil: not sealing).
     public var sealEpoch: UInt64? { sealing?.key.epoch }
 
-    /// The index a segment's bytes give: its committed events frames (in a sealed segment, events after the
-    /// last commit too: they are committed by construction), skipping damage by resynchronising on the next valid
-    /// frame (in a sealed segment; in the active one the walk stops there). Also the seq the segment's frames say
-    /// comes next, and the damage met.
-    static func indexBuilder(segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, sealed: Bool)
-        -> (builder: IndexBuilder, nextSeq: UInt64, damage: [String]) {
+    /// The index a sealed segment's bytes give: its events frames (committed by construction, ``ScanPolicy/sealed``),
+    /// skipping damage by resynchronising on the next valid frame; also the seq its frames say comes next, and the
+    /// damage met (frames that fail their CRC or do not decode).
+    static func indexBuilder(segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, path: String)
+        -> (builder: IndexBuilder, nextSeq: UInt64, damage: [StoreDamage]) {
         var builder = IndexBuilder(firstSeq: hd.firstSeq)
-        var damage: [String] = []
+        var damage: [StoreDamage] = []
         var next = hd.firstSeq
-        var o = hd.length
-        var pending: [(Int, UInt64, [ActivityEvent])] = []
-        while o < b.count {
-            switch FrameParser.frame(in: b, at: o) {
-            case .success(let f):
-                if f.kind == SegmentFormat.frameEvents {
-                    if let evs = FrameParser.events(in: b, frame: f) {
-                        pending.append((f.offset, f.baseSeq, evs))
-                        next = max(next, f.baseSeq + UInt64(f.count))
-                    } else {
-                        damage.append("undecodable events frame at offset \(f.offset)")
-                    }
-                } else if f.kind == SegmentFormat.frameCommit {
-                    if let c = FrameParser.commit(in: b, frame: f) { next = max(next, c.nextSeq) }
-                    for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
-                    pending.removeAll()
+        var scan = FrameScanner(b, from: hd.length, policy: .sealed)
+        var pending = PendingCommit<(FrameInfo, [ActivityEvent])>()
+        func add(_ frames: [(FrameInfo, [ActivityEvent])]) {
+            for (f, evs) in frames { builder.addFrame(offset: f.offset, baseSeq: f.baseSeq, events: evs[...]) }
+        }
+        while let step = scan.next() {
+            switch step {
+            case .frame(let f) where f.kind == SegmentFormat.frameEvents:
+                if let evs = FrameParser.events(in: b, frame: f) {
+                    pending.add((f, evs))
+                    next = max(next, f.baseSeq + UInt64(f.count))
+                } else {
+                    damage.append(StoreDamage(path: path, offset: f.offset, reason: "events frame passes its CRC but does not decode"))
                 }
-                o = f.end
-            case .failure(let d):
-                damage.append(d.description)
-                guard sealed, let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
-                o = n
+            case .frame(let f):
+                if f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) { next = max(next, c.nextSeq) }
+                add(pending.commit())
+            case .damage(let d):
+                damage.append(StoreDamage(path: path, d))
             }
         }
-        if sealed {
-            for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
-        }
+        add(pending.end(.sealed))
         return (builder, next, damage)
     }
 
     /// Scans a segment and writes its index; damaged frames are skipped (resynchronising on the next valid
     /// frame) and reported.
-    static func rebuildIndex(segmentPath: String, indexPath: String) throws(StoreError) -> (nextSeq: UInt64, damage: [String]) {
+    static func rebuildIndex(segmentPath: String, indexPath: String) throws(StoreError) -> (nextSeq: UInt64, damage: [StoreDamage]) {
         let m = try MappedFile(path: segmentPath)
         let b = m.bytes
         guard let hd = SegmentHeader.parse(b) else {
             throw StoreError(.corrupt, "segment header is damaged; cannot index", path: segmentPath)
         }
-        let (builder, next, damage) = indexBuilder(segment: b, header: hd, sealed: true)
+        let (builder, next, damage) = indexBuilder(segment: b, header: hd, path: segmentPath)
         try FS.writeAtomically(indexPath, builder.encode(segmentLength: b.count))
         return (next, damage)
     }

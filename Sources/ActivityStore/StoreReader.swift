@@ -70,13 +70,6 @@ public struct SegmentInfo: Sendable, Hashable {
     public var isActive: Bool
 }
 
-/// Damage met while reading; reading goes on after it.
-public struct ReadDamage: Sendable, Hashable, CustomStringConvertible {
-    public var path: String
-    public var offset: Int
-    public var reason: String
-    public var description: String { "\(path): offset \(offset): \(reason)" }
-}
 
 /// Reads a data directory's segments: the reader library used by `activityctl` and open to other tools.
 ///
@@ -173,7 +166,7 @@ public final class StoreReader {
     /// active segment's prefix index covers a prefix); nil, with the damage recorded, otherwise.
     func index(of s: SegmentInfo, file: MappedFile) -> SegmentIndex? {
         guard FS.exists(s.indexPath) else {
-            if !s.isActive { damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "missing index; scanning the segment")) }
+            if !s.isActive { damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "missing index; scanning the segment")) }
             return nil
         }
         do {
@@ -181,9 +174,9 @@ public final class StoreReader {
             if i.firstSeq == s.firstSeq, s.isActive ? i.segmentLength <= UInt64(file.count) : i.segmentLength == UInt64(file.count) {
                 return i
             }
-            damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "index does not match its segment; scanning the segment"))
+            damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "index does not match its segment; scanning the segment"))
         } catch {
-            damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "unusable index (\(error)); scanning the segment"))
+            damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "unusable index (\(error)); scanning the segment"))
         }
         return nil
     }
@@ -212,7 +205,7 @@ public final class StoreReader {
                     continue
                 }
                 if idx.hasAccounts {
-                    damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "damaged accounts section; reading the events"))
+                    damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "damaged accounts section; reading the events"))
                 }
             }
             guard let (_, plan) = framePlan(segment: s, file: file, index: idx, query: q) else { continue }
@@ -246,7 +239,7 @@ public final class StoreReader {
                 var union: [UInt32] = []
                 for term in wanted {
                     guard let p = idx.postings(field: field, term: term) else {
-                        damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "damaged \(field.rawValue) postings; scanning"))
+                        damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "damaged \(field.rawValue) postings; scanning"))
                         usable = false
                         break
                     }
@@ -325,34 +318,28 @@ public final class StoreReader {
     /// frame; in a sealed one, damage is reported and skipped by resynchronising.
     /// - Returns: the frames, and the offset just past the last complete commit (where a follower resumes).
     static func committedFrames(file: MappedFile, from: Int?, sealed: Bool, damage: inout [ReadDamage]) -> (frames: [FrameInfo], committedEnd: Int) {
-        var out: [FrameInfo] = []
         let b = file.bytes
         guard let hd = SegmentHeader.parse(b) else {
             if b.count > 0 { damage.append(ReadDamage(path: file.path, offset: 0, reason: "damaged segment header")) }
             return ([], from ?? 0)
         }
-        var o = from ?? hd.length
-        var committedEnd = o
-        var pending: [FrameInfo] = []
-        while o < b.count {
-            switch FrameParser.frame(in: b, at: o) {
-            case .success(let f):
-                if f.kind == SegmentFormat.frameEvents {
-                    pending.append(f)
-                } else {
-                    out += pending
-                    pending.removeAll(keepingCapacity: true)
-                    committedEnd = f.end
-                }
-                o = f.end
-            case .failure(let d):
-                if !sealed, case .truncated = d { return (out, committedEnd) }   // the writer is mid-write
-                damage.append(ReadDamage(path: file.path, offset: d.offset, reason: d.reason))
-                guard let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
-                o = n
+        let policy: ScanPolicy = sealed ? .sealed : .active
+        var scan = FrameScanner(b, from: from ?? hd.length, policy: policy)
+        var out: [FrameInfo] = []
+        var committedEnd = scan.offset
+        var pending = PendingCommit<FrameInfo>()
+        while let step = scan.next() {
+            switch step {
+            case .frame(let f) where f.kind == SegmentFormat.frameEvents:
+                pending.add(f)
+            case .frame(let f):
+                out += pending.commit()
+                committedEnd = f.end
+            case .damage(let d):
+                damage.append(ReadDamage(path: file.path, d))
             }
         }
-        return (sealed ? out + pending : out, committedEnd)
+        return (out + pending.end(policy), committedEnd)
     }
 
 }
