@@ -3,6 +3,7 @@ import Synchronization
 import Logging
 import ServiceLifecycle
 import ActivityModel
+import ActivityReports
 import ActivityStore
 
 /// The only writer of the data directory. Drains the store queue in group commits on its own thread,
@@ -148,6 +149,11 @@ final class StoreService: Service, @unchecked Sendable {
         var lastStats = 0.0
         var held: StoreBatch?
         var paused = false
+        /// Events of the popped batch up to the end of the item that carried its risk checkpoint.
+        var checkpointEvents = 0
+        /// Once any event was dropped, the pipeline's risk state is ahead of the store: no more checkpoints.
+        var droppedAny = false
+        let checkpoints = RiskCheckpointWriter(dataDirectory: dataDirectory, logger: logger, counters: counters)
         while true {
             var batch: StoreBatch
             if let h = held {
@@ -158,14 +164,23 @@ final class StoreService: Service, @unchecked Sendable {
                 for item in items {
                     batch.events += item.events
                     batch.positions += item.positions
+                    if let cp = item.riskCheckpoint {
+                        // The newest wins; it covers the events up to the end of its own batch.
+                        batch.riskCheckpoint = cp
+                        checkpointEvents = batch.events.count
+                    }
                 }
             }
             let now = realtimeNow()
             if !batch.events.isEmpty || !batch.positions.isEmpty {
                 do {
+                    let firstSeq = writer.nextSeq
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
                     if let onStored, let stored { onStored(batch.events, stored) }
+                    if let cp = batch.riskCheckpoint, !droppedAny {
+                        checkpoints.write(cp, lastSeq: firstSeq + UInt64(checkpointEvents) - 1, writer: writer)
+                    }
                     if paused {
                         paused = false
                         logger.notice("store writes resumed", metadata: ["store.next_seq": "\(writer.nextSeq)"])
@@ -189,6 +204,7 @@ final class StoreService: Service, @unchecked Sendable {
                         // and journal positions travel with their events, so those lines are read again at the
                         // next start; UDP events are gone.
                         held = nil
+                        droppedAny = true
                         let n = batch.events.count
                         counters.update { $0.dropped["store_unwritable", default: 0] += n }
                         logger.error("stopping while writes fail: events not written", metadata: [
@@ -317,5 +333,50 @@ struct AfterStoreOpens: Service {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
+    }
+}
+
+/// Writes risk checkpoints (`risk.checkpoint`) on a thread of its own: encoding a large state takes a while and
+/// must not hold the store. The segment is fsynced first, so a checkpoint never covers events a power loss could
+/// take back. While one is being written, newer ones are skipped (the next interval brings another).
+final class RiskCheckpointWriter: Sendable {
+    let path: String
+    let logger: Logger
+    let counters: DaemonCounters
+    private let busy = Atomic<Bool>(false)
+
+    init(dataDirectory: String, logger: Logger, counters: DaemonCounters) {
+        path = RiskHolder.checkpointPath(dataDirectory: dataDirectory)
+        self.logger = logger
+        self.counters = counters
+    }
+
+    /// Called on the store thread after the append that stored `lastSeq`.
+    func write(_ engine: RiskEngine, lastSeq: UInt64, writer: SegmentWriter) {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        do {
+            try writer.sync()
+        } catch {
+            busy.store(false, ordering: .releasing)
+            logger.warning("risk checkpoint skipped: fdatasync failed", metadata: ["error": "\(error)"])
+            return
+        }
+        let path = self.path, logger = self.logger, counters = self.counters
+        let thread = Thread { [self] in
+            let started = monotonicSeconds()
+            do {
+                try RiskHolder.write(engine, lastSeq: lastSeq, to: path)
+                counters.update { $0.riskCheckpoints += 1 }
+                logger.debug("risk checkpoint written", metadata: [
+                    "risk.seq": "\(lastSeq)", "risk.users": "\(engine.trackedUsers)",
+                    "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+                ])
+            } catch {
+                logger.warning("risk checkpoint not written", metadata: ["error": "\(error)"])
+            }
+            self.busy.store(false, ordering: .releasing)
+        }
+        thread.name = "risk-checkpoint"
+        thread.start()
     }
 }
