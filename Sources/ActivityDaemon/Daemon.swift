@@ -9,6 +9,19 @@ import ActivityConfig
 import ActivityStore
 import SystemdJournal
 
+/// Routes every logger of the process to stderr at `level` (journald takes stderr under systemd) and returns the
+/// process's own logger, labelled `label`: what `activityd` and anything else that runs a ``Daemon`` call once.
+public func bootstrapStandardErrorLogging(label: String, level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var h = StreamLogHandler.standardError(label: label)
+        h.logLevel = level
+        return h
+    }
+    var logger = Logger(label: label)
+    logger.logLevel = level
+    return logger
+}
+
 /// The running system, as a library: builds the services from a configuration and runs them in a
 /// `ServiceGroup` (inputs, pipeline, store), stopping gracefully on SIGTERM/SIGINT.
 ///

@@ -39,13 +39,7 @@ func runReceiveBenchmark(arguments: [String]) async {
     guard let config, let out else { fail("usage: activity-bench receive --config FILE --out FILE [--fields seq|all]") }
     let configuration: DaemonConfiguration
     do { configuration = try DaemonConfiguration.load(path: config) } catch { fail("\(config): \(error)") }
-    LoggingSystem.bootstrap { label in
-        var h = StreamLogHandler.standardError(label: label)
-        h.logLevel = level
-        return h
-    }
-    var logger = Logger(label: "activity-bench.receive")
-    logger.logLevel = level
+    let logger = bootstrapStandardErrorLogging(label: "activity-bench.receive", level: level)
     guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
         fail("cannot create \(out)")
     }

@@ -44,13 +44,7 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             throw ExitCode(78)   // EX_CONFIG
         }
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
-        var logger = Logger(label: "activityd")
-        logger.logLevel = level
+        let logger = bootstrapStandardErrorLogging(label: "activityd", level: level)
         let log = logger
         for k in configuration.unknownKeys {
             logger.warning("unknown configuration key ignored", metadata: ["config.key": "\(k)"])
