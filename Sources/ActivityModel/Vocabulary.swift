@@ -28,6 +28,7 @@ public enum Outcome: String, Sendable, Hashable, CaseIterable, Codable {
 /// event is kept with the action sanitized to snake_case. Known actions imply their category, so senders
 /// may leave `category` out.
 public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The verb in snake_case (`login`, `password_changed`). Not checked: see ``init(rawValue:)``.
     public let rawValue: String
 
     /// Takes the text as is. Use ``init(sanitizing:)`` for text from outside.
@@ -88,7 +89,9 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
         return true
     }
 
+    /// The verb (``rawValue``).
     public var description: String { rawValue }
+    /// Orders by ``rawValue`` (sorted report output).
     public static func < (a: Action, b: Action) -> Bool { a.rawValue < b.rawValue }
 
     /// The category a known action belongs to; nil for actions outside the vocabulary.
@@ -120,19 +123,33 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
         return v
     }()
 
+    /// `login`: a sign-in attempt (a failure when the outcome is `failure`); category `login`.
     public static let login = Action(rawValue: "login")
+    /// `logout`: a session ended by the user; category `login`.
     public static let logout = Action(rawValue: "logout")
+    /// `login_failed`: a failed sign-in; category `login`.
     public static let loginFailed = Action(rawValue: "login_failed")
+    /// `session_timeout`: a session ended by inactivity; category `login`.
     public static let sessionTimeout = Action(rawValue: "session_timeout")
+    /// `session_replaced`: a session ended because a newer one took its place; category `login`.
     public static let sessionReplaced = Action(rawValue: "session_replaced")
+    /// `password_changed`: the user changed their own password; category `login`.
     public static let passwordChanged = Action(rawValue: "password_changed")
+    /// `account_locked`: the account was locked (too many failures, or by policy); category `login`.
     public static let accountLocked = Action(rawValue: "account_locked")
+    /// `probe`: a connection that never reached authentication (scanners, negotiation failures); category `login`.
     public static let probe = Action(rawValue: "probe")
+    /// `privilege_escalation`: a user gained other rights (`sudo`, `su`); category `activity`.
     public static let privilegeEscalation = Action(rawValue: "privilege_escalation")
+    /// `user_created`: an account was created; category `admin`.
     public static let userCreated = Action(rawValue: "user_created")
+    /// `user_modified`: an account's details were changed; category `admin`.
     public static let userModified = Action(rawValue: "user_modified")
+    /// `user_deleted`: an account was deleted; category `admin`.
     public static let userDeleted = Action(rawValue: "user_deleted")
+    /// `password_set`: someone else (an administrator) set the user's password; category `admin`.
     public static let passwordSet = Action(rawValue: "password_set")
+    /// `group_changed`: a group or its membership changed; category `admin`.
     public static let groupChanged = Action(rawValue: "group_changed")
 }
 
