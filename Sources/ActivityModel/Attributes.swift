@@ -15,7 +15,8 @@ public struct Attributes: Sendable, Sequence, ExpressibleByDictionaryLiteral, Cu
         public var key: String
         /// The value, as the source gave it.
         public var value: String
-        /// A pair. Nothing checks uniqueness here: ``Attributes`` keeps keys unique when pairs go through its subscript.
+        /// A pair. Nothing checks uniqueness here: ``Attributes`` keeps keys unique when pairs go through its
+        /// subscript.
         public init(key: String, value: String) { self.key = key; self.value = value }
     }
 

@@ -217,7 +217,7 @@ public struct JSONWriter: ~Copyable {
         output.put(UInt8(ascii: "\""))
     }
 
-    /// A JSON string: `s` quoted and escaped (``escape(_:into:)``).
+    /// A JSON string: `s` in quotes, escaped as JSON requires (`"`, `\` and control characters) and no more.
     public mutating func string(_ s: String) {
         output.put(UInt8(ascii: "\""))
         JSONWriter.escape(s, into: &output)

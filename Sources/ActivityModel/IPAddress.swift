@@ -6,7 +6,9 @@
 /// the same way and term indexes match. IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is *kept* as IPv6 but
 /// ``unmapped`` gives the IPv4 address for lookups.
 public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// An IPv4 address, its four bytes in network order from the most significant byte.
     case v4(UInt32)
+    /// An IPv6 address: the high and the low 64 bits, in network order from the most significant bit.
     case v6(UInt64, UInt64)
 
     /// Parses an address by the rules above; nil when `text` is not one.

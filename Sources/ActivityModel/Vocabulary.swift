@@ -1,5 +1,7 @@
 /// The three kinds of event activityd records.
 public enum EventCategory: String, Sendable, Hashable, CaseIterable, Codable {
+    /// `login`: sign-ins, sign-outs, sessions, MFA and passwords; `activity`: what users do (orders, subscriptions,
+    /// pages, sudo); `admin`: what administrators do to accounts, plans and prices.
     case login, activity, admin
 
     /// Accepts the export names in any letter case; nil for anything else.
@@ -10,6 +12,7 @@ public enum EventCategory: String, Sendable, Hashable, CaseIterable, Codable {
 
 /// What became of the action.
 public enum Outcome: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The action succeeded, failed, or the source did not say.
     case success, failure, unknown
 
     /// Reads the common spellings senders use (`ok`, `failed`, `error`, `true`/`false`...).
@@ -156,21 +159,38 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
 /// Why an input record or datagram was not turned into events. The raw values are metric labels
 /// (`activityd_rejected_total{reason="invalid_json"}`), so the set is closed and bounded.
 public enum RejectReason: String, Error, Sendable, Hashable, CaseIterable {
+    /// A UDP datagram with no bytes.
     case emptyDatagram = "empty_datagram"
+    /// A line longer than the decoder's limit.
     case oversized = "oversized"
+    /// Bytes that are not valid UTF-8.
     case invalidUTF8 = "invalid_utf8"
+    /// Text that is not JSON.
     case invalidJSON = "invalid_json"
+    /// JSON whose top level is not an object.
     case notAnObject = "not_an_object"
+    /// JSON nested deeper than the decoder's limit.
     case tooDeep = "too_deep"
+    /// No action, or one that sanitizes to nothing.
     case missingAction = "missing_action"
+    /// A known field with a value of the wrong type or form.
     case invalidField = "invalid_field"
+    /// A time that does not parse.
     case invalidTime = "invalid_time"
+    /// An address that does not parse.
     case invalidIP = "invalid_ip"
+    /// A datagram from an address the input does not accept.
     case sourceNotAllowed = "source_not_allowed"
+    /// A signed datagram whose signature is malformed or does not match.
     case badSignature = "bad_signature"
+    /// A signed datagram naming an application with no configured key.
     case unknownKey = "unknown_key"
+    /// A syslog line the parser cannot split into header and message.
     case unparsableSyslog = "unparsable_syslog"
+    /// A JSON object with the same key twice.
     case duplicateKey = "duplicate_key"
+    /// An object with more members or attributes than the decoder's limit.
     case tooManyFields = "too_many_fields"
+    /// The input's queue was full.
     case queueFull = "queue_full"
 }
