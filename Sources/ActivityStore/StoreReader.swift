@@ -15,7 +15,6 @@ public struct EventQuery: Sendable, Hashable {
     public var until: Timestamp?
     /// Only events with `seq > afterSeq`.
     public var afterSeq: UInt64?
-    /// Newest first: segments and frames visited backwards (in ``EventOrder/time``, latest time first).
     public var reverse = false
     /// Storage order (seq) or event time order; see ``EventOrder``.
     public var order: EventOrder = .seq
