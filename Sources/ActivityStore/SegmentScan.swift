@@ -29,20 +29,26 @@ public enum ScanPolicy: Sendable, Hashable {
 /// not match its segment) and why. Readers record it and go on (``StoreReader/damage``), `verify` lists it
 /// (``VerifyReport/problems``), recovery reports it (``RecoveryReport/damage``).
 public struct StoreDamage: Sendable, Hashable, CustomStringConvertible {
+    /// The damaged file: a segment or an index.
     public var path: String
+    /// Byte offset of the damage in the file; nil when it concerns the file as a whole.
     public var offset: Int?
+    /// What is wrong (and, for readers, what they did instead), for an operator.
     public var reason: String
 
+    /// Damage in `path` at `offset` (nil: the whole file).
     public init(path: String, offset: Int?, reason: String) {
         self.path = path
         self.offset = offset
         self.reason = reason
     }
 
+    /// Damage a frame walk reported in the segment at `path`.
     public init(path: String, _ frame: FrameDamage) {
         self.init(path: path, offset: frame.offset, reason: frame.reason)
     }
 
+    /// `path: offset N: reason`, or `path: reason` for damage to the whole file.
     public var description: String { offset.map { "\(path): offset \($0): \(reason)" } ?? "\(path): \(reason)" }
 }
 

@@ -17,21 +17,26 @@ public enum FsyncPolicy: String, Sendable, CaseIterable {
 
 /// Writer settings (the `[store]` table of the configuration).
 public struct StoreOptions: Sendable, Hashable {
+    /// A segment is sealed once it reaches this many bytes. Default 32 MiB.
     public var segmentMaxBytes: Int = 32 * 1024 * 1024
     /// Nanoseconds.
     public var segmentMaxAge: Int64 = 3_600 * 1_000_000_000
+    /// When fdatasync runs; default ``FsyncPolicy/interval``.
     public var fsync: FsyncPolicy = .interval
+    /// Retention by size: the oldest sealed segments are deleted while the store holds more bytes; nil keeps all.
     public var retainBytes: Int? = nil
     /// Nanoseconds.
     public var retainAge: Int64? = nil
     /// The sealing key file (`activityctl setup-keys`); nil: no sealing.
     public var sealKeyPath: String? = nil
 
+    /// The defaults: 32 MiB or one hour per segment, fsync on an interval, no retention, no sealing.
     public init() {}
 }
 
 /// What recovery found and did at start.
 public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
+    /// Segment files found at start.
     public var segments = 0
     /// Bytes cut from the active segment's tail (a torn or uncommitted write).
     public var bytesCut = 0
@@ -46,6 +51,7 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     /// Sealing: the epoch of the key in use after recovery (nil when the store is not sealed).
     public var sealEpoch: UInt64?
 
+    /// One line for the log: what was found, cut and rebuilt.
     public var description: String {
         var parts = ["\(segments) segment(s)", "\(recordsKept) event(s) in the active segment"]
         if bytesCut > 0 { parts.append("cut \(bytesCut) byte(s) of torn tail (\(uncommittedEventsCut) uncommitted event(s))") }
@@ -64,10 +70,15 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
 /// positions they advance are stored together or not at all. ``durableSeq`` tells which events are on disk
 /// (fsynced) under the configured ``FsyncPolicy``.
 public final class SegmentWriter {
+    /// The data directory this writer owns (it holds its `LOCK`).
     public let dataDirectory: String
+    /// `<dataDirectory>/segments`.
     public let segmentsDirectory: String
+    /// The settings it was opened with.
     public let options: StoreOptions
+    /// Host name written into new segment headers.
     public let host: String
+    /// What recovery found and did when the writer opened the directory.
     public private(set) var recovery = RecoveryReport()
     /// The latest position of every input, as committed.
     public private(set) var positions: [String: String] = [:]
@@ -75,7 +86,9 @@ public final class SegmentWriter {
     public private(set) var nextSeq: UInt64 = 1
     /// Every event with seq < durableSeq has been fsynced.
     public private(set) var durableSeq: UInt64 = 1
+    /// Segments sealed by this writer since it opened.
     public private(set) var segmentsSealed = 0
+    /// Bytes of frames ``append(_:positions:now:)`` wrote since the writer opened.
     public private(set) var bytesWritten = 0
 
     private let lock: FileHandle
@@ -105,7 +118,9 @@ public final class SegmentWriter {
     /// Seals written by this writer.
     public private(set) var sealsWritten = 0
 
+    /// Path of the active segment: the one appends go to.
     public var activeSegmentPath: String { segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: activeFirstSeq) }
+    /// True when something was appended since the last fdatasync (``sync()`` has work to do).
     public var hasUnsyncedData: Bool { dirty }
 
     /// Opens (creating if needed) the data directory, takes its lock, and recovers.

@@ -18,13 +18,18 @@ public struct EventQuery: Sendable, Hashable {
     public var reverse = false
     /// Storage order (seq) or event time order; see ``EventOrder``.
     public var order: EventOrder = .seq
+    /// At most this many events; nil for all. Applied by ``StoreReader/query(_:_:)`` and
+    /// ``StoreReader/events(_:)``, not by the lazy sequences.
     public var limit: Int?
     /// Fields the query's events need not carry: left nil, their strings never built (reports that read
     /// millions of events leave out what they never look at). Term filters and time still apply.
     public var omit: OmittedFields = []
 
+    /// A query for every event, in seq order.
     public init() {}
 
+    /// Whether `e` passes the time, seq and term conditions (not ``limit``): the final check on every event a
+    /// query returns, whether the index or a scan found it.
     public func matches(_ e: ActivityEvent) -> Bool {
         if let s = since, e.time < s { return false }
         if let u = until, e.time >= u { return false }
@@ -49,12 +54,19 @@ public enum EventOrder: String, Sendable, Hashable, CaseIterable {
 
 /// Event fields a query may leave out (see ``EventQuery/omit``).
 public struct OmittedFields: OptionSet, Sendable, Hashable {
+    /// The set bits.
     public let rawValue: UInt8
+    /// Fields from their bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Leave `ActivityEvent.session` nil.
     public static let session = OmittedFields(rawValue: 1 << 0)
+    /// Leave `ActivityEvent.commerce` nil.
     public static let commerce = OmittedFields(rawValue: 1 << 1)
+    /// Leave `ActivityEvent.comment` nil.
     public static let comment = OmittedFields(rawValue: 1 << 2)
+    /// Leave `ActivityEvent.attrs` empty.
     public static let attributes = OmittedFields(rawValue: 1 << 3)
+    /// Leave `ActivityEvent.origin` nil.
     public static let origin = OmittedFields(rawValue: 1 << 4)
     /// Everything a login report never reads: session, commerce, comment, attributes, origin.
     public static let reportExtras: OmittedFields = [.session, .commerce, .comment, .attributes, .origin]
@@ -62,9 +74,14 @@ public struct OmittedFields: OptionSet, Sendable, Hashable {
 
 /// One segment file as listed by the reader.
 public struct SegmentInfo: Sendable, Hashable {
+    /// Sequence number of the segment's first event (from the file name).
     public var firstSeq: UInt64
+    /// Path of the `.seg` file.
     public var path: String
+    /// Path of its `.idx` file, which exists only once the segment is sealed (or, for the active segment, once the
+    /// writer has written a prefix index).
     public var indexPath: String
+    /// File size in bytes when listed (0 when the file vanished meanwhile).
     public var size: Int
     /// Sealed segments have an index; the newest segment is the active one.
     public var isActive: Bool
@@ -77,7 +94,9 @@ public struct SegmentInfo: Sendable, Hashable {
 /// the active segment only events followed by a complete commit frame are returned, so a reader stops
 /// cleanly at the last complete commit. A segment deleted by retention while mapped stays readable.
 public final class StoreReader {
+    /// The data directory, as given.
     public let dataDirectory: String
+    /// `<dataDirectory>/segments`.
     public let segmentsDirectory: String
     /// Damage met by the reads so far.
     public internal(set) var damage: [ReadDamage] = []
@@ -87,6 +106,9 @@ public final class StoreReader {
     /// because frames overlapped in time: 0 on a store written in time order (for tests and benchmarks).
     public internal(set) var largestTimeBacklog = 0
 
+    /// Opens a data directory for reading. Takes no lock and writes nothing, so it may run beside the daemon.
+    /// - Throws: `StoreError` `.notFound` when there is no `segments` directory (not a data directory),
+    ///   `.permission` when it cannot be read.
     public init(dataDirectory: String) throws(StoreError) {
         self.dataDirectory = dataDirectory
         self.segmentsDirectory = dataDirectory + "/segments"
@@ -99,6 +121,8 @@ public final class StoreReader {
         _ = try FS.list(segmentsDirectory)   // surfaces EACCES early, with the path
     }
 
+    /// The segment files as they are now, oldest first; the last one is the active segment. Listed anew at every
+    /// call, so segments sealed or deleted since show up.
     public func segments() throws(StoreError) -> [SegmentInfo] {
         let firsts = try FS.list(segmentsDirectory).compactMap(SegmentFormat.firstSeq(fromSegmentName:)).sorted()
         return firsts.enumerated().map { i, f in
@@ -390,6 +414,8 @@ public struct LazyEventSequence: Sequence {
     /// Set for time order: the merge that yields the batches (`segments` is then unused).
     var merge: TimeOrderedMerge? = nil
 
+    /// Reads the store as it is iterated. Errors opening a segment (one deleted by retention meanwhile) skip that
+    /// segment.
     public struct Iterator: IteratorProtocol {
         let reader: StoreReader
         let segments: [SegmentInfo]
@@ -401,6 +427,7 @@ public struct LazyEventSequence: Sequence {
         var buffer: [ActivityEvent] = []
         var bufferIndex = 0
 
+        /// The next matching event; nil at the end.
         public mutating func next() -> ActivityEvent? {
             while bufferIndex == buffer.count {
                 guard let batch = nextBatch() else { return nil }
@@ -429,6 +456,7 @@ public struct LazyEventSequence: Sequence {
         }
     }
 
+    /// Starts a walk over the segments that were listed when ``StoreReader/lazyEvents(_:)`` made the sequence.
     public func makeIterator() -> Iterator { Iterator(reader: reader, segments: segments, query: query, merge: merge) }
 }
 
@@ -438,8 +466,11 @@ public final class StoreFollower {
     let reader: StoreReader
     var segmentFirst: UInt64?
     var offset: Int?
+    /// The highest sequence number returned so far (at first, `afterSeq`).
     public private(set) var lastSeq: UInt64
 
+    /// A follower that returns the events with seq greater than `afterSeq` (0: from the start of the store).
+    /// Damage it meets is added to `reader`'s ``StoreReader/damage``, each place once.
     public init(reader: StoreReader, afterSeq: UInt64) {
         self.reader = reader
         self.lastSeq = afterSeq

@@ -6,9 +6,14 @@ import Crypto
 
 /// What `activityctl verify` found.
 public struct VerifyReport: Sendable {
+    /// A place `verify` found damaged or inconsistent.
     public typealias Problem = StoreDamage
+    /// Segments checked.
     public var segments = 0
+    /// Events found in the segments.
     public var events = 0
+    /// Everything found wrong: damaged frames and headers, indexes that differ from their segment, sequence gaps
+    /// and overlaps, one entry each.
     public var problems: [Problem] = []
     /// Indexes rewritten by `--repair`.
     public var repaired: [String] = []
@@ -18,6 +23,7 @@ public struct VerifyReport: Sendable {
     public var firstSeq: UInt64?
     /// What the seals prove, when verified with a key.
     public var seals: SealReport?
+    /// True when nothing is wrong: no problems, no seq errors, and with a key no seal problems.
     public var isClean: Bool { problems.isEmpty && seqErrors == 0 && (seals?.problems.isEmpty ?? true) }
 }
 
@@ -32,6 +38,8 @@ public struct SealReport: Sendable {
     /// Where the authenticated chain starts: at its first seal (`genesis`), or later because older sealed
     /// segments were deleted (retention).
     public var startsAtGenesis = false
+    /// The segment where the authenticated chain starts (its path, followed by `(older sealed segments deleted)`
+    /// when the chain does not start at genesis); nil when no seal was found.
     public var chainStart: String?
     /// Segments written before sealing was set up (no seals, before the chain starts).
     public var unsealedBefore: [String] = []
