@@ -98,7 +98,7 @@ extension FrameParser {
 }
 
 /// The verification key `activityctl setup-keys` prints: the chain's first key, and the epoch interval it was
-/// made with. Text form: `actseal1-<64 hex digits>-<interval seconds>`; the hex may be written in groups
+/// made with. Text form: `actseal1-<64 hex digits>-<setup time, Unix seconds>-<interval seconds>`; the hex may be written in groups
 /// separated by `-` or spaces (the short form for copying by hand).
 public struct SealVerificationKey: Hashable, Sendable, CustomStringConvertible {
     /// The chain's first key, `key_0` (32 bytes): never stored on the host.

@@ -180,7 +180,7 @@ public final class StoreReader {
     /// Reads one segment: through its index where there is a valid one (sealed segments; the active
     /// segment's prefix index written at close or checkpoint), scanning whatever the index does not cover.
     func read(segment s: SegmentInfo, query q: EventQuery, _ visit: (ActivityEvent) throws -> Bool) throws {
-        guard let (file, plan) = try framePlan(segment: s, query: q) else { return }
+        guard let (file, plan) = framePlan(segment: s, query: q) else { return }
         for (f, ords) in plan {
             for e in decode(file: file, frame: f, ordinals: ords, query: q) { if try !visit(e) { return } }
         }
@@ -214,7 +214,7 @@ public final class StoreReader {
         var q = EventQuery()
         q.terms[.category] = [EventCategory.login.rawValue, EventCategory.admin.rawValue]
         for s in try segments() {
-            let file = try MappedFile(path: s.path)
+            guard let file = mappedOrDamage(s) else { continue }
             let idx = index(of: s, file: file)
             if let idx {
                 if let digests = idx.accountDigests() {
@@ -242,9 +242,23 @@ public final class StoreReader {
 
     /// The frames of one segment a query must decode, in visiting order, each with the ordinals wanted from it
     /// (nil: all). Nil when the index rules the whole segment out.
-    func framePlan(segment s: SegmentInfo, query q: EventQuery) throws -> (MappedFile, [(FrameInfo, [Int]?)])? {
-        let file = try MappedFile(path: s.path)
+    /// A segment that cannot be mapped is recorded as damage and planned as nothing (``mappedOrDamage(_:)``).
+    func framePlan(segment s: SegmentInfo, query q: EventQuery) -> (MappedFile, [(FrameInfo, [Int]?)])? {
+        guard let file = mappedOrDamage(s) else { return nil }
         return framePlan(segment: s, file: file, index: index(of: s, file: file), query: q)
+    }
+
+    /// The segment mapped, or nil with the reason recorded as damage: a segment that cannot be read is part of the
+    /// answer missing. One retention deleted since it was listed is not (it is simply gone, as if read a moment later).
+    func mappedOrDamage(_ s: SegmentInfo) -> MappedFile? {
+        do {
+            return try MappedFile(path: s.path)
+        } catch where error.code == .notFound {
+            return nil
+        } catch {
+            damage.append(StoreDamage(path: s.path, offset: nil, reason: "unreadable segment: \(error)"))
+            return nil
+        }
     }
 
     /// ``framePlan(segment:query:)`` for a segment already mapped, with its index (nil: none usable).
@@ -449,7 +463,7 @@ public struct LazyEventSequence: Sequence {
                     return batch
                 }
                 guard segmentIndex < segments.count else { return nil }
-                plan = (try? reader.framePlan(segment: segments[segmentIndex], query: query)) ?? nil
+                plan = reader.framePlan(segment: segments[segmentIndex], query: query)
                 segmentIndex += 1
                 frameIndex = 0
             }
@@ -549,7 +563,7 @@ struct TimeOrderedMerge {
         fq.limit = nil
         self.forward = fq
         for s in segments {
-            let file = try MappedFile(path: s.path)
+            guard let file = reader.mappedOrDamage(s) else { continue }
             if !s.isActive, let idx = reader.index(of: s, file: file) {
                 if let since = q.since, idx.maxTime < since.nanoseconds { continue }
                 if let until = q.until, idx.minTime >= until.nanoseconds { continue }
@@ -619,7 +633,7 @@ struct TimeOrderedMerge {
             if nextUnopened < unopened.count, frames.peekKey.map({ unopened[nextUnopened].start <= $0 }) ?? true {
                 let s = unopened[nextUnopened].segment
                 nextUnopened += 1
-                if let file = try? MappedFile(path: s.path) { plan(s, file: file) }
+                if let file = reader.mappedOrDamage(s) { plan(s, file: file) }
                 continue
             }
             guard let p = frames.pop() else { return nil }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import ActivityModel
 @testable import ActivityStore
@@ -53,6 +54,36 @@ struct ReadPathTests {
             while taken < 10, s.next() != nil { taken += 1 }
             #expect(taken == 10)   // dropping `s` now stops its decoding thread (deinit)
         }
+    }
+
+    @Test("a segment that cannot be mapped is damage on every read path, not silently skipped; one retention removed is not")
+    func unreadableSegment() throws {
+        let r = try store(2500, seed: 37)
+        let all = try r.events(EventQuery())
+        let segs = try r.segments()
+        try #require(segs.count >= 3)
+        // A directory where a sealed segment and its index should be: open succeeds, mmap does not.
+        let victim = segs[1]
+        try FileManager.default.removeItem(atPath: victim.path)
+        try? FileManager.default.removeItem(atPath: victim.indexPath)
+        try FileManager.default.createDirectory(atPath: victim.path, withIntermediateDirectories: false)
+        for order in [EventOrder.seq, .time] {
+            let fresh = try StoreReader(dataDirectory: r.dataDirectory)
+            var q = EventQuery()
+            q.order = order
+            let got = Array(try fresh.lazyEvents(q))
+            #expect(got.count < all.count)
+            #expect(fresh.damage.contains { $0.path == victim.path && $0.reason.hasPrefix("unreadable segment") }, "\(order): \(fresh.damage)")
+        }
+        // Gone (retention deletes the oldest while readers run): no damage for it.
+        try FileManager.default.removeItem(atPath: victim.path)
+        let fresh = try StoreReader(dataDirectory: r.dataDirectory)
+        var q = EventQuery()
+        q.order = .seq
+        let lazy = try fresh.lazyEvents(q)
+        try FileManager.default.removeItem(atPath: segs[2].path)
+        _ = Array(lazy)
+        #expect(!fresh.damage.contains { $0.path == segs[2].path }, "\(fresh.damage)")
     }
 
     @Test("index terms sort in UTF-8 byte order: the memcmp comparison equals the generic one")
