@@ -61,7 +61,7 @@ let package = Package(
         // TOML configuration → typed, validated structs.
         .target(
             name: "ActivityConfig",
-            dependencies: ["ActivityModel", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["ActivityModel", "ActivityStore", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
         // The running system as a library: inputs, pipeline, store service, signals.
@@ -113,6 +113,7 @@ let package = Package(
             dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ActivityConfigTests", dependencies: ["ActivityConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemdJournalTests", dependencies: ["SystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),

@@ -1,4 +1,6 @@
 import ActivityModel
+import ActivityStore
+import Foundation
 import TOMLKit
 
 /// The daemon's whole configuration, decoded and validated from TOML (`etc/activityd.toml`).
@@ -23,12 +25,11 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public init() {}
 }
 
-public enum FsyncMode: String, Sendable, Hashable, CaseIterable { case batch, interval, rotation }
-
 public struct StoreConfiguration: Sendable, Hashable {
     public var segmentMaxBytes = 32 * 1024 * 1024
     public var segmentMaxAge: Int64 = 3_600_000_000_000
-    public var fsync = FsyncMode.interval
+    /// When the store fdatasyncs: the store's own type, decoded once here (no string reaches the writer).
+    public var fsync = FsyncPolicy.interval
     public var fsyncInterval: Int64 = 1_000_000_000
     public var retainBytes: Int? = nil
     public var retainAge: Int64? = nil
@@ -96,7 +97,7 @@ public struct MetricsConfiguration: Sendable, Hashable {
 
 public struct NormalizeConfiguration: Sendable, Hashable {
     /// IANA zone for syslog stamps without an offset; nil = the host's zone.
-    public var timezone: String?
+    public var timezone: TimeZone?
     /// Keep each event's raw message in `origin.raw`.
     public var keepRaw = false
     public init() {}
@@ -263,7 +264,7 @@ extension DaemonConfiguration {
             if let v = try s.size("segment_max_bytes") { c.store.segmentMaxBytes = max(4096, v) }
             if let v = try s.duration("segment_max_age") { c.store.segmentMaxAge = v }
             if let v = try s.string("fsync") {
-                guard let m = FsyncMode(rawValue: v) else { throw ConfigError("store.fsync", "must be \"batch\", \"interval\" or \"rotation\", not \"\(v)\"") }
+                guard let m = FsyncPolicy(rawValue: v) else { throw ConfigError("store.fsync", "must be \"batch\", \"interval\" or \"rotation\", not \"\(v)\"") }
                 c.store.fsync = m
             }
             if let v = try s.duration("fsync_interval") { c.store.fsyncInterval = max(1_000_000, v) }
@@ -406,7 +407,13 @@ extension DaemonConfiguration {
             c.unknownKeys += a.unknown()
         }
         if var n = try r.table("normalize") {
-            c.normalize.timezone = try n.string("timezone")
+            if let name = try n.string("timezone") {
+                // Parsed here, once: a zone the system does not know is a configuration error, not a start failure.
+                guard let zone = TimeZone(identifier: name) else {
+                    throw ConfigError("normalize.timezone", "unknown time zone \"\(name)\" (an IANA name such as \"Europe/Berlin\")")
+                }
+                c.normalize.timezone = zone
+            }
             c.normalize.keepRaw = try n.bool("keep_raw") ?? false
             c.unknownKeys += n.unknown()
         }

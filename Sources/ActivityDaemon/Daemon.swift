@@ -53,7 +53,7 @@ public struct Daemon: Sendable {
         let s = configuration.store
         options.segmentMaxBytes = s.segmentMaxBytes
         options.segmentMaxAge = s.segmentMaxAge
-        options.fsync = FsyncPolicy(rawValue: s.fsync.rawValue) ?? .interval
+        options.fsync = s.fsync
         options.retainBytes = s.retainBytes
         options.retainAge = s.retainAge
         options.sealKeyPath = s.seal
@@ -96,11 +96,7 @@ public struct Daemon: Sendable {
             }
         })
         let udpInputs = try udpConfigs.map { (allow: $0.allow, verifier: try SignatureVerifier.load($0.keys)) }
-        var zone = TimeZone.current
-        if let name = configuration.normalize.timezone {
-            guard let z = TimeZone(identifier: name) else { throw DaemonError("normalize.timezone: unknown time zone \"\(name)\"") }
-            zone = z
-        }
+        let zone = configuration.normalize.timezone ?? TimeZone.current
         let processor = EventProcessor(udpInputs: udpInputs, keepRaw: configuration.normalize.keepRaw, timeZone: zone)
 
         let store = StoreService(writer: writer, openWriter: openWriter, dataDirectory: dataDir, queue: storeQueue, counters: counters,
