@@ -44,7 +44,7 @@ public struct UserSummary: Hashable, Sendable {
 
 extension Geo {
     /// `City, CC`, the city or the country alone, or nil when neither is known.
-    static func shortText(_ g: Geo) -> String? {
+    public static func shortText(_ g: Geo) -> String? {
         switch (g.city, g.country) {
         case let (c?, cc?): return "\(c), \(cc)"
         case let (c?, nil): return c
