@@ -20,9 +20,9 @@ var binDir: URL {
 
 /// Runs a built tool and returns (exit status, stdout, stderr).
 @discardableResult
-func runTool(_ name: String, _ args: [String], stdin: String? = nil) throws -> (Int32, String, String) {
+func runTool(_ name: String, _ args: [String], stdin: String? = nil, absolute: Bool = false) throws -> (Int32, String, String) {
     let p = Process()
-    p.executableURL = binDir.appendingPathComponent(name)
+    p.executableURL = absolute ? URL(fileURLWithPath: name) : binDir.appendingPathComponent(name)
     p.arguments = args
     let out = Pipe(), err = Pipe(), inp = Pipe()
     p.standardOutput = out

@@ -293,7 +293,20 @@ struct WebTests {
         let (s5, o5) = try check("listn = \"127.0.0.1:8089\"")
         #expect(s5 == 0 && o5.contains("unknown configuration key web.listn"))
     }
+
+    @Test("systemd/activity-web.service: systemd-analyze verify is clean and security rates it OK or better")
+    func systemdUnit() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = TestScratch.directory("web-unit")
+        let text = try String(contentsOf: root.appendingPathComponent("systemd/activity-web.service"), encoding: .utf8)
+        #expect(text.contains("ReadOnlyPaths=/var/lib/activityd"))
+        try text.replacingOccurrences(of: "/usr/bin/activity-web", with: binDir.appendingPathComponent("activity-web").path)
+            .write(toFile: dir + "/activity-web.service", atomically: true, encoding: .utf8)
+        let (s1, out1, err1) = try runTool("/usr/bin/env", ["systemd-analyze", "verify", dir + "/activity-web.service"], absolute: true)
+        #expect(s1 == 0 && !(out1 + err1).contains("activity-web.service:"), "\(out1)\(err1)")
+        let (_, out2, _) = try runTool("/usr/bin/env", ["systemd-analyze", "security", "--offline=yes", dir + "/activity-web.service"], absolute: true)
+        let line = out2.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
+        let level = Double(line.split(separator: " ").first { Double($0) != nil } ?? "") ?? 99
+        #expect(level <= 3.9, "\(line)")
+    }
 }
-
-
-
