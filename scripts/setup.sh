@@ -27,9 +27,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }
-# Playwright from PyPI for the browser test; never its own browser download (the test runs Debian's chromium).
-if ! python3 -c 'import playwright' >/dev/null 2>&1; then
-    echo "setup: installing playwright (PyPI)" >&2
+# From PyPI: Playwright for the browser test (never its own browser download: the test runs Debian's chromium),
+# PyYAML and jsonschema for the API contract test.
+pypi=()
+python3 -c 'import playwright' >/dev/null 2>&1 || pypi+=(playwright)
+python3 -c 'import yaml' >/dev/null 2>&1 || pypi+=(pyyaml)
+python3 -c 'import jsonschema' >/dev/null 2>&1 || pypi+=(jsonschema)
+if [ ${#pypi[@]} -gt 0 ]; then
+    echo "setup: installing ${pypi[*]} (PyPI)" >&2
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-    python3 -m pip install -q playwright 2>/dev/null || python3 -m pip install -q --break-system-packages playwright
+    python3 -m pip install -q "${pypi[@]}" 2>/dev/null || python3 -m pip install -q --break-system-packages "${pypi[@]}"
 fi

@@ -12,20 +12,16 @@ Usage: Tests/browser/web_browser_test.py BIN_DIR [ARTIFACTS]
 Bounded: every wait has a timeout; the servers are stopped at the end whatever happens.
 """
 import os
-import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 
 from playwright.sync_api import sync_playwright
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from webharness import ROOT, WebServer
+
 BIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else None
 ART = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else os.path.join(ROOT, ".build", "browser-artifacts")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PRINCIPALS = [("admin", ["admin"], []), ("sec", ["security"], []), ("acme", ["security", "activity"], ["acme"])]
 failures = []
 
 
@@ -39,38 +35,9 @@ def main():
     if BIN is None:
         sys.exit("usage: web_browser_test.py BIN_DIR [ARTIFACTS]")
     os.makedirs(ART, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="activity-web-browser-")
-    web = None
-    try:
-        data = subprocess.run([os.path.join(ROOT, "scripts/web-demo-store.sh"), work, BIN], check=True,
-                              capture_output=True, text=True, timeout=120).stdout.strip().splitlines()[-1]
-        toml = f'data_dir = "{data}"\n[web]\nlisten = "127.0.0.1:0"\n'
-        for name, roles, accounts in PRINCIPALS:
-            h = subprocess.run([os.path.join(BIN, "activity-web"), "--hash-password", "--bcrypt-cost", "4"], input=name + "-pw",
-                               check=True, capture_output=True, text=True, timeout=60).stdout.strip()
-            toml += f'[[web.user]]\nname = "{name}"\nbcrypt = "{h}"\nroles = {roles!r}\n'.replace("'", '"')
-            if accounts:
-                toml += f"accounts = {accounts!r}\n".replace("'", '"')
-        config = os.path.join(work, "web.toml")
-        with open(config, "w") as f:
-            f.write(toml)
-        web = subprocess.Popen([os.path.join(BIN, "activity-web"), "--config", config, "--log-level", "warning"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = web.stdout.readline()
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        if not m:
-            sys.exit(f"activity-web did not start: {line!r}")
-        base = f"http://127.0.0.1:{m.group(1)}"
-        print(f"activity-web at {base}", flush=True)
-        run_browser(base, data)
-    finally:
-        if web is not None:
-            web.terminate()
-            try:
-                web.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                web.kill()
-        shutil.rmtree(work, ignore_errors=True)
+    with WebServer(BIN) as web:
+        print(f"activity-web at {web.base}", flush=True)
+        run_browser(web.base, web.data)
     if failures:
         print(f"{len(failures)} browser check(s) failed", flush=True)
         sys.exit(1)
