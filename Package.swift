@@ -168,6 +168,7 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ActivityWebTests", dependencies: ["ActivityWeb", "ActivityConfig", "ActivityModel"], swiftSettings: swiftSettings),
         // activity-web end to end: the real binary on a store written by SegmentWriter, over HTTP.
         .testTarget(
             name: "WebIntegrationTests",
