@@ -78,7 +78,7 @@ public func usersReport(
 /// The state behind ``usersReport(events:now:sessionTimeout:includeInvalidUsers:)``, fed in store order with
 /// events, or with the per-user ``AccountDigest``s a segment index holds for the events it covers (the two
 /// give the same answer; the digests spare decoding the events).
-public struct UsersAccumulator {
+public struct UsersAccumulator: Sendable {
     var index: [String: Int] = [:]
     var rows: [UserSummary] = []
     var isRealAccount: [Bool] = []

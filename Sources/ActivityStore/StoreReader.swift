@@ -196,11 +196,14 @@ public final class StoreReader {
     /// covers, its per-user ``AccountDigest``s; the events no index covers (the active segment's tail, a
     /// segment whose index is missing, stale, damaged or older than the accounts section) as events.
     /// Feeding both, in order, to the same per-user state gives what feeding every event would.
-    public func accountHistory(_ visit: (AccountHistoryPart) throws -> Void) throws {
+    ///
+    /// `segments` limits the walk to those segments (from ``segments()``, in order): a caller that keeps the
+    /// state fed by the sealed segments, which never change, then feeds only the active one.
+    public func accountHistory(segments only: [SegmentInfo]? = nil, _ visit: (AccountHistoryPart) throws -> Void) throws {
         lastQueryStats = (0, 0)
         var q = EventQuery()
         q.terms[.category] = [EventCategory.login.rawValue, EventCategory.admin.rawValue]
-        for s in try segments() {
+        for s in try only ?? segments() {
             let file = try MappedFile(path: s.path)
             let idx = index(of: s, file: file)
             if let idx {

@@ -155,10 +155,11 @@ public enum Pages {
     // MARK: pages
 
     /// Security (seed 003): every user with last login, last logout, status now, entry, IP and location.
-    public static func security(_ users: [UserSummary], formatter: TimeFormatter, chrome: Chrome) -> String {
+    public static func security(_ users: [UserSummary], total: Int, query: String?, next: String?, formatter: TimeFormatter, chrome: Chrome) -> String {
         let tz = chrome.timeZone
-        var b = "<form method=\"get\" action=\"/security\" class=\"filters\">\(tzSelect(tz)) <button type=\"submit\">Show</button></form>"
-        b += "<p class=\"note\">Times in \(esc(tz)), with their offset. Status now: logged in, logged out, timed out (no logout within 12 h), locked or disabled.</p>"
+        var b = "<form method=\"get\" action=\"/security\" class=\"filters\">" + input("User name contains", "q", query)
+        b += "\(tzSelect(tz)) <button type=\"submit\">Show</button></form>"
+        b += "<p class=\"note\">\(total) user\(total == 1 ? "" : "s"). Times in \(esc(tz)), with their offset. Status now: logged in, logged out, timed out (no logout within 12 h), locked or disabled.</p>"
         let rows = users.map { s in
             [s.user, s.status.rawValue, s.lastLogin.map(formatter.string) ?? "-", s.lastLogout.map(formatter.string) ?? "-",
              s.entry ?? "-", s.lastIP?.description ?? "-", s.locationText ?? "-", String(s.loginCount), String(s.failuresSinceLastSuccess)]
@@ -168,7 +169,11 @@ public enum Pages {
              2: "/user/logins?u=\(FormData.encode(s.user))&tz=\(FormData.encode(tz))"]
         }
         b += table(["User", "Status", "Last login", "Last logout", "Entry", "IP", "Location", "Logins", "Failures since success"],
-                   rows, links: links, empty: "No users yet: no login events are stored.")
+                   rows, links: links, empty: query == nil ? "No users yet: no login events are stored." : "No user name contains that.")
+        if let next {
+            let q = FormData.query([("q", query ?? ""), ("tz", tz), ("after", next)])
+            b += "<p class=\"more\"><a href=\"\(esc("/security?" + q))\">Next users →</a></p>"
+        }
         return layout(title: "Security", chrome: chrome, body: b)
     }
 

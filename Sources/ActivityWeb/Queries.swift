@@ -1,6 +1,7 @@
 import ActivityModel
 import ActivityReports
 import ActivityStore
+import Synchronization
 
 /// One page of events, newest first by `seq`, and the cursor for the next (older) page.
 public struct EventPage: Sendable {
@@ -11,8 +12,16 @@ public struct EventPage: Sendable {
 
 /// The questions the pages and the API answer, read through ``StoreReader`` (never written) and always
 /// limited to what the principal may see. The same library calls as `activityctl` make the same facts.
-public struct StoreQueries: Sendable {
+public final class StoreQueries: Sendable {
     public let dataDirectory: String
+    /// The users state fed by the sealed segments (which never change), with the segments it covers: the
+    /// security page then reads only the active segment. Replaced when a segment is sealed or removed.
+    private let sealedUsers = Mutex<(key: [SegmentKey], users: UsersAccumulator)?>(nil)
+
+    struct SegmentKey: Hashable, Sendable {
+        var firstSeq: UInt64
+        var size: Int
+    }
 
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 
@@ -30,12 +39,25 @@ public struct StoreQueries: Sendable {
             q.order = .time
             for e in try reader.prefetchedEvents(q) where p.sees(e) { users.add(e) }
         } else {
-            try reader.accountHistory { part in
-                switch part {
-                case .digests(let digests): for (user, digest) in digests { users.add(user: user, digest: digest) }
-                case .events(let events): for e in events { users.add(e) }
+            func feed(_ segments: [SegmentInfo], into users: inout UsersAccumulator) throws {
+                try reader.accountHistory(segments: segments) { part in
+                    switch part {
+                    case .digests(let digests): for (user, digest) in digests { users.add(user: user, digest: digest) }
+                    case .events(let events): for e in events { users.add(e) }
+                    }
                 }
             }
+            let all = try reader.segments()
+            let sealed = all.filter { !$0.isActive }
+            let key = sealed.map { SegmentKey(firstSeq: $0.firstSeq, size: $0.size) }
+            if let cached = sealedUsers.withLock({ c -> UsersAccumulator? in c.flatMap { $0.key == key ? $0.users : nil } }) {
+                users = cached
+            } else {
+                try feed(sealed, into: &users)
+                let snapshot = users
+                sealedUsers.withLock { $0 = (key, snapshot) }
+            }
+            try feed(all.filter(\.isActive), into: &users)
         }
         return users.summaries(now: now, sessionTimeout: sessionTimeout)
     }

@@ -243,9 +243,16 @@ public final class WebApp: Sendable {
         let p = try require(ctx, .security)
         let f = FormData(req.uri.query)
         let (tz, fmt) = try zone(f)
-        let users = try await blocking { [queries] in try queries.users(for: p, now: WebApp.now()) }
+        let all = try await blocking { [queries] in try queries.users(for: p, now: WebApp.now()) }
+        // Sorted by name: a page of page_size users after the `after` cursor, optionally those whose name contains `q`.
+        let q = f["q"]?.lowercased()
+        let matching = q.map { q in all.filter { $0.user.lowercased().contains(q) } } ?? all
+        let after = f["after"]
+        let rest = after.map { a in matching.filter { $0.user > a } } ?? matching
+        let page = Array(rest.prefix(configuration.pageSize))
+        let next = rest.count > page.count ? page.last?.user : nil
         recordAudit(ctx, req, user: nil)
-        return WebApp.html(Pages.security(users, formatter: fmt, chrome: chrome(ctx, tz)))
+        return WebApp.html(Pages.security(page, total: matching.count, query: f["q"], next: next, formatter: fmt, chrome: chrome(ctx, tz)))
     }
 
     func usersPage(_ req: Request, _ ctx: WebContext) async throws -> Response {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ActivityModel
+import ActivityStore
 import ActivityPipeline
 import ActivityTestSupport
 
@@ -308,5 +309,46 @@ struct WebTests {
         let line = out2.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
         let level = Double(line.split(separator: " ").first { Double($0) != nil } ?? "") ?? 99
         #expect(level <= 3.9, "\(line)")
+    }
+
+    @Test("the security page pages users by name (cursor), filters by name, and follows the store as it grows and seals")
+    func securityPagingAndFreshness() throws {
+        let (dir, config) = try WebFixture.make("secpage", extraWeb: "page_size = 2")
+        let web = try WebProcess(config: config)
+        defer { web.stop() }
+        func names(_ html: String) -> [String] {
+            html.components(separatedBy: "<tr><td><a href=\"/user?u=").dropFirst().map { String($0.prefix { $0 != "&" }) }
+        }
+        let p1 = try http(web.port, "/security?tz=UTC", headers: basic("sec")).text
+        #expect(names(p1) == ["%3Cscript%3Ealert%281%29%3C%2Fscript%3E", "alice"])
+        #expect(p1.contains("5 users."))
+        #expect(p1.contains("after=alice"))
+        let p2 = try http(web.port, "/security?tz=UTC&after=alice", headers: basic("sec")).text
+        #expect(names(p2) == ["bob", "carol"])
+        let p3 = try http(web.port, "/security?tz=UTC&after=carol", headers: basic("sec")).text
+        #expect(names(p3) == ["dave"])
+        #expect(!p3.contains("Next users"))
+        #expect(names(try http(web.port, "/security?q=AR", headers: basic("sec")).text) == ["carol"])
+        // New events, in the active segment and then sealed: the next answer includes them.
+        var options = StoreOptions()
+        options.segmentMaxBytes = 8 * 1024
+        var e = ActivityEvent(time: t("2026-11-20T10:00:00Z"), category: .login, action: Action(rawValue: "login"), outcome: .success, user: "zed")
+        e.account = "acme"
+        let w = try SegmentWriter(dataDirectory: dir + "/data", options: options, host: "test")
+        _ = try w.append([e])
+        try w.sync()
+        func users() throws -> [String] {
+            let o = try http(web.port, "/api/v1/users", headers: basic("sec")).json()
+            return (o["users"] as? [[String: Any]] ?? []).compactMap { $0["user"] as? String }
+        }
+        #expect(try users().contains("zed"))
+        var e2 = e
+        e2.user = "yan"
+        _ = try w.append([e2])
+        try w.rotate(now: t("2026-11-20T11:00:00Z"))
+        try w.close()
+        let after = try users()
+        #expect(after.contains("zed") && after.contains("yan"))
+        #expect(after.count == 7)
     }
 }
