@@ -13,6 +13,8 @@ packages=(pkg-config libsystemd-dev libmaxminddb-dev systemd-journal-remote mmdb
 packages+=(dpkg-dev debootstrap lintian)
 # activity-web's browser test (Tests/browser/web_browser_test.py): Debian's chromium, driven by Playwright.
 packages+=(chromium)
+# activity-web's TLS test: a self-signed certificate (openssl) and an HTTPS client (curl).
+packages+=(openssl curl)
 # pip fetches the GeoLite2 City database for the GeoIP cross-check (any pip will do).
 command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()

@@ -154,8 +154,12 @@ public struct APIToken: Sendable, Hashable {
 
 /// `[web]`: the read-only web console and JSON API (`activity-web`).
 public struct WebConfiguration: Sendable, Hashable {
-    /// host:port; loopback only (activity-web serves plain HTTP: put a TLS-terminating proxy in front).
+    /// host:port; a non-loopback address only with TLS (`tlsCertificate` and `tlsKey`).
     public var listen = "127.0.0.1:8089"
+    /// PEM certificate chain and private key: serve HTTPS.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var hasTLS: Bool { tlsCertificate != nil && tlsKey != nil }
     /// File holding the HMAC key that signs session cookies; nil: a random key per start (sessions end at restart).
     public var sessionKey: String?
     /// Nanoseconds a session cookie stays valid.
@@ -275,7 +279,9 @@ extension DaemonConfiguration {
         .init(path: "api.token[].accounts", type: "[string]", defaultValue: "[] (any)", summary: "Accounts the token may ask about; when set, every check must name one of them."),
         .init(path: "api.record", type: "bool", defaultValue: "false", summary: "Store every check as a login_check event (attrs check_id, verdict, risk) so the later login can be linked to it."),
         .init(path: "api.max_body", type: "size", defaultValue: "16KiB", summary: "Larger request bodies are refused with 413."),
-        .init(path: "web.listen", type: "host:port", defaultValue: "127.0.0.1:8089", summary: "Where activity-web serves the console and /api/v1/; a loopback address only (plain HTTP: put a TLS-terminating proxy in front for remote use)."),
+        .init(path: "web.listen", type: "host:port", defaultValue: "127.0.0.1:8089", summary: "Where activity-web serves the console and /api/v1/; an address beyond loopback is refused unless TLS is configured."),
+        .init(path: "web.tls_certificate", type: "path", defaultValue: "(none: plain HTTP)", summary: "PEM certificate chain: serve HTTPS (with tls_key; TLS 1.2 or later, session cookies Secure, HSTS sent)."),
+        .init(path: "web.tls_key", type: "path", defaultValue: "(none)", summary: "PEM private key of tls_certificate."),
         .init(path: "web.session_key", type: "path", defaultValue: "(random per start)", summary: "File with the HMAC-SHA256 key that signs session cookies (at least 32 bytes); without it sessions end when activity-web restarts."),
         .init(path: "web.session_ttl", type: "duration", defaultValue: "8h", summary: "How long a login form session lasts."),
         .init(path: "web.timezone", type: "IANA zone", defaultValue: "UTC", summary: "Zone pages show times in unless the viewer picks another (?tz=)."),
@@ -490,11 +496,12 @@ extension DaemonConfiguration {
         var c = WebConfiguration()
         if let v = try w.string("listen") {
             guard let hp = HostPort(v) else { throw ConfigError("web.listen", "\"\(v)\" is not host:port (IPv6 as [addr]:port)") }
-            guard hp.isLoopback else {
-                throw ConfigError("web.listen", "\"\(v)\" is not a loopback address: activity-web serves plain HTTP, so it listens on loopback only (put a TLS-terminating proxy in front for remote use)")
-            }
             c.listen = v
         }
+        c.tlsCertificate = try w.path("tls_certificate")
+        c.tlsKey = try w.path("tls_key")
+        if (c.tlsCertificate == nil) != (c.tlsKey == nil) { throw ConfigError("web.tls_key", "tls_certificate and tls_key go together") }
+        if let problem = c.listenProblem(HostPort(c.listen)!) { throw ConfigError("web.listen", problem) }
         c.sessionKey = try w.path("session_key")
         if let v = try w.duration("session_ttl") { c.sessionTTL = v }
         if let v = try w.string("timezone") { c.timezone = v }
@@ -545,6 +552,14 @@ extension DaemonConfiguration {
         }
         w.unknownKeys(into: &c, from: w)
         return c
+    }
+}
+
+extension WebConfiguration {
+    /// Why activity-web may not listen at `address` (nil: it may): a non-loopback address needs TLS.
+    public func listenProblem(_ address: HostPort) -> String? {
+        guard !address.isLoopback, !hasTLS else { return nil }
+        return "\"\(address)\" is not a loopback address: activity-web listens beyond loopback only over TLS (set web.tls_certificate and web.tls_key)"
     }
 }
 

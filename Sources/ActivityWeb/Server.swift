@@ -234,7 +234,8 @@ public final class WebApp: Sendable {
             return WebApp.html(Pages.login(error: "Wrong user name or password.", next: next), status: .unauthorized)
         }
         let cookie = sessions.cookieValue(name: principal.name, now: now / 1_000_000_000)
-        return WebApp.redirect(next, headers: [.setCookie: "\(WebApp.cookieName)=\(cookie); Path=/; Max-Age=\(sessions.lifetimeSeconds); HttpOnly; SameSite=Strict"])
+        let secure = configuration.hasTLS ? "; Secure" : ""
+        return WebApp.redirect(next, headers: [.setCookie: "\(WebApp.cookieName)=\(cookie); Path=/; Max-Age=\(sessions.lifetimeSeconds); HttpOnly; SameSite=Strict\(secure)"])
     }
 
     // MARK: pages
@@ -608,6 +609,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         res.headers[.xContentTypeOptions] = "nosniff"
         res.headers[.init("Referrer-Policy")!] = "no-referrer"
         res.headers[.cacheControl] = "no-store"
+        if app.configuration.hasTLS { res.headers[.strictTransportSecurity] = "max-age=31536000" }
         return res
     }
 

@@ -11,7 +11,7 @@ struct ActivityWebCommand: AsyncParsableCommand {
         abstract: "Serves activityd's segments read-only: the console pages and the JSON API under /api/v1/.",
         discussion: """
         Reads data_dir and [web] from the daemon's configuration file; never writes segments. \
-        Listens on loopback only (plain HTTP).
+        Listens on loopback unless TLS is configured (web.tls_certificate, web.tls_key).
 
         Examples:
           activity-web --config /etc/activityd/activityd.toml
@@ -43,14 +43,14 @@ struct ActivityWebCommand: AsyncParsableCommand {
         var listenAt = HostPort(c.web.listen)!
         if let listen {
             guard let hp = HostPort(listen) else { throw ValidationError("--listen: not host:port") }
-            guard hp.isLoopback else { throw ValidationError("--listen: \(listen) is not a loopback address; activity-web serves plain HTTP, so it listens on loopback only") }
+            if let problem = c.web.listenProblem(hp) { throw ValidationError("--listen: \(problem)") }
             listenAt = hp
         }
         guard TimeZoneCheck.isValid(c.web.timezone) else { throw ValidationError("web.timezone: unknown time zone \(c.web.timezone)") }
-        do { _ = try WebServer.sessionKey(c.web) } catch { throw ValidationError("\(error)") }
+        do { _ = try WebServer.sessionKey(c.web); _ = try WebServer.tlsConfiguration(c.web) } catch { throw ValidationError("\(error)") }
         let data = dataDir ?? c.dataDir
         if checkConfig {
-            print("activity-web: configuration OK: data_dir \(data), listen \(listenAt), \(c.web.users.count) user(s), \(c.web.tokens.count) token(s), audit \(c.web.auditTo ?? "off")")
+            print("activity-web: configuration OK: data_dir \(data), listen \(c.web.hasTLS ? "https" : "http")://\(listenAt), \(c.web.users.count) user(s), \(c.web.tokens.count) token(s), audit \(c.web.auditTo ?? "off")")
             if c.web.users.isEmpty && c.web.tokens.isEmpty { print("activity-web: warning: no [[web.user]] or [[web.token]]: nobody can log in") }
             return
         }
@@ -63,7 +63,7 @@ struct ActivityWebCommand: AsyncParsableCommand {
         let logger = Logger(label: "activity-web")
         try await WebServer.run(dataDirectory: data, configuration: c.web, listen: listenAt, logger: logger) { address in
             // Tests and the quick start read this line.
-            FileHandle.standardOutput.write(Data("activity-web: listening on http://\(address)/\n".utf8))
+            FileHandle.standardOutput.write(Data("activity-web: listening on \(c.web.hasTLS ? "https" : "http")://\(address)/\n".utf8))
         }
     }
 }

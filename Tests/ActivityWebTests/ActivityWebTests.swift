@@ -98,11 +98,14 @@ struct ActivityWebUnitTests {
             ("[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"root\"]", "not a role"),
             ("[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]\n[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]", "twice"),
             ("audit_app = \"web\"", "go together"),
+            ("tls_certificate = \"/x.pem\"", "go together"),
             ("page_size = 0", "between"),
         ] {
             #expect(throws: ConfigError.self) { try DaemonConfiguration.parse("[web]\n" + text) }
             do { _ = try DaemonConfiguration.parse("[web]\n" + text) } catch { #expect("\(error)".contains(message), "\(error)") }
         }
+        let tls = try DaemonConfiguration.parse("[web]\nlisten = \"0.0.0.0:8443\"\ntls_certificate = \"/c.pem\"\ntls_key = \"/k.pem\"")
+        #expect(tls.web.hasTLS && tls.web.listen == "0.0.0.0:8443")
         let unknown = try DaemonConfiguration.parse("[web]\nlistn = \"x\"\n[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]\npasword = \"x\"")
         #expect(Set(unknown.unknownKeys) == ["web.listn", "web.user[0].pasword"])
     }

@@ -175,7 +175,7 @@ final class WebProcess: @unchecked Sendable {
             if d.isEmpty { throw TestFailure("activity-web exited before listening: \(errText.text)") }
             line += String(decoding: d, as: UTF8.self)
         }
-        guard let r = line.range(of: "http://127.0.0.1:"), let p = Int(line[r.upperBound...].prefix { $0.isNumber }) else {
+        guard let r = line.range(of: "://127.0.0.1:"), let p = Int(line[r.upperBound...].prefix { $0.isNumber }) else {
             throw TestFailure("no listening line: \(line)")
         }
         port = p

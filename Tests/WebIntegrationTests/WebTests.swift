@@ -203,6 +203,9 @@ struct WebTests {
         #expect(try http(web.port, "POST", "/login", headers: form, body: "username=sec&password=sec-pw").status == 429)
         let refused = try http(web.port, "/api/v1/users", headers: basic("sec"))
         #expect(refused.status == 429)
+        // The log line arrives through a pipe: wait for it (bounded).
+        let deadline = Date().addingTimeInterval(20)
+        while !web.log.contains("failed console login") && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         #expect(web.log.contains("failed console login"))
     }
 
@@ -350,5 +353,34 @@ struct WebTests {
         let after = try users()
         #expect(after.contains("zed") && after.contains("yan"))
         #expect(after.count == 7)
+    }
+
+    @Test("with web.tls_certificate and web.tls_key it serves HTTPS (Secure cookie, HSTS) and may listen beyond loopback")
+    func tls() throws {
+        let dir = TestScratch.directory("web-tls")
+        let (s0, _, e0) = try runTool("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                                                       "-days", "2", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"], absolute: true)
+        #expect(s0 == 0, "\(e0)")
+        let tlsKeys = "tls_certificate = \"\(dir)/cert.pem\"\ntls_key = \"\(dir)/key.pem\""
+        let (_, config) = try WebFixture.make("tls", extraWeb: tlsKeys)
+        let web = try WebProcess(config: config)
+        defer { web.stop() }
+        let url = "https://127.0.0.1:\(web.port)"
+        let (s1, out1, err1) = try runTool("/usr/bin/env", ["curl", "-sk", "-D", "-", "-o", "/dev/null", "-u", "sec:sec-pw", url + "/api/v1/users"], absolute: true)
+        #expect(s1 == 0, "\(err1)")
+        #expect(out1.hasPrefix("HTTP/1.1 200"), "\(out1)")
+        #expect(out1.lowercased().contains("strict-transport-security: max-age=31536000"))
+        let (_, out2, _) = try runTool("/usr/bin/env", ["curl", "-sk", "-D", "-", "-o", "/dev/null", "--data", "username=sec&password=sec-pw", url + "/login"], absolute: true)
+        #expect(out2.contains("HttpOnly; SameSite=Strict; Secure"), "\(out2)")
+        // Plain HTTP on the TLS port gets no answer.
+        #expect((try? http(web.port, "/login"))?.status == nil)
+        // Beyond loopback: refused without TLS, accepted with it.
+        let path = dir + "/c.toml"
+        try "data_dir = \"\(dir)\"\n[web]\nlisten = \"0.0.0.0:8089\"\n\(tlsKeys)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let (s3, out3, err3) = try runTool("activity-web", ["--config", path, "--check-config"])
+        #expect(s3 == 0 && out3.contains("https://0.0.0.0:8089"), "\(out3)\(err3)")
+        try "data_dir = \"\(dir)\"\n[web]\nlisten = \"0.0.0.0:8089\"\ntls_certificate = \"\(dir)/key.pem\"\ntls_key = \"\(dir)/key.pem\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let (s4, _, err4) = try runTool("activity-web", ["--config", path, "--check-config"])
+        #expect(s4 != 0 && err4.contains("web.tls_certificate"), "\(err4)")
     }
 }
