@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "activityd", targets: ["activityd"]),
         .executable(name: "activityctl", targets: ["activityctl"]),
+        .executable(name: "activity-web", targets: ["activity-web"]),
         /// The reader library other Swift tools use to read segment files.
         .library(name: "ActivityStore", targets: ["ActivityStore"]),
         .library(name: "ActivityModel", targets: ["ActivityModel"]),
@@ -30,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // Only activity-web (ActivityWeb) depends on these; no other target builds them.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.2"),
     ],
     targets: [
         // Pure value types: the event model, addresses, times. No I/O.
@@ -97,6 +102,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The read-only web console and JSON API: Hummingbird 2 (async/await native), HTML escaped by hand.
+        .target(
+            name: "ActivityWeb",
+            dependencies: [
+                "ActivityModel", "ActivityStore", "ActivityReports", "ActivityConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "activity-web",
+            dependencies: [
+                "ActivityWeb", "ActivityConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Test-only helpers: deterministic random events.
         .target(name: "ActivityTestSupport", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
@@ -150,6 +181,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Golden"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ActivityWebTests", dependencies: ["ActivityWeb", "ActivityConfig", "ActivityModel"], swiftSettings: swiftSettings),
+        // activity-web end to end: the real binary on a store written by SegmentWriter, over HTTP.
+        .testTarget(
+            name: "WebIntegrationTests",
+            dependencies: [
+                "ActivityModel", "ActivityStore", "ActivityPipeline", "ActivityTestSupport", "activity-web", "activityctl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -11,6 +11,10 @@ packages=(pkg-config libsystemd-dev libmaxminddb-dev systemd-journal-remote mmdb
 # The Debian package (scripts/package-deb.sh: dpkg-deb, dpkg-shlibdeps) and its install test (scripts/test-deb.sh:
 # a debootstrapped Debian 12 root, lintian).
 packages+=(dpkg-dev debootstrap lintian)
+# activity-web's browser test (Tests/browser/web_browser_test.py): Debian's chromium, driven by Playwright.
+packages+=(chromium)
+# activity-web's TLS test: a self-signed certificate (openssl) and an HTTPS client (curl).
+packages+=(openssl curl)
 # pip fetches the GeoLite2 City database for the GeoIP cross-check (any pip will do).
 command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()
@@ -25,3 +29,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }
+# From PyPI: Playwright for the browser test (never its own browser download: the test runs Debian's chromium),
+# PyYAML and jsonschema for the API contract test.
+pypi=()
+python3 -c 'import playwright' >/dev/null 2>&1 || pypi+=(playwright)
+python3 -c 'import yaml' >/dev/null 2>&1 || pypi+=(pyyaml)
+python3 -c 'import jsonschema' >/dev/null 2>&1 || pypi+=(jsonschema)
+if [ ${#pypi[@]} -gt 0 ]; then
+    echo "setup: installing ${pypi[*]} (PyPI)" >&2
+    export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+    python3 -m pip install -q "${pypi[@]}" 2>/dev/null || python3 -m pip install -q --break-system-packages "${pypi[@]}"
+fi

@@ -17,6 +17,10 @@ swift build --build-tests
 swift build --product generate-manual
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
 grep -q "Test run with .* passed" .build/test-output.txt
+# activity-web in a real browser (Debian's chromium + Playwright), on loopback; screenshots in .build/browser-artifacts.
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 timeout 600 python3 Tests/browser/web_browser_test.py "$(swift build --show-bin-path)" .build/browser-artifacts
+# activity-web's JSON API against docs/openapi/web.yaml: every status documented, every body valid, hostile parameters.
+timeout 600 python3 Tests/browser/web_api_contract_test.py "$(swift build --show-bin-path)"
 # The Debian package: built from a release build, lintian-clean, installed into a fresh debootstrapped Debian 12
 # root, checked there and purged (root only: debootstrap, chroot and mounts; CI runs as root).
 if [ "$(id -u)" = 0 ]; then

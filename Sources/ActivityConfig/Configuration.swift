@@ -19,6 +19,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var normalize = NormalizeConfiguration()
     public var risk = RiskConfiguration()
     public var api = APIConfiguration()
+    /// `[web]`: activity-web, the read-only console and JSON API (the daemon ignores it).
+    public var web = WebConfiguration()
     /// Keys the file holds that this version does not know (reported as warnings).
     public var unknownKeys: [String] = []
 
@@ -154,6 +156,61 @@ public struct APIToken: Sendable, Hashable {
     public init(name: String, sha256: [UInt8], accounts: [String]) { self.name = name; self.sha256 = sha256; self.accounts = accounts }
 }
 
+/// `[web]`: the read-only web console and JSON API (`activity-web`).
+public struct WebConfiguration: Sendable, Hashable {
+    /// host:port; a non-loopback address only with TLS (`tlsCertificate` and `tlsKey`).
+    public var listen = "127.0.0.1:8089"
+    /// PEM certificate chain and private key: serve HTTPS.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var hasTLS: Bool { tlsCertificate != nil && tlsKey != nil }
+    /// File holding the HMAC key that signs session cookies; nil: a random key per start (sessions end at restart).
+    public var sessionKey: String?
+    /// Nanoseconds a session cookie stays valid.
+    public var sessionTTL: Int64 = 8 * 3_600_000_000_000
+    /// IANA zone pages show times in unless the viewer picks another.
+    public var timezone = "UTC"
+    /// Failed logins from one source address within `loginFailureWindow` after which it is refused (429).
+    public var loginFailures = 5
+    public var loginFailureWindow: Int64 = 15 * 60_000_000_000
+    /// Rows per page.
+    public var pageSize = 100
+    /// Where audit events (who viewed or exported what) are sent over UDP; nil: not sent.
+    public var auditTo: String?
+    /// Application id and key file for HMAC-signed audit datagrams (as configured in input.udp.keys).
+    public var auditApp: String?
+    public var auditKey: String?
+    public var users: [WebPrincipalConfiguration] = []
+    public var tokens: [WebPrincipalConfiguration] = []
+    /// Unknown keys under `[web]`.
+    public var unknownKeys: [String] = []
+    public init() {}
+}
+
+/// What a principal may see: pages and API by role, events by account.
+public enum WebRole: String, Sendable, Hashable, CaseIterable {
+    /// The security page, users, login history, event details, login reports.
+    case security
+    /// The users activity report and its CSV export.
+    case activity
+    /// Everything.
+    case admin
+}
+
+/// A person (bcrypt password hash) or an API token (SHA-256 of the token) allowed into activity-web.
+public struct WebPrincipalConfiguration: Sendable, Hashable {
+    public var name: String
+    /// A bcrypt hash (`$2b$...`) for people; the token's SHA-256 for tokens.
+    public var bcrypt: String?
+    public var sha256: [UInt8]?
+    public var roles: Set<WebRole>
+    /// Accounts this principal may see; empty: all.
+    public var accounts: [String]
+    public init(name: String, bcrypt: String? = nil, sha256: [UInt8]? = nil, roles: Set<WebRole>, accounts: [String] = []) {
+        self.name = name; self.bcrypt = bcrypt; self.sha256 = sha256; self.roles = roles; self.accounts = accounts
+    }
+}
+
 /// A configuration problem, with the TOML key path it concerns.
 public struct ConfigError: Error, CustomStringConvertible, Sendable, Hashable {
     public var keyPath: String
@@ -227,6 +284,26 @@ extension DaemonConfiguration {
         .init(path: "api.token[].accounts", type: "[string]", defaultValue: "[] (any)", summary: "Accounts the token may ask about; when set, every check must name one of them."),
         .init(path: "api.record", type: "bool", defaultValue: "false", summary: "Store every check as a login_check event (attrs check_id, verdict, risk) so the later login can be linked to it."),
         .init(path: "api.max_body", type: "size", defaultValue: "16KiB", summary: "Larger request bodies are refused with 413."),
+        .init(path: "web.listen", type: "host:port", defaultValue: "127.0.0.1:8089", summary: "Where activity-web serves the console and /api/v1/; an address beyond loopback is refused unless TLS is configured."),
+        .init(path: "web.tls_certificate", type: "path", defaultValue: "(none: plain HTTP)", summary: "PEM certificate chain: serve HTTPS (with tls_key; TLS 1.2 or later, session cookies Secure, HSTS sent)."),
+        .init(path: "web.tls_key", type: "path", defaultValue: "(none)", summary: "PEM private key of tls_certificate."),
+        .init(path: "web.session_key", type: "path", defaultValue: "(random per start)", summary: "File with the HMAC-SHA256 key that signs session cookies (at least 32 bytes); without it sessions end when activity-web restarts."),
+        .init(path: "web.session_ttl", type: "duration", defaultValue: "8h", summary: "How long a login form session lasts."),
+        .init(path: "web.timezone", type: "IANA zone", defaultValue: "UTC", summary: "Zone pages show times in unless the viewer picks another (?tz=)."),
+        .init(path: "web.login_failures", type: "int", defaultValue: "5", summary: "Failed logins (form, Basic or token) from one address within login_failure_window after which that address is refused with 429 (counted)."),
+        .init(path: "web.login_failure_window", type: "duration", defaultValue: "15m", summary: "The failed-login window."),
+        .init(path: "web.page_size", type: "int", defaultValue: "100", summary: "Rows per page (pages are cursors by seq)."),
+        .init(path: "web.audit_to", type: "host:port", defaultValue: "(off)", summary: "Send an admin event for every view of a user's data and every export to activityd's UDP input here."),
+        .init(path: "web.audit_app", type: "string", defaultValue: "(unsigned)", summary: "Application id for HMAC-signed audit datagrams (with audit_key; as in input.udp.keys)."),
+        .init(path: "web.audit_key", type: "path", defaultValue: "(unsigned)", summary: "HMAC-SHA256 key file of audit_app."),
+        .init(path: "web.user[].name", type: "string", defaultValue: "(required)", summary: "A person's login name."),
+        .init(path: "web.user[].bcrypt", type: "string", defaultValue: "(required)", summary: "The bcrypt hash of the password (`activity-web --hash-password`); never the password."),
+        .init(path: "web.user[].roles", type: "[security|activity|admin]", defaultValue: "(required)", summary: "security: security page, users, histories, login reports; activity: activity report and CSV export; admin: everything."),
+        .init(path: "web.user[].accounts", type: "[string]", defaultValue: "[] (all)", summary: "Only events, users and rows of these accounts are shown (in lists, counts, CSV and errors)."),
+        .init(path: "web.token[].name", type: "string", defaultValue: "(required)", summary: "An API token's name (Authorization: Bearer)."),
+        .init(path: "web.token[].sha256", type: "hex", defaultValue: "(required)", summary: "SHA-256 of the token, 64 hex digits (`printf %s TOKEN | sha256sum`)."),
+        .init(path: "web.token[].roles", type: "[security|activity|admin]", defaultValue: "(required)", summary: "As web.user[].roles."),
+        .init(path: "web.token[].accounts", type: "[string]", defaultValue: "[] (all)", summary: "As web.user[].accounts."),
     ]
 
     /// Reads and validates a configuration file.
@@ -406,6 +483,10 @@ extension DaemonConfiguration {
             }
             c.unknownKeys += a.unknown()
         }
+        if var w = try r.table("web") {
+            c.web = try parseWeb(&w)
+            c.unknownKeys += c.web.unknownKeys
+        }
         if var n = try r.table("normalize") {
             if let name = try n.string("timezone") {
                 // Parsed here, once: a zone the system does not know is a configuration error, not a start failure.
@@ -419,6 +500,87 @@ extension DaemonConfiguration {
         }
         c.unknownKeys += r.unknown()
         return c
+    }
+}
+
+extension DaemonConfiguration {
+    static func parseWeb(_ w: inout TableReader) throws(ConfigError) -> WebConfiguration {
+        var c = WebConfiguration()
+        if let v = try w.string("listen") {
+            guard let hp = HostPort(v) else { throw ConfigError("web.listen", "\"\(v)\" is not host:port (IPv6 as [addr]:port)") }
+            c.listen = v
+        }
+        c.tlsCertificate = try w.path("tls_certificate")
+        c.tlsKey = try w.path("tls_key")
+        if (c.tlsCertificate == nil) != (c.tlsKey == nil) { throw ConfigError("web.tls_key", "tls_certificate and tls_key go together") }
+        if let problem = c.listenProblem(HostPort(c.listen)!) { throw ConfigError("web.listen", problem) }
+        c.sessionKey = try w.path("session_key")
+        if let v = try w.duration("session_ttl") { c.sessionTTL = v }
+        if let v = try w.string("timezone") { c.timezone = v }
+        if let v = try w.int("login_failures") {
+            guard v >= 1 else { throw ConfigError("web.login_failures", "must be at least 1") }
+            c.loginFailures = v
+        }
+        if let v = try w.duration("login_failure_window") { c.loginFailureWindow = v }
+        if let v = try w.int("page_size") {
+            guard (1...10_000).contains(v) else { throw ConfigError("web.page_size", "must be between 1 and 10000") }
+            c.pageSize = v
+        }
+        if let v = try w.string("audit_to") {
+            guard let hp = HostPort(v), IPAddress(hp.host) != nil else { throw ConfigError("web.audit_to", "\"\(v)\" is not address:port") }
+            c.auditTo = v
+        }
+        c.auditApp = try w.string("audit_app")
+        c.auditKey = try w.path("audit_key")
+        if (c.auditApp == nil) != (c.auditKey == nil) { throw ConfigError("web.audit_key", "audit_app and audit_key go together") }
+        func roles(_ t: inout TableReader) throws(ConfigError) -> Set<WebRole> {
+            guard let names = try t.strings("roles"), !names.isEmpty else { throw ConfigError(t.keyPath("roles"), "required: one or more of security, activity, admin") }
+            var out = Set<WebRole>()
+            for n in names {
+                guard let r = WebRole(rawValue: n) else { throw ConfigError(t.keyPath("roles"), "\"\(n)\" is not a role (security, activity, admin)") }
+                out.insert(r)
+            }
+            return out
+        }
+        var names = Set<String>()
+        for var u in try w.tables("user") {
+            guard let name = try u.string("name"), !name.isEmpty else { throw ConfigError(u.keyPath("name"), "required") }
+            guard let hash = try u.string("bcrypt") else { throw ConfigError(u.keyPath("bcrypt"), "required (activity-web --hash-password)") }
+            guard hash.utf8.count == 60, hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$") else {
+                throw ConfigError(u.keyPath("bcrypt"), "must be a bcrypt hash ($2b$..., 60 characters), never a password")
+            }
+            guard names.insert(name).inserted else { throw ConfigError(u.keyPath("name"), "\"\(name)\" is configured twice") }
+            c.users.append(WebPrincipalConfiguration(name: name, bcrypt: hash, roles: try roles(&u), accounts: try u.strings("accounts") ?? []))
+            w.unknownKeys(into: &c, from: u)
+        }
+        for var t in try w.tables("token") {
+            guard let name = try t.string("name"), !name.isEmpty else { throw ConfigError(t.keyPath("name"), "required") }
+            guard let hex = try t.string("sha256") else { throw ConfigError(t.keyPath("sha256"), "required") }
+            guard let digest = Hex.decode(hex), digest.count == 32 else {
+                throw ConfigError(t.keyPath("sha256"), "must be 64 hex digits (printf %s TOKEN | sha256sum)")
+            }
+            c.tokens.append(WebPrincipalConfiguration(name: name, sha256: digest, roles: try roles(&t), accounts: try t.strings("accounts") ?? []))
+            w.unknownKeys(into: &c, from: t)
+        }
+        w.unknownKeys(into: &c, from: w)
+        return c
+    }
+}
+
+extension WebConfiguration {
+    /// Why activity-web may not listen at `address` (nil: it may): a non-loopback address needs TLS.
+    public func listenProblem(_ address: HostPort) -> String? {
+        guard !address.isLoopback, !hasTLS else { return nil }
+        return "\"\(address)\" is not a loopback address: activity-web listens beyond loopback only over TLS (set web.tls_certificate and web.tls_key)"
+    }
+}
+
+extension HostPort {
+    /// 127.0.0.0/8, ::1 or localhost.
+    public var isLoopback: Bool {
+        if host == "localhost" { return true }
+        guard let a = IPAddress(host) else { return false }
+        return CIDR("127.0.0.0/8")!.contains(a) || a == IPAddress("::1")!
     }
 }
 
@@ -538,6 +700,11 @@ struct TableReader {
 
     func unknown() -> [String] {
         table.keys.filter { !seen.contains($0) }.map(keyPath)
+    }
+
+    /// Collects `from`'s unread keys into the web configuration's list (merged into the daemon's by the caller).
+    func unknownKeys(into c: inout WebConfiguration, from t: TableReader) {
+        c.unknownKeys += t.unknown()
     }
 }
 

@@ -44,7 +44,7 @@ public struct UserSummary: Hashable, Sendable {
 
 extension Geo {
     /// `City, CC`, the city or the country alone, or nil when neither is known.
-    static func shortText(_ g: Geo) -> String? {
+    public static func shortText(_ g: Geo) -> String? {
         switch (g.city, g.country) {
         case let (c?, cc?): return "\(c), \(cc)"
         case let (c?, nil): return c
@@ -78,7 +78,7 @@ public func usersReport(
 /// The state behind ``usersReport(events:now:sessionTimeout:includeInvalidUsers:)``, fed in store order with
 /// events, or with the per-user ``AccountDigest``s a segment index holds for the events it covers (the two
 /// give the same answer; the digests spare decoding the events).
-public struct UsersAccumulator {
+public struct UsersAccumulator: Sendable {
     var index: [String: Int] = [:]
     var rows: [UserSummary] = []
     var isRealAccount: [Bool] = []

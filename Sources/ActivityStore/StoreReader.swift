@@ -15,6 +15,8 @@ public struct EventQuery: Sendable, Hashable {
     public var until: Timestamp?
     /// Only events with `seq > afterSeq`.
     public var afterSeq: UInt64?
+    /// Only events with `seq < beforeSeq` (with `reverse`, a cursor for newest-first paging).
+    public var beforeSeq: UInt64?
     public var reverse = false
     /// Storage order (seq) or event time order; see ``EventOrder``.
     public var order: EventOrder = .seq
@@ -34,6 +36,7 @@ public struct EventQuery: Sendable, Hashable {
         if let s = since, e.time < s { return false }
         if let u = until, e.time >= u { return false }
         if let a = afterSeq, e.seq <= a { return false }
+        if let b = beforeSeq, e.seq >= b { return false }
         var scratch: [String] = []
         for (field, wanted) in terms where !field.matches(e, wanted, scratch: &scratch) { return false }
         return true
@@ -138,8 +141,9 @@ public final class StoreReader {
     public func query(_ q: EventQuery, _ visit: (ActivityEvent) throws -> Bool) throws {
         var remaining = q.limit ?? Int.max
         lastQueryStats = (0, 0)
-        guard remaining > 0, q.afterSeq != .max else { return }
+        guard remaining > 0, q.afterSeq != .max, q.beforeSeq != 0 else { return }
         var segs = try segments()
+        if let before = q.beforeSeq { segs = segs.filter { $0.firstSeq < before } }
         if let after = q.afterSeq {
             // Skip segments that end before `afterSeq` (the next segment's first seq bounds this one).
             segs = segs.enumerated().filter { i, _ in !(i + 1 < segs.count && segs[i + 1].firstSeq <= after &+ 1) }.map(\.1)
@@ -209,11 +213,14 @@ public final class StoreReader {
     /// covers, its per-user ``AccountDigest``s; the events no index covers (the active segment's tail, a
     /// segment whose index is missing, stale, damaged or older than the accounts section) as events.
     /// Feeding both, in order, to the same per-user state gives what feeding every event would.
-    public func accountHistory(_ visit: (AccountHistoryPart) throws -> Void) throws {
+    ///
+    /// `segments` limits the walk to those segments (from ``segments()``, in order): a caller that keeps the
+    /// state fed by the sealed segments, which never change, then feeds only the active one.
+    public func accountHistory(segments only: [SegmentInfo]? = nil, _ visit: (AccountHistoryPart) throws -> Void) throws {
         lastQueryStats = (0, 0)
         var q = EventQuery()
         q.terms[.category] = [EventCategory.login.rawValue, EventCategory.admin.rawValue]
-        for s in try segments() {
+        for s in try only ?? segments() {
             guard let file = mappedOrDamage(s) else { continue }
             let idx = index(of: s, file: file)
             if let idx {
@@ -303,6 +310,7 @@ public final class StoreReader {
                     if let since = q.since, fe.maxTime < since.nanoseconds { continue }
                     if let until = q.until, fe.minTime >= until.nanoseconds { continue }
                     if let after = q.afterSeq, fe.baseSeq &+ UInt64(fe.count) <= after &+ 1 { continue }
+                    if let before = q.beforeSeq, fe.baseSeq >= before { continue }
                     if let byFrame = ordinalsByFrame, byFrame[k] == nil { continue }
                     frames.append((FrameInfo(offset: Int(fe.offset), end: 0, kind: SegmentFormat.frameEvents, baseSeq: fe.baseSeq, count: Int(fe.count)), k))
                 }

@@ -26,24 +26,20 @@ struct FilterOptions: ParsableArguments {
     var order: EventOrder = .time
 
     func query(display: DisplayOptions) throws -> EventQuery {
-        var q = EventQuery()
-        if !user.isEmpty { q.terms[.user] = Set(user) }
-        if !ip.isEmpty {
-            q.terms[.ip] = Set(try ip.map {
-                guard let a = IPAddress($0) else { throw ValidationError("--ip \($0) is not an address") }
-                return a.description
-            })
+        var f = EventFilter()
+        f.users = user
+        f.ips = ip
+        f.categories = category
+        f.actions = action
+        f.outcomes = outcome
+        f.entries = entry
+        f.countries = country
+        f.vpn = vpn
+        do {
+            return try f.query(since: try display.time(since, option: "--since"), until: try display.time(until, option: "--until"), order: order)
+        } catch let e as EventFilter.Invalid {
+            throw ValidationError("--\(e.field) \(e.value) is not an address")
         }
-        if !category.isEmpty { q.terms[.category] = Set(category.map { $0.lowercased() }) }
-        if !action.isEmpty { q.terms[.action] = Set(action) }
-        if !outcome.isEmpty { q.terms[.outcome] = Set(outcome) }
-        if !entry.isEmpty { q.terms[.entry] = Set(entry) }
-        if !country.isEmpty { q.terms[.country] = Set(country.map { $0.uppercased() }) }
-        if vpn { q.terms[.net] = ["vpn", "proxy", "tor"] }
-        q.since = try display.time(since, option: "--since")
-        q.until = try display.time(until, option: "--until")
-        q.order = order
-        return q
     }
 }
 
