@@ -49,6 +49,9 @@ let package = Package(
         .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         .target(name: "MaxMindDB", dependencies: ["CMaxMindDB", "ActivityModel"], swiftSettings: swiftSettings),
         .target(name: "ActivityEnrich", dependencies: ["ActivityModel", "MaxMindDB"], swiftSettings: swiftSettings),
+        // nats.c (Debian libnats-dev >= 3.4), wrapped by NATSJetStream: JetStream publish, read back, pull consumers.
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .target(name: "NATSJetStream", dependencies: ["CNATS"], swiftSettings: swiftSettings),
         // Pure queries and reports over event sequences: users, logins, bursts, suspicious logins, CSV, terminal tables.
         .target(name: "ActivityReports", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // TOML configuration → typed, validated structs.
@@ -61,7 +64,7 @@ let package = Package(
         .target(
             name: "ActivityDaemon",
             dependencies: [
-                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal", "ActivityEnrich", "ActivityReports",
+                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal", "ActivityEnrich", "ActivityReports", "NATSJetStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -105,6 +108,7 @@ let package = Package(
         ),
         .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NATSJetStreamTests", dependencies: ["NATSJetStream", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemdJournalTests", dependencies: ["SystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityFileInputTests",
