@@ -25,6 +25,9 @@ enum PipelineItem: Sendable {
 struct StoreBatch: Sendable {
     var events: [ActivityEvent]
     var positions: [InputPosition]
+    /// Called on the store's thread once the batch's events and positions are durable (fsynced): the NATS
+    /// collector acknowledges to the stream only then. Not called when the batch is never written.
+    var onDurable: (@Sendable () -> Void)? = nil
 }
 
 #if canImport(Glibc)

@@ -155,6 +155,9 @@ final class StoreService: Service, @unchecked Sendable {
         var lastSync = monotonicSeconds()
         var lastStats = 0.0
         var held: StoreBatch?
+        var heldCallbacks: [@Sendable () -> Void] = []
+        // Written, waiting for the fdatasync that makes them durable.
+        var awaitingSync: [@Sendable () -> Void] = []
         var paused = false
         while true {
             var batch: StoreBatch
@@ -163,9 +166,11 @@ final class StoreService: Service, @unchecked Sendable {
             } else {
                 guard let items = queue.popBatch(max: 1024, timeout: min(0.25, fsyncInterval), linger: 0.005) else { break }
                 batch = StoreBatch(events: [], positions: [])
+                heldCallbacks = []
                 for item in items {
                     batch.events += item.events
                     batch.positions += item.positions
+                    if let c = item.onDurable { heldCallbacks.append(c) }
                 }
             }
             let now = realtimeNow()
@@ -173,6 +178,8 @@ final class StoreService: Service, @unchecked Sendable {
                 do {
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
+                    awaitingSync += heldCallbacks
+                    heldCallbacks = []
                     if let mirror, !batch.events.isEmpty {
                         var w = JSONWriter(capacity: batch.events.count * mirrorFields.typicalLineBytes)
                         for e in batch.events { mirrorFields.write(e, to: &w); w.newline() }
@@ -243,12 +250,17 @@ final class StoreService: Service, @unchecked Sendable {
                 writeStats()
                 lastStats = t
             }
+            if !awaitingSync.isEmpty && !writer.hasUnsyncedData {
+                for c in awaitingSync { c() }
+                awaitingSync.removeAll()
+            }
         }
         // A clean stop: fdatasync, seal what was written since the last seal (and move the sealing key on), and
         // write the active segment's prefix index.
         do {
             try writer.close()
             noteSync(writer, 0)
+            for c in awaitingSync { c() }
         } catch {
             counters.update { $0.storeErrors["close", default: 0] += 1 }
             logger.error("closing the store failed", metadata: ["error": "\(error)"])
