@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl",
+                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl", "NATSJetStream",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Golden"],
