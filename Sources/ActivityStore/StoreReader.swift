@@ -22,10 +22,13 @@ public struct EventQuery: Sendable, Hashable {
     /// Fields the query's events need not carry: left nil, their strings never built (reports that read
     /// millions of events leave out what they never look at). Term filters and time still apply.
     public var omit: OmittedFields = []
+    /// Only events of these hosts (`host`; not indexed: a scan filter). Empty: any host.
+    public var hosts: Set<String> = []
 
     public init() {}
 
     public func matches(_ e: ActivityEvent) -> Bool {
+        if !hosts.isEmpty, !hosts.contains(e.host ?? "") { return false }
         if let s = since, e.time < s { return false }
         if let u = until, e.time >= u { return false }
         if let a = afterSeq, e.seq <= a { return false }

@@ -20,6 +20,7 @@ struct FilterOptions: ParsableArguments {
     @Option(help: "Entry method: ssh, web, mobile, api... (repeatable).") var entry: [String] = []
     @Option(help: "ISO country code from GeoIP (repeatable).") var country: [String] = []
     @Flag(help: "Only events from VPN, proxy or Tor addresses.") var vpn = false
+    @Option(help: "Only events of this host (repeatable; a collector's store holds many).") var host: [String] = []
     @Option(parsing: .unconditional, help: "From this time: RFC 3339, 'YYYY-MM-DD [HH:MM]' (in --tz), -7d, -12h, today, yesterday.") var since: String?
     @Option(parsing: .unconditional, help: "Before this time (same forms as --since).") var until: String?
     @Option(help: "time: by event time, the default (an imported old log shows where it belongs); seq: storage order, as received.")
@@ -40,6 +41,7 @@ struct FilterOptions: ParsableArguments {
         if !entry.isEmpty { q.terms[.entry] = Set(entry) }
         if !country.isEmpty { q.terms[.country] = Set(country.map { $0.uppercased() }) }
         if vpn { q.terms[.net] = ["vpn", "proxy", "tor"] }
+        if !host.isEmpty { q.hosts = Set(host) }
         q.since = try display.time(since, option: "--since")
         q.until = try display.time(until, option: "--until")
         q.order = order

@@ -155,6 +155,10 @@ struct NATSForwardingTests {
         #expect(first["host"] as? String == "h1")
         let origin = first["origin"] as? [String: Any] ?? [:]
         #expect(origin["input"] as? String == "nats" && origin["source"] as? String == "activity.h1")
+        // --host filters a collector's store by host.
+        let (hstatus, h1only, herr) = try runTool("activityctl", ["events", "--data-dir", central.dataDir, "--host", "h1", "--format", "jsonl"])
+        let h1lines = h1only.split(separator: "\n")
+        #expect(hstatus == 0 && h1lines.count == 200 && h1lines.allSatisfy { $0.contains(#""host":"h1""#) }, "\(herr)")
         let (ustatus, users, _) = try runTool("activityctl", ["users", "--data-dir", central.dataDir])
         #expect(ustatus == 0 && users.contains("alice") && users.contains("bob"), "\(users)")
 
