@@ -94,6 +94,14 @@ final class NATSCollectorService: Service, @unchecked Sendable {
             guard let conn = connection else { continue }
             if consumer == nil {
                 do {
+                    // A stream that ends before the committed position lost acknowledged messages or was
+                    // recreated: new messages at sequences up to the position would be skipped as delivered.
+                    if let info = try conn.streamInfo(c.stream), info.lastSequence < committed {
+                        counters.update { $0.collectErrors += 1 }
+                        logger.critical("the stream ends before this collector's committed position: it lost messages or was recreated; messages up to the position will be skipped (docs/multi-host.md, What happens when)", metadata: [
+                            "nats.stream_last_seq": "\(info.lastSequence)", "nats.committed_seq": "\(committed)",
+                        ])
+                    }
                     consumer = try conn.pullConsumer(stream: c.stream, durable: configuration.consumer, filterSubject: configuration.subjects,
                                                      afterSequence: committed)
                     lastDelivery = 0
