@@ -218,7 +218,7 @@ struct NATSForwardingTests {
                 sendUDP(Self.login("user\(i % 13)", i, host: "h2"), port: ports[1])
                 i += 1
                 sent.store(i, ordering: .relaxed)
-                Thread.sleep(forTimeInterval: 0.003)
+                Thread.sleep(forTimeInterval: 0.01)   // ~100 events/s per host: steady, and light for the tests running beside it
             }
         }
         loader.start()
