@@ -137,7 +137,7 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                         follower = StoreFollower(reader: try StoreReader(dataDirectory: dataDirectory), afterSeq: cur.forwarded)
                         countDeleted(after: cur.forwarded)
                     }
-                    pending = try follower!.poll()
+                    pending = try follower!.poll(maxEvents: 4096)
                 } catch {
                     logger.warning("reading the store failed; retrying", metadata: ["error": "\(error)"])
                     follower = nil

@@ -461,8 +461,10 @@ public final class StoreFollower {
         self.lastSeq = afterSeq
     }
 
-    /// Returns the events committed since the last call (possibly none).
-    public func poll() throws -> [ActivityEvent] {
+    /// Returns the events committed since the last call (possibly none): all of them, or those of the first
+    /// frames that hold at least `maxEvents` (a reader far behind, such as a forwarder after an outage, takes
+    /// its backlog in bounded steps; the next call goes on after them).
+    public func poll(maxEvents: Int = .max) throws -> [ActivityEvent] {
         let segs = try reader.segments()
         guard !segs.isEmpty else { return [] }
         var out: [ActivityEvent] = []
@@ -477,6 +479,13 @@ public final class StoreFollower {
             let (frames, end) = StoreReader.committedFrames(file: file, from: from, sealed: false, damage: &damage)
             for f in frames {
                 for e in reader.decode(file: file, frame: f, ordinals: nil, query: EventQuery()) where e.seq > lastSeq { out.append(e) }
+                if out.count >= maxEvents {
+                    // Stop after this frame; the next call reads on from its end, in this segment.
+                    segmentFirst = s.firstSeq
+                    offset = f.end
+                    if let last = out.last?.seq { lastSeq = max(lastSeq, last) }
+                    return out
+                }
             }
             segmentFirst = s.firstSeq
             offset = max(end, from ?? 0)

@@ -36,6 +36,32 @@ struct WireEventTests {
     }
 }
 
+@Suite("StoreFollower in bounded steps")
+struct BoundedFollowerTests {
+    @Test("poll(maxEvents:) returns whole frames of at least that many events and goes on after them, across segments")
+    func bounded() throws {
+        let dir = temporaryDirectory()
+        let w = try SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "t")
+        for k in 0..<10 { try w.append(randomEvents(7, seed: UInt64(k))) }
+        try w.rotate(now: Timestamp(seconds: 1_800_000_000))
+        for k in 0..<5 { try w.append(randomEvents(3, seed: UInt64(k + 20))) }
+        let f = StoreFollower(reader: try StoreReader(dataDirectory: dir), afterSeq: 0)
+        var seqs: [UInt64] = []
+        var steps = 0
+        while true {
+            let got = try f.poll(maxEvents: 10)
+            if got.isEmpty { break }
+            #expect(got.count <= 10 + 7)
+            seqs += got.map(\.seq)
+            steps += 1
+        }
+        #expect(seqs == Array(1...85))
+        #expect(steps > 5)
+        try w.append(randomEvents(2, seed: 99))
+        #expect(try f.poll(maxEvents: 10).map(\.seq) == [86, 87])
+    }
+}
+
 @Suite("retention waits for the forwarder")
 struct RetentionFloorTests {
     @Test("segments holding an event above the floor are kept; raising the floor lets retention delete them")
