@@ -228,8 +228,13 @@ final class NATSForwarderService: Service, @unchecked Sendable {
               id[..<colon] == configuration.hostID else {
             throw ForwardConflict(description: "the last message on \(configuration.subject) (stream seq \(last.sequence)) has message id \"\(last.messageID ?? "none")\", not \(configuration.hostID):<seq>: another publisher uses this subject")
         }
-        // The same host id from another store (a cloned machine, a second daemon): the message at that seq
-        // differs from ours. Checked when this store still holds the event.
+        // The same host id from another store (a cloned machine, a second daemon): the subject holds more than
+        // this store ever did (only fsynced events are forwarded, and a seq is never reused), or the message
+        // at that seq differs from ours (checked while this store still holds the event).
+        let stored = counters.snapshot.lastSeq
+        if seq > stored {
+            throw ForwardConflict(description: "the last message on \(configuration.subject) is \(id), but this store ends at seq \(stored): another daemon forwards with host_id \"\(configuration.hostID)\", or this store was replaced")
+        }
         if let mine = try? StoreReader(dataDirectory: dataDirectory).events({ var q = EventQuery(); q.afterSeq = seq - 1; q.limit = 1; return q }()).first,
            mine.seq == seq, let theirs = WireEvent.decode(last.data), theirs != mine {
             throw ForwardConflict(description: "the last message on \(configuration.subject) (\(id)) is not this store's event \(seq): another daemon forwards with host_id \"\(configuration.hostID)\"")

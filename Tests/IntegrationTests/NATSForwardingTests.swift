@@ -1,3 +1,5 @@
+import ActivityModel
+import ActivityStore
 import ActivityTestSupport
 import Foundation
 import NATSJetStream
@@ -184,6 +186,45 @@ struct NATSForwardingTests {
         for d in [h1, h2, again, onlyH1, onlyH2] { #expect(try d.terminate() == 0) }
         let (vstatus, vout, verr) = try runTool("activityctl", ["verify", "--data-dir", again.dataDir])
         #expect(vstatus == 0, "\(vout)\(verr)")
+    }
+
+    @Test("a second daemon with the same host id is refused: nothing of its store reaches the stream, the first goes on")
+    func sameHostID() throws {
+        guard let nats = try Self.servers(1, "nats-dup") else { return }
+        defer { nats.stopAll() }
+        let root = DaemonProcess.temporaryDirectory("nats-dup")
+        let ports = try freePorts(2)
+        let first = try Self.forwarder(root + "/a", host: "h1", port: ports[0], urls: nats.urls, replicas: 1)
+        defer { if first.process.isRunning { first.kill9() } }
+        _ = try first.waitReady()
+        for i in 0..<20 { sendUDP(Self.login("alice", i, host: "a"), port: ports[0]) }
+        let js = try JetStreamConnection(ConnectOptions(servers: nats.urls))
+        func lastID() -> String? { ((try? js.lastMessage(stream: "ACTIVITY", subject: "activity.h1")) ?? nil)?.messageID }
+        #expect(Self.waitUntil(60) { lastID() == "h1:20" }, "\(first.log)")
+
+        // A clone: same host id, its own store, more events than the first forwarded.
+        let clone = try Self.forwarder(root + "/b", host: "h1", port: ports[1], urls: nats.urls, replicas: 1)
+        defer { if clone.process.isRunning { clone.kill9() } }
+        _ = try clone.waitReady()
+        for i in 0..<30 { sendUDP(Self.login("mallory", i, host: "b"), port: ports[1]) }
+        #expect(Self.waitUntil(60) { clone.log.contains("not forwarding") }, "\(clone.log)")
+        for i in 20..<25 { sendUDP(Self.login("alice", i, host: "a"), port: ports[0]) }
+        #expect(Self.waitUntil(60) { lastID() == "h1:25" }, "\(first.log)")
+        // Once the clone has seen its whole store, it is still refused.
+        #expect(Self.waitUntil(60) { (try? Self.localSeqs(clone.dataDir).count) == 30 })
+        Thread.sleep(forTimeInterval: 6)   // the clone retries every 5 s: let it try once more with all 30 stored
+        let info = try #require(try js.streamInfo("ACTIVITY"))
+        var users: [String] = []
+        for q in 1...max(1, info.lastSequence) {
+            guard let m = try js.message(stream: "ACTIVITY", sequence: q) else { continue }
+            let e = try #require(WireEvent.decode(m.data))
+            users.append(e.user ?? "")
+            #expect(m.messageID == "h1:\(e.seq)")
+        }
+        #expect(users.count == 25 && users.allSatisfy { $0 == "alice" }, "\(users)")
+        #expect(Self.waitUntil(10) { ((Self.stats(clone.dataDir)["forward"] as? [String: Any])?["published"] as? Int) == 0 })
+        #expect(try first.terminate() == 0)
+        #expect(try clone.terminate() == 0)
     }
 
     @Test("a 3-node cluster under steady load: kill -9 the stream leader, a forwarder and the collector, SIGSTOP a node; every event once")
