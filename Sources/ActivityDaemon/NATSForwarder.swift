@@ -46,6 +46,8 @@ final class NATSForwarderService: Service, @unchecked Sendable {
     let progress: ForwardProgress
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
+    /// Gaps before this seq were counted already (forwarder thread only).
+    private var gapCountedBefore: UInt64 = 0
 
     init(configuration: NATSForwardConfiguration, dataDirectory: String, counters: DaemonCounters, progress: ForwardProgress, logger: Logger) {
         self.configuration = configuration
@@ -135,7 +137,6 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                 do {
                     if follower == nil {
                         follower = StoreFollower(reader: try StoreReader(dataDirectory: dataDirectory), afterSeq: cur.forwarded)
-                        countDeleted(after: cur.forwarded)
                     }
                     pending = try follower!.poll(maxEvents: 4096)
                 } catch {
@@ -149,6 +150,9 @@ final class NATSForwarderService: Service, @unchecked Sendable {
             var sent = 0
             var failed = false
             while let e = pending.first, e.seq <= durable, !stopped {
+                // A gap: seqs a crash cut before they were committed (never forwarded, nothing lost), or
+                // segments retention deleted before they were forwarded (counted).
+                if cur.forwarded > 0 && e.seq > cur.forwarded + 1 { countDeleted(after: cur.forwarded, before: e.seq) }
                 let id = "\(configuration.hostID):\(e.seq)"
                 do {
                     let ack = try conn.publish(subject: configuration.subject, data: WireEvent.encode(e), messageID: id,
@@ -209,10 +213,13 @@ final class NATSForwarderService: Service, @unchecked Sendable {
 
     /// Retention deleted events before they were forwarded (only with `retention_drops_unforwarded`):
     /// count the seqs that are gone.
-    private func countDeleted(after forwarded: UInt64) {
+    private func countDeleted(after forwarded: UInt64, before next: UInt64) {
+        // Each gap once, also when a failure makes the forwarder read it again.
+        guard next > gapCountedBefore else { return }
+        gapCountedBefore = next
         guard let reader = try? StoreReader(dataDirectory: dataDirectory), let first = try? reader.segments().first?.firstSeq else { return }
         if first > forwarded + 1 && forwarded > 0 {
-            let n = Int(first - forwarded - 1)
+            let n = Int(min(first, next) - forwarded - 1)
             counters.update { $0.dropped["unforwarded_deleted", default: 0] += n }
             logger.warning("retention deleted events before they were forwarded", metadata: ["events": "\(n)"])
         }

@@ -36,7 +36,7 @@ public final class NATSServers: @unchecked Sendable {
     public static var mustRun: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// Writes the configs and starts `count` nodes (1: a single server; more: a cluster named `activity`).
-    public init(count: Int, name: String = "nats") throws {
+    public init(count: Int, name: String = "nats", startNow: Bool = true) throws {
         directory = TestScratch.directory(name)
         var ports = try freePorts(count * 2)
         var ns: [Node] = []
@@ -73,8 +73,13 @@ public final class NATSServers: @unchecked Sendable {
             if NATSServers.all.isEmpty { atexit { NATSServers.killAll() } }
             NATSServers.all.append(self)
         }
-        for n in ns { try start(n.name) }
-        for n in ns { try waitListening(n.clientPort) }
+        if startNow { try startAll() }
+    }
+
+    /// Starts every node and waits until each accepts connections.
+    public func startAll() throws {
+        for n in nodes { try start(n.name) }
+        for n in nodes { try waitListening(n.clientPort) }
     }
 
     public var urls: [String] { nodes.map(\.url) }

@@ -252,7 +252,7 @@ public final class JetStreamConnection: @unchecked Sendable {
     /// back only after the ack wait, behind newer messages). Acknowledgement policy "all": acknowledging
     /// a message acknowledges every earlier one.
     public func pullConsumer(stream: String, durable: String, filterSubject: String?, afterSequence: UInt64,
-                             ackWaitSeconds: Int = 30) throws(NATSError) -> PullConsumer {
+                             ackWaitSeconds: Int = 30, maxAckPending: Int = 200_000) throws(NATSError) -> PullConsumer {
         var code = jsErrCode(rawValue: 0)
         let d = js_DeleteConsumer(js, stream, durable, nil, &code)
         if d != NATS_OK && d != NATS_NOT_FOUND && code.rawValue != 10014 { throw NATSError(d, code, "delete consumer \(durable)") }
@@ -264,6 +264,9 @@ public final class JetStreamConnection: @unchecked Sendable {
         cc.Durable = UnsafePointer(cdurable)
         cc.AckPolicy = js_AckAll
         cc.AckWait = Int64(ackWaitSeconds) * 1_000_000_000
+        // The collector acknowledges once per store fsync (up to a second apart): the server's default of
+        // 1,000 unacknowledged messages would cap it at ~1,000 messages per fsync interval.
+        cc.MaxAckPending = Int64(maxAckPending)
         if afterSequence > 0 {
             cc.DeliverPolicy = js_DeliverByStartSequence
             cc.OptStartSeq = afterSequence + 1

@@ -188,6 +188,56 @@ struct NATSForwardingTests {
         #expect(vstatus == 0, "\(vout)\(verr)")
     }
 
+    @Test("while NATS is unreachable retention keeps every segment not yet forwarded; once forwarded it deletes them")
+    func retentionWaitsForForwarding() throws {
+        if let why = NATSServers.unavailableReason {
+            if NATSServers.mustRun { throw NATSTestError("CI=true: \(why)") }
+            print("skipping NATS integration test: \(why)")
+            return
+        }
+        let nats = try NATSServers(count: 1, name: "nats-retain", startNow: false)
+        defer { nats.stopAll() }
+        let dir = DaemonProcess.temporaryDirectory("nats-retain")
+        let port = try freePorts(1)[0]
+        let host = try DaemonProcess(dir: dir, extraConfig: """
+
+        [forward.nats]
+        host_id = "h1"
+        \(Self.natsKeys(nats.urls, replicas: 1))
+        """, storeConfig: "retain_bytes = \"64KiB\"", listen: ["127.0.0.1:\(port)"])
+        defer { if host.process.isRunning { host.kill9() } }
+        _ = try host.waitReady()
+        func segments() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: host.dataDir + "/segments")) ?? []).filter { $0.hasSuffix(".seg") }.sorted()
+        }
+        func send(_ range: Range<Int>) {
+            for i in range {
+                sendUDP(Self.login("user\(i % 50)", i, host: "h1"), port: port)
+                if i % 100 == 0 { Thread.sleep(forTimeInterval: 0.02) }
+            }
+        }
+        // ~300 KB of events into 64 KiB segments with retain_bytes = 64KiB, and no NATS: all kept.
+        send(0..<3000)
+        #expect(Self.waitUntil(60) { (try? Self.localSeqs(host.dataDir).count) == 3000 })
+        // retain_bytes would leave one or two 64 KiB segments; the forwarder's floor keeps them all.
+        let sizes = segments().map { (try? FileManager.default.attributesOfItem(atPath: host.dataDir + "/segments/" + $0)[.size] as? Int) ?? 0 }
+        #expect(segments().count >= 3 && sizes.reduce(0, +) > 2 * 65_536 && segments().first == "00000000000000000001.seg",
+                "\(segments()) \(sizes)")
+        #expect(try Self.localSeqs(host.dataDir).first == 1)
+
+        // NATS comes up: everything is forwarded, then retention may delete.
+        try nats.startAll()
+        let js = try JetStreamConnection(ConnectOptions(servers: nats.urls))
+        #expect(Self.waitUntil(90) { ((try? js.streamInfo("ACTIVITY")) ?? nil)?.messages == 3000 }, "\(host.log.suffix(2000))")
+        send(3000..<4000)   // more segments: rotation applies retention
+        #expect(Self.waitUntil(60) { !segments().contains("00000000000000000001.seg") }, "\(segments())")
+        #expect(Self.waitUntil(90) { ((try? js.streamInfo("ACTIVITY")) ?? nil)?.messages == 4000 })
+        let last = try #require(try js.lastMessage(stream: "ACTIVITY", subject: "activity.h1"))
+        #expect(last.messageID == "h1:4000")
+        #expect(((Self.stats(host.dataDir)["dropped"] as? [String: Any])?["unforwarded_deleted"]) == nil)
+        #expect(try host.terminate() == 0)
+    }
+
     @Test("a second daemon with the same host id is refused: nothing of its store reaches the stream, the first goes on")
     func sameHostID() throws {
         guard let nats = try Self.servers(1, "nats-dup") else { return }
