@@ -13,7 +13,7 @@
 
 Everything on loopback, in a temporary directory removed at the end; nothing is a test.
 """
-import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 
 def free_ports(n):
@@ -141,7 +141,9 @@ consumer = "central"
 """
         open(f"{work}/central.toml", "w").write(central_cfg)
         t0 = time.time()
-        central = subprocess.Popen([f"{bindir}/activityd", "--config", f"{work}/central.toml"], stderr=open(f"{work}/central.log", "w"))
+        mirror = f"{work}/central-mirror.jsonl"
+        central = subprocess.Popen([f"{bindir}/activityd", "--config", f"{work}/central.toml", "--mirror-jsonl", mirror],
+                                   stderr=open(f"{work}/central.log", "w"))
         procs.append(central)
         cpu_c0 = 0.0
         deadline = time.time() + 300
@@ -157,6 +159,49 @@ consumer = "central"
         cpu_col = cpu_seconds(central.pid) - cpu_c0
         print(f"collect: {stored} events in {t_col:.2f} s (from the collector's start to its stats.json counting them all) = {stored / t_col:,.0f} events/s; "
               f"collector CPU {cpu_col:.2f} s = {cpu_col / stored * 1e6:.0f} µs/event (start-up included)")
+
+        # Latency: a steady 200 events/s into the host for 10 s; each event's arrival is when the central
+        # store committed it (its --mirror-jsonl line, a benchmark aid written at commit).
+        sent_at = {}
+        arrived = {}
+        stop = threading.Event()
+
+        def follow():
+            with open(mirror) as f:
+                f.seek(0, 2)
+                buf = ""
+                while not stop.is_set() or len(arrived) < len(sent_at):
+                    chunk = f.read()
+                    if not chunk:
+                        if stop.is_set() and time.time() > stop_time + 30:
+                            return
+                        time.sleep(0.002)
+                        continue
+                    now = time.time()
+                    buf += chunk
+                    *lines, buf = buf.split("\n")
+                    for line in lines:
+                        n = (json.loads(line).get("attrs") or {}).get("lat")
+                        if n is not None:
+                            arrived[n] = now
+
+        stop_time = float("inf")
+        t = threading.Thread(target=follow)
+        t.start()
+        for i in range(2000):
+            n = f"{i}"
+            sent_at[n] = time.time()
+            s.sendto(json.dumps({"action": "login", "user": f"lat{i % 50}", "outcome": "success", "attrs": {"lat": n}}).encode(),
+                     ("127.0.0.1", udp))
+            time.sleep(0.005)
+        stop_time = time.time()
+        stop.set()
+        t.join()
+        lat = sorted(arrived[n] - sent_at[n] for n in arrived)
+        if lat:
+            pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
+            print(f"latency, UDP into the host → committed in the central store, {len(lat)} of {len(sent_at)} events at ~200/s: "
+                  f"p50 {pct(0.5):.0f} ms, p99 {pct(0.99):.0f} ms, max {lat[-1] * 1000:.0f} ms (host fsync_interval 1 s)")
     finally:
         for p in reversed(procs):
             if p.poll() is None:
