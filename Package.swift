@@ -16,6 +16,11 @@ let package = Package(
         /// The reader library other Swift tools use to read segment files.
         .library(name: "ActivityStore", targets: ["ActivityStore"]),
         .library(name: "ActivityModel", targets: ["ActivityModel"]),
+        /// The pure stages, configuration and IP-list parser, as products so that the fuzzers (Fuzz/, a separate
+        /// package) link the code they fuzz instead of compiling its sources a second time.
+        .library(name: "ActivityPipeline", targets: ["ActivityPipeline"]),
+        .library(name: "ActivityConfig", targets: ["ActivityConfig"]),
+        .library(name: "ActivityIPList", targets: ["ActivityIPList"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -48,7 +53,9 @@ let package = Package(
         // libmaxminddb (Debian libmaxminddb-dev), wrapped by MaxMindDB; enrichment built on it.
         .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         .target(name: "MaxMindDB", dependencies: ["CMaxMindDB", "ActivityModel"], swiftSettings: swiftSettings),
-        .target(name: "ActivityEnrich", dependencies: ["ActivityModel", "MaxMindDB"], swiftSettings: swiftSettings),
+        // VPN/proxy/Tor/hosting IP lists: the line parser and the range set it builds. Pure.
+        .target(name: "ActivityIPList", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        .target(name: "ActivityEnrich", dependencies: ["ActivityModel", "ActivityIPList", "MaxMindDB"], swiftSettings: swiftSettings),
         // nats.c (Debian libnats-dev >= 3.4), wrapped by NATSJetStream: JetStream publish, read back, pull consumers.
         .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .target(name: "NATSJetStream", dependencies: ["CNATS"], swiftSettings: swiftSettings),
@@ -98,7 +105,10 @@ let package = Package(
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
         .executableTarget(
             name: "activity-bench",
-            dependencies: ["ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "MaxMindDB", "ActivityReports", "ActivityTestSupport"],
+            dependencies: [
+                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityReports",
+                "ActivityTestSupport", "ActivityDaemon", "ActivityConfig", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -107,7 +117,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NATSJetStreamTests", dependencies: ["NATSJetStream", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemdJournalTests", dependencies: ["SystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(
@@ -139,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl", "NATSJetStream",
+                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl", "activity-bench", "NATSJetStream",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Golden"],

@@ -11,10 +11,11 @@
 #
 # activityd runs its full path: decode → normalize → GeoIP + list enrichment → indexed segments with
 # fsync = interval. Its output is the segment store; because the kit counts the generator's "seq" values in a
-# JSON-lines file, activityd also mirrors each committed event there (--mirror-jsonl, after the segment
-# write succeeded). MIRROR=seq (default) mirrors only {"seq":"N"}, the count; MIRROR=all mirrors the whole
-# event as `activityctl export` prints it, a second full output that only the benchmark asks activityd for
-# (about 12 % of its CPU per event).
+# JSON-lines file, the receiver is `activity-bench receive`: the daemon's own code (`Daemon`) with an observer
+# composed in from outside that appends each stored event there after its segment write succeeded (the activityd
+# binary has no such option). MIRROR=seq (default) writes only {"seq":"N"}, the count; MIRROR=all writes the
+# whole event as `activityctl export` prints it, a second full output that only the benchmark asks for (about
+# 12 % of the CPU per event).
 # Needs root (the kit installs syslog-ng with apt and raises net.core.rmem_max), ../shared/bench, and pip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ ROOT=$PWD
 KIT=${KIT:-$ROOT/../shared/bench}
 [ -d "$KIT" ] || { echo "bench: the peer kit is not at $KIT (set KIT=...)" >&2; exit 2; }
 scripts/setup.sh
-swift build -c release --product activityd >&2
+swift build -c release --product activity-bench >&2
 BIN=$(swift build -c release --show-bin-path)
 mkdir -p /tmp/peer
 "$KIT/install-peers.sh" >/tmp/peer/install.log 2>&1 || true
@@ -52,7 +53,7 @@ name = "vpn-cidrs"
 tag = "vpn"
 path = "\$VPN"
 TOML
-MALLOC_ARENA_MAX=2 exec "$BIN/activityd" --config "\$WD/activityd.toml" --log-level warning --mirror-jsonl "\$OUT" --mirror-fields ${MIRROR:-seq}
+MALLOC_ARENA_MAX=2 exec "$BIN/activity-bench" receive --config "\$WD/activityd.toml" --log-level warning --out "\$OUT" --fields ${MIRROR:-seq}
 SH
 chmod +x "$WRAP"
 export RECV_CMD="$WRAP {PORT} {OUT} {GEODB} {VPN_CIDRS} {WORKDIR}"

@@ -163,6 +163,9 @@ public struct RiskConfiguration: Sendable, Hashable {
     public var burstWindow: Int64 = 600_000_000_000
     public var maxUsers = 2_000_000
     public var maxAddresses = 1_000_000
+    /// Nanoseconds between checkpoints of the risk state (`risk.checkpoint` in the data directory), from which a
+    /// start after a crash replays only the login attempts stored since; 0: none (a crash then refolds the store).
+    public var checkpointInterval: Int64 = 300_000_000_000
     /// The flag names (`new_country`...) that make a check `block` / `challenge`.
     public var policy = RiskPolicy(block: [], challenge: ["new_country", "impossible_travel", "anonymizer", "failed_burst"])
     /// Per `account`: a policy replacing the default one for checks naming that account.
@@ -287,6 +290,7 @@ extension DaemonConfiguration {
         .init(path: "risk.max_speed_kmh", type: "number", defaultValue: "1000", summary: "Travel faster than this between two located logins is impossible."),
         .init(path: "risk.burst_threshold", type: "int", defaultValue: "5", summary: "Failed attempts within burst_window that make a burst (per user and per address)."),
         .init(path: "risk.burst_window", type: "duration", defaultValue: "10m", summary: "The failure-burst window."),
+        .init(path: "risk.checkpoint_interval", type: "duration", defaultValue: "5m", summary: "How often the risk state is checkpointed to risk.checkpoint, so that a start after a crash replays only the login attempts stored since (0: never; a crash then refolds every stored attempt)."),
         .init(path: "risk.max_users", type: "int", defaultValue: "2000000", summary: "Users whose history is kept in memory; beyond it the least recently seen eighth is forgotten (~370 bytes per user, BENCHMARKS.md)."),
         .init(path: "risk.max_addresses", type: "int", defaultValue: "1000000", summary: "Addresses whose recent failures are kept; beyond it the least recently seen eighth is forgotten."),
         .init(path: "risk.block", type: "[flag]", defaultValue: "[]", summary: "Flags that make POST /v1/check answer block."),
@@ -479,6 +483,7 @@ extension DaemonConfiguration {
             }
             if let v = try k.int("burst_threshold") { c.risk.burstThreshold = max(1, v) }
             if let v = try k.duration("burst_window") { c.risk.burstWindow = v }
+            if let v = try k.duration("checkpoint_interval") { c.risk.checkpointInterval = v }
             if let v = try k.int("max_users") { c.risk.maxUsers = max(1000, v) }
             if let v = try k.int("max_addresses") { c.risk.maxAddresses = max(1000, v) }
             if let v = try policyList(&k, "block") { c.risk.policy.block = v }

@@ -23,6 +23,8 @@ public final class DaemonCounters: Sendable {
         public var segmentsSealed = 0
         public var bytesWritten = 0
         public var fsyncs = 0
+        /// Risk checkpoints written (`risk.checkpoint`).
+        public var riskCheckpoints = 0
         public var fsyncSecondsTotal = 0.0
         public var fsyncSecondsMax = 0.0
         public var storeErrors: [String: Int] = [:]
@@ -98,6 +100,7 @@ extension DaemonCounters.Snapshot {
         counter("activityd_segments_sealed_total", "Segments sealed.", segmentsSealed)
         counter("activityd_written_bytes_total", "Bytes appended to segments.", bytesWritten)
         counter("activityd_fsync_total", "fdatasync calls.", fsyncs)
+        counter("activityd_risk_checkpoints_total", "Risk state checkpoints written (risk.checkpoint).", riskCheckpoints)
         counter("activityd_fsync_seconds_total", "Time spent in fdatasync.", fsyncSecondsTotal)
         out += "# HELP activityd_fsync_seconds_max Longest fdatasync.\n# TYPE activityd_fsync_seconds_max gauge\nactivityd_fsync_seconds_max \(fsyncSecondsMax)\n"
         labelled("activityd_store_errors_total", "Store write errors, by kind.", "kind", storeErrors)
@@ -141,7 +144,7 @@ extension DaemonCounters.Snapshot {
         n("datagrams_received", datagramsReceived); n("bytes_received", bytesReceived); n("lines_received", linesReceived)
         n("events_accepted", eventsAccepted); n("events_stored", eventsStored); n("durable_seq", durableSeq)
         n("enrichment_hits", enrichHits); n("enrichment_misses", enrichMisses); n("segments_sealed", segmentsSealed)
-        n("bytes_written", bytesWritten); n("fsyncs", fsyncs); n("queue_depth", queueDepth); n("kernel_drops", kernelDrops)
+        n("bytes_written", bytesWritten); n("fsyncs", fsyncs); n("risk_checkpoints", riskCheckpoints); n("queue_depth", queueDepth); n("kernel_drops", kernelDrops)
         n("udp_read_pauses", udpReadPauses); n("notify_unsent", notifyUnsent)
         n("reloads", reloads); n("reload_errors", reloadErrors)
         w.key("fsync_seconds_max"); w.raw(String(fsyncSecondsMax))

@@ -9,6 +9,19 @@ import ActivityConfig
 import ActivityStore
 import SystemdJournal
 
+/// Routes every logger of the process to stderr at `level` (journald takes stderr under systemd) and returns the
+/// process's own logger, labelled `label`: what `activityd` and anything else that runs a ``Daemon`` call once.
+public func bootstrapStandardErrorLogging(label: String, level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var h = StreamLogHandler.standardError(label: label)
+        h.logLevel = level
+        return h
+    }
+    var logger = Logger(label: label)
+    logger.logLevel = level
+    return logger
+}
+
 /// The running system, as a library: builds the services from a configuration and runs them in a
 /// `ServiceGroup` (inputs, pipeline, store), stopping gracefully on SIGTERM/SIGINT.
 ///
@@ -19,20 +32,19 @@ public struct Daemon: Sendable {
     public let counters = DaemonCounters()
     public let logger: Logger
 
-    /// Benchmark aid (`activityd --mirror-jsonl`): also append each committed event as a JSON line here.
-    public var mirrorPath: String?
-    /// What the mirror writes of each event (`--mirror-fields`).
-    public var mirrorFields: MirrorFields = .all
     /// The configuration file, read again on SIGHUP.
     public var configPath: String?
+    /// Called on the store thread after each successful append, with the events appended and the seqs they were
+    /// given, before the next append starts: an observer composed in by whoever embeds the daemon (`activity-bench receive`
+    /// counts them for the peer kit). Keep it cheap: the store waits for it.
+    public var onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)?
 
-    public init(configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil, mirrorPath: String? = nil,
-                mirrorFields: MirrorFields = .all) {
+    public init(configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil,
+                onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.configPath = configPath
-        self.mirrorPath = mirrorPath
-        self.mirrorFields = mirrorFields
+        self.onStored = onStored
     }
 
     /// Runs until a graceful shutdown. `onReady` gets the bound UDP addresses once every input is up.
@@ -101,7 +113,7 @@ public struct Daemon: Sendable {
 
         let store = StoreService(writer: writer, openWriter: openWriter, dataDirectory: dataDir, queue: storeQueue, counters: counters,
                                  fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"),
-                                 mirrorPath: mirrorPath, mirrorFields: mirrorFields)
+                                 onStored: onStored)
         let enrichLogger = logger.labelled("activityd.enrich")
         let holder = EnrichmentHolder(EnrichmentService.initialLoad(configuration.enrichment, counters: counters, logger: enrichLogger))
         // Risk state rebuilt from what is stored, before any input runs (docs: README, Risk at ingest).
@@ -110,10 +122,17 @@ public struct Daemon: Sendable {
             let r = RiskHolder(configuration: configuration.risk)
             let started = monotonicSeconds()
             // After a clean stop the state it left is read back (it covers exactly the stored events); after a
-            // crash, or when the store changed since, it is rebuilt from the store's login attempts.
+            // crash, the last checkpoint plus the login attempts stored after it; without either (or when the store
+            // changed under them), the state is rebuilt from all the store's login attempts.
             if let writer, let users = r.loadSnapshot(dataDirectory: dataDir, lastSeq: writer.nextSeq - 1) {
                 logger.info("risk state read from the snapshot of the last clean stop", metadata: [
                     "risk.users": "\(users)", "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+                ])
+            } else if let writer, let seq = r.loadCheckpoint(dataDirectory: dataDir, lastSeq: writer.nextSeq - 1) {
+                let n = try r.rebuild(dataDirectory: configuration.dataDir, afterSeq: seq)
+                logger.info("risk state read from the last checkpoint and the login attempts stored after it", metadata: [
+                    "risk.checkpoint_seq": "\(seq)", "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
+                    "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
                 ])
             } else {
                 let n = try r.rebuild(dataDirectory: configuration.dataDir)

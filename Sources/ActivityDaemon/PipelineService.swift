@@ -71,6 +71,9 @@ final class PipelineService: Service, @unchecked Sendable {
             // Risk after enrichment (it reads geo and net), in the order the store will write: the state the
             // check API reads is then the state of every event handed to the store.
             if let risk, !events.isEmpty { risk.assess(&events) }
+            // Taken after this batch's assessment and travelling with it, so the store writes it once the events
+            // it covers have their seqs.
+            let checkpoint = (events.isEmpty && positions.isEmpty) ? nil : risk?.checkpointIfDue(now: monotonicSeconds())
             let c = processor.counts
             processor.counts.reset()
             if !events.isEmpty || !positions.isEmpty {
@@ -79,7 +82,7 @@ final class PipelineService: Service, @unchecked Sendable {
                 // socket buffer; what overflows it the kernel drops and we count), files and the journal wait.
                 // (Dropping here instead, as before, spent a decode, normalization and lookup on every dropped
                 // event: under overload the daemon did more work per stored event when it had least to spare.)
-                if !output.push(StoreBatch(events: events, positions: positions)) {
+                if !output.push(StoreBatch(events: events, positions: positions, riskCheckpoint: checkpoint)) {
                     // The store queue closes only after this loop ends (ServiceGroup stops in reverse order);
                     // should that ever change, the loss must still be counted.
                     let n = events.count

@@ -13,6 +13,8 @@ import ActivityStore
 final class RiskHolder: Sendable {
     let configuration: RiskConfiguration
     private let engine: Mutex<RiskEngine>
+    /// Monotonic seconds of the last checkpoint (start counts as one).
+    private let lastCheckpoint = Mutex<Double>(monotonicSeconds())
 
     init(configuration: RiskConfiguration) {
         self.configuration = configuration
@@ -29,12 +31,14 @@ final class RiskHolder: Sendable {
     }
 
     /// Folds the store's login attempts (picked by the index: logouts and activity are never decoded) into
-    /// the engine. Called once at start, before any input runs. Returns the number of events read.
-    func rebuild(dataDirectory: String) throws -> Int {
+    /// the engine, all of them or only those after `afterSeq` (after a checkpoint). Called once at start, before
+    /// any input runs. Returns the number of events read.
+    func rebuild(dataDirectory: String, afterSeq: UInt64? = nil) throws -> Int {
         let reader = try StoreReader(dataDirectory: dataDirectory)
         var q = EventQuery()
         q.terms[.action] = LoginEventKind.attemptActions
         q.omit = .reportExtras
+        q.afterSeq = afterSeq
         var n = 0
         try engine.withLock { engine in
             for e in try reader.prefetchedEvents(q) {
@@ -59,29 +63,27 @@ final class RiskHolder: Sendable {
         }
     }
 
-    /// The state of a clean stop: `risk.snapshot` in the data directory, `ACTRISK1`, the last stored seq it
-    /// covers (u64), the CRC32C of the engine's bytes (u32), then ``RiskEngine/snapshot()``.
+    /// The state of a clean stop, `risk.snapshot`, and the periodic checkpoint, `risk.checkpoint`, in the data
+    /// directory. Both: `ACTRISK1`, the last stored seq the state covers (u64), the CRC32C of the engine's bytes
+    /// (u32), then ``RiskEngine/snapshot()``.
     static func snapshotPath(dataDirectory: String) -> String { dataDirectory + "/risk.snapshot" }
+    static func checkpointPath(dataDirectory: String) -> String { dataDirectory + "/risk.checkpoint" }
     static let snapshotMagic = Array("ACTRISK1".utf8)
 
-    /// Writes the state as of the store's last seq `lastSeq`. Only after a clean stop, when every event the
-    /// engine saw is stored: then the state is exactly what folding the store would give.
-    func saveSnapshot(dataDirectory: String, lastSeq: UInt64) throws {
-        let body = engine.withLock { $0.snapshot() }
+    /// Writes `engine` as the state of every stored event up to `lastSeq` (atomically: a temporary file renamed).
+    static func write(_ engine: RiskEngine, lastSeq: UInt64, to path: String) throws {
+        let body = engine.snapshot()
         var head = RiskHolder.snapshotMagic
         for k in 0..<8 { head.append(UInt8(truncatingIfNeeded: lastSeq >> (8 * UInt64(k)))) }
         let crc = CRC32C.checksum(body)
         for k in 0..<4 { head.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k)))) }
-        try Data(head + body).write(to: URL(fileURLWithPath: RiskHolder.snapshotPath(dataDirectory: dataDirectory)), options: .atomic)
+        try Data(head + body).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
-    /// Loads the snapshot when it covers exactly the store as it is (its last seq is `lastSeq`) and was taken
-    /// under the same settings; the file is removed either way, so a later crash rebuilds from the store.
-    /// - Returns: the users loaded, or nil when there was no usable snapshot.
-    func loadSnapshot(dataDirectory: String, lastSeq: UInt64) -> Int? {
-        let path = RiskHolder.snapshotPath(dataDirectory: dataDirectory)
+    /// Reads a state file written by ``write(_:lastSeq:to:)``: the seq it covers and the engine, under this
+    /// holder's settings; nil when missing, damaged or taken under other settings.
+    func read(path: String) -> (lastSeq: UInt64, engine: RiskEngine)? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        try? FileManager.default.removeItem(atPath: path)
         let b = [UInt8](data)
         guard b.count >= 20, Array(b[0..<8]) == RiskHolder.snapshotMagic else { return nil }
         var seq: UInt64 = 0
@@ -89,10 +91,51 @@ final class RiskHolder: Sendable {
         var crc: UInt32 = 0
         for k in 0..<4 { crc |= UInt32(b[16 + k]) << (8 * UInt32(k)) }
         let body = Array(b[20...])
-        guard seq == lastSeq, CRC32C.checksum(body) == crc,
-              let loaded = RiskEngine(options: RiskHolder.options(configuration), snapshot: body) else { return nil }
+        guard CRC32C.checksum(body) == crc, let loaded = RiskEngine(options: RiskHolder.options(configuration), snapshot: body) else { return nil }
+        return (seq, loaded)
+    }
+
+    /// Writes the state as of the store's last seq `lastSeq`. Only after a clean stop, when every event the
+    /// engine saw is stored: then the state is exactly what folding the store would give.
+    func saveSnapshot(dataDirectory: String, lastSeq: UInt64) throws {
+        try RiskHolder.write(engine.withLock { $0 }, lastSeq: lastSeq, to: RiskHolder.snapshotPath(dataDirectory: dataDirectory))
+    }
+
+    /// Loads the snapshot when it covers exactly the store as it is (its last seq is `lastSeq`) and was taken
+    /// under the same settings; the file is removed either way, so a later crash rebuilds from the store.
+    /// - Returns: the users loaded, or nil when there was no usable snapshot.
+    func loadSnapshot(dataDirectory: String, lastSeq: UInt64) -> Int? {
+        let path = RiskHolder.snapshotPath(dataDirectory: dataDirectory)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard let (seq, loaded) = read(path: path), seq == lastSeq else { return nil }
         engine.withLock { $0 = loaded }
         return loaded.trackedUsers
+    }
+
+    /// Loads the last checkpoint when the store still holds everything it covers (its seq is at most the store's
+    /// last, `lastSeq`; a checkpoint ahead of the store covers events a crash lost, and is ignored). The caller
+    /// then folds the attempts stored after it (``rebuild(dataDirectory:afterSeq:)``). The file stays: it remains
+    /// true of the store as long as the store only grows.
+    /// - Returns: the seq the checkpoint covers, or nil when there is none usable.
+    func loadCheckpoint(dataDirectory: String, lastSeq: UInt64) -> UInt64? {
+        guard let (seq, loaded) = read(path: RiskHolder.checkpointPath(dataDirectory: dataDirectory)), seq <= lastSeq else { return nil }
+        engine.withLock { $0 = loaded }
+        return seq
+    }
+
+    /// A copy of the engine for a checkpoint, when `[risk] checkpoint_interval` has passed since the last one
+    /// (called by the pipeline thread after a batch is assessed, so the copy is the state of every event handed
+    /// to the store up to that batch). The copy shares the engine's storage until the next change, which then
+    /// copies its tables once (the cost is in BENCHMARKS.md, "risk").
+    func checkpointIfDue(now: Double) -> RiskEngine? {
+        let interval = Double(configuration.checkpointInterval) / 1e9
+        guard interval > 0 else { return nil }
+        let due = lastCheckpoint.withLock { last -> Bool in
+            guard now - last >= interval else { return false }
+            last = now
+            return true
+        }
+        return due ? engine.withLock { $0 } : nil
     }
 
     /// What a successful login `e` would be flagged now (the check API); changes nothing.

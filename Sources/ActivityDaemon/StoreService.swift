@@ -3,6 +3,7 @@ import Synchronization
 import Logging
 import ServiceLifecycle
 import ActivityModel
+import ActivityReports
 import ActivityStore
 
 /// The only writer of the data directory. Drains the store queue in group commits on its own thread,
@@ -29,9 +30,8 @@ final class StoreService: Service, @unchecked Sendable {
     let started = realtimeNow()
     /// Opened once the writer is: file and journald inputs wait on it for their positions.
     let opened = StoreGate()
-    /// Benchmark aid: every committed event is appended here too, as a JSON line of `mirrorFields`.
-    let mirror: FileHandle?
-    let mirrorFields: MirrorFields
+    /// The embedder's observer of stored events (``Daemon/onStored``).
+    let onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)?
     /// Set when the daemon starts stopping (before this service's own turn): a store that cannot write (full
     /// disk) then stops retrying, so the shutdown does not wait for space that may never come.
     let stopping = Atomic<Bool>(false)
@@ -42,15 +42,8 @@ final class StoreService: Service, @unchecked Sendable {
     ///   - openWriter: Opens the data directory (the same call that made `writer`).
     init(writer: SegmentWriter?, openWriter: @escaping @Sendable () throws(StoreError) -> SegmentWriter, dataDirectory: String,
          queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double,
-         logger: Logger, mirrorPath: String? = nil, mirrorFields: MirrorFields = .all) {
-        self.mirrorFields = mirrorFields
-        if let mirrorPath {
-            _ = FileManager.default.createFile(atPath: mirrorPath, contents: nil)
-            mirror = FileHandle(forWritingAtPath: mirrorPath)
-            mirror?.seekToEndOfFile()
-        } else {
-            mirror = nil
-        }
+         logger: Logger, onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)? = nil) {
+        self.onStored = onStored
         self.initialWriter = writer
         self.openWriter = openWriter
         self.queue = queue
@@ -159,6 +152,11 @@ final class StoreService: Service, @unchecked Sendable {
         // Written, waiting for the fdatasync that makes them durable.
         var awaitingSync: [@Sendable () -> Void] = []
         var paused = false
+        /// Events of the popped batch up to the end of the item that carried its risk checkpoint.
+        var checkpointEvents = 0
+        /// Once any event was dropped, the pipeline's risk state is ahead of the store: no more checkpoints.
+        var droppedAny = false
+        let checkpoints = RiskCheckpointWriter(dataDirectory: dataDirectory, logger: logger, counters: counters)
         while true {
             var batch: StoreBatch
             if let h = held {
@@ -170,20 +168,25 @@ final class StoreService: Service, @unchecked Sendable {
                 for item in items {
                     batch.events += item.events
                     batch.positions += item.positions
+                    if let cp = item.riskCheckpoint {
+                        // The newest wins; it covers the events up to the end of its own batch.
+                        batch.riskCheckpoint = cp
+                        checkpointEvents = batch.events.count
+                    }
                     if let c = item.onDurable { heldCallbacks.append(c) }
                 }
             }
             let now = realtimeNow()
             if !batch.events.isEmpty || !batch.positions.isEmpty {
                 do {
+                    let firstSeq = writer.nextSeq
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
                     awaitingSync += heldCallbacks
                     heldCallbacks = []
-                    if let mirror, !batch.events.isEmpty {
-                        var w = JSONWriter(capacity: batch.events.count * mirrorFields.typicalLineBytes)
-                        for e in batch.events { mirrorFields.write(e, to: &w); w.newline() }
-                        try? mirror.write(contentsOf: UnsafeRawBufferPointer(w.output.buffer))
+                    if let onStored, let stored { onStored(batch.events, stored) }
+                    if let cp = batch.riskCheckpoint, !droppedAny {
+                        checkpoints.write(cp, lastSeq: firstSeq + UInt64(checkpointEvents) - 1, writer: writer)
                     }
                     if paused {
                         paused = false
@@ -208,6 +211,7 @@ final class StoreService: Service, @unchecked Sendable {
                         // and journal positions travel with their events, so those lines are read again at the
                         // next start; UDP events are gone.
                         held = nil
+                        droppedAny = true
                         let n = batch.events.count
                         counters.update { $0.dropped["store_unwritable", default: 0] += n }
                         logger.error("stopping while writes fail: events not written", metadata: [
@@ -344,26 +348,47 @@ struct AfterStoreOpens: Service {
     }
 }
 
-/// What `activityd --mirror-jsonl` writes of each committed event (a benchmark aid: the peer kit counts the
-/// generator's `seq` values in a JSON-lines file).
-public enum MirrorFields: String, Sendable, CaseIterable {
-    /// The whole event as `activityctl export` prints it (without the store's seq).
-    case all
-    /// Only the sender's `seq` attribute (`{"seq":"123"}`, `{}` without one): what the kit counts, and
-    /// nothing more, so the benchmark measures the store rather than a second, bench-only output.
-    case seq
+/// Writes risk checkpoints (`risk.checkpoint`) on a thread of its own: encoding a large state takes a while and
+/// must not hold the store. The segment is fsynced first, so a checkpoint never covers events a power loss could
+/// take back. While one is being written, newer ones are skipped (the next interval brings another).
+final class RiskCheckpointWriter: Sendable {
+    let path: String
+    let logger: Logger
+    let counters: DaemonCounters
+    private let busy = Atomic<Bool>(false)
 
-    /// A line's usual size, to size a batch's buffer once.
-    var typicalLineBytes: Int { self == .all ? 640 : 32 }
+    init(dataDirectory: String, logger: Logger, counters: DaemonCounters) {
+        path = RiskHolder.checkpointPath(dataDirectory: dataDirectory)
+        self.logger = logger
+        self.counters = counters
+    }
 
-    func write(_ e: ActivityEvent, to w: inout JSONWriter) {
-        switch self {
-        case .all:
-            e.appendExportJSON(to: &w, includeSeq: false)
-        case .seq:
-            w.begin()
-            if let s = e.attrs["seq"] { w.field("seq", s) }
-            w.end()
+    /// Called on the store thread after the append that stored `lastSeq`.
+    func write(_ engine: RiskEngine, lastSeq: UInt64, writer: SegmentWriter) {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        do {
+            try writer.sync()
+        } catch {
+            busy.store(false, ordering: .releasing)
+            logger.warning("risk checkpoint skipped: fdatasync failed", metadata: ["error": "\(error)"])
+            return
         }
+        let path = self.path, logger = self.logger, counters = self.counters
+        let thread = Thread { [self] in
+            let started = monotonicSeconds()
+            do {
+                try RiskHolder.write(engine, lastSeq: lastSeq, to: path)
+                counters.update { $0.riskCheckpoints += 1 }
+                logger.debug("risk checkpoint written", metadata: [
+                    "risk.seq": "\(lastSeq)", "risk.users": "\(engine.trackedUsers)",
+                    "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+                ])
+            } catch {
+                logger.warning("risk checkpoint not written", metadata: ["error": "\(error)"])
+            }
+            self.busy.store(false, ordering: .releasing)
+        }
+        thread.name = "risk-checkpoint"
+        thread.start()
     }
 }

@@ -1,3 +1,4 @@
+import ActivityIPList
 import ActivityModel
 import MaxMindDB
 

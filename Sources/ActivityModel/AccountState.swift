@@ -37,6 +37,8 @@ public enum LoginEventKind: Hashable, Sendable {
         }
     }
 
+    /// Whether `reason` says the account is disabled: `account_disabled`, `user_disabled` or
+    /// `merchant_account_disabled`.
     public static func isDisabledReason(_ reason: String?) -> Bool {
         switch reason {
         case "account_disabled", "user_disabled", "merchant_account_disabled": return true
@@ -139,15 +141,20 @@ public struct AccountDigest: Hashable, Sendable {
     public var loginCount = 0
     /// Time, entry method (last one given), device, address and place of the last successful login.
     public var lastLogin: Timestamp?
+    /// Entry method of the last successful login that gave one (a later login without one keeps it).
     public var entry: String?
+    /// Device of the last successful login; nil when it gave none.
     public var device: String?
+    /// Address of the last successful login; nil when it gave none.
     public var ip: IPAddress?
+    /// Location of the last successful login's address; nil when it was not enriched.
     public var geo: Geo?
     /// True when a successful login or MFA success reset the failure count: ``failures`` then replaces the
     /// count from before instead of adding to it.
     public var resetsFailures = false
     /// Failed attempts after the last reset (or all of them, without one).
     public var failures = 0
+    /// Time of the last failed attempt.
     public var lastFailure: Timestamp?
     /// Time of the last logout or session timeout.
     public var lastLogout: Timestamp?

@@ -59,7 +59,9 @@ public struct ActivityEvent: Hashable, Sendable {
         }
     }
 
+    /// Equal when every field is equal; two values sharing one storage box compare without reading it.
     public static func == (a: ActivityEvent, b: ActivityEvent) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+    /// Hashes every field, consistently with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
 
     /// Store-assigned sequence number: strictly increasing, never reused. Zero until the store assigns it.
@@ -77,14 +79,17 @@ public struct ActivityEvent: Hashable, Sendable {
         @inlinable get { box.fields.ingested }
         @inlinable _modify { yield &fields.ingested }
     }
+    /// Which of the three kinds of event this is. A known ``action`` implies it (``Action/knownCategory``).
     public var category: EventCategory {
         @inlinable get { box.fields.category }
         @inlinable _modify { yield &fields.category }
     }
+    /// The normalized verb in snake_case (`login`, `password_changed`...): see ``Action``.
     public var action: Action {
         @inlinable get { box.fields.action }
         @inlinable _modify { yield &fields.action }
     }
+    /// Whether the action succeeded; ``Outcome/unknown`` when the source did not say.
     public var outcome: Outcome {
         @inlinable get { box.fields.outcome }
         @inlinable _modify { yield &fields.outcome }
@@ -114,6 +119,8 @@ public struct ActivityEvent: Hashable, Sendable {
         @inlinable get { box.fields.account }
         @inlinable _modify { yield &fields.account }
     }
+    /// The source's session identifier (a logind session number, an application's session id). Stored inline,
+    /// not in the frame's string table, because it rarely repeats (docs/segment-format.md §4).
     public var session: String? {
         @inlinable get { box.fields.session }
         @inlinable _modify { yield &fields.session }
@@ -133,6 +140,7 @@ public struct ActivityEvent: Hashable, Sendable {
         @inlinable get { box.fields.ip }
         @inlinable _modify { yield &fields.ip }
     }
+    /// Remote (client) port of the connection from ``ip``, when the source gives one.
     public var port: UInt16? {
         @inlinable get { box.fields.port }
         @inlinable _modify { yield &fields.port }
@@ -147,18 +155,23 @@ public struct ActivityEvent: Hashable, Sendable {
         @inlinable get { box.fields.service }
         @inlinable _modify { yield &fields.service }
     }
+    /// Where ``ip`` is, filled by enrichment from the GeoIP databases; nil when not enriched or nothing was found.
     public var geo: Geo? {
         @inlinable get { box.fields.geo }
         @inlinable _modify { yield &fields.geo }
     }
+    /// What ``ip`` is known to be (VPN, proxy, Tor, hosting, matching IP lists), filled by enrichment; nil when
+    /// enrichment set nothing.
     public var net: NetFlags? {
         @inlinable get { box.fields.net }
         @inlinable _modify { yield &fields.net }
     }
+    /// Money facts of subscription and order events; nil for other events.
     public var commerce: Commerce? {
         @inlinable get { box.fields.commerce }
         @inlinable _modify { yield &fields.commerce }
     }
+    /// Free text the sender attached to the event (the application event's `comment` field); not interpreted.
     public var comment: String? {
         @inlinable get { box.fields.comment }
         @inlinable _modify { yield &fields.comment }
@@ -168,15 +181,20 @@ public struct ActivityEvent: Hashable, Sendable {
         @inlinable get { box.fields.attrs }
         @inlinable _modify { yield &fields.attrs }
     }
+    /// Which input produced the event and where in it; nil when the event was built without one.
     public var origin: Origin? {
         @inlinable get { box.fields.origin }
         @inlinable _modify { yield &fields.origin }
     }
+    /// Risk flags. The daemon's risk engine sets them on successful logins as they are stored, together with the
+    /// ``RiskFlags/assessed`` mark and its reasons in `attrs.risk_why`; empty for every other event.
     public var risk: RiskFlags {
         @inlinable get { box.fields.risk }
         @inlinable _modify { yield &fields.risk }
     }
 
+    /// An event with the required fields, and optionally a user and attributes. Every other field starts nil,
+    /// ``seq`` at 0 (the store assigns it) and ``risk`` empty; set them through their properties.
     public init(
         time: Timestamp, category: EventCategory, action: Action, outcome: Outcome = .unknown,
         user: String? = nil, attrs: Attributes = [:]
@@ -189,36 +207,51 @@ public struct ActivityEvent: Hashable, Sendable {
 public struct Geo: Hashable, Sendable {
     /// ISO 3166-1 alpha-2.
     public var country: String?
+    /// Country name, in English as the GeoIP database gives it.
     public var countryName: String?
+    /// First-level subdivision (state, province, region), as the database names it.
     public var region: String?
+    /// City name.
     public var city: String?
+    /// Latitude in degrees (WGS 84), −90 to 90.
     public var lat: Double?
+    /// Longitude in degrees (WGS 84), −180 to 180.
     public var lon: Double?
     /// Accuracy radius of ``lat``/``lon``.
     public var radiusKm: Int?
     /// IANA time zone of the location.
     public var tz: String?
+    /// Number of the autonomous system that announces the address.
     public var asn: UInt32?
+    /// Name of the organisation that holds ``asn``.
     public var asOrg: String?
 
+    /// An empty location: every field nil.
     public init() {}
 
+    /// True when no field is set.
     public var isEmpty: Bool { self == Geo() }
 }
 
 /// What the address is known to be: an anonymizer, a hosting network, and the lists that matched it.
 public struct NetFlags: Hashable, Sendable {
+    /// The address is a known VPN exit.
     public var vpn = false
+    /// The address is a known proxy.
     public var proxy = false
+    /// The address is a Tor exit node.
     public var tor = false
+    /// The address belongs to a hosting or data-centre network.
     public var hosting = false
     /// Names of the IP lists (and database tags such as `residential_proxy`) that matched, in match order.
     public var lists: [String] = []
 
+    /// Flags as given; by default none set and no list matched.
     public init(vpn: Bool = false, proxy: Bool = false, tor: Bool = false, hosting: Bool = false, lists: [String] = []) {
         self.vpn = vpn; self.proxy = proxy; self.tor = tor; self.hosting = hosting; self.lists = lists
     }
 
+    /// True when no flag is set and no list matched.
     public var isEmpty: Bool { !vpn && !proxy && !tor && !hosting && lists.isEmpty }
     /// True when the address hides who is behind it.
     public var isAnonymizer: Bool { vpn || proxy || tor }
@@ -226,15 +259,20 @@ public struct NetFlags: Hashable, Sendable {
 
 /// Money facts for subscription and order events (the payments seed's columns).
 public struct Commerce: Hashable, Sendable {
+    /// Subscription identifier.
     public var subscription: String?
+    /// Order identifier (stored inline: it rarely repeats).
     public var order: String?
     /// A decimal string, kept exactly as the sender wrote it (`"19.99"`): never a binary float.
     public var amount: String?
     /// ISO 4217.
     public var currency: String?
+    /// Billing cycles, as the sender gave them (the application event's `billing_cycles`).
     public var billingCycles: Int?
 
+    /// Empty: every field nil.
     public init() {}
+    /// True when no field is set.
     public var isEmpty: Bool { self == Commerce() }
 }
 
@@ -249,6 +287,7 @@ public struct Origin: Hashable, Sendable {
     /// The raw message, when configured to keep it.
     public var raw: String?
 
+    /// An origin for input `input` (`udp`, `journald`, `file`), with the position, source and raw message when known.
     public init(input: String, position: String? = nil, source: String? = nil, raw: String? = nil) {
         self.input = input; self.position = position; self.source = source; self.raw = raw
     }
@@ -256,12 +295,20 @@ public struct Origin: Hashable, Sendable {
 
 /// Derived risk flags (`docs/segment-format.md` §4: the `risk` byte).
 public struct RiskFlags: OptionSet, Hashable, Sendable {
+    /// The `risk` byte as stored: bits 0–4 the flags, bit 7 ``assessed``; bits 5 and 6 are reserved.
     public let rawValue: UInt8
+    /// Wraps a stored `risk` byte as is (reserved bits included).
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// A successful login from a country that is not among the user's earlier successful logins; the user's first
+    /// located login is never flagged.
     public static let newCountry = RiskFlags(rawValue: 1 << 0)
+    /// A successful login too far from the user's previous located login for the time between them (faster than
+    /// the configured speed, 1000 km/h by default).
     public static let impossibleTravel = RiskFlags(rawValue: 1 << 1)
+    /// A successful login through a VPN, proxy, Tor or hosting network (see ``ActivityEvent/net``).
     public static let anonymizer = RiskFlags(rawValue: 1 << 2)
+    /// The first successful login after a burst of failures of the same user or from the same address.
     public static let failedBurst = RiskFlags(rawValue: 1 << 3)
     /// A successful login from a device the user has not logged in from before.
     public static let newDevice = RiskFlags(rawValue: 1 << 4)
@@ -282,6 +329,7 @@ public struct RiskFlags: OptionSet, Hashable, Sendable {
     /// The export names of the flags set, joined with `,` (`new_country,anonymizer`).
     public var nameList: String { RiskFlags.names.filter { contains($0.0) }.map(\.1).joined(separator: ",") }
 
+    /// The flag whose export name is `name` (`new_country`...); nil for any other text, `assessed` included.
     public init?(name: String) {
         guard let f = RiskFlags.names.first(where: { $0.1 == name }) else { return nil }
         self = f.0

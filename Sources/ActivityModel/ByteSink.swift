@@ -6,7 +6,9 @@ public protocol ByteSink: ~Copyable {
 }
 
 extension Array: ByteSink where Element == UInt8 {
+    /// Appends one byte.
     @inline(__always) public mutating func put(_ byte: UInt8) { append(byte) }
+    /// Appends the bytes.
     @inline(__always) public mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
 }
 
@@ -24,9 +26,11 @@ extension ByteSink where Self: ~Copyable {
 /// struct (a write is one bounds comparison and a store). Owned: not copyable, freed with its owner.
 public struct ByteOutput: ~Copyable, ByteSink {
     private var base: UnsafeMutablePointer<UInt8>
+    /// Number of bytes written so far.
     public private(set) var count = 0
     private var capacity: Int
 
+    /// An empty buffer with room for `capacity` bytes (at least 16); it doubles when full.
     public init(capacity: Int = 512) {
         self.capacity = max(16, capacity)
         base = .allocate(capacity: self.capacity)
@@ -40,12 +44,14 @@ public struct ByteOutput: ~Copyable, ByteSink {
     /// Forgets what was written, keeping the memory.
     public mutating func removeAll() { count = 0 }
 
+    /// Appends one byte, growing the buffer when it is full.
     @inline(__always) public mutating func put(_ byte: UInt8) {
         if count == capacity { grow(1) }
         base[count] = byte
         count &+= 1
     }
 
+    /// Appends the bytes, growing the buffer when they do not fit.
     @inline(__always) public mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
         if bytes.count > capacity &- count { grow(bytes.count) }
         if let src = bytes.baseAddress { (base + count).update(from: src, count: bytes.count) }

@@ -4,6 +4,8 @@
 /// UTC with nanoseconds, `commerce.amount` stays a string. Strings are escaped as JSON requires and no more:
 /// `"` `\` and control characters below U+0020 (as `\n`, `\t`... or `\u00XX`); other text is written as UTF-8.
 extension ActivityEvent {
+    /// The export form as a string (docs/segment-format.md §4.1). With `includeSeq` false, `seq` is left out
+    /// (events not stored yet, whose seq is still 0).
     public func exportJSON(includeSeq: Bool = true) -> String {
         var w = JSONWriter()
         write(to: &w, includeSeq: includeSeq)
@@ -116,11 +118,13 @@ extension ActivityEvent {
 /// uniqueness check per append) 3.4–3.9 µs per event against 1.9–2.5 µs for this one (`activity-bench decode
 /// --stage export`, five alternating runs, see BENCHMARKS.md). Not copyable: one writer owns one buffer.
 public struct JSONWriter: ~Copyable {
+    /// The buffer written so far (``bytes`` and ``out`` copy it; ``ByteOutput/buffer`` does not).
     public var output: ByteOutput
     /// Nesting: bit n set when the object at depth n already has a member (depth ≤ 64).
     private var hasMember: UInt64 = 0
     private var depth = 0
 
+    /// An empty writer with room for `capacity` bytes; it grows as needed.
     public init(capacity: Int = 512) { output = ByteOutput(capacity: capacity) }
 
     /// The bytes written so far.
@@ -129,12 +133,14 @@ public struct JSONWriter: ~Copyable {
     /// The text written so far.
     public var out: String { String(decoding: output.buffer, as: UTF8.self) }
 
+    /// Opens an object (`{`): the members written next belong to it. Close it with ``end()``.
     public mutating func begin() {
         output.put(UInt8(ascii: "{"))
         depth += 1
         hasMember &= ~(1 << UInt64(min(depth, 63)))
     }
 
+    /// Closes the innermost open object (`}`).
     public mutating func end() {
         output.put(UInt8(ascii: "}"))
         depth -= 1
@@ -143,6 +149,8 @@ public struct JSONWriter: ~Copyable {
     /// A line break between top-level values (JSON lines).
     public mutating func newline() { output.put(0x0A) }
 
+    /// A member name from any text, escaped, then `:` (with a comma before it unless it is the object's first
+    /// member). Write its value next. For names written in the source, ``name(_:)`` is cheaper.
     public mutating func key(_ k: String) {
         separate()
         string(k)
@@ -169,6 +177,7 @@ public struct JSONWriter: ~Copyable {
     /// Text written as is (`true`, `[`...): the caller makes it valid JSON.
     public mutating func raw(_ s: StaticString) { output.put(s) }
 
+    /// Text written as is: the caller makes it valid JSON.
     public mutating func raw(_ s: String) {
         var s = s
         s.withUTF8 { output.put($0) }
@@ -196,6 +205,7 @@ public struct JSONWriter: ~Copyable {
         output.put(UInt8(ascii: "\""))
     }
 
+    /// A string member `k: v`, or nothing at all when `v` is nil (the export omits absent fields).
     public mutating func field(_ k: StaticString, _ v: String?) {
         if let v { name(k); string(v) }
     }
@@ -207,6 +217,7 @@ public struct JSONWriter: ~Copyable {
         output.put(UInt8(ascii: "\""))
     }
 
+    /// A JSON string: `s` in quotes, escaped as JSON requires (`"`, `\` and control characters) and no more.
     public mutating func string(_ s: String) {
         output.put(UInt8(ascii: "\""))
         JSONWriter.escape(s, into: &output)

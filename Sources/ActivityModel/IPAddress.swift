@@ -6,13 +6,18 @@
 /// the same way and term indexes match. IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is *kept* as IPv6 but
 /// ``unmapped`` gives the IPv4 address for lookups.
 public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// An IPv4 address, its four bytes in network order from the most significant byte.
     case v4(UInt32)
+    /// An IPv6 address: the high and the low 64 bits, in network order from the most significant bit.
     case v6(UInt64, UInt64)
 
+    /// Parses an address by the rules above; nil when `text` is not one.
     public init?(_ text: String) { self.init(text.utf8[...]) }
 
+    /// Parses an address from a substring; nil when it is not one.
     public init?(_ text: Substring) { self.init(text.utf8) }
 
+    /// Parses an address from the UTF-8 bytes of its text; nil when they are not one.
     public init?<C: Collection>(_ utf8: C) where C.Element == UInt8 { self.init(text: Array(utf8)) }
 
     /// From UTF-8 bytes in a buffer (decoders reading a line in place; a concrete type, so no generic code runs).
@@ -44,6 +49,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         }
     }
 
+    /// True for an IPv4 address. An IPv4-mapped IPv6 address is not: use ``unmapped`` first.
     public var isV4: Bool { if case .v4 = self { return true } else { return false } }
 
     /// The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:0:0/96`); otherwise self.
@@ -87,6 +93,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         }
     }
 
+    /// The RFC 5952 text (`192.0.2.1`, `2001:db8::1`, `::ffff:192.0.2.1`): the same address always prints the same.
     public var description: String {
         var out: [UInt8] = []
         out.reserveCapacity(39)
@@ -145,6 +152,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         }
     }
 
+    /// Every IPv4 address before every IPv6 address, then numeric order.
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
         switch (a, b) {
         case (.v4(let x), .v4(let y)): return x < y
@@ -236,7 +244,9 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
 
 /// An address block: an address and a prefix length. The address is kept with its host bits cleared.
 public struct CIDR: Hashable, Sendable, CustomStringConvertible {
+    /// The block's first address (host bits cleared).
     public let address: IPAddress
+    /// Number of leading network bits: 0...32 for IPv4, 0...128 for IPv6.
     public let prefixLength: Int
 
     /// `a.b.c.d/n`, `x::/n`, or a bare address (a /32 or /128). Host bits set in the address are cleared
@@ -254,6 +264,9 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The block of `prefixLength` leading bits that holds `address`; host bits are cleared.
+    /// `prefixLength` must be in 0...32 for IPv4 and 0...128 for IPv6: it is not checked here (``init(_:)`` checks
+    /// text).
     public init(address: IPAddress, prefixLength: Int) {
         self.prefixLength = prefixLength
         switch address {
@@ -267,6 +280,8 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether `ip` lies in the block. Across families an IPv4 address and its IPv4-mapped IPv6 form count as the
+    /// same address.
     public func contains(_ ip: IPAddress) -> Bool {
         switch (address, ip) {
         case (.v4, .v4), (.v6, .v6):
@@ -280,5 +295,6 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `address/prefixLength`, the address as RFC 5952 text.
     public var description: String { "\(address)/\(prefixLength)" }
 }

@@ -5,9 +5,11 @@
 public struct RawRecord: Hashable, Sendable {
     /// When it was logged, if the input knows (journald's `_SOURCE_REALTIME_TIMESTAMP`, a syslog stamp).
     public var time: Timestamp?
+    /// The host that logged it, when the input knows (the syslog hostname, journald's `_HOSTNAME`).
     public var host: String?
     /// Program name: the syslog tag, `SYSLOG_IDENTIFIER` or `_COMM`.
     public var program: String?
+    /// Process id of the program, when known (the syslog tag's `[pid]`, journald's `_PID`).
     public var pid: Int?
     /// The message text after the syslog header.
     public var message: String
@@ -16,6 +18,7 @@ public struct RawRecord: Hashable, Sendable {
     /// Which input and where in it; travels with the record to the store.
     public var position: InputPosition?
 
+    /// A record of `message`; inputs fill the other fields they know.
     public init(
         time: Timestamp? = nil, host: String? = nil, program: String? = nil, pid: Int? = nil,
         message: String, fields: [String: String] = [:], position: InputPosition? = nil
@@ -33,5 +36,6 @@ public struct InputPosition: Hashable, Sendable {
     /// Opaque to the store: a journal cursor, or a file identity and offset, as the input encodes it.
     public var value: String
 
+    /// Position `value` of input `input`.
     public init(input: String, value: String) { self.input = input; self.value = value }
 }

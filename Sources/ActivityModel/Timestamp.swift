@@ -7,7 +7,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Nanoseconds since 1970-01-01T00:00:00Z.
     public var nanoseconds: Int64
 
+    /// From nanoseconds since 1970-01-01T00:00:00Z.
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+    /// From whole seconds since the epoch plus `nanos` nanoseconds (`nanos` may be negative or exceed a second).
+    /// Arithmetic wraps on overflow (beyond about ±292 years from 1970) instead of trapping.
     public init(seconds: Int64, nanos: Int64 = 0) { self.nanoseconds = seconds &* 1_000_000_000 &+ nanos }
 
     /// Whole seconds, rounded toward negative infinity (never overflows).
@@ -15,10 +18,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let q = nanoseconds / 1_000_000_000
         return nanoseconds % 1_000_000_000 < 0 ? q - 1 : q
     }
+    /// Nanoseconds past ``seconds``: 0 to 999 999 999, also before 1970.
     public var subsecondNanos: Int64 { nanoseconds - seconds * 1_000_000_000 }
 
+    /// Earlier first.
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.nanoseconds < b.nanoseconds }
 
+    /// RFC 3339 in UTC (``rfc3339(offsetSeconds:)``).
     public var description: String { rfc3339() }
 
     /// Formats as RFC 3339 with nanoseconds, `2026-11-22T10:00:00.123456789Z` (UTC), or with a fixed offset
@@ -126,6 +132,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
 /// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil), exact for any year.
 public enum CivilDate {
+    /// Days since 1970-01-01 of a proleptic Gregorian date; negative before. Month 1...12, day 1...31: not validated.
     public static func toDays(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = floorDiv(y, 400)
@@ -136,6 +143,7 @@ public enum CivilDate {
         return era * 146_097 + doe - 719_468
     }
 
+    /// The proleptic Gregorian date of a day count since 1970-01-01 (the inverse of ``toDays(year:month:day:)``).
     public static func fromDays(_ z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = z0 + 719_468
         let era = floorDiv(z, 146_097)

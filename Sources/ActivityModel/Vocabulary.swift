@@ -1,5 +1,7 @@
 /// The three kinds of event activityd records.
 public enum EventCategory: String, Sendable, Hashable, CaseIterable, Codable {
+    /// `login`: sign-ins, sign-outs, sessions, MFA and passwords; `activity`: what users do (orders, subscriptions,
+    /// pages, sudo); `admin`: what administrators do to accounts, plans and prices.
     case login, activity, admin
 
     /// Accepts the export names in any letter case; nil for anything else.
@@ -10,6 +12,7 @@ public enum EventCategory: String, Sendable, Hashable, CaseIterable, Codable {
 
 /// What became of the action.
 public enum Outcome: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The action succeeded, failed, or the source did not say.
     case success, failure, unknown
 
     /// Reads the common spellings senders use (`ok`, `failed`, `error`, `true`/`false`...).
@@ -28,6 +31,7 @@ public enum Outcome: String, Sendable, Hashable, CaseIterable, Codable {
 /// event is kept with the action sanitized to snake_case. Known actions imply their category, so senders
 /// may leave `category` out.
 public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The verb in snake_case (`login`, `password_changed`). Not checked: see ``init(rawValue:)``.
     public let rawValue: String
 
     /// Takes the text as is. Use ``init(sanitizing:)`` for text from outside.
@@ -88,7 +92,9 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
         return true
     }
 
+    /// The verb (``rawValue``).
     public var description: String { rawValue }
+    /// Orders by ``rawValue`` (sorted report output).
     public static func < (a: Action, b: Action) -> Bool { a.rawValue < b.rawValue }
 
     /// The category a known action belongs to; nil for actions outside the vocabulary.
@@ -120,40 +126,71 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
         return v
     }()
 
+    /// `login`: a sign-in attempt (a failure when the outcome is `failure`); category `login`.
     public static let login = Action(rawValue: "login")
+    /// `logout`: a session ended by the user; category `login`.
     public static let logout = Action(rawValue: "logout")
+    /// `login_failed`: a failed sign-in; category `login`.
     public static let loginFailed = Action(rawValue: "login_failed")
+    /// `session_timeout`: a session ended by inactivity; category `login`.
     public static let sessionTimeout = Action(rawValue: "session_timeout")
+    /// `session_replaced`: a session ended because a newer one took its place; category `login`.
     public static let sessionReplaced = Action(rawValue: "session_replaced")
+    /// `password_changed`: the user changed their own password; category `login`.
     public static let passwordChanged = Action(rawValue: "password_changed")
+    /// `account_locked`: the account was locked (too many failures, or by policy); category `login`.
     public static let accountLocked = Action(rawValue: "account_locked")
+    /// `probe`: a connection that never reached authentication (scanners, negotiation failures); category `login`.
     public static let probe = Action(rawValue: "probe")
+    /// `privilege_escalation`: a user gained other rights (`sudo`, `su`); category `activity`.
     public static let privilegeEscalation = Action(rawValue: "privilege_escalation")
+    /// `user_created`: an account was created; category `admin`.
     public static let userCreated = Action(rawValue: "user_created")
+    /// `user_modified`: an account's details were changed; category `admin`.
     public static let userModified = Action(rawValue: "user_modified")
+    /// `user_deleted`: an account was deleted; category `admin`.
     public static let userDeleted = Action(rawValue: "user_deleted")
+    /// `password_set`: someone else (an administrator) set the user's password; category `admin`.
     public static let passwordSet = Action(rawValue: "password_set")
+    /// `group_changed`: a group or its membership changed; category `admin`.
     public static let groupChanged = Action(rawValue: "group_changed")
 }
 
 /// Why an input record or datagram was not turned into events. The raw values are metric labels
 /// (`activityd_rejected_total{reason="invalid_json"}`), so the set is closed and bounded.
 public enum RejectReason: String, Error, Sendable, Hashable, CaseIterable {
+    /// A UDP datagram with no bytes.
     case emptyDatagram = "empty_datagram"
+    /// A line longer than the decoder's limit.
     case oversized = "oversized"
+    /// Bytes that are not valid UTF-8.
     case invalidUTF8 = "invalid_utf8"
+    /// Text that is not JSON.
     case invalidJSON = "invalid_json"
+    /// JSON whose top level is not an object.
     case notAnObject = "not_an_object"
+    /// JSON nested deeper than the decoder's limit.
     case tooDeep = "too_deep"
+    /// No action, or one that sanitizes to nothing.
     case missingAction = "missing_action"
+    /// A known field with a value of the wrong type or form.
     case invalidField = "invalid_field"
+    /// A time that does not parse.
     case invalidTime = "invalid_time"
+    /// An address that does not parse.
     case invalidIP = "invalid_ip"
+    /// A datagram from an address the input does not accept.
     case sourceNotAllowed = "source_not_allowed"
+    /// A signed datagram whose signature is malformed or does not match.
     case badSignature = "bad_signature"
+    /// A signed datagram naming an application with no configured key.
     case unknownKey = "unknown_key"
+    /// A syslog line the parser cannot split into header and message.
     case unparsableSyslog = "unparsable_syslog"
+    /// A JSON object with the same key twice.
     case duplicateKey = "duplicate_key"
+    /// An object with more members or attributes than the decoder's limit.
     case tooManyFields = "too_many_fields"
+    /// The input's queue was full.
     case queueFull = "queue_full"
 }

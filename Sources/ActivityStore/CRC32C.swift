@@ -53,10 +53,12 @@ public enum CRC32C {
         return ~c
     }
 
+    /// The CRC-32C of an array's bytes, continuing from `crc` (as the buffer form).
     public static func checksum(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0, continuing: crc) }
     }
 
+    /// The CRC-32C of an array slice's bytes, continuing from `crc` (as the buffer form).
     public static func checksum(_ bytes: ArraySlice<UInt8>, continuing crc: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0, continuing: crc) }
     }

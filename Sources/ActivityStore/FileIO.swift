@@ -6,18 +6,30 @@ import Musl
 
 /// An operating-system error with the call and path it came from, written for an operator.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// What kind of failure it was, for callers that react to some (``locked``: another writer runs;
+    /// ``noSpace``: the disk is full).
     public enum Code: String, Sendable {
+        /// `io`: any other failure; `locked`: another process holds the data directory's lock; `corrupt`: a file's
+        /// content is damaged or not what it should be; `noSpace`: disk or quota full; `permission`: access denied or a
+        /// read-only file system; `notFound`: no such file; `invalidArgument`: a bad argument from the caller.
         case io, locked, corrupt, noSpace = "no_space", permission, notFound = "not_found", invalidArgument = "invalid_argument"
     }
+    /// What kind of failure.
     public var code: Code
+    /// What failed, in words (`open failed`, `damaged index: bad magic`...), without the path or the system's text.
     public var message: String
+    /// The file or directory concerned, when there is one.
     public var path: String?
+    /// The system call's `errno`, when a system call failed.
     public var errno: Int32?
 
+    /// An error of kind `code`; `path` and `errno` when known.
     public init(_ code: Code, _ message: String, path: String? = nil, errno: Int32? = nil) {
         self.code = code; self.message = message; self.path = path; self.errno = errno
     }
 
+    /// The message, then the path in parentheses and the system's text for `errno` when present:
+    /// `open failed (/var/lib/activityd/segments): Permission denied`.
     public var description: String {
         var s = message
         if let path { s += " (\(path))" }

@@ -80,6 +80,7 @@ public final class PrefetchedEventSequence: Sequence, IteratorProtocol {
         channel.free.signal()
     }
 
+    /// The next event; nil once the store is exhausted (then ``StoreReader/damage`` is complete).
     public func next() -> ActivityEvent? {
         while position == current.count {
             if !current.isEmpty { done.append(current); current = [] }

@@ -20,6 +20,7 @@ import ActivityModel
 /// stop moves the key one epoch ahead). So a later key cannot re-seal an edit of old history under its own epoch
 /// without moving the history's commit times forward, which the verifier reports.
 public enum Seal {
+    /// Length in bytes of a seal tag (HMAC-SHA256) and of every key.
     public static let tagSize = 32
     static let evolveLabel = Array("activityd seal evolve".utf8)
     static let tagLabel = Array("ACTSEAL1".utf8)
@@ -74,11 +75,15 @@ public enum Seal {
 
 /// A parsed seal frame.
 public struct SealRecord: Hashable, Sendable {
+    /// The epoch of the key that made the tag.
     public var epoch: UInt64
+    /// When the seal was written.
     public var time: Timestamp
     /// First byte the seal covers (0: the segment's header; else the end of the previous seal frame).
     public var start: UInt64
+    /// The tag of the previous seal of the store (any segment); ``Seal/genesis`` for the chain's first seal.
     public var previous: [UInt8]
+    /// The seal's tag (``Seal/tag(key:segmentFirstSeq:start:end:epoch:time:previous:digest:)``), 32 bytes.
     public var tag: [UInt8]
 }
 
@@ -96,15 +101,21 @@ extension FrameParser {
 /// made with. Text form: `actseal1-<64 hex digits>-<interval seconds>`; the hex may be written in groups
 /// separated by `-` or spaces (the short form for copying by hand).
 public struct SealVerificationKey: Hashable, Sendable, CustomStringConvertible {
+    /// The chain's first key, `key_0` (32 bytes): never stored on the host.
     public var key0: [UInt8]
     /// When the chain was set up (Unix seconds): epoch 1 starts here.
     public var startSeconds: Int64
+    /// Length of an epoch in seconds (positive).
     public var intervalSeconds: Int64
 
+    /// A key from its parts (``SealKeyState/create(interval:now:)`` makes new ones). Nothing is checked: `key0`
+    /// should be 32 bytes and `intervalSeconds` positive.
     public init(key0: [UInt8], startSeconds: Int64, intervalSeconds: Int64) {
         self.key0 = key0; self.startSeconds = startSeconds; self.intervalSeconds = intervalSeconds
     }
 
+    /// Parses the text form ``description`` prints, in either letter case, with whitespace anywhere and the hex in
+    /// any grouping; nil for anything else.
     public init?(text: String) {
         var s = text.lowercased().filter { !$0.isWhitespace }
         guard s.hasPrefix("actseal1-") else { return nil }
@@ -137,7 +148,9 @@ public struct SealVerificationKey: Hashable, Sendable, CustomStringConvertible {
 /// fsync, rename) at every evolution so the previous key does not stay in the file. Layout: magic `ACTSKEY1`,
 /// u64 epoch, i64 interval in ns, i64 setup time in ns, 32-byte key, CRC32C of the preceding bytes.
 public struct SealKeyState: Sendable, Hashable {
+    /// The epoch of ``key``: 1 after setup, then one more per evolution.
     public var epoch: UInt64
+    /// The current epoch's key (32 bytes). Earlier keys cannot be computed from it.
     public var key: [UInt8]
     /// Nanoseconds between time-driven evolutions (whole seconds).
     public var interval: Int64
@@ -146,6 +159,7 @@ public struct SealKeyState: Sendable, Hashable {
 
     static let magic = Array("ACTSKEY1".utf8)
 
+    /// A state from its parts (what ``load(path:)`` reads); ``create(interval:now:)`` starts a new chain.
     public init(epoch: UInt64, key: [UInt8], interval: Int64, start: Int64) {
         self.epoch = epoch; self.key = key; self.interval = interval; self.start = start
     }
@@ -186,6 +200,9 @@ public struct SealKeyState: Sendable, Hashable {
         return w.bytes
     }
 
+    /// Reads a key file written by ``save(path:)``.
+    /// - Throws: `StoreError` `.corrupt` when the file is not a key file or fails its CRC; the open or read error
+    ///   otherwise.
     public static func load(path: String) throws(StoreError) -> SealKeyState {
         let h = try FileHandle.open(path, flags: O_RDONLY)
         let b = try h.readAll()

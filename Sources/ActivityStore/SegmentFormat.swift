@@ -4,22 +4,29 @@ import ActivityModel
 public enum SegmentFormat {
     /// `ACTSEG` then CR LF: a text-mode transfer that mangles line ends is caught by the magic itself.
     public static let segmentMagic: [UInt8] = [0x41, 0x43, 0x54, 0x53, 0x45, 0x47, 0x0D, 0x0A]
+    /// `ACTIDX` then CR LF: the magic of index files.
     public static let indexMagic: [UInt8] = [0x41, 0x43, 0x54, 0x49, 0x44, 0x58, 0x0D, 0x0A]
+    /// The format version of both segments and indexes; readers refuse any other.
     public static let version: UInt16 = 1
     /// Frames larger than this are treated as damage, never allocated.
     public static let maxFrameBody = 16 * 1024 * 1024
     /// An events frame is closed at this many events or bytes, so an index hit decodes little.
     public static let maxEventsPerFrame = 256
+    /// Bytes of encoded events at which the writer closes an events frame (about 64 KiB).
     public static let targetFrameBytes = 64 * 1024
 
+    /// Frame kind 1: an events frame.
     public static let frameEvents: UInt8 = 1
+    /// Frame kind 2: a commit frame.
     public static let frameCommit: UInt8 = 2
     /// A seal: the forward-secure MAC over the bytes since the previous seal (§7); only in sealed stores.
     public static let frameSeal: UInt8 = 3
     /// The seal frame's body length: kind, epoch, time, start, previous tag, tag.
     static let sealBodyLength = 1 + 8 + 8 + 8 + 32 + 32
 
+    /// The file name of the segment whose first event has `firstSeq`: 20 zero-padded digits and `.seg`.
     public static func segmentName(firstSeq: UInt64) -> String { pad20(firstSeq) + ".seg" }
+    /// The file name of that segment's index: 20 zero-padded digits and `.idx`.
     public static func indexName(firstSeq: UInt64) -> String { pad20(firstSeq) + ".idx" }
 
     static func pad20(_ v: UInt64) -> String {
@@ -71,9 +78,13 @@ public enum SegmentFormat {
 
 /// The parsed header of a segment file.
 public struct SegmentHeader: Hashable, Sendable {
+    /// Format version (``SegmentFormat/version``).
     public var version: UInt16
+    /// Sequence number of the segment's first event; equals the number in the file name.
     public var firstSeq: UInt64
+    /// When the writer created the segment.
     public var created: Timestamp
+    /// Name of the host that wrote the segment (at most 255 bytes of UTF-8).
     public var host: String
     /// Header length in bytes: the first frame starts here.
     public var length: Int
@@ -94,12 +105,15 @@ public struct SegmentHeader: Hashable, Sendable {
 
 /// One frame located in a segment: where it is and what it holds.
 public struct FrameInfo: Hashable, Sendable {
+    /// Offset of the frame's length field in the segment file.
     public var offset: Int
     /// Offset just past the frame.
     public var end: Int
+    /// The frame kind: ``SegmentFormat/frameEvents``, ``SegmentFormat/frameCommit`` or ``SegmentFormat/frameSeal``.
     public var kind: UInt8
     /// Events frames: the first event's sequence number and the event count.
     public var baseSeq: UInt64
+    /// Number of events (1 to 256) in an events frame; 0 for other kinds.
     public var count: Int
 }
 
@@ -110,10 +124,12 @@ public enum FrameDamage: Error, Hashable, Sendable, CustomStringConvertible {
     /// The frame's length, CRC or layout is wrong.
     case corrupt(offset: Int, reason: String)
 
+    /// Where the frame starts (for either case).
     public var offset: Int {
         switch self { case .truncated(let o), .corrupt(let o, _): return o }
     }
 
+    /// `truncated frame at offset N` or `corrupt frame at offset N: why`.
     public var description: String {
         switch self {
         case .truncated(let o): return "truncated frame at offset \(o)"
@@ -132,10 +148,13 @@ public enum FrameDamage: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// The commit frame: positions stored in the same write as the events they produced.
 public struct CommitRecord: Hashable, Sendable {
+    /// The sequence number the next event will get (after events frames: one past their last event).
     public var nextSeq: UInt64
+    /// When the commit was written.
     public var time: Timestamp
     /// True for the checkpoint that starts every segment: it holds every input's position.
     public var isFull: Bool
+    /// Input positions by input name (`journald`, `file:<path>`): the positions this commit stores; opaque text.
     public var positions: [String: String]
 }
 
@@ -160,6 +179,10 @@ enum FrameParser {
         case SegmentFormat.frameEvents:
             guard let base = br.u64(), let count = br.u32(), count >= 1, Int(count) <= SegmentFormat.maxEventsPerFrame else {
                 return .failure(.corrupt(offset: offset, reason: "bad events frame header"))
+            }
+            // Seqs start at 1 and `base + count` must be a seq: every reader adds them without overflow checks.
+            guard base >= 1, base <= UInt64.max - UInt64(count) else {
+                return .failure(.corrupt(offset: offset, reason: "events frame seq \(base) out of range"))
             }
             info = FrameInfo(offset: offset, end: bodyStart + Int(len), kind: kind, baseSeq: base, count: Int(count))
         case SegmentFormat.frameCommit:

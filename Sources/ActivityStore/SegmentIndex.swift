@@ -5,6 +5,8 @@ import ActivityModel
 
 /// The fields every index holds term dictionaries for, with the term an event contributes to each.
 public enum IndexedField: String, CaseIterable, Sendable {
+    /// The user name; the address as RFC 5952 text; the action; the category; the outcome; the entry method; the
+    /// country (`geo.country`).
     case user, ip, action, category, outcome, entry, country
     /// `vpn`, `proxy`, `tor`, `hosting` flags and the names of matching lists.
     case net
@@ -49,10 +51,15 @@ extension IndexedField {
 
 /// One entry of the frame table: the sparse seq → offset and time → offset index.
 public struct FrameEntry: Hashable, Sendable {
+    /// Offset of the events frame in the segment file.
     public var offset: UInt64
+    /// Sequence number of the frame's first event.
     public var baseSeq: UInt64
+    /// Number of events in the frame.
     public var count: UInt32
+    /// Earliest event `time` in the frame, nanoseconds since the epoch.
     public var minTime: Int64
+    /// Latest event `time` in the frame, nanoseconds since the epoch.
     public var maxTime: Int64
 }
 
@@ -213,9 +220,13 @@ public final class MappedFile: @unchecked Sendable {
     // @unchecked Sendable: the mapping is read-only (PROT_READ, MAP_PRIVATE) and never changes after init;
     // it is unmapped only in deinit, when no reference remains.
     let base: UnsafeRawPointer?
+    /// Length of the file in bytes when it was mapped (later appends are not seen).
     public let count: Int
+    /// The mapped file's path.
     public let path: String
 
+    /// Maps the whole file read-only at its current length (an empty file maps nothing).
+    /// - Throws: `StoreError` from `open`, `fstat` or `mmap` (`.notFound` when the file is gone).
     public init(path: String) throws(StoreError) {
         self.path = path
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
@@ -235,17 +246,23 @@ public final class MappedFile: @unchecked Sendable {
 
     deinit { if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) } }
 
+    /// The mapped bytes; valid while this object lives (empty for an empty file).
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 }
 
 /// A sealed segment's index, read from its `.idx` file.
 public final class SegmentIndex: Sendable {
+    /// Sequence number of the segment's first event.
     public let firstSeq: UInt64
+    /// Number of events in the segment.
     public let eventCount: UInt64
+    /// Earliest event `time` in the segment, nanoseconds since the epoch (0 when the segment has no events).
     public let minTime: Int64
+    /// Latest event `time` in the segment, nanoseconds since the epoch (0 when the segment has no events).
     public let maxTime: Int64
     /// Length in bytes of the segment this index describes (a longer segment file means a stale index).
     public let segmentLength: UInt64
+    /// The frame table: one entry per events frame, in file order.
     public let frames: [FrameEntry]
     let file: MappedFile
     let sections: [String: Int]
@@ -269,12 +286,15 @@ public final class SegmentIndex: Sendable {
               let first = r.u64(), let count = r.u64(), let lo = r.i64(), let hi = r.i64(), let segLen = r.u64(),
               let nframes = r.u32(), Int(nframes) * 36 <= r.remaining
         else { throw bad("bad header") }
+        // Readers use the segment length as an Int position and add seqs to the first seq: out of range is damage,
+        // never a trap later.
+        guard segLen <= UInt64(Int.max), count <= UInt64.max - first else { throw bad("header field out of range") }
         var frames: [FrameEntry] = []
         frames.reserveCapacity(Int(nframes))
         for _ in 0..<nframes {
             guard let o = r.u64(), let s = r.u64(), let c = r.u32(), let mn = r.i64(), let mx = r.i64() else { throw bad("bad frame table") }
             // Offsets are used as Int positions in the segment: anything past its length is damage, not a trap.
-            guard o < segLen, segLen <= UInt64(Int.max), s >= first, s - first <= UInt64(UInt32.max) else { throw bad("frame table entry out of range") }
+            guard o < segLen, s >= first, s - first <= UInt64(UInt32.max) else { throw bad("frame table entry out of range") }
             frames.append(FrameEntry(offset: o, baseSeq: s, count: c, minTime: mn, maxTime: mx))
         }
         guard let nfields = r.u8() else { throw bad("bad field table") }

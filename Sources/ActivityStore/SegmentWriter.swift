@@ -17,21 +17,26 @@ public enum FsyncPolicy: String, Sendable, CaseIterable {
 
 /// Writer settings (the `[store]` table of the configuration).
 public struct StoreOptions: Sendable, Hashable {
+    /// A segment is sealed once it reaches this many bytes. Default 32 MiB.
     public var segmentMaxBytes: Int = 32 * 1024 * 1024
     /// Nanoseconds.
     public var segmentMaxAge: Int64 = 3_600 * 1_000_000_000
+    /// When fdatasync runs; default ``FsyncPolicy/interval``.
     public var fsync: FsyncPolicy = .interval
+    /// Retention by size: the oldest sealed segments are deleted while the store holds more bytes; nil keeps all.
     public var retainBytes: Int? = nil
     /// Nanoseconds.
     public var retainAge: Int64? = nil
     /// The sealing key file (`activityctl setup-keys`); nil: no sealing.
     public var sealKeyPath: String? = nil
 
+    /// The defaults: 32 MiB or one hour per segment, fsync on an interval, no retention, no sealing.
     public init() {}
 }
 
 /// What recovery found and did at start.
 public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
+    /// Segment files found at start.
     public var segments = 0
     /// Bytes cut from the active segment's tail (a torn or uncommitted write).
     public var bytesCut = 0
@@ -42,10 +47,11 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     /// Indexes rebuilt because they were missing, stale or damaged.
     public var indexesRebuilt: [String] = []
     /// Damage found in sealed segments (reading goes on after it).
-    public var damage: [String] = []
+    public var damage: [StoreDamage] = []
     /// Sealing: the epoch of the key in use after recovery (nil when the store is not sealed).
     public var sealEpoch: UInt64?
 
+    /// One line for the log: what was found, cut and rebuilt.
     public var description: String {
         var parts = ["\(segments) segment(s)", "\(recordsKept) event(s) in the active segment"]
         if bytesCut > 0 { parts.append("cut \(bytesCut) byte(s) of torn tail (\(uncommittedEventsCut) uncommitted event(s))") }
@@ -64,10 +70,15 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
 /// positions they advance are stored together or not at all. ``durableSeq`` tells which events are on disk
 /// (fsynced) under the configured ``FsyncPolicy``.
 public final class SegmentWriter {
+    /// The data directory this writer owns (it holds its `LOCK`).
     public let dataDirectory: String
+    /// `<dataDirectory>/segments`.
     public let segmentsDirectory: String
+    /// The settings it was opened with.
     public let options: StoreOptions
+    /// Host name written into new segment headers.
     public let host: String
+    /// What recovery found and did when the writer opened the directory.
     public private(set) var recovery = RecoveryReport()
     /// The latest position of every input, as committed.
     public private(set) var positions: [String: String] = [:]
@@ -75,7 +86,9 @@ public final class SegmentWriter {
     public private(set) var nextSeq: UInt64 = 1
     /// Every event with seq < durableSeq has been fsynced.
     public private(set) var durableSeq: UInt64 = 1
+    /// Segments sealed by this writer since it opened.
     public private(set) var segmentsSealed = 0
+    /// Bytes of frames ``append(_:positions:now:)`` wrote since the writer opened.
     public private(set) var bytesWritten = 0
 
     private let lock: FileHandle
@@ -105,7 +118,9 @@ public final class SegmentWriter {
     /// Seals written by this writer.
     public private(set) var sealsWritten = 0
 
+    /// Path of the active segment: the one appends go to.
     public var activeSegmentPath: String { segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: activeFirstSeq) }
+    /// True when something was appended since the last fdatasync (``sync()`` has work to do).
     public var hasUnsyncedData: Bool { dirty }
 
     /// Opens (creating if needed) the data directory, takes its lock, and recovers.
@@ -148,7 +163,7 @@ public final class SegmentWriter {
             if !ok {
                 let rebuilt = try SegmentWriter.rebuildIndex(segmentPath: seg, indexPath: idx)
                 report.indexesRebuilt.append(idx)
-                report.damage += rebuilt.damage.map { "\(seg): \($0)" }
+                report.damage += rebuilt.damage
                 nextSeq = max(nextSeq, rebuilt.nextSeq)
             }
         }
@@ -171,10 +186,11 @@ public final class SegmentWriter {
             bytes.withUnsafeBytes { b in
                 header = SegmentHeader.parse(b)
                 guard let hd = header else { return }
-                var o = hd.length
-                keepEnd = o
-                while o < b.count {
-                    guard case .success(let f) = FrameParser.frame(in: b, at: o) else { break }
+                // Only what precedes the first frame that is not valid, or not usable here, is kept (ScanPolicy.recovery).
+                var scan = FrameScanner(b, from: hd.length, policy: .recovery)
+                keepEnd = hd.length
+                while let step = scan.next() {
+                    guard case .frame(let f) = step else { break }
                     if f.kind == SegmentFormat.frameEvents {
                         guard let evs = FrameParser.events(in: b, frame: f) else { break }
                         frameEvents.append((f.offset, f.baseSeq, evs))
@@ -198,7 +214,6 @@ public final class SegmentWriter {
                     } else {
                         break
                     }
-                    o = f.end
                 }
             }
             // A prefix index of the active segment (written at close or checkpoint) stays only if it covers
@@ -294,10 +309,9 @@ public final class SegmentWriter {
         let b = m.bytes
         guard let hd = SegmentHeader.parse(b) else { return nil }
         var tag: [UInt8]?
-        var o = hd.length
-        while case .success(let f) = FrameParser.frame(in: b, at: o) {
-            if f.kind == SegmentFormat.frameSeal, let s = FrameParser.seal(in: b, frame: f) { tag = s.tag }
-            o = f.end
+        var scan = FrameScanner(b, from: hd.length, policy: .sealed)
+        while let step = scan.next() {
+            if case .frame(let f) = step, f.kind == SegmentFormat.frameSeal, let s = FrameParser.seal(in: b, frame: f) { tag = s.tag }
         }
         return tag
     }
@@ -309,12 +323,11 @@ public final class SegmentWriter {
         let b = m.bytes
         guard let hd = SegmentHeader.parse(b) else { return nil }
         var pos: [String: String] = [:]
-        var o = hd.length
-        while case .success(let f) = FrameParser.frame(in: b, at: o) {
-            if f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) {
+        var scan = FrameScanner(b, from: hd.length, policy: .sealed)
+        while let step = scan.next() {
+            if case .frame(let f) = step, f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) {
                 if c.isFull { pos = c.positions } else { pos.merge(c.positions) { $1 } }
             }
-            o = f.end
         }
         return pos
     }
@@ -553,54 +566,48 @@ public final class SegmentWriter {
     /// The sealing key's epoch (nil: not sealing).
     public var sealEpoch: UInt64? { sealing?.key.epoch }
 
-    /// The index a segment's bytes give: its committed events frames (in a sealed segment, events after the
-    /// last commit too: they are committed by construction), skipping damage by resynchronising on the next valid
-    /// frame (in a sealed segment; in the active one the walk stops there). Also the seq the segment's frames say
-    /// comes next, and the damage met.
-    static func indexBuilder(segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, sealed: Bool)
-        -> (builder: IndexBuilder, nextSeq: UInt64, damage: [String]) {
+    /// The index a sealed segment's bytes give: its events frames (committed by construction, ``ScanPolicy/sealed``),
+    /// skipping damage by resynchronising on the next valid frame; also the seq its frames say comes next, and the
+    /// damage met (frames that fail their CRC or do not decode).
+    static func indexBuilder(segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, path: String)
+        -> (builder: IndexBuilder, nextSeq: UInt64, damage: [StoreDamage]) {
         var builder = IndexBuilder(firstSeq: hd.firstSeq)
-        var damage: [String] = []
+        var damage: [StoreDamage] = []
         var next = hd.firstSeq
-        var o = hd.length
-        var pending: [(Int, UInt64, [ActivityEvent])] = []
-        while o < b.count {
-            switch FrameParser.frame(in: b, at: o) {
-            case .success(let f):
-                if f.kind == SegmentFormat.frameEvents {
-                    if let evs = FrameParser.events(in: b, frame: f) {
-                        pending.append((f.offset, f.baseSeq, evs))
-                        next = max(next, f.baseSeq + UInt64(f.count))
-                    } else {
-                        damage.append("undecodable events frame at offset \(f.offset)")
-                    }
-                } else if f.kind == SegmentFormat.frameCommit {
-                    if let c = FrameParser.commit(in: b, frame: f) { next = max(next, c.nextSeq) }
-                    for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
-                    pending.removeAll()
+        var scan = FrameScanner(b, from: hd.length, policy: .sealed)
+        var pending = PendingCommit<(FrameInfo, [ActivityEvent])>()
+        func add(_ frames: [(FrameInfo, [ActivityEvent])]) {
+            for (f, evs) in frames { builder.addFrame(offset: f.offset, baseSeq: f.baseSeq, events: evs[...]) }
+        }
+        while let step = scan.next() {
+            switch step {
+            case .frame(let f) where f.kind == SegmentFormat.frameEvents:
+                if let evs = FrameParser.events(in: b, frame: f) {
+                    pending.add((f, evs))
+                    next = max(next, f.baseSeq + UInt64(f.count))
+                } else {
+                    damage.append(StoreDamage(path: path, offset: f.offset, reason: "events frame passes its CRC but does not decode"))
                 }
-                o = f.end
-            case .failure(let d):
-                damage.append(d.description)
-                guard sealed, let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
-                o = n
+            case .frame(let f):
+                if f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) { next = max(next, c.nextSeq) }
+                add(pending.commit())
+            case .damage(let d):
+                damage.append(StoreDamage(path: path, d))
             }
         }
-        if sealed {
-            for (off, base, evs) in pending { builder.addFrame(offset: off, baseSeq: base, events: evs[...]) }
-        }
+        add(pending.end(.sealed))
         return (builder, next, damage)
     }
 
     /// Scans a segment and writes its index; damaged frames are skipped (resynchronising on the next valid
     /// frame) and reported.
-    static func rebuildIndex(segmentPath: String, indexPath: String) throws(StoreError) -> (nextSeq: UInt64, damage: [String]) {
+    static func rebuildIndex(segmentPath: String, indexPath: String) throws(StoreError) -> (nextSeq: UInt64, damage: [StoreDamage]) {
         let m = try MappedFile(path: segmentPath)
         let b = m.bytes
         guard let hd = SegmentHeader.parse(b) else {
             throw StoreError(.corrupt, "segment header is damaged; cannot index", path: segmentPath)
         }
-        let (builder, next, damage) = indexBuilder(segment: b, header: hd, sealed: true)
+        let (builder, next, damage) = indexBuilder(segment: b, header: hd, path: segmentPath)
         try FS.writeAtomically(indexPath, builder.encode(segmentLength: b.count))
         return (next, damage)
     }

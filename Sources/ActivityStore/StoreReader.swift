@@ -18,6 +18,8 @@ public struct EventQuery: Sendable, Hashable {
     public var reverse = false
     /// Storage order (seq) or event time order; see ``EventOrder``.
     public var order: EventOrder = .seq
+    /// At most this many events; nil for all. Applied by ``StoreReader/query(_:_:)`` and
+    /// ``StoreReader/events(_:)``, not by the lazy sequences.
     public var limit: Int?
     /// Fields the query's events need not carry: left nil, their strings never built (reports that read
     /// millions of events leave out what they never look at). Term filters and time still apply.
@@ -25,8 +27,11 @@ public struct EventQuery: Sendable, Hashable {
     /// Only events of these hosts (`host`; not indexed: a scan filter). Empty: any host.
     public var hosts: Set<String> = []
 
+    /// A query for every event, in seq order.
     public init() {}
 
+    /// Whether `e` passes the time, seq and term conditions (not ``limit``): the final check on every event a
+    /// query returns, whether the index or a scan found it.
     public func matches(_ e: ActivityEvent) -> Bool {
         if !hosts.isEmpty, !hosts.contains(e.host ?? "") { return false }
         if let s = since, e.time < s { return false }
@@ -52,12 +57,19 @@ public enum EventOrder: String, Sendable, Hashable, CaseIterable {
 
 /// Event fields a query may leave out (see ``EventQuery/omit``).
 public struct OmittedFields: OptionSet, Sendable, Hashable {
+    /// The set bits.
     public let rawValue: UInt8
+    /// Fields from their bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Leave `ActivityEvent.session` nil.
     public static let session = OmittedFields(rawValue: 1 << 0)
+    /// Leave `ActivityEvent.commerce` nil.
     public static let commerce = OmittedFields(rawValue: 1 << 1)
+    /// Leave `ActivityEvent.comment` nil.
     public static let comment = OmittedFields(rawValue: 1 << 2)
+    /// Leave `ActivityEvent.attrs` empty.
     public static let attributes = OmittedFields(rawValue: 1 << 3)
+    /// Leave `ActivityEvent.origin` nil.
     public static let origin = OmittedFields(rawValue: 1 << 4)
     /// Everything a login report never reads: session, commerce, comment, attributes, origin.
     public static let reportExtras: OmittedFields = [.session, .commerce, .comment, .attributes, .origin]
@@ -65,21 +77,19 @@ public struct OmittedFields: OptionSet, Sendable, Hashable {
 
 /// One segment file as listed by the reader.
 public struct SegmentInfo: Sendable, Hashable {
+    /// Sequence number of the segment's first event (from the file name).
     public var firstSeq: UInt64
+    /// Path of the `.seg` file.
     public var path: String
+    /// Path of its `.idx` file, which exists only once the segment is sealed (or, for the active segment, once the
+    /// writer has written a prefix index).
     public var indexPath: String
+    /// File size in bytes when listed (0 when the file vanished meanwhile).
     public var size: Int
     /// Sealed segments have an index; the newest segment is the active one.
     public var isActive: Bool
 }
 
-/// Damage met while reading; reading goes on after it.
-public struct ReadDamage: Sendable, Hashable, CustomStringConvertible {
-    public var path: String
-    public var offset: Int
-    public var reason: String
-    public var description: String { "\(path): offset \(offset): \(reason)" }
-}
 
 /// Reads a data directory's segments: the reader library used by `activityctl` and open to other tools.
 ///
@@ -87,16 +97,21 @@ public struct ReadDamage: Sendable, Hashable, CustomStringConvertible {
 /// the active segment only events followed by a complete commit frame are returned, so a reader stops
 /// cleanly at the last complete commit. A segment deleted by retention while mapped stays readable.
 public final class StoreReader {
+    /// The data directory, as given.
     public let dataDirectory: String
+    /// `<dataDirectory>/segments`.
     public let segmentsDirectory: String
     /// Damage met by the reads so far.
-    public private(set) var damage: [ReadDamage] = []
+    public internal(set) var damage: [ReadDamage] = []
     /// How many segments the last query touched and how many events it decoded (for tests and benchmarks).
     public private(set) var lastQueryStats = (segmentsTouched: 0, eventsDecoded: 0)
     /// The most events a time-ordered read (``EventOrder/time``) since the last query held back at once
     /// because frames overlapped in time: 0 on a store written in time order (for tests and benchmarks).
     public internal(set) var largestTimeBacklog = 0
 
+    /// Opens a data directory for reading. Takes no lock and writes nothing, so it may run beside the daemon.
+    /// - Throws: `StoreError` `.notFound` when there is no `segments` directory (not a data directory),
+    ///   `.permission` when it cannot be read.
     public init(dataDirectory: String) throws(StoreError) {
         self.dataDirectory = dataDirectory
         self.segmentsDirectory = dataDirectory + "/segments"
@@ -109,6 +124,8 @@ public final class StoreReader {
         _ = try FS.list(segmentsDirectory)   // surfaces EACCES early, with the path
     }
 
+    /// The segment files as they are now, oldest first; the last one is the active segment. Listed anew at every
+    /// call, so segments sealed or deleted since show up.
     public func segments() throws(StoreError) -> [SegmentInfo] {
         let firsts = try FS.list(segmentsDirectory).compactMap(SegmentFormat.firstSeq(fromSegmentName:)).sorted()
         return firsts.enumerated().map { i, f in
@@ -176,7 +193,7 @@ public final class StoreReader {
     /// active segment's prefix index covers a prefix); nil, with the damage recorded, otherwise.
     func index(of s: SegmentInfo, file: MappedFile) -> SegmentIndex? {
         guard FS.exists(s.indexPath) else {
-            if !s.isActive { damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "missing index; scanning the segment")) }
+            if !s.isActive { damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "missing index; scanning the segment")) }
             return nil
         }
         do {
@@ -184,9 +201,9 @@ public final class StoreReader {
             if i.firstSeq == s.firstSeq, s.isActive ? i.segmentLength <= UInt64(file.count) : i.segmentLength == UInt64(file.count) {
                 return i
             }
-            damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "index does not match its segment; scanning the segment"))
+            damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "index does not match its segment; scanning the segment"))
         } catch {
-            damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "unusable index (\(error)); scanning the segment"))
+            damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "unusable index (\(error)); scanning the segment"))
         }
         return nil
     }
@@ -215,7 +232,7 @@ public final class StoreReader {
                     continue
                 }
                 if idx.hasAccounts {
-                    damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "damaged accounts section; reading the events"))
+                    damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "damaged accounts section; reading the events"))
                 }
             }
             guard let (_, plan) = framePlan(segment: s, file: file, index: idx, query: q) else { continue }
@@ -249,7 +266,7 @@ public final class StoreReader {
                 var union: [UInt32] = []
                 for term in wanted {
                     guard let p = idx.postings(field: field, term: term) else {
-                        damage.append(ReadDamage(path: s.indexPath, offset: 0, reason: "damaged \(field.rawValue) postings; scanning"))
+                        damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "damaged \(field.rawValue) postings; scanning"))
                         usable = false
                         break
                     }
@@ -328,34 +345,28 @@ public final class StoreReader {
     /// frame; in a sealed one, damage is reported and skipped by resynchronising.
     /// - Returns: the frames, and the offset just past the last complete commit (where a follower resumes).
     static func committedFrames(file: MappedFile, from: Int?, sealed: Bool, damage: inout [ReadDamage]) -> (frames: [FrameInfo], committedEnd: Int) {
-        var out: [FrameInfo] = []
         let b = file.bytes
         guard let hd = SegmentHeader.parse(b) else {
             if b.count > 0 { damage.append(ReadDamage(path: file.path, offset: 0, reason: "damaged segment header")) }
             return ([], from ?? 0)
         }
-        var o = from ?? hd.length
-        var committedEnd = o
-        var pending: [FrameInfo] = []
-        while o < b.count {
-            switch FrameParser.frame(in: b, at: o) {
-            case .success(let f):
-                if f.kind == SegmentFormat.frameEvents {
-                    pending.append(f)
-                } else {
-                    out += pending
-                    pending.removeAll(keepingCapacity: true)
-                    committedEnd = f.end
-                }
-                o = f.end
-            case .failure(let d):
-                if !sealed, case .truncated = d { return (out, committedEnd) }   // the writer is mid-write
-                damage.append(ReadDamage(path: file.path, offset: d.offset, reason: d.reason))
-                guard let n = FrameParser.resync(in: b, after: o) else { o = b.count; break }
-                o = n
+        let policy: ScanPolicy = sealed ? .sealed : .active
+        var scan = FrameScanner(b, from: from ?? hd.length, policy: policy)
+        var out: [FrameInfo] = []
+        var committedEnd = scan.offset
+        var pending = PendingCommit<FrameInfo>()
+        while let step = scan.next() {
+            switch step {
+            case .frame(let f) where f.kind == SegmentFormat.frameEvents:
+                pending.add(f)
+            case .frame(let f):
+                out += pending.commit()
+                committedEnd = f.end
+            case .damage(let d):
+                damage.append(ReadDamage(path: file.path, d))
             }
         }
-        return (sealed ? out + pending : out, committedEnd)
+        return (out + pending.end(policy), committedEnd)
     }
 
 }
@@ -406,6 +417,8 @@ public struct LazyEventSequence: Sequence {
     /// Set for time order: the merge that yields the batches (`segments` is then unused).
     var merge: TimeOrderedMerge? = nil
 
+    /// Reads the store as it is iterated. Errors opening a segment (one deleted by retention meanwhile) skip that
+    /// segment.
     public struct Iterator: IteratorProtocol {
         let reader: StoreReader
         let segments: [SegmentInfo]
@@ -417,6 +430,7 @@ public struct LazyEventSequence: Sequence {
         var buffer: [ActivityEvent] = []
         var bufferIndex = 0
 
+        /// The next matching event; nil at the end.
         public mutating func next() -> ActivityEvent? {
             while bufferIndex == buffer.count {
                 guard let batch = nextBatch() else { return nil }
@@ -445,6 +459,7 @@ public struct LazyEventSequence: Sequence {
         }
     }
 
+    /// Starts a walk over the segments that were listed when ``StoreReader/lazyEvents(_:)`` made the sequence.
     public func makeIterator() -> Iterator { Iterator(reader: reader, segments: segments, query: query, merge: merge) }
 }
 
@@ -454,8 +469,11 @@ public final class StoreFollower {
     let reader: StoreReader
     var segmentFirst: UInt64?
     var offset: Int?
+    /// The highest sequence number returned so far (at first, `afterSeq`).
     public private(set) var lastSeq: UInt64
 
+    /// A follower that returns the events with seq greater than `afterSeq` (0: from the start of the store).
+    /// Damage it meets is added to `reader`'s ``StoreReader/damage``, each place once.
     public init(reader: StoreReader, afterSeq: UInt64) {
         self.reader = reader
         self.lastSeq = afterSeq
@@ -484,6 +502,7 @@ public final class StoreFollower {
                     segmentFirst = s.firstSeq
                     offset = f.end
                     if let last = out.last?.seq { lastSeq = max(lastSeq, last) }
+                    for d in damage where !reader.damage.contains(d) { reader.damage.append(d) }
                     return out
                 }
             }
@@ -493,6 +512,8 @@ public final class StoreFollower {
             i += 1
             if i < segs.count { segmentFirst = segs[i].firstSeq; offset = nil }
         }
+        // Recorded on the reader, once each: until a commit follows a damaged region, every poll meets it again.
+        for d in damage where !reader.damage.contains(d) { reader.damage.append(d) }
         return out
     }
 }

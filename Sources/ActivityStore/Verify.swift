@@ -6,14 +6,14 @@ import Crypto
 
 /// What `activityctl verify` found.
 public struct VerifyReport: Sendable {
-    public struct Problem: Sendable, Hashable, CustomStringConvertible {
-        public var path: String
-        public var offset: Int?
-        public var reason: String
-        public var description: String { offset.map { "\(path): offset \($0): \(reason)" } ?? "\(path): \(reason)" }
-    }
+    /// A place `verify` found damaged or inconsistent.
+    public typealias Problem = StoreDamage
+    /// Segments checked.
     public var segments = 0
+    /// Events found in the segments.
     public var events = 0
+    /// Everything found wrong: damaged frames and headers, indexes that differ from their segment, sequence gaps
+    /// and overlaps, one entry each.
     public var problems: [Problem] = []
     /// Indexes rewritten by `--repair`.
     public var repaired: [String] = []
@@ -23,6 +23,7 @@ public struct VerifyReport: Sendable {
     public var firstSeq: UInt64?
     /// What the seals prove, when verified with a key.
     public var seals: SealReport?
+    /// True when nothing is wrong: no problems, no seq errors, and with a key no seal problems.
     public var isClean: Bool { problems.isEmpty && seqErrors == 0 && (seals?.problems.isEmpty ?? true) }
 }
 
@@ -37,6 +38,8 @@ public struct SealReport: Sendable {
     /// Where the authenticated chain starts: at its first seal (`genesis`), or later because older sealed
     /// segments were deleted (retention).
     public var startsAtGenesis = false
+    /// The segment where the authenticated chain starts (its path, followed by `(older sealed segments deleted)`
+    /// when the chain does not start at genesis); nil when no seal was found.
     public var chainStart: String?
     /// Segments written before sealing was set up (no seals, before the chain starts).
     public var unsealedBefore: [String] = []
@@ -91,14 +94,18 @@ extension StoreReader {
             // frames, and in a sealed segment the ones after the last commit too. For the active segment's
             // prefix index, the builder as it was at the end of the bytes that index covers.
             var builder = IndexBuilder(firstSeq: hd.firstSeq)
-            var pending: [(FrameInfo, [ActivityEvent])] = []
+            var pending = PendingCommit<(FrameInfo, [ActivityEvent])>()
+            func index(_ frames: [(FrameInfo, [ActivityEvent])]) {
+                for (pf, evs) in frames { builder.addFrame(offset: pf.offset, baseSeq: pf.baseSeq, events: evs[...]) }
+            }
             let prefixLength = s.isActive ? (try? SegmentIndex(path: s.indexPath, verifyChecksum: false)).map { Int($0.segmentLength) } : nil
             var prefixBuilder: IndexBuilder? = prefixLength == hd.length ? builder : nil
-            var o = hd.length
+            let policy: ScanPolicy = s.isActive ? .active : .sealed
+            var scan = FrameScanner(b, from: hd.length, policy: policy)
             chain?.beginSegment(s, header: hd)
-            while o < b.count {
-                switch FrameParser.frame(in: b, at: o) {
-                case .success(let f):
+            while let step = scan.next() {
+                switch step {
+                case .frame(let f):
                     switch f.kind {
                     case SegmentFormat.frameEvents:
                         if let evs = FrameParser.events(in: b, frame: f) {
@@ -114,7 +121,7 @@ extension StoreReader {
                             expected = f.baseSeq + UInt64(f.count)
                             eventsSinceCommit = true
                             count += evs.count
-                            pending.append((f, evs))
+                            pending.add((f, evs))
                             chain?.events(f)
                         } else {
                             report.problems.append(.init(path: s.path, offset: f.offset, reason: "events frame passes its CRC but does not decode"))
@@ -128,8 +135,7 @@ extension StoreReader {
                             }
                             expected = max(expected, c.nextSeq)
                             eventsSinceCommit = false
-                            for (pf, evs) in pending { builder.addFrame(offset: pf.offset, baseSeq: pf.baseSeq, events: evs[...]) }
-                            pending.removeAll()
+                            index(pending.commit())
                             chain?.commit(c.time)
                         } else {
                             report.problems.append(.init(path: s.path, offset: f.offset, reason: "commit frame does not decode"))
@@ -143,24 +149,15 @@ extension StoreReader {
                     default:
                         break
                     }
-                    o = f.end
-                    if o == prefixLength { prefixBuilder = builder }
-                case .failure(let d):
-                    if s.isActive, case .truncated = d {
-                        // The writer may be mid-write; not damage.
-                        o = b.count
-                        break
-                    }
-                    report.problems.append(.init(path: s.path, offset: d.offset, reason: d.reason))
-                    o = FrameParser.resync(in: b, after: o) ?? b.count
+                    if f.end == prefixLength { prefixBuilder = builder }
+                case .damage(let d):
+                    report.problems.append(StoreDamage(path: s.path, d))
                 }
             }
             chain?.endSegment(s, length: b.count)
             report.events += count
-            if !s.isActive {
-                // In a sealed segment, events are committed by construction even if the commit frame was damaged.
-                for (pf, evs) in pending { builder.addFrame(offset: pf.offset, baseSeq: pf.baseSeq, events: evs[...]) }
-            }
+            // In a sealed segment, events are committed by construction even if the commit frame was damaged.
+            index(pending.end(policy))
             expectedNext = expected
             if s.isActive {
                 // The active segment may carry a prefix index (written at close and at checkpoints).

@@ -1,5 +1,6 @@
 import ActivityEnrich
 import ActivityTestSupport
+import ActivityIPList
 import ActivityModel
 import Foundation
 import MaxMindDB

@@ -16,7 +16,8 @@ case "normalize": runNormalizeBenchmark(arguments: rest)
 case "enrich": runEnrichBenchmark(arguments: rest)
 case "audit": runAuditBenchmark(arguments: rest)
 case "risk": runRiskBenchmark(arguments: rest)
+case "receive": await runReceiveBenchmark(arguments: rest)
 default:
-    print("usage: activity-bench store|query|decode|normalize|enrich|audit|risk [options]")
+    print("usage: activity-bench store|query|decode|normalize|enrich|audit|risk|receive [options]")
     exit(2)
 }

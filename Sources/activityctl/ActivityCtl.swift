@@ -97,6 +97,32 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// Reads report what they met. Every subcommand that reads events prints, after its answer, each damaged region
+/// the reader skipped or read around (`activityctl: warning: PATH: offset N: why`), and exits with status 3 when
+/// there was any: the answer may be incomplete, and scripts must be able to tell. `activityctl verify` says more;
+/// `verify --repair` (daemon stopped) rebuilds indexes.
+struct DamageReport {
+    /// Exit status of a read that met damage (1 stays "the command failed", 2 "bad usage").
+    static let exitStatus: Int32 = 3
+    private var printed = 0
+
+    /// Prints the damage met since the last call (`tail -f` calls it as it follows).
+    mutating func printNew(_ reader: StoreReader) {
+        let damage = reader.damage
+        guard printed < damage.count else { return }
+        for d in damage[printed...] { printError("activityctl: warning: \(d)") }
+        printed = damage.count
+    }
+
+    /// Prints what is left and fails the command when the read met any damage. Call after the answer is flushed.
+    mutating func finish(_ reader: StoreReader) throws {
+        printNew(reader)
+        guard printed > 0 else { return }
+        printError("activityctl: \(printed) damaged region(s) met; the answer above may be incomplete (run activityctl verify)")
+        throw ExitCode(DamageReport.exitStatus)
+    }
+}
+
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }

@@ -123,6 +123,7 @@ struct Events: ParsableCommand {
             out.raw(table.render(maxWidth: display.terminalWidth, colour: display.useColour))
         }
         out.flush()
-        for d in reader.damage { printError("activityctl: warning: \(d)") }
+        var damage = DamageReport()
+        try damage.finish(reader)
     }
 }

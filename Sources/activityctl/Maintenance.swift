@@ -50,7 +50,8 @@ struct Tail: ParsableCommand {
         }
         recent.forEach(emit)
         out.flush()
-        guard follow else { return }
+        var damage = DamageReport()
+        guard follow else { return try damage.finish(reader) }
         var last: UInt64 = recent.last?.seq ?? 0
         if recent.isEmpty {
             // Start after whatever is there now.
@@ -62,8 +63,10 @@ struct Tail: ParsableCommand {
         while timeout.map({ monotonicNow() - start < $0 }) ?? true {
             for e in try follower.poll() { emit(e) }
             out.flush()
+            damage.printNew(reader)
             usleep(200_000)
         }
+        try damage.finish(reader)
     }
 }
 

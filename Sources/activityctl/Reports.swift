@@ -85,6 +85,8 @@ struct Users: ParsableCommand {
             out.raw(Table.users(summaries, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
         }
         out.flush()
+        var damage = DamageReport()
+        try damage.finish(reader)
     }
 }
 
@@ -123,6 +125,8 @@ struct Report: ParsableCommand {
             var out = Output()
             out.raw(Table.logins(report, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
             out.flush()
+            var damage = DamageReport()
+            try damage.finish(reader)
         }
     }
 
@@ -150,6 +154,8 @@ struct Report: ParsableCommand {
             var out = Output()
             out.raw(Table.bursts(bursts, formatter: try display.formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
             out.flush()
+            var damage = DamageReport()
+            try damage.finish(reader)
         }
     }
 
@@ -199,6 +205,8 @@ struct Report: ParsableCommand {
                 out.raw(Table.suspicious(rows, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
             }
             out.flush()
+            var damage = DamageReport()
+            try damage.finish(reader)
         }
     }
 }
@@ -230,5 +238,7 @@ struct Export: ParsableCommand {
         out.csv(CSVExport.record(CSVExport.columns))
         try reader.query(q) { out.csv(export.record(for: $0)); return true }
         out.flush()
+        var damage = DamageReport()
+        try damage.finish(reader)
     }
 }

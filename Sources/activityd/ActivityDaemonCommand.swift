@@ -35,12 +35,6 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
-    @Option(help: ArgumentHelp("Benchmark aid: also append every stored event as a JSON line to this file (see --mirror-fields).", visibility: .hidden))
-    var mirrorJsonl: String?
-
-    @Option(help: ArgumentHelp("Benchmark aid: what --mirror-jsonl writes of each event: all, or seq (only its seq attribute).", visibility: .hidden))
-    var mirrorFields: String = "all"
-
     mutating func run() async throws {
         let configuration: DaemonConfiguration
         do {
@@ -50,13 +44,7 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             throw ExitCode(78)   // EX_CONFIG
         }
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
-        var logger = Logger(label: "activityd")
-        logger.logLevel = level
+        let logger = bootstrapStandardErrorLogging(label: "activityd", level: level)
         let log = logger
         for k in configuration.unknownKeys {
             logger.warning("unknown configuration key ignored", metadata: ["config.key": "\(k)"])
@@ -96,12 +84,7 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             if !configuration.unknownKeys.isEmpty { print("  unknown keys: \(configuration.unknownKeys.joined(separator: ", "))") }
             return
         }
-        guard let fields = MirrorFields(rawValue: mirrorFields) else {
-            printError("activityd: --mirror-fields: expected all or seq, got \(mirrorFields)")
-            throw ExitCode(2)
-        }
-        let daemon = Daemon(configuration: configuration, logger: logger, configPath: config, mirrorPath: mirrorJsonl,
-                            mirrorFields: fields)
+        let daemon = Daemon(configuration: configuration, logger: logger, configPath: config)
         do {
             try await daemon.run { addresses in
                 log.notice("ready", metadata: ["udp": "\(addresses.map { "\($0)" }.joined(separator: " "))"])

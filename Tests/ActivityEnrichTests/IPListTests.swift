@@ -1,4 +1,5 @@
 import ActivityEnrich
+import ActivityIPList
 import ActivityModel
 import Foundation
 import Testing

@@ -180,6 +180,65 @@ struct FuzzRegressionTests {
         }
     }
 
+    /// `verify-prefix-index-huge-length` (found by CI's fuzzing run): the active segment's prefix index claims a
+    /// segment length of UInt64.max with an empty frame table, so no per-frame check saw it; `verify` trapped in
+    /// `Int(segmentLength)`. The index header is now rejected as damaged when a field is out of range.
+    @Test("an active prefix index claiming a segment length beyond Int.max is damage, not a trap (verify-prefix-index-huge-length)")
+    func hugePrefixIndexLength() async {
+        await #expect(processExitsWith: .success) {
+            guard let (dir, total) = try? writtenStore() else { exit(2) }
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            // Header: magic 8, version 2, reserved 2, first seq 8, count 8, min and max time 8 + 8, segment length 8,
+            // frame count 4; then an empty field table and a CRC (not checked on the query path).
+            var index = SegmentFormat.indexMagic + [0x01, 0x00, 0x00, 0x00]
+            index += withUnsafeBytes(of: UInt64(26).littleEndian, Array.init)
+            index += [UInt8](repeating: 0, count: 24)
+            index += [UInt8](repeating: 0xFF, count: 8)
+            index += [0, 0, 0, 0, 0]
+            index += withUnsafeBytes(of: CRC32C.checksum(index).littleEndian, Array.init)
+            _ = FileManager.default.createFile(atPath: dir + "/segments/" + SegmentFormat.indexName(firstSeq: 26), contents: Data(index))
+            if (try? SegmentIndex(path: dir + "/segments/" + SegmentFormat.indexName(firstSeq: 26), verifyChecksum: true)) != nil { exit(3) }
+            guard let reader = try? StoreReader(dataDirectory: dir) else { exit(4) }
+            // The segments are intact: every event is still read, once.
+            guard let events = try? reader.events(EventQuery()), events.count == total else { exit(5) }
+            guard let report = try? reader.verify(repair: false), !report.isClean else { exit(6) }
+        }
+    }
+
+    /// Found while fixing the case above: an events frame whose header passes the CRC (a CRC is no MAC: a hostile
+    /// file can carry a valid one) but whose base seq plus count overflows; the writer's recovery and `verify` add
+    /// them unchecked. The frame parser now rejects it as corrupt.
+    @Test("an events frame with a valid CRC and base seq UInt64.max is damage, not a trap")
+    func eventsFrameSeqOverflow() async {
+        await #expect(processExitsWith: .success) {
+            guard let (dir, _) = try? writtenStore() else { exit(2) }
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let path = dir + "/segments/" + SegmentFormat.segmentName(firstSeq: 26)
+            guard var seg = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }), seg.count > 12 else { exit(3) }
+            let headerLength = Int(seg[10]) | Int(seg[11]) << 8
+            // Find the first events frame (kind 1 after the 8-byte length and CRC), set its base seq and re-sign it.
+            var o = headerLength
+            while o + 9 <= seg.count {
+                let len = Int(seg[o]) | Int(seg[o + 1]) << 8 | Int(seg[o + 2]) << 16 | Int(seg[o + 3]) << 24
+                if seg[o + 8] == SegmentFormat.frameEvents {
+                    for k in 0..<8 { seg[o + 9 + k] = 0xFF }
+                    let crc = CRC32C.checksum(seg[(o + 8)..<(o + 8 + len)])
+                    for k in 0..<4 { seg[o + 4 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
+                    break
+                }
+                o += 8 + len
+            }
+            guard o + 9 <= seg.count else { exit(4) }
+            _ = FileManager.default.createFile(atPath: path, contents: Data(seg))
+            guard let reader = try? StoreReader(dataDirectory: dir) else { exit(5) }
+            _ = try? reader.events(EventQuery())
+            if reader.damage.isEmpty { exit(6) }
+            guard let report = try? reader.verify(repair: false), !report.isClean else { exit(7) }
+            // The writer's recovery walks the same frames.
+            _ = try? SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "fuzzhost", now: Timestamp(seconds: 1_767_229_300))
+        }
+    }
+
     // Found while triaging the crashes above (not by the fuzzer, whose queries use small afterSeq values): the
     // segment skip and the frame skip compute `after + 1`, which traps for UInt64.max. StoreFollower passes the last
     // seq it saw, and a damaged frame can carry any seq.

@@ -108,6 +108,39 @@ struct CLIGoldenTests {
         try assertGoldenFile(text.replacingOccurrences(of: dir, with: "$DATA"), name: "verify-damaged.txt")
     }
 
+    @Test("a damaged store: every read prints the damage after its answer and exits 3", arguments: [
+        ["events", "--format", "jsonl"], ["users"], ["report", "logins"], ["report", "failures", "--threshold", "2"],
+        ["report", "suspicious"], ["export", "--csv"], ["tail", "-n", "3"], ["tail", "-f", "--timeout", "0.3"],
+    ])
+    func readsReportDamage(args: [String]) throws {
+        let dir = try CLIGoldenStore.write(into: DaemonProcess.temporaryDirectory("golden-damaged-read"))
+        let segs = try FileManager.default.contentsOfDirectory(atPath: dir + "/segments").sorted().filter { $0.hasSuffix(".seg") }
+        try #require(segs.count >= 2)
+        func damage(_ name: String, at offset: (Int) -> Int) throws -> String {
+            let path = dir + "/segments/" + name
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes[offset(bytes.count)] ^= 0xFF
+            try bytes.write(to: URL(fileURLWithPath: path))
+            try? FileManager.default.removeItem(atPath: String(path.dropLast(4)) + ".idx")
+            return path
+        }
+        // The sealed segment's first frame damaged and its index gone, so that every read scans the frame (with the
+        // index, `users` answers from its per-user digests and never reads the events); the active segment's last
+        // commit damaged (and its prefix index gone), which `tail` meets too, as it reads only the newest events.
+        let sealed = try damage(segs[0]) { _ in 200 }
+        let active = try damage(segs[segs.count - 1]) { $0 - 6 }
+        let (status, out, err) = try runActivityctl(["--data-dir", dir] + args + ["--now", Self.now])
+        #expect(status == 3, "\(err)")
+        #expect(err.contains("activityctl: warning: \(active): offset "), "\(err)")
+        if args[0] != "tail" {
+            #expect(err.contains("activityctl: warning: \(sealed): offset "), "\(err)")
+            #expect(err.contains("activityctl: warning: \(String(sealed.dropLast(4))).idx: missing index"), "\(err)")
+        }
+        #expect(err.hasSuffix("damaged region(s) met; the answer above may be incomplete (run activityctl verify)\n"), "\(err)")
+        // Stdout holds the answer from what could be read (here the store is small: for some commands nothing).
+        _ = out
+    }
+
     @Test("--now must be RFC 3339")
     func badNow() throws {
         let dir = try CLIGoldenStore.dataDirectory()

@@ -21,7 +21,7 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     init(dir: String, extraConfig: String = "", storeConfig: String = "", listen: [String] = ["127.0.0.1:0", "[::1]:0"],
-         environment: [String: String] = [:]) throws {
+         environment: [String: String] = [:], executable: String = "activityd", arguments: ((String) -> [String])? = nil) throws {
         dataDir = dir + "/data"
         configPath = dir + "/activityd.toml"
         let config = """
@@ -38,8 +38,8 @@ final class DaemonProcess: @unchecked Sendable {
         \(extraConfig)
         """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        process.executableURL = DaemonProcess.binDir.appendingPathComponent("activityd")
-        process.arguments = ["--config", configPath, "--log-level", "info"]
+        process.executableURL = DaemonProcess.binDir.appendingPathComponent(executable)
+        process.arguments = arguments?(configPath) ?? ["--config", configPath, "--log-level", "info"]
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

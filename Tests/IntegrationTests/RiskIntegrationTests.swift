@@ -145,6 +145,42 @@ struct RiskIntegrationTests {
         #expect(!FileManager.default.fileExists(atPath: c.dataDir + "/risk.snapshot"), "a used snapshot is removed")
         #expect(try c.terminate() == 0)
 
+        // Checkpointed every second, killed with login attempts stored after the last checkpoint: the next start reads
+        // the checkpoint and folds only those attempts, with the same result.
+        let dirD = DaemonProcess.temporaryDirectory("risk-d")
+        let every = "[risk]\ncheckpoint_interval = \"1s\""
+        var d = try DaemonProcess(dir: dirD, extraConfig: every, listen: ["127.0.0.1:0"])
+        var portD = try d.waitReady()[0]
+        Self.send(lines[..<200], port: portD)
+        #expect(try Self.storedEvents(d.dataDir, count: 200).count == 200)
+        Thread.sleep(forTimeInterval: 1.2)
+        // The first batch after the interval carries the checkpoint.
+        Self.send(lines[200..<250], port: portD)
+        #expect(try Self.storedEvents(d.dataDir, count: 250).count == 250)
+        let checkpoint = d.dataDir + "/risk.checkpoint"
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: checkpoint) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+        Self.send(lines[250..<330], port: portD)
+        #expect(try Self.storedEvents(d.dataDir, count: 330).count == 330)
+        d.kill9()
+        d = try DaemonProcess(dir: dirD, extraConfig: every, listen: ["127.0.0.1:0"])
+        portD = try d.waitReady()[0]
+        Self.send(lines[330...], port: portD)
+        let rowsD = try Self.storedEvents(d.dataDir, count: lines.count)
+        #expect(d.log.contains("risk state read from the last checkpoint and the login attempts stored after it"), "\(d.log)")
+        // It folded some attempts, not all: at most those after the checkpoint (seq > 200 at least).
+        let replayed = d.log.split(separator: "\n").first { $0.contains("risk state read from the last checkpoint") }
+            .flatMap { $0.split(separator: " ").first { $0.hasPrefix("risk.events=") } }
+            .flatMap { Int($0.dropFirst("risk.events=".count)) }
+        #expect(replayed.map { $0 > 0 && $0 <= 130 } == true, "\(d.log)")
+        #expect(try d.terminate() == 0)
+
+        let rowsDVerdicts = Self.verdicts(rowsD)
+        var differD: [String] = []
+        for (id, x) in Self.verdicts(rowsA) where rowsDVerdicts[id]?.0 != x.0 || rowsDVerdicts[id]?.1 != x.1 { differD.append(id) }
+        #expect(differD.isEmpty, "\(differD.count) logins flagged differently after a kill -9 with a checkpoint: \(differD.sorted().prefix(5))")
+
         #expect(rowsA.count == lines.count && rowsB.count == lines.count && rowsC.count == lines.count)
         let va = Self.verdicts(rowsA), vb = Self.verdicts(rowsB), vc = Self.verdicts(rowsC)
         #expect(va.count > 150)

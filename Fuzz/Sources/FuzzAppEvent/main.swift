@@ -1,7 +1,7 @@
 // Fuzzes application-event decoding (UDP datagrams of JSON lines, with field aliases) and the JSON reader under it.
 // Must never crash, hang or read out of bounds; rejects are ordinary results.
 import ActivityModel
-import FuzzedActivityPipeline
+import ActivityPipeline
 
 private let decoder: AppEventDecoder = {
     var d = AppEventDecoder()

@@ -9,7 +9,7 @@
 // - TOMLKit 0.6.0 never frees a parsed document (TOMLTable has no deinit) nor its error buffer: LeakSanitizer
 //   reports are suppressed for TOMLKit frames only (Fuzz/lsan.supp).
 import ActivityModel
-import FuzzedActivityConfig
+import ActivityConfig
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {

@@ -1,7 +1,7 @@
 // Fuzzes the IP-list parser of ActivityEnrich (one address or CIDR per line, comments), the range set it builds,
 // and the ActivityModel address/CIDR parsers it rests on.
 import ActivityModel
-import FuzzedIPList
+import ActivityIPList
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {

@@ -88,7 +88,7 @@ private let material: Material = {
 private func writeSeeds(_ m: Material, to dir: String) {
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     func seed(_ name: String, _ mode: UInt8, _ bytes: [UInt8]) {
-        FileManager.default.createFile(atPath: dir + "/" + name, contents: Data([mode] + bytes))
+        _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data([mode] + bytes))
     }
     let flips: [UInt8] = [0x0C, 0x00, 0x01, 0x30, 0x00, 0x80, 0x41, 0x00, 0x10]   // (offset u16 LE, xor) triples
     seed("0-active-segment", 0, m.activeSeg)

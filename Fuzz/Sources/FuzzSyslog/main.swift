@@ -7,7 +7,7 @@
 //   - odd: the rest is a journal entry, one `KEY=VALUE` field per line (MESSAGE, SYSLOG_IDENTIFIER, _PID,
 //     _HOSTNAME, MESSAGE_ID, SESSION_ID, USER_ID, SUDO_USER, ...); a blank line starts the next entry.
 import ActivityModel
-import FuzzedActivityPipeline
+import ActivityPipeline
 import Foundation
 
 private let utc = SyslogParser(timeZone: TimeZone(identifier: "UTC")!)

@@ -1,1 +1,0 @@
-../../../Sources/ActivityEnrich/IPListParser.swift

@@ -1,1 +1,0 @@
-../../../Sources/ActivityEnrich/IPRangeSet.swift
