@@ -61,6 +61,9 @@ let package = Package(
         // VPN/proxy/Tor/hosting IP lists: the line parser and the range set it builds. Pure.
         .target(name: "ActivityIPList", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         .target(name: "ActivityEnrich", dependencies: ["ActivityModel", "ActivityIPList", "MaxMindDB"], swiftSettings: swiftSettings),
+        // nats.c (Debian libnats-dev >= 3.4), wrapped by NATSJetStream: JetStream publish, read back, pull consumers.
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .target(name: "NATSJetStream", dependencies: ["CNATS"], swiftSettings: swiftSettings),
         // Pure queries and reports over event sequences: users, logins, bursts, suspicious logins, CSV, terminal tables.
         .target(name: "ActivityReports", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // TOML configuration → typed, validated structs.
@@ -73,7 +76,7 @@ let package = Package(
         .target(
             name: "ActivityDaemon",
             dependencies: [
-                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal", "ActivityEnrich", "ActivityReports",
+                "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal", "ActivityEnrich", "ActivityReports", "NATSJetStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -147,6 +150,7 @@ let package = Package(
         .testTarget(name: "ActivityConfigTests", dependencies: ["ActivityConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "NATSJetStreamTests", dependencies: ["NATSJetStream", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemdJournalTests", dependencies: ["SystemdJournal", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityFileInputTests",
@@ -177,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl", "activity-bench",
+                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityTestSupport", "activityd", "activityctl", "activity-bench", "NATSJetStream",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Golden"],

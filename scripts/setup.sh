@@ -8,6 +8,8 @@
 set -euo pipefail
 
 packages=(pkg-config libsystemd-dev libmaxminddb-dev systemd-journal-remote mmdb-bin libmaxmind-db-writer-perl python3 auditd)
+# nats.c (the NATS JetStream forwarder and collector) and nats-server (their tests start real servers on loopback).
+packages+=(libnats-dev nats-server)
 # The Debian package (scripts/package-deb.sh: dpkg-deb, dpkg-shlibdeps) and its install test (scripts/test-deb.sh:
 # a debootstrapped Debian 12 root, lintian).
 packages+=(dpkg-dev debootstrap lintian)

@@ -2,6 +2,9 @@ import ActivityModel
 import ActivityStore
 import Foundation
 import TOMLKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The daemon's whole configuration, decoded and validated from TOML (`etc/activityd.toml`).
 ///
@@ -21,6 +24,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var api = APIConfiguration()
     /// `[web]`: activity-web, the read-only console and JSON API (the daemon ignores it).
     public var web = WebConfiguration()
+    /// `[forward.nats]`: publish the stored events to a NATS JetStream stream.
+    public var forwardNATS: NATSForwardConfiguration?
+    /// `[input.nats]`: collect events from a NATS JetStream stream.
+    public var natsInput: NATSInputConfiguration?
     /// Keys the file holds that this version does not know (reported as warnings).
     public var unknownKeys: [String] = []
 
@@ -72,6 +79,50 @@ public struct JournaldConfiguration: Sendable, Hashable {
     public var directory: String?
     public var files: [String] = []
     public var matches: [String] = []
+    public init() {}
+}
+
+/// Where a NATS JetStream stream is and how to reach it (shared by `[forward.nats]` and `[input.nats]`).
+public struct NATSConnectionConfiguration: Sendable, Hashable {
+    public var servers: [String] = ["nats://127.0.0.1:4222"]
+    public var stream = "ACTIVITY"
+    /// The stream's subjects when this daemon has to create it.
+    public var streamSubjects = ["activity.>"]
+    /// Replicas of the stream when this daemon has to create it.
+    public var replicas = 3
+    public var credentials: String?
+    public var token: String?
+    public var tlsCA: String?
+    public var tlsCert: String?
+    public var tlsKey: String?
+    /// Connect and request timeout.
+    public var timeout: Int64 = 5_000_000_000
+    public init() {}
+}
+
+/// `[forward.nats]`: this host's stored events go to `subject` on the stream, each with the message id
+/// `<host_id>:<seq>`.
+public struct NATSForwardConfiguration: Sendable, Hashable {
+    public var connection = NATSConnectionConfiguration()
+    /// This host's id: part of every message id; default: the host name.
+    public var hostID = ""
+    /// Default `activity.<host_id>`.
+    public var subject = ""
+    /// Let retention delete segments not yet forwarded (what is lost is counted as
+    /// `dropped.unforwarded_deleted`); by default retention waits for the forwarder.
+    public var retentionDropsUnforwarded = false
+    public init() {}
+}
+
+/// `[input.nats]`: a durable pull consumer on the stream; the stream sequence is this input's position.
+public struct NATSInputConfiguration: Sendable, Hashable {
+    public var connection = NATSConnectionConfiguration()
+    /// The durable consumer's name (one per collector).
+    public var consumer = "activityd"
+    /// Subject filter: `activity.>` for every host, `activity.web*`... no: a NATS filter such as `activity.web1`.
+    public var subjects = "activity.>"
+    /// Messages per fetch (and per store write at most).
+    public var batch = 256
     public init() {}
 }
 
@@ -256,6 +307,32 @@ extension DaemonConfiguration {
         .init(path: "input.journald.directory", type: "path", defaultValue: "(system journal)", summary: "Read journal files from this directory instead."),
         .init(path: "input.journald.files", type: "[path]", defaultValue: "[]", summary: "Read these journal files instead."),
         .init(path: "input.journald.matches", type: "[FIELD=value]", defaultValue: "[]", summary: "Journal matches (sd_journal_add_match)."),
+        .init(path: "input.nats.servers", type: "[url]", defaultValue: "[\"nats://127.0.0.1:4222\"]", summary: "NATS servers (nats:// or tls://); any one of a cluster is enough, more survive its loss."),
+        .init(path: "input.nats.stream", type: "string", defaultValue: "ACTIVITY", summary: "The JetStream stream the forwarders publish to."),
+        .init(path: "input.nats.stream_subjects", type: "[subject]", defaultValue: "[\"activity.>\"]", summary: "The stream's subjects, used only when this daemon creates the stream."),
+        .init(path: "input.nats.replicas", type: "int", defaultValue: "3", summary: "The stream's replicas, used only when this daemon creates the stream (3 in production: docs/multi-host.md)."),
+        .init(path: "input.nats.consumer", type: "string", defaultValue: "activityd", summary: "Durable pull consumer name; one per collector. Its position (the stream sequence) is committed with the events."),
+        .init(path: "input.nats.subjects", type: "subject", defaultValue: "activity.>", summary: "Subject filter of this collector: several collectors split the hosts between them by subject."),
+        .init(path: "input.nats.batch", type: "int", defaultValue: "256", summary: "Messages per fetch (one store write at most)."),
+        .init(path: "input.nats.credentials", type: "path", defaultValue: "(none)", summary: "NATS .creds file (user JWT and NKey seed)."),
+        .init(path: "input.nats.token", type: "string", defaultValue: "(none)", summary: "NATS authentication token."),
+        .init(path: "input.nats.tls_ca", type: "path", defaultValue: "(none)", summary: "CA bundle of the servers' certificates; requires TLS."),
+        .init(path: "input.nats.tls_cert", type: "path", defaultValue: "(none)", summary: "Client certificate for mutual TLS (with tls_key)."),
+        .init(path: "input.nats.tls_key", type: "path", defaultValue: "(none)", summary: "Client key for mutual TLS (with tls_cert)."),
+        .init(path: "input.nats.timeout", type: "duration", defaultValue: "5s", summary: "Connect and JetStream request timeout."),
+        .init(path: "forward.nats.servers", type: "[url]", defaultValue: "[\"nats://127.0.0.1:4222\"]", summary: "NATS servers to publish this host's stored events to."),
+        .init(path: "forward.nats.stream", type: "string", defaultValue: "ACTIVITY", summary: "The JetStream stream (created when missing, with stream_subjects and replicas)."),
+        .init(path: "forward.nats.stream_subjects", type: "[subject]", defaultValue: "[\"activity.>\"]", summary: "The stream's subjects, used only when this daemon creates the stream."),
+        .init(path: "forward.nats.replicas", type: "int", defaultValue: "3", summary: "The stream's replicas, used only when this daemon creates the stream."),
+        .init(path: "forward.nats.host_id", type: "string", defaultValue: "(host name before its first dot)", summary: "This host's id: every message id is <host_id>:<seq>. Letters, digits, - and _."),
+        .init(path: "forward.nats.subject", type: "subject", defaultValue: "activity.<host_id>", summary: "Where this host publishes; one subject per host."),
+        .init(path: "forward.nats.retention_drops_unforwarded", type: "bool", defaultValue: "false", summary: "Let store retention delete segments not yet forwarded (counted as dropped.unforwarded_deleted); by default retention waits for the forwarder."),
+        .init(path: "forward.nats.credentials", type: "path", defaultValue: "(none)", summary: "NATS .creds file (user JWT and NKey seed)."),
+        .init(path: "forward.nats.token", type: "string", defaultValue: "(none)", summary: "NATS authentication token."),
+        .init(path: "forward.nats.tls_ca", type: "path", defaultValue: "(none)", summary: "CA bundle of the servers' certificates; requires TLS."),
+        .init(path: "forward.nats.tls_cert", type: "path", defaultValue: "(none)", summary: "Client certificate for mutual TLS (with tls_key)."),
+        .init(path: "forward.nats.tls_key", type: "path", defaultValue: "(none)", summary: "Client key for mutual TLS (with tls_cert)."),
+        .init(path: "forward.nats.timeout", type: "duration", defaultValue: "5s", summary: "Connect and publish-acknowledgement timeout."),
         .init(path: "enrich.geoip.city", type: "path", defaultValue: "(none)", summary: "MaxMind City database (.mmdb)."),
         .init(path: "enrich.geoip.country", type: "path", defaultValue: "(none)", summary: "MaxMind Country database (used when no city database is set)."),
         .init(path: "enrich.geoip.asn", type: "path", defaultValue: "(none)", summary: "MaxMind ASN database."),
@@ -403,7 +480,46 @@ extension DaemonConfiguration {
                 if cfg.enabled { c.journald = cfg }
                 c.unknownKeys += j.unknown()
             }
+            if var t = try inp.table("nats") {
+                var cfg = NATSInputConfiguration()
+                cfg.connection = try natsConnection(&t)
+                if let v = try t.string("consumer") {
+                    guard !v.isEmpty, v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                        throw ConfigError(t.keyPath("consumer"), "must be letters, digits, - and _")
+                    }
+                    cfg.consumer = v
+                }
+                if let v = try t.string("subjects") { cfg.subjects = v }
+                if let v = try t.int("batch") { cfg.batch = min(4096, max(1, v)) }
+                c.natsInput = cfg
+                c.unknownKeys += t.unknown()
+            }
             c.unknownKeys += inp.unknown()
+        }
+        if var fw = try r.table("forward") {
+            if var t = try fw.table("nats") {
+                var cfg = NATSForwardConfiguration()
+                cfg.connection = try natsConnection(&t)
+                cfg.hostID = try t.string("host_id") ?? ""
+                if cfg.hostID.isEmpty {
+                    // The host name up to its first dot: a subject token may not hold one.
+                    var buf = [CChar](repeating: 0, count: 256)
+                    _ = gethostname(&buf, 255)
+                    let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    cfg.hostID = String(name.prefix { $0 != "." })
+                }
+                guard !cfg.hostID.isEmpty, cfg.hostID.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    throw ConfigError(t.keyPath("host_id"), "\"\(cfg.hostID)\" must be letters, digits, - and _ (it is a NATS subject token)")
+                }
+                cfg.subject = try t.string("subject") ?? "activity.\(cfg.hostID)"
+                guard !cfg.subject.contains("*"), !cfg.subject.contains(">"), !cfg.subject.contains(" ") else {
+                    throw ConfigError(t.keyPath("subject"), "must be a plain subject (no wildcards or spaces)")
+                }
+                cfg.retentionDropsUnforwarded = try t.bool("retention_drops_unforwarded") ?? false
+                c.forwardNATS = cfg
+                c.unknownKeys += t.unknown()
+            }
+            c.unknownKeys += fw.unknown()
         }
         if var e = try r.table("enrich") {
             if var g = try e.table("geoip") {
@@ -582,6 +698,40 @@ extension HostPort {
         guard let a = IPAddress(host) else { return false }
         return CIDR("127.0.0.0/8")!.contains(a) || a == IPAddress("::1")!
     }
+}
+
+/// The keys `[forward.nats]` and `[input.nats]` share.
+func natsConnection(_ t: inout TableReader) throws(ConfigError) -> NATSConnectionConfiguration {
+    var c = NATSConnectionConfiguration()
+    if let v = try t.strings("servers") {
+        guard !v.isEmpty else { throw ConfigError(t.keyPath("servers"), "at least one server is required") }
+        for u in v where !(u.hasPrefix("nats://") || u.hasPrefix("tls://")) {
+            throw ConfigError(t.keyPath("servers"), "\"\(u)\" is not a nats:// or tls:// URL")
+        }
+        c.servers = v
+    }
+    if let v = try t.string("stream") {
+        guard !v.isEmpty, v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw ConfigError(t.keyPath("stream"), "must be letters, digits, - and _")
+        }
+        c.stream = v
+    }
+    if let v = try t.strings("stream_subjects") {
+        guard !v.isEmpty else { throw ConfigError(t.keyPath("stream_subjects"), "at least one subject is required") }
+        c.streamSubjects = v
+    }
+    if let v = try t.int("replicas") {
+        guard (1...5).contains(v) else { throw ConfigError(t.keyPath("replicas"), "must be 1 to 5") }
+        c.replicas = v
+    }
+    c.credentials = try t.path("credentials")
+    c.token = try t.string("token")
+    c.tlsCA = try t.path("tls_ca")
+    c.tlsCert = try t.path("tls_cert")
+    c.tlsKey = try t.path("tls_key")
+    if (c.tlsCert == nil) != (c.tlsKey == nil) { throw ConfigError(t.keyPath("tls_cert"), "tls_cert and tls_key go together") }
+    if let v = try t.duration("timeout") { c.timeout = max(100_000_000, v) }
+    return c
 }
 
 /// `host:port` with IPv6 hosts in brackets.

@@ -40,6 +40,21 @@ public final class DaemonCounters: Sendable {
         public var udpReadPauses = 0
         /// systemd notifications (READY, STATUS, WATCHDOG...) that could not be sent at once and were given up.
         public var notifyUnsent = 0
+        /// `[forward.nats]`: the last store seq the stream acknowledged, events published, publish failures
+        /// (timeouts, lost connections, refused expectations), and how far behind the store it is.
+        public var forwardConfigured = false
+        public var forwardedSeq: UInt64 = 0
+        public var forwardPublished = 0
+        public var forwardErrors = 0
+        public var forwardLagEvents = 0
+        public var forwardLagSeconds = 0.0
+        /// `[input.nats]`: the last stream sequence handed to the store, messages stored as events,
+        /// redeliveries skipped (already stored), consumer restarts.
+        public var collectConfigured = false
+        public var collectedStreamSeq: UInt64 = 0
+        public var collectedEvents = 0
+        public var collectSkipped = 0
+        public var collectErrors = 0
 
         public init() {}
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
@@ -97,6 +112,19 @@ extension DaemonCounters.Snapshot {
         counter("activityd_kernel_drops_total", "Datagrams the kernel dropped on our sockets (SO_RXQ_OVFL or /proc/net/udp).", kernelDrops)
         counter("activityd_udp_read_pauses_total", "Times UDP reading paused because the pipeline queue was full (datagrams wait in the socket buffer).", udpReadPauses)
         counter("activityd_notify_unsent_total", "systemd notifications not sent because the notify socket was full or gone (never waited on).", notifyUnsent)
+        if forwardConfigured {
+            out += "# HELP activityd_forward_seq Last store seq acknowledged by the NATS stream.\n# TYPE activityd_forward_seq gauge\nactivityd_forward_seq \(forwardedSeq)\n"
+            counter("activityd_forward_published_total", "Events published to the NATS stream.", forwardPublished)
+            counter("activityd_forward_errors_total", "NATS publish or read-back failures (each followed by a resync).", forwardErrors)
+            out += "# HELP activityd_forward_lag_events Stored events not yet acknowledged by the stream.\n# TYPE activityd_forward_lag_events gauge\nactivityd_forward_lag_events \(forwardLagEvents)\n"
+            out += "# HELP activityd_forward_lag_seconds Age of the oldest stored event not yet acknowledged by the stream.\n# TYPE activityd_forward_lag_seconds gauge\nactivityd_forward_lag_seconds \(forwardLagSeconds)\n"
+        }
+        if collectConfigured {
+            out += "# HELP activityd_collect_stream_seq Last NATS stream sequence handed to the store.\n# TYPE activityd_collect_stream_seq gauge\nactivityd_collect_stream_seq \(collectedStreamSeq)\n"
+            counter("activityd_collect_events_total", "Events collected from the NATS stream.", collectedEvents)
+            counter("activityd_collect_skipped_total", "Redelivered NATS messages skipped (already stored).", collectSkipped)
+            counter("activityd_collect_errors_total", "NATS fetch or consumer failures (each followed by a consumer restart).", collectErrors)
+        }
         return out
     }
 
@@ -122,6 +150,19 @@ extension DaemonCounters.Snapshot {
         w.key("fsync_seconds_max"); w.raw(String(fsyncSecondsMax))
         w.key("store_paused"); w.raw(storePaused ? "true" : "false")
         w.key("last_seq"); w.raw(String(lastSeq))
+        if forwardConfigured {
+            w.key("forward"); w.begin()
+            w.key("seq"); w.raw(String(forwardedSeq))
+            n("published", forwardPublished); n("errors", forwardErrors); n("lag_events", forwardLagEvents)
+            w.key("lag_seconds"); w.raw(String(format: "%.3f", forwardLagSeconds))
+            w.end()
+        }
+        if collectConfigured {
+            w.key("collect"); w.begin()
+            w.key("stream_seq"); w.raw(String(collectedStreamSeq))
+            n("events", collectedEvents); n("skipped", collectSkipped); n("errors", collectErrors)
+            w.end()
+        }
         for (name, dict) in [("rejected", rejected), ("dropped", dropped), ("unmatched", unmatchedByProgram), ("checks", checks), ("store_errors", storeErrors)] {
             w.key(name); w.begin()
             for (k, v) in dict.sorted(by: { $0.key < $1.key }) { n(k, v) }

@@ -58,8 +58,16 @@ public struct Daemon: Sendable {
         options.retainAge = s.retainAge
         options.sealKeyPath = s.seal
         let dataDir = configuration.dataDir
-        let openWriter: @Sendable () throws(StoreError) -> SegmentWriter = { [options] () throws(StoreError) in
-            try SegmentWriter(dataDirectory: dataDir, options: options)
+        // The forwarder's progress: retention keeps what it has not forwarded (unless configured not to).
+        let forwardProgress = ForwardProgress()
+        var retentionFloor: (@Sendable () -> UInt64)? = nil
+        if let f = configuration.forwardNATS, !f.retentionDropsUnforwarded {
+            retentionFloor = { @Sendable in forwardProgress.forwarded.load(ordering: .relaxed) }
+        }
+        let openWriter: @Sendable () throws(StoreError) -> SegmentWriter = { [options, retentionFloor] () throws(StoreError) in
+            let w = try SegmentWriter(dataDirectory: dataDir, options: options)
+            w.retentionFloor = retentionFloor
+            return w
         }
         // A full disk at start is not fatal, whether the data directory holds segments (the first append fails,
         // the store pauses and retries) or not (the open itself fails: the store starts paused and retries the
@@ -169,6 +177,18 @@ public struct Daemon: Sendable {
             let journalLogger = logger.labelled("activityd.input.journald")
             services.append(AfterStoreOpens(gate: store.opened) { [counters] positions in
                 JournalInputService(configuration: j, queue: pipelineQueue, positions: positions, counters: counters, logger: journalLogger)
+            })
+        }
+        if let n = configuration.natsInput {
+            let natsLogger = logger.labelled("activityd.input.nats")
+            services.append(AfterStoreOpens(gate: store.opened) { [counters] positions in
+                NATSCollectorService(configuration: n, queue: storeQueue, positions: positions, counters: counters, logger: natsLogger)
+            })
+        }
+        if let f = configuration.forwardNATS {
+            let forwardLogger = logger.labelled("activityd.forward.nats")
+            services.append(AfterStoreOpens(gate: store.opened) { [counters] _ in
+                NATSForwarderService(configuration: f, dataDirectory: dataDir, counters: counters, progress: forwardProgress, logger: forwardLogger)
             })
         }
         if let hp = metricsAddress {

@@ -29,6 +29,9 @@ struct StoreBatch: Sendable {
     /// The risk state of every event handed to the store up to and including this batch's, to be written as
     /// `risk.checkpoint` once this batch is stored (it then covers exactly the seqs up to its last event).
     var riskCheckpoint: RiskEngine? = nil
+    /// Called on the store's thread once the batch's events and positions are durable (fsynced): the NATS
+    /// collector acknowledges to the stream only then. Not called when the batch is never written.
+    var onDurable: (@Sendable () -> Void)? = nil
 }
 
 #if canImport(Glibc)

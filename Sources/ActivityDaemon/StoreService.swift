@@ -148,6 +148,9 @@ final class StoreService: Service, @unchecked Sendable {
         var lastSync = monotonicSeconds()
         var lastStats = 0.0
         var held: StoreBatch?
+        var heldCallbacks: [@Sendable () -> Void] = []
+        // Written, waiting for the fdatasync that makes them durable.
+        var awaitingSync: [@Sendable () -> Void] = []
         var paused = false
         /// Events of the popped batch up to the end of the item that carried its risk checkpoint.
         var checkpointEvents = 0
@@ -161,6 +164,7 @@ final class StoreService: Service, @unchecked Sendable {
             } else {
                 guard let items = queue.popBatch(max: 1024, timeout: min(0.25, fsyncInterval), linger: 0.005) else { break }
                 batch = StoreBatch(events: [], positions: [])
+                heldCallbacks = []
                 for item in items {
                     batch.events += item.events
                     batch.positions += item.positions
@@ -169,6 +173,7 @@ final class StoreService: Service, @unchecked Sendable {
                         batch.riskCheckpoint = cp
                         checkpointEvents = batch.events.count
                     }
+                    if let c = item.onDurable { heldCallbacks.append(c) }
                 }
             }
             let now = realtimeNow()
@@ -177,6 +182,8 @@ final class StoreService: Service, @unchecked Sendable {
                     let firstSeq = writer.nextSeq
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
+                    awaitingSync += heldCallbacks
+                    heldCallbacks = []
                     if let onStored, let stored { onStored(batch.events, stored) }
                     if let cp = batch.riskCheckpoint, !droppedAny {
                         checkpoints.write(cp, lastSeq: firstSeq + UInt64(checkpointEvents) - 1, writer: writer)
@@ -247,12 +254,17 @@ final class StoreService: Service, @unchecked Sendable {
                 writeStats()
                 lastStats = t
             }
+            if !awaitingSync.isEmpty && !writer.hasUnsyncedData {
+                for c in awaitingSync { c() }
+                awaitingSync.removeAll()
+            }
         }
         // A clean stop: fdatasync, seal what was written since the last seal (and move the sealing key on), and
         // write the active segment's prefix index.
         do {
             try writer.close()
             noteSync(writer, 0)
+            for c in awaitingSync { c() }
         } catch {
             counters.update { $0.storeErrors["close", default: 0] += 1 }
             logger.error("closing the store failed", metadata: ["error": "\(error)"])

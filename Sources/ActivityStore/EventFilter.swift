@@ -13,6 +13,8 @@ public struct EventFilter: Sendable, Hashable {
     public var countries: [String] = []
     /// Only events from VPN, proxy or Tor addresses.
     public var vpn = false
+    /// Only events of these hosts (a collector's store holds many; `host` is not indexed: a scan filter).
+    public var hosts: [String] = []
 
     public init() {}
 
@@ -41,6 +43,7 @@ public struct EventFilter: Sendable, Hashable {
         if !entries.isEmpty { q.terms[.entry] = Set(entries) }
         if !countries.isEmpty { q.terms[.country] = Set(countries.map { $0.uppercased() }) }
         if vpn { q.terms[.net] = ["vpn", "proxy", "tor"] }
+        if !hosts.isEmpty { q.hosts = Set(hosts) }
         q.since = since
         q.until = until
         q.order = order

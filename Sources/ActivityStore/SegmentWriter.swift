@@ -469,6 +469,10 @@ public final class SegmentWriter {
     /// Deletes the oldest sealed segments beyond `retain_bytes` or older than `retain_age`. Never the active
     /// one. A reader that has a deleted segment open keeps reading it (the file lives until closed).
     /// - Returns: the deleted segment paths.
+    /// Retention keeps every segment holding an event above this seq (the NATS forwarder's last forwarded
+    /// event: the store is its outbox). nil: retention by size and age alone.
+    public var retentionFloor: (@Sendable () -> UInt64)?
+
     @discardableResult
     public func applyRetention(now: Timestamp) -> [String] {
         guard options.retainBytes != nil || options.retainAge != nil else { return [] }
@@ -477,7 +481,13 @@ public final class SegmentWriter {
         var sizes: [(UInt64, Int)] = sealed.map { ($0, FS.fileSize(segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: $0)) ?? 0) }
         var total = sizes.reduce(activeSize) { $0 + $1.1 }
         var deleted: [String] = []
+        let floor = retentionFloor?()
         while let (first, size) = sizes.first {
+            if let floor {
+                // This segment's last seq is one below the next segment's first (or the active one's).
+                let next = sizes.dropFirst().first?.0 ?? activeFirstSeq
+                if next &- 1 > floor { break }
+            }
             var drop = false
             if let max = options.retainBytes, total > max { drop = true }
             if !drop, let age = options.retainAge {

@@ -17,6 +17,7 @@ public struct EventQuery: Sendable, Hashable {
     public var afterSeq: UInt64?
     /// Only events with `seq < beforeSeq` (with `reverse`, a cursor for newest-first paging).
     public var beforeSeq: UInt64?
+    /// Newest first: segments and frames visited backwards (in ``EventOrder/time``, latest time first).
     public var reverse = false
     /// Storage order (seq) or event time order; see ``EventOrder``.
     public var order: EventOrder = .seq
@@ -26,6 +27,8 @@ public struct EventQuery: Sendable, Hashable {
     /// Fields the query's events need not carry: left nil, their strings never built (reports that read
     /// millions of events leave out what they never look at). Term filters and time still apply.
     public var omit: OmittedFields = []
+    /// Only events of these hosts (`host`; not indexed: a scan filter). Empty: any host.
+    public var hosts: Set<String> = []
 
     /// A query for every event, in seq order.
     public init() {}
@@ -33,6 +36,7 @@ public struct EventQuery: Sendable, Hashable {
     /// Whether `e` passes the time, seq and term conditions (not ``limit``): the final check on every event a
     /// query returns, whether the index or a scan found it.
     public func matches(_ e: ActivityEvent) -> Bool {
+        if !hosts.isEmpty, !hosts.contains(e.host ?? "") { return false }
         if let s = since, e.time < s { return false }
         if let u = until, e.time >= u { return false }
         if let a = afterSeq, e.seq <= a { return false }
@@ -498,8 +502,10 @@ public final class StoreFollower {
         self.lastSeq = afterSeq
     }
 
-    /// Returns the events committed since the last call (possibly none).
-    public func poll() throws -> [ActivityEvent] {
+    /// Returns the events committed since the last call (possibly none): all of them, or those of the first
+    /// frames that hold at least `maxEvents` (a reader far behind, such as a forwarder after an outage, takes
+    /// its backlog in bounded steps; the next call goes on after them).
+    public func poll(maxEvents: Int = .max) throws -> [ActivityEvent] {
         let segs = try reader.segments()
         guard !segs.isEmpty else { return [] }
         var out: [ActivityEvent] = []
@@ -514,6 +520,14 @@ public final class StoreFollower {
             let (frames, end) = StoreReader.committedFrames(file: file, from: from, sealed: false, damage: &damage)
             for f in frames {
                 for e in reader.decode(file: file, frame: f, ordinals: nil, query: EventQuery()) where e.seq > lastSeq { out.append(e) }
+                if out.count >= maxEvents {
+                    // Stop after this frame; the next call reads on from its end, in this segment.
+                    segmentFirst = s.firstSeq
+                    offset = f.end
+                    if let last = out.last?.seq { lastSeq = max(lastSeq, last) }
+                    for d in damage where !reader.damage.contains(d) { reader.damage.append(d) }
+                    return out
+                }
             }
             segmentFirst = s.firstSeq
             offset = max(end, from ?? 0)

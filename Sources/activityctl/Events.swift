@@ -20,6 +20,7 @@ struct FilterOptions: ParsableArguments {
     @Option(help: "Entry method: ssh, web, mobile, api... (repeatable).") var entry: [String] = []
     @Option(help: "ISO country code from GeoIP (repeatable).") var country: [String] = []
     @Flag(help: "Only events from VPN, proxy or Tor addresses.") var vpn = false
+    @Option(help: "Only events of this host (repeatable; a collector's store holds many).") var host: [String] = []
     @Option(parsing: .unconditional, help: "From this time: RFC 3339, 'YYYY-MM-DD [HH:MM]' (in --tz), -7d, -12h, today, yesterday.") var since: String?
     @Option(parsing: .unconditional, help: "Before this time (same forms as --since).") var until: String?
     @Option(help: "time: by event time, the default (an imported old log shows where it belongs); seq: storage order, as received.")
@@ -35,6 +36,7 @@ struct FilterOptions: ParsableArguments {
         f.entries = entry
         f.countries = country
         f.vpn = vpn
+        f.hosts = host
         do {
             return try f.query(since: try display.time(since, option: "--since"), until: try display.time(until, option: "--until"), order: order)
         } catch let e as EventFilter.Invalid {

@@ -65,6 +65,12 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             for u in configuration.udp { print("  input.udp: listen=\(u.listen) allow=\(u.allow.map(\.description))") }
             for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt) format=\(f.format.rawValue)") }
             if let j = configuration.journald { print("  input.journald: directory=\(j.directory ?? "(system)") files=\(j.files) matches=\(j.matches)") }
+            if let n = configuration.natsInput {
+                print("  input.nats: servers=\(n.connection.servers) stream=\(n.connection.stream) consumer=\(n.consumer) subjects=\(n.subjects)")
+            }
+            if let f = configuration.forwardNATS {
+                print("  forward.nats: servers=\(f.connection.servers) stream=\(f.connection.stream) (replicas \(f.connection.replicas)) subject=\(f.subject) host_id=\(f.hostID)")
+            }
             for l in configuration.iplists { print("  enrich.iplist: \(l.name) (\(l.tag)) \(l.path)") }
             let risk = configuration.risk
             if risk.enabled {

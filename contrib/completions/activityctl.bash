@@ -187,7 +187,7 @@ _activityctl() {
 _activityctl_events() {
     repeating_flags=()
     non_repeating_flags=(--vpn --reverse --version -h --help)
-    repeating_options=(--user --ip --category --action --outcome --entry --country)
+    repeating_options=(--user --ip --category --action --outcome --entry --country --host)
     non_repeating_options=(--data-dir --config --since --until --order --tz --color --limit --format --output-fields)
     __activityctl_offer_flags_options 0
 
@@ -218,6 +218,9 @@ _activityctl_events() {
         return
         ;;
     '--country')
+        return
+        ;;
+    '--host')
         return
         ;;
     '--since')
@@ -412,7 +415,7 @@ _activityctl_report_suspicious() {
 _activityctl_export() {
     repeating_flags=()
     non_repeating_flags=(--vpn --csv --version -h --help)
-    repeating_options=(--user --ip --category --action --outcome --entry --country)
+    repeating_options=(--user --ip --category --action --outcome --entry --country --host)
     non_repeating_options=(--data-dir --config --since --until --order --tz --color)
     __activityctl_offer_flags_options 0
 
@@ -443,6 +446,9 @@ _activityctl_export() {
         return
         ;;
     '--country')
+        return
+        ;;
+    '--host')
         return
         ;;
     '--since')

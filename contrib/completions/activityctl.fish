@@ -23,7 +23,7 @@ function __activityctl_parse_tokens -S
         __activityctl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'events'
-            __activityctl_parse_subcommand 0 'data-dir=' 'config=' 'user=+' 'ip=+' 'category=+' 'action=+' 'outcome=+' 'entry=+' 'country=+' 'vpn' 'since=' 'until=' 'order=' 'tz=' 'color=' 'limit=' 'reverse' 'format=' 'output-fields=' 'version' 'h/help'
+            __activityctl_parse_subcommand 0 'data-dir=' 'config=' 'user=+' 'ip=+' 'category=+' 'action=+' 'outcome=+' 'entry=+' 'country=+' 'vpn' 'host=+' 'since=' 'until=' 'order=' 'tz=' 'color=' 'limit=' 'reverse' 'format=' 'output-fields=' 'version' 'h/help'
         case 'users'
             __activityctl_parse_subcommand 0 'data-dir=' 'config=' 'tz=' 'color=' 'inactive-since=' 'session-timeout=' 'format=' 'version' 'h/help'
         case 'report'
@@ -37,7 +37,7 @@ function __activityctl_parse_tokens -S
                 __activityctl_parse_subcommand 0 'data-dir=' 'config=' 'tz=' 'color=' 'max-speed=' 'since=' 'until=' 'format=' 'recompute' 'version' 'h/help'
             end
         case 'export'
-            __activityctl_parse_subcommand 0 'data-dir=' 'config=' 'user=+' 'ip=+' 'category=+' 'action=+' 'outcome=+' 'entry=+' 'country=+' 'vpn' 'since=' 'until=' 'order=' 'tz=' 'color=' 'csv' 'version' 'h/help'
+            __activityctl_parse_subcommand 0 'data-dir=' 'config=' 'user=+' 'ip=+' 'category=+' 'action=+' 'outcome=+' 'entry=+' 'country=+' 'vpn' 'host=+' 'since=' 'until=' 'order=' 'tz=' 'color=' 'csv' 'version' 'h/help'
         case 'tail'
             __activityctl_parse_subcommand 0 'data-dir=' 'config=' 'n/lines=' 'f/follow' 'format=' 'timeout=' 'tz=' 'color=' 'version' 'h/help'
         case 'send'
@@ -128,6 +128,7 @@ complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_o
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl events"' -l 'entry' -d 'Entry method: ssh, web, mobile, api... (repeatable).' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl events"' -l 'country' -d 'ISO country code from GeoIP (repeatable).' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl events" vpn' -l 'vpn' -d 'Only events from VPN, proxy or Tor addresses.'
+complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl events"' -l 'host' -d 'Only events of this host (repeatable; a collector\'s store holds many).' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl events" since' -l 'since' -d 'From this time: RFC 3339, \'YYYY-MM-DD [HH:MM]\' (in --tz), -7d, -12h, today, yesterday.' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl events" until' -l 'until' -d 'Before this time (same forms as --since).' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl events" order' -l 'order' -d 'time: by event time, the default (an imported old log shows where it belongs); seq: storage order, as received.' -rfka 'seq time'
@@ -192,6 +193,7 @@ complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_o
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl export"' -l 'entry' -d 'Entry method: ssh, web, mobile, api... (repeatable).' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl export"' -l 'country' -d 'ISO country code from GeoIP (repeatable).' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl export" vpn' -l 'vpn' -d 'Only events from VPN, proxy or Tor addresses.'
+complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl export"' -l 'host' -d 'Only events of this host (repeatable; a collector\'s store holds many).' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl export" since' -l 'since' -d 'From this time: RFC 3339, \'YYYY-MM-DD [HH:MM]\' (in --tz), -7d, -12h, today, yesterday.' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl export" until' -l 'until' -d 'Before this time (same forms as --since).' -rfka ''
 complete -c 'activityctl' -n '__activityctl_should_offer_completions_for_flags_or_options "activityctl export" order' -l 'order' -d 'time: by event time, the default (an imported old log shows where it belongs); seq: storage order, as received.' -rfka 'seq time'
