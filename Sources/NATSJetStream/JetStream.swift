@@ -323,7 +323,7 @@ public final class PullConsumer: @unchecked Sendable {
         for i in 0..<Int(list.Count) {
             guard let m = list.Msgs[i] else { continue }
             list.Msgs[i] = nil
-            out.append(ReceivedMessage(connection: connection, msg: m))
+            out.append(ReceivedMessage(consumer: self, msg: m))
         }
         natsMsgList_Destroy(&list)
         return out
@@ -333,7 +333,11 @@ public final class PullConsumer: @unchecked Sendable {
 /// A message delivered by a ``PullConsumer``; acknowledge it once what it carried is durable.
 public final class ReceivedMessage: @unchecked Sendable {
     // @unchecked Sendable: the natsMsg is read at init and afterwards only acknowledged.
-    let connection: JetStreamConnection
+    /// The subscription that delivered it, kept alive as long as the message: nats.c acknowledges through the
+    /// message's subscription (`msg->sub->jsi`), so destroying the subscription first (the collector recreates
+    /// its consumer after a failure while the store still holds an earlier message to acknowledge once durable)
+    /// would make the acknowledgement read freed memory.
+    let consumer: PullConsumer
     let msg: OpaquePointer
     public let subject: String
     public let data: [UInt8]
@@ -342,8 +346,8 @@ public final class ReceivedMessage: @unchecked Sendable {
     public let consumerSequence: UInt64
     public let deliveries: UInt64
 
-    init(connection: JetStreamConnection, msg: OpaquePointer) {
-        self.connection = connection
+    init(consumer: PullConsumer, msg: OpaquePointer) {
+        self.consumer = consumer
         self.msg = msg
         subject = natsMsg_GetSubject(msg).map { String(cString: $0) } ?? ""
         data = messageBytes(msg)

@@ -98,6 +98,31 @@ struct JetStreamTests {
         #expect(h2msgs.allSatisfy { $0.subject == "act.h2" })
     }
 
+    @Test("a message outlives the consumer that delivered it: acknowledged after the consumer is dropped and recreated")
+    func messageOutlivesConsumer() throws {
+        guard let servers = try singleServer("js-outlive") else { return }
+        defer { servers.stopAll() }
+        let js = try JetStreamConnection(ConnectOptions(servers: servers.urls))
+        _ = try js.ensureStream(name: "ACT", subjects: ["act.>"], replicas: 1)
+        for i in 1...5 {
+            _ = try js.publish(subject: "act.h1", data: Array("\(i)".utf8), messageID: "h1:\(i)", expectedLastSubjectSequence: UInt64(i - 1))
+        }
+        // The collector's pattern: the store holds the newest message until its write is durable; meanwhile a
+        // failed fetch makes the collector drop its consumer and create another. The held message must still
+        // acknowledge (nats.c acks through the message's subscription: it must not have been destroyed).
+        var held: ReceivedMessage?
+        do {
+            let c = try js.pullConsumer(stream: "ACT", durable: "central", filterSubject: nil, afterSequence: 0)
+            held = try c.fetch(max: 5, timeoutMilliseconds: 2000).last
+        }
+        let fresh = try js.pullConsumer(stream: "ACT", durable: "central", filterSubject: nil, afterSequence: 5)
+        let m = try #require(held)
+        #expect(m.streamSequence == 5)
+        try m.acknowledge()
+        held = nil
+        #expect(try fresh.fetch(max: 5, timeoutMilliseconds: 300).isEmpty)
+    }
+
     @Test("a connect to a server that is not there fails with a clear error")
     func connectFails() throws {
         let port = try freePorts(1)[0]
