@@ -466,13 +466,14 @@ public final class SegmentWriter {
         _ = applyRetention(now: now)
     }
 
-    /// Deletes the oldest sealed segments beyond `retain_bytes` or older than `retain_age`. Never the active
-    /// one. A reader that has a deleted segment open keeps reading it (the file lives until closed).
-    /// - Returns: the deleted segment paths.
     /// Retention keeps every segment holding an event above this seq (the NATS forwarder's last forwarded
     /// event: the store is its outbox). nil: retention by size and age alone.
     public var retentionFloor: (@Sendable () -> UInt64)?
 
+    /// Deletes the oldest sealed segments beyond `retain_bytes` or older than `retain_age`. Never the active
+    /// one, nor one holding events above ``retentionFloor``. A reader that has a deleted segment open keeps
+    /// reading it (the file lives until closed).
+    /// - Returns: the deleted segment paths.
     @discardableResult
     public func applyRetention(now: Timestamp) -> [String] {
         guard options.retainBytes != nil || options.retainAge != nil else { return [] }

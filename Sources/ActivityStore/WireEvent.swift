@@ -15,6 +15,7 @@ import ActivityModel
 public enum WireEvent {
     static let magic: [UInt8] = Array("AEV1".utf8)
 
+    /// The bytes of `e`, its `seq` included (the sending host's position, which the receiver keeps in `origin`).
     public static func encode(_ e: ActivityEvent) -> [UInt8] {
         var table = FrameStringTable()
         var body = ByteWriter(capacity: 256)
@@ -28,6 +29,7 @@ public enum WireEvent {
         return w.bytes
     }
 
+    /// The event `bytes` carry, with the sender's seq; nil when they are not exactly one well-formed `AEV1` event.
     public static func decode(_ bytes: [UInt8]) -> ActivityEvent? {
         bytes.withUnsafeBytes { raw -> ActivityEvent? in
             var r = ByteReader(raw)
