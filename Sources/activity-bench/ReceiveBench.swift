@@ -10,8 +10,8 @@ import Glibc
 
 /// `activity-bench receive --config FILE --out FILE [--fields seq|all]`: the real daemon (`Daemon`, the code
 /// `activityd` runs) with an observer composed in from outside that appends each stored event to a JSON-lines
-/// file, after its segment write succeeded. The peer kit in ../shared/bench counts the generator's `seq` values
-/// in such a file (scripts/bench-vs-syslog-ng.sh runs this as the receiver); production code carries no mirror.
+/// file, after its segment write succeeded. The peer benchmark kit (`KIT` in scripts/bench-vs-syslog-ng.sh, which
+/// runs this as the receiver) counts the generator's `seq` values in such a file; production code has no mirror.
 ///
 /// `--fields seq` (default) writes `{"seq":"N"}` per event, only what the kit counts; `all` writes the whole event
 /// as `activityctl export` prints it, a second full output that only the benchmark asks for.
