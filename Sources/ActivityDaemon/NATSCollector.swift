@@ -29,7 +29,7 @@ final class NATSCollectorService: Service, @unchecked Sendable {
     let logger: Logger
     let positionName: String
     let startAfter: UInt64
-    private let stopping = Atomic<Bool>(false)
+    private let stop = StopFlag()
     /// The newest message whose write is durable: acknowledged by the collector's thread.
     private let durableMessage = DurableMessage()
 
@@ -45,19 +45,12 @@ final class NATSCollectorService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await runOnDedicatedThread(name: "nats-collect") { self.loop() }
-        } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .relaxed)
-        }
+        await stop.run(thread: "nats-collect") { self.loop() }
     }
 
-    private var stopped: Bool { stopping.load(ordering: .relaxed) }
+    private var stopped: Bool { stop.isSet }
 
-    private func pause(_ seconds: Double) {
-        let end = monotonicSeconds() + seconds
-        while !stopped && monotonicSeconds() < end { Thread.sleep(forTimeInterval: 0.05) }
-    }
+    private func pause(_ seconds: Double) { stop.pause(seconds) }
 
     private func loop() {
         let c = configuration.connection

@@ -45,7 +45,7 @@ final class NATSForwarderService: Service, @unchecked Sendable {
     let counters: DaemonCounters
     let progress: ForwardProgress
     let logger: Logger
-    private let stopping = Atomic<Bool>(false)
+    private let stop = StopFlag()
     /// Gaps before this seq were counted already (forwarder thread only).
     private var gapCountedBefore: UInt64 = 0
 
@@ -59,19 +59,12 @@ final class NATSForwarderService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await runOnDedicatedThread(name: "nats-forward") { self.loop() }
-        } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .relaxed)
-        }
+        await stop.run(thread: "nats-forward") { self.loop() }
     }
 
-    private var stopped: Bool { stopping.load(ordering: .relaxed) }
+    private var stopped: Bool { stop.isSet }
 
-    private func pause(_ seconds: Double) {
-        let end = monotonicSeconds() + seconds
-        while !stopped && monotonicSeconds() < end { Thread.sleep(forTimeInterval: 0.05) }
-    }
+    private func pause(_ seconds: Double) { stop.pause(seconds) }
 
     /// Where publishing stands: the subject's last stream sequence and the last store seq it holds.
     private struct Cursor {

@@ -1,4 +1,6 @@
 import Foundation
+import ServiceLifecycle
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,5 +25,28 @@ func runOnDedicatedThread(name: String, _ body: @escaping @Sendable () -> Void) 
         t.name = name
         t.stackSize = 8 << 20
         t.start()
+    }
+}
+
+/// A blocking loop's stop request, set by the service's graceful shutdown and polled by its thread: the NATS
+/// forwarder and collector share it.
+final class StopFlag: Sendable {
+    private let stopping = Atomic<Bool>(false)
+
+    var isSet: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Runs `loop` on a dedicated thread named `name` until it returns; a graceful shutdown sets the flag.
+    func run(thread name: String, _ loop: @escaping @Sendable () -> Void) async {
+        await withGracefulShutdownHandler {
+            await runOnDedicatedThread(name: name, loop)
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+        }
+    }
+
+    /// Sleeps up to `seconds`, returning early once the flag is set (so a shutdown never waits for a retry).
+    func pause(_ seconds: Double) {
+        let end = monotonicSeconds() + seconds
+        while !isSet && monotonicSeconds() < end { Thread.sleep(forTimeInterval: 0.05) }
     }
 }
