@@ -131,3 +131,68 @@ struct ByteReader {
         return table
     }
 }
+
+/// Where an event's string-table references resolve. A frame decoded whole builds its table once (``Array``
+/// of `String`); a frame read for a few of its events (an index lookup) uses ``LazyStringTable``, which
+/// builds only the strings those events refer to.
+protocol FrameStringLookup {
+    /// The number of strings in the table.
+    var count: Int { get }
+    /// The string with id `i` (`0..<count`).
+    func string(_ i: Int) -> String
+}
+
+extension Array: FrameStringLookup where Element == String {
+    @inline(__always) func string(_ i: Int) -> String { self[i] }
+}
+
+/// Where a frame's string table lies, without its strings: the table's size, the offset of every
+/// ``stride``-th string, and where the table ends (the frame's events begin); and, when made for a frame kept
+/// in a ``SegmentCache``, the offset of every ``stride``-th event. Offsets are in the segment file, so marks
+/// stay valid for any mapping of the same file.
+struct StringTableMarks: Sendable {
+    static let stride = 32
+    /// The number of strings.
+    let count: Int
+    /// The offset of the length prefix of strings 0, 32, 64, ...
+    let marks: [Int]
+    /// The offset just past the table.
+    let end: Int
+    /// The offset of the length prefix of events 0, 32, 64, ... (empty: not made).
+    var eventMarks: [Int] = []
+}
+
+/// A frame's string table read through its ``StringTableMarks``: each reference walks at most 31 lengths
+/// from the nearest mark and builds its string (the same `String(decoding:)` as the built table, so the same
+/// text). The marks were made from these bytes, so every length is in bounds.
+struct LazyStringTable: FrameStringLookup {
+    let base: UnsafeRawBufferPointer
+    let table: StringTableMarks
+
+    var count: Int { table.count }
+
+    @inline(__always) func string(_ i: Int) -> String {
+        var r = ByteReader(base, offset: table.marks[i / StringTableMarks.stride], end: table.end)
+        for _ in 0..<(i % StringTableMarks.stride) {
+            guard let n = r.varint() else { return "" }
+            r.offset += Int(n)
+        }
+        guard let n = r.varint(), let bytes = r.bytes(Int(n)) else { return "" }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension ByteReader {
+    /// Steps over a string table, noting where its strings lie: nil when malformed, as ``stringTable()`` is.
+    mutating func stringTableMarks() -> StringTableMarks? {
+        guard let n = varint(), n <= UInt64(remaining) else { return nil }
+        var marks: [Int] = []
+        marks.reserveCapacity(Int(n) / StringTableMarks.stride + 1)
+        for i in 0..<Int(n) {
+            if i % StringTableMarks.stride == 0 { marks.append(offset) }
+            guard let len = varint(), len <= UInt64(remaining) else { return nil }
+            offset += Int(len)
+        }
+        return StringTableMarks(count: Int(n), marks: marks, end: offset)
+    }
+}

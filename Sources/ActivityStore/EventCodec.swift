@@ -201,10 +201,10 @@ enum EventCodec {
         if let v = g.asOrg { w.varint(UInt64(table.id(v))) }
     }
 
-    static func decodeGeo(_ r: inout ByteReader, table: [String]) -> Geo? {
+    static func decodeGeo<Table: FrameStringLookup>(_ r: inout ByteReader, table: Table) -> Geo? {
         @inline(__always) func str(_ r: inout ByteReader) -> String? {
             guard let i = r.varint(), i < UInt64(table.count) else { return nil }
-            return table[Int(i)]
+            return table.string(Int(i))
         }
         guard let sub = r.varint() else { return nil }
         var g = Geo()
@@ -223,10 +223,10 @@ enum EventCodec {
 
     /// The fields after `net` (commerce, comment, attrs, origin, risk), then the end check. Omitted ones are
     /// stepped over without building their strings; the bytes must still be well formed.
-    static func decodeTail(_ r: inout ByteReader, mask: UInt64, into e: inout ActivityEvent, table: [String], omit: OmittedFields) -> Bool {
+    static func decodeTail<Table: FrameStringLookup>(_ r: inout ByteReader, mask: UInt64, into e: inout ActivityEvent, table: Table, omit: OmittedFields) -> Bool {
         @inline(__always) func ref(_ r: inout ByteReader) -> String? {
             guard let i = r.varint(), i < UInt64(table.count) else { return nil }
-            return table[Int(i)]
+            return table.string(Int(i))
         }
         if mask & FieldBit.commerce != 0 {
             guard let sub = r.varint() else { return false }
@@ -271,10 +271,10 @@ enum EventCodec {
 
     /// Decodes one event from exactly the bytes of `r` (its length prefix already consumed). Nil when the
     /// bytes do not form an event of this version: the frame is then reported as damaged.
-    static func decode(_ r: inout ByteReader, seq: UInt64, table: [String], omit: OmittedFields = []) -> ActivityEvent? {
+    static func decode<Table: FrameStringLookup>(_ r: inout ByteReader, seq: UInt64, table: Table, omit: OmittedFields = []) -> ActivityEvent? {
         @inline(__always) func str(_ r: inout ByteReader) -> String? {
             guard let i = r.varint(), i < UInt64(table.count) else { return nil }
-            return table[Int(i)]
+            return table.string(Int(i))
         }
         guard let t = r.i64(), let mask = r.varint(), mask & ~FieldBit.known == 0,
               let cb = r.u8(), let category = Codes.category(cb),

@@ -195,6 +195,12 @@ enum FS {
 
     static func remove(_ path: String) { _ = unlink(path) }
 
+    /// The file's identity now (nil when it cannot be stat'ed).
+    static func identity(_ path: String) -> FileIdentity? {
+        var st = stat()
+        return stat(path, &st) == 0 ? FileIdentity(st) : nil
+    }
+
     static func rename(_ from: String, _ to: String) throws(StoreError) {
         guard Glibc.rename(from, to) == 0 else { throw StoreError.fromErrno("rename", path: to) }
     }
@@ -224,3 +230,18 @@ enum FS {
 }
 
 import ActivityModel
+
+/// What tells one version of a file from another: device, inode, size, modification time.
+struct FileIdentity: Hashable, Sendable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int64
+    var modified: Int64
+
+    init(_ st: stat) {
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+        size = Int64(st.st_size)
+        modified = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
+    }
+}

@@ -221,9 +221,77 @@ enum FrameParser {
 
     /// Decodes the events of an events frame. With `ordinals`, only events at those positions within the
     /// frame (0-based, ascending) are decoded. Nil when the frame's contents are damaged.
-    static func events(in b: UnsafeRawBufferPointer, frame f: FrameInfo, ordinals: [Int]? = nil, omit: OmittedFields = []) -> [ActivityEvent]? {
+    ///
+    /// When the ordinals are few against the frame's events (an index lookup: one user's events spread over
+    /// many frames), the string table is not built: only the strings of the wanted events are, through the
+    /// table's marks (`marks`, when the caller kept them from an earlier read of this frame, or made now).
+    static func events(in b: UnsafeRawBufferPointer, frame f: FrameInfo, ordinals: [Int]? = nil, omit: OmittedFields = [],
+                       marks: StringTableMarks? = nil) -> [ActivityEvent]? {
         var r = ByteReader(b, offset: f.offset + 8 + 1 + 8 + 4, end: f.end)
+        if let ordinals, marks != nil || isSparse(ordinals, in: f) {
+            if let marks { r.offset = marks.end }
+            guard let table = marks ?? r.stringTableMarks() else { return nil }
+            let lazy = LazyStringTable(base: b, table: table)
+            if !table.eventMarks.isEmpty { return events(&r, table: lazy, frame: f, marked: ordinals, omit: omit) }
+            return events(&r, table: lazy, frame: f, ordinals: ordinals, omit: omit)
+        }
         guard let table = r.stringTable() else { return nil }
+        return events(&r, table: table, frame: f, ordinals: ordinals, omit: omit)
+    }
+
+    /// True when `ordinals` are few enough against the frame's events that building the whole string table
+    /// costs more than building each wanted event's strings.
+    static func isSparse(_ ordinals: [Int], in f: FrameInfo) -> Bool { ordinals.count * 8 <= f.count }
+
+    /// The marks of the frame's string table and events (see ``events(in:frame:ordinals:omit:marks:)``): nil
+    /// when the frame is damaged.
+    static func marks(in b: UnsafeRawBufferPointer, frame f: FrameInfo) -> StringTableMarks? {
+        var r = ByteReader(b, offset: f.offset + 8 + 1 + 8 + 4, end: f.end)
+        guard var m = r.stringTableMarks() else { return nil }
+        m.eventMarks.reserveCapacity(f.count / StringTableMarks.stride + 1)
+        for i in 0..<f.count {
+            if i % StringTableMarks.stride == 0 { m.eventMarks.append(r.offset) }
+            guard let len = r.varint(), len <= UInt64(r.remaining) else { return nil }
+            r.offset += Int(len)
+        }
+        return m
+    }
+
+    /// The events at `ordinals` (ascending), reached through the table's event marks: at most 31 lengths
+    /// stepped over per event instead of every event before it.
+    private static func events(_ r: inout ByteReader, table: LazyStringTable, frame f: FrameInfo, marked ordinals: [Int],
+                               omit: OmittedFields) -> [ActivityEvent]? {
+        let stride = StringTableMarks.stride
+        let marks = table.table.eventMarks
+        var out: [ActivityEvent] = []
+        out.reserveCapacity(ordinals.count)
+        var at = -1   // the ordinal whose length prefix `r` is at; -1: not positioned
+        for target in ordinals {
+            guard target < f.count else { break }   // as the unmarked walk: ordinals past the frame are not there
+            guard target >= 0, target / stride < marks.count else { return nil }
+            if at < 0 || target < at || target / stride != at / stride {
+                r.offset = marks[target / stride]
+                at = target - target % stride
+            }
+            while at < target {
+                guard let len = r.varint(), len <= UInt64(r.remaining) else { return nil }
+                r.offset += Int(len)
+                at += 1
+            }
+            guard let len = r.varint(), len <= UInt64(r.remaining) else { return nil }
+            let start = r.offset
+            r.offset += Int(len)
+            at += 1
+            var er = ByteReader(r.base, offset: start, end: start + Int(len))
+            guard let e = EventCodec.decode(&er, seq: f.baseSeq &+ UInt64(target), table: table, omit: omit) else { return nil }
+            out.append(e)
+        }
+        return out
+    }
+
+    private static func events<Table: FrameStringLookup>(_ r: inout ByteReader, table: Table, frame f: FrameInfo, ordinals: [Int]?,
+                                                         omit: OmittedFields) -> [ActivityEvent]? {
+        let b = r.base
         var out: [ActivityEvent] = []
         out.reserveCapacity(ordinals?.count ?? f.count)
         var want = ordinals?.makeIterator()

@@ -224,6 +224,8 @@ public final class MappedFile: @unchecked Sendable {
     public let count: Int
     /// The mapped file's path.
     public let path: String
+    /// The mapped file's inode, size and modification time when it was mapped (``SegmentCache`` compares them).
+    let identity: FileIdentity
 
     /// Maps the whole file read-only at its current length (an empty file maps nothing).
     /// - Throws: `StoreError` from `open`, `fstat` or `mmap` (`.notFound` when the file is gone).
@@ -235,6 +237,7 @@ public final class MappedFile: @unchecked Sendable {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw StoreError.fromErrno("fstat", path: path) }
         count = Int(st.st_size)
+        identity = FileIdentity(st)
         if count == 0 {
             base = nil
         } else {

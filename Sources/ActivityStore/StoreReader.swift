@@ -112,12 +112,18 @@ public final class StoreReader {
     /// The most events a time-ordered read (``EventOrder/time``) since the last query held back at once
     /// because frames overlapped in time: 0 on a store written in time order (for tests and benchmarks).
     public internal(set) var largestTimeBacklog = 0
+    /// Sealed segments kept open across readers (see ``SegmentCache``); nil: every read maps afresh.
+    public let cache: SegmentCache?
 
     /// Opens a data directory for reading. Takes no lock and writes nothing, so it may run beside the daemon.
     /// - Throws: `StoreError` `.notFound` when there is no `segments` directory (not a data directory),
     ///   `.permission` when it cannot be read.
-    public init(dataDirectory: String) throws(StoreError) {
+    ///
+    /// `cache` keeps sealed segments mapped, their indexes parsed and their frames checked between reads: for a
+    /// long-running process that reads many times (activity-web), one cache shared by all its readers.
+    public init(dataDirectory: String, cache: SegmentCache? = nil) throws(StoreError) {
         self.dataDirectory = dataDirectory
+        self.cache = cache
         self.segmentsDirectory = dataDirectory + "/segments"
         guard FS.exists(segmentsDirectory) else {
             if errno == EACCES {
@@ -132,11 +138,13 @@ public final class StoreReader {
     /// call, so segments sealed or deleted since show up.
     public func segments() throws(StoreError) -> [SegmentInfo] {
         let firsts = try FS.list(segmentsDirectory).compactMap(SegmentFormat.firstSeq(fromSegmentName:)).sorted()
-        return firsts.enumerated().map { i, f in
+        let listed = firsts.enumerated().map { i, f in
             let p = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: f)
             return SegmentInfo(firstSeq: f, path: p, indexPath: segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: f),
                                size: FS.fileSize(p) ?? 0, isActive: i == firsts.count - 1)
         }
+        cache?.keep(only: Set(listed.map(\.path)))
+        return listed
     }
 
     /// Calls `visit` with every matching event, in seq order (or reverse), until it returns false or the
@@ -197,6 +205,14 @@ public final class StoreReader {
     /// The segment's index when it is valid for the mapped segment (a sealed segment's covers all of it; the
     /// active segment's prefix index covers a prefix); nil, with the damage recorded, otherwise.
     func index(of s: SegmentInfo, file: MappedFile) -> SegmentIndex? {
+        guard let entry = cache?.entry(of: file) else { return loadIndex(of: s, file: file) }
+        if let idx = entry.index(ifStill: FS.identity(s.indexPath)) { return idx }
+        let idx = loadIndex(of: s, file: file)
+        if let idx { entry.keep(idx) }
+        return idx
+    }
+
+    private func loadIndex(of s: SegmentInfo, file: MappedFile) -> SegmentIndex? {
         guard FS.exists(s.indexPath) else {
             if !s.isActive { damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "missing index; scanning the segment")) }
             return nil
@@ -262,6 +278,7 @@ public final class StoreReader {
     /// The segment mapped, or nil with the reason recorded as damage: a segment that cannot be read is part of the
     /// answer missing. One retention deleted since it was listed is not (it is simply gone, as if read a moment later).
     func mappedOrDamage(_ s: SegmentInfo) -> MappedFile? {
+        if let cache, let file = cache.file(for: s) { return file }
         do {
             return try MappedFile(path: s.path)
         } catch where error.code == .notFound {
@@ -336,11 +353,21 @@ public final class StoreReader {
     /// Decodes one planned frame: the matching events, in the query's direction. Damage is recorded.
     func decode(file: MappedFile, frame f: FrameInfo, ordinals: [Int]?, query q: EventQuery) -> [ActivityEvent] {
         let b = file.bytes
-        guard case .success(let real) = FrameParser.frame(in: b, at: f.offset), real.kind == SegmentFormat.frameEvents else {
+        let indexed = f.end == 0
+        guard let real = checkedFrame(file: file, at: f.offset, indexed: indexed), real.kind == SegmentFormat.frameEvents else {
             damage.append(ReadDamage(path: file.path, offset: f.offset, reason: "index points at a damaged or non-events frame"))
             return []
         }
-        guard let evs = FrameParser.events(in: b, frame: real, ordinals: ordinals, omit: q.omit) else {
+        // A few events of a checked frame of a cached segment: the frame's string-table marks are kept too.
+        var marks: StringTableMarks? = nil
+        if indexed, let ordinals, FrameParser.isSparse(ordinals, in: real), let entry = cache?.entry(of: file) {
+            marks = entry.tableMarks(at: real.offset)
+            if marks == nil, let made = FrameParser.marks(in: b, frame: real) {
+                entry.keep(made, at: real.offset)
+                marks = made
+            }
+        }
+        guard let evs = FrameParser.events(in: b, frame: real, ordinals: ordinals, omit: q.omit, marks: marks) else {
             damage.append(ReadDamage(path: file.path, offset: f.offset, reason: "undecodable events frame"))
             return []
         }
@@ -349,6 +376,17 @@ public final class StoreReader {
         var matching = evs.allSatisfy(q.matches) ? evs : evs.filter(q.matches)
         if q.reverse { matching.reverse() }
         return matching
+    }
+
+    /// The valid frame at `offset` (its CRC checked), or nil. A frame planned from an index (`indexed`: the
+    /// plan's frames from the index have no end yet) is committed and never rewritten, so with a cache it is
+    /// checked once per file.
+    private func checkedFrame(file: MappedFile, at offset: Int, indexed: Bool) -> FrameInfo? {
+        let entry = indexed ? cache?.entry(of: file) : nil
+        if let known = entry?.checkedFrame(at: offset) { return known }
+        guard case .success(let f) = FrameParser.frame(in: file.bytes, at: offset) else { return nil }
+        entry?.keep(checked: f)
+        return f
     }
 
     /// A lazy sequence of the matching events: segments are opened and frames decoded only as the sequence is

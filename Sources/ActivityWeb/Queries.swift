@@ -23,9 +23,12 @@ public final class StoreQueries: Sendable {
         var size: Int
     }
 
+    /// Sealed segments kept mapped, their indexes parsed and frames checked, for every request's reader.
+    let segmentCache = SegmentCache()
+
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 
-    func reader() throws -> StoreReader { try StoreReader(dataDirectory: dataDirectory) }
+    func reader() throws -> StoreReader { try StoreReader(dataDirectory: dataDirectory, cache: segmentCache) }
 
     /// Every user with last login and logout, status, entry, IP and location (`activityctl users`).
     /// An unscoped principal gets the indexes' per-user digests as the CLI does; a scoped one a summary of
