@@ -1,3 +1,4 @@
+import ActivityModel
 import Synchronization
 
 /// Segments kept open between reads, for a long-running reader that answers many small queries
@@ -53,6 +54,8 @@ public final class SegmentCache: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// The last listing of the segments directory, with the directory's identity taken just before it.
+    private let listing = Mutex<(directory: FileIdentity, segments: [SegmentInfo])?>(nil)
     /// The most segments kept mapped; beyond it the cache drops entries (a store of more segments is then
     /// read partly uncached).
     public let capacity: Int
@@ -62,6 +65,8 @@ public final class SegmentCache: Sendable {
 
     /// The number of segments held (for tests).
     public var count: Int { entries.withLock { $0.count } }
+    /// True when a listing of the segments directory is kept (for tests).
+    var holdsListing: Bool { listing.withLock { $0 != nil } }
 
     /// The segment mapped: the cached mapping while the file is unchanged, else mapped now (and kept); nil when
     /// it cannot be mapped (the caller maps it itself and reports why).
@@ -85,6 +90,23 @@ public final class SegmentCache: Sendable {
     /// The entry of the file `file` maps, if this cache holds it.
     func entry(of file: MappedFile) -> Entry? {
         entries.withLock { $0[file.path] }.flatMap { $0.isSameFile(file.identity) ? $0 : nil }
+    }
+
+    /// The segments as listed last, while the segments directory is unchanged since (its identity `now`),
+    /// with the last segment's size read again (the active segment grows; the others are complete once a
+    /// later one exists). Nil: list anew.
+    func listedSegments(directory now: FileIdentity) -> [SegmentInfo]? {
+        guard var segments = listing.withLock({ $0.flatMap { $0.directory == now ? $0.segments : nil } }) else { return nil }
+        if let last = segments.indices.last { segments[last].size = FS.fileSize(segments[last].path) ?? 0 }
+        return segments
+    }
+
+    /// Remembers a listing taken after the directory's identity was `before`, if it can be trusted to stay
+    /// right while that identity holds: a directory changed within the last 2 s might change again within the
+    /// same tick of its coarse timestamp, unseen, so such a listing is not kept.
+    func remember(_ segments: [SegmentInfo], directory before: FileIdentity, now: Timestamp) {
+        guard now.nanoseconds - before.modified > 2_000_000_000 else { return }
+        listing.withLock { $0 = (before, segments) }
     }
 
     /// Drops the entries of segments not in `paths` (deleted by retention since they were cached).

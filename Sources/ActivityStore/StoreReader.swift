@@ -137,6 +137,14 @@ public final class StoreReader {
     /// The segment files as they are now, oldest first; the last one is the active segment. Listed anew at every
     /// call, so segments sealed or deleted since show up.
     public func segments() throws(StoreError) -> [SegmentInfo] {
+        guard let cache, let directory = FS.identity(segmentsDirectory) else { return try listSegments() }
+        if let listed = cache.listedSegments(directory: directory) { return listed }
+        let listed = try listSegments()
+        cache.remember(listed, directory: directory, now: FS.now())
+        return listed
+    }
+
+    private func listSegments() throws(StoreError) -> [SegmentInfo] {
         let firsts = try FS.list(segmentsDirectory).compactMap(SegmentFormat.firstSeq(fromSegmentName:)).sorted()
         let listed = firsts.enumerated().map { i, f in
             let p = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: f)

@@ -100,6 +100,13 @@ struct SegmentCacheTests {
         let segments = try StoreReader(dataDirectory: dir).segments()
         #expect(segments.count >= 4)
         #expect(cache.count == segments.count)
+        // The directory was just written: its listing is not kept (a change within the same coarse timestamp
+        // tick would go unseen). Once the directory is older, it is, until the directory changes.
+        #expect(!cache.holdsListing)
+        var old = [timespec(tv_sec: time(nil) - 60, tv_nsec: 0), timespec(tv_sec: time(nil) - 60, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, dir + "/segments", &old, 0) == 0)
+        try check("a listing kept")
+        #expect(cache.holdsListing)
 
         // The daemon goes on: the active segment grows (same file, remapped), and new segments appear.
         var options = StoreOptions()
