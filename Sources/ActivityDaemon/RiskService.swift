@@ -41,7 +41,7 @@ final class RiskHolder: Sendable {
         q.afterSeq = afterSeq
         var n = 0
         try engine.withLock { engine in
-            for e in try reader.prefetchedEvents(q) {
+            for e in try reader.read(q, prefetch: true) {
                 _ = engine.observe(e)
                 n += 1
             }

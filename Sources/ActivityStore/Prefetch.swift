@@ -2,19 +2,9 @@ import ActivityModel
 import Dispatch
 import Synchronization
 
-extension StoreReader {
-    /// Like ``lazyEvents(_:)``, but a second thread decodes frames ahead of the consumer (at most `depth`
-    /// hand-overs of about a thousand events each waiting), so a report over millions of events uses two
-    /// cores: one decodes, one reports. The reader must not be used otherwise until the sequence is exhausted
-    /// (its damage list is then complete); a sequence dropped early stops its thread after the frame it is
-    /// decoding. (`limit` is not applied.)
-    public func prefetchedEvents(_ q: EventQuery, depth: Int = 4) throws -> PrefetchedEventSequence {
-        PrefetchedEventSequence(source: try lazyEvents(q), depth: max(1, depth))
-    }
-}
-
-/// See ``StoreReader/prefetchedEvents(_:depth:)``. Iterate it once.
-public final class PrefetchedEventSequence: Sequence, IteratorProtocol {
+/// The events of a ``FrameWalk`` decoded on a second thread ahead of the consumer
+/// (``StoreReader/read(_:prefetch:)`` with `prefetch`). Iterate it once.
+final class PrefetchedEvents {
     /// The hand-over between the decoding thread and the consumer: a bounded FIFO of frames' events.
     final class Channel: Sendable {
         let free: DispatchSemaphore
@@ -30,7 +20,7 @@ public final class PrefetchedEventSequence: Sequence, IteratorProtocol {
     }
 
     /// The lazy source moved to the decoding thread; only that thread touches it (and its reader) from then on.
-    struct Source: @unchecked Sendable { var iterator: LazyEventSequence.Iterator }
+    struct Source: @unchecked Sendable { var iterator: FrameWalk.Iterator }
 
     let channel: Channel
     var frames: [[ActivityEvent]] = []
@@ -42,7 +32,7 @@ public final class PrefetchedEventSequence: Sequence, IteratorProtocol {
     var done: [[ActivityEvent]] = []
     var finished = false
 
-    init(source: LazyEventSequence, depth: Int) {
+    init(source: FrameWalk, depth: Int) {
         let channel = Channel(depth: depth)
         self.channel = channel
         let box = Source(iterator: source.makeIterator())
@@ -81,7 +71,7 @@ public final class PrefetchedEventSequence: Sequence, IteratorProtocol {
     }
 
     /// The next event; nil once the store is exhausted (then ``StoreReader/damage`` is complete).
-    public func next() -> ActivityEvent? {
+    func next() -> ActivityEvent? {
         while position == current.count {
             if !current.isEmpty { done.append(current); current = [] }
             position = 0

@@ -40,7 +40,7 @@ public final class StoreQueries: Sendable {
             var q = EventQuery()
             q.terms[.category] = [EventCategory.login.rawValue, EventCategory.admin.rawValue]
             q.order = .time
-            for e in try reader.prefetchedEvents(q) where p.sees(e) { users.add(e) }
+            for e in try reader.read(q, prefetch: true) where p.sees(e) { users.add(e) }
         } else {
             func feed(_ segments: [SegmentInfo], into users: inout UsersAccumulator) throws {
                 try reader.accountHistory(segments: segments) { part in
@@ -106,7 +106,7 @@ public final class StoreQueries: Sendable {
         q.since = since
         q.until = until
         q.order = .time
-        return try reader().prefetchedEvents(q).filter(p.sees)
+        return try reader().read(q, prefetch: true).filter(p.sees)
     }
 
     public func loginReport(for p: Principal, since: Timestamp?, until: Timestamp?, formatter: TimeFormatter) throws -> LoginReport {

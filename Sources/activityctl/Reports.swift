@@ -11,14 +11,14 @@ import ActivityStore
 ///
 /// `withAttributes` keeps `attrs`, where the daemon stores the reasons for the risk flags it set at ingest.
 func loginAttempts(_ reader: StoreReader, since: Timestamp? = nil, until: Timestamp? = nil,
-                   withAttributes: Bool = false) throws -> PrefetchedEventSequence {
+                   withAttributes: Bool = false) throws -> EventRead {
     var q = EventQuery()
     q.terms[.action] = LoginEventKind.attemptActions
     q.omit = withAttributes ? OmittedFields.reportExtras.subtracting(.attributes) : .reportExtras
     q.since = since
     q.until = until
     q.order = .time
-    return try reader.prefetchedEvents(q)
+    return try reader.read(q, prefetch: true)
 }
 
 /// What `users` and `report suspicious` print: a table or one JSON object per line (CSV is `export`'s).

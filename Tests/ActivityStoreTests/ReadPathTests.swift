@@ -39,20 +39,25 @@ struct ReadPathTests {
         #expect(full.contains { $0.geo != nil } && projected.contains { $0.geo != nil })
     }
 
-    @Test("the prefetching sequence yields the lazy sequence's events, and can be dropped half-way")
+    @Test("a read with prefetch yields the events of one without, stops at the limit, and can be dropped half-way")
     func prefetch() throws {
         let r = try store(3000, seed: 32)
         var q = EventQuery()
         q.terms[.category] = ["login", "admin"]
-        let lazy = Array(try r.lazyEvents(q))
-        let pre = Array(try r.prefetchedEvents(q, depth: 2))
+        let lazy = Array(try r.read(q))
+        let pre = Array(try r.read(q, prefetch: true))
         #expect(!lazy.isEmpty)
         #expect(pre == lazy)
-        for depth in [1, 3] {
-            let s = try StoreReader(dataDirectory: r.dataDirectory).prefetchedEvents(EventQuery(), depth: depth)
+        for limit in [0, 1, 7, lazy.count - 1] {
+            q.limit = limit
+            #expect(Array(try r.read(q)) == Array(lazy.prefix(limit)))
+            #expect(Array(try r.read(q, prefetch: true)) == Array(lazy.prefix(limit)))
+        }
+        for _ in 0..<2 {
+            var it = try StoreReader(dataDirectory: r.dataDirectory).read(EventQuery(), prefetch: true).makeIterator()
             var taken = 0
-            while taken < 10, s.next() != nil { taken += 1 }
-            #expect(taken == 10)   // dropping `s` now stops its decoding thread (deinit)
+            while taken < 10, it.next() != nil { taken += 1 }
+            #expect(taken == 10)   // dropping `it` now stops its decoding thread (deinit)
         }
     }
 
@@ -71,16 +76,18 @@ struct ReadPathTests {
             let fresh = try StoreReader(dataDirectory: r.dataDirectory)
             var q = EventQuery()
             q.order = order
-            let got = Array(try fresh.lazyEvents(q))
+            let read = try fresh.read(q)
+            let got = Array(read)
             #expect(got.count < all.count)
-            #expect(fresh.damage.contains { $0.path == victim.path && $0.reason.hasPrefix("unreadable segment") }, "\(order): \(fresh.damage)")
+            #expect(!read.report.isClean)
+            #expect(read.report.damage.contains { $0.path == victim.path && $0.reason.hasPrefix("unreadable segment") }, "\(order): \(fresh.damage)")
         }
         // Gone (retention deletes the oldest while readers run): no damage for it.
         try FileManager.default.removeItem(atPath: victim.path)
         let fresh = try StoreReader(dataDirectory: r.dataDirectory)
         var q = EventQuery()
         q.order = .seq
-        let lazy = try fresh.lazyEvents(q)
+        let lazy = try fresh.read(q)
         try FileManager.default.removeItem(atPath: segs[2].path)
         _ = Array(lazy)
         #expect(!fresh.damage.contains { $0.path == segs[2].path }, "\(fresh.damage)")

@@ -64,7 +64,7 @@ struct TimeOrderTests {
 
     static let cases: [(UInt64, Layout, Bool)] = Layout.allCases.flatMap { l in [(1, l, false), (2, l, true), (3, l, true)] }
 
-    @Test("query, lazyEvents and prefetchedEvents in time order equal a sort of the full scan, for filters, ranges, reverse and limit",
+    @Test("query and read, with and without prefetch, in time order equal a sort of the full scan, for filters, ranges, reverse and limit",
           arguments: cases)
     func agreesWithSort(_ seed: UInt64, _ layout: Layout, _ prefixIndex: Bool) throws {
         let dir = try Self.store(seed: seed, layout: layout, prefixIndex: prefixIndex)
@@ -98,12 +98,10 @@ struct TimeOrderTests {
         for q in queries {
             let want = Self.expected(all, q)
             #expect(try reader.events(q).map(\.seq) == want, "\(q)")
-            if q.limit == nil {
-                #expect(try Array(reader.lazyEvents(q)).map(\.seq) == want, "lazy \(q)")
-                var prefetched: [UInt64] = []
-                for e in try reader.prefetchedEvents(q) { prefetched.append(e.seq) }
-                #expect(prefetched == want, "prefetched \(q)")
-            }
+            #expect(try Array(reader.read(q)).map(\.seq) == want, "read \(q)")
+            var prefetched: [UInt64] = []
+            for e in try reader.read(q, prefetch: true) { prefetched.append(e.seq) }
+            #expect(prefetched == want, "prefetched \(q)")
         }
         // Storage order is unchanged.
         var seqOrder = EventQuery()

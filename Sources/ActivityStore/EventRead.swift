@@ -1,0 +1,130 @@
+import ActivityModel
+
+/// What reads met besides their events: the damage (a segment, index or frame that could not be read, each
+/// one part of an answer missing or read the slow way), and how much the last read touched.
+public struct ReadReport: Sendable, Hashable {
+    /// Damage met by the reader's reads so far, in the order met.
+    public var damage: [StoreDamage]
+    /// Segments the last read touched.
+    public var segmentsTouched: Int
+    /// Events the last read decoded (matching or not).
+    public var eventsDecoded: Int
+    /// True when no read met damage: the answers are complete.
+    public var isClean: Bool { damage.isEmpty }
+}
+
+extension StoreReader {
+    /// The events `q` matches, in its order (``EventQuery/order``, ``EventQuery/reverse``), at most
+    /// ``EventQuery/limit``, read as the sequence is iterated: segments are opened and frames decoded only
+    /// when reached, so a report over millions of events holds one frame at a time, and a loop that stops
+    /// early reads no further.
+    ///
+    /// With `prefetch`, a second thread decodes frames ahead of the consumer (at most four hand-overs of about
+    /// a thousand events each waiting), so a long read uses two cores: one decodes, one consumes. The reader
+    /// must then not be used otherwise until the iteration ends (its report is complete then); an iteration
+    /// dropped early stops the thread after the frame it is decoding.
+    ///
+    /// What the read met is in ``EventRead/report`` (the reader's ``report``) once iterated.
+    /// - Throws: `StoreError` when the segments directory cannot be listed.
+    public func read(_ q: EventQuery, prefetch: Bool = false) throws(StoreError) -> EventRead {
+        lastQueryStats = (0, 0)
+        let segs = try segments(for: q)
+        var walk = FrameWalk(reader: self, segments: segs, query: q)
+        if q.order == .time, !segs.isEmpty {
+            largestTimeBacklog = 0
+            walk = FrameWalk(reader: self, segments: [], query: q, merge: TimeOrderedMerge(reader: self, segments: segs, query: q))
+        }
+        return EventRead(reader: self, walk: walk, limit: q.limit ?? .max, prefetch: prefetch)
+    }
+
+    /// What the reads through this reader met so far (damage), and what the last read touched.
+    public var report: ReadReport {
+        ReadReport(damage: damage, segmentsTouched: lastQueryStats.segmentsTouched, eventsDecoded: lastQueryStats.eventsDecoded)
+    }
+}
+
+/// The events of one ``StoreReader/read(_:prefetch:)``, read as iterated. Iterate it once.
+public struct EventRead: Sequence {
+    let reader: StoreReader
+    let walk: FrameWalk
+    let limit: Int
+    let prefetch: Bool
+
+    /// What the reader met (complete once the iteration has ended).
+    public var report: ReadReport { reader.report }
+
+    /// Reads the store as it is iterated.
+    public struct Iterator: IteratorProtocol {
+        var walk: FrameWalk.Iterator?
+        let prefetched: PrefetchedEvents?
+        var remaining: Int
+
+        /// The next matching event; nil at the end or at the limit.
+        public mutating func next() -> ActivityEvent? {
+            guard remaining > 0 else { return nil }
+            remaining -= 1
+            if let prefetched { return prefetched.next() }
+            return walk!.next()
+        }
+    }
+
+    /// Starts the walk over the segments listed when the read was made.
+    public func makeIterator() -> Iterator {
+        guard limit > 0 else { return Iterator(walk: nil, prefetched: nil, remaining: 0) }
+        if prefetch { return Iterator(walk: nil, prefetched: PrefetchedEvents(source: walk, depth: 4), remaining: limit) }
+        return Iterator(walk: walk.makeIterator(), prefetched: nil, remaining: limit)
+    }
+}
+
+/// The frames a read visits, decoded one by one: each segment's frame plan in turn, or the time-ordered merge.
+/// Damage is recorded on the reader.
+struct FrameWalk {
+    let reader: StoreReader
+    let segments: [SegmentInfo]
+    let query: EventQuery
+    /// Set for time order: the merge that yields the batches (`segments` is then unused).
+    var merge: TimeOrderedMerge? = nil
+
+    /// Errors opening a segment (one deleted by retention meanwhile) skip that segment.
+    struct Iterator: IteratorProtocol {
+        let reader: StoreReader
+        let segments: [SegmentInfo]
+        let query: EventQuery
+        var merge: TimeOrderedMerge?
+        var segmentIndex = 0
+        var plan: (MappedFile, [(FrameInfo, [Int]?)])?
+        var frameIndex = 0
+        var buffer: [ActivityEvent] = []
+        var bufferIndex = 0
+
+        /// The next matching event; nil at the end.
+        mutating func next() -> ActivityEvent? {
+            while bufferIndex == buffer.count {
+                guard let batch = nextBatch() else { return nil }
+                buffer = batch
+                bufferIndex = 0
+            }
+            defer { bufferIndex += 1 }
+            return buffer[bufferIndex]
+        }
+
+        /// The matching events of the next frame that has any; nil at the end.
+        mutating func nextBatch() -> [ActivityEvent]? {
+            if merge != nil { return merge!.nextBatch() }
+            while true {
+                if let (file, frames) = plan, frameIndex < frames.count {
+                    let batch = reader.decode(file: file, frame: frames[frameIndex].0, ordinals: frames[frameIndex].1, query: query)
+                    frameIndex += 1
+                    if batch.isEmpty { continue }
+                    return batch
+                }
+                guard segmentIndex < segments.count else { return nil }
+                plan = reader.framePlan(segment: segments[segmentIndex], query: query)
+                segmentIndex += 1
+                frameIndex = 0
+            }
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(reader: reader, segments: segments, query: query, merge: merge) }
+}
