@@ -17,7 +17,7 @@ enum PipelineItem: Sendable {
     case datagrams([Datagram])
     /// Records from a file or the journal, with the position reached after them (committed with their events),
     /// and how a file's lines are read (journal records are always `.syslog`: parsed already).
-    case records([RawRecord], input: String, position: InputPosition?, format: FileInputFormat = .syslog)
+    case records([RawRecord], input: InputID, position: InputPosition?, format: FileInputFormat = .syslog)
     /// Checks the API records (`api.record = true`) as `login_check` events.
     case checks([ActivityEvent])
 }

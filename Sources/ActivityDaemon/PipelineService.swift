@@ -52,11 +52,9 @@ final class PipelineService: Service, @unchecked Sendable {
                     events.append(contentsOf: checks)
                     processor.counts.accepted += checks.count
                 case .records(let records, let input, let position, let format):
-                    let kind = input.hasPrefix("file:") ? "file" : "journald"
-                    let source = input.hasPrefix("file:") ? String(input.dropFirst(5)) : nil
                     let now = realtimeNow()
                     for r in records {
-                        processor.process(record: r, stream: input, format: format, origin: Origin(input: kind, source: source), now: now, into: &events)
+                        processor.process(record: r, stream: input, format: format, origin: Origin(input: input.kind, source: input.filePath), now: now, into: &events)
                     }
                     if let position { positions.append(position) }
                 }

@@ -318,10 +318,11 @@ final class StoreService: Service, @unchecked Sendable {
 /// Tells inputs that resume from stored positions (files, journald) when the store has opened and what it
 /// recovered: at once when the data directory opened at start, later when the open waited for space.
 final class StoreGate: Sendable {
-    enum State: Sendable { case pending, opened([String: String]), abandoned }
+    enum State: Sendable { case pending, opened([InputID: String]), abandoned }
     private let state = Mutex(State.pending)
 
-    func open(positions: [String: String]) { state.withLock { $0 = .opened(positions) } }
+    /// Opens the gate with the positions the writer recovered (by their stored names).
+    func open(positions: [String: String]) { state.withLock { $0 = .opened(InputID.positions(positions)) } }
     func abandon() { state.withLock { if case .pending = $0 { $0 = .abandoned } } }
     var current: State { state.withLock { $0 } }
 }
@@ -330,7 +331,7 @@ final class StoreGate: Sendable {
 /// usual case); returns without running it when the daemon stops before that.
 struct AfterStoreOpens: Service {
     let gate: StoreGate
-    let make: @Sendable ([String: String]) -> any Service
+    let make: @Sendable ([InputID: String]) -> any Service
 
     func run() async throws {
         while true {

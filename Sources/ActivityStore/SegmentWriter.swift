@@ -80,7 +80,8 @@ public final class SegmentWriter {
     public let host: String
     /// What recovery found and did when the writer opened the directory.
     public private(set) var recovery = RecoveryReport()
-    /// The latest position of every input, as committed.
+    /// The latest position of every input, as committed: keyed by ``ActivityModel/InputID/stored`` (the store
+    /// keeps the names opaque, as the commit frames hold them; ``ActivityModel/InputID/positions(_:)`` reads them).
     public private(set) var positions: [String: String] = [:]
     /// The seq the next event gets.
     public private(set) var nextSeq: UInt64 = 1
@@ -387,7 +388,7 @@ public final class SegmentWriter {
             bytes += SegmentFormat.frame(body.bytes)
         }
         var changed: [(String, String)] = []
-        for p in newPositions where positions[p.input] != p.value { changed.append((p.input, p.value)) }
+        for p in newPositions where positions[p.input.stored] != p.value { changed.append((p.input.stored, p.value)) }
         bytes += SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: seq, time: now, full: false, positions: changed))
         // On failure no partial commit stays behind; the next append reuses these seq numbers (none was committed).
         try writeAtEnd(bytes)

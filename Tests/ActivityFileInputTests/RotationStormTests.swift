@@ -114,7 +114,7 @@ struct RotationStormTests {
         let writer = LogWriter(path: log)
         var rng = SeededRandom(seed: 42)
         var delivered: [String] = []
-        var positions: [String: String] = [:]
+        var positions: [InputID: String] = [:]
         var firstOfGeneration = 1
         var rotations = 0
 

@@ -28,7 +28,7 @@ func append(_ path: String, _ text: String) {
 final class Sink: Sendable {
     struct State {
         var lines: [String] = []
-        var positions: [String: String] = [:]
+        var positions: [InputID: String] = [:]
         var stats: [FileInputStat] = []
         var batches = 0
         var badBatch = false
@@ -36,7 +36,7 @@ final class Sink: Sendable {
     let state = Mutex(State())
 
     var lines: [String] { state.withLock { $0.lines } }
-    var positions: [String: String] { state.withLock { $0.positions } }
+    var positions: [InputID: String] { state.withLock { $0.positions } }
     var stats: [FileInputStat] { state.withLock { $0.stats } }
 
     func emit(_ records: [RawRecord], _ position: InputPosition) -> Bool {
