@@ -98,7 +98,7 @@ struct CheckAPI: Sendable {
         let verb = action ?? "login"
         guard verb == "login" else { return refuse(.badRequest, "bad_request", "action must be \"login\"") }
 
-        var e = ActivityEvent(time: realtimeNow(), category: .login, action: Action(rawValue: "login"), outcome: .success, user: user)
+        var e = ActivityEvent(time: SystemClock.now(), category: .login, action: Action(rawValue: "login"), outcome: .success, user: user)
         e.account = account
         e.device = device
         e.ip = ip

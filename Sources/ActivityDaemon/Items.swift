@@ -33,19 +33,3 @@ struct StoreBatch: Sendable {
     /// collector acknowledges to the stream only then. Not called when the batch is never written.
     var onDurable: (@Sendable () -> Void)? = nil
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-func realtimeNow() -> Timestamp {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Timestamp(seconds: Int64(ts.tv_sec), nanos: Int64(ts.tv_nsec))
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

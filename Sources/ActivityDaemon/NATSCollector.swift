@@ -67,8 +67,8 @@ final class NATSCollectorService: Service, @unchecked Sendable {
         ])
         func complain(_ what: String, _ error: any Error) {
             counters.update { $0.collectErrors += 1 }
-            if monotonicSeconds() - lastComplaint > 10 {
-                lastComplaint = monotonicSeconds()
+            if SystemClock.monotonicSeconds() - lastComplaint > 10 {
+                lastComplaint = SystemClock.monotonicSeconds()
                 logger.warning("\(what); retrying", metadata: ["error": "\(error)"])
             }
         }
@@ -155,8 +155,8 @@ final class NATSCollectorService: Service, @unchecked Sendable {
                 $0.collectSkipped += skipped
                 if malformed > 0 { $0.rejected["nats_malformed", default: 0] += malformed }
             }
-            if malformed > 0, monotonicSeconds() - lastRejectLog > 10 {
-                lastRejectLog = monotonicSeconds()
+            if malformed > 0, SystemClock.monotonicSeconds() - lastRejectLog > 10 {
+                lastRejectLog = SystemClock.monotonicSeconds()
                 logger.warning("NATS messages that are not activityd events were rejected (sampled)", metadata: ["count": "\(malformed)"])
             }
             if restart { consumer = nil }

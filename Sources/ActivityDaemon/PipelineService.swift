@@ -52,7 +52,7 @@ final class PipelineService: Service, @unchecked Sendable {
                     events.append(contentsOf: checks)
                     processor.counts.accepted += checks.count
                 case .records(let records, let input, let position, let format):
-                    let now = realtimeNow()
+                    let now = SystemClock.now()
                     for r in records {
                         processor.process(record: r, stream: input, format: format, origin: Origin(input: input.kind, source: input.filePath), now: now, into: &events)
                     }
@@ -71,7 +71,7 @@ final class PipelineService: Service, @unchecked Sendable {
             if let risk, !events.isEmpty { risk.assess(&events) }
             // Taken after this batch's assessment and travelling with it, so the store writes it once the events
             // it covers have their seqs.
-            let checkpoint = (events.isEmpty && positions.isEmpty) ? nil : risk?.checkpointIfDue(now: monotonicSeconds())
+            let checkpoint = (events.isEmpty && positions.isEmpty) ? nil : risk?.checkpointIfDue(now: SystemClock.monotonicSeconds())
             let c = processor.counts
             processor.counts.reset()
             if !events.isEmpty || !positions.isEmpty {
@@ -99,7 +99,7 @@ final class PipelineService: Service, @unchecked Sendable {
                 for (k, v) in c.unmatched { $0.unmatchedByProgram[k, default: 0] += v }
             }
             if !c.rejected.isEmpty || c.unparsableAudit > 0 {
-                let t = monotonicSeconds()
+                let t = SystemClock.monotonicSeconds()
                 if t - lastRejectLog >= 10 {
                     lastRejectLog = t
                     logger.warning("rejected input (sampled, at most one line per 10 s)", metadata: [

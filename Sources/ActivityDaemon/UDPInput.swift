@@ -132,7 +132,7 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let (ip, port) = Self.source(envelope.remoteAddress)
-        batch.append(Datagram(bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: realtimeNow(), input: input))
+        batch.append(Datagram(bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: SystemClock.now(), input: input))
         if batch.count >= 256 { flush(context: context) }
     }
 

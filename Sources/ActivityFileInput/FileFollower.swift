@@ -69,7 +69,7 @@ public final class FileFollower {
         var lastScan = -Double.infinity
         var wokenByEvent = false
         while !shouldStop() {
-            let now = monotonicSeconds()
+            let now = SystemClock.monotonicSeconds()
             if wokenByEvent || now - lastScan >= options.pollInterval {
                 scanPatterns()
                 lastScan = now
@@ -221,7 +221,7 @@ public final class FileFollower {
             }
             guard let snap = snapshot(fd: s.fd, path: s.path, onStat: onStat) else { return .init(progressed: progressed, keepRunning: true) }
             let action = s.state.check(open: snap, readOffset: s.reader.readOffset, committed: s.reader.committed,
-                                       path: pathInfo(s.path), now: monotonicSeconds())
+                                       path: pathInfo(s.path), now: SystemClock.monotonicSeconds())
             switch action {
             case .wait:
                 return .init(progressed: progressed, keepRunning: true)
@@ -242,7 +242,7 @@ public final class FileFollower {
                 // content at an old offset, so they are dropped and the truncation handled.
                 guard let after = snapshot(fd: s.fd, path: s.path, onStat: onStat) else { return .init(progressed: progressed, keepRunning: true) }
                 let verdict = s.state.check(open: after, readOffset: s.reader.readOffset + UInt64(n), committed: s.reader.committed,
-                                            path: pathInfo(s.path), now: monotonicSeconds())
+                                            path: pathInfo(s.path), now: SystemClock.monotonicSeconds())
                 if case .locate = verdict {
                     handleTruncation(s, verdict, onStat: onStat)
                     continue
@@ -416,8 +416,3 @@ public final class FileFollower {
     }
 }
 
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

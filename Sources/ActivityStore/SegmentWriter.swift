@@ -131,7 +131,7 @@ public final class SegmentWriter {
         self.segmentsDirectory = dataDirectory + "/segments"
         self.options = options
         self.host = host ?? FS.hostName()
-        let now = now ?? FS.now()
+        let now = now ?? SystemClock.now()
         try FS.makeDirectory(segmentsDirectory)
         let lockPath = dataDirectory + "/LOCK"
         lock = try FileHandle.open(lockPath, flags: O_RDWR | O_CREAT, mode: 0o640)
@@ -354,7 +354,7 @@ public final class SegmentWriter {
     ///   the sequence numbers it would have used are given to the next append.
     @discardableResult
     public func append(_ events: [ActivityEvent], positions newPositions: [InputPosition] = [], now: Timestamp? = nil) throws(StoreError) -> ClosedRange<UInt64>? {
-        let now = now ?? FS.now()
+        let now = now ?? SystemClock.now()
         if events.isEmpty && newPositions.isEmpty { return nil }
         try rotateIfNeeded(now: now)
         let out = events
@@ -515,7 +515,7 @@ public final class SegmentWriter {
     public func close(now: Timestamp? = nil) throws(StoreError) {
         // A clean stop seals everything and moves the key one epoch on: the key left on disk cannot seal the past.
         if let st = sealing {
-            let now = now ?? FS.now()
+            let now = now ?? SystemClock.now()
             try seal(now: now, evolve: false)
             // One epoch ahead of the clock at most: a second clean stop within one interval keeps the key.
             try evolveKey(to: st.key.epoch(at: now) + 1)

@@ -4,6 +4,7 @@ import ActivityConfig
 import ActivityStore
 import ActivityDaemon
 import ActivityModel
+import ActivityCLI
 
 #if canImport(Glibc)
 import Glibc
@@ -40,8 +41,8 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
         do {
             configuration = try DaemonConfiguration.load(path: config)
         } catch {
-            printError("activityd: \(error)")
-            throw ExitCode(78)   // EX_CONFIG
+            diagnostics.error("\(error)")
+            throw ExitCode(Diagnostics.Status.configuration)
         }
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let logger = bootstrapStandardErrorLogging(label: "activityd", level: level)
@@ -58,8 +59,8 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
                     let k = try SealKeyState.load(path: seal)
                     print("  store.seal: \(seal) (epoch \(k.epoch), key evolves every \(k.interval / 1_000_000_000) s)")
                 } catch {
-                    printError("activityd: store.seal: \(error) (make it with: activityctl setup-keys)")
-                    throw ExitCode(1)
+                    diagnostics.error("store.seal: \(error) (make it with: activityctl setup-keys)")
+                    throw ExitCode(Diagnostics.Status.failure)
                 }
             }
             for u in configuration.udp { print("  input.udp: listen=\(u.listen) allow=\(u.allow.map(\.description))") }
@@ -91,12 +92,10 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             }
         } catch {
             logger.critical("activityd failed", metadata: ["error": "\(error)"])
-            throw ExitCode(1)
+            throw ExitCode(Diagnostics.Status.failure)
         }
     }
 }
 
-func printError(_ s: String) {
-    var line = s + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
+/// activityd's user-facing error lines (before logging is set up: configuration errors).
+let diagnostics = Diagnostics(program: "activityd")
