@@ -149,7 +149,7 @@ let package = Package(
             dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ActivityConfigTests", dependencies: ["ActivityConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityConfigTests", dependencies: ["ActivityConfig", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NATSJetStreamTests", dependencies: ["NATSJetStream", "ActivityTestSupport"], swiftSettings: swiftSettings),

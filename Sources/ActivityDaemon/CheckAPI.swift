@@ -105,9 +105,8 @@ struct CheckAPI: Sendable {
         if ip != nil { Enricher(snapshot: enrichment.snapshot).enrich(&e) }
         let verdict = risk.check(e)
         let policy = account.flatMap { risk.configuration.accounts[$0] } ?? risk.configuration.policy
-        let names = RiskFlags.names.filter { verdict.flags.contains($0.0) }.map(\.1)
-        let decision = names.contains(where: policy.block.contains) ? "block"
-            : names.contains(where: policy.challenge.contains) ? "challenge" : "allow"
+        let names = RiskPolicy.names(verdict.flags)
+        let decision = policy.decision(for: verdict.flags)
         counters.update { $0.checks[decision, default: 0] += 1 }
 
         var checkID: String?

@@ -148,8 +148,8 @@ public struct Daemon: Sendable {
         services.append(EnrichmentService(configuration: configuration, configPath: configPath, holder: holder, counters: counters,
                                           notifier: notifier, logger: enrichLogger))
         // READY (and `onReady`) once every listener is bound: the UDP inputs and, when configured, the metrics endpoint.
-        let metricsAddress = configuration.metrics.listen.flatMap(HostPort.init)
-        let apiAddress = risk == nil ? nil : configuration.api.listen.flatMap(HostPort.init)
+        let metricsAddress = configuration.metrics.listen
+        let apiAddress = risk == nil ? nil : configuration.api.listen
         if configuration.api.listen != nil && risk == nil { logger.warning("api.listen ignored: risk.enabled is false") }
         let readiness = Readiness(expected: udpConfigs.count + (metricsAddress == nil ? 0 : 1) + (apiAddress == nil ? 0 : 1), onReady: { addresses in
             notifier.send { try $0.ready() }

@@ -37,9 +37,9 @@ final class FileInputService: Service, @unchecked Sendable {
     }
 
     private func loop() {
-        let options = FileInputOptions(paths: configuration.paths, startAtBeginning: configuration.startAt == "beginning")
+        let options = FileInputOptions(paths: configuration.paths, startAtBeginning: configuration.startAt == .beginning)
         let follower = FileFollower(options: options, positions: positions)
-        logger.info("following files", metadata: ["file.paths": "\(configuration.paths)", "file.start_at": "\(configuration.startAt)",
+        logger.info("following files", metadata: ["file.paths": "\(configuration.paths)", "file.start_at": "\(configuration.startAt.rawValue)",
                                                   "file.format": "\(configuration.format.rawValue)"])
         follower.run(
             shouldStop: { stopping.load(ordering: .relaxed) },

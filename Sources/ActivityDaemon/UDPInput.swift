@@ -44,7 +44,7 @@ final class UDPInput: Service, @unchecked Sendable {
     func run() async throws {
         var bound: [SocketAddress] = []
         let targets: [(address: HostPort?, fd: Int32?)] = activatedDescriptors.isEmpty
-            ? configuration.listen.compactMap { HostPort($0) }.map { ($0, nil) }
+            ? configuration.listen.map { ($0, nil) }
             : activatedDescriptors.map { (nil, $0) }
         for target in targets {
             let handler = DatagramHandler(queue: queue, counters: counters, input: index)

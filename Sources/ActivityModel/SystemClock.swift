@@ -30,7 +30,7 @@ public enum SystemClock {
 
     /// ``monotonicNanoseconds()`` in seconds.
     @inline(__always)
-    public static func SystemClock.monotonicSeconds() -> Double {
+    public static func monotonicSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -63,8 +63,8 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
                     throw ExitCode(Diagnostics.Status.failure)
                 }
             }
-            for u in configuration.udp { print("  input.udp: listen=\(u.listen) allow=\(u.allow.map(\.description))") }
-            for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt) format=\(f.format.rawValue)") }
+            for u in configuration.udp { print("  input.udp: listen=\(u.listen.map(\.description)) allow=\(u.allow.map(\.description))") }
+            for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt.rawValue) format=\(f.format.rawValue)") }
             if let j = configuration.journald { print("  input.journald: directory=\(j.directory ?? "(system)") files=\(j.files) matches=\(j.matches)") }
             if let n = configuration.natsInput {
                 print("  input.nats: servers=\(n.connection.servers) stream=\(n.connection.stream) consumer=\(n.consumer) subjects=\(n.subjects)")
@@ -75,7 +75,7 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             for l in configuration.iplists { print("  enrich.iplist: \(l.name) (\(l.tag)) \(l.path)") }
             let risk = configuration.risk
             if risk.enabled {
-                print("  risk: block=\(risk.policy.block) challenge=\(risk.policy.challenge) accounts=\(risk.accounts.keys.sorted()) max_users=\(risk.maxUsers)")
+                print("  risk: block=\(RiskPolicy.names(risk.policy.block)) challenge=\(RiskPolicy.names(risk.policy.challenge)) accounts=\(risk.accounts.keys.sorted()) max_users=\(risk.maxUsers)")
             } else {
                 print("  risk: disabled")
             }

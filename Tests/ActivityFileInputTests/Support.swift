@@ -55,13 +55,13 @@ final class Sink: Sendable {
 /// Runs a follower on this thread until `done()` or the timeout; `step` is called on every check.
 @discardableResult
 func follow(_ follower: FileFollower, sink: Sink, timeout: Double = 10, step: () -> Void = {}, until done: () -> Bool) -> Bool {
-    let deadline = monotonicSeconds() + timeout
+    let deadline = SystemClock.monotonicSeconds() + timeout
     var finished = false
     follower.run(
         shouldStop: {
             step()
             if done() { finished = true; return true }
-            return monotonicSeconds() > deadline
+            return SystemClock.monotonicSeconds() > deadline
         },
         emit: sink.emit, onStat: sink.stat)
     return finished

@@ -67,7 +67,7 @@ extension SystemdJournalTestSuite {
             _ = try reader.resume(from: nil, otherwise: .head)
             _ = try reader.nextRecord()
             let stored = try #require(try reader.nextRecord()?.position)
-            #expect(stored.input == "journald:test")
+            #expect(stored.input == .other("journald:test") && stored.input.stored == "journald:test")
 
             let restarted = JournalReader(journal: try Journal(.files([file])))
             #expect(try restarted.resume(from: stored.value, otherwise: .head) == .continuedAfterCursor)
