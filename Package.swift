@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "activityd",
             dependencies: [
-                "ActivityDaemon", "ActivityConfig", "ActivityStore",
+                "ActivityDaemon", "ActivityConfig", "ActivityStore", "ActivityCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "activityctl",
             dependencies: [
-                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityPipeline", "ActivityReports",
+                "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityPipeline", "ActivityReports", "ActivityCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -125,12 +125,14 @@ let package = Package(
         .executableTarget(
             name: "activity-web",
             dependencies: [
-                "ActivityWeb", "ActivityConfig",
+                "ActivityWeb", "ActivityConfig", "ActivityCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
+        // What the executables share: the one user-facing error and warning line (program name, exit statuses).
+        .target(name: "ActivityCLI", swiftSettings: swiftSettings),
         // Test-only helpers: deterministic random events.
         .target(name: "ActivityTestSupport", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
@@ -138,7 +140,7 @@ let package = Package(
             name: "activity-bench",
             dependencies: [
                 "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityReports",
-                "ActivityTestSupport", "ActivityDaemon", "ActivityConfig", .product(name: "Logging", package: "swift-log"),
+                "ActivityTestSupport", "ActivityDaemon", "ActivityConfig", "ActivityCLI", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -147,7 +149,7 @@ let package = Package(
             dependencies: ["ActivityModel", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ActivityConfigTests", dependencies: ["ActivityConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityConfigTests", dependencies: ["ActivityConfig", "ActivityModel"], swiftSettings: swiftSettings),
         .testTarget(name: "MaxMindDBTests", dependencies: ["MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ActivityEnrichTests", dependencies: ["ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityModel", "ActivityTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NATSJetStreamTests", dependencies: ["NATSJetStream", "ActivityTestSupport"], swiftSettings: swiftSettings),

@@ -48,7 +48,7 @@ public struct StoreConfiguration: Sendable, Hashable {
 }
 
 public struct UDPInputConfiguration: Sendable, Hashable {
-    public var listen: [String] = ["127.0.0.1:5514", "[::1]:5514"]
+    public var listen: [HostPort] = [HostPort("127.0.0.1:5514")!, HostPort("[::1]:5514")!]
     public var allow: [CIDR] = [CIDR("127.0.0.0/8")!, CIDR("::1/128")!]
     /// Application id → path of its HMAC-SHA256 key file.
     public var keys: [String: String] = [:]
@@ -60,10 +60,19 @@ public struct UDPInputConfiguration: Sendable, Hashable {
 
 public struct FileInputConfiguration: Sendable, Hashable {
     public var paths: [String] = []
-    public var startAt = "end"
+    /// Where to start in a file seen for the first time.
+    public var startAt = FileStartPosition.end
     /// How the files' lines are read.
     public var format: FileInputFormat = .syslog
     public init() {}
+}
+
+/// Where a file input starts in a file it has no stored position for (`input.file[].start_at`).
+public enum FileStartPosition: String, Sendable, Hashable, CaseIterable {
+    /// At its end: only lines written from now on.
+    case end
+    /// At its first line.
+    case beginning
 }
 
 /// The layout of a tailed file's lines (`input.file[].format`).
@@ -144,7 +153,8 @@ public struct IPListConfiguration: Sendable, Hashable {
 }
 
 public struct MetricsConfiguration: Sendable, Hashable {
-    public var listen: String?
+    /// Where the Prometheus endpoint listens; nil: off.
+    public var listen: HostPort?
     public init() {}
 }
 
@@ -170,7 +180,7 @@ public struct RiskConfiguration: Sendable, Hashable {
     /// start after a crash replays only the login attempts stored since; 0: none (a crash then refolds the store).
     public var checkpointInterval: Int64 = 300_000_000_000
     /// The flag names (`new_country`...) that make a check `block` / `challenge`.
-    public var policy = RiskPolicy(block: [], challenge: ["new_country", "impossible_travel", "anonymizer", "failed_burst"])
+    public var policy = RiskPolicy(block: [], challenge: [.newCountry, .impossibleTravel, .anonymizer, .failedBurst])
     /// Per `account`: a policy replacing the default one for checks naming that account.
     public var accounts: [String: RiskPolicy] = [:]
     public init() {}
@@ -178,18 +188,28 @@ public struct RiskConfiguration: Sendable, Hashable {
 
 /// Which flags block and which challenge; any other flag allows.
 public struct RiskPolicy: Sendable, Hashable {
-    public var block: [String]
-    public var challenge: [String]
-    public init(block: [String], challenge: [String]) { self.block = block; self.challenge = challenge }
+    public var block: RiskFlags
+    public var challenge: RiskFlags
+    public init(block: RiskFlags, challenge: RiskFlags) { self.block = block; self.challenge = challenge }
+
+    /// What a check with `flags` answers: `block` when any flag blocks, else `challenge` when any challenges,
+    /// else `allow`.
+    public func decision(for flags: RiskFlags) -> String {
+        if !flags.intersection(block).isEmpty { return "block" }
+        if !flags.intersection(challenge).isEmpty { return "challenge" }
+        return "allow"
+    }
 
     /// The risk flag names a policy may list.
-    public static let flagNames = ["new_country", "impossible_travel", "anonymizer", "failed_burst", "new_device"]
+    public static let flagNames = RiskFlags.names.map(\.1)
+    /// The names of `flags`, in the order of ``flagNames``.
+    public static func names(_ flags: RiskFlags) -> [String] { RiskFlags.names.filter { flags.contains($0.0) }.map(\.1) }
 }
 
 /// `[api]`: the check API applications call before letting a login through.
 public struct APIConfiguration: Sendable, Hashable {
-    /// host:port; nil: no API.
-    public var listen: String?
+    /// Where the check API listens; nil: no API.
+    public var listen: HostPort?
     /// Accepted bearer tokens, by name.
     public var tokens: [APIToken] = []
     /// Store each check as a `login_check` event.
@@ -209,8 +229,8 @@ public struct APIToken: Sendable, Hashable {
 
 /// `[web]`: the read-only web console and JSON API (`activity-web`).
 public struct WebConfiguration: Sendable, Hashable {
-    /// host:port; a non-loopback address only with TLS (`tlsCertificate` and `tlsKey`).
-    public var listen = "127.0.0.1:8089"
+    /// A non-loopback address only with TLS (`tlsCertificate` and `tlsKey`).
+    public var listen = HostPort("127.0.0.1:8089")!
     /// PEM certificate chain and private key: serve HTTPS.
     public var tlsCertificate: String?
     public var tlsKey: String?
@@ -219,15 +239,16 @@ public struct WebConfiguration: Sendable, Hashable {
     public var sessionKey: String?
     /// Nanoseconds a session cookie stays valid.
     public var sessionTTL: Int64 = 8 * 3_600_000_000_000
-    /// IANA zone pages show times in unless the viewer picks another.
+    /// IANA zone pages show times in unless the viewer picks another: its name (links carry it), checked here
+    /// to be a zone the system knows.
     public var timezone = "UTC"
     /// Failed logins from one source address within `loginFailureWindow` after which it is refused (429).
     public var loginFailures = 5
     public var loginFailureWindow: Int64 = 15 * 60_000_000_000
     /// Rows per page.
     public var pageSize = 100
-    /// Where audit events (who viewed or exported what) are sent over UDP; nil: not sent.
-    public var auditTo: String?
+    /// Where audit events (who viewed or exported what) are sent over UDP (an address, never a name); nil: not sent.
+    public var auditTo: IPEndpoint?
     /// Application id and key file for HMAC-signed audit datagrams (as configured in input.udp.keys).
     public var auditApp: String?
     public var auditKey: String?
@@ -432,8 +453,10 @@ extension DaemonConfiguration {
             for var u in try inp.tables("udp") {
                 var cfg = UDPInputConfiguration()
                 if let v = try u.strings("listen") {
-                    for a in v where HostPort(a) == nil { throw ConfigError(u.path + ".listen", "\"\(a)\" is not host:port (IPv6 as [addr]:port)") }
-                    cfg.listen = v
+                    cfg.listen = try v.map { (a) throws(ConfigError) -> HostPort in
+                        guard let hp = HostPort(a) else { throw ConfigError(u.path + ".listen", "\"\(a)\" is not host:port (IPv6 as [addr]:port)") }
+                        return hp
+                    }
                 }
                 if let v = try u.strings("allow") {
                     cfg.allow = try v.map { (s) throws(ConfigError) -> CIDR in
@@ -458,8 +481,10 @@ extension DaemonConfiguration {
                 cfg.paths = try f.paths("paths") ?? []
                 if cfg.paths.isEmpty { throw ConfigError(f.path + ".paths", "at least one path or glob is required") }
                 if let v = try f.string("start_at") {
-                    guard v == "end" || v == "beginning" else { throw ConfigError(f.path + ".start_at", "must be \"end\" or \"beginning\"") }
-                    cfg.startAt = v
+                    guard let start = FileStartPosition(rawValue: v) else {
+                        throw ConfigError(f.path + ".start_at", "must be \"end\" or \"beginning\", not \"\(v)\"")
+                    }
+                    cfg.startAt = start
                 }
                 if let v = try f.string("format") {
                     guard let format = FileInputFormat(rawValue: v) else {
@@ -541,18 +566,22 @@ extension DaemonConfiguration {
         }
         if var m = try r.table("metrics") {
             if let v = try m.string("listen") {
-                guard HostPort(v) != nil else { throw ConfigError("metrics.listen", "\"\(v)\" is not host:port") }
-                c.metrics.listen = v
+                guard let hp = HostPort(v) else { throw ConfigError("metrics.listen", "\"\(v)\" is not host:port") }
+                c.metrics.listen = hp
             }
             c.unknownKeys += m.unknown()
         }
         if var k = try r.table("risk") {
-            func policyList(_ t: inout TableReader, _ key: String) throws(ConfigError) -> [String]? {
+            func policyList(_ t: inout TableReader, _ key: String) throws(ConfigError) -> RiskFlags? {
                 guard let v = try t.strings(key) else { return nil }
-                for f in v where !RiskPolicy.flagNames.contains(f) {
-                    throw ConfigError(t.keyPath(key), "\"\(f)\" is not a risk flag (\(RiskPolicy.flagNames.joined(separator: ", ")))")
+                var flags: RiskFlags = []
+                for name in v {
+                    guard let f = RiskFlags(name: name) else {
+                        throw ConfigError(t.keyPath(key), "\"\(name)\" is not a risk flag (\(RiskPolicy.flagNames.joined(separator: ", ")))")
+                    }
+                    flags.insert(f)
                 }
-                return v
+                return flags
             }
             c.risk.enabled = try k.bool("enabled") ?? true
             if let v = k.value("max_speed_kmh").map({ $0.double ?? $0.int.map(Double.init) }) {
@@ -580,8 +609,8 @@ extension DaemonConfiguration {
         }
         if var a = try r.table("api") {
             if let v = try a.string("listen") {
-                guard HostPort(v) != nil else { throw ConfigError("api.listen", "\"\(v)\" is not host:port") }
-                c.api.listen = v
+                guard let hp = HostPort(v) else { throw ConfigError("api.listen", "\"\(v)\" is not host:port") }
+                c.api.listen = hp
             }
             c.api.record = try a.bool("record") ?? false
             if let v = try a.size("max_body") { c.api.maxBodyBytes = max(256, v) }
@@ -624,15 +653,20 @@ extension DaemonConfiguration {
         var c = WebConfiguration()
         if let v = try w.string("listen") {
             guard let hp = HostPort(v) else { throw ConfigError("web.listen", "\"\(v)\" is not host:port (IPv6 as [addr]:port)") }
-            c.listen = v
+            c.listen = hp
         }
         c.tlsCertificate = try w.path("tls_certificate")
         c.tlsKey = try w.path("tls_key")
         if (c.tlsCertificate == nil) != (c.tlsKey == nil) { throw ConfigError("web.tls_key", "tls_certificate and tls_key go together") }
-        if let problem = c.listenProblem(HostPort(c.listen)!) { throw ConfigError("web.listen", problem) }
+        if let problem = c.listenProblem(c.listen) { throw ConfigError("web.listen", problem) }
         c.sessionKey = try w.path("session_key")
         if let v = try w.duration("session_ttl") { c.sessionTTL = v }
-        if let v = try w.string("timezone") { c.timezone = v }
+        if let v = try w.string("timezone") {
+            guard TimeZone(identifier: v) != nil else {
+                throw ConfigError("web.timezone", "unknown time zone \"\(v)\" (an IANA name such as \"Europe/Berlin\")")
+            }
+            c.timezone = v
+        }
         if let v = try w.int("login_failures") {
             guard v >= 1 else { throw ConfigError("web.login_failures", "must be at least 1") }
             c.loginFailures = v
@@ -643,8 +677,8 @@ extension DaemonConfiguration {
             c.pageSize = v
         }
         if let v = try w.string("audit_to") {
-            guard let hp = HostPort(v), IPAddress(hp.host) != nil else { throw ConfigError("web.audit_to", "\"\(v)\" is not address:port") }
-            c.auditTo = v
+            guard let endpoint = IPEndpoint(v) else { throw ConfigError("web.audit_to", "\"\(v)\" is not address:port") }
+            c.auditTo = endpoint
         }
         c.auditApp = try w.string("audit_app")
         c.auditKey = try w.path("audit_key")
@@ -755,6 +789,24 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// An IP address and a port (`192.0.2.1:5514`, `[2001:db8::1]:5514`): a UDP destination given as an address.
+public struct IPEndpoint: Sendable, Hashable, CustomStringConvertible {
+    public var address: IPAddress
+    public var port: UInt16
+
+    /// Parses `address:port` (IPv6 in brackets); nil for a host name or anything else.
+    public init?(_ text: String) {
+        guard let hp = HostPort(text), let a = IPAddress(hp.host) else { return nil }
+        address = a
+        port = UInt16(hp.port)
+    }
+
+    public var description: String {
+        if case .v6 = address { return "[\(address)]:\(port)" }
+        return "\(address):\(port)"
+    }
 }
 
 /// Typed access to one TOML table that remembers which keys were read, so the rest can be reported.

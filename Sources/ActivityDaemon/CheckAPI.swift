@@ -98,16 +98,15 @@ struct CheckAPI: Sendable {
         let verb = action ?? "login"
         guard verb == "login" else { return refuse(.badRequest, "bad_request", "action must be \"login\"") }
 
-        var e = ActivityEvent(time: realtimeNow(), category: .login, action: Action(rawValue: "login"), outcome: .success, user: user)
+        var e = ActivityEvent(time: SystemClock.now(), category: .login, action: Action(rawValue: "login"), outcome: .success, user: user)
         e.account = account
         e.device = device
         e.ip = ip
         if ip != nil { Enricher(snapshot: enrichment.snapshot).enrich(&e) }
         let verdict = risk.check(e)
         let policy = account.flatMap { risk.configuration.accounts[$0] } ?? risk.configuration.policy
-        let names = RiskFlags.names.filter { verdict.flags.contains($0.0) }.map(\.1)
-        let decision = names.contains(where: policy.block.contains) ? "block"
-            : names.contains(where: policy.challenge.contains) ? "challenge" : "allow"
+        let names = RiskPolicy.names(verdict.flags)
+        let decision = policy.decision(for: verdict.flags)
         counters.update { $0.checks[decision, default: 0] += 1 }
 
         var checkID: String?

@@ -116,25 +116,25 @@ public struct Daemon: Sendable {
         var risk: RiskHolder?
         if configuration.risk.enabled {
             let r = RiskHolder(configuration: configuration.risk)
-            let started = monotonicSeconds()
+            let started = SystemClock.monotonicSeconds()
             // After a clean stop the state it left is read back (it covers exactly the stored events); after a
             // crash, the last checkpoint plus the login attempts stored after it; without either (or when the store
             // changed under them), the state is rebuilt from all the store's login attempts.
             if let writer, let users = r.loadSnapshot(dataDirectory: dataDir, lastSeq: writer.nextSeq - 1) {
                 logger.info("risk state read from the snapshot of the last clean stop", metadata: [
-                    "risk.users": "\(users)", "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+                    "risk.users": "\(users)", "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
                 ])
             } else if let writer, let seq = r.loadCheckpoint(dataDirectory: dataDir, lastSeq: writer.nextSeq - 1) {
                 let n = try r.rebuild(dataDirectory: configuration.dataDir, afterSeq: seq)
                 logger.info("risk state read from the last checkpoint and the login attempts stored after it", metadata: [
                     "risk.checkpoint_seq": "\(seq)", "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
-                    "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+                    "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
                 ])
             } else {
                 let n = try r.rebuild(dataDirectory: configuration.dataDir)
                 logger.info("risk state rebuilt from the store", metadata: [
                     "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
-                    "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+                    "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
                 ])
             }
             risk = r
@@ -148,8 +148,8 @@ public struct Daemon: Sendable {
         services.append(EnrichmentService(configuration: configuration, configPath: configPath, holder: holder, counters: counters,
                                           notifier: notifier, logger: enrichLogger))
         // READY (and `onReady`) once every listener is bound: the UDP inputs and, when configured, the metrics endpoint.
-        let metricsAddress = configuration.metrics.listen.flatMap(HostPort.init)
-        let apiAddress = risk == nil ? nil : configuration.api.listen.flatMap(HostPort.init)
+        let metricsAddress = configuration.metrics.listen
+        let apiAddress = risk == nil ? nil : configuration.api.listen
         if configuration.api.listen != nil && risk == nil { logger.warning("api.listen ignored: risk.enabled is false") }
         let readiness = Readiness(expected: udpConfigs.count + (metricsAddress == nil ? 0 : 1) + (apiAddress == nil ? 0 : 1), onReady: { addresses in
             notifier.send { try $0.ready() }

@@ -1,4 +1,5 @@
 import Foundation
+import ActivityModel
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -132,14 +133,14 @@ final class EnrichmentService: Service, @unchecked Sendable {
                 logger.error("configuration reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
             }
         }
-        let started = monotonicSeconds()
+        let started = SystemClock.monotonicSeconds()
         let (snapshot, issues) = EnrichmentSnapshot.load(configuration.enrichment, previous: holder.snapshot)
         holder.replace(snapshot)
         fingerprint = EnrichmentService.fingerprint(of: configuration.enrichment)
         EnrichmentService.report(issues, counters: counters, logger: logger)
         counters.update { $0.reloads += 1 }
         logger.notice("enrichment reloaded", metadata: [
-            "reload.reason": "\(reason)", "reload.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+            "reload.reason": "\(reason)", "reload.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
             "reload.failures": "\(issues.filter(\.isLoadFailure).count)",
         ])
         notifier.send { try $0.ready() }

@@ -12,9 +12,9 @@ struct EventProcessor {
     var counts = LocalCounts()
     let syslog: SyslogParser
     /// One normalizer per input stream: its pairing state (PAM sessions by pid, repeats) must not mix streams.
-    var normalizers: [String: Normalizer] = [:]
+    var normalizers: [InputID: Normalizer] = [:]
     /// One audit normalizer per audit-log stream (`format = "audit"` files): per-process and per-serial state.
-    var auditNormalizers: [String: AuditNormalizer] = [:]
+    var auditNormalizers: [InputID: AuditNormalizer] = [:]
     /// One login, one event: a login reported by the audit log and by sshd/login/journald is counted once
     /// (the second report is relabelled `duplicate_…`; docs/normalization.md §5).
     var correlator = LoginCorrelator()
@@ -53,7 +53,7 @@ struct EventProcessor {
     /// Normalizes one raw record of an input stream, appending its events; unmatched lines are counted per
     /// program. File lines arrive unparsed (the syslog parser splits them, or for `format = "audit"` the
     /// audit normalizer); journal records arrive parsed.
-    mutating func process(record r: RawRecord, stream: String, format: FileInputFormat = .syslog, origin: Origin, now: Timestamp,
+    mutating func process(record r: RawRecord, stream: InputID, format: FileInputFormat = .syslog, origin: Origin, now: Timestamp,
                           into out: inout [ActivityEvent]) {
         if format == .audit {
             processAudit(line: r, stream: stream, origin: origin, now: now, into: &out)
@@ -86,7 +86,7 @@ struct EventProcessor {
 
     /// One line of an audit log: parsed and normalized by the stream's ``AuditNormalizer``. Lines that are
     /// not audit records are counted as `unparsable_audit`; records that map to nothing as unmatched `audit`.
-    mutating func processAudit(line r: RawRecord, stream: String, origin: Origin, now: Timestamp, into out: inout [ActivityEvent]) {
+    mutating func processAudit(line r: RawRecord, stream: InputID, origin: Origin, now: Timestamp, into out: inout [ActivityEvent]) {
         counts.lines += 1
         let result = auditNormalizers[stream, default: AuditNormalizer(host: auditHost)].normalize(line: r.message[...])
         switch result {
@@ -167,7 +167,7 @@ struct EventProcessor {
                     return
                 }
                 // One normalizer per sending address (not per port: ports change per socket); bounded.
-                let stream = "udp:" + (d.source?.description ?? "?")
+                let stream = InputID.udp(sender: d.source?.description ?? "?")
                 if normalizers.count >= 1024 && normalizers[stream] == nil { normalizers.removeAll() }
                 process(record: RawRecord(message: text), stream: stream,
                         origin: Origin(input: "udp", source: source), now: d.received, into: &out)

@@ -13,16 +13,17 @@ final class FileInputService: Service, @unchecked Sendable {
     // @unchecked Sendable: `follower` is created and used only on the input's own thread; `stopping` is atomic.
     let configuration: FileInputConfiguration
     let queue: BoundedQueue<PipelineItem>
-    let positions: [String: String]
+    /// The stored positions of files (``InputID/file(path:)``).
+    let positions: [InputID: String]
     let counters: DaemonCounters
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
 
-    init(configuration: FileInputConfiguration, queue: BoundedQueue<PipelineItem>, positions: [String: String],
+    init(configuration: FileInputConfiguration, queue: BoundedQueue<PipelineItem>, positions: [InputID: String],
          counters: DaemonCounters, logger: Logger) {
         self.configuration = configuration
         self.queue = queue
-        self.positions = positions.filter { $0.key.hasPrefix("file:") }
+        self.positions = positions.filter { $0.key.filePath != nil }
         self.counters = counters
         self.logger = logger
     }
@@ -36,9 +37,9 @@ final class FileInputService: Service, @unchecked Sendable {
     }
 
     private func loop() {
-        let options = FileInputOptions(paths: configuration.paths, startAtBeginning: configuration.startAt == "beginning")
+        let options = FileInputOptions(paths: configuration.paths, startAtBeginning: configuration.startAt == .beginning)
         let follower = FileFollower(options: options, positions: positions)
-        logger.info("following files", metadata: ["file.paths": "\(configuration.paths)", "file.start_at": "\(configuration.startAt)",
+        logger.info("following files", metadata: ["file.paths": "\(configuration.paths)", "file.start_at": "\(configuration.startAt.rawValue)",
                                                   "file.format": "\(configuration.format.rawValue)"])
         follower.run(
             shouldStop: { stopping.load(ordering: .relaxed) },

@@ -17,7 +17,7 @@ enum PipelineItem: Sendable {
     case datagrams([Datagram])
     /// Records from a file or the journal, with the position reached after them (committed with their events),
     /// and how a file's lines are read (journal records are always `.syslog`: parsed already).
-    case records([RawRecord], input: String, position: InputPosition?, format: FileInputFormat = .syslog)
+    case records([RawRecord], input: InputID, position: InputPosition?, format: FileInputFormat = .syslog)
     /// Checks the API records (`api.record = true`) as `login_check` events.
     case checks([ActivityEvent])
 }
@@ -32,20 +32,4 @@ struct StoreBatch: Sendable {
     /// Called on the store's thread once the batch's events and positions are durable (fsynced): the NATS
     /// collector acknowledges to the stream only then. Not called when the batch is never written.
     var onDurable: (@Sendable () -> Void)? = nil
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-func realtimeNow() -> Timestamp {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Timestamp(seconds: Int64(ts.tv_sec), nanos: Int64(ts.tv_nsec))
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -12,7 +12,6 @@ import SystemdJournal
 /// vacuuming) resumes at the first entry after its time, and the gap is logged and counted.
 final class JournalInputService: Service, @unchecked Sendable {
     // @unchecked Sendable: the Journal is created and used only on the input's own thread; `stopping` is atomic.
-    static let inputName = "journald"
     let configuration: JournaldConfiguration
     let queue: BoundedQueue<PipelineItem>
     let cursor: String?
@@ -20,11 +19,11 @@ final class JournalInputService: Service, @unchecked Sendable {
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
 
-    init(configuration: JournaldConfiguration, queue: BoundedQueue<PipelineItem>, positions: [String: String],
+    init(configuration: JournaldConfiguration, queue: BoundedQueue<PipelineItem>, positions: [InputID: String],
          counters: DaemonCounters, logger: Logger) {
         self.configuration = configuration
         self.queue = queue
-        self.cursor = positions[JournalInputService.inputName]
+        self.cursor = positions[.journald]
         self.counters = counters
         self.logger = logger
     }
@@ -52,7 +51,7 @@ final class JournalInputService: Service, @unchecked Sendable {
         }
         let journal = try Journal(source)
         if !configuration.matches.isEmpty { try journal.addMatches(anyOf: configuration.matches) }
-        let reader = JournalReader(journal: journal, inputName: JournalInputService.inputName)
+        let reader = JournalReader(journal: journal, inputName: .journald)
         // The live system journal starts at its end the first time; journal files given explicitly are imports.
         let fallback: JournalStart = source == .system ? .tail : .head
         switch try reader.resume(from: cursor, otherwise: fallback) {
@@ -72,7 +71,7 @@ final class JournalInputService: Service, @unchecked Sendable {
         while !stopping.load(ordering: .relaxed) {
             while batch.count < 1000, let r = try reader.nextRecord() { batch.append(r) }
             if let last = batch.last?.position {
-                guard queue.push(.records(batch, input: JournalInputService.inputName, position: last)) else { return }
+                guard queue.push(.records(batch, input: .journald, position: last)) else { return }
                 batch.removeAll(keepingCapacity: true)
                 continue
             }

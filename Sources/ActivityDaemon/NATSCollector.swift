@@ -27,20 +27,21 @@ final class NATSCollectorService: Service, @unchecked Sendable {
     let queue: BoundedQueue<StoreBatch>
     let counters: DaemonCounters
     let logger: Logger
-    let positionName: String
+    /// The input its positions are committed under (``InputID/nats(stream:consumer:)``).
+    let input: InputID
     let startAfter: UInt64
     private let stop = StopFlag()
     /// The newest message whose write is durable: acknowledged by the collector's thread.
     private let durableMessage = DurableMessage()
 
-    init(configuration: NATSInputConfiguration, queue: BoundedQueue<StoreBatch>, positions: [String: String],
+    init(configuration: NATSInputConfiguration, queue: BoundedQueue<StoreBatch>, positions: [InputID: String],
          counters: DaemonCounters, logger: Logger) {
         self.configuration = configuration
         self.queue = queue
         self.counters = counters
         self.logger = logger
-        positionName = "nats:\(configuration.connection.stream):\(configuration.consumer)"
-        startAfter = positions[positionName].flatMap { UInt64($0) } ?? 0
+        input = .nats(stream: configuration.connection.stream, consumer: configuration.consumer)
+        startAfter = positions[input].flatMap { UInt64($0) } ?? 0
         counters.update { $0.collectConfigured = true; $0.collectedStreamSeq = self.startAfter }
     }
 
@@ -66,8 +67,8 @@ final class NATSCollectorService: Service, @unchecked Sendable {
         ])
         func complain(_ what: String, _ error: any Error) {
             counters.update { $0.collectErrors += 1 }
-            if monotonicSeconds() - lastComplaint > 10 {
-                lastComplaint = monotonicSeconds()
+            if SystemClock.monotonicSeconds() - lastComplaint > 10 {
+                lastComplaint = SystemClock.monotonicSeconds()
                 logger.warning("\(what); retrying", metadata: ["error": "\(error)"])
             }
         }
@@ -133,12 +134,12 @@ final class NATSCollectorService: Service, @unchecked Sendable {
                 guard var e = WireEvent.decode(m.data) else { malformed += 1; continue }
                 let id = m.messageID ?? "?:\(e.seq)"
                 if e.host == nil, let colon = id.lastIndex(of: ":") { e.host = String(id[..<colon]) }
-                e.origin = Origin(input: "nats", position: id, source: m.subject, raw: e.origin?.raw)
+                e.origin = Origin(input: input.kind, position: id, source: m.subject, raw: e.origin?.raw)
                 e.seq = 0
                 events.append(e)
             }
             if newest > committed, let last {
-                let position = InputPosition(input: positionName, value: String(newest))
+                let position = InputPosition(input: input, value: String(newest))
                 let batch = StoreBatch(events: events, positions: [position], onDurable: { [durableMessage] in
                     durableMessage.offer(last)
                 })
@@ -154,8 +155,8 @@ final class NATSCollectorService: Service, @unchecked Sendable {
                 $0.collectSkipped += skipped
                 if malformed > 0 { $0.rejected["nats_malformed", default: 0] += malformed }
             }
-            if malformed > 0, monotonicSeconds() - lastRejectLog > 10 {
-                lastRejectLog = monotonicSeconds()
+            if malformed > 0, SystemClock.monotonicSeconds() - lastRejectLog > 10 {
+                lastRejectLog = SystemClock.monotonicSeconds()
                 logger.warning("NATS messages that are not activityd events were rejected (sampled)", metadata: ["count": "\(malformed)"])
             }
             if restart { consumer = nil }

@@ -92,8 +92,8 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                     connection = conn
                 } catch {
                     counters.update { $0.forwardErrors += 1 }
-                    if monotonicSeconds() - lastComplaint > 60 {
-                        lastComplaint = monotonicSeconds()
+                    if SystemClock.monotonicSeconds() - lastComplaint > 60 {
+                        lastComplaint = SystemClock.monotonicSeconds()
                         logger.warning("cannot reach NATS; retrying every second", metadata: ["error": "\(error)"])
                     }
                     pause(1)
@@ -106,16 +106,16 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                     cursor = try resync(conn)
                 } catch let error as ForwardConflict {
                     counters.update { $0.forwardErrors += 1 }
-                    if monotonicSeconds() - lastComplaint > 60 {
-                        lastComplaint = monotonicSeconds()
+                    if SystemClock.monotonicSeconds() - lastComplaint > 60 {
+                        lastComplaint = SystemClock.monotonicSeconds()
                         logger.error("not forwarding: \(error.description)")
                     }
                     pause(5)
                     continue
                 } catch {
                     counters.update { $0.forwardErrors += 1 }
-                    if monotonicSeconds() - lastComplaint > 10 {
-                        lastComplaint = monotonicSeconds()
+                    if SystemClock.monotonicSeconds() - lastComplaint > 10 {
+                        lastComplaint = SystemClock.monotonicSeconds()
                         logger.warning("cannot read the subject's last message; retrying", metadata: ["error": "\(error)"])
                     }
                     pause(0.25)
@@ -161,8 +161,8 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                     sent += 1
                 } catch {
                     counters.update { $0.forwardErrors += 1 }
-                    if monotonicSeconds() - lastComplaint > 10 {
-                        lastComplaint = monotonicSeconds()
+                    if SystemClock.monotonicSeconds() - lastComplaint > 10 {
+                        lastComplaint = SystemClock.monotonicSeconds()
                         logger.warning("publish failed; reading the subject's last message and resuming after it", metadata: [
                             "error": "\(error)", "nats.msg_id": "\(id)",
                         ])
@@ -179,7 +179,7 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                 continue
             }
             cursor = cur
-            if monotonicSeconds() - lastLag > 1 { lastLag = monotonicSeconds(); updateLag(cur, pending: pending) }
+            if SystemClock.monotonicSeconds() - lastLag > 1 { lastLag = SystemClock.monotonicSeconds(); updateLag(cur, pending: pending) }
             if pending.isEmpty || (pending.first.map { $0.seq > durable } ?? true) { pause(0.05) }
         }
         logger.info("forwarder stopped", metadata: ["forward.seq": "\(progress.forwarded.load(ordering: .relaxed))"])
@@ -196,7 +196,7 @@ final class NATSForwarderService: Service, @unchecked Sendable {
     }
 
     private func updateLag(_ cur: Cursor, pending: [ActivityEvent]) {
-        let now = realtimeNow()
+        let now = SystemClock.now()
         let oldest = pending.first.map { ($0.ingested ?? $0.time) }
         counters.update {
             $0.forwardLagEvents = Int($0.lastSeq &- min($0.lastSeq, cur.forwarded))

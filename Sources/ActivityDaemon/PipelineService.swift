@@ -52,11 +52,9 @@ final class PipelineService: Service, @unchecked Sendable {
                     events.append(contentsOf: checks)
                     processor.counts.accepted += checks.count
                 case .records(let records, let input, let position, let format):
-                    let kind = input.hasPrefix("file:") ? "file" : "journald"
-                    let source = input.hasPrefix("file:") ? String(input.dropFirst(5)) : nil
-                    let now = realtimeNow()
+                    let now = SystemClock.now()
                     for r in records {
-                        processor.process(record: r, stream: input, format: format, origin: Origin(input: kind, source: source), now: now, into: &events)
+                        processor.process(record: r, stream: input, format: format, origin: Origin(input: input.kind, source: input.filePath), now: now, into: &events)
                     }
                     if let position { positions.append(position) }
                 }
@@ -73,7 +71,7 @@ final class PipelineService: Service, @unchecked Sendable {
             if let risk, !events.isEmpty { risk.assess(&events) }
             // Taken after this batch's assessment and travelling with it, so the store writes it once the events
             // it covers have their seqs.
-            let checkpoint = (events.isEmpty && positions.isEmpty) ? nil : risk?.checkpointIfDue(now: monotonicSeconds())
+            let checkpoint = (events.isEmpty && positions.isEmpty) ? nil : risk?.checkpointIfDue(now: SystemClock.monotonicSeconds())
             let c = processor.counts
             processor.counts.reset()
             if !events.isEmpty || !positions.isEmpty {
@@ -101,7 +99,7 @@ final class PipelineService: Service, @unchecked Sendable {
                 for (k, v) in c.unmatched { $0.unmatchedByProgram[k, default: 0] += v }
             }
             if !c.rejected.isEmpty || c.unparsableAudit > 0 {
-                let t = monotonicSeconds()
+                let t = SystemClock.monotonicSeconds()
                 if t - lastRejectLog >= 10 {
                     lastRejectLog = t
                     logger.warning("rejected input (sampled, at most one line per 10 s)", metadata: [

@@ -14,7 +14,7 @@ final class RiskHolder: Sendable {
     let configuration: RiskConfiguration
     private let engine: Mutex<RiskEngine>
     /// Monotonic seconds of the last checkpoint (start counts as one).
-    private let lastCheckpoint = Mutex<Double>(monotonicSeconds())
+    private let lastCheckpoint = Mutex<Double>(SystemClock.monotonicSeconds())
 
     init(configuration: RiskConfiguration) {
         self.configuration = configuration

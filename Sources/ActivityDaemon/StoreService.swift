@@ -27,7 +27,7 @@ final class StoreService: Service, @unchecked Sendable {
     let fsyncInterval: Double
     let dataDirectory: String
     let statsPath: String
-    let started = realtimeNow()
+    let started = SystemClock.now()
     /// Opened once the writer is: file and journald inputs wait on it for their positions.
     let opened = StoreGate()
     /// The embedder's observer of stored events (``Daemon/onStored``).
@@ -108,7 +108,7 @@ final class StoreService: Service, @unchecked Sendable {
                     return .failure(error)
                 }
             }
-            let t = monotonicSeconds()
+            let t = SystemClock.monotonicSeconds()
             if t - lastStats >= 2 { writeStats(); lastStats = t }
             Thread.sleep(forTimeInterval: 1)
         }
@@ -145,7 +145,7 @@ final class StoreService: Service, @unchecked Sendable {
     }
 
     private func loop(_ writer: SegmentWriter) {
-        var lastSync = monotonicSeconds()
+        var lastSync = SystemClock.monotonicSeconds()
         var lastStats = 0.0
         var held: StoreBatch?
         var heldCallbacks: [@Sendable () -> Void] = []
@@ -176,7 +176,7 @@ final class StoreService: Service, @unchecked Sendable {
                     if let c = item.onDurable { heldCallbacks.append(c) }
                 }
             }
-            let now = realtimeNow()
+            let now = SystemClock.now()
             if !batch.events.isEmpty || !batch.positions.isEmpty {
                 do {
                     let firstSeq = writer.nextSeq
@@ -225,13 +225,13 @@ final class StoreService: Service, @unchecked Sendable {
                     }
                     // Readers of stats.json (`activityctl stats`) must see the pause too, not the last
                     // counters from before it.
-                    let t = monotonicSeconds()
+                    let t = SystemClock.monotonicSeconds()
                     if t - lastStats >= 2 { writeStats(); lastStats = t }
                     Thread.sleep(forTimeInterval: 1)
                     continue
                 }
             }
-            let t = monotonicSeconds()
+            let t = SystemClock.monotonicSeconds()
             if writer.hasUnsyncedData && t - lastSync >= fsyncInterval && writer.options.fsync == .interval {
                 syncNow(writer)
                 lastSync = t
@@ -275,10 +275,10 @@ final class StoreService: Service, @unchecked Sendable {
     }
 
     private func syncNow(_ writer: SegmentWriter) {
-        let t0 = monotonicSeconds()
+        let t0 = SystemClock.monotonicSeconds()
         do {
             try writer.sync()
-            noteSync(writer, monotonicSeconds() - t0)
+            noteSync(writer, SystemClock.monotonicSeconds() - t0)
         } catch {
             counters.update { $0.storeErrors["fsync", default: 0] += 1 }
             logger.error("fdatasync failed", metadata: ["error": "\(error)"])
@@ -297,7 +297,7 @@ final class StoreService: Service, @unchecked Sendable {
 
     private func writeStats() {
         counters.update { $0.queueDepth = queue.depth }
-        let text = counters.snapshot.json(pid: getpid(), started: started, now: realtimeNow()) + "\n"
+        let text = counters.snapshot.json(pid: getpid(), started: started, now: SystemClock.now()) + "\n"
         let tmp = statsPath + ".tmp"
         if FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)), rename(tmp, statsPath) == 0 {
             return
@@ -318,10 +318,11 @@ final class StoreService: Service, @unchecked Sendable {
 /// Tells inputs that resume from stored positions (files, journald) when the store has opened and what it
 /// recovered: at once when the data directory opened at start, later when the open waited for space.
 final class StoreGate: Sendable {
-    enum State: Sendable { case pending, opened([String: String]), abandoned }
+    enum State: Sendable { case pending, opened([InputID: String]), abandoned }
     private let state = Mutex(State.pending)
 
-    func open(positions: [String: String]) { state.withLock { $0 = .opened(positions) } }
+    /// Opens the gate with the positions the writer recovered (by their stored names).
+    func open(positions: [String: String]) { state.withLock { $0 = .opened(InputID.positions(positions)) } }
     func abandon() { state.withLock { if case .pending = $0 { $0 = .abandoned } } }
     var current: State { state.withLock { $0 } }
 }
@@ -330,7 +331,7 @@ final class StoreGate: Sendable {
 /// usual case); returns without running it when the daemon stops before that.
 struct AfterStoreOpens: Service {
     let gate: StoreGate
-    let make: @Sendable ([String: String]) -> any Service
+    let make: @Sendable ([InputID: String]) -> any Service
 
     func run() async throws {
         while true {
@@ -375,13 +376,13 @@ final class RiskCheckpointWriter: Sendable {
         }
         let path = self.path, logger = self.logger, counters = self.counters
         let thread = Thread { [self] in
-            let started = monotonicSeconds()
+            let started = SystemClock.monotonicSeconds()
             do {
                 try RiskHolder.write(engine, lastSeq: lastSeq, to: path)
                 counters.update { $0.riskCheckpoints += 1 }
                 logger.debug("risk checkpoint written", metadata: [
                     "risk.seq": "\(lastSeq)", "risk.users": "\(engine.trackedUsers)",
-                    "risk.seconds": "\(String(format: "%.3f", monotonicSeconds() - started))",
+                    "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
                 ])
             } catch {
                 logger.warning("risk checkpoint not written", metadata: ["error": "\(error)"])

@@ -1,4 +1,5 @@
 import Foundation
+import ActivityModel
 import ServiceLifecycle
 import Synchronization
 #if canImport(Glibc)
@@ -46,7 +47,7 @@ final class StopFlag: Sendable {
 
     /// Sleeps up to `seconds`, returning early once the flag is set (so a shutdown never waits for a retry).
     func pause(_ seconds: Double) {
-        let end = monotonicSeconds() + seconds
-        while !isSet && monotonicSeconds() < end { Thread.sleep(forTimeInterval: 0.05) }
+        let end = SystemClock.monotonicSeconds() + seconds
+        while !isSet && SystemClock.monotonicSeconds() < end { Thread.sleep(forTimeInterval: 0.05) }
     }
 }

@@ -44,7 +44,7 @@ final class UDPInput: Service, @unchecked Sendable {
     func run() async throws {
         var bound: [SocketAddress] = []
         let targets: [(address: HostPort?, fd: Int32?)] = activatedDescriptors.isEmpty
-            ? configuration.listen.compactMap { HostPort($0) }.map { ($0, nil) }
+            ? configuration.listen.map { ($0, nil) }
             : activatedDescriptors.map { (nil, $0) }
         for target in targets {
             let handler = DatagramHandler(queue: queue, counters: counters, input: index)
@@ -132,7 +132,7 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let (ip, port) = Self.source(envelope.remoteAddress)
-        batch.append(Datagram(bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: realtimeNow(), input: input))
+        batch.append(Datagram(bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: SystemClock.now(), input: input))
         if batch.count >= 256 { flush(context: context) }
     }
 

@@ -17,6 +17,7 @@ import ActivityModel
 /// Name the live files in `paths`, not their rotated siblings, or a renamed file would be read twice.
 public final class FileFollower {
     private let options: FileInputOptions
+    /// Stored positions by path.
     private let stored: [String: FilePosition]
     private let useInotify: Bool
     private var streams: [String: Stream] = [:]
@@ -32,18 +33,19 @@ public final class FileFollower {
     static let batchLines = 1000
 
     /// Creates a follower. `positions` are what the store committed last time, keyed by
-    /// ``ActivityModel/InputPosition/input`` (`file:<path>`), with values as this type produced them;
-    /// values it cannot parse are ignored (the file then starts as if seen for the first time).
-    public convenience init(options: FileInputOptions, positions: [String: String]) {
+    /// ``ActivityModel/InputPosition/input`` (``ActivityModel/InputID/file(path:)``; other inputs' positions are
+    /// ignored), with values as this type produced them; values it cannot parse are ignored (the file then
+    /// starts as if seen for the first time).
+    public convenience init(options: FileInputOptions, positions: [InputID: String]) {
         self.init(options: options, positions: positions, useInotify: true)
     }
 
     /// As the public initializer; `useInotify: false` tests the polling fallback alone.
-    init(options: FileInputOptions, positions: [String: String], useInotify: Bool) {
+    init(options: FileInputOptions, positions: [InputID: String], useInotify: Bool) {
         self.options = options
         var parsed: [String: FilePosition] = [:]
-        for (key, value) in positions {
-            if let p = FilePosition(encoded: value) { parsed[key] = p }
+        for (input, value) in positions {
+            if let path = input.filePath, let p = FilePosition(encoded: value) { parsed[path] = p }
         }
         stored = parsed
         self.useInotify = useInotify
@@ -67,7 +69,7 @@ public final class FileFollower {
         var lastScan = -Double.infinity
         var wokenByEvent = false
         while !shouldStop() {
-            let now = monotonicSeconds()
+            let now = SystemClock.monotonicSeconds()
             if wokenByEvent || now - lastScan >= options.pollInterval {
                 scanPatterns()
                 lastScan = now
@@ -90,9 +92,8 @@ public final class FileFollower {
         for pattern in options.paths {
             if useInotify { watchDirectory(of: pattern) }
             for path in globPaths(pattern) where streams[path] == nil && !Self.isCompressed(path) {
-                let key = "file:" + path
                 let fromBeginning = initialScanDone ? true : options.startAtBeginning
-                let s = Stream(path: path, key: key, state: TailState(resume: stored[key], fromBeginning: fromBeginning),
+                let s = Stream(path: path, state: TailState(resume: stored[path], fromBeginning: fromBeginning),
                                maxLineBytes: options.maxLineBytes)
                 streams[path] = s
                 order.append(path)
@@ -154,15 +155,16 @@ public final class FileFollower {
     /// Per-path state: the pure machine, the open file and its line reader.
     private final class Stream {
         let path: String
-        let key: String
+        /// The input its positions are committed under.
+        let input: InputID
         var state: TailState
         let maxLineBytes: Int
         var fd: Int32 = -1
         var reader: LineReader
         var lastError: Int32 = 0
 
-        init(path: String, key: String, state: TailState, maxLineBytes: Int) {
-            self.path = path; self.key = key; self.state = state; self.maxLineBytes = maxLineBytes
+        init(path: String, state: TailState, maxLineBytes: Int) {
+            self.path = path; self.input = .file(path: path); self.state = state; self.maxLineBytes = maxLineBytes
             reader = LineReader(offset: 0, maxLineBytes: maxLineBytes)
         }
 
@@ -219,7 +221,7 @@ public final class FileFollower {
             }
             guard let snap = snapshot(fd: s.fd, path: s.path, onStat: onStat) else { return .init(progressed: progressed, keepRunning: true) }
             let action = s.state.check(open: snap, readOffset: s.reader.readOffset, committed: s.reader.committed,
-                                       path: pathInfo(s.path), now: monotonicSeconds())
+                                       path: pathInfo(s.path), now: SystemClock.monotonicSeconds())
             switch action {
             case .wait:
                 return .init(progressed: progressed, keepRunning: true)
@@ -240,7 +242,7 @@ public final class FileFollower {
                 // content at an old offset, so they are dropped and the truncation handled.
                 guard let after = snapshot(fd: s.fd, path: s.path, onStat: onStat) else { return .init(progressed: progressed, keepRunning: true) }
                 let verdict = s.state.check(open: after, readOffset: s.reader.readOffset + UInt64(n), committed: s.reader.committed,
-                                            path: pathInfo(s.path), now: monotonicSeconds())
+                                            path: pathInfo(s.path), now: SystemClock.monotonicSeconds())
                 if case .locate = verdict {
                     handleTruncation(s, verdict, onStat: onStat)
                     continue
@@ -328,7 +330,7 @@ public final class FileFollower {
 
     private func send(_ s: Stream, _ batch: inout [RawRecord], _ pos: FilePosition,
                       emit: ([RawRecord], InputPosition) -> Bool, onStat: (FileInputStat) -> Void) -> Bool {
-        let position = InputPosition(input: s.key, value: pos.encoded)
+        let position = InputPosition(input: s.input, value: pos.encoded)
         batch[batch.count - 1].position = position
         let n = batch.count
         let ok = emit(batch, position)
@@ -414,8 +416,3 @@ public final class FileFollower {
     }
 }
 
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

@@ -31,11 +31,11 @@ public struct RawRecord: Hashable, Sendable {
 /// An input's position, committed in the store in the same write as the events it produced (DESIGN.md),
 /// so a restart resumes exactly after the last stored record.
 public struct InputPosition: Hashable, Sendable {
-    /// Stable name of the input instance: `journald`, `file:/var/log/auth.log`.
-    public var input: String
+    /// The input instance; the store commits it under ``InputID/stored``.
+    public var input: InputID
     /// Opaque to the store: a journal cursor, or a file identity and offset, as the input encodes it.
     public var value: String
 
     /// Position `value` of input `input`.
-    public init(input: String, value: String) { self.input = input; self.value = value }
+    public init(input: InputID, value: String) { self.input = input; self.value = value }
 }

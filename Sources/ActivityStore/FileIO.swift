@@ -221,12 +221,6 @@ enum FS {
         guard gethostname(&buf, 255) == 0 else { return "localhost" }
         return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
-
-    static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(seconds: Int64(ts.tv_sec), nanos: Int64(ts.tv_nsec))
-    }
 }
 
 import ActivityModel

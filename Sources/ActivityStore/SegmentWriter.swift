@@ -80,7 +80,8 @@ public final class SegmentWriter {
     public let host: String
     /// What recovery found and did when the writer opened the directory.
     public private(set) var recovery = RecoveryReport()
-    /// The latest position of every input, as committed.
+    /// The latest position of every input, as committed: keyed by ``ActivityModel/InputID/stored`` (the store
+    /// keeps the names opaque, as the commit frames hold them; ``ActivityModel/InputID/positions(_:)`` reads them).
     public private(set) var positions: [String: String] = [:]
     /// The seq the next event gets.
     public private(set) var nextSeq: UInt64 = 1
@@ -130,7 +131,7 @@ public final class SegmentWriter {
         self.segmentsDirectory = dataDirectory + "/segments"
         self.options = options
         self.host = host ?? FS.hostName()
-        let now = now ?? FS.now()
+        let now = now ?? SystemClock.now()
         try FS.makeDirectory(segmentsDirectory)
         let lockPath = dataDirectory + "/LOCK"
         lock = try FileHandle.open(lockPath, flags: O_RDWR | O_CREAT, mode: 0o640)
@@ -353,7 +354,7 @@ public final class SegmentWriter {
     ///   the sequence numbers it would have used are given to the next append.
     @discardableResult
     public func append(_ events: [ActivityEvent], positions newPositions: [InputPosition] = [], now: Timestamp? = nil) throws(StoreError) -> ClosedRange<UInt64>? {
-        let now = now ?? FS.now()
+        let now = now ?? SystemClock.now()
         if events.isEmpty && newPositions.isEmpty { return nil }
         try rotateIfNeeded(now: now)
         let out = events
@@ -387,7 +388,7 @@ public final class SegmentWriter {
             bytes += SegmentFormat.frame(body.bytes)
         }
         var changed: [(String, String)] = []
-        for p in newPositions where positions[p.input] != p.value { changed.append((p.input, p.value)) }
+        for p in newPositions where positions[p.input.stored] != p.value { changed.append((p.input.stored, p.value)) }
         bytes += SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: seq, time: now, full: false, positions: changed))
         // On failure no partial commit stays behind; the next append reuses these seq numbers (none was committed).
         try writeAtEnd(bytes)
@@ -514,7 +515,7 @@ public final class SegmentWriter {
     public func close(now: Timestamp? = nil) throws(StoreError) {
         // A clean stop seals everything and moves the key one epoch on: the key left on disk cannot seal the past.
         if let st = sealing {
-            let now = now ?? FS.now()
+            let now = now ?? SystemClock.now()
             try seal(now: now, evolve: false)
             // One epoch ahead of the clock at most: a second clean stop within one interval keeps the key.
             try evolveKey(to: st.key.epoch(at: now) + 1)

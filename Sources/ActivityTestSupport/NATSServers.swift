@@ -1,4 +1,5 @@
 import Foundation
+import ActivityModel
 
 /// Real `nats-server` processes with JetStream on loopback, for tests: one server, or a cluster of three
 /// joined by routes. Each node gets free ports, its own store directory and its own config file; every
@@ -104,8 +105,8 @@ public final class NATSServers: @unchecked Sendable {
 
     /// Waits until a node accepts TCP connections.
     public func waitListening(_ port: Int, timeout: Double = 30) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        let deadline = SystemClock.monotonicSeconds() + timeout
+        while SystemClock.monotonicSeconds() < deadline {
             if canConnect(port) { return }
             Thread.sleep(forTimeInterval: 0.05)
         }

@@ -55,9 +55,9 @@ public final class AuditSender: Sendable {
     let counters: WebCounters
 
     public init(configuration c: WebConfiguration, counters: WebCounters) throws {
-        guard let to = c.auditTo, let hp = HostPort(to), let a = IPAddress(hp.host) else { throw AuditError("web.audit_to is not address:port") }
-        address = a
-        port = UInt16(hp.port)
+        guard let to = c.auditTo else { throw AuditError("web.audit_to is not set") }
+        address = to.address
+        port = to.port
         app = c.auditApp
         if let path = c.auditKey {
             guard var k = FileManager.default.contents(atPath: path) else { throw AuditError("cannot read web.audit_key \(path)") }
@@ -66,7 +66,7 @@ public final class AuditSender: Sendable {
         } else {
             key = nil
         }
-        fd = socket(a.isV4 ? AF_INET : AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
+        fd = socket(to.address.isV4 ? AF_INET : AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw AuditError("socket: errno \(errno)") }
         self.counters = counters
     }

@@ -54,12 +54,6 @@ public final class WebApp: Sendable {
 
     // MARK: helpers
 
-    static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(seconds: Int64(ts.tv_sec), nanos: Int64(ts.tv_nsec))
-    }
-
     static func html(_ s: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
     }
@@ -217,7 +211,7 @@ public final class WebApp: Sendable {
     func login(_ req: Request, _ ctx: WebContext) async throws -> Response {
         var req = req
         let source = ctx.remoteAddress ?? "unknown"
-        let now = WebApp.now().nanoseconds
+        let now = SystemClock.now().nanoseconds
         let body = try await req.collectBody(upTo: 16 * 1024)
         let f = FormData(String(buffer: body))
         let next = WebApp.safeNext(f["next"])
@@ -244,7 +238,7 @@ public final class WebApp: Sendable {
         let p = try require(ctx, .security)
         let f = FormData(req.uri.query)
         let (tz, fmt) = try zone(f)
-        let all = try await blocking { [queries] in try queries.users(for: p, now: WebApp.now()) }
+        let all = try await blocking { [queries] in try queries.users(for: p, now: SystemClock.now()) }
         // Sorted by name: a page of page_size users after the `after` cursor, optionally those whose name contains `q`.
         let q = f["q"]?.lowercased()
         let matching = q.map { q in all.filter { $0.user.lowercased().contains(q) } } ?? all
@@ -260,7 +254,7 @@ public final class WebApp: Sendable {
         let p = try require(ctx, .security)
         let f = FormData(req.uri.query)
         let (tz, fmt) = try zone(f)
-        let now = WebApp.now()
+        let now = SystemClock.now()
         guard let days = Int(f["inactive_days"] ?? "30"), (0...36500).contains(days) else { throw badRequest("inactive_days: a number of days") }
         guard let threshold = Int(f["threshold"] ?? "5"), threshold >= 1 else { throw badRequest("threshold: at least 1") }
         let windowText = f["window"] ?? "10m"
@@ -313,7 +307,7 @@ public final class WebApp: Sendable {
         var hf = Pages.HistoryFilters()
         hf.since = f["since"]; hf.until = f["until"]; hf.outcome = f["outcome"]; hf.action = f["action"]
         hf.entry = f["entry"]; hf.ip = f["ip"]; hf.country = f["country"]; hf.vpn = ["1", "true", "on"].contains(f["vpn"] ?? "")
-        var q = try query(f, fmt, now: WebApp.now())
+        var q = try query(f, fmt, now: SystemClock.now())
         q.terms[.user] = [user]
         q.terms[.category] = [EventCategory.login.rawValue]
         let before = try before(f), n = try limit(f)
@@ -359,7 +353,7 @@ public final class WebApp: Sendable {
         let built = f.has("build") || f.has("before")
         var page: EventPage?
         if built {
-            let q = try query(f, fmt, now: WebApp.now())
+            let q = try query(f, fmt, now: SystemClock.now())
             let before = try before(f), n = try limit(f)
             page = try await blocking { [queries] in try queries.page(q, for: p, before: before, limit: n) }
             let users = f.list("user")
@@ -374,7 +368,7 @@ public final class WebApp: Sendable {
         let p = try require(ctx, .activity)
         let f = FormData(req.uri.query)
         let (_, fmt) = try zone(f)
-        let q = try query(f, fmt, now: WebApp.now())
+        let q = try query(f, fmt, now: SystemClock.now())
         let text = try await blocking { [queries] in try queries.csv(q, for: p, formatter: fmt) }
         let users = f.list("user")
         recordAudit(ctx, req, action: "console_export", user: users.count == 1 ? users[0] : nil)
@@ -411,7 +405,7 @@ public final class WebApp: Sendable {
         let p = try require(ctx, .security)
         let f = FormData(req.uri.query)
         let (_, fmt) = try zone(f)
-        let now = WebApp.now()
+        let now = SystemClock.now()
         var days: Int?
         if inactiveOnly {
             guard let d = Int(f["days"] ?? "30"), (0...36500).contains(d) else { throw badRequest("days: a number of days") }
@@ -429,7 +423,7 @@ public final class WebApp: Sendable {
         let user = FormData.decodePathSegment(Substring(raw))
         let f = FormData(req.uri.query)
         let (_, fmt) = try zone(f)
-        var q = try query(f, fmt, now: WebApp.now())
+        var q = try query(f, fmt, now: SystemClock.now())
         q.terms[.user] = [user]
         let before = try before(f), n = try limit(f)
         let query = q
@@ -442,7 +436,7 @@ public final class WebApp: Sendable {
         let p = try require(ctx, .security)
         let f = FormData(req.uri.query)
         let (_, fmt) = try zone(f)
-        let q = try query(f, fmt, now: WebApp.now())
+        let q = try query(f, fmt, now: SystemClock.now())
         let before = try before(f), n = try limit(f)
         let page = try await blocking { [queries] in try queries.page(q, for: p, before: before, limit: n) }
         let users = f.list("user")
@@ -460,7 +454,7 @@ public final class WebApp: Sendable {
     }
 
     func reportRange(_ f: FormData, _ fmt: TimeFormatter) throws -> (Timestamp?, Timestamp?) {
-        let now = WebApp.now()
+        let now = SystemClock.now()
         return (try time(f, "since", fmt, now: now), try time(f, "until", fmt, now: now))
     }
 
@@ -551,7 +545,7 @@ struct AuthMiddleware: RouterMiddleware {
         let path = req.uri.path
         if AuthMiddleware.open.contains(path) { return try await next(req, ctx) }
         let source = ctx.remoteAddress ?? "unknown"
-        let now = WebApp.now().nanoseconds
+        let now = SystemClock.now().nanoseconds
         if let header = req.headers[.authorization] {
             if app.limiter.isBlocked(source, now: now) {
                 app.counters.add("login_refused_total")

@@ -26,8 +26,8 @@ internal import Musl
 public final class JournalReader {
     /// The journal read from; use it to add matches before ``resume(from:otherwise:)`` and to wait.
     public let journal: Journal
-    /// The input name put into each record's ``ActivityModel/InputPosition``.
-    public let inputName: String
+    /// The input put into each record's ``ActivityModel/InputPosition``.
+    public let inputName: InputID
     /// Set when a resume already stepped onto the first entry to return.
     private var currentIsPending = false
 
@@ -40,8 +40,8 @@ public final class JournalReader {
     ///
     /// - Parameters:
     ///   - journal: An open journal; the reader takes over reading from it.
-    ///   - inputName: The name recorded in each record's position; `journald` unless several journal inputs run.
-    public init(journal: Journal, inputName: String = "journald") {
+    ///   - inputName: The input recorded in each record's position; `.journald` unless several journal inputs run.
+    public init(journal: Journal, inputName: InputID = .journald) {
         self.journal = journal
         self.inputName = inputName
     }
@@ -155,8 +155,8 @@ extension RawRecord {
     ///
     /// - Parameters:
     ///   - journalEntry: The entry.
-    ///   - input: The input name for the position.
-    public init(journalEntry: JournalEntry, input: String = "journald") {
+    ///   - input: The input for the position.
+    public init(journalEntry: JournalEntry, input: InputID = .journald) {
         var builder = JournalRecordBuilder()
         for (index, field) in JournalRecordBuilder.all.enumerated() {
             builder.values[index] = journalEntry.fields[field.name]
@@ -211,7 +211,7 @@ struct JournalRecordBuilder {
         }
     }
 
-    func record(realtime: Timestamp, cursor: String, input: String) -> RawRecord {
+    func record(realtime: Timestamp, cursor: String, input: InputID) -> RawRecord {
         var fields: [String: String] = [:]
         fields.reserveCapacity(Self.kept.count)
         for (index, field) in Self.kept.enumerated() {

@@ -1,4 +1,5 @@
 internal import CSystemdJournal
+internal import ActivityModel
 
 #if canImport(Glibc)
 internal import Glibc
@@ -181,11 +182,7 @@ public struct SystemdNotifier: Sendable {
         }
     }
 
-    static func monotonicMicroseconds() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) &* 1_000_000 &+ UInt64(now.tv_nsec) / 1000
-    }
+    static func monotonicMicroseconds() -> UInt64 { SystemClock.monotonicNanoseconds() / 1000 }
 }
 
 /// Sockets handed over by systemd socket activation (`sd_listen_fds`, `LISTEN_FDS`, `LISTEN_PID`).

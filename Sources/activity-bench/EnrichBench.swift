@@ -1,3 +1,4 @@
+import ActivityCLI
 import ActivityEnrich
 import ActivityTestSupport
 import ActivityIPList
@@ -37,14 +38,14 @@ public func runEnrichBenchmark(arguments: [String]) {
         case "--anonymous": anonymous = rest.popFirst()
         case "--pool": pool = rest.popFirst().flatMap { Int($0) }.map { max(1, min($0, 65_536)) } ?? pool
         default:
-            if let n = Int(a) { total = max(n, 10_000) } else { print("unknown argument \(a)"); return }
+            if let n = Int(a) { total = max(n, 10_000) } else { diagnostics.error("unknown argument \(a)"); return }
         }
     }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("activity-bench-enrich-\(getpid())").path
     do {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     } catch {
-        print("cannot create \(dir): \(error)")
+        diagnostics.error("cannot create \(dir): \(error)")
         return
     }
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -64,10 +65,9 @@ public func runEnrichBenchmark(arguments: [String]) {
     print("databases: city=\(city ?? "-") asn=\(asn ?? "-") anonymous=\(anonymous ?? "-")")
 
     // Loading.
-    let clock = ContinuousClock()
     let bigConfig = EnrichmentConfiguration(lists: [IPListConfiguration(name: "big", tag: .vpn, path: bigPath)])
     var bigSnapshot: EnrichmentSnapshot? = nil
-    let bigLoad = clock.measure { bigSnapshot = EnrichmentSnapshot.load(bigConfig, previous: nil).0 }
+    let bigLoad = timed { bigSnapshot = EnrichmentSnapshot.load(bigConfig, previous: nil).0 }
     if let l = bigSnapshot?.lists.first {
         print("load 1M-range list: \(EnrichBench.ms(bigLoad)) ms (\(l.entryCount) entries, "
               + "\(l.ranges.ipv4IntervalCount + l.ranges.ipv6IntervalCount) merged intervals, \(l.badLineCount) bad)")
@@ -75,7 +75,7 @@ public func runEnrichBenchmark(arguments: [String]) {
     // With the flattened IPv4 tables (`index_ipv4 = true`); the tree-walk row below is the daemon's default.
     let full = EnrichmentConfiguration(city: city, asn: asn, anonymous: anonymous, lists: lists, indexIPv4: true)
     var loaded: (EnrichmentSnapshot, [EnrichmentLoadIssue])? = nil
-    let fullLoad = clock.measure { loaded = EnrichmentSnapshot.load(full, previous: nil) }
+    let fullLoad = timed { loaded = EnrichmentSnapshot.load(full, previous: nil) }
     guard let (snapshot, issues) = loaded else { return }
     for i in issues { print("load issue: \(i)") }
     print("load city+asn+anonymous+3x100k lists: \(EnrichBench.ms(fullLoad)) ms")
@@ -122,7 +122,7 @@ public func runEnrichBenchmark(arguments: [String]) {
         guard !events.isEmpty else { continue }
         _ = EnrichBench.run(enricher, events: events, total: min(total, 200_000))   // warm up
         var hits = 0
-        let d = clock.measure { hits = EnrichBench.run(enricher, events: events, total: total) }
+        let d = timed { hits = EnrichBench.run(enricher, events: events, total: total) }
         let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         let rate = Double(total) / seconds
         let pad = name.padding(toLength: 34, withPad: " ", startingAt: 0)
@@ -169,7 +169,7 @@ enum EnrichBench {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
             return true
         } catch {
-            print("cannot write \(path): \(error)")
+            diagnostics.error("cannot write \(path): \(error)")
             return false
         }
     }

@@ -1,3 +1,4 @@
+import ActivityCLI
 import ActivityModel
 import ActivityPipeline
 import Foundation
@@ -20,7 +21,7 @@ public func runNormalizeBenchmark(arguments: [String]) {
         if a == "--tz", let z = rest.popFirst() { zoneName = z } else if let n = Int(a) { total = max(n, 1000) }
     }
     guard let zone = TimeZone(identifier: zoneName) else {
-        print("unknown time zone \(zoneName)")
+        diagnostics.error("unknown time zone \(zoneName)")
         return
     }
     let parser = SyslogParser(timeZone: zone)
@@ -54,9 +55,8 @@ public func runNormalizeBenchmark(arguments: [String]) {
 /// The generated log and the timing loops of ``runNormalizeBenchmark(arguments:)``.
 enum BenchLog {
     static func measure(_ body: () -> Int) -> (Duration, Int) {
-        let clock = ContinuousClock()
         var result = 0
-        let d = clock.measure { result = body() }
+        let d = timed { result = body() }
         return (d, result)
     }
 

@@ -1,3 +1,4 @@
+import ActivityCLI
 import ActivityConfig
 import ActivityDaemon
 import ActivityModel
@@ -80,6 +81,5 @@ enum MirrorFields: String, Sendable {
 }
 
 private func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("activity-bench receive: \(message)\n".utf8))
-    exit(2)
+    Diagnostics(program: "activity-bench receive").fail(message, status: Diagnostics.Status.usage)
 }

@@ -17,7 +17,7 @@ func runRiskBenchmark(arguments: [String]) {
     var engine = RiskEngine()
     let before = rssMiB()
     var flagged = 0
-    let t0 = Date()
+    let t0 = SystemClock.monotonicSeconds()
     var n = 0
     for round in 0..<perUser {
         for u in 0..<users {
@@ -38,18 +38,18 @@ func runRiskBenchmark(arguments: [String]) {
             n += 1
         }
     }
-    let seconds = Date().timeIntervalSince(t0)
+    let seconds = SystemClock.monotonicSeconds() - t0
     let after = rssMiB()
     print("risk: \(users) users, \(n) events (\(perUser) per user), \(engine.trackedUsers) users and \(engine.trackedAddresses) addresses tracked, \(flagged) logins flagged")
     print(String(format: "memory: %.0f MiB resident for the state (%.0f → %.0f MiB) = %.0f bytes per user", after - before, before, after, (after - before) * 1_048_576 / Double(users)))
     print(String(format: "speed: %.0f events/s (%.2f µs per event) on one core", Double(n) / seconds, seconds / Double(n) * 1e6))
     // The clean-stop snapshot and its read-back (what a restart costs instead of folding the store).
-    let t1 = Date()
+    let t1 = SystemClock.monotonicSeconds()
     let bytes = engine.snapshot()
-    let written = Date().timeIntervalSince(t1)
-    let t2 = Date()
+    let written = SystemClock.monotonicSeconds() - t1
+    let t2 = SystemClock.monotonicSeconds()
     let back = RiskEngine(options: engine.options, snapshot: bytes)
-    let read = Date().timeIntervalSince(t2)
+    let read = SystemClock.monotonicSeconds() - t2
     print(String(format: "snapshot: %.1f MB (%.0f bytes per user), made in %.2f s, read back in %.2f s (%@)",
                  Double(bytes.count) / 1e6, Double(bytes.count) / Double(users), written, read,
                  back?.trackedUsers == engine.trackedUsers ? "same users" : "MISMATCH"))
@@ -60,12 +60,12 @@ func runRiskBenchmark(arguments: [String]) {
     var e = ActivityEvent(time: Timestamp(seconds: 1_795_000_000 + Int64(perUser) * 86_400), category: .login, action: .login, outcome: .success)
     e.user = "user1"
     e.device = "iPhone"
-    let t3 = Date()
+    let t3 = SystemClock.monotonicSeconds()
     _ = engine.observe(e)
-    let pause = Date().timeIntervalSince(t3)
-    let t4 = Date()
+    let pause = SystemClock.monotonicSeconds() - t3
+    let t4 = SystemClock.monotonicSeconds()
     _ = engine.observe(e)
-    let next = Date().timeIntervalSince(t4)
+    let next = SystemClock.monotonicSeconds() - t4
     print(String(format: "checkpoint: the first change after it takes %.0f ms (the tables' copy), the next %.1f µs; %d users in the copy",
                  pause * 1e3, next * 1e6, copy.trackedUsers))
 }

@@ -1,3 +1,4 @@
+import ActivityCLI
 import ActivityModel
 import ActivityPipeline
 import ActivityStore
@@ -11,10 +12,17 @@ func measure<T>(_ body: () throws -> T) rethrows -> (T, wall: Double, cpu: Doubl
         return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6 + Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) / 1e6
     }
     let c0 = cpu()
-    let t0 = DispatchTime.now().uptimeNanoseconds
+    let t0 = SystemClock.monotonicNanoseconds()
     let r = try body()
-    let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    let wall = Double(SystemClock.monotonicNanoseconds() - t0) / 1e9
     return (r, wall, cpu() - c0)
+}
+
+/// Monotonic time a block took.
+func timed(_ body: () throws -> Void) rethrows -> Duration {
+    let t0 = SystemClock.monotonicNanoseconds()
+    try body()
+    return .nanoseconds(Int64(SystemClock.monotonicNanoseconds() - t0))
 }
 
 func option(_ args: [String], _ name: String) -> String? {
@@ -25,8 +33,7 @@ func option(_ args: [String], _ name: String) -> String? {
 /// Reads JSON lines (the load generator's `udpgen -w` output) and decodes them as the daemon would.
 func loadEvents(path: String, limit: Int) -> [ActivityEvent] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        print("cannot read \(path)")
-        exit(1)
+        diagnostics.fail("cannot read \(path)")
     }
     let decoder = AppEventDecoder()
     let now = Timestamp(seconds: 1_795_341_600)
@@ -51,9 +58,9 @@ func loadEvents(path: String, limit: Int) -> [ActivityEvent] {
 /// `activity-bench decode --input FILE [--count N]`: JSON lines → events, one core (decoding only: the file
 /// is read and split into lines before the clock starts).
 func runDecodeBenchmark(arguments: [String]) {
-    guard let input = option(arguments, "--input") else { print("--input FILE required (udpgen -w output)"); exit(2) }
+    guard let input = option(arguments, "--input") else { diagnostics.fail("--input FILE required (udpgen -w output)", status: Diagnostics.Status.usage) }
     let count = Int(option(arguments, "--count") ?? "1000000") ?? 1_000_000
-    guard let data = FileManager.default.contents(atPath: input) else { print("cannot read \(input)"); exit(1) }
+    guard let data = FileManager.default.contents(atPath: input) else { diagnostics.fail("cannot read \(input)") }
     let bytes = [UInt8](data)
     var ranges: [Range<Int>] = []
     var start = 0
@@ -129,13 +136,13 @@ func runExportBenchmark(input: String, count: Int, rounds: Int) {
 /// full-scan rate, and a one-user query through the index versus a full scan of the same store.
 func runStoreBenchmark(arguments: [String]) {
     guard let input = option(arguments, "--input"), let dir = option(arguments, "--dir") else {
-        print("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS]")
-        exit(2)
+        diagnostics.fail("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS]",
+                         status: Diagnostics.Status.usage)
     }
     let total = Int(option(arguments, "--events") ?? "10000000") ?? 10_000_000
     let sourceCount = Int(option(arguments, "--source-events") ?? "1000000") ?? 1_000_000
     let base = loadEvents(path: input, limit: sourceCount)
-    guard !base.isEmpty else { print("no events decoded from \(input)"); exit(1) }
+    guard !base.isEmpty else { diagnostics.fail("no events decoded from \(input)") }
     try? FileManager.default.removeItem(atPath: dir)
     var options = StoreOptions()
     options.fsync = .interval
@@ -143,17 +150,17 @@ func runStoreBenchmark(arguments: [String]) {
     let sealSeconds = option(arguments, "--seal").flatMap(Int64.init)
     if let sealSeconds {
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let (_, state) = SealKeyState.create(interval: sealSeconds * 1_000_000_000, now: wallClock())
-        do { try state.save(path: dir + "/seal.key") } catch { print("\(error)"); exit(1) }
+        let (_, state) = SealKeyState.create(interval: sealSeconds * 1_000_000_000, now: SystemClock.now())
+        do { try state.save(path: dir + "/seal.key") } catch { diagnostics.fail("\(error)") }
         options.sealKeyPath = dir + "/seal.key"
     }
     let writer: SegmentWriter
-    do { writer = try SegmentWriter(dataDirectory: dir, options: options, host: "bench") } catch { print("\(error)"); exit(1) }
+    do { writer = try SegmentWriter(dataDirectory: dir, options: options, host: "bench") } catch { diagnostics.fail("\(error)") }
     let every = max(1, total / 100)
     let batchSize = 1000
     var batch: [ActivityEvent] = []
     batch.reserveCapacity(batchSize)
-    var lastSync = DispatchTime.now().uptimeNanoseconds
+    var lastSync = SystemClock.monotonicNanoseconds()
     var appendWall = 0.0, appendCPU = 0.0
     var i = 0
     let (_, wall, cpu) = measure {
@@ -168,10 +175,10 @@ func runStoreBenchmark(arguments: [String]) {
                 let (_, w, c) = measure { _ = try? writer.append(batch) }
                 appendWall += w; appendCPU += c
                 batch.removeAll(keepingCapacity: true)
-                let now = DispatchTime.now().uptimeNanoseconds
+                let now = SystemClock.monotonicNanoseconds()
                 if now - lastSync > 1_000_000_000 {
                     // The store service's timer: fdatasync, and a seal when the key's interval has passed.
-                    let (_, w2, c2) = measure { try? writer.sync(); try? writer.sealIfDue(now: wallClock()) }
+                    let (_, w2, c2) = measure { try? writer.sync(); try? writer.sealIfDue(now: SystemClock.now()) }
                     appendWall += w2; appendCPU += c2
                     lastSync = now
                 }
@@ -190,15 +197,9 @@ func runStoreBenchmark(arguments: [String]) {
     measureQueries(dir: dir)
 }
 
-func wallClock() -> Timestamp {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Timestamp(seconds: Int64(ts.tv_sec), nanos: Int64(ts.tv_nsec))
-}
-
 /// `activity-bench query --dir DIR`: scan and one-user query figures on an existing store.
 func runQueryBenchmark(arguments: [String]) {
-    guard let dir = option(arguments, "--dir") else { print("--dir required"); exit(2) }
+    guard let dir = option(arguments, "--dir") else { diagnostics.fail("--dir required", status: Diagnostics.Status.usage) }
     measureQueries(dir: dir)
 }
 

@@ -1,9 +1,14 @@
 // activity-bench: the repository's benchmarks. Run in release:
 //   swift run -c release activity-bench <name> [options]
 // Each benchmark prints its figures; scripts/bench-*.sh run them with the peer in the same run.
+import ActivityCLI
+
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// activity-bench's error lines (the figures go to stdout).
+let diagnostics = Diagnostics(program: "activity-bench")
 
 let args = Array(CommandLine.arguments.dropFirst())
 let name = args.first ?? ""
@@ -18,6 +23,5 @@ case "audit": runAuditBenchmark(arguments: rest)
 case "risk": runRiskBenchmark(arguments: rest)
 case "receive": await runReceiveBenchmark(arguments: rest)
 default:
-    print("usage: activity-bench store|query|decode|normalize|enrich|audit|risk|receive [options]")
-    exit(2)
+    diagnostics.fail("usage: activity-bench store|query|decode|normalize|enrich|audit|risk|receive [options]", status: Diagnostics.Status.usage)
 }

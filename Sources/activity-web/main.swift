@@ -1,3 +1,4 @@
+import ActivityCLI
 import ActivityConfig
 import ActivityWeb
 import ArgumentParser
@@ -38,19 +39,24 @@ struct ActivityWebCommand: AsyncParsableCommand {
             return
         }
         let c: DaemonConfiguration
-        do { c = try DaemonConfiguration.load(path: config) } catch { throw ValidationError("\(error)") }
-        for k in c.unknownKeys { FileHandle.standardError.write(Data("activity-web: warning: unknown configuration key \(k)\n".utf8)) }
-        var listenAt = HostPort(c.web.listen)!
+        do { c = try DaemonConfiguration.load(path: config) } catch {
+            diagnostics.error("\(error)")
+            throw ExitCode(Diagnostics.Status.configuration)
+        }
+        for k in c.unknownKeys { diagnostics.warning("unknown configuration key \(k)") }
+        var listenAt = c.web.listen
         if let listen {
             guard let hp = HostPort(listen) else { throw ValidationError("--listen: not host:port") }
             if let problem = c.web.listenProblem(hp) { throw ValidationError("--listen: \(problem)") }
             listenAt = hp
         }
-        guard TimeZoneCheck.isValid(c.web.timezone) else { throw ValidationError("web.timezone: unknown time zone \(c.web.timezone)") }
-        do { _ = try WebServer.sessionKey(c.web); _ = try WebServer.tlsConfiguration(c.web) } catch { throw ValidationError("\(error)") }
+        do { _ = try WebServer.sessionKey(c.web); _ = try WebServer.tlsConfiguration(c.web) } catch {
+            diagnostics.error("\(error)")
+            throw ExitCode(Diagnostics.Status.configuration)
+        }
         let data = dataDir ?? c.dataDir
         if checkConfig {
-            print("activity-web: configuration OK: data_dir \(data), listen \(c.web.hasTLS ? "https" : "http")://\(listenAt), \(c.web.users.count) user(s), \(c.web.tokens.count) token(s), audit \(c.web.auditTo ?? "off")")
+            print("activity-web: configuration OK: data_dir \(data), listen \(c.web.hasTLS ? "https" : "http")://\(listenAt), \(c.web.users.count) user(s), \(c.web.tokens.count) token(s), audit \(c.web.auditTo.map { "\($0)" } ?? "off")")
             if c.web.users.isEmpty && c.web.tokens.isEmpty { print("activity-web: warning: no [[web.user]] or [[web.token]]: nobody can log in") }
             return
         }
@@ -68,6 +74,5 @@ struct ActivityWebCommand: AsyncParsableCommand {
     }
 }
 
-enum TimeZoneCheck {
-    static func isValid(_ name: String) -> Bool { TimeZone(identifier: name) != nil }
-}
+/// activity-web's user-facing error and warning lines.
+let diagnostics = Diagnostics(program: "activity-web")

@@ -3,6 +3,7 @@ import ActivityConfig
 import ActivityModel
 import ActivityReports
 import ActivityStore
+import ActivityCLI
 
 #if canImport(Glibc)
 import Glibc
@@ -97,20 +98,24 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// activityctl's warning and error lines printed beside its answer (errors thrown out of a subcommand go through
+/// swift-argument-parser's `exit(withError:)`).
+let diagnostics = Diagnostics(program: "activityctl")
+
 /// Reads report what they met. Every subcommand that reads events prints, after its answer, each damaged region
 /// the reader skipped or read around (`activityctl: warning: PATH: offset N: why`), and exits with status 3 when
 /// there was any: the answer may be incomplete, and scripts must be able to tell. `activityctl verify` says more;
 /// `verify --repair` (daemon stopped) rebuilds indexes.
 struct DamageReport {
     /// Exit status of a read that met damage (1 stays "the command failed", 2 "bad usage").
-    static let exitStatus: Int32 = 3
+    static let exitStatus = Diagnostics.Status.damage
     private var printed = 0
 
     /// Prints the damage met since the last call (`tail -f` calls it as it follows).
     mutating func printNew(_ reader: StoreReader) {
         let damage = reader.damage
         guard printed < damage.count else { return }
-        for d in damage[printed...] { printError("activityctl: warning: \(d)") }
+        for d in damage[printed...] { diagnostics.warning("\(d)") }
         printed = damage.count
     }
 
@@ -118,7 +123,7 @@ struct DamageReport {
     mutating func finish(_ reader: StoreReader) throws {
         printNew(reader)
         guard printed > 0 else { return }
-        printError("activityctl: \(printed) damaged region(s) met; the answer above may be incomplete (run activityctl verify)")
+        diagnostics.error("\(printed) damaged region(s) met; the answer above may be incomplete (run activityctl verify)")
         throw ExitCode(DamageReport.exitStatus)
     }
 }

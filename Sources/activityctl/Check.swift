@@ -39,7 +39,7 @@ struct Check: ParsableCommand {
     func run() throws {
         var listen = api ?? "127.0.0.1:58081"
         if api == nil, let config {
-            do { listen = try DaemonConfiguration.load(path: config).api.listen ?? listen } catch { throw ValidationError("\(error)") }
+            do { listen = try DaemonConfiguration.load(path: config).api.listen?.description ?? listen } catch { throw ValidationError("\(error)") }
         }
         guard let target = HostPort(listen), let addr = IPAddress(target.host) else {
             throw ValidationError("--api must be address:port, e.g. 127.0.0.1:58081 or [::1]:58081")

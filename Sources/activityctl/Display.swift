@@ -46,7 +46,7 @@ struct DisplayOptions: ParsableArguments {
     /// The current time: `--now` when given, else the system clock. Every "now" in activityctl (user status,
     /// `--inactive-since`, relative `--since`/`--until`) comes from here.
     func now() throws -> Timestamp {
-        guard let nowText else { return nowTimestamp() }
+        guard let nowText else { return SystemClock.now() }
         guard let t = Timestamp.parseRFC3339(nowText[...], defaultOffsetSeconds: 0) else {
             throw ValidationError("--now: not RFC 3339: \(nowText)")
         }
@@ -63,12 +63,6 @@ struct DisplayOptions: ParsableArguments {
             throw ValidationError("\(option): \(error)")
         }
     }
-}
-
-func nowTimestamp() -> Timestamp {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Timestamp(seconds: Int64(ts.tv_sec), nanos: Int64(ts.tv_nsec))
 }
 
 extension EventField {

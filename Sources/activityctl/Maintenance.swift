@@ -59,8 +59,8 @@ struct Tail: ParsableCommand {
             last = try reader.events(q2).first?.seq ?? 0
         }
         let follower = StoreFollower(reader: reader, afterSeq: last)
-        let start = monotonicNow()
-        while timeout.map({ monotonicNow() - start < $0 }) ?? true {
+        let start = SystemClock.monotonicSeconds()
+        while timeout.map({ SystemClock.monotonicSeconds() - start < $0 }) ?? true {
             for e in try follower.poll() { emit(e) }
             out.flush()
             damage.printNew(reader)
@@ -68,12 +68,6 @@ struct Tail: ParsableCommand {
         }
         try damage.finish(reader)
     }
-}
-
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 struct Verify: ParsableCommand {
@@ -226,7 +220,7 @@ struct SetupKeys: ParsableCommand {
         if access(path, F_OK) == 0 && !force {
             throw CLIError("\(path) exists: the store is already set up for sealing (use --force to start a new chain)")
         }
-        let (verification, state) = SealKeyState.create(interval: Int64(ns) * 1_000_000_000, now: Timestamp(seconds: Int64(time(nil))))
+        let (verification, state) = SealKeyState.create(interval: Int64(ns) * 1_000_000_000, now: SystemClock.now())
         do {
             try state.save(path: path)
         } catch {

@@ -151,9 +151,3 @@ enum SocketAddressing {
         }
     }
 }
-
-func printError(_ s: String) {
-    let line = s + "\n"
-    var b = Array(line.utf8)
-    _ = write(2, &b, b.count)
-}

@@ -4,6 +4,7 @@ import ActivityConfig
 import ActivityStore
 import ActivityDaemon
 import ActivityModel
+import ActivityCLI
 
 #if canImport(Glibc)
 import Glibc
@@ -40,8 +41,8 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
         do {
             configuration = try DaemonConfiguration.load(path: config)
         } catch {
-            printError("activityd: \(error)")
-            throw ExitCode(78)   // EX_CONFIG
+            diagnostics.error("\(error)")
+            throw ExitCode(Diagnostics.Status.configuration)
         }
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let logger = bootstrapStandardErrorLogging(label: "activityd", level: level)
@@ -58,12 +59,12 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
                     let k = try SealKeyState.load(path: seal)
                     print("  store.seal: \(seal) (epoch \(k.epoch), key evolves every \(k.interval / 1_000_000_000) s)")
                 } catch {
-                    printError("activityd: store.seal: \(error) (make it with: activityctl setup-keys)")
-                    throw ExitCode(1)
+                    diagnostics.error("store.seal: \(error) (make it with: activityctl setup-keys)")
+                    throw ExitCode(Diagnostics.Status.failure)
                 }
             }
-            for u in configuration.udp { print("  input.udp: listen=\(u.listen) allow=\(u.allow.map(\.description))") }
-            for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt) format=\(f.format.rawValue)") }
+            for u in configuration.udp { print("  input.udp: listen=\(u.listen.map(\.description)) allow=\(u.allow.map(\.description))") }
+            for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt.rawValue) format=\(f.format.rawValue)") }
             if let j = configuration.journald { print("  input.journald: directory=\(j.directory ?? "(system)") files=\(j.files) matches=\(j.matches)") }
             if let n = configuration.natsInput {
                 print("  input.nats: servers=\(n.connection.servers) stream=\(n.connection.stream) consumer=\(n.consumer) subjects=\(n.subjects)")
@@ -74,7 +75,7 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             for l in configuration.iplists { print("  enrich.iplist: \(l.name) (\(l.tag)) \(l.path)") }
             let risk = configuration.risk
             if risk.enabled {
-                print("  risk: block=\(risk.policy.block) challenge=\(risk.policy.challenge) accounts=\(risk.accounts.keys.sorted()) max_users=\(risk.maxUsers)")
+                print("  risk: block=\(RiskPolicy.names(risk.policy.block)) challenge=\(RiskPolicy.names(risk.policy.challenge)) accounts=\(risk.accounts.keys.sorted()) max_users=\(risk.maxUsers)")
             } else {
                 print("  risk: disabled")
             }
@@ -91,12 +92,10 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
             }
         } catch {
             logger.critical("activityd failed", metadata: ["error": "\(error)"])
-            throw ExitCode(1)
+            throw ExitCode(Diagnostics.Status.failure)
         }
     }
 }
 
-func printError(_ s: String) {
-    var line = s + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
+/// activityd's user-facing error lines (before logging is set up: configuration errors).
+let diagnostics = Diagnostics(program: "activityd")

@@ -1,4 +1,5 @@
 import ActivityConfig
+import ActivityModel
 import Foundation
 import Testing
 
@@ -98,5 +99,68 @@ struct KeyTableTests {
             #expect(error.keyPath == keyPath)
             #expect(error.description.hasPrefix(keyPath + ": "), "\(error)")
         }
+    }
+
+    /// Values parsed into the modules' own types here, once (addresses, zones, enumerations, flag sets): each bad
+    /// value is refused with exactly this message, so nothing downstream re-parses or falls back.
+    @Test("typed values: the exact error for each bad value", arguments: [
+        ("[[input.udp]]\nlisten = [\"127.0.0.1\"]\n", #"input.udp[0].listen: "127.0.0.1" is not host:port (IPv6 as [addr]:port)"#),
+        ("[[input.udp]]\nlisten = [\"::1:5514\"]\n", #"input.udp[0].listen: "::1:5514" is not host:port (IPv6 as [addr]:port)"#),
+        ("[[input.file]]\npaths = [\"/x\"]\nstart_at = \"middle\"\n", #"input.file[0].start_at: must be "end" or "beginning", not "middle""#),
+        ("[[input.file]]\npaths = [\"/x\"]\nformat = \"json\"\n", #"input.file[0].format: must be "syslog" or "audit", not "json""#),
+        ("[metrics]\nlisten = \"9100\"\n", #"metrics.listen: "9100" is not host:port"#),
+        ("[api]\nlisten = \"localhost\"\n", #"api.listen: "localhost" is not host:port"#),
+        ("[risk]\nchallenge = [\"new_country\", \"weird\"]\n", #"risk.challenge: "weird" is not a risk flag (new_country, impossible_travel, anonymizer, failed_burst, new_device)"#),
+        ("[risk.account.acme]\nblock = [\"tor\"]\n", #"risk.account.acme.block: "tor" is not a risk flag (new_country, impossible_travel, anonymizer, failed_burst, new_device)"#),
+        ("[web]\ntimezone = \"Mars/Olympus\"\n", #"web.timezone: unknown time zone "Mars/Olympus" (an IANA name such as "Europe/Berlin")"#),
+        ("[web]\naudit_to = \"logs.example:5514\"\n", #"web.audit_to: "logs.example:5514" is not address:port"#),
+        ("[web]\nlisten = \"127.0.0.1\"\n", #"web.listen: "127.0.0.1" is not host:port (IPv6 as [addr]:port)"#),
+        ("[normalize]\ntimezone = \"Mars/Olympus\"\n", #"normalize.timezone: unknown time zone "Mars/Olympus" (an IANA name such as "Europe/Berlin")"#),
+        ("[store]\nfsync = \"sometimes\"\n", #"store.fsync: must be "batch", "interval" or "rotation", not "sometimes""#),
+    ])
+    func typedValueMessages(_ text: String, _ message: String) {
+        do {
+            _ = try DaemonConfiguration.parse(text)
+            Issue.record("accepted \(text.debugDescription)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test("typed values decode into the modules' types")
+    func typedValues() throws {
+        let c = try DaemonConfiguration.parse("""
+        [[input.udp]]
+        listen = ["[::1]:5514", "127.0.0.1:0"]
+        [[input.file]]
+        paths = ["/x"]
+        start_at = "beginning"
+        [metrics]
+        listen = "127.0.0.1:9100"
+        [risk]
+        block = ["anonymizer"]
+        challenge = []
+        [risk.account.acme]
+        challenge = ["new_device", "failed_burst"]
+        [web]
+        audit_to = "[2001:db8::1]:5514"
+        timezone = "Europe/Berlin"
+        """)
+        #expect(c.udp.first?.listen.map(\.description) == ["[::1]:5514", "127.0.0.1:0"])
+        #expect(c.files.first?.startAt == .beginning)
+        #expect(c.metrics.listen == HostPort("127.0.0.1:9100"))
+        #expect(c.risk.policy.block == .anonymizer && c.risk.policy.challenge.isEmpty)
+        #expect(c.risk.accounts["acme"] == RiskPolicy(block: .anonymizer, challenge: [.newDevice, .failedBurst]))
+        #expect(c.risk.policy.decision(for: [.anonymizer, .newCountry]) == "block")
+        #expect(c.risk.accounts["acme"]?.decision(for: .newDevice) == "challenge")
+        #expect(c.risk.policy.decision(for: .newCountry) == "allow")
+        #expect(c.web.auditTo?.address == IPAddress("2001:db8::1") && c.web.auditTo?.port == 5514)
+        #expect(c.web.auditTo?.description == "[2001:db8::1]:5514")
+        #expect(c.web.timezone == "Europe/Berlin")
+        // The defaults are the same values, typed.
+        let d = try DaemonConfiguration.parse("")
+        #expect(DaemonConfiguration().udp.isEmpty && UDPInputConfiguration().listen.map(\.description) == ["127.0.0.1:5514", "[::1]:5514"])
+        #expect(d.web.listen.description == "127.0.0.1:8089" && d.metrics.listen == nil && d.api.listen == nil)
+        #expect(d.risk.policy.challenge == [.newCountry, .impossibleTravel, .anonymizer, .failedBurst])
     }
 }

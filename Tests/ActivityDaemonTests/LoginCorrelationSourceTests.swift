@@ -14,9 +14,9 @@ struct LoginCorrelationSourceTests {
     func actions(syslogFrom input: String) throws -> [String] {
         var p = EventProcessor(udpInputs: [], keepRaw: false, timeZone: try #require(TimeZone(identifier: "UTC")), auditHost: "h")
         var out: [ActivityEvent] = []
-        p.processAudit(line: RawRecord(message: Self.audit), stream: "file:/var/log/audit/audit.log", origin: Origin(input: "file"),
+        p.processAudit(line: RawRecord(message: Self.audit), stream: .file(path: "/var/log/audit/audit.log"), origin: Origin(input: "file"),
                        now: Self.now, into: &out)
-        p.process(record: RawRecord(message: Self.sshd), stream: input == "udp" ? "udp:192.0.2.99" : "file:/var/log/auth.log",
+        p.process(record: RawRecord(message: Self.sshd), stream: input == "udp" ? .udp(sender: "192.0.2.99") : .file(path: "/var/log/auth.log"),
                   origin: Origin(input: input), now: Self.now, into: &out)
         return out.map(\.action.rawValue)
     }

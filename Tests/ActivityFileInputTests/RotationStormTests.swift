@@ -78,7 +78,7 @@ struct RotationStormTests {
         }
         thread.start()
         var rng = SeededRandom(seed: inotify ? 7 : 8)
-        let deadline = monotonicSeconds() + 20
+        let deadline = SystemClock.monotonicSeconds() + 20
         for round in 0..<100 {
             let firstOfGeneration = writer.written + 1
             for _ in 0..<Int.random(in: 1...5, using: &rng) {
@@ -86,7 +86,7 @@ struct RotationStormTests {
                 if Bool.random(using: &rng) { usleep(UInt32.random(in: 0...500, using: &rng)) }
             }
             // A tailer can only follow a generation it has seen: wait until this one was delivered from.
-            while sink.lines.count < firstOfGeneration && monotonicSeconds() < deadline { usleep(200) }
+            while sink.lines.count < firstOfGeneration && SystemClock.monotonicSeconds() < deadline { usleep(200) }
             if round % 2 == 0 {
                 writer.rotateByRename(linesBeforeReopen: Int.random(in: 0...20, using: &rng))
             } else {
@@ -94,7 +94,7 @@ struct RotationStormTests {
             }
         }
         writer.write(lines: 100)
-        while sink.lines.count < writer.written && monotonicSeconds() < deadline { usleep(1000) }
+        while sink.lines.count < writer.written && SystemClock.monotonicSeconds() < deadline { usleep(1000) }
         usleep(100_000)  // anything duplicated late would show up now
         stop.store(true, ordering: .releasing)
         while !done.load(ordering: .acquiring) { usleep(1000) }
@@ -114,7 +114,7 @@ struct RotationStormTests {
         let writer = LogWriter(path: log)
         var rng = SeededRandom(seed: 42)
         var delivered: [String] = []
-        var positions: [String: String] = [:]
+        var positions: [InputID: String] = [:]
         var firstOfGeneration = 1
         var rotations = 0
 
@@ -139,9 +139,9 @@ struct RotationStormTests {
             var batches = 0
             let f = FileFollower(options: options([log], beginning: true, poll: 0.005), positions: positions,
                                  useInotify: round % 2 == 0)
-            let deadline = monotonicSeconds() + 5
+            let deadline = SystemClock.monotonicSeconds() + 5
             f.run(
-                shouldStop: { batches >= stopAfter || delivered.count >= writer.written || monotonicSeconds() > deadline },
+                shouldStop: { batches >= stopAfter || delivered.count >= writer.written || SystemClock.monotonicSeconds() > deadline },
                 emit: { records, position in
                     // The store commits the records and the position in one write.
                     delivered.append(contentsOf: records.map(\.message))

@@ -28,7 +28,7 @@ func append(_ path: String, _ text: String) {
 final class Sink: Sendable {
     struct State {
         var lines: [String] = []
-        var positions: [String: String] = [:]
+        var positions: [InputID: String] = [:]
         var stats: [FileInputStat] = []
         var batches = 0
         var badBatch = false
@@ -36,7 +36,7 @@ final class Sink: Sendable {
     let state = Mutex(State())
 
     var lines: [String] { state.withLock { $0.lines } }
-    var positions: [String: String] { state.withLock { $0.positions } }
+    var positions: [InputID: String] { state.withLock { $0.positions } }
     var stats: [FileInputStat] { state.withLock { $0.stats } }
 
     func emit(_ records: [RawRecord], _ position: InputPosition) -> Bool {
@@ -55,13 +55,13 @@ final class Sink: Sendable {
 /// Runs a follower on this thread until `done()` or the timeout; `step` is called on every check.
 @discardableResult
 func follow(_ follower: FileFollower, sink: Sink, timeout: Double = 10, step: () -> Void = {}, until done: () -> Bool) -> Bool {
-    let deadline = monotonicSeconds() + timeout
+    let deadline = SystemClock.monotonicSeconds() + timeout
     var finished = false
     follower.run(
         shouldStop: {
             step()
             if done() { finished = true; return true }
-            return monotonicSeconds() > deadline
+            return SystemClock.monotonicSeconds() > deadline
         },
         emit: sink.emit, onStat: sink.stat)
     return finished

@@ -35,7 +35,7 @@ struct FormatFixtureTests {
             try? fm.removeItem(atPath: Self.dir)
             let w = try SegmentWriter(dataDirectory: Self.dir, options: StoreOptions(), host: "fixture", now: Timestamp(seconds: 1_795_341_600))
             let e = Self.fixtureEvents()
-            try w.append(Array(e[0..<2]), positions: [InputPosition(input: "file:/var/log/auth.log", value: "v1:1:2:3:00")], now: Timestamp(seconds: 1_795_341_650))
+            try w.append(Array(e[0..<2]), positions: [InputPosition(input: .file(path: "/var/log/auth.log"), value: "v1:1:2:3:00")], now: Timestamp(seconds: 1_795_341_650))
             try w.rotate(now: Timestamp(seconds: 1_795_341_750))
             try w.append([e[2]], now: Timestamp(seconds: 1_795_341_850))
             try w.close()

@@ -140,7 +140,7 @@ struct StoreTests {
         let dir0 = base + "/orig"
         do {
             let w = try SegmentWriter(dataDirectory: dir0, options: StoreOptions(), host: "t")
-            for k in stride(from: 0, to: 40, by: 10) { try w.append(Array(events[k..<(k + 10)]), positions: [InputPosition(input: "file:x", value: "\(k + 10)")]) }
+            for k in stride(from: 0, to: 40, by: 10) { try w.append(Array(events[k..<(k + 10)]), positions: [InputPosition(input: .file(path: "x"), value: "\(k + 10)")]) }
             try w.close()
         }
         let segPath = dir0 + "/segments/" + SegmentFormat.segmentName(firstSeq: 1)

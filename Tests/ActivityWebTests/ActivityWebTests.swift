@@ -85,7 +85,7 @@ struct ActivityWebUnitTests {
         sha256 = "\(String(repeating: "0f", count: 32))"
         roles = "admin"
         """)
-        #expect(c.web.listen == "127.0.0.1:8089")
+        #expect(c.web.listen.description == "127.0.0.1:8089")
         #expect(c.web.sessionTTL == 7_200_000_000_000)
         #expect(c.web.users.first?.roles == [.security, .activity])
         #expect(c.web.users.first?.accounts == ["acme"])
@@ -105,7 +105,7 @@ struct ActivityWebUnitTests {
             do { _ = try DaemonConfiguration.parse("[web]\n" + text) } catch { #expect("\(error)".contains(message), "\(error)") }
         }
         let tls = try DaemonConfiguration.parse("[web]\nlisten = \"0.0.0.0:8443\"\ntls_certificate = \"/c.pem\"\ntls_key = \"/k.pem\"")
-        #expect(tls.web.hasTLS && tls.web.listen == "0.0.0.0:8443")
+        #expect(tls.web.hasTLS && tls.web.listen.description == "0.0.0.0:8443")
         let unknown = try DaemonConfiguration.parse("[web]\nlistn = \"x\"\n[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]\npasword = \"x\"")
         #expect(Set(unknown.unknownKeys) == ["web.listn", "web.user[0].pasword"])
     }

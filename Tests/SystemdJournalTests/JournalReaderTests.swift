@@ -37,7 +37,7 @@ extension SystemdJournalTestSuite {
                 "_HOSTNAME": "web1", "SYSLOG_IDENTIFIER": "sshd", "_COMM": "sshd-session", "_PID": "4242", "_UID": "0",
                 "SYSLOG_FACILITY": "10", "PRIORITY": "6", "MESSAGE_ID": "8d45620c1a4348dbb17410da57c60c66",
             ])
-            #expect(first.position?.input == "journald")
+            #expect(first.position?.input == .journald)
 
             let second = try #require(try reader.nextRecord())
             #expect(second.time == Timestamp(nanoseconds: Int64(baseMicroseconds + 1) * 1000))
@@ -56,18 +56,18 @@ extension SystemdJournalTestSuite {
             #expect(try journal.next())
             let entry = try journal.currentEntry()
             #expect(RawRecord(journalEntry: entry) == first)
-            #expect(first.position == InputPosition(input: "journald", value: entry.cursor))
+            #expect(first.position == InputPosition(input: .journald, value: entry.cursor))
         }
 
         @Test("resuming from a stored cursor continues right after its entry")
         func resumeContinuesAfterCursor() throws {
             let fixture = try JournalFixture()
             let file = try fixture.writeJournal(sampleEntries(5))
-            let reader = JournalReader(journal: try Journal(.files([file])), inputName: "journald:test")
+            let reader = JournalReader(journal: try Journal(.files([file])), inputName: .other("journald:test"))
             _ = try reader.resume(from: nil, otherwise: .head)
             _ = try reader.nextRecord()
             let stored = try #require(try reader.nextRecord()?.position)
-            #expect(stored.input == "journald:test")
+            #expect(stored.input == .other("journald:test") && stored.input.stored == "journald:test")
 
             let restarted = JournalReader(journal: try Journal(.files([file])))
             #expect(try restarted.resume(from: stored.value, otherwise: .head) == .continuedAfterCursor)

@@ -57,9 +57,9 @@ private let material: Material = {
     options.fsync = .rotation
     do {
         let w = try SegmentWriter(dataDirectory: dir, options: options, host: "fuzzhost", now: Timestamp(seconds: 1_767_225_600))
-        _ = try w.append(Array(realEvents[0..<25]), positions: [InputPosition(input: "file:/var/log/auth.log", value: "1:2:300")])
+        _ = try w.append(Array(realEvents[0..<25]), positions: [InputPosition(input: .file(path: "/var/log/auth.log"), value: "1:2:300")])
         try w.rotate(now: Timestamp(seconds: 1_767_229_200))
-        _ = try w.append(Array(realEvents[25...]), positions: [InputPosition(input: "journald", value: "s=abc")])
+        _ = try w.append(Array(realEvents[25...]), positions: [InputPosition(input: .journald, value: "s=abc")])
         try w.close()
     } catch {
         fatalError("cannot write the fuzz material: \(error)")

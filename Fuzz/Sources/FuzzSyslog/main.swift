@@ -45,7 +45,7 @@ private func journalRecord(_ entry: String) -> RawRecord {
     return RawRecord(
         time: time, host: fields["_HOSTNAME"], program: fields["SYSLOG_IDENTIFIER"] ?? fields["_COMM"],
         pid: fields["_PID"].flatMap { Int($0) }, message: fields["MESSAGE"] ?? "", fields: fields,
-        position: InputPosition(input: "journald", value: "s=fuzz")
+        position: InputPosition(input: .journald, value: "s=fuzz")
     )
 }
 
