@@ -63,7 +63,7 @@ public final class StoreReader {
         guard let cache, let directory = FS.identity(segmentsDirectory) else { return try listSegments() }
         if let listed = cache.listedSegments(directory: directory) { return listed }
         let listed = try listSegments()
-        cache.remember(listed, directory: directory, now: FS.now())
+        cache.remember(listed, directory: directory, now: SystemClock.now())
         return listed
     }
 
