@@ -77,6 +77,7 @@ let package = Package(
             name: "ActivityDaemon",
             dependencies: [
                 "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityConfig", "ActivityFileInput", "SystemdJournal", "ActivityEnrich", "ActivityReports", "NATSJetStream",
+                "ActivityDatagram",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -100,8 +101,8 @@ let package = Package(
             name: "activityctl",
             dependencies: [
                 "ActivityModel", "ActivityStore", "ActivityConfig", "ActivityPipeline", "ActivityReports", "ActivityCLI",
+                "ActivityDatagram",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -109,7 +110,7 @@ let package = Package(
         .target(
             name: "ActivityWeb",
             dependencies: [
-                "ActivityModel", "ActivityStore", "ActivityReports", "ActivityConfig",
+                "ActivityModel", "ActivityStore", "ActivityReports", "ActivityConfig", "ActivityDatagram",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -133,6 +134,13 @@ let package = Package(
         ),
         // What the executables share: the one user-facing error and warning line (program name, exit statuses).
         .target(name: "ActivityCLI", swiftSettings: swiftSettings),
+        // Signed application datagrams (`<app> <hex HMAC> <payload>`): signing, verifying, a UDP sender. Shared by
+        // the daemon's UDP input, `activityctl send` and activity-web's audit events.
+        .target(
+            name: "ActivityDatagram",
+            dependencies: ["ActivityModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Test-only helpers: deterministic random events.
         .target(name: "ActivityTestSupport", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
@@ -179,7 +187,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ActivityDaemonTests", dependencies: ["ActivityDaemon", "ActivityReports", "ActivityStore", "ActivityModel", "ActivityConfig", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityDaemonTests", dependencies: ["ActivityDaemon", "ActivityReports", "ActivityStore", "ActivityModel", "ActivityConfig", "ActivityDatagram", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -393,7 +393,7 @@ extension DaemonConfiguration {
         .init(path: "web.page_size", type: "int", defaultValue: "100", summary: "Rows per page (pages are cursors by seq)."),
         .init(path: "web.audit_to", type: "host:port", defaultValue: "(off)", summary: "Send an admin event for every view of a user's data and every export to activityd's UDP input here."),
         .init(path: "web.audit_app", type: "string", defaultValue: "(unsigned)", summary: "Application id for HMAC-signed audit datagrams (with audit_key; as in input.udp.keys)."),
-        .init(path: "web.audit_key", type: "path", defaultValue: "(unsigned)", summary: "HMAC-SHA256 key file of audit_app."),
+        .init(path: "web.audit_key", type: "path", defaultValue: "(unsigned)", summary: "HMAC-SHA256 key file of audit_app (at least 16 bytes, as input.udp.keys)."),
         .init(path: "web.user[].name", type: "string", defaultValue: "(required)", summary: "A person's login name."),
         .init(path: "web.user[].bcrypt", type: "string", defaultValue: "(required)", summary: "The bcrypt hash of the password (`activity-web --hash-password`); never the password."),
         .init(path: "web.user[].roles", type: "[security|activity|admin]", defaultValue: "(required)", summary: "security: security page, users, histories, login reports; activity: activity report and CSV export; admin: everything."),

@@ -8,6 +8,7 @@ import ActivityModel
 import ActivityConfig
 import ActivityStore
 import SystemdJournal
+import ActivityDatagram
 
 /// Routes every logger of the process to stderr at `level` (journald takes stderr under systemd) and returns the
 /// process's own logger, labelled `label`: what `activityd` and anything else that runs a ``Daemon`` call once.
@@ -103,7 +104,9 @@ public struct Daemon: Sendable {
             case .checks(let cs): return cs.count * 256
             }
         })
-        let udpInputs = try udpConfigs.map { (allow: $0.allow, verifier: try SignatureVerifier.load($0.keys)) }
+        let udpInputs = try udpConfigs.map { u in
+            do { return (allow: u.allow, verifier: try SignatureVerifier.load(u.keys)) } catch { throw DaemonError("input.udp.keys: \(error)") }
+        }
         let zone = configuration.normalize.timezone ?? TimeZone.current
         let processor = EventProcessor(udpInputs: udpInputs, keepRaw: configuration.normalize.keepRaw, timeZone: zone)
 

@@ -2,6 +2,7 @@ import Foundation
 import ActivityModel
 import ActivityPipeline
 import ActivityConfig
+import ActivityDatagram
 
 /// Turns what inputs read into events: the pure part of the pipeline, run on the pipeline thread.
 /// Not Sendable: it keeps small normalizer state; one pipeline thread owns it.

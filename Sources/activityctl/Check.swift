@@ -2,6 +2,7 @@ import ArgumentParser
 import ActivityConfig
 import ActivityModel
 import ActivityReports
+import ActivityDatagram
 import Foundation
 
 #if canImport(Glibc)

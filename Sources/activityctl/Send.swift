@@ -1,5 +1,5 @@
 import ArgumentParser
-import Crypto
+import ActivityDatagram
 import Foundation
 import ActivityConfig
 import ActivityModel
@@ -104,50 +104,12 @@ struct Send: ParsableCommand {
         let text = try payload()
         var bytes = Array(text.utf8)
         if let app {
-            guard let keyFile, var key = FileManager.default.contents(atPath: keyFile) else {
-                throw ValidationError("--app needs a readable --key-file")
+            guard let keyFile else { throw ValidationError("--app needs a readable --key-file") }
+            do { bytes = SignedDatagram.sign(bytes, app: app, key: try SignedDatagram.loadKey(path: keyFile)) } catch {
+                throw ValidationError("--key-file: \(error)")
             }
-            while let last = key.last, last == 0x0A || last == 0x0D { key.removeLast() }
-            // `<app-id> <hex HMAC-SHA256 of the payload> <payload>` (DESIGN.md).
-            let mac = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key))
-            bytes = Array("\(app) \(mac.map { String(format: "%02x", $0) }.joined()) ".utf8) + bytes
         }
-        try UDPSender.send(bytes, to: addr, port: UInt16(target.port))
+        do { try DatagramSender(to: addr, port: UInt16(target.port)).send(bytes) } catch { throw CLIError("\(error)") }
         print(text)
-    }
-}
-
-enum UDPSender {
-    static func send(_ bytes: [UInt8], to addr: IPAddress, port: UInt16) throws {
-        let fd = socket(addr.isV4 ? AF_INET : AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw CLIError("socket: \(String(validatingCString: strerror(errno)) ?? "")") }
-        defer { close(fd) }
-        let rc = SocketAddressing.with(addr, port: port) { sa, len in sendto(fd, bytes, bytes.count, 0, sa, len) }
-        guard rc == bytes.count else { throw CLIError("sendto: \(String(validatingCString: strerror(errno)) ?? "")") }
-    }
-}
-
-/// An IP address and port as the `sockaddr` the socket calls take (for the UDP sender and the check client).
-enum SocketAddressing {
-    static func with<R>(_ addr: IPAddress, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        switch addr {
-        case .v4(let v):
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_port = port.bigEndian
-            sa.sin_addr.s_addr = v.bigEndian
-            return withUnsafePointer(to: &sa) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        case .v6:
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = port.bigEndian
-            let b = addr.bytes
-            withUnsafeMutableBytes(of: &sa.sin6_addr) { for i in 0..<16 { $0[i] = b[i] } }
-            return withUnsafePointer(to: &sa) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
-        }
     }
 }
