@@ -17,6 +17,7 @@ public struct CounterDescription: Sendable {
     /// Which part of the daemon the value belongs to: the NATS parts are shown only when configured, and are
     /// objects of their own in `stats.json`.
     public enum Section: Sendable, Hashable {
+        /// Always shown; the top level of `stats.json`.
         case main
         /// `[forward.nats]`: `stats.json`'s `forward` object.
         case forward
@@ -37,11 +38,13 @@ public struct CounterDescription: Sendable {
     public let metric: String
     /// The Prometheus `# HELP` text.
     public let help: String
+    /// Counter or gauge (`# TYPE`).
     public let kind: Kind
     /// The label of a value counted by label (`reason`, `program`...); nil for a single value.
     public let label: String?
     /// The key in `stats.json` (inside the ``section``'s object).
     public let statsKey: String
+    /// Where it belongs, and so when it is shown.
     public let section: Section
     /// Decimals of a time in `stats.json`; nil: as many as the value needs.
     public let statsDecimals: Int?
@@ -70,10 +73,13 @@ public struct CounterDescription: Sendable {
 
 /// A counter's value as read from a ``DaemonCounters/Snapshot``.
 public enum CounterValue: Sendable, Hashable {
+    /// A count or a level.
     case count(Int)
     /// A sequence number.
     case seq(UInt64)
+    /// A time in seconds.
     case seconds(Double)
+    /// On or off (1 or 0 in `/metrics`, `true` or `false` in `stats.json`).
     case flag(Bool)
     /// Counts by label value (`rejected` by reason).
     case byLabel([String: Int])

@@ -11,8 +11,16 @@ extension ActivityEvent {
     ///
     /// To add a field: ARCHITECTURE.md, "Where to change what".
     public enum Field: String, CaseIterable, Hashable, Sendable {
+        /// ``ActivityEvent/seq``, ``ActivityEvent/time``, ``ActivityEvent/ingested``, ``ActivityEvent/category``,
+        /// ``ActivityEvent/action``, ``ActivityEvent/outcome``, ``ActivityEvent/reason``, ``ActivityEvent/user``,
+        /// ``ActivityEvent/actor``.
         case seq, time, ingested, category, action, outcome, reason, user, actor
+        /// ``ActivityEvent/actorRole``.
         case actorRole = "actor_role"
+        /// ``ActivityEvent/account``, ``ActivityEvent/session``, ``ActivityEvent/entry``, ``ActivityEvent/device``,
+        /// ``ActivityEvent/ip``, ``ActivityEvent/port``, ``ActivityEvent/host``, ``ActivityEvent/service``,
+        /// ``ActivityEvent/geo``, ``ActivityEvent/net``, ``ActivityEvent/commerce``, ``ActivityEvent/comment``,
+        /// ``ActivityEvent/attrs``, ``ActivityEvent/origin``, ``ActivityEvent/risk``.
         case account, session, entry, device, ip, port, host, service, geo, net, commerce, comment, attrs, origin, risk
 
         /// The export JSON key (snake_case), which is also the application event's canonical name.
