@@ -3,7 +3,8 @@
 
 Usage: activity-segments.py DATA_DIR_OR_SEGMENTS_DIR
 Prints one JSON object per committed event (the export form), in sequence order.
-Standard library only.
+Standard library only. EventFieldCoverageTests (Tests/ActivityStoreTests) checks that it reads every field
+and member of an event the way activityctl exports it.
 """
 import json
 import os

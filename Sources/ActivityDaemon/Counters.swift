@@ -3,7 +3,9 @@ import Synchronization
 import ActivityModel
 
 /// Every counter the daemon keeps (names follow `activityd_<noun>_<unit>_total`). Stages add their local
-/// counts once per batch, so the lock is taken rarely.
+/// counts once per batch, so the lock is taken rarely. Each value of ``Snapshot`` is described once, in
+/// ``DaemonCounters/descriptions`` (CounterDescriptions.swift), from which `/metrics`, `stats.json` and the
+/// `STATUS=` line are all written.
 public final class DaemonCounters: Sendable {
     public struct Snapshot: Sendable, Hashable {
         public var datagramsReceived = 0
@@ -73,101 +75,77 @@ public final class DaemonCounters: Sendable {
 }
 
 extension DaemonCounters.Snapshot {
-    /// Prometheus text exposition (format 0.0.4).
+    /// The value `d` describes, read from this snapshot.
+    public func value(_ d: CounterDescription) -> CounterValue { d.read(self) }
+
+    /// Whether `section`'s counters are shown (the NATS sections only when configured).
+    func shows(_ section: CounterDescription.Section) -> Bool {
+        switch section {
+        case .main: true
+        case .forward: forwardConfigured
+        case .collect: collectConfigured
+        }
+    }
+
+    /// Prometheus text exposition (format 0.0.4): every description in table order, `# HELP` and `# TYPE` first.
     public func prometheusText() -> String {
         var out = ""
-        func counter(_ name: String, _ help: String, _ v: some Numeric & CustomStringConvertible, labels: String = "") {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n\(name)\(labels) \(v)\n"
-        }
-        func labelled(_ name: String, _ help: String, _ label: String, _ values: [String: Int], type: String = "counter") {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for (k, v) in values.sorted(by: { $0.key < $1.key }) {
-                out += "\(name){\(label)=\"\(k.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"} \(v)\n"
+        for d in DaemonCounters.descriptions where shows(d.section) {
+            out += "# HELP \(d.metric) \(d.help)\n# TYPE \(d.metric) \(d.kind.rawValue)\n"
+            switch value(d) {
+            case .byLabel(let values):
+                for (k, v) in values.sorted(by: { $0.key < $1.key }) {
+                    out += "\(d.metric){\(d.label ?? "label")=\"\(CounterDescription.escapeLabel(k))\"} \(v)\n"
+                }
+            case let v:
+                out += "\(d.metric) \(v.prometheusText)\n"
             }
-        }
-        counter("activityd_datagrams_received_total", "UDP datagrams received.", datagramsReceived)
-        counter("activityd_received_bytes_total", "Bytes received by the inputs.", bytesReceived)
-        counter("activityd_lines_received_total", "Lines (records) read by all inputs.", linesReceived)
-        counter("activityd_events_accepted_total", "Events produced by normalization.", eventsAccepted)
-        counter("activityd_events_stored_total", "Events written to segments.", eventsStored)
-        out += "# HELP activityd_durable_seq Highest sequence number known to be fsynced.\n# TYPE activityd_durable_seq gauge\nactivityd_durable_seq \(durableSeq)\n"
-        labelled("activityd_rejected_total", "Records or datagrams rejected, by reason.", "reason", rejected)
-        labelled("activityd_dropped_total", "Records dropped, by reason.", "reason", dropped)
-        labelled("activityd_unmatched_lines_total", "Lines that matched no rule, by program.", "program", unmatchedByProgram)
-        labelled("activityd_checks_total", "Check API requests, by verdict or refusal.", "result", checks)
-        counter("activityd_enrichment_hits_total", "Events with a GeoIP or list match.", enrichHits)
-        counter("activityd_enrichment_misses_total", "Events with an address and no match.", enrichMisses)
-        counter("activityd_segments_sealed_total", "Segments sealed.", segmentsSealed)
-        counter("activityd_written_bytes_total", "Bytes appended to segments.", bytesWritten)
-        counter("activityd_fsync_total", "fdatasync calls.", fsyncs)
-        counter("activityd_risk_checkpoints_total", "Risk state checkpoints written (risk.checkpoint).", riskCheckpoints)
-        counter("activityd_fsync_seconds_total", "Time spent in fdatasync.", fsyncSecondsTotal)
-        out += "# HELP activityd_fsync_seconds_max Longest fdatasync.\n# TYPE activityd_fsync_seconds_max gauge\nactivityd_fsync_seconds_max \(fsyncSecondsMax)\n"
-        labelled("activityd_store_errors_total", "Store write errors, by kind.", "kind", storeErrors)
-        out += "# HELP activityd_queue_depth Items waiting in the pipeline queue.\n# TYPE activityd_queue_depth gauge\nactivityd_queue_depth \(queueDepth)\n"
-        out += "# HELP activityd_store_paused 1 while writes fail (full disk).\n# TYPE activityd_store_paused gauge\nactivityd_store_paused \(storePaused ? 1 : 0)\n"
-        out += "# HELP activityd_last_seq Last sequence number written.\n# TYPE activityd_last_seq gauge\nactivityd_last_seq \(lastSeq)\n"
-        counter("activityd_reloads_total", "Enrichment reloads.", reloads)
-        counter("activityd_reload_errors_total", "Enrichment files that failed to load.", reloadErrors)
-        counter("activityd_kernel_drops_total", "Datagrams the kernel dropped on our sockets (SO_RXQ_OVFL or /proc/net/udp).", kernelDrops)
-        counter("activityd_udp_read_pauses_total", "Times UDP reading paused because the pipeline queue was full (datagrams wait in the socket buffer).", udpReadPauses)
-        counter("activityd_notify_unsent_total", "systemd notifications not sent because the notify socket was full or gone (never waited on).", notifyUnsent)
-        if forwardConfigured {
-            out += "# HELP activityd_forward_seq Last store seq acknowledged by the NATS stream.\n# TYPE activityd_forward_seq gauge\nactivityd_forward_seq \(forwardedSeq)\n"
-            counter("activityd_forward_published_total", "Events published to the NATS stream.", forwardPublished)
-            counter("activityd_forward_errors_total", "NATS publish or read-back failures (each followed by a resync).", forwardErrors)
-            out += "# HELP activityd_forward_lag_events Stored events not yet acknowledged by the stream.\n# TYPE activityd_forward_lag_events gauge\nactivityd_forward_lag_events \(forwardLagEvents)\n"
-            out += "# HELP activityd_forward_lag_seconds Age of the oldest stored event not yet acknowledged by the stream.\n# TYPE activityd_forward_lag_seconds gauge\nactivityd_forward_lag_seconds \(forwardLagSeconds)\n"
-        }
-        if collectConfigured {
-            out += "# HELP activityd_collect_stream_seq Last NATS stream sequence handed to the store.\n# TYPE activityd_collect_stream_seq gauge\nactivityd_collect_stream_seq \(collectedStreamSeq)\n"
-            counter("activityd_collect_events_total", "Events collected from the NATS stream.", collectedEvents)
-            counter("activityd_collect_skipped_total", "Redelivered NATS messages skipped (already stored).", collectSkipped)
-            counter("activityd_collect_errors_total", "NATS fetch or consumer failures (each followed by a consumer restart).", collectErrors)
         }
         return out
     }
 
-    /// One line for systemd's STATUS= and logs.
+    /// One line for systemd's STATUS= and logs: the descriptions with a ``CounterDescription/status`` phrase,
+    /// in table order (`stored 30 events, seq 30, rejected 1, dropped 0`, then `STORE PAUSED (write errors)` while
+    /// writes fail).
     public var statusLine: String {
-        "stored \(eventsStored) events (seq \(lastSeq)), rejected \(rejectedTotal), dropped \(droppedTotal)" + (storePaused ? ", STORE PAUSED (write errors)" : "")
+        DaemonCounters.descriptions.compactMap { d -> String? in
+            guard let phrase = d.status, shows(d.section) else { return nil }
+            switch value(d) {
+            case .flag(let on): return on ? phrase : nil
+            case let v: return phrase.replacingOccurrences(of: "#", with: v.statusText)
+            }
+        }.joined(separator: ", ")
     }
 
-    /// JSON object for `activityctl stats` (written to `<data_dir>/stats.json`).
+    /// JSON object for `activityctl stats` (written to `<data_dir>/stats.json`): `pid`, `started`, `updated`, then
+    /// every description's ``CounterDescription/statsKey`` in table order; the NATS sections as nested objects
+    /// (`forward`, `collect`), counts by label as objects.
     public func json(pid: Int32, started: Timestamp, now: Timestamp) -> String {
         var w = JSONWriter()
         w.begin()
         w.key("pid"); w.raw(String(pid))
         w.key("started"); w.string(started.rfc3339())
         w.key("updated"); w.string(now.rfc3339())
-        func n(_ k: String, _ v: Int) { w.key(k); w.raw(String(v)) }
-        n("datagrams_received", datagramsReceived); n("bytes_received", bytesReceived); n("lines_received", linesReceived)
-        n("events_accepted", eventsAccepted); n("events_stored", eventsStored); n("durable_seq", durableSeq)
-        n("enrichment_hits", enrichHits); n("enrichment_misses", enrichMisses); n("segments_sealed", segmentsSealed)
-        n("bytes_written", bytesWritten); n("fsyncs", fsyncs); n("risk_checkpoints", riskCheckpoints); n("queue_depth", queueDepth); n("kernel_drops", kernelDrops)
-        n("udp_read_pauses", udpReadPauses); n("notify_unsent", notifyUnsent)
-        n("reloads", reloads); n("reload_errors", reloadErrors)
-        w.key("fsync_seconds_max"); w.raw(String(fsyncSecondsMax))
-        w.key("store_paused"); w.raw(storePaused ? "true" : "false")
-        w.key("last_seq"); w.raw(String(lastSeq))
-        if forwardConfigured {
-            w.key("forward"); w.begin()
-            w.key("seq"); w.raw(String(forwardedSeq))
-            n("published", forwardPublished); n("errors", forwardErrors); n("lag_events", forwardLagEvents)
-            w.key("lag_seconds"); w.raw(String(format: "%.3f", forwardLagSeconds))
-            w.end()
+        var open: CounterDescription.Section = .main
+        for d in DaemonCounters.descriptions where shows(d.section) {
+            if d.section != open {
+                if open != .main { w.end() }
+                if let name = d.section.statsKey { w.key(name); w.begin() }
+                open = d.section
+            }
+            w.key(d.statsKey)
+            switch value(d) {
+            case .byLabel(let values):
+                w.begin()
+                for (k, v) in values.sorted(by: { $0.key < $1.key }) { w.key(k); w.raw(String(v)) }
+                w.end()
+            case .seconds(let v) where d.statsDecimals != nil:
+                w.raw(String(format: "%.\(d.statsDecimals!)f", v))
+            case let v:
+                w.raw(v.jsonText)
+            }
         }
-        if collectConfigured {
-            w.key("collect"); w.begin()
-            w.key("stream_seq"); w.raw(String(collectedStreamSeq))
-            n("events", collectedEvents); n("skipped", collectSkipped); n("errors", collectErrors)
-            w.end()
-        }
-        for (name, dict) in [("rejected", rejected), ("dropped", dropped), ("unmatched", unmatchedByProgram), ("checks", checks), ("store_errors", storeErrors)] {
-            w.key(name); w.begin()
-            for (k, v) in dict.sorted(by: { $0.key < $1.key }) { n(k, v) }
-            w.end()
-        }
+        if open != .main { w.end() }
         w.end()
         return w.out
     }

@@ -69,6 +69,17 @@ public struct AppEventDecoder: Sendable {
         ("ingested", ["ingested"]),
     ]
 
+    /// The event's fields (``ActivityEvent/Field``) a sender's line does not set, and why. Every other field is
+    /// read under its export key (``aliases`` or a nested object): `EventFieldCoverageTests` decodes an event's
+    /// export form and fails when a field other than these does not come back.
+    public static let fieldsNotRead: [ActivityEvent.Field: String] = [
+        .seq: "assigned by the store; a sender's `seq` is kept in attrs",
+    ]
+
+    /// The fields a line sets but the receiver replaces: `ingested` is the receive time, `origin.input` is
+    /// `udp` and `origin.source` the sender's address.
+    public static let fieldsReplaced: [String] = ["ingested", "origin.input", "origin.source"]
+
     /// The canonical fields, in the order of ``aliases``.
     enum Field: Int, CaseIterable {
         case time
@@ -123,7 +134,9 @@ public struct AppEventDecoder: Sendable {
             for (slot, (_, aliases)) in AppEventDecoder.aliases.enumerated() {
                 for (priority, n) in aliases.enumerated() { names.append((n, .field(slot: slot, priority: priority))) }
             }
-            names += [("geo", .geo), ("net", .net), ("commerce", .commerce), ("attrs", .attrs), ("risk", .risk), ("origin", .origin)]
+            let nested: [(ActivityEvent.Field, Role)] = [(.geo, .geo), (.net, .net), (.commerce, .commerce), (.attrs, .attrs),
+                                                         (.risk, .risk), (.origin, .origin)]
+            names += nested.map { ($0.0.key, $0.1) }
             precondition(names.count <= 128 && Set(names.map(\.0)).count == names.count, "names must be unique, at most 128")
             var table = [[KnownName]](repeating: [], count: (names.map(\.0.utf8.count).max() ?? 0) + 1)
             for (id, (n, role)) in names.enumerated() { table[n.utf8.count].append(KnownName(bytes: Array(n.utf8), id: id, role: role)) }

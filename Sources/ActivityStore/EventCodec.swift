@@ -26,6 +26,9 @@ struct FrameStringTable {
     }
 }
 
+/// The presence mask's bits (`docs/segment-format.md` §4): ``ActivityEvent/Field/presenceBit`` written out as
+/// constants for the codec's hot path (`EventFieldCoverageTests` checks they are the table's). They are the format:
+/// a bit never changes meaning; a new field takes the next bit.
 enum FieldBit {
     static let ingested: UInt64 = 1 << 0
     static let reason: UInt64 = 1 << 1

@@ -11,6 +11,21 @@ public enum IndexedField: String, CaseIterable, Sendable {
     /// `vpn`, `proxy`, `tor`, `hosting` flags and the names of matching lists.
     case net
 
+    /// The event field its terms come from (``ActivityEvent/Field``): `country` from `geo`, `net` from the flags
+    /// and lists of `net`.
+    public var field: ActivityEvent.Field {
+        switch self {
+        case .user: .user
+        case .ip: .ip
+        case .action: .action
+        case .category: .category
+        case .outcome: .outcome
+        case .entry: .entry
+        case .country: .geo
+        case .net: .net
+        }
+    }
+
     func terms(of e: ActivityEvent, into out: inout [String]) {
         out.removeAll(keepingCapacity: true)
         switch self {

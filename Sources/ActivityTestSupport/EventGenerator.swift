@@ -95,4 +95,37 @@ public struct EventGenerator: Sendable {
         e.risk = RiskFlags(rawValue: UInt8.random(in: 0...15, using: &random))
         return e
     }
+    /// One event with every field of ``ActivityEvent/Field`` and every member of its nested objects set, to values
+    /// every reader keeps as they are (a snake_case reason, a lower-case entry, an upper-case currency, an origin
+    /// from UDP, no `assessed` risk mark): the fixture of the tests that check each list of fields covers them all.
+    public static func everyField() -> ActivityEvent {
+        var e = ActivityEvent(time: Timestamp(nanoseconds: 1_774_000_000_123_456_789), category: .login,
+                              action: Action(rawValue: "login_failed"), outcome: .failure, user: "alice")
+        e.seq = 42
+        e.ingested = Timestamp(nanoseconds: 1_774_000_001_000_000_001)
+        e.reason = "invalid_password"
+        e.actor = "admin1"
+        e.actorRole = "admin"
+        e.account = "acme"
+        e.session = "s-1"
+        e.entry = "web"
+        e.device = "Firefox/128"
+        e.ip = IPAddress("198.51.100.7")
+        e.port = 51000
+        e.host = "web-1"
+        e.service = "billing-api"
+        var g = Geo()
+        g.country = "GB"; g.countryName = "United Kingdom"; g.region = "England"; g.city = "London"
+        g.lat = 51.5074; g.lon = -0.1278; g.radiusKm = 20; g.tz = "Europe/London"; g.asn = 64500; g.asOrg = "Example Net"
+        e.geo = g
+        e.net = NetFlags(vpn: true, proxy: true, tor: true, hosting: true, lists: ["vpn-ranges", "tor-exits"])
+        var c = Commerce()
+        c.subscription = "SUB-1"; c.order = "ORD-2"; c.amount = "-19.99"; c.currency = "EUR"; c.billingCycles = 12
+        e.commerce = c
+        e.comment = "a \"quoted\" comment"
+        e.attrs = ["plan": "gold", "tier": "2"]
+        e.origin = Origin(input: "udp", position: "p-1", source: "192.0.2.1:40000", raw: "{\"raw\":1}")
+        e.risk = [.newCountry, .impossibleTravel, .anonymizer, .failedBurst, .newDevice]
+        return e
+    }
 }
