@@ -25,8 +25,10 @@ mkdir -p docs/man contrib/completions
 # The daemon's page (section 8, system administration), installed by the Debian package.
 swift build --product activityd
 "$bin/generate-manual" "$bin/activityd" --section 8 --output-directory docs/man "${date_args[@]}"
+swift build --product activity-web
+"$bin/generate-manual" "$bin/activity-web" --section 8 --output-directory docs/man "${date_args[@]}"
 
 for shell in bash zsh fish; do
     "$bin/activityctl" --generate-completion-script "$shell" > "contrib/completions/activityctl.$shell"
 done
-echo "gen-docs: wrote docs/man/activityctl.1, docs/man/activityd.8 and contrib/completions/activityctl.{bash,zsh,fish}"
+echo "gen-docs: wrote docs/man/activityctl.1, docs/man/activityd.8, docs/man/activity-web.8 and contrib/completions/activityctl.{bash,zsh,fish}"

@@ -6,11 +6,14 @@
 # The Swift runtime is linked statically (--static-swift-stdlib), so the target host needs no toolchain; the C
 # libraries stay shared and `Depends:` is computed from the binaries by dpkg-shlibdeps (libsystemd0,
 # libmaxminddb0, libstdc++6, libgcc-s1, libc6), not written by hand. Contents:
-#   /usr/bin/activityd, /usr/bin/activityctl                        stripped
+#   /usr/bin/activityd, /usr/bin/activityctl, /usr/bin/activity-web  stripped
 #   /lib/systemd/system/activityd.{service,socket}                   DynamicUser=, StateDirectory=activityd
+#   /lib/systemd/system/activity-web.service                         read-only console; not enabled (it needs
+#                                                                     [[web.user]]/[[web.token]] in the conffile)
 #   /etc/activityd/activityd.toml                                     a conffile (etc/activityd.toml)
 #   /usr/lib/sysctl.d/60-activityd.conf                               net.core.rmem_max for the 64 MiB UDP buffer
-#   /usr/share/man/man1/activityctl.1.gz, man8/activityd.8.gz         docs/man (scripts/gen-docs.sh)
+#   /usr/share/man/man1/activityctl.1.gz, man8/activityd.8.gz,
+#   man8/activity-web.8.gz                                            docs/man (scripts/gen-docs.sh)
 #   bash, zsh and fish completions                                    contrib/completions
 #   /usr/share/doc/activityd/{README.md,copyright,changelog.gz}
 # The service is enabled and started on install when systemd runs (as dh_installsystemd would do), stopped on
@@ -32,17 +35,19 @@ maintainer=${ACTIVITYD_DEB_MAINTAINER:-activityd maintainers <activityd@example.
 build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch")
 "${build[@]}" --product activityd >&2
 "${build[@]}" --product activityctl >&2
+"${build[@]}" --product activity-web >&2
 bin=$("${build[@]}" --show-bin-path)
 
 stage=$scratch/deb-stage
 rm -rf "$stage"
 mkdir -p "$stage/DEBIAN"
-for b in activityd activityctl; do
+for b in activityd activityctl activity-web; do
     install -Dm755 "$bin/$b" "$stage/usr/bin/$b"
     strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/bin/$b"
 done
 install -Dm644 systemd/activityd.service "$stage/lib/systemd/system/activityd.service"
 install -Dm644 systemd/activityd.socket "$stage/lib/systemd/system/activityd.socket"
+install -Dm644 systemd/activity-web.service "$stage/lib/systemd/system/activity-web.service"
 install -Dm644 etc/activityd.toml "$stage/etc/activityd/activityd.toml"
 install -d "$stage/usr/lib/sysctl.d"
 cat > "$stage/usr/lib/sysctl.d/60-activityd.conf" <<'SYSCTL'
@@ -56,6 +61,7 @@ install -d "$stage/usr/share/man/man1" "$stage/usr/share/man/man8"
 # so they become .Pp, which is what they mean.
 sed 's/^$/.Pp/' docs/man/activityctl.1 | gzip -9n > "$stage/usr/share/man/man1/activityctl.1.gz"
 sed 's/^$/.Pp/' docs/man/activityd.8 | gzip -9n > "$stage/usr/share/man/man8/activityd.8.gz"
+sed 's/^$/.Pp/' docs/man/activity-web.8 | gzip -9n > "$stage/usr/share/man/man8/activity-web.8.gz"
 # bash-completion sources the file: no #! line.
 install -d "$stage/usr/share/bash-completion/completions"
 sed '1{/^#!/d}' contrib/completions/activityctl.bash > "$stage/usr/share/bash-completion/completions/activityctl"
@@ -103,6 +109,10 @@ Description: login, activity and admin event collector
  activityctl reads those files without the daemon and answers the
  operator's questions: last logins, inactive accounts, failure bursts,
  suspicious logins, CSV export.
+ .
+ activity-web serves the same answers read-only as web pages and a JSON API,
+ behind roles and account scopes (enable activity-web.service once users or
+ tokens are configured).
 CONTROL
 
 mkdir -p "$out"

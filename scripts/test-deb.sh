@@ -74,12 +74,16 @@ in_root 30 'dpkg-query -W -f="\${Status}\n" activityd | grep -qx "install ok ins
 
 step "checks in the installed root"
 in_root 30 '
-    ! ldd /usr/bin/activityd /usr/bin/activityctl | grep "not found"
+    ! ldd /usr/bin/activityd /usr/bin/activityctl /usr/bin/activity-web | grep "not found"
+    ! ldd /usr/bin/activity-web | grep -i swift
     ! ldd /usr/bin/activityd | grep -i swift
     test ! -e /usr/bin/swift
     activityd --check-config
     activityctl --help | grep -q "USAGE: activityctl"
     activityctl --version
+    activity-web --config /etc/activityd/activityd.toml --check-config
+    test ! -e /etc/systemd/system/multi-user.target.wants/activity-web.service
+    zcat /usr/share/man/man8/activity-web.8.gz | grep -q "Nm activity-web"
     dpkg-query -W -f="\${Conffiles}\n" activityd | grep -q "/etc/activityd/activityd.toml"
     grep -qx "net.core.rmem_max = 67108864" /usr/lib/sysctl.d/60-activityd.conf
     test -L /etc/systemd/system/multi-user.target.wants/activityd.service
@@ -108,9 +112,9 @@ EOF
 
 step "systemd-analyze verify on the installed units (systemd added to the root, as on any Debian 12 host)"
 in_root 300 'apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 systemd >/tmp/apt-systemd.log 2>&1 || { tail -n 30 /tmp/apt-systemd.log; exit 1; }'
-in_root 60 'systemd-analyze verify /lib/systemd/system/activityd.service /lib/systemd/system/activityd.socket' \
+in_root 60 'systemd-analyze verify /lib/systemd/system/activityd.service /lib/systemd/system/activityd.socket /lib/systemd/system/activity-web.service' \
     >"$work/analyze.log" 2>&1 || { cat "$work/analyze.log" >&2; fail "systemd-analyze verify"; }
-if grep -q "activityd\.\(service\|socket\)" "$work/analyze.log"; then cat "$work/analyze.log" >&2; fail "systemd-analyze verify warnings"; fi
+if grep -q "activityd\.\(service\|socket\)\|activity-web\.service" "$work/analyze.log"; then cat "$work/analyze.log" >&2; fail "systemd-analyze verify warnings"; fi
 
 step "dpkg --purge"
 in_root 60 'mkdir -p /var/lib/private/activityd && ln -sfn private/activityd /var/lib/activityd && touch /var/lib/private/activityd/LOCK'
@@ -122,6 +126,6 @@ for f in $files /etc/activityd /var/lib/activityd /var/lib/private/activityd /et
     if [ -e "$root$f" ] || [ -L "$root$f" ]; then left+=("$f"); fi
 done
 [ ${#left[@]} -eq 0 ] || fail "left after purge: ${left[*]}"
-if find "$root/etc" "$root/var/lib/systemd" -name '*activityd*' 2>/dev/null | grep .; then fail "activityd traces after purge"; fi
+if find "$root/etc" "$root/var/lib/systemd" \( -name '*activityd*' -o -name '*activity-web*' \) 2>/dev/null | grep .; then fail "activityd traces after purge"; fi
 
 step "passed: built, lintian clean, installed in a clean Debian 12 root, checked, verified, purged"

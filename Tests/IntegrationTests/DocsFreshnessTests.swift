@@ -21,21 +21,22 @@ struct DocsFreshnessTests {
         try expectSame(committed: committed, generated: script)
     }
 
-    @Test("docs/man/activityctl.1 is what generate-manual makes (ignoring its date)",
+    @Test("docs/man's pages are what generate-manual makes of each executable (ignoring the date)",
           .enabled(if: FileManager.default.isExecutableFile(atPath: generateManual),
-                   "needs generate-manual: swift build --product generate-manual"))
-    func manPage() throws {
+                   "needs generate-manual: swift build --product generate-manual"),
+          arguments: [("activityctl", 1), ("activityd", 8), ("activity-web", 8)])
+    func manPage(_ tool: String, _ section: Int) throws {
         let out = DaemonProcess.temporaryDirectory("man")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.generateManual)
-        p.arguments = [DaemonProcess.binDir.appendingPathComponent("activityctl").path, "--output-directory", out]
+        p.arguments = [DaemonProcess.binDir.appendingPathComponent(tool).path, "--section", String(section), "--output-directory", out]
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
-        let generated = String(decoding: try Data(contentsOf: URL(fileURLWithPath: out + "/activityctl.1")), as: UTF8.self)
-        try expectSame(committed: Self.root.appendingPathComponent("docs/man/activityctl.1"), generated: generated,
+        let generated = String(decoding: try Data(contentsOf: URL(fileURLWithPath: out + "/\(tool).\(section)")), as: UTF8.self)
+        try expectSame(committed: Self.root.appendingPathComponent("docs/man/\(tool).\(section)"), generated: generated,
                        normalize: Self.withoutDate)
     }
 
