@@ -44,7 +44,9 @@ func natsConnection(_ t: inout TableReader) throws(ConfigError) -> NATSConnectio
     c.tlsCA = try t.path("tls_ca")
     c.tlsCert = try t.path("tls_cert")
     c.tlsKey = try t.path("tls_key")
-    if (c.tlsCert == nil) != (c.tlsKey == nil) { throw ConfigError(t.keyPath("tls_cert"), "tls_cert and tls_key go together") }
+    if (c.tlsCert == nil) != (c.tlsKey == nil) {
+        throw ConfigError(t.keyPath("tls_cert"), "tls_cert and tls_key go together")
+    }
     if let v = try t.duration("timeout") { c.timeout = max(100_000_000, v) }
     return c
 }
@@ -62,7 +64,9 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
             guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()), (0...65535).contains(p) else { return nil }
             port = p
         } else {
-            guard let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]), (0...65535).contains(p) else { return nil }
+            guard let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]),
+                (0...65535).contains(p)
+            else { return nil }
             host = String(text[..<colon])
             guard !host.isEmpty, !host.contains(":") else { return nil }
             port = p

@@ -30,7 +30,9 @@ extension DaemonConfiguration {
         do {
             root = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
-            throw ConfigError("", "TOML syntax error at line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+            throw ConfigError(
+                "",
+                "TOML syntax error at line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
         } catch {
             throw ConfigError("", "TOML syntax error: \(error)")
         }
@@ -42,7 +44,9 @@ extension DaemonConfiguration {
             if let v = try s.size("segment_max_bytes") { c.store.segmentMaxBytes = max(4096, v) }
             if let v = try s.duration("segment_max_age") { c.store.segmentMaxAge = v }
             if let v = try s.string("fsync") {
-                guard let m = FsyncPolicy(rawValue: v) else { throw ConfigError("store.fsync", "must be \"batch\", \"interval\" or \"rotation\", not \"\(v)\"") }
+                guard let m = FsyncPolicy(rawValue: v) else {
+                    throw ConfigError("store.fsync", "must be \"batch\", \"interval\" or \"rotation\", not \"\(v)\"")
+                }
                 c.store.fsync = m
             }
             if let v = try s.duration("fsync_interval") { c.store.fsyncInterval = max(1_000_000, v) }
@@ -57,13 +61,17 @@ extension DaemonConfiguration {
                 var cfg = UDPInputConfiguration()
                 if let v = try u.strings("listen") {
                     cfg.listen = try v.map { (a) throws(ConfigError) -> HostPort in
-                        guard let hp = HostPort(a) else { throw ConfigError(u.path + ".listen", "\"\(a)\" is not host:port (IPv6 as [addr]:port)") }
+                        guard let hp = HostPort(a) else {
+                            throw ConfigError(u.path + ".listen", "\"\(a)\" is not host:port (IPv6 as [addr]:port)")
+                        }
                         return hp
                     }
                 }
                 if let v = try u.strings("allow") {
                     cfg.allow = try v.map { (s) throws(ConfigError) -> CIDR in
-                        guard let c = CIDR(s[...]) else { throw ConfigError(u.path + ".allow", "\"\(s)\" is not a CIDR or address") }
+                        guard let c = CIDR(s[...]) else {
+                            throw ConfigError(u.path + ".allow", "\"\(s)\" is not a CIDR or address")
+                        }
                         return c
                     }
                 }
@@ -104,7 +112,9 @@ extension DaemonConfiguration {
                 cfg.directory = try j.path("directory")
                 cfg.files = try j.paths("files") ?? []
                 cfg.matches = try j.strings("matches") ?? []
-                for m in cfg.matches where !m.contains("=") { throw ConfigError(j.path + ".matches", "\"\(m)\" is not FIELD=value") }
+                for m in cfg.matches where !m.contains("=") {
+                    throw ConfigError(j.path + ".matches", "\"\(m)\" is not FIELD=value")
+                }
                 if cfg.enabled { c.journald = cfg }
                 c.unknownKeys += j.unknown()
             }
@@ -136,8 +146,12 @@ extension DaemonConfiguration {
                     let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     cfg.hostID = String(name.prefix { $0 != "." })
                 }
-                guard !cfg.hostID.isEmpty, cfg.hostID.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                    throw ConfigError(t.keyPath("host_id"), "\"\(cfg.hostID)\" must be letters, digits, - and _ (it is a NATS subject token)")
+                guard !cfg.hostID.isEmpty,
+                    cfg.hostID.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+                else {
+                    throw ConfigError(
+                        t.keyPath("host_id"),
+                        "\"\(cfg.hostID)\" must be letters, digits, - and _ (it is a NATS subject token)")
                 }
                 cfg.subject = try t.string("subject") ?? "activity.\(cfg.hostID)"
                 guard !cfg.subject.contains("*"), !cfg.subject.contains(">"), !cfg.subject.contains(" ") else {
@@ -180,7 +194,9 @@ extension DaemonConfiguration {
                 var flags: RiskFlags = []
                 for name in v {
                     guard let f = RiskFlags(name: name) else {
-                        throw ConfigError(t.keyPath(key), "\"\(name)\" is not a risk flag (\(RiskPolicy.flagNames.joined(separator: ", ")))")
+                        throw ConfigError(
+                            t.keyPath(key),
+                            "\"\(name)\" is not a risk flag (\(RiskPolicy.flagNames.joined(separator: ", ")))")
                     }
                     flags.insert(f)
                 }
@@ -239,7 +255,8 @@ extension DaemonConfiguration {
             if let name = try n.string("timezone") {
                 // Parsed here, once: a zone the system does not know is a configuration error, not a start failure.
                 guard let zone = TimeZone(identifier: name) else {
-                    throw ConfigError("normalize.timezone", "unknown time zone \"\(name)\" (an IANA name such as \"Europe/Berlin\")")
+                    throw ConfigError(
+                        "normalize.timezone", "unknown time zone \"\(name)\" (an IANA name such as \"Europe/Berlin\")")
                 }
                 c.normalize.timezone = zone
             }
@@ -255,12 +272,16 @@ extension DaemonConfiguration {
     static func parseWeb(_ w: inout TableReader) throws(ConfigError) -> WebConfiguration {
         var c = WebConfiguration()
         if let v = try w.string("listen") {
-            guard let hp = HostPort(v) else { throw ConfigError("web.listen", "\"\(v)\" is not host:port (IPv6 as [addr]:port)") }
+            guard let hp = HostPort(v) else {
+                throw ConfigError("web.listen", "\"\(v)\" is not host:port (IPv6 as [addr]:port)")
+            }
             c.listen = hp
         }
         c.tlsCertificate = try w.path("tls_certificate")
         c.tlsKey = try w.path("tls_key")
-        if (c.tlsCertificate == nil) != (c.tlsKey == nil) { throw ConfigError("web.tls_key", "tls_certificate and tls_key go together") }
+        if (c.tlsCertificate == nil) != (c.tlsKey == nil) {
+            throw ConfigError("web.tls_key", "tls_certificate and tls_key go together")
+        }
         if let problem = c.listenProblem(c.listen) { throw ConfigError("web.listen", problem) }
         c.sessionKey = try w.path("session_key")
         if let v = try w.duration("session_ttl") { c.sessionTTL = v }
@@ -280,39 +301,61 @@ extension DaemonConfiguration {
             c.pageSize = v
         }
         if let v = try w.string("audit_to") {
-            guard let endpoint = IPEndpoint(v) else { throw ConfigError("web.audit_to", "\"\(v)\" is not address:port") }
+            guard let endpoint = IPEndpoint(v) else {
+                throw ConfigError("web.audit_to", "\"\(v)\" is not address:port")
+            }
             c.auditTo = endpoint
         }
         c.auditApp = try w.string("audit_app")
         c.auditKey = try w.path("audit_key")
-        if (c.auditApp == nil) != (c.auditKey == nil) { throw ConfigError("web.audit_key", "audit_app and audit_key go together") }
+        if (c.auditApp == nil) != (c.auditKey == nil) {
+            throw ConfigError("web.audit_key", "audit_app and audit_key go together")
+        }
         func roles(_ t: inout TableReader) throws(ConfigError) -> Set<WebRole> {
-            guard let names = try t.strings("roles"), !names.isEmpty else { throw ConfigError(t.keyPath("roles"), "required: one or more of security, activity, admin") }
+            guard let names = try t.strings("roles"), !names.isEmpty else {
+                throw ConfigError(t.keyPath("roles"), "required: one or more of security, activity, admin")
+            }
             var out = Set<WebRole>()
             for n in names {
-                guard let r = WebRole(rawValue: n) else { throw ConfigError(t.keyPath("roles"), "\"\(n)\" is not a role (security, activity, admin)") }
+                guard let r = WebRole(rawValue: n) else {
+                    throw ConfigError(t.keyPath("roles"), "\"\(n)\" is not a role (security, activity, admin)")
+                }
                 out.insert(r)
             }
             return out
         }
         var names = Set<String>()
         for var u in try w.tables("user") {
-            guard let name = try u.string("name"), !name.isEmpty else { throw ConfigError(u.keyPath("name"), "required") }
-            guard let hash = try u.string("bcrypt") else { throw ConfigError(u.keyPath("bcrypt"), "required (activity-web --hash-password)") }
-            guard hash.utf8.count == 60, hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$") else {
-                throw ConfigError(u.keyPath("bcrypt"), "must be a bcrypt hash ($2b$..., 60 characters), never a password")
+            guard let name = try u.string("name"), !name.isEmpty else {
+                throw ConfigError(u.keyPath("name"), "required")
             }
-            guard names.insert(name).inserted else { throw ConfigError(u.keyPath("name"), "\"\(name)\" is configured twice") }
-            c.users.append(WebPrincipalConfiguration(name: name, bcrypt: hash, roles: try roles(&u), accounts: try u.strings("accounts") ?? []))
+            guard let hash = try u.string("bcrypt") else {
+                throw ConfigError(u.keyPath("bcrypt"), "required (activity-web --hash-password)")
+            }
+            guard hash.utf8.count == 60, hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$")
+            else {
+                throw ConfigError(
+                    u.keyPath("bcrypt"), "must be a bcrypt hash ($2b$..., 60 characters), never a password")
+            }
+            guard names.insert(name).inserted else {
+                throw ConfigError(u.keyPath("name"), "\"\(name)\" is configured twice")
+            }
+            c.users.append(
+                WebPrincipalConfiguration(
+                    name: name, bcrypt: hash, roles: try roles(&u), accounts: try u.strings("accounts") ?? []))
             w.unknownKeys(into: &c, from: u)
         }
         for var t in try w.tables("token") {
-            guard let name = try t.string("name"), !name.isEmpty else { throw ConfigError(t.keyPath("name"), "required") }
+            guard let name = try t.string("name"), !name.isEmpty else {
+                throw ConfigError(t.keyPath("name"), "required")
+            }
             guard let hex = try t.string("sha256") else { throw ConfigError(t.keyPath("sha256"), "required") }
             guard let digest = Hex.decode(hex), digest.count == 32 else {
                 throw ConfigError(t.keyPath("sha256"), "must be 64 hex digits (printf %s TOKEN | sha256sum)")
             }
-            c.tokens.append(WebPrincipalConfiguration(name: name, sha256: digest, roles: try roles(&t), accounts: try t.strings("accounts") ?? []))
+            c.tokens.append(
+                WebPrincipalConfiguration(
+                    name: name, sha256: digest, roles: try roles(&t), accounts: try t.strings("accounts") ?? []))
             w.unknownKeys(into: &c, from: t)
         }
         w.unknownKeys(into: &c, from: w)
@@ -324,7 +367,8 @@ extension WebConfiguration {
     /// Why activity-web may not listen at `address` (nil: it may): a non-loopback address needs TLS.
     public func listenProblem(_ address: HostPort) -> String? {
         guard !address.isLoopback, !hasTLS else { return nil }
-        return "\"\(address)\" is not a loopback address: activity-web listens beyond loopback only over TLS (set web.tls_certificate and web.tls_key)"
+        return
+            "\"\(address)\" is not a loopback address: activity-web listens beyond loopback only over TLS (set web.tls_certificate and web.tls_key)"
     }
 }
 
@@ -367,14 +411,18 @@ struct TableReader {
     mutating func size(_ k: String) throws(ConfigError) -> Int? {
         guard let v = value(k) else { return nil }
         if let i = v.int, i >= 0 { return i }
-        guard let s = v.string, let n = parseByteCount(s) else { throw ConfigError(keyPath(k), "must be a size such as \"64MiB\"") }
+        guard let s = v.string, let n = parseByteCount(s) else {
+            throw ConfigError(keyPath(k), "must be a size such as \"64MiB\"")
+        }
         return n
     }
 
     mutating func duration(_ k: String) throws(ConfigError) -> Int64? {
         guard let v = value(k) else { return nil }
         if let i = v.int, i >= 0 { return Int64(i) * 1_000_000_000 }
-        guard let s = v.string, let n = parseDuration(s), n > 0 else { throw ConfigError(keyPath(k), "must be a duration such as \"1h\" or \"30s\"") }
+        guard let s = v.string, let n = parseDuration(s), n > 0 else {
+            throw ConfigError(keyPath(k), "must be a duration such as \"1h\" or \"30s\"")
+        }
         return n
     }
 

@@ -203,7 +203,9 @@ public struct RiskPolicy: Sendable, Hashable {
     /// The risk flag names a policy may list.
     public static let flagNames = RiskFlags.names.map(\.1)
     /// The names of `flags`, in the order of ``flagNames``.
-    public static func names(_ flags: RiskFlags) -> [String] { RiskFlags.names.filter { flags.contains($0.0) }.map(\.1) }
+    public static func names(_ flags: RiskFlags) -> [String] {
+        RiskFlags.names.filter { flags.contains($0.0) }.map(\.1)
+    }
 }
 
 /// `[api]`: the check API applications call before letting a login through.
@@ -224,7 +226,9 @@ public struct APIToken: Sendable, Hashable {
     public var name: String
     public var sha256: [UInt8]
     public var accounts: [String]
-    public init(name: String, sha256: [UInt8], accounts: [String]) { self.name = name; self.sha256 = sha256; self.accounts = accounts }
+    public init(name: String, sha256: [UInt8], accounts: [String]) {
+        self.name = name; self.sha256 = sha256; self.accounts = accounts
+    }
 }
 
 /// `[web]`: the read-only web console and JSON API (`activity-web`).
@@ -278,7 +282,9 @@ public struct WebPrincipalConfiguration: Sendable, Hashable {
     public var roles: Set<WebRole>
     /// Accounts this principal may see; empty: all.
     public var accounts: [String]
-    public init(name: String, bcrypt: String? = nil, sha256: [UInt8]? = nil, roles: Set<WebRole>, accounts: [String] = []) {
+    public init(
+        name: String, bcrypt: String? = nil, sha256: [UInt8]? = nil, roles: Set<WebRole>, accounts: [String] = []
+    ) {
         self.name = name; self.bcrypt = bcrypt; self.sha256 = sha256; self.roles = roles; self.accounts = accounts
     }
 }

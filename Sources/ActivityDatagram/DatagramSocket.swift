@@ -6,7 +6,8 @@ import ActivityModel
 /// An IP address and port as the `sockaddr` the socket calls take.
 public enum SocketAddressing {
     /// Calls `body` with `addr`:`port` as a `sockaddr` and its length.
-    public static func with<R>(_ addr: IPAddress, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    public static func with<R>(_ addr: IPAddress, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R
+    {
         switch addr {
         case .v4(let v):
             var sa = sockaddr_in()
@@ -14,7 +15,9 @@ public enum SocketAddressing {
             sa.sin_port = port.bigEndian
             sa.sin_addr.s_addr = v.bigEndian
             return withUnsafePointer(to: &sa) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         case .v6:
             var sa = sockaddr_in6()
@@ -23,7 +26,9 @@ public enum SocketAddressing {
             let b = addr.bytes
             withUnsafeMutableBytes(of: &sa.sin6_addr) { for i in 0..<16 { $0[i] = b[i] } }
             return withUnsafePointer(to: &sa) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
             }
         }
     }
@@ -41,7 +46,8 @@ public final class DatagramSender: Sendable {
     public struct SendError: Error, CustomStringConvertible, Sendable {
         public let description: String
         static func errno(_ call: String) -> SendError {
-            SendError(description: "\(call): \(String(validatingCString: strerror(Glibc.errno)) ?? "errno \(Glibc.errno)")")
+            SendError(
+                description: "\(call): \(String(validatingCString: strerror(Glibc.errno)) ?? "errno \(Glibc.errno)")")
         }
     }
 

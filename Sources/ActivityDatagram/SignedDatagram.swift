@@ -20,7 +20,9 @@ public enum SignedDatagram {
     /// A key file's bytes (a trailing newline is not part of the key); at least 16 bytes.
     /// - Throws: ``KeyError`` naming the file.
     public static func loadKey(path: String) throws(KeyError) -> [UInt8] {
-        guard var data = FileManager.default.contents(atPath: path) else { throw KeyError(description: "cannot read key file \(path)") }
+        guard var data = FileManager.default.contents(atPath: path) else {
+            throw KeyError(description: "cannot read key file \(path)")
+        }
         while let last = data.last, last == 0x0A || last == 0x0D { data.removeLast() }
         guard data.count >= 16 else { throw KeyError(description: "the key in \(path) is shorter than 16 bytes") }
         return [UInt8](data)
@@ -54,7 +56,9 @@ public struct SignatureVerifier: Sendable {
     public func verify(_ b: [UInt8]) -> Result<Range<Int>, RejectReason> {
         guard let s1 = b.firstIndex(of: 0x20), s1 > 0 else { return .failure(.badSignature) }
         guard let s2 = b[(s1 + 1)...].firstIndex(of: 0x20), s2 - s1 - 1 == 64 else { return .failure(.badSignature) }
-        guard let app = String(validating: b[0..<s1], as: UTF8.self), let keyBytes = keys[app] else { return .failure(.unknownKey) }
+        guard let app = String(validating: b[0..<s1], as: UTF8.self), let keyBytes = keys[app] else {
+            return .failure(.unknownKey)
+        }
         let key = SymmetricKey(data: keyBytes)
         var mac = [UInt8]()
         mac.reserveCapacity(32)
@@ -66,7 +70,8 @@ public struct SignatureVerifier: Sendable {
         }
         let payload = (s2 + 1)..<b.count
         let ok = b.withUnsafeBytes { raw in
-            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: UnsafeRawBufferPointer(rebasing: raw[payload]), using: key)
+            HMAC<SHA256>.isValidAuthenticationCode(
+                mac, authenticating: UnsafeRawBufferPointer(rebasing: raw[payload]), using: key)
         }
         return ok ? .success(payload) : .failure(.badSignature)
     }

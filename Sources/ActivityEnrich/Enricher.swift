@@ -252,8 +252,10 @@ public struct EnrichmentResult: Hashable, Sendable {
     ///   - failures: sources that failed.
     ///   - listMatches: matching lists.
     ///   - isAnonymizer: whether the anonymizer risk was set.
-    public init(skipped: Skip? = nil, hits: EnrichmentSources = [], misses: EnrichmentSources = [],
-                failures: EnrichmentSources = [], listMatches: Int = 0, isAnonymizer: Bool = false) {
+    public init(
+        skipped: Skip? = nil, hits: EnrichmentSources = [], misses: EnrichmentSources = [],
+        failures: EnrichmentSources = [], listMatches: Int = 0, isAnonymizer: Bool = false
+    ) {
         self.skipped = skipped
         self.hits = hits
         self.misses = misses

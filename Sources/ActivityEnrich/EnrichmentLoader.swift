@@ -144,7 +144,7 @@ extension EnrichmentSnapshot {
             let old = previous?.database(kind)
             let fingerprint = FileFingerprint.of(path)
             if let old, old.path == path, let f = old.fingerprint, f == fingerprint {
-                databases[kind] = old   // unchanged file: keep the mapping and its warm record cache
+                databases[kind] = old  // unchanged file: keep the mapping and its warm record cache
                 continue
             }
             switch openDatabase(kind: kind, path: path, fingerprint: fingerprint, indexIPv4: config.indexIPv4) {
@@ -152,8 +152,10 @@ extension EnrichmentSnapshot {
                 databases[kind] = db
             case .failure(let reason):
                 databases[kind] = old
-                issues.append(EnrichmentLoadIssue(source: .database(kind), path: path, reason: reason,
-                                                  keptPrevious: old != nil))
+                issues.append(
+                    EnrichmentLoadIssue(
+                        source: .database(kind), path: path, reason: reason,
+                        keptPrevious: old != nil))
             }
         }
         var lists: [IPListSnapshot] = []
@@ -161,48 +163,60 @@ extension EnrichmentSnapshot {
         let parser = IPListParser()
         for entry in config.lists {
             guard seen.insert(entry.name).inserted else {
-                issues.append(EnrichmentLoadIssue(source: .list(entry.name), path: entry.path,
-                                                  reason: .duplicateListName, keptPrevious: false))
+                issues.append(
+                    EnrichmentLoadIssue(
+                        source: .list(entry.name), path: entry.path,
+                        reason: .duplicateListName, keptPrevious: false))
                 continue
             }
             let old = previous?.lists.first { $0.name == entry.name }
             // Taken before reading: if the file changes while it is read, the next reload sees a new fingerprint.
             let fingerprint = FileFingerprint.of(entry.path)
             if let old, old.path == entry.path, let f = old.fingerprint, f == fingerprint {
-                lists.append(old.retagged(entry.tag))   // unchanged file: no re-parse
+                lists.append(old.retagged(entry.tag))  // unchanged file: no re-parse
                 if old.badLineCount > 0 {
-                    issues.append(EnrichmentLoadIssue(
-                        source: .list(entry.name), path: entry.path,
-                        reason: .badLines(count: old.badLineCount, examples: old.badLines), keptPrevious: false))
+                    issues.append(
+                        EnrichmentLoadIssue(
+                            source: .list(entry.name), path: entry.path,
+                            reason: .badLines(count: old.badLineCount, examples: old.badLines), keptPrevious: false))
                 }
                 continue
             }
             switch readFile(entry.path) {
             case .success(let data):
                 let result = data.withUnsafeBytes { parser.parse(bytes: $0) }
-                lists.append(IPListSnapshot(name: entry.name, tag: entry.tag, path: entry.path, ranges: result.ranges,
-                                            entryCount: result.entryCount, badLineCount: result.badLineCount,
-                                            badLines: result.badLines, fingerprint: fingerprint))
+                lists.append(
+                    IPListSnapshot(
+                        name: entry.name, tag: entry.tag, path: entry.path, ranges: result.ranges,
+                        entryCount: result.entryCount, badLineCount: result.badLineCount,
+                        badLines: result.badLines, fingerprint: fingerprint))
                 if result.badLineCount > 0 {
-                    issues.append(EnrichmentLoadIssue(
-                        source: .list(entry.name), path: entry.path,
-                        reason: .badLines(count: result.badLineCount, examples: result.badLines), keptPrevious: false))
+                    issues.append(
+                        EnrichmentLoadIssue(
+                            source: .list(entry.name), path: entry.path,
+                            reason: .badLines(count: result.badLineCount, examples: result.badLines),
+                            keptPrevious: false))
                 }
             case .failure(let reason):
                 if let old {
                     // Keep serving the old ranges, under the (possibly changed) tag configured now.
                     lists.append(old.retagged(entry.tag))
                 }
-                issues.append(EnrichmentLoadIssue(source: .list(entry.name), path: entry.path, reason: reason,
-                                                  keptPrevious: old != nil))
+                issues.append(
+                    EnrichmentLoadIssue(
+                        source: .list(entry.name), path: entry.path, reason: reason,
+                        keptPrevious: old != nil))
             }
         }
-        let snapshot = EnrichmentSnapshot(city: databases[.city], country: databases[.country], asn: databases[.asn],
-                                          anonymousIP: databases[.anonymousIP], lists: lists)
+        let snapshot = EnrichmentSnapshot(
+            city: databases[.city], country: databases[.country], asn: databases[.asn],
+            anonymousIP: databases[.anonymousIP], lists: lists)
         return (snapshot, issues)
     }
 
-    static func openDatabase(kind: EnrichmentDatabaseKind, path: String, fingerprint: FileFingerprint?, indexIPv4: Bool = false)
+    static func openDatabase(
+        kind: EnrichmentDatabaseKind, path: String, fingerprint: FileFingerprint?, indexIPv4: Bool = false
+    )
         -> LoadOutcome<EnrichmentDatabase>
     {
         guard FileManager.default.fileExists(atPath: path) else { return .failure(.missingFile) }

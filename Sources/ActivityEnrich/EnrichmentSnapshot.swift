@@ -97,14 +97,19 @@ public struct IPListSnapshot: Hashable, Sendable {
     ///   - ranges: the ranges.
     ///   - entryCount: the number of good entries.
     ///   - badLineCount: the number of bad lines.
-    public init(name: String, tag: IPListTag, path: String, ranges: IPRangeSet, entryCount: Int = 0,
-                badLineCount: Int = 0) {
-        self.init(name: name, tag: tag, path: path, ranges: ranges, entryCount: entryCount,
-                  badLineCount: badLineCount, badLines: [], fingerprint: nil)
+    public init(
+        name: String, tag: IPListTag, path: String, ranges: IPRangeSet, entryCount: Int = 0,
+        badLineCount: Int = 0
+    ) {
+        self.init(
+            name: name, tag: tag, path: path, ranges: ranges, entryCount: entryCount,
+            badLineCount: badLineCount, badLines: [], fingerprint: nil)
     }
 
-    init(name: String, tag: IPListTag, path: String, ranges: IPRangeSet, entryCount: Int, badLineCount: Int,
-         badLines: [IPListBadLine], fingerprint: FileFingerprint?) {
+    init(
+        name: String, tag: IPListTag, path: String, ranges: IPRangeSet, entryCount: Int, badLineCount: Int,
+        badLines: [IPListBadLine], fingerprint: FileFingerprint?
+    ) {
         self.name = name
         self.tag = tag
         self.path = path
@@ -117,8 +122,9 @@ public struct IPListSnapshot: Hashable, Sendable {
 
     /// The same ranges under another tag (the configuration may change a tag without changing the file).
     func retagged(_ tag: IPListTag) -> IPListSnapshot {
-        IPListSnapshot(name: name, tag: tag, path: path, ranges: ranges, entryCount: entryCount,
-                       badLineCount: badLineCount, badLines: badLines, fingerprint: fingerprint)
+        IPListSnapshot(
+            name: name, tag: tag, path: path, ranges: ranges, entryCount: entryCount,
+            badLineCount: badLineCount, badLines: badLines, fingerprint: fingerprint)
     }
 
     /// Whether the list contains the address (IPv4-mapped IPv6 counts as IPv4).
@@ -159,8 +165,10 @@ public final class EnrichmentSnapshot: Sendable {
     ///   - asn: the ASN database.
     ///   - anonymousIP: the Anonymous-IP database.
     ///   - lists: the IP lists, in match order.
-    public init(city: EnrichmentDatabase? = nil, country: EnrichmentDatabase? = nil, asn: EnrichmentDatabase? = nil,
-                anonymousIP: EnrichmentDatabase? = nil, lists: [IPListSnapshot] = []) {
+    public init(
+        city: EnrichmentDatabase? = nil, country: EnrichmentDatabase? = nil, asn: EnrichmentDatabase? = nil,
+        anonymousIP: EnrichmentDatabase? = nil, lists: [IPListSnapshot] = []
+    ) {
         self.city = city
         self.country = country
         self.asn = asn

@@ -27,8 +27,9 @@ struct FileFingerprint: Hashable, Sendable {
         #else
         let mtime = st.st_mtim
         #endif
-        return FileFingerprint(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino),
-                               size: Int64(st.st_size), modifiedSeconds: Int64(mtime.tv_sec),
-                               modifiedNanoseconds: Int64(mtime.tv_nsec))
+        return FileFingerprint(
+            device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino),
+            size: Int64(st.st_size), modifiedSeconds: Int64(mtime.tv_sec),
+            modifiedNanoseconds: Int64(mtime.tv_nsec))
     }
 }

@@ -64,7 +64,8 @@ public final class FileFollower {
     /// batch's last line; storing that position with the records makes a restart deliver every line exactly
     /// once. Counters and notable events go to `onStat`. Files stay open between calls, so `run` may be
     /// called again after it returned.
-    public func run(shouldStop: () -> Bool, emit: ([RawRecord], InputPosition) -> Bool, onStat: (FileInputStat) -> Void) {
+    public func run(shouldStop: () -> Bool, emit: ([RawRecord], InputPosition) -> Bool, onStat: (FileInputStat) -> Void)
+    {
         if useInotify && inotifyFD < 0 { inotifyFD = inotify_init1(Int32(IN_NONBLOCK) | Int32(IN_CLOEXEC)) }
         var lastScan = -Double.infinity
         var wokenByEvent = false
@@ -93,8 +94,9 @@ public final class FileFollower {
             if useInotify { watchDirectory(of: pattern) }
             for path in globPaths(pattern) where streams[path] == nil && !Self.isCompressed(path) {
                 let fromBeginning = initialScanDone ? true : options.startAtBeginning
-                let s = Stream(path: path, state: TailState(resume: stored[path], fromBeginning: fromBeginning),
-                               maxLineBytes: options.maxLineBytes)
+                let s = Stream(
+                    path: path, state: TailState(resume: stored[path], fromBeginning: fromBeginning),
+                    maxLineBytes: options.maxLineBytes)
                 streams[path] = s
                 order.append(path)
             }
@@ -124,7 +126,8 @@ public final class FileFollower {
         guard inotifyFD >= 0 else { return }
         let dir = Self.directory(of: pattern)
         guard !watchedDirectories.contains(dir), !dir.contains(where: { "*?[".contains($0) }) else { return }
-        let mask = UInt32(IN_MODIFY) | UInt32(IN_CREATE) | UInt32(IN_MOVED_FROM) | UInt32(IN_MOVED_TO)
+        let mask =
+            UInt32(IN_MODIFY) | UInt32(IN_CREATE) | UInt32(IN_MOVED_FROM) | UInt32(IN_MOVED_TO)
             | UInt32(IN_DELETE) | UInt32(IN_ATTRIB) | UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF)
         if inotify_add_watch(inotifyFD, dir, mask) >= 0 { watchedDirectories.insert(dir) }
     }
@@ -185,7 +188,9 @@ public final class FileFollower {
     /// Bytes one path may read per turn, so other paths and `shouldStop` get their turn.
     private static let turnBytes = 4 * chunkBytes
 
-    private func service(_ s: Stream, emit: ([RawRecord], InputPosition) -> Bool, onStat: (FileInputStat) -> Void) -> ServiceResult {
+    private func service(_ s: Stream, emit: ([RawRecord], InputPosition) -> Bool, onStat: (FileInputStat) -> Void)
+        -> ServiceResult
+    {
         var progressed = false
         var readThisTurn = 0
         var batch: [RawRecord] = []
@@ -195,7 +200,9 @@ public final class FileFollower {
             steps += 1
             if s.fd < 0 {
                 // Closed: open the path, if there is one.
-                guard let (fd, snap) = openSnapshot(s.path, onStat: onStat) else { return .init(progressed: progressed, keepRunning: true) }
+                guard let (fd, snap) = openSnapshot(s.path, onStat: onStat) else {
+                    return .init(progressed: progressed, keepRunning: true)
+                }
                 switch s.state.opened(snap) {
                 case .readFrom(let offset):
                     s.adopt(fd: fd, offset: offset)
@@ -219,9 +226,12 @@ public final class FileFollower {
                 }
                 continue
             }
-            guard let snap = snapshot(fd: s.fd, path: s.path, onStat: onStat) else { return .init(progressed: progressed, keepRunning: true) }
-            let action = s.state.check(open: snap, readOffset: s.reader.readOffset, committed: s.reader.committed,
-                                       path: pathInfo(s.path), now: SystemClock.monotonicSeconds())
+            guard let snap = snapshot(fd: s.fd, path: s.path, onStat: onStat) else {
+                return .init(progressed: progressed, keepRunning: true)
+            }
+            let action = s.state.check(
+                open: snap, readOffset: s.reader.readOffset, committed: s.reader.committed,
+                path: pathInfo(s.path), now: SystemClock.monotonicSeconds())
             switch action {
             case .wait:
                 return .init(progressed: progressed, keepRunning: true)
@@ -240,9 +250,12 @@ public final class FileFollower {
                 if n == 0 { return .init(progressed: progressed, keepRunning: true) }
                 // Verify after reading: if the file was truncated meanwhile, these bytes may be the new
                 // content at an old offset, so they are dropped and the truncation handled.
-                guard let after = snapshot(fd: s.fd, path: s.path, onStat: onStat) else { return .init(progressed: progressed, keepRunning: true) }
-                let verdict = s.state.check(open: after, readOffset: s.reader.readOffset + UInt64(n), committed: s.reader.committed,
-                                            path: pathInfo(s.path), now: SystemClock.monotonicSeconds())
+                guard let after = snapshot(fd: s.fd, path: s.path, onStat: onStat) else {
+                    return .init(progressed: progressed, keepRunning: true)
+                }
+                let verdict = s.state.check(
+                    open: after, readOffset: s.reader.readOffset + UInt64(n), committed: s.reader.committed,
+                    path: pathInfo(s.path), now: SystemClock.monotonicSeconds())
                 if case .locate = verdict {
                     handleTruncation(s, verdict, onStat: onStat)
                     continue
@@ -258,17 +271,23 @@ public final class FileFollower {
                 if !ok { return .init(progressed: true, keepRunning: false) }
                 switch verdict {
                 case .finishOldThenSwitch, .dropFinished:
-                    if !finish(s, flush: true, emit: emit, batch: &batch, onStat: onStat) { return .init(progressed: true, keepRunning: false) }
+                    if !finish(s, flush: true, emit: emit, batch: &batch, onStat: onStat) {
+                        return .init(progressed: true, keepRunning: false)
+                    }
                 case .drainFrom(_, let why):
                     onStat(why == .deleted ? .fileGone(path: s.path) : .rotated(path: s.path))
                 default:
                     break
                 }
-                if !flushBatch(s, batch: &batch, emit: emit, onStat: onStat) { return .init(progressed: true, keepRunning: false) }
+                if !flushBatch(s, batch: &batch, emit: emit, onStat: onStat) {
+                    return .init(progressed: true, keepRunning: false)
+                }
             case .locate:
                 handleTruncation(s, action, onStat: onStat)
             case .finishOldThenSwitch, .dropFinished:
-                if !finish(s, flush: true, emit: emit, batch: &batch, onStat: onStat) { return .init(progressed: true, keepRunning: false) }
+                if !finish(s, flush: true, emit: emit, batch: &batch, onStat: onStat) {
+                    return .init(progressed: true, keepRunning: false)
+                }
                 progressed = true
             case .restartFromZero:
                 s.closeAll()
@@ -293,8 +312,10 @@ public final class FileFollower {
 
     /// Delivers the held partial line of a finished file (when `flush`), then closes it.
     @discardableResult
-    private func finish(_ s: Stream, flush: Bool, emit: ([RawRecord], InputPosition) -> Bool, batch: inout [RawRecord],
-                        onStat: (FileInputStat) -> Void) -> Bool {
+    private func finish(
+        _ s: Stream, flush: Bool, emit: ([RawRecord], InputPosition) -> Bool, batch: inout [RawRecord],
+        onStat: (FileInputStat) -> Void
+    ) -> Bool {
         var ok = true
         if flush, let last = s.reader.flush() {
             if last.truncated { onStat(.lineTruncated(path: s.path)) }
@@ -306,8 +327,10 @@ public final class FileFollower {
     }
 
     /// Splits `count` bytes of the buffer into lines, emitting full batches.
-    private func consume(_ s: Stream, count: Int, batch: inout [RawRecord], emit: ([RawRecord], InputPosition) -> Bool,
-                         onStat: (FileInputStat) -> Void) -> Bool {
+    private func consume(
+        _ s: Stream, count: Int, batch: inout [RawRecord], emit: ([RawRecord], InputPosition) -> Bool,
+        onStat: (FileInputStat) -> Void
+    ) -> Bool {
         let chunk = UnsafeRawBufferPointer(start: buffer.baseAddress, count: count)
         var ok = true
         _ = s.reader.feed(chunk) { bytes, truncated, end in
@@ -322,14 +345,18 @@ public final class FileFollower {
         return ok
     }
 
-    private func flushBatch(_ s: Stream, batch: inout [RawRecord], emit: ([RawRecord], InputPosition) -> Bool,
-                            onStat: (FileInputStat) -> Void) -> Bool {
+    private func flushBatch(
+        _ s: Stream, batch: inout [RawRecord], emit: ([RawRecord], InputPosition) -> Bool,
+        onStat: (FileInputStat) -> Void
+    ) -> Bool {
         guard !batch.isEmpty, let pos = s.state.position(committed: s.reader.committed) else { return true }
         return send(s, &batch, pos, emit: emit, onStat: onStat)
     }
 
-    private func send(_ s: Stream, _ batch: inout [RawRecord], _ pos: FilePosition,
-                      emit: ([RawRecord], InputPosition) -> Bool, onStat: (FileInputStat) -> Void) -> Bool {
+    private func send(
+        _ s: Stream, _ batch: inout [RawRecord], _ pos: FilePosition,
+        emit: ([RawRecord], InputPosition) -> Bool, onStat: (FileInputStat) -> Void
+    ) -> Bool {
         let position = InputPosition(input: s.input, value: pos.encoded)
         batch[batch.count - 1].position = position
         let n = batch.count
@@ -372,19 +399,24 @@ public final class FileFollower {
             return nil
         }
         prefix.removeSubrange(n...)
-        return FileSnapshot(identity: FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)),
-                            size: UInt64(max(0, st.st_size)), linkCount: UInt64(st.st_nlink), prefix: prefix)
+        return FileSnapshot(
+            identity: FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)),
+            size: UInt64(max(0, st.st_size)), linkCount: UInt64(st.st_nlink), prefix: prefix)
     }
 
     private func pathInfo(_ path: String) -> PathInfo? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
-        return PathInfo(identity: FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)), size: UInt64(max(0, st.st_size)))
+        return PathInfo(
+            identity: FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)),
+            size: UInt64(max(0, st.st_size)))
     }
 
     /// Searches the directory of `path` for the file of `wanted`: by identity first, then by content.
-    private func locate(_ wanted: FilePosition, near path: String, excluding: FileIdentity?,
-                        onStat: (FileInputStat) -> Void) -> (fd: Int32, snapshot: FileSnapshot)? {
+    private func locate(
+        _ wanted: FilePosition, near path: String, excluding: FileIdentity?,
+        onStat: (FileInputStat) -> Void
+    ) -> (fd: Int32, snapshot: FileSnapshot)? {
         let dir = Self.directory(of: path)
         guard let d = opendir(dir) else { return nil }
         var names: [String] = []
@@ -400,7 +432,9 @@ public final class FileFollower {
         for p in full {
             guard let info = pathInfo(p), info.identity == wanted.identity, info.identity != excluding else { continue }
             if let (fd, snap) = openSnapshot(p, onStat: onStat) {
-                if snap.identity == wanted.identity, wanted.isContinued(byPrefix: snap.prefix, size: snap.size) { return (fd, snap) }
+                if snap.identity == wanted.identity, wanted.isContinued(byPrefix: snap.prefix, size: snap.size) {
+                    return (fd, snap)
+                }
                 close(fd)
             }
         }
@@ -408,11 +442,12 @@ public final class FileFollower {
         for p in full {
             guard let info = pathInfo(p), info.identity != excluding, info.size >= wanted.offset else { continue }
             if let (fd, snap) = openSnapshot(p, onStat: onStat) {
-                if snap.identity != excluding, wanted.isContinued(byPrefix: snap.prefix, size: snap.size) { return (fd, snap) }
+                if snap.identity != excluding, wanted.isContinued(byPrefix: snap.prefix, size: snap.size) {
+                    return (fd, snap)
+                }
                 close(fd)
             }
         }
         return nil
     }
 }
-

@@ -44,15 +44,17 @@ public struct FilePosition: Hashable, Sendable, CustomStringConvertible {
     public init?(encoded: String) {
         let parts = encoded.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "v1",
-              let dev = UInt64(parts[1]), let ino = UInt64(parts[2]), let off = UInt64(parts[3]),
-              parts[4].utf8.count == 16, let fp = UInt64(parts[4], radix: 16) else { return nil }
+            let dev = UInt64(parts[1]), let ino = UInt64(parts[2]), let off = UInt64(parts[3]),
+            parts[4].utf8.count == 16, let fp = UInt64(parts[4], radix: 16)
+        else { return nil }
         self.init(identity: FileIdentity(device: dev, inode: ino), offset: off, fingerprint: fp)
     }
 
     /// The stored form, `v1:<dev>:<inode>:<offset>:<fp hex>`.
     public var encoded: String {
         let hex = String(fingerprint, radix: 16)
-        return "v1:\(identity.device):\(identity.inode):\(offset):" + String(repeating: "0", count: 16 - hex.utf8.count) + hex
+        return "v1:\(identity.device):\(identity.inode):\(offset):" + String(repeating: "0", count: 16 - hex.utf8.count)
+            + hex
     }
 
     /// Same as ``encoded``.

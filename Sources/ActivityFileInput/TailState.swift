@@ -153,7 +153,9 @@ struct TailState: Sendable {
 
     /// A check of the open file (state `following` or `draining`), after the shell read up to `readOffset`
     /// (`committed` is the end of the last complete line). `path` is what the configured path names now.
-    mutating func check(open file: FileSnapshot, readOffset: UInt64, committed: UInt64, path: PathInfo?, now: Double) -> Action {
+    mutating func check(open file: FileSnapshot, readOffset: UInt64, committed: UInt64, path: PathInfo?, now: Double)
+        -> Action
+    {
         switch state {
         case .closed, .locating:
             return .wait

@@ -75,8 +75,10 @@ public struct IPListParser: Sendable {
                     badCount += 1
                     if bad.count < maxReportedBadLines {
                         let shown = UnsafeRawBufferPointer(rebasing: bytes[start..<min(end, start + 80)])
-                        bad.append(IPListBadLine(lineNumber: lineNumber, reason: r,
-                                                 text: String(decoding: shown, as: UTF8.self)))
+                        bad.append(
+                            IPListBadLine(
+                                lineNumber: lineNumber, reason: r,
+                                text: String(decoding: shown, as: UTF8.self)))
                     }
                 } else {
                     entries += 1

@@ -87,8 +87,11 @@ public struct IPRangeSet: Hashable, Sendable {
         for p in v4 { out.append((.v4(UInt32(truncatingIfNeeded: p >> 32)), .v4(UInt32(truncatingIfNeeded: p)))) }
         for i in v6Starts.indices {
             let s = v6Starts[i], e = v6Ends[i]
-            out.append((.v6(UInt64(truncatingIfNeeded: s >> 64), UInt64(truncatingIfNeeded: s)),
-                        .v6(UInt64(truncatingIfNeeded: e >> 64), UInt64(truncatingIfNeeded: e))))
+            out.append(
+                (
+                    .v6(UInt64(truncatingIfNeeded: s >> 64), UInt64(truncatingIfNeeded: s)),
+                    .v6(UInt64(truncatingIfNeeded: e >> 64), UInt64(truncatingIfNeeded: e))
+                ))
         }
         return out
     }

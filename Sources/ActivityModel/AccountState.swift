@@ -24,9 +24,13 @@ public enum LoginEventKind: Hashable, Sendable {
     public init(_ event: ActivityEvent) {
         switch event.action.rawValue {
         case "login":
-            if event.outcome == .failure { self = .failure }
-            else if event.reason == "mfa_required" { self = .other }
-            else { self = .success }
+            if event.outcome == .failure {
+                self = .failure
+            } else if event.reason == "mfa_required" {
+                self = .other
+            } else {
+                self = .success
+            }
         case "login_failed", "mfa_failure": self = .failure
         case "mfa_success": self = event.outcome == .failure ? .failure : .mfaSuccess
         case "logout": self = .logout
@@ -56,7 +60,6 @@ public enum LoginEventKind: Hashable, Sendable {
     public var isSuccess: Bool { self == .success || self == .mfaSuccess }
 }
 
-
 /// Where a user stands now, as `activityctl users` shows it.
 public enum UserStatus: String, Hashable, Sendable, CaseIterable {
     /// The last login succeeded and no logout, timeout, lock or deactivation came after it.
@@ -76,7 +79,9 @@ public enum UserStatus: String, Hashable, Sendable, CaseIterable {
 
     /// The status after one event of the account, and the time it began: `since` changes only when the status
     /// does (a successful login always restarts it). Deactivation is undone only by a successful login.
-    public static func step(_ status: inout UserStatus, since: inout Timestamp?, kind: LoginEventKind, event e: ActivityEvent) {
+    public static func step(
+        _ status: inout UserStatus, since: inout Timestamp?, kind: LoginEventKind, event e: ActivityEvent
+    ) {
         func set(_ new: UserStatus) {
             if status == .disabled && new != .disabled { return }
             if status != new { since = e.time }
@@ -87,8 +92,11 @@ public enum UserStatus: String, Hashable, Sendable, CaseIterable {
             status = .loggedIn
             since = e.time
         case .failure:
-            if LoginEventKind.isDisabledReason(e.reason) { set(.disabled) }
-            else if e.reason == "account_locked" { set(.locked) }
+            if LoginEventKind.isDisabledReason(e.reason) {
+                set(.disabled)
+            } else if e.reason == "account_locked" {
+                set(.locked)
+            }
         case .logout:
             if status == .loggedIn || status == .timedOut { set(.loggedOut) }
         case .timeout:
@@ -197,7 +205,9 @@ public struct AccountDigest: Hashable, Sendable {
             break
         }
         if kind != .other && kind != .mfaSuccess {
-            for i in statusAfter.indices { UserStatus.step(&statusAfter[i], since: &statusSince[i], kind: kind, event: e) }
+            for i in statusAfter.indices {
+                UserStatus.step(&statusAfter[i], since: &statusSince[i], kind: kind, event: e)
+            }
         }
     }
 }

@@ -60,7 +60,9 @@ public struct ActivityEvent: Hashable, Sendable {
     }
 
     /// Equal when every field is equal; two values sharing one storage box compare without reading it.
-    public static func == (a: ActivityEvent, b: ActivityEvent) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+    public static func == (a: ActivityEvent, b: ActivityEvent) -> Bool {
+        a.box === b.box || a.box.fields == b.box.fields
+    }
     /// Hashes every field, consistently with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
 
@@ -199,7 +201,9 @@ public struct ActivityEvent: Hashable, Sendable {
         time: Timestamp, category: EventCategory, action: Action, outcome: Outcome = .unknown,
         user: String? = nil, attrs: Attributes = [:]
     ) {
-        box = Box(Fields(time: time, category: category, action: action, outcome: outcome, user: user, attrs: attrs, risk: []))
+        box = Box(
+            Fields(time: time, category: category, action: action, outcome: outcome, user: user, attrs: attrs, risk: [])
+        )
     }
 }
 
@@ -247,7 +251,8 @@ public struct NetFlags: Hashable, Sendable {
     public var lists: [String] = []
 
     /// Flags as given; by default none set and no list matched.
-    public init(vpn: Bool = false, proxy: Bool = false, tor: Bool = false, hosting: Bool = false, lists: [String] = []) {
+    public init(vpn: Bool = false, proxy: Bool = false, tor: Bool = false, hosting: Bool = false, lists: [String] = [])
+    {
         self.vpn = vpn; self.proxy = proxy; self.tor = tor; self.hosting = hosting; self.lists = lists
     }
 

@@ -42,7 +42,9 @@ public struct Attributes: Sendable, Sequence, ExpressibleByDictionaryLiteral, Cu
     public init(uniquePairs: [Pair]) { storage = uniquePairs }
 
     /// Builds from key/value tuples already known to have unique keys, without checking (as the ``Pair`` form does).
-    public init(uniquePairs: [(key: String, value: String)]) { storage = uniquePairs.map { Pair(key: $0.key, value: $0.value) } }
+    public init(uniquePairs: [(key: String, value: String)]) {
+        storage = uniquePairs.map { Pair(key: $0.key, value: $0.value) }
+    }
 
     /// The pairs in the order they came.
     public var pairs: [(key: String, value: String)] { storage.map { ($0.key, $0.value) } }

@@ -66,29 +66,29 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
             let a = v >> 24, b = (v >> 16) & 0xff
             switch a {
             case 0, 10, 127: return true
-            case 100: return b >= 64 && b <= 127           // 100.64.0.0/10 shared address space
-            case 169: return b == 254                       // link-local
+            case 100: return b >= 64 && b <= 127  // 100.64.0.0/10 shared address space
+            case 169: return b == 254  // link-local
             case 172: return b >= 16 && b <= 31
             case 192:
                 if b == 168 { return true }
-                if b == 0 && (v >> 8) & 0xff == 0 { return true }     // 192.0.0.0/24
-                if b == 0 && (v >> 8) & 0xff == 2 { return true }     // 192.0.2.0/24 TEST-NET-1
+                if b == 0 && (v >> 8) & 0xff == 0 { return true }  // 192.0.0.0/24
+                if b == 0 && (v >> 8) & 0xff == 2 { return true }  // 192.0.2.0/24 TEST-NET-1
                 return false
             case 198:
-                if b == 18 || b == 19 { return true }                // benchmarking
-                return b == 51 && (v >> 8) & 0xff == 100            // TEST-NET-2
-            case 203: return b == 0 && (v >> 8) & 0xff == 113       // TEST-NET-3
-            default: return a >= 224                                // multicast, reserved, broadcast
+                if b == 18 || b == 19 { return true }  // benchmarking
+                return b == 51 && (v >> 8) & 0xff == 100  // TEST-NET-2
+            case 203: return b == 0 && (v >> 8) & 0xff == 113  // TEST-NET-3
+            default: return a >= 224  // multicast, reserved, broadcast
             }
         case .v6(let hi, let lo):
-            if hi == 0 && (lo == 0 || lo == 1) { return true }      // :: and ::1
+            if hi == 0 && (lo == 0 || lo == 1) { return true }  // :: and ::1
             let top16 = hi >> 48
-            if top16 & 0xfe00 == 0xfc00 { return true }             // fc00::/7 unique local
-            if top16 & 0xffc0 == 0xfe80 { return true }             // fe80::/10 link-local
-            if top16 & 0xff00 == 0xff00 { return true }             // ff00::/8 multicast
-            if hi >> 32 == 0x2001_0db8 { return true }              // 2001:db8::/32 documentation
-            if hi == 0 && lo >> 32 == 0 { return true }             // ::/96 deprecated v4-compatible
-            if hi >> 32 == 0x0064_ff9b && hi & 0xffff_ffff == 0 && lo >> 32 == 0 { return false } // NAT64 well-known: public
+            if top16 & 0xfe00 == 0xfc00 { return true }  // fc00::/7 unique local
+            if top16 & 0xffc0 == 0xfe80 { return true }  // fe80::/10 link-local
+            if top16 & 0xff00 == 0xff00 { return true }  // ff00::/8 multicast
+            if hi >> 32 == 0x2001_0db8 { return true }  // 2001:db8::/32 documentation
+            if hi == 0 && lo >> 32 == 0 { return true }  // ::/96 deprecated v4-compatible
+            if hi >> 32 == 0x0064_ff9b && hi & 0xffff_ffff == 0 && lo >> 32 == 0 { return false }  // NAT64 well-known: public
             return false
         }
     }
@@ -173,7 +173,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
                 value = value << 8 | current
                 octets += 1; current = 0; digits = 0
             } else if c >= 48 && c <= 57 {
-                if digits > 0 && current == 0 { return nil }    // no leading zeros (ambiguous octal)
+                if digits > 0 && current == 0 { return nil }  // no leading zeros (ambiguous octal)
                 current = current * 10 + UInt32(c - 48)
                 digits += 1
                 guard current <= 255, digits <= 3 else { return nil }
@@ -228,7 +228,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
                 seenDouble = true
                 i = j + 2
             } else {
-                guard j + 1 < b.count else { return nil }       // trailing single ':'
+                guard j + 1 < b.count else { return nil }  // trailing single ':'
                 i = j + 1
             }
         }
@@ -275,7 +275,8 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
             self.address = .v4(v & mask)
         case .v6(let hi, let lo):
             let hm: UInt64 = prefixLength >= 64 ? ~0 : (prefixLength == 0 ? 0 : ~UInt64(0) << UInt64(64 - prefixLength))
-            let lm: UInt64 = prefixLength <= 64 ? 0 : (prefixLength == 128 ? ~0 : ~UInt64(0) << UInt64(128 - prefixLength))
+            let lm: UInt64 =
+                prefixLength <= 64 ? 0 : (prefixLength == 128 ? ~0 : ~UInt64(0) << UInt64(128 - prefixLength))
             self.address = .v6(hi & hm, lo & lm)
         }
     }

@@ -72,10 +72,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public static func parseRFC3339(utf8: UnsafeBufferPointer<UInt8>, defaultOffsetSeconds: Int? = 0) -> Timestamp? {
         var p = ByteCursor(utf8)
         guard let y = p.digits(4), p.take(UInt8(ascii: "-")), let mo = p.digits(2), p.take(UInt8(ascii: "-")),
-              let d = p.digits(2) else { return nil }
+            let d = p.digits(2)
+        else { return nil }
         guard p.take(UInt8(ascii: "T")) || p.take(UInt8(ascii: "t")) || p.take(UInt8(ascii: " ")) else { return nil }
         guard let h = p.digits(2), p.take(UInt8(ascii: ":")), let mi = p.digits(2), p.take(UInt8(ascii: ":")),
-              let s = p.digits(2) else { return nil }
+            let s = p.digits(2)
+        else { return nil }
         var nanos: Int64 = 0
         if p.take(UInt8(ascii: ".")) || p.take(UInt8(ascii: ",")) {
             var n = 0

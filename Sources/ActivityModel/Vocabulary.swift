@@ -41,7 +41,7 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
     /// (spaces, dashes, dots, camelCase humps, non-ASCII) becomes one `_`; at most 64 bytes. Returns nil when
     /// nothing is left.
     public init?(sanitizing text: String) {
-        if Action.isSnakeCase(text) { self.rawValue = text; return }   // the usual case: already clean
+        if Action.isSnakeCase(text) { self.rawValue = text; return }  // the usual case: already clean
         guard let s = Action.sanitized(text) else { return nil }
         self.rawValue = s
     }
@@ -61,7 +61,9 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
             default: lower = nil
             }
             if let l = lower {
-                if (pendingUnderscore || (isUpper && previousWasLower)) && !out.isEmpty { out.append(UInt8(ascii: "_")) }
+                if (pendingUnderscore || (isUpper && previousWasLower)) && !out.isEmpty {
+                    out.append(UInt8(ascii: "_"))
+                }
                 pendingUnderscore = false
                 if out.count >= 64 { break }
                 out.append(l)

@@ -73,7 +73,7 @@ public struct AppEventDecoder: Sendable {
     /// read under its export key (``aliases`` or a nested object): `EventFieldCoverageTests` decodes an event's
     /// export form and fails when a field other than these does not come back.
     public static let fieldsNotRead: [ActivityEvent.Field: String] = [
-        .seq: "assigned by the store; a sender's `seq` is kept in attrs",
+        .seq: "assigned by the store; a sender's `seq` is kept in attrs"
     ]
 
     /// The fields a line sets but the receiver replaces: `ingested` is the receive time, `origin.input` is
@@ -134,19 +134,26 @@ public struct AppEventDecoder: Sendable {
             for (slot, (_, aliases)) in AppEventDecoder.aliases.enumerated() {
                 for (priority, n) in aliases.enumerated() { names.append((n, .field(slot: slot, priority: priority))) }
             }
-            let nested: [(ActivityEvent.Field, Role)] = [(.geo, .geo), (.net, .net), (.commerce, .commerce), (.attrs, .attrs),
-                                                         (.risk, .risk), (.origin, .origin)]
+            let nested: [(ActivityEvent.Field, Role)] = [
+                (.geo, .geo), (.net, .net), (.commerce, .commerce), (.attrs, .attrs),
+                (.risk, .risk), (.origin, .origin),
+            ]
             names += nested.map { ($0.0.key, $0.1) }
-            precondition(names.count <= 128 && Set(names.map(\.0)).count == names.count, "names must be unique, at most 128")
+            precondition(
+                names.count <= 128 && Set(names.map(\.0)).count == names.count, "names must be unique, at most 128")
             var table = [[KnownName]](repeating: [], count: (names.map(\.0.utf8.count).max() ?? 0) + 1)
-            for (id, (n, role)) in names.enumerated() { table[n.utf8.count].append(KnownName(bytes: Array(n.utf8), id: id, role: role)) }
+            for (id, (n, role)) in names.enumerated() {
+                table[n.utf8.count].append(KnownName(bytes: Array(n.utf8), id: id, role: role))
+            }
             byLength = table
         }
 
         func find(_ key: UnsafeBufferPointer<UInt8>) -> KnownName? {
             guard key.count < byLength.count, let first = key.first else { return nil }
             for n in byLength[key.count] where n.bytes[0] == first {
-                if n.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.baseAddress!, key.count) }) == 0 { return n }
+                if n.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.baseAddress!, key.count) }) == 0 {
+                    return n
+                }
             }
             return nil
         }
@@ -155,8 +162,10 @@ public struct AppEventDecoder: Sendable {
     static let names = NameTable()
 
     /// The fields read as text (``finish``'s `str`): an object or array in one of them is invalid.
-    static let textFields: [Field] = [.outcome, .reason, .user, .actor, .actorRole, .account, .session, .entry,
-                                      .device, .userAgent, .ip, .port, .host, .service, .comment]
+    static let textFields: [Field] = [
+        .outcome, .reason, .user, .actor, .actorRole, .account, .session, .entry,
+        .device, .userAgent, .ip, .port, .host, .service, .comment,
+    ]
 
     /// A top-level member's value, left where it is in the line until a field needs it.
     enum RawValue {
@@ -187,7 +196,9 @@ public struct AppEventDecoder: Sendable {
         init(line: UnsafeBufferPointer<UInt8>) { self.line = line }
 
         func priority(_ slot: Int) -> Int? { values[slot].priority < 0 ? nil : values[slot].priority }
-        mutating func set(_ slot: Int, priority: Int, value: RawValue) { values[slot] = Slot(priority: priority, value: value) }
+        mutating func set(_ slot: Int, priority: Int, value: RawValue) {
+            values[slot] = Slot(priority: priority, value: value)
+        }
 
         subscript(_ field: Field) -> RawValue? {
             let v = values[field.rawValue]
@@ -231,7 +242,8 @@ public struct AppEventDecoder: Sendable {
                 var lineEnd = end
                 if lineEnd > start, buf[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 if lineEnd > start {
-                    let r = decodeLine(UnsafeBufferPointer(rebasing: buf[start..<lineEnd]), receivedAt: receivedAt, source: source)
+                    let r = decodeLine(
+                        UnsafeBufferPointer(rebasing: buf[start..<lineEnd]), receivedAt: receivedAt, source: source)
                     // Report non-JSON lines by their place in the datagram, so callers need not split it again.
                     if case .notJSON = r { body(.notJSON(start..<lineEnd)) } else { body(r) }
                 }
@@ -245,7 +257,9 @@ public struct AppEventDecoder: Sendable {
         guard line.count <= maxLineBytes else { return .rejected(.oversized) }
         var k = 0
         while k < line.count, line[k] == 0x20 || line[k] == 0x09 { k += 1 }
-        guard k < line.count, line[k] == UInt8(ascii: "{") || line[k] == UInt8(ascii: "[") else { return .notJSON(0..<line.count) }
+        guard k < line.count, line[k] == UInt8(ascii: "{") || line[k] == UInt8(ascii: "[") else {
+            return .notJSON(0..<line.count)
+        }
         guard validateUTF8(line) else { return .rejected(.invalidUTF8) }
         guard line[k] == UInt8(ascii: "{") else {
             // An array (or a malformed line starting with one): never an event.
@@ -279,7 +293,7 @@ public struct AppEventDecoder: Sendable {
         var slots = Slots(line: line)
         var attrs = Attributes()
         attrs.reserveCapacity(8)
-        var seen: UInt128 = 0   // bit `id` of each known name read
+        var seen: UInt128 = 0  // bit `id` of each known name read
         var otherKeys: [String] = []
         var members = 0
         var rejection: RejectReason?
@@ -290,7 +304,7 @@ public struct AppEventDecoder: Sendable {
         var originObject: [(String, JSONReader.Value)]?
         do throws(JSONReader.Failure) {
             p.skipWS()
-            p.i += 1   // the "{" decodeLine found
+            p.i += 1  // the "{" decodeLine found
             p.skipWS()
             if p.i < line.count, line[p.i] == UInt8(ascii: "}") {
                 p.i += 1
@@ -336,16 +350,29 @@ public struct AppEventDecoder: Sendable {
                             } else {
                                 if let lower = slots.priority(slot), attrs.count < maxAttrs {
                                     // It came first: it goes to attrs all the same, so the order of names changes nothing.
-                                    attrs[AppEventDecoder.aliases[slot].names[lower]] = text(of: slots.values[slot].value, in: slots)
+                                    attrs[AppEventDecoder.aliases[slot].names[lower]] = text(
+                                        of: slots.values[slot].value, in: slots)
                                 }
                                 slots.set(slot, priority: priority, value: value)
                             }
                         case .geo?:
-                            if case .nested(.object(let o)) = value { geo = decodeGeo(o) } else { rejection = .invalidField }
+                            if case .nested(.object(let o)) = value {
+                                geo = decodeGeo(o)
+                            } else {
+                                rejection = .invalidField
+                            }
                         case .net?:
-                            if case .nested(.object(let o)) = value { net = decodeNet(o) } else { rejection = .invalidField }
+                            if case .nested(.object(let o)) = value {
+                                net = decodeNet(o)
+                            } else {
+                                rejection = .invalidField
+                            }
                         case .commerce?:
-                            if case .nested(.object(let o)) = value { commerceObject = o } else { rejection = .invalidField }
+                            if case .nested(.object(let o)) = value {
+                                commerceObject = o
+                            } else {
+                                rejection = .invalidField
+                            }
                         case .attrs?:
                             if case .nested(.object(let o)) = value {
                                 for (k, v) in o where attrs.count < maxAttrs { attrs[k] = text(of: v) }
@@ -354,12 +381,18 @@ public struct AppEventDecoder: Sendable {
                             }
                         case .risk?:
                             if case .nested(.object(let o)) = value {
-                                for (k, v) in o where v == .bool(true) { if let f = RiskFlags(name: k) { risk.insert(f) } }
+                                for (k, v) in o where v == .bool(true) {
+                                    if let f = RiskFlags(name: k) { risk.insert(f) }
+                                }
                             }
                         case .origin?:
                             if case .nested(.object(let o)) = value { originObject = o }
                         case nil:
-                            if attrs.count < maxAttrs { attrs[other!] = text(of: value, in: slots) } else { rejection = .tooManyFields }
+                            if attrs.count < maxAttrs {
+                                attrs[other!] = text(of: value, in: slots)
+                            } else {
+                                rejection = .tooManyFields
+                            }
                         }
                     }
                     p.skipWS()
@@ -405,9 +438,10 @@ public struct AppEventDecoder: Sendable {
             }
             action = fallback
         }
-        return finish(action, category: category, slots: slots, attrs: &attrs, geo: geo, net: net,
-                      commerceObject: commerceObject, risk: risk, originObject: originObject, receivedAt: receivedAt,
-                      source: source)
+        return finish(
+            action, category: category, slots: slots, attrs: &attrs, geo: geo, net: net,
+            commerceObject: commerceObject, risk: risk, originObject: originObject, receivedAt: receivedAt,
+            source: source)
     }
 
     /// Reads the value at the parser's position, keeping plain strings and numbers as places in the line.
@@ -636,13 +670,16 @@ public struct AppEventDecoder: Sendable {
             // Checked arithmetic: a number near the bounds of a unit is an invalid time, never a trap.
             if let i = Int64(n) {
                 let a = i.magnitude
-                let scale: Int64 = a < 100_000_000_000 ? 1_000_000_000            // seconds
-                    : a < 100_000_000_000_000 ? 1_000_000                           // milliseconds
-                    : a < 100_000_000_000_000_000 ? 1_000 : 1                       // microseconds, nanoseconds
+                let scale: Int64 =
+                    a < 100_000_000_000
+                    ? 1_000_000_000  // seconds
+                    : a < 100_000_000_000_000
+                        ? 1_000_000  // milliseconds
+                        : a < 100_000_000_000_000_000 ? 1_000 : 1  // microseconds, nanoseconds
                 let (ns, overflow) = i.multipliedReportingOverflow(by: scale)
                 return overflow ? nil : Timestamp(nanoseconds: ns)
             }
-            guard let d = Double(n), d.isFinite, abs(d) < 9e9 else { return nil }   // fractional seconds
+            guard let d = Double(n), d.isFinite, abs(d) < 9e9 else { return nil }  // fractional seconds
             return Timestamp(nanoseconds: Int64((d * 1e9).rounded()))
         default: return nil
         }
@@ -676,10 +713,15 @@ func validateUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var need = 0
         var minScalar: UInt32 = 0
         var scalar: UInt32 = 0
-        if c & 0xE0 == 0xC0 { need = 1; minScalar = 0x80; scalar = UInt32(c & 0x1F) }
-        else if c & 0xF0 == 0xE0 { need = 2; minScalar = 0x800; scalar = UInt32(c & 0x0F) }
-        else if c & 0xF8 == 0xF0 { need = 3; minScalar = 0x10000; scalar = UInt32(c & 0x07) }
-        else { return false }
+        if c & 0xE0 == 0xC0 {
+            need = 1; minScalar = 0x80; scalar = UInt32(c & 0x1F)
+        } else if c & 0xF0 == 0xE0 {
+            need = 2; minScalar = 0x800; scalar = UInt32(c & 0x0F)
+        } else if c & 0xF8 == 0xF0 {
+            need = 3; minScalar = 0x10000; scalar = UInt32(c & 0x07)
+        } else {
+            return false
+        }
         guard i + need < n else { return false }
         for k in 1...need {
             let d = b[i + k]

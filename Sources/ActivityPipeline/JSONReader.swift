@@ -55,9 +55,10 @@ public struct JSONReader {
             case .null: return "null"
             case .array(let a): return "[" + a.map(\.jsonText).joined(separator: ",") + "]"
             case .object(let o):
-                return "{" + o.map { k, v in
-                    var out = "\""; JSONWriter.escape(k, into: &out); out += "\":"; return out + v.jsonText
-                }.joined(separator: ",") + "}"
+                return "{"
+                    + o.map { k, v in
+                        var out = "\""; JSONWriter.escape(k, into: &out); out += "\":"; return out + v.jsonText
+                    }.joined(separator: ",") + "}"
             }
         }
     }
@@ -142,7 +143,7 @@ public struct JSONReader {
         mutating func object(depth: Int) throws(Failure) -> Value {
             i += 1
             var members: [(String, Value)] = []
-            if depth == 1 { members.reserveCapacity(16) }   // an event's object: no regrowth for a typical one
+            if depth == 1 { members.reserveCapacity(16) }  // an event's object: no regrowth for a typical one
             skipWS()
             if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
             while true {
@@ -213,7 +214,7 @@ public struct JSONReader {
                 while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
                 guard i > d else { throw .syntax(offset: i) }
             }
-            guard i - start <= 64 else { throw .syntax(offset: start) }   // absurdly long numbers are not data
+            guard i - start <= 64 else { throw .syntax(offset: start) }  // absurdly long numbers are not data
             return start..<i
         }
 

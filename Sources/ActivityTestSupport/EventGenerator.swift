@@ -37,10 +37,14 @@ public struct EventGenerator: Sendable {
     public mutating func event() -> ActivityEvent {
         let action = Action(rawValue: pick(EventGenerator.actions))
         var e = ActivityEvent(
-            time: Timestamp(nanoseconds: Int64.random(in: 1_600_000_000_000_000_000...1_900_000_000_000_000_000, using: &random)),
+            time: Timestamp(
+                nanoseconds: Int64.random(in: 1_600_000_000_000_000_000...1_900_000_000_000_000_000, using: &random)),
             category: action.knownCategory ?? .activity, action: action,
             outcome: pick([Outcome.success, .failure, .unknown]))
-        e.ingested = maybe(0.8) { g in Timestamp(nanoseconds: e.time.nanoseconds + Int64.random(in: -1_000_000_000...5_000_000_000, using: &g.random)) }
+        e.ingested = maybe(0.8) { g in
+            Timestamp(
+                nanoseconds: e.time.nanoseconds + Int64.random(in: -1_000_000_000...5_000_000_000, using: &g.random))
+        }
         e.reason = maybe(0.2) { g in g.pick(["invalid_password", "invalid_user", "idle_timeout"]) }
         e.user = maybe(0.95) { g in g.pick(EventGenerator.users) }
         e.actor = maybe(0.2) { g in g.pick(EventGenerator.users) }
@@ -50,8 +54,11 @@ public struct EventGenerator: Sendable {
         e.entry = maybe(0.5) { g in g.pick(["web", "mobile", "api", "ssh", "console"]) }
         e.device = maybe(0.6) { g in g.pick(EventGenerator.devices) }
         e.ip = maybe(0.8) { g in
-            Bool.random(using: &g.random) ? .v4(UInt32.random(in: 0...UInt32.max, using: &g.random))
-                : .v6(UInt64.random(in: 0...UInt64.max, using: &g.random), UInt64.random(in: 0...UInt64.max, using: &g.random))
+            Bool.random(using: &g.random)
+                ? .v4(UInt32.random(in: 0...UInt32.max, using: &g.random))
+                : .v6(
+                    UInt64.random(in: 0...UInt64.max, using: &g.random),
+                    UInt64.random(in: 0...UInt64.max, using: &g.random))
         }
         e.port = maybe(0.3) { g in UInt16.random(in: 0...UInt16.max, using: &g.random) }
         e.host = maybe(0.5) { g in g.pick(["web-1", "db-2", "bastion"]) }
@@ -71,8 +78,10 @@ public struct EventGenerator: Sendable {
             return geo
         }
         e.net = maybe(0.2) { g in
-            NetFlags(vpn: Bool.random(using: &g.random), proxy: Bool.random(using: &g.random), tor: Bool.random(using: &g.random),
-                     hosting: Bool.random(using: &g.random), lists: g.maybe { g in ["vpn-ranges", "tor-exits"] } ?? [])
+            NetFlags(
+                vpn: Bool.random(using: &g.random), proxy: Bool.random(using: &g.random),
+                tor: Bool.random(using: &g.random),
+                hosting: Bool.random(using: &g.random), lists: g.maybe { g in ["vpn-ranges", "tor-exits"] } ?? [])
         }
         if let n = e.net, n.isEmpty { e.net = nil }
         e.commerce = maybe(0.2) { g in
@@ -89,8 +98,9 @@ public struct EventGenerator: Sendable {
         let attrCount = Int.random(in: 0...3, using: &random)
         for _ in 0..<attrCount { e.attrs[text(maxLength: 6)] = text() }
         e.origin = maybe(0.7) { g in
-            Origin(input: g.pick(["udp", "journald", "file"]), position: g.maybe { g in g.text() },
-                   source: g.maybe { g in "127.0.0.1:5514" }, raw: g.maybe(0.1) { g in g.text(maxLength: 80) })
+            Origin(
+                input: g.pick(["udp", "journald", "file"]), position: g.maybe { g in g.text() },
+                source: g.maybe { g in "127.0.0.1:5514" }, raw: g.maybe(0.1) { g in g.text(maxLength: 80) })
         }
         e.risk = RiskFlags(rawValue: UInt8.random(in: 0...15, using: &random))
         return e
@@ -99,8 +109,9 @@ public struct EventGenerator: Sendable {
     /// every reader keeps as they are (a snake_case reason, a lower-case entry, an upper-case currency, an origin
     /// from UDP, no `assessed` risk mark): the fixture of the tests that check each list of fields covers them all.
     public static func everyField() -> ActivityEvent {
-        var e = ActivityEvent(time: Timestamp(nanoseconds: 1_774_000_000_123_456_789), category: .login,
-                              action: Action(rawValue: "login_failed"), outcome: .failure, user: "alice")
+        var e = ActivityEvent(
+            time: Timestamp(nanoseconds: 1_774_000_000_123_456_789), category: .login,
+            action: Action(rawValue: "login_failed"), outcome: .failure, user: "alice")
         e.seq = 42
         e.ingested = Timestamp(nanoseconds: 1_774_000_001_000_000_001)
         e.reason = "invalid_password"
@@ -116,7 +127,8 @@ public struct EventGenerator: Sendable {
         e.service = "billing-api"
         var g = Geo()
         g.country = "GB"; g.countryName = "United Kingdom"; g.region = "England"; g.city = "London"
-        g.lat = 51.5074; g.lon = -0.1278; g.radiusKm = 20; g.tz = "Europe/London"; g.asn = 64500; g.asOrg = "Example Net"
+        g.lat = 51.5074; g.lon = -0.1278; g.radiusKm = 20; g.tz = "Europe/London"; g.asn = 64500;
+        g.asOrg = "Example Net"
         e.geo = g
         e.net = NetFlags(vpn: true, proxy: true, tor: true, hosting: true, lists: ["vpn-ranges", "tor-exits"])
         var c = Commerce()

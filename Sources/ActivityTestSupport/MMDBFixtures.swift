@@ -16,7 +16,8 @@ public enum MMDBFixtures {
 
     /// Tests/Fixtures/mmdb/make-fixtures.pl, found from this file's path (Sources/ActivityTestSupport/).
     public static var scriptPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Tests/Fixtures/mmdb/make-fixtures.pl").path
     }
 
@@ -38,7 +39,9 @@ public enum MMDBFixtures {
             p.waitUntilExit()
             guard p.terminationStatus == 0 else {
                 let msg = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                return .failure(FixtureError(description: "make-fixtures.pl failed (apt-get install -y libmaxmind-db-writer-perl?): \(msg)"))
+                return .failure(
+                    FixtureError(
+                        description: "make-fixtures.pl failed (apt-get install -y libmaxmind-db-writer-perl?): \(msg)"))
             }
             return .success(dir.path)
         } catch {

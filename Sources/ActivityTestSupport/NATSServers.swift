@@ -23,8 +23,13 @@ public final class NATSServers: @unchecked Sendable {
 
     /// The `nats-server` binary: `$NATS_SERVER`, else the first on PATH, /usr/sbin or /usr/bin.
     public static var binary: String? {
-        if let p = ProcessInfo.processInfo.environment["NATS_SERVER"], FileManager.default.isExecutableFile(atPath: p) { return p }
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin"]
+        if let p = ProcessInfo.processInfo.environment["NATS_SERVER"], FileManager.default.isExecutableFile(atPath: p) {
+            return p
+        }
+        let path =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + [
+                "/usr/sbin", "/usr/bin",
+            ]
         return path.map { $0 + "/nats-server" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
@@ -42,31 +47,33 @@ public final class NATSServers: @unchecked Sendable {
         var ports = try freePorts(count * 2)
         var ns: [Node] = []
         for i in 1...count {
-            ns.append(Node(name: "n\(i)", clientPort: ports.removeFirst(), clusterPort: ports.removeFirst(),
-                           configPath: directory + "/n\(i).conf"))
+            ns.append(
+                Node(
+                    name: "n\(i)", clientPort: ports.removeFirst(), clusterPort: ports.removeFirst(),
+                    configPath: directory + "/n\(i).conf"))
         }
         nodes = ns
         for n in ns {
             var conf = """
-            server_name: \(n.name)
-            listen: 127.0.0.1:\(n.clientPort)
-            jetstream {
-              store_dir: "\(directory)/\(n.name)"
-              max_memory_store: 64MB
-              max_file_store: 1GB
-            }
-
-            """
-            if count > 1 {
-                let routes = ns.filter { $0.name != n.name }.map { "nats-route://127.0.0.1:\($0.clusterPort)" }
-                conf += """
-                cluster {
-                  name: activity
-                  listen: 127.0.0.1:\(n.clusterPort)
-                  routes: [\(routes.joined(separator: ", "))]
+                server_name: \(n.name)
+                listen: 127.0.0.1:\(n.clientPort)
+                jetstream {
+                  store_dir: "\(directory)/\(n.name)"
+                  max_memory_store: 64MB
+                  max_file_store: 1GB
                 }
 
                 """
+            if count > 1 {
+                let routes = ns.filter { $0.name != n.name }.map { "nats-route://127.0.0.1:\($0.clusterPort)" }
+                conf += """
+                    cluster {
+                      name: activity
+                      listen: 127.0.0.1:\(n.clusterPort)
+                      routes: [\(routes.joined(separator: ", "))]
+                    }
+
+                    """
             }
             try conf.write(toFile: n.configPath, atomically: true, encoding: .utf8)
         }
@@ -95,7 +102,9 @@ public final class NATSServers: @unchecked Sendable {
         p.arguments = ["-c", n.configPath]
         p.standardOutput = FileHandle.nullDevice
         let logPath = directory + "/\(name).log"
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
         let log = FileHandle(forWritingAtPath: logPath)
         log?.seekToEndOfFile()
         p.standardError = log ?? FileHandle.nullDevice
@@ -166,10 +175,16 @@ public func freePorts(_ n: Int) throws -> [Int] {
         sa.sin_family = sa_family_t(AF_INET)
         sa.sin_addr.s_addr = inet_addr("127.0.0.1")
         sa.sin_port = 0
-        let r = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let r = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         guard r == 0 else { throw NATSTestError("bind failed") }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         ports.append(Int(UInt16(bigEndian: sa.sin_port)))
     }
     return ports
@@ -183,5 +198,9 @@ func canConnect(_ port: Int) -> Bool {
     sa.sin_family = sa_family_t(AF_INET)
     sa.sin_addr.s_addr = inet_addr("127.0.0.1")
     sa.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    return withUnsafePointer(to: &sa) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    } == 0
 }

@@ -42,11 +42,16 @@ extension WebApp {
         let now = SystemClock.now()
         var days: Int?
         if inactiveOnly {
-            guard let d = Int(f["days"] ?? "30"), (0...36500).contains(d) else { throw badRequest("days: a number of days") }
+            guard let d = Int(f["days"] ?? "30"), (0...36500).contains(d) else {
+                throw badRequest("days: a number of days")
+            }
             days = d
         }
         var users = try await blocking { [queries] in try queries.users(for: p, now: now) }
-        if let days { users = users.inactive(since: Timestamp(nanoseconds: now.nanoseconds - TimeSpan.days(Int64(days)).nanoseconds)) }
+        if let days {
+            users = users.inactive(
+                since: Timestamp(nanoseconds: now.nanoseconds - TimeSpan.days(Int64(days)).nanoseconds))
+        }
         recordAudit(ctx, req, user: nil)
         return WebApp.json("{\"users\":[" + users.map { WebApp.userJSON($0, fmt) }.joined(separator: ",") + "]}")
     }
@@ -80,7 +85,9 @@ extension WebApp {
 
     func apiEvent(_ req: Request, _ ctx: WebContext) async throws -> Response {
         let p = try require(ctx, .security)
-        guard let seq = ctx.parameters.get("seq").flatMap({ UInt64($0) }) else { throw badRequest("seq: an event number") }
+        guard let seq = ctx.parameters.get("seq").flatMap({ UInt64($0) }) else {
+            throw badRequest("seq: an event number")
+        }
         let e = try await blocking { [queries] in try queries.event(seq: seq, for: p) }
         guard let e else { throw WebError(.notFound, "no event \(seq)") }
         recordAudit(ctx, req, user: e.user)
@@ -97,7 +104,9 @@ extension WebApp {
         let f = FormData(req.uri.query)
         let (_, fmt) = try zone(f)
         let (since, until) = try reportRange(f, fmt)
-        let r = try await blocking { [queries] in try queries.loginReport(for: p, since: since, until: until, formatter: fmt) }
+        let r = try await blocking { [queries] in
+            try queries.loginReport(for: p, since: since, until: until, formatter: fmt)
+        }
         func stats(_ s: LoginStats) -> String {
             var w = JSONWriter()
             w.begin()
@@ -114,7 +123,8 @@ extension WebApp {
             return w.out
         }
         recordAudit(ctx, req, user: nil)
-        return WebApp.json("{\"users\":[" + r.users.map(stats).joined(separator: ",") + "],\"total\":" + stats(r.total) + "}")
+        return WebApp.json(
+            "{\"users\":[" + r.users.map(stats).joined(separator: ",") + "],\"total\":" + stats(r.total) + "}")
     }
 
     func apiFailures(_ req: Request, _ ctx: WebContext) async throws -> Response {
@@ -122,9 +132,15 @@ extension WebApp {
         let f = FormData(req.uri.query)
         let (_, fmt) = try zone(f)
         let (since, until) = try reportRange(f, fmt)
-        guard let threshold = Int(f["threshold"] ?? "5"), threshold >= 1 else { throw badRequest("threshold: at least 1") }
-        guard let window = TimeSpan.parse(f["window"] ?? "10m") else { throw badRequest("window: a duration such as 10m") }
-        let bursts = try await blocking { [queries] in try queries.failureBursts(for: p, since: since, until: until, threshold: threshold, window: window) }
+        guard let threshold = Int(f["threshold"] ?? "5"), threshold >= 1 else {
+            throw badRequest("threshold: at least 1")
+        }
+        guard let window = TimeSpan.parse(f["window"] ?? "10m") else {
+            throw badRequest("window: a duration such as 10m")
+        }
+        let bursts = try await blocking { [queries] in
+            try queries.failureBursts(for: p, since: since, until: until, threshold: threshold, window: window)
+        }
         let items = bursts.map { b -> String in
             var w = JSONWriter()
             w.begin()
@@ -132,7 +148,12 @@ extension WebApp {
             w.key("first"); w.string(fmt.string(from: b.first))
             w.key("last"); w.string(fmt.string(from: b.last))
             w.key("count"); w.raw(String(b.count))
-            w.key("users"); w.raw("[" + b.users.map { u -> String in var j = JSONWriter(); j.string(u); return j.out }.joined(separator: ",") + "]")
+            w.key("users");
+            w.raw(
+                "["
+                    + b.users.map { u -> String in
+                        var j = JSONWriter(); j.string(u); return j.out
+                    }.joined(separator: ",") + "]")
             w.key("distinct_users"); w.raw(String(b.distinctUsers))
             if let s = b.successTime { w.key("success_after"); w.string(fmt.string(from: s)) }
             w.end()

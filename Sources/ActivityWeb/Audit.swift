@@ -60,7 +60,9 @@ public final class AuditSender: Sendable {
         } else {
             key = nil
         }
-        do { sender = try DatagramSender(to: to.address, port: to.port) } catch { throw AuditError("web.audit_to: \(error)") }
+        do { sender = try DatagramSender(to: to.address, port: to.port) } catch {
+            throw AuditError("web.audit_to: \(error)")
+        }
         self.counters = counters
     }
 

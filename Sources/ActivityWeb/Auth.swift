@@ -32,9 +32,12 @@ public struct SessionSigner: Sendable {
     public func name(fromCookie value: String, now: Int64) -> String? {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "v1", let nameBytes = Hex.decode(String(parts[1])),
-              let expiry = Int64(parts[2]), let mac = Hex.decode(String(parts[3])) else { return nil }
+            let expiry = Int64(parts[2]), let mac = Hex.decode(String(parts[3]))
+        else { return nil }
         let body = parts[0...2].joined(separator: ".")
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(body.utf8), using: key) else { return nil }
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(body.utf8), using: key) else {
+            return nil
+        }
         guard expiry > now else { return nil }
         return String(decoding: nameBytes, as: UTF8.self)
     }
@@ -81,7 +84,9 @@ public final class WebCounters: Sendable {
     public init() {}
     public func add(_ name: String, _ n: Int = 1) { values.withLock { $0[name, default: 0] += n } }
     public subscript(_ name: String) -> Int { values.withLock { $0[name] ?? 0 } }
-    public func snapshot() -> [(String, Int)] { values.withLock { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } } }
+    public func snapshot() -> [(String, Int)] {
+        values.withLock { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
 }
 
 /// Checks credentials against the configured principals.

@@ -16,7 +16,9 @@ struct AuthMiddleware: RouterMiddleware {
 
     static let open: Set<String> = ["/login", "/style.css", "/healthz", "/logout"]
 
-    func handle(_ req: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
+    func handle(_ req: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws
+        -> Response
+    {
         var ctx = context
         let path = req.uri.path
         if AuthMiddleware.open.contains(path) { return try await next(req, ctx) }
@@ -30,10 +32,14 @@ struct AuthMiddleware: RouterMiddleware {
             var principal: Principal?
             if header.hasPrefix("Bearer ") {
                 principal = app.authenticator.token(String(header.dropFirst(7)).trimmingSpaces())
-            } else if header.hasPrefix("Basic "), let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingSpaces()),
-                      let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") {
+            } else if header.hasPrefix("Basic "),
+                let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingSpaces()),
+                let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+            {
                 let user = String(text[..<colon]), password = String(text[text.index(after: colon)...])
-                principal = try await app.blocking { [authenticator = app.authenticator] in authenticator.password(user: user, password: password, now: now) }
+                principal = try await app.blocking { [authenticator = app.authenticator] in
+                    authenticator.password(user: user, password: password, now: now)
+                }
             }
             guard let principal else {
                 app.counters.add("login_failures_total")
@@ -42,8 +48,9 @@ struct AuthMiddleware: RouterMiddleware {
             }
             ctx.principal = principal
         } else if let value = req.cookies[WebApp.cookieName]?.value,
-                  let name = app.sessions.name(fromCookie: value, now: now / 1_000_000_000),
-                  let p = app.authenticator.person(named: name) {
+            let name = app.sessions.name(fromCookie: value, now: now / 1_000_000_000),
+            let p = app.authenticator.person(named: name)
+        {
             ctx.principal = p
         }
         guard ctx.principal != nil else {
@@ -61,7 +68,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = WebContext
     let app: WebApp
 
-    func handle(_ req: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
+    func handle(_ req: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws
+        -> Response
+    {
         var res: Response
         do {
             res = try await next(req, context)
@@ -72,9 +81,11 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         } catch {
             app.logger.error("request failed", metadata: ["web.path": "\(req.uri.path)", "error": "\(error)"])
             app.counters.add("internal_errors_total")
-            res = render(WebError(.internalServerError, "the store could not be read; see the server log"), req, context)
+            res = render(
+                WebError(.internalServerError, "the store could not be read; see the server log"), req, context)
         }
-        res.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        res.headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         res.headers[.init("X-Frame-Options")!] = "DENY"
         res.headers[.xContentTypeOptions] = "nosniff"
         res.headers[.init("Referrer-Policy")!] = "no-referrer"
@@ -88,10 +99,13 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             var w = JSONWriter()
             w.begin(); w.key("error"); w.string(e.message); w.end()
             var r = WebApp.json(w.out, status: e.status)
-            if e.status == .unauthorized { r.headers[.wwwAuthenticate] = "Basic realm=\"activity-web\", charset=\"UTF-8\"" }
+            if e.status == .unauthorized {
+                r.headers[.wwwAuthenticate] = "Basic realm=\"activity-web\", charset=\"UTF-8\""
+            }
             return r
         }
         let chrome = ctx.principal.map { Pages.Chrome(principal: $0, timeZone: app.configuration.timezone) }
-        return WebApp.html(Pages.message(title: e.status.reasonPhrase, text: e.message, chrome: chrome), status: e.status)
+        return WebApp.html(
+            Pages.message(title: e.status.reasonPhrase, text: e.message, chrome: chrome), status: e.status)
     }
 }

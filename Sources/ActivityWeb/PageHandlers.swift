@@ -22,10 +22,14 @@ extension WebApp {
         let next = WebApp.safeNext(f["next"])
         if limiter.isBlocked(source, now: now) {
             counters.add("login_refused_total")
-            return WebApp.html(Pages.login(error: "Too many failed logins from your address; try again later.", next: next), status: .tooManyRequests)
+            return WebApp.html(
+                Pages.login(error: "Too many failed logins from your address; try again later.", next: next),
+                status: .tooManyRequests)
         }
         let user = f["username"] ?? "", password = f["password"] ?? ""
-        let principal = try await blocking { [authenticator] in authenticator.password(user: user, password: password, now: now) }
+        let principal = try await blocking { [authenticator] in
+            authenticator.password(user: user, password: password, now: now)
+        }
         guard let principal else {
             counters.add("login_failures_total")
             limiter.recordFailure(source, now: now)
@@ -34,7 +38,12 @@ extension WebApp {
         }
         let cookie = sessions.cookieValue(name: principal.name, now: now / 1_000_000_000)
         let secure = configuration.hasTLS ? "; Secure" : ""
-        return WebApp.redirect(next, headers: [.setCookie: "\(WebApp.cookieName)=\(cookie); Path=/; Max-Age=\(sessions.lifetimeSeconds); HttpOnly; SameSite=Strict\(secure)"])
+        return WebApp.redirect(
+            next,
+            headers: [
+                .setCookie:
+                    "\(WebApp.cookieName)=\(cookie); Path=/; Max-Age=\(sessions.lifetimeSeconds); HttpOnly; SameSite=Strict\(secure)"
+            ])
     }
 
     // MARK: pages
@@ -52,7 +61,9 @@ extension WebApp {
         let page = Array(rest.prefix(configuration.pageSize))
         let next = rest.count > page.count ? page.last?.user : nil
         recordAudit(ctx, req, user: nil)
-        return WebApp.html(Pages.security(page, total: matching.count, query: f["q"], next: next, formatter: fmt, chrome: chrome(ctx, tz)))
+        return WebApp.html(
+            Pages.security(
+                page, total: matching.count, query: f["q"], next: next, formatter: fmt, chrome: chrome(ctx, tz)))
     }
 
     func usersPage(_ req: Request, _ ctx: WebContext) async throws -> Response {
@@ -60,8 +71,12 @@ extension WebApp {
         let f = FormData(req.uri.query)
         let (tz, fmt) = try zone(f)
         let now = SystemClock.now()
-        guard let days = Int(f["inactive_days"] ?? "30"), (0...36500).contains(days) else { throw badRequest("inactive_days: a number of days") }
-        guard let threshold = Int(f["threshold"] ?? "5"), threshold >= 1 else { throw badRequest("threshold: at least 1") }
+        guard let days = Int(f["inactive_days"] ?? "30"), (0...36500).contains(days) else {
+            throw badRequest("inactive_days: a number of days")
+        }
+        guard let threshold = Int(f["threshold"] ?? "5"), threshold >= 1 else {
+            throw badRequest("threshold: at least 1")
+        }
         let windowText = f["window"] ?? "10m"
         guard let window = TimeSpan.parse(windowText) else { throw badRequest("window: a duration such as 10m") }
         let sinceText = f["since"] ?? "-30d"
@@ -71,9 +86,11 @@ extension WebApp {
             let users = try queries.users(for: p, now: now)
             return Pages.UsersReportInput(
                 inactiveDays: days, since: sinceText, until: f["until"], threshold: threshold, window: windowText,
-                inactive: users.inactive(since: Timestamp(nanoseconds: now.nanoseconds - TimeSpan.days(Int64(days)).nanoseconds)),
+                inactive: users.inactive(
+                    since: Timestamp(nanoseconds: now.nanoseconds - TimeSpan.days(Int64(days)).nanoseconds)),
                 logins: try queries.loginReport(for: p, since: since, until: until, formatter: fmt),
-                bursts: try queries.failureBursts(for: p, since: since, until: until, threshold: threshold, window: window),
+                bursts: try queries.failureBursts(
+                    for: p, since: since, until: until, threshold: threshold, window: window),
                 suspicious: try queries.suspicious(for: p, since: since, until: until))
         }
         recordAudit(ctx, req, user: nil)
@@ -101,7 +118,10 @@ extension WebApp {
             return (try cat(.login), try cat(.activity), try cat(.admin))
         }
         recordAudit(ctx, req, user: user)
-        return WebApp.html(Pages.manageUser(user: user, logins: pages.0, activity: pages.1, admin: pages.2, formatter: fmt, chrome: chrome(ctx, tz)))
+        return WebApp.html(
+            Pages.manageUser(
+                user: user, logins: pages.0, activity: pages.1, admin: pages.2, formatter: fmt, chrome: chrome(ctx, tz))
+        )
     }
 
     func historyPage(_ req: Request, _ ctx: WebContext) async throws -> Response {
@@ -111,7 +131,8 @@ extension WebApp {
         let user = try userParam(f)
         var hf = Pages.HistoryFilters()
         hf.since = f["since"]; hf.until = f["until"]; hf.outcome = f["outcome"]; hf.action = f["action"]
-        hf.entry = f["entry"]; hf.ip = f["ip"]; hf.country = f["country"]; hf.vpn = ["1", "true", "on"].contains(f["vpn"] ?? "")
+        hf.entry = f["entry"]; hf.ip = f["ip"]; hf.country = f["country"];
+        hf.vpn = ["1", "true", "on"].contains(f["vpn"] ?? "")
         var q = try query(f, fmt, now: SystemClock.now())
         q.terms[.user] = [user]
         q.terms[.category] = [EventCategory.login.rawValue]
@@ -119,7 +140,8 @@ extension WebApp {
         let query = q
         let page = try await blocking { [queries] in try queries.page(query, for: p, before: before, limit: n) }
         recordAudit(ctx, req, user: user)
-        return WebApp.html(Pages.loginHistory(user: user, page: page, filters: hf, formatter: fmt, chrome: chrome(ctx, tz)))
+        return WebApp.html(
+            Pages.loginHistory(user: user, page: page, filters: hf, formatter: fmt, chrome: chrome(ctx, tz)))
     }
 
     func userEventsPage(_ req: Request, _ ctx: WebContext) async throws -> Response {
@@ -136,7 +158,8 @@ extension WebApp {
         let query = q
         let page = try await blocking { [queries] in try queries.page(query, for: p, before: before, limit: n) }
         recordAudit(ctx, req, user: user)
-        return WebApp.html(Pages.userEvents(user: user, category: category, page: page, formatter: fmt, chrome: chrome(ctx, tz)))
+        return WebApp.html(
+            Pages.userEvents(user: user, category: category, page: page, formatter: fmt, chrome: chrome(ctx, tz)))
     }
 
     func eventPage(_ req: Request, _ ctx: WebContext) async throws -> Response {
@@ -164,8 +187,12 @@ extension WebApp {
             let users = f.list("user")
             recordAudit(ctx, req, user: users.count == 1 ? users[0] : nil)
         }
-        return WebApp.html(Pages.report(params: params, users: f.list("user").joined(separator: ", "), actions: f.list("action").joined(separator: ", "),
-                                        category: f["category"] ?? "", since: f["since"], until: f["until"], page: page, formatter: fmt, chrome: chrome(ctx, tz)))
+        return WebApp.html(
+            Pages.report(
+                params: params, users: f.list("user").joined(separator: ", "),
+                actions: f.list("action").joined(separator: ", "),
+                category: f["category"] ?? "", since: f["since"], until: f["until"], page: page, formatter: fmt,
+                chrome: chrome(ctx, tz)))
     }
 
     /// The CSV export: `activityctl export --csv` with the same filters (same defaults: event-time order).
@@ -177,7 +204,11 @@ extension WebApp {
         let text = try await blocking { [queries] in try queries.csv(q, for: p, formatter: fmt) }
         let users = f.list("user")
         recordAudit(ctx, req, action: "console_export", user: users.count == 1 ? users[0] : nil)
-        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"activity.csv\""],
-                        body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"activity.csv\"",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

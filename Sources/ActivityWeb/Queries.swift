@@ -53,7 +53,9 @@ public final class StoreQueries: Sendable {
             let all = try reader.segments()
             let sealed = all.filter { !$0.isActive }
             let key = sealed.map { SegmentKey(firstSeq: $0.firstSeq, size: $0.size) }
-            if let cached = sealedUsers.withLock({ c -> UsersAccumulator? in c.flatMap { $0.key == key ? $0.users : nil } }) {
+            if let cached = sealedUsers.withLock({ c -> UsersAccumulator? in
+                c.flatMap { $0.key == key ? $0.users : nil }
+            }) {
                 users = cached
             } else {
                 try feed(sealed, into: &users)
@@ -98,7 +100,9 @@ public final class StoreQueries: Sendable {
     }
 
     /// The login attempts the reports read (as `activityctl report`), in time order, within the principal's accounts.
-    public func loginAttempts(for p: Principal, since: Timestamp?, until: Timestamp?, withAttributes: Bool = false) throws -> [ActivityEvent] {
+    public func loginAttempts(for p: Principal, since: Timestamp?, until: Timestamp?, withAttributes: Bool = false)
+        throws -> [ActivityEvent]
+    {
         var q = EventQuery()
         q.terms[.action] = LoginEventKind.attemptActions
         q.omit = withAttributes ? OmittedFields.reportExtras.subtracting(.attributes) : .reportExtras
@@ -109,18 +113,26 @@ public final class StoreQueries: Sendable {
         return try reader().read(q, prefetch: true).filter(p.sees)
     }
 
-    public func loginReport(for p: Principal, since: Timestamp?, until: Timestamp?, formatter: TimeFormatter) throws -> LoginReport {
-        ActivityReports.loginReport(events: try loginAttempts(for: p, since: since, until: until), since: since, until: until, formatter: formatter)
+    public func loginReport(for p: Principal, since: Timestamp?, until: Timestamp?, formatter: TimeFormatter) throws
+        -> LoginReport
+    {
+        ActivityReports.loginReport(
+            events: try loginAttempts(for: p, since: since, until: until), since: since, until: until,
+            formatter: formatter)
     }
 
-    public func failureBursts(for p: Principal, since: Timestamp?, until: Timestamp?, threshold: Int, window: TimeSpan) throws -> [FailureBurst] {
-        ActivityReports.failureBursts(events: try loginAttempts(for: p, since: since, until: until),
-                                      options: FailureBurstOptions(threshold: threshold, window: window, successWithin: .hours(1)))
+    public func failureBursts(for p: Principal, since: Timestamp?, until: Timestamp?, threshold: Int, window: TimeSpan)
+        throws -> [FailureBurst]
+    {
+        ActivityReports.failureBursts(
+            events: try loginAttempts(for: p, since: since, until: until),
+            options: FailureBurstOptions(threshold: threshold, window: window, successWithin: .hours(1)))
     }
 
     public func suspicious(for p: Principal, since: Timestamp?, until: Timestamp?) throws -> [SuspiciousLogin] {
-        suspiciousLogins(events: try loginAttempts(for: p, since: since, until: until, withAttributes: true),
-                         options: SuspiciousOptions(maxSpeedKmh: 1000, useStoredFlags: true))
+        suspiciousLogins(
+            events: try loginAttempts(for: p, since: since, until: until, withAttributes: true),
+            options: SuspiciousOptions(maxSpeedKmh: 1000, useStoredFlags: true))
     }
 
     /// The CSV export of `q` (`activityctl export --csv`: header, then one record per event in `q`'s order),

@@ -55,11 +55,14 @@ public final class WebApp: Sendable {
     // MARK: helpers
 
     static func html(_ s: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: s)))
     }
 
     static func json(_ s: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: s)))
+        Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: s)))
     }
 
     static func redirect(_ to: String, headers extra: HTTPFields = [:]) -> Response {
@@ -98,7 +101,9 @@ public final class WebApp: Sendable {
 
     func time(_ f: FormData, _ key: String, _ fmt: TimeFormatter, now: Timestamp) throws -> Timestamp? {
         guard let text = f[key] else { return nil }
-        do { return try TimeExpression.resolve(text, now: now, timeZone: fmt.timeZone) } catch { throw badRequest("\(key): \(error)") }
+        do { return try TimeExpression.resolve(text, now: now, timeZone: fmt.timeZone) } catch {
+            throw badRequest("\(key): \(error)")
+        }
     }
 
     func before(_ f: FormData) throws -> UInt64? {
@@ -124,8 +129,12 @@ public final class WebApp: Sendable {
         e.entries = f.list("entry")
         e.countries = f.list("country")
         e.vpn = ["1", "true", "on"].contains(f["vpn"] ?? "")
-        for c in e.categories where !["login", "activity", "admin"].contains(c.lowercased()) { throw badRequest("category: login, activity or admin, not \(c)") }
-        for o in e.outcomes where !["success", "failure", "unknown"].contains(o) { throw badRequest("outcome: success, failure or unknown, not \(o)") }
+        for c in e.categories where !["login", "activity", "admin"].contains(c.lowercased()) {
+            throw badRequest("category: login, activity or admin, not \(c)")
+        }
+        for o in e.outcomes where !["success", "failure", "unknown"].contains(o) {
+            throw badRequest("outcome: success, failure or unknown, not \(o)")
+        }
         for ip in e.ips where IPAddress(ip) == nil { throw badRequest("ip: \(ip) is not an address") }
         return e
     }
@@ -138,7 +147,8 @@ public final class WebApp: Sendable {
         default: throw badRequest("order: time or seq")
         }
         do {
-            return try filter(f).query(since: try time(f, "since", fmt, now: now), until: try time(f, "until", fmt, now: now), order: order)
+            return try filter(f).query(
+                since: try time(f, "since", fmt, now: now), until: try time(f, "until", fmt, now: now), order: order)
         } catch let e as EventFilter.Invalid {
             throw badRequest("\(e.field): \(e.value) is not an address")
         }
@@ -146,11 +156,15 @@ public final class WebApp: Sendable {
 
     func recordAudit(_ ctx: WebContext, _ req: Request, action: String = "console_view", user: String?) {
         guard let audit, let p = ctx.principal else { return }
-        audit.send(AuditRecord(action: action, principal: p, user: user, page: req.uri.path, filters: req.uri.query ?? "",
-                               remoteAddress: ctx.remoteAddress))
+        audit.send(
+            AuditRecord(
+                action: action, principal: p, user: user, page: req.uri.path, filters: req.uri.query ?? "",
+                remoteAddress: ctx.remoteAddress))
     }
 
-    func chrome(_ ctx: WebContext, _ tz: String) -> Pages.Chrome { Pages.Chrome(principal: ctx.principal!, timeZone: tz) }
+    func chrome(_ ctx: WebContext, _ tz: String) -> Pages.Chrome {
+        Pages.Chrome(principal: ctx.principal!, timeZone: tz)
+    }
 
     // MARK: routes
 
@@ -159,7 +173,9 @@ public final class WebApp: Sendable {
         router.add(middleware: SecurityHeadersMiddleware(app: self))
         router.add(middleware: AuthMiddleware(app: self))
         router.get("/style.css") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Pages.stylesheet)))
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: Pages.stylesheet)))
         }
         router.get("/healthz") { _, _ in WebApp.json("{\"status\":\"ok\"}") }
         router.get("/login") { req, _ in
@@ -168,7 +184,8 @@ public final class WebApp: Sendable {
         }
         router.post("/login") { req, ctx in try await self.login(req, ctx) }
         router.post("/logout") { _, _ in
-            WebApp.redirect("/login", headers: [.setCookie: "\(WebApp.cookieName)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"])
+            WebApp.redirect(
+                "/login", headers: [.setCookie: "\(WebApp.cookieName)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"])
         }
         router.get("/") { _, ctx in
             WebApp.redirect(ctx.principal?.may(.security) == true ? "/security" : "/report")
@@ -185,7 +202,9 @@ public final class WebApp: Sendable {
             _ = try self.require(ctx, .admin)
             var s = ""
             for (k, v) in self.counters.snapshot() { s += "activity_web_\(k) \(v)\n" }
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: s)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: s)))
         }
         let api = router.group("api/v1")
         api.get("users") { req, ctx in try await self.apiUsers(req, ctx, inactiveOnly: false) }
@@ -202,7 +221,8 @@ public final class WebApp: Sendable {
 
     /// Only same-site paths (`/x`, never `//host` or `/\host`) are followed after login.
     static func safeNext(_ n: String?) -> String {
-        guard let n, n.hasPrefix("/"), !n.hasPrefix("//"), !n.hasPrefix("/\\"), !n.contains("\r"), !n.contains("\n") else { return "/" }
+        guard let n, n.hasPrefix("/"), !n.hasPrefix("//"), !n.hasPrefix("/\\"), !n.contains("\r"), !n.contains("\n")
+        else { return "/" }
         return n
     }
 }

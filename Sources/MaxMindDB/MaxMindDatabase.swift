@@ -125,8 +125,9 @@ public final class MaxMindDatabase: @unchecked Sendable {
             }
         }
         guard status == MMDB_SUCCESS else {
-            throw MaxMindDBError(code: MaxMindDatabase.code(for: status), path: path,
-                                 detail: MaxMindDatabase.message(for: status) + " (address \(address))")
+            throw MaxMindDBError(
+                code: MaxMindDatabase.code(for: status), path: path,
+                detail: MaxMindDatabase.message(for: status) + " (address \(address))")
         }
         guard result.found_entry else { return nil }
         var prefix = Int(result.netmask)
@@ -141,8 +142,9 @@ public final class MaxMindDatabase: @unchecked Sendable {
         let status = MMDB_aget_value(&entry, &data, path.cPath)
         if status == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR { return nil }
         guard status == MMDB_SUCCESS else {
-            throw MaxMindDBError(code: MaxMindDatabase.code(for: status), path: self.path,
-                                 detail: MaxMindDatabase.message(for: status) + " (at \(path))")
+            throw MaxMindDBError(
+                code: MaxMindDatabase.code(for: status), path: self.path,
+                detail: MaxMindDatabase.message(for: status) + " (at \(path))")
         }
         guard data.has_data else { return nil }
         switch Int32(data.type) {
@@ -297,7 +299,8 @@ struct IPv4LeafTable: Sendable {
                 }
             }
             guard let l = record(node.left_record_type, node.left_record, node.left_record_entry),
-                  let r = record(node.right_record_type, node.right_record, node.right_record_entry) else { return nil }
+                let r = record(node.right_record_type, node.right_record, node.right_record_entry)
+            else { return nil }
             return (l, r)
         }
         // The IPv4 subtree: the root of an IPv4 database, or 96 zero bits (::/96) down an IPv6 one.
@@ -310,7 +313,7 @@ struct IPv4LeafTable: Sendable {
             }
         }
         var table = IPv4LeafTable()
-        var stack: [(Record, UInt32, Int)] = [(root, 0, 0)]   // record, first address, bits fixed
+        var stack: [(Record, UInt32, Int)] = [(root, 0, 0)]  // record, first address, bits fixed
         while let (rec, start, depth) = stack.popLast() {
             switch rec {
             case .empty, .data:
@@ -340,7 +343,7 @@ struct IPv4LeafTable: Sendable {
     /// The data offset and prefix length of the network holding `x`, or `nil` when there is no data.
     func lookup(_ x: UInt32) -> (UInt32, Int)? {
         let h = Int(x >> 16)
-        let key = UInt64(x) << 32 | 0xFFFF_FFFF   // packed <= key  ⟺  first address <= x
+        let key = UInt64(x) << 32 | 0xFFFF_FFFF  // packed <= key  ⟺  first address <= x
         return index.withUnsafeBufferPointer { index in
             networks.withUnsafeBufferPointer { nets in
                 var lo = Int(index[h]), hi = Int(index[h &+ 1])
@@ -348,7 +351,7 @@ struct IPv4LeafTable: Sendable {
                     let mid = (lo &+ hi) >> 1
                     if nets[mid] <= key { lo = mid &+ 1 } else { hi = mid }
                 }
-                let i = lo &- 1   // >= 0 because the first network starts at 0
+                let i = lo &- 1  // >= 0 because the first network starts at 0
                 guard i >= 0, i < nets.count else { return nil }
                 let offset = UInt32(truncatingIfNeeded: nets[i])
                 guard offset != IPv4LeafTable.empty else { return nil }

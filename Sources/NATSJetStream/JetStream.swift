@@ -12,7 +12,8 @@ public struct NATSError: Error, CustomStringConvertible, Sendable, Hashable {
     public var text: String
 
     public var description: String {
-        jetStreamCode == 0 ? "nats: \(text) (status \(status))" : "nats: \(text) (status \(status), JetStream error \(jetStreamCode))"
+        jetStreamCode == 0
+            ? "nats: \(text) (status \(status))" : "nats: \(text) (status \(status), JetStream error \(jetStreamCode))"
     }
 
     /// The expected last subject sequence did not match: another writer published on the subject, or an
@@ -20,7 +21,8 @@ public struct NATSError: Error, CustomStringConvertible, Sendable, Hashable {
     public var isWrongLastSequence: Bool { jetStreamCode == 10071 }
     public var isTimeout: Bool { status == Int(NATS_TIMEOUT.rawValue) }
     public var isNotFound: Bool {
-        jetStreamCode == 10059 || jetStreamCode == 10037 || jetStreamCode == 10014 || status == Int(NATS_NOT_FOUND.rawValue)
+        jetStreamCode == 10059 || jetStreamCode == 10037 || jetStreamCode == 10014
+            || status == Int(NATS_NOT_FOUND.rawValue)
     }
 
     init(_ s: natsStatus, _ code: jsErrCode = jsErrCode(rawValue: 0), _ what: String) {
@@ -104,7 +106,8 @@ public final class JetStreamConnection: @unchecked Sendable {
         var cstrings = options.servers.map { strdup($0) }
         defer { cstrings.forEach { free($0) } }
         try cstrings.withUnsafeMutableBufferPointer { (buf) throws(NATSError) in
-            try buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) { (p) throws(NATSError) in
+            try buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                (p) throws(NATSError) in
                 try check(natsOptions_SetServers(opts, p, Int32(buf.count)), "servers")
             }
         }
@@ -114,7 +117,9 @@ public final class JetStreamConnection: @unchecked Sendable {
         try check(natsOptions_SetReconnectWait(opts, 250), "reconnect wait")
         try check(natsOptions_SetPingInterval(opts, 2000), "ping interval")
         try check(natsOptions_SetMaxPingsOut(opts, 2), "max pings out")
-        if let c = options.credentialsFile { try check(natsOptions_SetUserCredentialsFromFiles(opts, c, nil), "credentials") }
+        if let c = options.credentialsFile {
+            try check(natsOptions_SetUserCredentialsFromFiles(opts, c, nil), "credentials")
+        }
         if let t = options.token { try check(natsOptions_SetToken(opts, t), "token") }
         if let ca = options.tlsCAFile {
             try check(natsOptions_SetSecure(opts, true), "tls")
@@ -126,7 +131,9 @@ public final class JetStreamConnection: @unchecked Sendable {
         }
         var conn: OpaquePointer?
         s = natsConnection_Connect(&conn, opts)
-        guard s == NATS_OK, let conn else { throw NATSError(s, jsErrCode(rawValue: 0), "connect to \(options.servers.joined(separator: ","))") }
+        guard s == NATS_OK, let conn else {
+            throw NATSError(s, jsErrCode(rawValue: 0), "connect to \(options.servers.joined(separator: ","))")
+        }
         var jo = jsOptions()
         jsOptions_Init(&jo)
         jo.Wait = options.timeoutMilliseconds
@@ -164,8 +171,10 @@ public final class JetStreamConnection: @unchecked Sendable {
 
     /// Creates the stream when it does not exist (file storage, limits retention, the given replicas and
     /// duplicate window); an existing stream is returned as it is.
-    public func ensureStream(name: String, subjects: [String], replicas: Int, duplicateWindowSeconds: Int = 120,
-                             maxAgeSeconds: Int = 0) throws(NATSError) -> StreamInfo {
+    public func ensureStream(
+        name: String, subjects: [String], replicas: Int, duplicateWindowSeconds: Int = 120,
+        maxAgeSeconds: Int = 0
+    ) throws(NATSError) -> StreamInfo {
         if let existing = try streamInfo(name) { return existing }
         var cfg = jsStreamConfig()
         jsStreamConfig_Init(&cfg)
@@ -198,7 +207,9 @@ public final class JetStreamConnection: @unchecked Sendable {
     /// acknowledgement. `expectedLastSubjectSequence`: the stream sequence of the subject's last message
     /// (0: the subject must hold none); the server refuses the message (``NATSError/isWrongLastSequence``)
     /// otherwise. nil: no expectation.
-    public func publish(subject: String, data: [UInt8], messageID: String, expectedLastSubjectSequence: UInt64?) throws(NATSError) -> PublishAck {
+    public func publish(subject: String, data: [UInt8], messageID: String, expectedLastSubjectSequence: UInt64?)
+        throws(NATSError) -> PublishAck
+    {
         var po = jsPubOptions()
         jsPubOptions_Init(&po)
         po.MaxWait = options.timeoutMilliseconds
@@ -215,8 +226,9 @@ public final class JetStreamConnection: @unchecked Sendable {
         }
         guard s == NATS_OK, let ack else { throw NATSError(s, code, "publish \(subject)") }
         defer { jsPubAck_Destroy(ack) }
-        return PublishAck(stream: ack.pointee.Stream.map { String(cString: $0) } ?? "", sequence: ack.pointee.Sequence,
-                          duplicate: ack.pointee.Duplicate)
+        return PublishAck(
+            stream: ack.pointee.Stream.map { String(cString: $0) } ?? "", sequence: ack.pointee.Sequence,
+            duplicate: ack.pointee.Duplicate)
     }
 
     // MARK: reading back
@@ -251,11 +263,15 @@ public final class JetStreamConnection: @unchecked Sendable {
     /// where to resume (what was delivered to a crashed run and never acknowledged would otherwise come
     /// back only after the ack wait, behind newer messages). Acknowledgement policy "all": acknowledging
     /// a message acknowledges every earlier one.
-    public func pullConsumer(stream: String, durable: String, filterSubject: String?, afterSequence: UInt64,
-                             ackWaitSeconds: Int = 30, maxAckPending: Int = 200_000) throws(NATSError) -> PullConsumer {
+    public func pullConsumer(
+        stream: String, durable: String, filterSubject: String?, afterSequence: UInt64,
+        ackWaitSeconds: Int = 30, maxAckPending: Int = 200_000
+    ) throws(NATSError) -> PullConsumer {
         var code = jsErrCode(rawValue: 0)
         let d = js_DeleteConsumer(js, stream, durable, nil, &code)
-        if d != NATS_OK && d != NATS_NOT_FOUND && code.rawValue != 10014 { throw NATSError(d, code, "delete consumer \(durable)") }
+        if d != NATS_OK && d != NATS_NOT_FOUND && code.rawValue != 10014 {
+            throw NATSError(d, code, "delete consumer \(durable)")
+        }
         var cc = jsConsumerConfig()
         jsConsumerConfig_Init(&cc)
         let cdurable = strdup(durable)

@@ -343,7 +343,9 @@ public final class Journal {
             guard let data else { continue }
             guard let split = Journal.splitField(UnsafeRawBufferPointer(start: data, count: length)) else { continue }
             var value = split.value
-            if valueLimit > 0, value.count > valueLimit { value = UnsafeRawBufferPointer(rebasing: value[..<valueLimit]) }
+            if valueLimit > 0, value.count > valueLimit {
+                value = UnsafeRawBufferPointer(rebasing: value[..<valueLimit])
+            }
             body(split.name, value)
         }
     }

@@ -62,7 +62,9 @@ public final class JournalReader {
     ///   - fallback: Where to start when there is no usable cursor.
     /// - Returns: What happened, so the caller can log and count a gap.
     /// - Throws: ``JournalError`` when the journal cannot be read.
-    public func resume(from cursor: String?, otherwise fallback: JournalStart) throws(JournalError) -> JournalResumeOutcome {
+    public func resume(from cursor: String?, otherwise fallback: JournalStart) throws(JournalError)
+        -> JournalResumeOutcome
+    {
         currentIsPending = false
         guard let cursor else {
             try start(at: fallback)
@@ -74,7 +76,7 @@ public final class JournalReader {
         do {
             try journal.seek(cursor: cursor)
             if try journal.next() { exists = try journal.testCursor(cursor) }
-        } catch where error.code == EINVAL {
+        } catch  where error.code == EINVAL {
             accepted = false
         }
         switch JournalResumeStep.decide(
@@ -200,10 +202,14 @@ struct JournalRecordBuilder {
     var values = [String?](repeating: nil, count: JournalRecordBuilder.all.count)
 
     /// Keeps `value` if `name` is a wanted field not seen yet in this entry (the first value wins).
-    mutating func offer(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, slotsByLength: [[Int]], all: [Field]) {
+    mutating func offer(
+        name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, slotsByLength: [[Int]], all: [Field]
+    ) {
         guard name.count < slotsByLength.count, let base = name.baseAddress else { return }
         for index in slotsByLength[name.count] {
-            let same = all[index].bytes.withUnsafeBytes { $0.baseAddress.map { memcmp($0, base, name.count) == 0 } ?? false }
+            let same = all[index].bytes.withUnsafeBytes {
+                $0.baseAddress.map { memcmp($0, base, name.count) == 0 } ?? false
+            }
             if same {
                 if values[index] == nil { values[index] = String(decoding: value, as: UTF8.self) }
                 return

@@ -120,7 +120,8 @@ public struct SystemdNotifier: Sendable {
         }
         // Abstract names are not NUL-terminated: the length says where they end.
         let addressLength = socklen_t(MemoryLayout<sa_family_t>.size + pathBytes.count + (isAbstract ? 0 : 1))
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let fd = socket(
+            AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         if fd < 0 { return -errno }
         defer { close(fd) }
         var payload = Array(state.utf8)
@@ -129,7 +130,8 @@ public struct SystemdNotifier: Sendable {
         let headerSize = MemoryLayout<cmsghdr>.size
         let align = MemoryLayout<Int>.size
         // `struct ucred` (pid, uid, gid) and SCM_CREDENTIALS (2) need _GNU_SOURCE, which Glibc's module lacks.
-        let credentials: [Int32] = otherPid.map { [$0, Int32(bitPattern: getuid()), Int32(bitPattern: getgid())] } ?? []
+        let credentials: [Int32] =
+            otherPid.map { [$0, Int32(bitPattern: getuid()), Int32(bitPattern: getgid())] } ?? []
         let credentialsSize = 3 * MemoryLayout<Int32>.size
         let controlSpace = headerSize + (credentialsSize + align - 1) / align * align
         var control = [UInt8](repeating: 0, count: otherPid == nil ? 0 : controlSpace)
@@ -138,7 +140,7 @@ public struct SystemdNotifier: Sendable {
                 var header = cmsghdr()
                 header.cmsg_len = Int(headerSize + credentialsSize)
                 header.cmsg_level = SOL_SOCKET
-                header.cmsg_type = 2   // SCM_CREDENTIALS
+                header.cmsg_type = 2  // SCM_CREDENTIALS
                 raw.storeBytes(of: header, as: cmsghdr.self)
                 for (i, field) in credentials.enumerated() {
                     raw.storeBytes(of: field, toByteOffset: headerSize + i * MemoryLayout<Int32>.size, as: Int32.self)

@@ -11,18 +11,19 @@ struct ActivityWebCommand: AsyncParsableCommand {
         commandName: "activity-web",
         abstract: "Serves activityd's segments read-only: the console pages and the JSON API under /api/v1/.",
         discussion: """
-        Reads data_dir and [web] from the daemon's configuration file; never writes segments. \
-        Listens on loopback unless TLS is configured (web.tls_certificate, web.tls_key).
+            Reads data_dir and [web] from the daemon's configuration file; never writes segments. \
+            Listens on loopback unless TLS is configured (web.tls_certificate, web.tls_key).
 
-        Examples:
-          activity-web --config /etc/activityd/activityd.toml
-          activity-web --config etc/activityd.dev.toml --check-config
-          printf '%s' 'the password' | activity-web --hash-password
-        """
+            Examples:
+              activity-web --config /etc/activityd/activityd.toml
+              activity-web --config etc/activityd.dev.toml --check-config
+              printf '%s' 'the password' | activity-web --hash-password
+            """
     )
 
     @Option(help: "The activityd configuration file ([web] and data_dir).") var config = "/etc/activityd/activityd.toml"
-    @Option(name: .customLong("data-dir"), help: "Read this data directory instead of the configuration's data_dir.") var dataDir: String?
+    @Option(name: .customLong("data-dir"), help: "Read this data directory instead of the configuration's data_dir.")
+    var dataDir: String?
     @Option(help: "Listen here instead of web.listen (loopback only; port 0 picks a free port).") var listen: String?
     @Flag(help: "Check the configuration, print a summary and exit.") var checkConfig = false
     @Flag(help: "Read a password on stdin and print its bcrypt hash for web.user[].bcrypt.") var hashPassword = false
@@ -56,20 +57,28 @@ struct ActivityWebCommand: AsyncParsableCommand {
         }
         let data = dataDir ?? c.dataDir
         if checkConfig {
-            print("activity-web: configuration OK: data_dir \(data), listen \(c.web.hasTLS ? "https" : "http")://\(listenAt), \(c.web.users.count) user(s), \(c.web.tokens.count) token(s), audit \(c.web.auditTo.map { "\($0)" } ?? "off")")
-            if c.web.users.isEmpty && c.web.tokens.isEmpty { print("activity-web: warning: no [[web.user]] or [[web.token]]: nobody can log in") }
+            print(
+                "activity-web: configuration OK: data_dir \(data), listen \(c.web.hasTLS ? "https" : "http")://\(listenAt), \(c.web.users.count) user(s), \(c.web.tokens.count) token(s), audit \(c.web.auditTo.map { "\($0)" } ?? "off")"
+            )
+            if c.web.users.isEmpty && c.web.tokens.isEmpty {
+                print("activity-web: warning: no [[web.user]] or [[web.token]]: nobody can log in")
+            }
             return
         }
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: trace, debug, info, notice, warning or error") }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level: trace, debug, info, notice, warning or error")
+        }
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
             return h
         }
         let logger = Logger(label: "activity-web")
-        try await WebServer.run(dataDirectory: data, configuration: c.web, listen: listenAt, logger: logger) { address in
+        try await WebServer.run(dataDirectory: data, configuration: c.web, listen: listenAt, logger: logger) {
+            address in
             // Tests and the quick start read this line.
-            FileHandle.standardOutput.write(Data("activity-web: listening on \(c.web.hasTLS ? "https" : "http")://\(address)/\n".utf8))
+            FileHandle.standardOutput.write(
+                Data("activity-web: listening on \(c.web.hasTLS ? "https" : "http")://\(address)/\n".utf8))
         }
     }
 }

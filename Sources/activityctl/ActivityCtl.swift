@@ -15,20 +15,23 @@ struct ActivityCtl: AsyncParsableCommand {
         commandName: "activityctl",
         abstract: "Reads activityd's segment files and answers questions about logins and activity.",
         discussion: """
-        activityctl reads the segments directly (no daemon needed), like journalctl reads journals. \
-        The data directory is --data-dir, else data_dir of --config, else /etc/activityd/activityd.toml's, \
-        else /var/lib/activityd. `activityctl <subcommand> --help` shows each subcommand's options and examples. \
-        Tables escape control and bidi characters; JSON and CSV do too on a terminal (JSON escapes, so the \
-        values are the same), and keep the bytes exact when written to a file or a pipe.
+            activityctl reads the segments directly (no daemon needed), like journalctl reads journals. \
+            The data directory is --data-dir, else data_dir of --config, else /etc/activityd/activityd.toml's, \
+            else /var/lib/activityd. `activityctl <subcommand> --help` shows each subcommand's options and examples. \
+            Tables escape control and bidi characters; JSON and CSV do too on a terminal (JSON escapes, so the \
+            values are the same), and keep the bytes exact when written to a file or a pipe.
 
-        Examples:
-          activityctl events --user alice --since -7d
-          activityctl --data-dir /srv/activityd users --tz Europe/Berlin
-          activityctl report suspicious --since -30d
-          activityctl export --csv --since 2026-11-01 > activity.csv
-        """,
+            Examples:
+              activityctl events --user alice --since -7d
+              activityctl --data-dir /srv/activityd users --tz Europe/Berlin
+              activityctl report suspicious --since -30d
+              activityctl export --csv --since 2026-11-01 > activity.csv
+            """,
         version: "0.1.0",
-        subcommands: [Events.self, Users.self, Report.self, Export.self, Tail.self, Send.self, Check.self, Verify.self, SetupKeys.self, Stats.self]
+        subcommands: [
+            Events.self, Users.self, Report.self, Export.self, Tail.self, Send.self, Check.self, Verify.self,
+            SetupKeys.self, Stats.self,
+        ]
     )
 
     /// Accepts the global options before the subcommand too (`activityctl --data-dir DIR events`, as
@@ -80,7 +83,8 @@ struct DataOptions: ParsableArguments {
             }
         }
         if access("/etc/activityd/activityd.toml", R_OK) == 0,
-           let c = try? DaemonConfiguration.load(path: "/etc/activityd/activityd.toml") {
+            let c = try? DaemonConfiguration.load(path: "/etc/activityd/activityd.toml")
+        {
             return c.dataDir
         }
         return "/var/lib/activityd"
@@ -90,8 +94,10 @@ struct DataOptions: ParsableArguments {
         let dir = try resolve()
         do {
             return try StoreReader(dataDirectory: dir)
-        } catch where error.code == .permission {
-            throw CLIError("cannot read \(dir): permission denied. Run as root or as a member of the group that owns it (the activityd service's group).")
+        } catch  where error.code == .permission {
+            throw CLIError(
+                "cannot read \(dir): permission denied. Run as root or as a member of the group that owns it (the activityd service's group)."
+            )
         } catch {
             throw CLIError("cannot open the data directory: \(error)")
         }
@@ -123,7 +129,8 @@ struct DamageReport {
     mutating func finish(_ reader: StoreReader) throws {
         printNew(reader)
         guard printed > 0 else { return }
-        diagnostics.error("\(printed) damaged region(s) met; the answer above may be incomplete (run activityctl verify)")
+        diagnostics.error(
+            "\(printed) damaged region(s) met; the answer above may be incomplete (run activityctl verify)")
         throw ExitCode(DamageReport.exitStatus)
     }
 }
@@ -134,7 +141,8 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 /// What `--format` help says about machine-readable output on a terminal (see ``Output``).
-let terminalNote = "On a terminal, escape, control and bidi characters in JSON and CSV are shown escaped; to a file or pipe the bytes are exact."
+let terminalNote =
+    "On a terminal, escape, control and bidi characters in JSON and CSV are shown escaped; to a file or pipe the bytes are exact."
 
 /// Writes to stdout through one buffer (printing millions of lines with `print` is slow).
 ///
@@ -172,7 +180,7 @@ struct Output {
         buffer.withUnsafeBytes { b in
             while off < b.count {
                 let n = write(1, b.baseAddress! + off, b.count - off)
-                if n <= 0 { if errno == EINTR { continue }; exit(0) }   // a closed pipe (`| head`) ends output quietly
+                if n <= 0 { if errno == EINTR { continue }; exit(0) }  // a closed pipe (`| head`) ends output quietly
                 off += n
             }
         }

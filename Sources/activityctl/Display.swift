@@ -70,7 +70,8 @@ extension EventField {
         guard let text else { return nil }
         let list = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for n in list where !names.contains(n) && !n.hasPrefix("attrs.") {
-            throw ValidationError("--output-fields: unknown field \(n); known: \(names.joined(separator: ", ")), attrs.KEY")
+            throw ValidationError(
+                "--output-fields: unknown field \(n); known: \(names.joined(separator: ", ")), attrs.KEY")
         }
         return list
     }

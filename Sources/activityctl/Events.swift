@@ -21,9 +21,15 @@ struct FilterOptions: ParsableArguments {
     @Option(help: "ISO country code from GeoIP (repeatable).") var country: [String] = []
     @Flag(help: "Only events from VPN, proxy or Tor addresses.") var vpn = false
     @Option(help: "Only events of this host (repeatable; a collector's store holds many).") var host: [String] = []
-    @Option(parsing: .unconditional, help: "From this time: RFC 3339, 'YYYY-MM-DD [HH:MM]' (in --tz), -7d, -12h, today, yesterday.") var since: String?
+    @Option(
+        parsing: .unconditional,
+        help: "From this time: RFC 3339, 'YYYY-MM-DD [HH:MM]' (in --tz), -7d, -12h, today, yesterday.") var since:
+        String?
     @Option(parsing: .unconditional, help: "Before this time (same forms as --since).") var until: String?
-    @Option(help: "time: by event time, the default (an imported old log shows where it belongs); seq: storage order, as received.")
+    @Option(
+        help:
+            "time: by event time, the default (an imported old log shows where it belongs); seq: storage order, as received."
+    )
     var order: EventOrder = .time
 
     func query(display: DisplayOptions) throws -> EventQuery {
@@ -38,7 +44,9 @@ struct FilterOptions: ParsableArguments {
         f.vpn = vpn
         f.hosts = host
         do {
-            return try f.query(since: try display.time(since, option: "--since"), until: try display.time(until, option: "--until"), order: order)
+            return try f.query(
+                since: try display.time(since, option: "--since"), until: try display.time(until, option: "--until"),
+                order: order)
         } catch let e as EventFilter.Invalid {
             throw ValidationError("--\(e.field) \(e.value) is not an address")
         }
@@ -49,17 +57,17 @@ struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List events, filtered through the index.",
         discussion: """
-        Events are listed by event time (ties in storage order), like journalctl interleaving journal \
-        files; --order seq lists them as stored (received), which differs where an old log was imported \
-        or a sender's clock was off. --limit with --reverse gives the newest by time.
+            Events are listed by event time (ties in storage order), like journalctl interleaving journal \
+            files; --order seq lists them as stored (received), which differs where an old log was imported \
+            or a sender's clock was off. --limit with --reverse gives the newest by time.
 
-        Examples:
-          activityctl events --user alice         # history: date, device, IP, location
-          activityctl events --user alice --format jsonl
-          activityctl events --category login --outcome failure --since -24h
-          activityctl events --vpn --since yesterday --tz Europe/Berlin
-          activityctl events --limit 20 --reverse --output-fields time,user,ip,location
-        """
+            Examples:
+              activityctl events --user alice         # history: date, device, IP, location
+              activityctl events --user alice --format jsonl
+              activityctl events --category login --outcome failure --since -24h
+              activityctl events --vpn --since yesterday --tz Europe/Berlin
+              activityctl events --limit 20 --reverse --output-fields time,user,ip,location
+            """
     )
 
     @OptionGroup var data: DataOptions
@@ -67,8 +75,10 @@ struct Events: ParsableCommand {
     @OptionGroup var display: DisplayOptions
     @Option(help: "At most this many events.") var limit: Int?
     @Flag(help: "Newest first (in the --order chosen).") var reverse = false
-    @Option(help: ArgumentHelp("table, json, jsonl or csv (the payments export's columns). " + terminalNote)) var format: OutputFormat = .table
-    @Option(help: "Comma-separated fields for table and jsonl output (see the README for names).") var outputFields: String?
+    @Option(help: ArgumentHelp("table, json, jsonl or csv (the payments export's columns). " + terminalNote))
+    var format: OutputFormat = .table
+    @Option(help: "Comma-separated fields for table and jsonl output (see the README for names).") var outputFields:
+        String?
 
     static let defaultColumns = ["time", "category", "action", "outcome", "user", "entry", "device", "ip", "location"]
 
@@ -108,10 +118,13 @@ struct Events: ParsableCommand {
         case .csv:
             let csv = CSVExport(formatter: formatter)
             out.csv(CSVExport.record(CSVExport.columns))
-            try reader.query(q) { out.csv(csv.record(for: $0)); return true }
+            try reader.query(q) {
+                out.csv(csv.record(for: $0)); return true
+            }
         case .table:
             let columns = fields ?? Events.defaultColumns
-            var table = Table(columns: columns.map { Table.Column($0.uppercased(), alignment: $0 == "seq" ? .right : .left) })
+            var table = Table(
+                columns: columns.map { Table.Column($0.uppercased(), alignment: $0 == "seq" ? .right : .left) })
             try reader.query(q) { e in
                 table.append(columns.map { EventField.value(e, $0, formatter: formatter) ?? "" })
                 return true

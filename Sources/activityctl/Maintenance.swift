@@ -12,16 +12,17 @@ struct Tail: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the last events, and with -f follow new ones as the daemon commits them.",
         discussion: """
-        Examples:
-          activityctl tail -n 20
-          activityctl tail -n 20 --format table --tz Europe/Berlin
-          activityctl tail -f --format jsonl
-          activityctl tail -f --timeout 60 --format jsonl > last-minute.jsonl
-        """
+            Examples:
+              activityctl tail -n 20
+              activityctl tail -n 20 --format table --tz Europe/Berlin
+              activityctl tail -f --format jsonl
+              activityctl tail -f --timeout 60 --format jsonl > last-minute.jsonl
+            """
     )
     @OptionGroup var data: DataOptions
     // `-n` as in tail(1) and the examples; `.shortAndLong` would have made it `-l`.
-    @Option(name: [.customShort("n"), .customLong("lines")], help: "How many recent events to show first.") var lines = 10
+    @Option(name: [.customShort("n"), .customLong("lines")], help: "How many recent events to show first.") var lines =
+        10
     @Flag(name: .shortAndLong, help: "Keep following new events.") var follow = false
     @Option(help: ArgumentHelp("table or jsonl. " + terminalNote)) var format: OutputFormat = .jsonl
     @Option(help: "Stop following after this many seconds (for scripts).") var timeout: Double?
@@ -29,7 +30,9 @@ struct Tail: ParsableCommand {
 
     func validate() throws {
         // tail streams line by line: a JSON array or a CSV header would have no end or no place.
-        guard format == .table || format == .jsonl else { throw ValidationError("--format: tail prints table or jsonl, not \(format.rawValue)") }
+        guard format == .table || format == .jsonl else {
+            throw ValidationError("--format: tail prints table or jsonl, not \(format.rawValue)")
+        }
     }
 
     func run() throws {
@@ -43,7 +46,10 @@ struct Tail: ParsableCommand {
         let formatter = try display.formatter
         func emit(_ e: ActivityEvent) {
             if format == .table {
-                out.line(Events.defaultColumns.map { TerminalText.escaped(EventField.value(e, $0, formatter: formatter) ?? "-") }.joined(separator: "  "))
+                out.line(
+                    Events.defaultColumns.map {
+                        TerminalText.escaped(EventField.value(e, $0, formatter: formatter) ?? "-")
+                    }.joined(separator: "  "))
             } else {
                 out.json(e.exportJSON())
             }
@@ -74,31 +80,34 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every segment and index; exit non-zero on damage.",
         discussion: """
-        Checks each segment's header, every frame's CRC32C and contents, that sequence numbers strictly \
-        increase with no gap between segments or frames (a gap means a deleted or truncated segment; retention \
-        deletes only the oldest, which is no gap), and that each index matches its segment (terms, postings, \
-        frame table, seq and time bounds). Damage is reported with file and byte offset. --repair rebuilds \
-        damaged or missing indexes from their segments; it takes the data directory's lock, so stop the daemon \
-        first. With --verify-key (from `activityctl setup-keys`) every seal and the chain between them are \
-        checked too: the output says up to which time history is authenticated and names each place where it \
-        was changed; bytes written after the last seal are reported as an unsealed tail, not as tampering.
+            Checks each segment's header, every frame's CRC32C and contents, that sequence numbers strictly \
+            increase with no gap between segments or frames (a gap means a deleted or truncated segment; retention \
+            deletes only the oldest, which is no gap), and that each index matches its segment (terms, postings, \
+            frame table, seq and time bounds). Damage is reported with file and byte offset. --repair rebuilds \
+            damaged or missing indexes from their segments; it takes the data directory's lock, so stop the daemon \
+            first. With --verify-key (from `activityctl setup-keys`) every seal and the chain between them are \
+            checked too: the output says up to which time history is authenticated and names each place where it \
+            was changed; bytes written after the last seal are reported as an unsealed tail, not as tampering.
 
-        Examples:
-          activityctl verify
-          activityctl verify --repair
-          activityctl verify --verify-key actseal1-…
-        """
+            Examples:
+              activityctl verify
+              activityctl verify --repair
+              activityctl verify --verify-key actseal1-…
+            """
     )
     @OptionGroup var data: DataOptions
-    @Flag(help: "Rebuild damaged or missing indexes (takes the data directory's lock: stop the daemon first).") var repair = false
-    @Option(help: "Also check the seals with this verification key (from activityctl setup-keys).") var verifyKey: String?
+    @Flag(help: "Rebuild damaged or missing indexes (takes the data directory's lock: stop the daemon first).")
+    var repair = false
+    @Option(help: "Also check the seals with this verification key (from activityctl setup-keys).") var verifyKey:
+        String?
 
     func run() throws {
         let reader = try data.openReader()
         var key: SealVerificationKey?
         if let verifyKey {
             guard let k = SealVerificationKey(text: verifyKey) else {
-                throw ValidationError("--verify-key: not a verification key (actseal1-…, as activityctl setup-keys prints it)")
+                throw ValidationError(
+                    "--verify-key: not a verification key (actseal1-…, as activityctl setup-keys prints it)")
             }
             key = k
         }
@@ -111,7 +120,9 @@ struct Verify: ParsableCommand {
         for p in r.problems { print("DAMAGE \(p)") }
         if r.seqErrors > 0 { print("DAMAGE \(r.seqErrors) sequence number(s) out of order or repeated") }
         for p in r.repaired { print("repaired \(p)") }
-        if let first = r.firstSeq, first > 1 { print("oldest event kept: seq \(first) (older segments deleted by retention)") }
+        if let first = r.firstSeq, first > 1 {
+            print("oldest event kept: seq \(first) (older segments deleted by retention)")
+        }
         var problems = r.problems.count + (r.seqErrors > 0 ? 1 : 0)
         if let s = r.seals {
             for p in s.problems { print("TAMPERED \(p)") }
@@ -125,7 +136,9 @@ struct Verify: ParsableCommand {
                 print("\(s.seals) seal(s): nothing authenticated")
             }
             if let tail = s.unsealedTail {
-                print("unsealed tail: \(tail.events) event(s), \(tail.bytes) byte(s) at the end of \(tail.path), written after the last seal (the daemon is running, or stopped without a clean shutdown)")
+                print(
+                    "unsealed tail: \(tail.events) event(s), \(tail.bytes) byte(s) at the end of \(tail.path), written after the last seal (the daemon is running, or stopped without a clean shutdown)"
+                )
             }
         }
         print("\(r.segments) segment(s), \(r.events) event(s): \(r.isClean ? "OK" : "\(problems) problem(s)")")
@@ -137,13 +150,13 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the daemon's counters (from stats.json) and the store's size.",
         discussion: """
-        The daemon rewrites <data_dir>/stats.json every two seconds; activityctl never talks to the \
-        daemon.
+            The daemon rewrites <data_dir>/stats.json every two seconds; activityctl never talks to the \
+            daemon.
 
-        Examples:
-          activityctl stats
-          activityctl stats --json
-        """
+            Examples:
+              activityctl stats
+              activityctl stats --json
+            """
     )
     @OptionGroup var data: DataOptions
     @Flag(help: "Print stats.json as it is.") var json = false
@@ -193,23 +206,26 @@ struct SetupKeys: ParsableCommand {
         commandName: "setup-keys",
         abstract: "Create the forward-secure sealing key of a data directory and print its verification key once.",
         discussion: """
-        Writes <data_dir>/seal.key (or --key-file), owned like the data directory and readable by its owner only, \
-        and prints the verification key. Keep the verification key off this host (it is shown once, and it can \
-        create seals: treat it as a secret); give it to `activityctl verify --verify-key` to check the history. \
-        The host keeps only the current epoch's key: every --interval, at every segment seal and at every clean \
-        stop the daemon seals what it wrote and replaces the key by the next one, so an intruder who takes the \
-        host cannot forge or change what was sealed before. Then set `[store] seal = "<key file>"` and restart \
-        the daemon.
+            Writes <data_dir>/seal.key (or --key-file), owned like the data directory and readable by its owner only, \
+            and prints the verification key. Keep the verification key off this host (it is shown once, and it can \
+            create seals: treat it as a secret); give it to `activityctl verify --verify-key` to check the history. \
+            The host keeps only the current epoch's key: every --interval, at every segment seal and at every clean \
+            stop the daemon seals what it wrote and replaces the key by the next one, so an intruder who takes the \
+            host cannot forge or change what was sealed before. Then set `[store] seal = "<key file>"` and restart \
+            the daemon.
 
-        Examples:
-          activityctl setup-keys --data-dir /var/lib/activityd
-          activityctl setup-keys --data-dir /var/lib/activityd --interval 5m
-        """
+            Examples:
+              activityctl setup-keys --data-dir /var/lib/activityd
+              activityctl setup-keys --data-dir /var/lib/activityd --interval 5m
+            """
     )
     @OptionGroup var data: DataOptions
     @Option(help: "Where to write the sealing key (default: <data_dir>/seal.key).") var keyFile: String?
     @Option(help: "How often the key evolves while the daemon runs (s, m or h).") var interval = "15m"
-    @Flag(help: "Replace an existing key file (the history sealed with it stays verifiable only with its old verification key).") var force = false
+    @Flag(
+        help:
+            "Replace an existing key file (the history sealed with it stays verifiable only with its old verification key)."
+    ) var force = false
 
     func run() throws {
         let dir = try data.resolve()
@@ -229,16 +245,17 @@ struct SetupKeys: ParsableCommand {
         // The daemon (often a DynamicUser owning the data directory) must be able to read and replace it.
         var st = stat()
         if stat(dir, &st) == 0 { _ = chown(path, st.st_uid, st.st_gid) }
-        print("""
-        Sealing key written to \(path) (epoch \(state.epoch), evolves every \(ns) s).
-        Set in the configuration:  [store] seal = "\(path)"
+        print(
+            """
+            Sealing key written to \(path) (epoch \(state.epoch), evolves every \(ns) s).
+            Set in the configuration:  [store] seal = "\(path)"
 
-        Verification key (shown once; keep it off this host):
+            Verification key (shown once; keep it off this host):
 
-            \(verification)
+                \(verification)
 
-        Check the history with:  activityctl verify --verify-key \(verification)
-        """)
+            Check the history with:  activityctl verify --verify-key \(verification)
+            """)
     }
 }
 
@@ -246,13 +263,14 @@ struct SetupKeys: ParsableCommand {
 enum TimeArgument {
     static func seconds(_ s: String) -> Int? {
         guard let last = s.last else { return nil }
-        let (digits, unit): (Substring, Int) = switch last {
-        case "s": (s.dropLast(), 1)
-        case "m": (s.dropLast(), 60)
-        case "h": (s.dropLast(), 3600)
-        case "d": (s.dropLast(), 86_400)
-        default: (Substring(s), 1)
-        }
+        let (digits, unit): (Substring, Int) =
+            switch last {
+            case "s": (s.dropLast(), 1)
+            case "m": (s.dropLast(), 60)
+            case "h": (s.dropLast(), 3600)
+            case "d": (s.dropLast(), 86_400)
+            default: (Substring(s), 1)
+            }
         guard let n = Int(digits), n >= 0 else { return nil }
         return n * unit
     }

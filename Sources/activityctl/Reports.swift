@@ -10,8 +10,10 @@ import ActivityStore
 /// received). The index picks the actions, so logouts and activity are never decoded.
 ///
 /// `withAttributes` keeps `attrs`, where the daemon stores the reasons for the risk flags it set at ingest.
-func loginAttempts(_ reader: StoreReader, since: Timestamp? = nil, until: Timestamp? = nil,
-                   withAttributes: Bool = false) throws -> EventRead {
+func loginAttempts(
+    _ reader: StoreReader, since: Timestamp? = nil, until: Timestamp? = nil,
+    withAttributes: Bool = false
+) throws -> EventRead {
     var q = EventQuery()
     q.terms[.action] = LoginEventKind.attemptActions
     q.omit = withAttributes ? OmittedFields.reportExtras.subtracting(.attributes) : .reportExtras
@@ -30,25 +32,28 @@ struct Users: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Every user's last login and logout, status now, entry method, last IP and location, counts.",
         discussion: """
-        Status is logged_in, logged_out, timed_out (no logout within --session-timeout, \
-        or a session_timeout event), locked or disabled. --inactive-since lists accounts \
-        with no successful login in that time.
+            Status is logged_in, logged_out, timed_out (no logout within --session-timeout, \
+            or a session_timeout event), locked or disabled. --inactive-since lists accounts \
+            with no successful login in that time.
 
-        Examples:
-          activityctl users                        # last login/logout, status
-          activityctl users --inactive-since 30d   # accounts nobody used for 30 days
-          activityctl users --format json --tz UTC
-        """
+            Examples:
+              activityctl users                        # last login/logout, status
+              activityctl users --inactive-since 30d   # accounts nobody used for 30 days
+              activityctl users --format json --tz UTC
+            """
     )
     @OptionGroup var data: DataOptions
     @OptionGroup var display: DisplayOptions
     @Option(help: "Only accounts with no successful login in this long (e.g. 30d).") var inactiveSince: String?
     @Option(help: "A login with no logout after this long counts as timed out.") var sessionTimeout: String = "12h"
-    @Option(help: ArgumentHelp("table, json or jsonl (both print one object per line). " + terminalNote)) var format: ReportFormat = .table
+    @Option(help: ArgumentHelp("table, json or jsonl (both print one object per line). " + terminalNote)) var format:
+        ReportFormat = .table
 
     func run() throws {
         let reader = try data.openReader()
-        guard let timeout = TimeSpan.parse(sessionTimeout) else { throw ValidationError("--session-timeout: not a duration") }
+        guard let timeout = TimeSpan.parse(sessionTimeout) else {
+            throw ValidationError("--session-timeout: not a duration")
+        }
         let now = try display.now()
         // The indexes' per-user digests answer for the events they cover; only the rest is decoded.
         var users = UsersAccumulator()
@@ -60,7 +65,9 @@ struct Users: ParsableCommand {
         }
         var summaries = users.summaries(now: now, sessionTimeout: timeout)
         if let inactiveSince {
-            guard let span = TimeSpan.parse(inactiveSince) else { throw ValidationError("--inactive-since: not a duration such as 30d") }
+            guard let span = TimeSpan.parse(inactiveSince) else {
+                throw ValidationError("--inactive-since: not a duration such as 30d")
+            }
             summaries = summaries.inactive(since: Timestamp(nanoseconds: now.nanoseconds - span.nanoseconds))
         }
         let formatter = try display.formatter
@@ -82,7 +89,9 @@ struct Users: ParsableCommand {
                 out.json(w.out)
             }
         } else {
-            out.raw(Table.users(summaries, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
+            out.raw(
+                Table.users(summaries, formatter: formatter).render(
+                    maxWidth: display.terminalWidth, colour: display.useColour))
         }
         out.flush()
         var damage = DamageReport()
@@ -94,11 +103,11 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reports: logins per user, failure bursts, suspicious logins.",
         discussion: """
-        Examples:
-          activityctl report logins --since -30d
-          activityctl report failures --threshold 5 --window 10m --since -7d
-          activityctl report suspicious --since -30d --tz Europe/Berlin
-        """,
+            Examples:
+              activityctl report logins --since -30d
+              activityctl report failures --threshold 5 --window 10m --since -7d
+              activityctl report suspicious --since -30d --tz Europe/Berlin
+            """,
         subcommands: [Logins.self, Failures.self, Suspicious.self]
     )
 
@@ -106,11 +115,11 @@ struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Logins per user and how often they use the service (per active day and week).",
             discussion: """
-            Examples:
-              activityctl report logins --since -30d
-              activityctl report logins --since 2026-11-01 --until 2026-12-01 \\
-                --tz Europe/Berlin
-            """
+                Examples:
+                  activityctl report logins --since -30d
+                  activityctl report logins --since 2026-11-01 --until 2026-12-01 \\
+                    --tz Europe/Berlin
+                """
         )
         @OptionGroup var data: DataOptions
         @OptionGroup var display: DisplayOptions
@@ -121,9 +130,13 @@ struct Report: ParsableCommand {
             let reader = try data.openReader()
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
             let formatter = try display.formatter
-            let report = loginReport(events: try loginAttempts(reader, since: since, until: until), since: since, until: until, formatter: formatter)
+            let report = loginReport(
+                events: try loginAttempts(reader, since: since, until: until), since: since, until: until,
+                formatter: formatter)
             var out = Output()
-            out.raw(Table.logins(report, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
+            out.raw(
+                Table.logins(report, formatter: formatter).render(
+                    maxWidth: display.terminalWidth, colour: display.useColour))
             out.flush()
             var damage = DamageReport()
             try damage.finish(reader)
@@ -134,9 +147,9 @@ struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Bursts of failed logins: N failures within a window, per user and per IP.",
             discussion: """
-            Examples:
-              activityctl report failures --threshold 5 --window 10m --since -7d
-            """
+                Examples:
+                  activityctl report failures --threshold 5 --window 10m --since -7d
+                """
         )
         @OptionGroup var data: DataOptions
         @OptionGroup var display: DisplayOptions
@@ -149,10 +162,13 @@ struct Report: ParsableCommand {
             let reader = try data.openReader()
             guard let w = TimeSpan.parse(window) else { throw ValidationError("--window: not a duration") }
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
-            let bursts = failureBursts(events: try loginAttempts(reader, since: since, until: until),
-                                       options: FailureBurstOptions(threshold: threshold, window: w, successWithin: .hours(1)))
+            let bursts = failureBursts(
+                events: try loginAttempts(reader, since: since, until: until),
+                options: FailureBurstOptions(threshold: threshold, window: w, successWithin: .hours(1)))
             var out = Output()
-            out.raw(Table.bursts(bursts, formatter: try display.formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
+            out.raw(
+                Table.bursts(bursts, formatter: try display.formatter).render(
+                    maxWidth: display.terminalWidth, colour: display.useColour))
             out.flush()
             var damage = DamageReport()
             try damage.finish(reader)
@@ -161,30 +177,35 @@ struct Report: ParsableCommand {
 
     struct Suspicious: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Suspicious logins, each with why: a new country for the user, impossible travel, VPN/proxy/Tor/hosting, success after a failure burst, a new device.",
+            abstract:
+                "Suspicious logins, each with why: a new country for the user, impossible travel, VPN/proxy/Tor/hosting, success after a failure burst, a new device.",
             discussion: """
-            Logins the daemon assessed at ingest are shown with the flags it stored \
-            (its [risk] settings); older events are recomputed. --recompute \
-            recomputes everything.
+                Logins the daemon assessed at ingest are shown with the flags it stored \
+                (its [risk] settings); older events are recomputed. --recompute \
+                recomputes everything.
 
-            Examples:
-              activityctl report suspicious --since -30d
-              activityctl report suspicious --max-speed 900 --format json
-            """
+                Examples:
+                  activityctl report suspicious --since -30d
+                  activityctl report suspicious --max-speed 900 --format json
+                """
         )
         @OptionGroup var data: DataOptions
         @OptionGroup var display: DisplayOptions
-        @Option(help: "Travel faster than this (km/h, after subtracting accuracy radii) is impossible.") var maxSpeed = 1000.0
+        @Option(help: "Travel faster than this (km/h, after subtracting accuracy radii) is impossible.") var maxSpeed =
+            1000.0
         @Option(parsing: .unconditional, help: "From (RFC 3339, YYYY-MM-DD, -7d, today...).") var since: String?
         @Option(parsing: .unconditional, help: "Until (same forms).") var until: String?
-        @Option(help: ArgumentHelp("table, json or jsonl (both print one object per line). " + terminalNote)) var format: ReportFormat = .table
-        @Flag(help: "Recompute every flag (with --max-speed) instead of reading those the daemon stored at ingest.") var recompute = false
+        @Option(help: ArgumentHelp("table, json or jsonl (both print one object per line). " + terminalNote))
+        var format: ReportFormat = .table
+        @Flag(help: "Recompute every flag (with --max-speed) instead of reading those the daemon stored at ingest.")
+        var recompute = false
 
         func run() throws {
             let reader = try data.openReader()
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
-            let rows = suspiciousLogins(events: try loginAttempts(reader, since: since, until: until, withAttributes: !recompute),
-                                        options: SuspiciousOptions(maxSpeedKmh: maxSpeed, useStoredFlags: !recompute))
+            let rows = suspiciousLogins(
+                events: try loginAttempts(reader, since: since, until: until, withAttributes: !recompute),
+                options: SuspiciousOptions(maxSpeedKmh: maxSpeed, useStoredFlags: !recompute))
             let formatter = try display.formatter
             var out = Output()
             if format == .json || format == .jsonl {
@@ -202,7 +223,9 @@ struct Report: ParsableCommand {
                     out.json(w.out)
                 }
             } else {
-                out.raw(Table.suspicious(rows, formatter: formatter).render(maxWidth: display.terminalWidth, colour: display.useColour))
+                out.raw(
+                    Table.suspicious(rows, formatter: formatter).render(
+                        maxWidth: display.terminalWidth, colour: display.useColour))
             }
             out.flush()
             var damage = DamageReport()
@@ -215,15 +238,15 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export events as CSV with the payments report's columns.",
         discussion: """
-        Columns: Date, User name, Activity, Subscription reference, Order reference, \
-        Price/Amount, Currency, Billing cycles, Comment, IP, Country, City, Device. \
-        Dates in --tz. Cells a spreadsheet would execute (starting with =, +, -, @, \
-        tab or CR, unless a plain number) are prefixed with a single quote.
+            Columns: Date, User name, Activity, Subscription reference, Order reference, \
+            Price/Amount, Currency, Billing cycles, Comment, IP, Country, City, Device. \
+            Dates in --tz. Cells a spreadsheet would execute (starting with =, +, -, @, \
+            tab or CR, unless a plain number) are prefixed with a single quote.
 
-        Examples:
-          activityctl export --csv --since 2026-11-01 --tz America/New_York > out.csv
-          activityctl export --csv --user alice --category activity
-        """
+            Examples:
+              activityctl export --csv --since 2026-11-01 --tz America/New_York > out.csv
+              activityctl export --csv --user alice --category activity
+            """
     )
     @OptionGroup var data: DataOptions
     @OptionGroup var filters: FilterOptions
@@ -236,7 +259,9 @@ struct Export: ParsableCommand {
         let export = CSVExport(formatter: try display.formatter)
         var out = Output()
         out.csv(CSVExport.record(CSVExport.columns))
-        try reader.query(q) { out.csv(export.record(for: $0)); return true }
+        try reader.query(q) {
+            out.csv(export.record(for: $0)); return true
+        }
         out.flush()
         var damage = DamageReport()
         try damage.finish(reader)

@@ -12,15 +12,15 @@ struct Send: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Send one application event to activityd over UDP (like logger(1)).",
         discussion: """
-        Examples:
-          activityctl send --user alice --action login --ip 81.2.69.160 --entry mobile
-          activityctl send --user bob --action subscription_started --amount 9.99 \\
-              --currency EUR --subscription S-1
-          activityctl send --user carol --actor admin1 --actor-role admin \\
-              --action plan_extended
-          activityctl send --app shop --key-file /etc/activityd/shop.key \\
-              --user dave --action logout
-        """
+            Examples:
+              activityctl send --user alice --action login --ip 81.2.69.160 --entry mobile
+              activityctl send --user bob --action subscription_started --amount 9.99 \\
+                  --currency EUR --subscription S-1
+              activityctl send --user carol --actor admin1 --actor-role admin \\
+                  --action plan_extended
+              activityctl send --app shop --key-file /etc/activityd/shop.key \\
+                  --user dave --action logout
+            """
     )
 
     @Option(help: "Where activityd listens (host:port, IPv6 as [addr]:port).") var to = "127.0.0.1:5514"
@@ -54,7 +54,9 @@ struct Send: ParsableCommand {
         var w = JSONWriter()
         w.begin()
         if let time {
-            guard Timestamp.parseRFC3339(time[...], defaultOffsetSeconds: 0) != nil else { throw ValidationError("--time: not RFC 3339: \(time)") }
+            guard Timestamp.parseRFC3339(time[...], defaultOffsetSeconds: 0) != nil else {
+                throw ValidationError("--time: not RFC 3339: \(time)")
+            }
             w.key("time"); w.string(time)
         }
         w.field("category", category)

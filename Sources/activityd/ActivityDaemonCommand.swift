@@ -14,16 +14,17 @@ import Glibc
 struct ActivityDaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "activityd",
-        abstract: "Collects login, activity and admin events from journald, syslog files and UDP into indexed segment files.",
+        abstract:
+            "Collects login, activity and admin events from journald, syslog files and UDP into indexed segment files.",
         discussion: """
-        Logs its own diagnostics to stderr (journald takes them under systemd).
-        Signals: SIGTERM/SIGINT stop gracefully (inputs stop, queues drain, segments fsync); SIGHUP reloads
-        enrichment databases and IP lists.
+            Logs its own diagnostics to stderr (journald takes them under systemd).
+            Signals: SIGTERM/SIGINT stop gracefully (inputs stop, queues drain, segments fsync); SIGHUP reloads
+            enrichment databases and IP lists.
 
-        Examples:
-          activityd --config /etc/activityd/activityd.toml
-          activityd --config etc/activityd.dev.toml --check-config
-        """,
+            Examples:
+              activityd --config /etc/activityd/activityd.toml
+              activityd --config etc/activityd.dev.toml --check-config
+            """,
         version: activitydVersion
     )
 
@@ -53,7 +54,9 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
         if checkConfig {
             print("configuration OK: \(config)")
             print("  data_dir = \(configuration.dataDir)")
-            print("  store: segment_max_bytes=\(configuration.store.segmentMaxBytes) fsync=\(configuration.store.fsync.rawValue)")
+            print(
+                "  store: segment_max_bytes=\(configuration.store.segmentMaxBytes) fsync=\(configuration.store.fsync.rawValue)"
+            )
             if let seal = configuration.store.seal {
                 do {
                     let k = try SealKeyState.load(path: seal)
@@ -63,26 +66,42 @@ struct ActivityDaemonCommand: AsyncParsableCommand {
                     throw ExitCode(Diagnostics.Status.failure)
                 }
             }
-            for u in configuration.udp { print("  input.udp: listen=\(u.listen.map(\.description)) allow=\(u.allow.map(\.description))") }
-            for f in configuration.files { print("  input.file: paths=\(f.paths) start_at=\(f.startAt.rawValue) format=\(f.format.rawValue)") }
-            if let j = configuration.journald { print("  input.journald: directory=\(j.directory ?? "(system)") files=\(j.files) matches=\(j.matches)") }
+            for u in configuration.udp {
+                print("  input.udp: listen=\(u.listen.map(\.description)) allow=\(u.allow.map(\.description))")
+            }
+            for f in configuration.files {
+                print("  input.file: paths=\(f.paths) start_at=\(f.startAt.rawValue) format=\(f.format.rawValue)")
+            }
+            if let j = configuration.journald {
+                print("  input.journald: directory=\(j.directory ?? "(system)") files=\(j.files) matches=\(j.matches)")
+            }
             if let n = configuration.natsInput {
-                print("  input.nats: servers=\(n.connection.servers) stream=\(n.connection.stream) consumer=\(n.consumer) subjects=\(n.subjects)")
+                print(
+                    "  input.nats: servers=\(n.connection.servers) stream=\(n.connection.stream) consumer=\(n.consumer) subjects=\(n.subjects)"
+                )
             }
             if let f = configuration.forwardNATS {
-                print("  forward.nats: servers=\(f.connection.servers) stream=\(f.connection.stream) (replicas \(f.connection.replicas)) subject=\(f.subject) host_id=\(f.hostID)")
+                print(
+                    "  forward.nats: servers=\(f.connection.servers) stream=\(f.connection.stream) (replicas \(f.connection.replicas)) subject=\(f.subject) host_id=\(f.hostID)"
+                )
             }
             for l in configuration.iplists { print("  enrich.iplist: \(l.name) (\(l.tag)) \(l.path)") }
             let risk = configuration.risk
             if risk.enabled {
-                print("  risk: block=\(RiskPolicy.names(risk.policy.block)) challenge=\(RiskPolicy.names(risk.policy.challenge)) accounts=\(risk.accounts.keys.sorted()) max_users=\(risk.maxUsers)")
+                print(
+                    "  risk: block=\(RiskPolicy.names(risk.policy.block)) challenge=\(RiskPolicy.names(risk.policy.challenge)) accounts=\(risk.accounts.keys.sorted()) max_users=\(risk.maxUsers)"
+                )
             } else {
                 print("  risk: disabled")
             }
             if let listen = configuration.api.listen {
-                print("  api: listen=\(listen) tokens=\(configuration.api.tokens.count) record=\(configuration.api.record)")
+                print(
+                    "  api: listen=\(listen) tokens=\(configuration.api.tokens.count) record=\(configuration.api.record)"
+                )
             }
-            if !configuration.unknownKeys.isEmpty { print("  unknown keys: \(configuration.unknownKeys.joined(separator: ", "))") }
+            if !configuration.unknownKeys.isEmpty {
+                print("  unknown keys: \(configuration.unknownKeys.joined(separator: ", "))")
+            }
             return
         }
         let daemon = Daemon(configuration: configuration, logger: logger, configPath: config)

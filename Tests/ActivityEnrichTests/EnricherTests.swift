@@ -11,8 +11,9 @@ private func ip(_ s: String) -> IPAddress {
 }
 
 private func event(_ address: String?) -> ActivityEvent {
-    var e = ActivityEvent(time: Timestamp(seconds: 1_795_348_800), category: .login, action: .login,
-                          outcome: .success, user: "alice")
+    var e = ActivityEvent(
+        time: Timestamp(seconds: 1_795_348_800), category: .login, action: .login,
+        outcome: .success, user: "alice")
     e.ip = address.flatMap(IPAddress.init)
     return e
 }
@@ -63,8 +64,11 @@ struct EnricherTests {
         geo.asn = 20712; geo.asOrg = "Andrews & Arnold Ltd"
         #expect(e.geo == geo)
         // Database flags, then residential_proxy, then lists in configuration order (tag words before names).
-        #expect(e.net == NetFlags(vpn: true, proxy: true, tor: true, hosting: true,
-                                  lists: ["residential_proxy", "vpn-ranges", "tor-exits", "corporate", "corp-vpn"]))
+        #expect(
+            e.net
+                == NetFlags(
+                    vpn: true, proxy: true, tor: true, hosting: true,
+                    lists: ["residential_proxy", "vpn-ranges", "tor-exits", "corporate", "corp-vpn"]))
         #expect(e.risk == [.anonymizer])
         #expect(result.hits == [.city, .asn, .anonymousIP, .lists])
         #expect(result.misses.isEmpty && result.failures.isEmpty)
@@ -119,7 +123,7 @@ struct EnricherTests {
         enricher.enrich(&mapped)
         enricher.enrich(&plain)
         #expect(mapped.geo == plain.geo && mapped.net == plain.net && mapped.geo?.city == "London")
-        #expect(mapped.ip == ip("::ffff:81.2.69.170"))   // the event keeps the address as received
+        #expect(mapped.ip == ip("::ffff:81.2.69.170"))  // the event keeps the address as received
 
         // 1.1.1.1 is not in the City database; the Country database answers.
         var au = event("1.1.1.1")
@@ -165,15 +169,17 @@ struct EnricherTests {
         enricher.enrich(&e)
         #expect(e.geo?.city == "Camden")
         #expect(e.geo?.country == "GB")
-        #expect(e.net?.lists == ["vpn-ranges", "from-source", "residential_proxy", "tor-exits", "corporate", "corp-vpn"])
+        #expect(
+            e.net?.lists == ["vpn-ranges", "from-source", "residential_proxy", "tor-exits", "corporate", "corp-vpn"])
         #expect(e.risk == [.newCountry, .anonymizer])
     }
 
     @Test("a corrupt record counts as a failure and enriches nothing from that database")
     func corruptRecord() throws {
         let (snapshot, issues) = EnrichmentSnapshot.load(
-            EnrichmentConfiguration(city: try MMDBFixtures.path("City-Bad-Types.mmdb"),
-                                    asn: try MMDBFixtures.path("ASN-Test.mmdb")), previous: nil)
+            EnrichmentConfiguration(
+                city: try MMDBFixtures.path("City-Bad-Types.mmdb"),
+                asn: try MMDBFixtures.path("ASN-Test.mmdb")), previous: nil)
         #expect(issues.isEmpty)
         var e = event("81.2.69.160")
         let r = Enricher(snapshot: snapshot).enrich(&e)

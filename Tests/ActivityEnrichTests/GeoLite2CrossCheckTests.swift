@@ -8,7 +8,8 @@ import ActivityTestSupport
 /// Where the real City database is: `ACTIVITYD_GEOLITE2_CITY` (set by CI after `.ci/get-geolite2.sh`).
 private let geoLite2Path: String? = {
     guard let p = ProcessInfo.processInfo.environment["ACTIVITYD_GEOLITE2_CITY"], !p.isEmpty,
-          FileManager.default.isReadableFile(atPath: p) else { return nil }
+        FileManager.default.isReadableFile(atPath: p)
+    else { return nil }
     return p
 }()
 
@@ -20,9 +21,11 @@ private let mmdblookup: String? = ["/usr/bin/mmdblookup", "/usr/local/bin/mmdblo
 struct GeoLite2CrossCheckTests {
     /// 10,000 addresses (fixed known ones, then seeded random public IPv4 and IPv6): every field the enricher
     /// fills from a City database must equal what `mmdblookup` prints for the same path.
-    @Test("10,000 random public addresses: Enricher geo == mmdblookup, field by field",
-          .enabled(if: geoLite2Path != nil && mmdblookup != nil,
-                   "set ACTIVITYD_GEOLITE2_CITY (see .ci/get-geolite2.sh) and install mmdb-bin"))
+    @Test(
+        "10,000 random public addresses: Enricher geo == mmdblookup, field by field",
+        .enabled(
+            if: geoLite2Path != nil && mmdblookup != nil,
+            "set ACTIVITYD_GEOLITE2_CITY (see .ci/get-geolite2.sh) and install mmdb-bin"))
     func crossCheck() throws {
         let path = try #require(geoLite2Path)
         let tool = try #require(mmdblookup)
@@ -30,14 +33,16 @@ struct GeoLite2CrossCheckTests {
         #expect(issues.isEmpty, "\(issues)")
         let enricher = Enricher(snapshot: snapshot)
 
-        var addresses: [IPAddress] = ["81.2.69.160", "2.125.160.216", "216.160.83.56", "2001:218::",
-                                      "89.160.20.112", "8.8.8.8", "::ffff:81.2.69.160"].compactMap { IPAddress($0) }
+        var addresses: [IPAddress] = [
+            "81.2.69.160", "2.125.160.216", "216.160.83.56", "2001:218::",
+            "89.160.20.112", "8.8.8.8", "::ffff:81.2.69.160",
+        ].compactMap { IPAddress($0) }
         var rng = SeededRandom(seed: 20_181_703)
         while addresses.count < 10_000 {
             let a: IPAddress
             switch rng.next() % 10 {
-            case 0: a = .v6(0x2a00_0000_0000_0000 | rng.next() >> 12, rng.next())   // dense in RIPE space
-            case 1: a = .v6(0x2000_0000_0000_0000 | rng.next() >> 3, rng.next())    // anywhere in 2000::/3
+            case 0: a = .v6(0x2a00_0000_0000_0000 | rng.next() >> 12, rng.next())  // dense in RIPE space
+            case 1: a = .v6(0x2000_0000_0000_0000 | rng.next() >> 3, rng.next())  // anywhere in 2000::/3
             default: a = .v4(UInt32(truncatingIfNeeded: rng.next()))
             }
             if !a.isPrivateOrReserved { addresses.append(a) }
@@ -64,7 +69,8 @@ struct GeoLite2CrossCheckTests {
             let expected = ref.map(MMDBLookupOutput.geo(from:))
             if expected != nil { found += 1 }
             // A record with none of the filled fields (only `registered_country`, say) is a hit that adds no geo.
-            let oursText = (lookup.result.hits.contains(.city) ? "found " : "not found ")
+            let oursText =
+                (lookup.result.hits.contains(.city) ? "found " : "not found ")
                 + Self.describe(lookup.geo ?? Geo())
             let expectedText = (expected != nil ? "found " : "not found ") + Self.describe(expected ?? Geo())
             if oursText != expectedText, mismatches.count < 20 {
@@ -73,7 +79,9 @@ struct GeoLite2CrossCheckTests {
                 mismatches.append("")
             }
         }
-        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(20).joined(separator: "\n"))")
+        #expect(
+            mismatches.isEmpty,
+            "\(mismatches.count) mismatches, first: \(mismatches.prefix(20).joined(separator: "\n"))")
         // The sample must exercise the data, not only misses.
         #expect(found > 5_000, "only \(found) of \(addresses.count) addresses found")
         print("GeoLite2 cross-check: \(addresses.count) addresses, \(found) found, \(mismatches.count) mismatches")
@@ -83,8 +91,10 @@ struct GeoLite2CrossCheckTests {
     static func describe(_ g: Geo) -> String {
         let lat = g.lat.map { String(format: "%f", $0) } ?? "-"
         let lon = g.lon.map { String(format: "%f", $0) } ?? "-"
-        return [g.country ?? "-", g.countryName ?? "-", g.region ?? "-", g.city ?? "-", lat, lon,
-                g.radiusKm.map(String.init) ?? "-", g.tz ?? "-"].joined(separator: "|")
+        return [
+            g.country ?? "-", g.countryName ?? "-", g.region ?? "-", g.city ?? "-", lat, lon,
+            g.radiusKm.map(String.init) ?? "-", g.tz ?? "-",
+        ].joined(separator: "|")
     }
 }
 
@@ -171,7 +181,9 @@ enum MMDBLookupOutput {
             var j = i + 1
             while j < b.count {
                 if b[j] == UInt8(ascii: "\""),
-                   j + 1 >= b.count || b[j + 1] == UInt8(ascii: ":") || (b[j + 1] == 0x20 && j + 2 < b.count && b[j + 2] == UInt8(ascii: "<")) {
+                    j + 1 >= b.count || b[j + 1] == UInt8(ascii: ":")
+                        || (b[j + 1] == 0x20 && j + 2 < b.count && b[j + 2] == UInt8(ascii: "<"))
+                {
                     let s = String(decoding: b[(i + 1)..<j], as: UTF8.self)
                     i = j + 1
                     return s

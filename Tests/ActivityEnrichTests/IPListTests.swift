@@ -10,24 +10,23 @@ private func ip(_ s: String) -> IPAddress {
     return a
 }
 
-
 @Suite("IPListParser")
 struct IPListParserTests {
     @Test("comments, blanks, CRLF, bare addresses, CIDRs, IPv6 and mapped entries")
     func goodLines() {
         let text = """
-        # FireHOL-style header
-        #
-        203.0.113.0/24
-        198.51.100.7          # inline comment
-        \t192.0.2.0/25\r
-        10.1.2.3/8
-        2001:db8::/32
-        2001:db8:1::1
-        ::ffff:100.64.0.0/106
+            # FireHOL-style header
+            #
+            203.0.113.0/24
+            198.51.100.7          # inline comment
+            \t192.0.2.0/25\r
+            10.1.2.3/8
+            2001:db8::/32
+            2001:db8:1::1
+            ::ffff:100.64.0.0/106
 
-        0.0.0.0/0 # everything
-        """
+            0.0.0.0/0 # everything
+            """
         let r = IPListParser().parse(text)
         #expect(r.badLineCount == 0)
         #expect(r.badLines.isEmpty)
@@ -45,27 +44,28 @@ struct IPListParserTests {
     @Test("bad lines are counted with 1-based line numbers and reasons; good lines still load")
     func badLines() {
         let lines = [
-            "1.2.3.0/24",           // 1 ok
-            "1.2.3.256",            // 2
-            "1.2.3.0/33",           // 3
-            "2001:db8::/129",       // 4
-            "1.2.3.4 5.6.7.8",      // 5
-            "AS13335 # Cloudflare", // 6
-            "hello",                // 7
-            "01.2.3.4",             // 8 leading zero: ambiguous octal
-            "1.2.3.4/",             // 9
-            "",                     // 10 blank
+            "1.2.3.0/24",  // 1 ok
+            "1.2.3.256",  // 2
+            "1.2.3.0/33",  // 3
+            "2001:db8::/129",  // 4
+            "1.2.3.4 5.6.7.8",  // 5
+            "AS13335 # Cloudflare",  // 6
+            "hello",  // 7
+            "01.2.3.4",  // 8 leading zero: ambiguous octal
+            "1.2.3.4/",  // 9
+            "",  // 10 blank
             "   # only a comment",  // 11
-            "5.6.7.0/24",           // 12 ok
+            "5.6.7.0/24",  // 12 ok
         ]
         let r = IPListParser().parse(lines.joined(separator: "\n"))
         #expect(r.entryCount == 2)
         #expect(r.badLineCount == 8)
         #expect(r.badLines.map(\.lineNumber) == [2, 3, 4, 5, 6, 7, 8, 9])
-        #expect(r.badLines.map(\.reason) == [
-            .notAnAddress, .prefixLengthOutOfRange, .prefixLengthOutOfRange, .trailingText,
-            .autonomousSystemNumber, .notAnAddress, .notAnAddress, .prefixLengthOutOfRange,
-        ])
+        #expect(
+            r.badLines.map(\.reason) == [
+                .notAnAddress, .prefixLengthOutOfRange, .prefixLengthOutOfRange, .trailingText,
+                .autonomousSystemNumber, .notAnAddress, .notAnAddress, .prefixLengthOutOfRange,
+            ])
         #expect(r.badLines[4].text == "AS13335")
         #expect(r.badLines[0].description == "line 2: not_an_address: \"1.2.3.256\"")
         #expect(r.ranges.contains(ip("5.6.7.8")))
@@ -76,7 +76,7 @@ struct IPListParserTests {
         var bytes: [UInt8] = []
         for _ in 0..<100 { bytes += Array("nope\n".utf8) }
         bytes += [0xFF, 0xFE, 0x00, 0x2F, 0x0A]
-        bytes += Array("9.9.9.9".utf8)   // no trailing newline
+        bytes += Array("9.9.9.9".utf8)  // no trailing newline
         let r = bytes.withUnsafeBytes { IPListParser(maxReportedBadLines: 3).parse(bytes: $0) }
         #expect(r.badLineCount == 101)
         #expect(r.badLines.count == 3)
@@ -95,11 +95,13 @@ struct IPListParserTests {
 struct IPRangeSetTests {
     @Test("overlapping, nested, duplicate and adjacent blocks merge into disjoint intervals")
     func merging() {
-        let blocks = ["10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25", "10.0.0.0/24", "10.0.3.0/24",
-                      "2001:db8::/48", "2001:db8:0:1::/64", "2001:db8:1::/48"].compactMap { CIDR($0[...]) }
+        let blocks = [
+            "10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25", "10.0.0.0/24", "10.0.3.0/24",
+            "2001:db8::/48", "2001:db8:0:1::/64", "2001:db8:1::/48",
+        ].compactMap { CIDR($0[...]) }
         let set = IPRangeSet(blocks)
-        #expect(set.ipv4IntervalCount == 2)   // 10.0.0.0–10.0.1.255 and 10.0.3.0/24
-        #expect(set.ipv6IntervalCount == 1)   // 2001:db8::/48 and 2001:db8:1::/48 are adjacent
+        #expect(set.ipv4IntervalCount == 2)  // 10.0.0.0–10.0.1.255 and 10.0.3.0/24
+        #expect(set.ipv6IntervalCount == 1)  // 2001:db8::/48 and 2001:db8:1::/48 are adjacent
         let iv = set.intervals
         #expect(iv[0].first == ip("10.0.0.0") && iv[0].last == ip("10.0.1.255"))
         #expect(iv[1].first == ip("10.0.3.0") && iv[1].last == ip("10.0.3.255"))
@@ -123,8 +125,10 @@ struct IPRangeSetTests {
                     blocks.append(CIDR(address: .v4(a), prefixLength: Int.random(in: 14...32, using: &rng)))
                 } else {
                     let hi = 0x2001_0db8_0000_0000 | UInt64.random(in: 0..<0x2_0000, using: &rng) << 16
-                    blocks.append(CIDR(address: .v6(hi, UInt64.random(in: 0...UInt64.max, using: &rng)),
-                                       prefixLength: Int.random(in: 30...128, using: &rng)))
+                    blocks.append(
+                        CIDR(
+                            address: .v6(hi, UInt64.random(in: 0...UInt64.max, using: &rng)),
+                            prefixLength: Int.random(in: 30...128, using: &rng)))
                 }
             }
             let set = IPRangeSet(blocks)
@@ -133,8 +137,9 @@ struct IPRangeSetTests {
                 if Bool.random(using: &rng) {
                     probe = .v4(UInt32(0x0A00_0000) | UInt32.random(in: 0..<0x0002_0000, using: &rng))
                 } else {
-                    probe = .v6(0x2001_0db8_0000_0000 | UInt64.random(in: 0..<0x2_0000, using: &rng) << 16,
-                                UInt64.random(in: 0...UInt64.max, using: &rng))
+                    probe = .v6(
+                        0x2001_0db8_0000_0000 | UInt64.random(in: 0..<0x2_0000, using: &rng) << 16,
+                        UInt64.random(in: 0...UInt64.max, using: &rng))
                 }
                 let naive = blocks.contains { $0.contains(probe) }
                 #expect(set.contains(probe) == naive, "\(probe)")

@@ -34,15 +34,18 @@ private struct Workspace {
 
     func truncate(_ name: String, to fraction: Double) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path(name)))
-        try data.prefix(Int(Double(data.count) * fraction)).write(to: URL(fileURLWithPath: path(name)), options: .atomic)
+        try data.prefix(Int(Double(data.count) * fraction)).write(
+            to: URL(fileURLWithPath: path(name)), options: .atomic)
     }
 
     var configuration: EnrichmentConfiguration {
         EnrichmentConfiguration(
             city: path("City-Test.mmdb"), country: path("Country-Test.mmdb"), asn: path("ASN-Test.mmdb"),
             anonymous: path("Anonymous-IP-Test.mmdb"),
-            lists: [IPListConfiguration(name: "vpn-ranges", tag: .vpn, path: path("vpn.txt")),
-                    IPListConfiguration(name: "tor", tag: .tor, path: path("tor.txt"))])
+            lists: [
+                IPListConfiguration(name: "vpn-ranges", tag: .vpn, path: path("vpn.txt")),
+                IPListConfiguration(name: "tor", tag: .tor, path: path("tor.txt")),
+            ])
     }
 }
 
@@ -62,8 +65,9 @@ struct LoaderTests {
         #expect(!s.isEmpty && EnrichmentSnapshot.empty.isEmpty)
     }
 
-    @Test("truncated, non-mmdb, missing and wrong-kind databases keep the previous part serving",
-          arguments: ["truncated", "text", "missing", "wrong-kind", "empty"])
+    @Test(
+        "truncated, non-mmdb, missing and wrong-kind databases keep the previous part serving",
+        arguments: ["truncated", "text", "missing", "wrong-kind", "empty"])
     func brokenDatabaseKeepsPrevious(_ damage: String) throws {
         let ws = try Workspace()
         let (first, firstIssues) = EnrichmentSnapshot.load(ws.configuration, previous: nil)
@@ -163,7 +167,7 @@ struct LoaderTests {
         try city.write(to: URL(fileURLWithPath: ws.path("City-Test.mmdb")), options: .atomic)
         try ws.write("vpn.txt", "198.51.100.0/24\n")
         var config = ws.configuration
-        config.lists[1].tag = .proxy   // a tag change alone needs no re-read, but must apply
+        config.lists[1].tag = .proxy  // a tag change alone needs no re-read, but must apply
         let (next, issues) = EnrichmentSnapshot.load(config, previous: same)
         #expect(issues.isEmpty)
         #expect(next.city?.database !== same.city?.database)
@@ -173,7 +177,7 @@ struct LoaderTests {
         var e = ActivityEvent(time: Timestamp(seconds: 0), category: .login, action: .login)
         e.ip = ip("65.0.0.1")
         Enricher(snapshot: next).enrich(&e)
-        #expect(e.net?.proxy == true && e.net?.tor == true)   // tor from the Anonymous-IP DB, proxy from the list
+        #expect(e.net?.proxy == true && e.net?.tor == true)  // tor from the Anonymous-IP DB, proxy from the list
     }
 
     @Test("parts removed from the configuration are dropped; duplicate list names are refused")
@@ -182,7 +186,9 @@ struct LoaderTests {
         let (first, _) = EnrichmentSnapshot.load(ws.configuration, previous: nil)
         var config = ws.configuration
         config.city = nil
-        config.lists = [config.lists[0], IPListConfiguration(name: "vpn-ranges", tag: .proxy, path: ws.path("tor.txt"))]
+        config.lists = [
+            config.lists[0], IPListConfiguration(name: "vpn-ranges", tag: .proxy, path: ws.path("tor.txt")),
+        ]
         let (second, issues) = EnrichmentSnapshot.load(config, previous: first)
         #expect(second.city == nil && second.country != nil)
         #expect(second.lists.count == 1)

@@ -13,10 +13,12 @@ struct FileFollowerTests {
         let sink = Sink()
         let f = FileFollower(options: options([log], beginning: beginning), positions: [:])
         var ticks = 0
-        follow(f, sink: sink, step: {
-            ticks += 1
-            if ticks == 3 { append(log, "new 1\n") }  // after the first scan opened the file
-        }, until: { sink.lines.last == "new 1" })
+        follow(
+            f, sink: sink,
+            step: {
+                ticks += 1
+                if ticks == 3 { append(log, "new 1\n") }  // after the first scan opened the file
+            }, until: { sink.lines.last == "new 1" })
         #expect(sink.lines == (beginning ? ["old 1", "old 2", "new 1"] : ["new 1"]))
         #expect(Array(sink.positions.keys) == [.file(path: log)])
     }
@@ -29,13 +31,15 @@ struct FileFollowerTests {
         let sink = Sink()
         let f = FileFollower(options: options([log]), positions: [:], useInotify: false)
         var ticks = 0
-        follow(f, sink: sink, step: {
-            ticks += 1
-            if ticks == 10 {
-                #expect(sink.lines == ["one"])  // "tw" not emitted half
-                append(log, "o\nthree")
-            }
-        }, until: { sink.lines.count >= 2 && ticks > 20 })
+        follow(
+            f, sink: sink,
+            step: {
+                ticks += 1
+                if ticks == 10 {
+                    #expect(sink.lines == ["one"])  // "tw" not emitted half
+                    append(log, "o\nthree")
+                }
+            }, until: { sink.lines.count >= 2 && ticks > 20 })
         #expect(sink.lines == ["one", "two"])
         // The stored position ends after "two\n": a restart reads "three" once completed.
         append(log, "\n")
@@ -75,15 +79,19 @@ struct FileFollowerTests {
         let sink = Sink()
         let f = FileFollower(options: options([dir.path + "/*.log"], beginning: false), positions: [:])
         var ticks = 0
-        follow(f, sink: sink, step: {
-            ticks += 1
-            if ticks == 5 { append(dir.file("late.log"), "first\nsecond\n") }
-        }, until: { sink.lines.count >= 2 })
+        follow(
+            f, sink: sink,
+            step: {
+                ticks += 1
+                if ticks == 5 { append(dir.file("late.log"), "first\nsecond\n") }
+            }, until: { sink.lines.count >= 2 })
         #expect(sink.lines == ["first", "second"])
         #expect(Array(sink.positions.keys) == [.file(path: dir.file("late.log"))])
     }
 
-    @Test("rename rotation, copytruncate and deletion while following (polling only and with inotify)", arguments: [false, true])
+    @Test(
+        "rename rotation, copytruncate and deletion while following (polling only and with inotify)",
+        arguments: [false, true])
     func liveRotation(inotify: Bool) throws {
         let dir = TempDir()
         let log = dir.file("auth.log")
@@ -91,32 +99,34 @@ struct FileFollowerTests {
         let sink = Sink()
         let f = FileFollower(options: options([log]), positions: [:], useInotify: inotify)
         var phase = 0
-        follow(f, sink: sink, timeout: 15, step: {
-            let n = sink.lines.count
-            switch (phase, n) {
-            case (0, 1):
-                append(log, "2\n")
-                rename(log, log + ".1")
-                append(log + ".1", "3\n")  // the writer has not reopened yet
-                append(log, "4\n")
-                phase = 1
-            case (1, 4):
-                // copytruncate: copy, truncate, with no append in between.
-                append(log, "5\n")
-                try? FileManager.default.copyItem(atPath: log, toPath: log + ".2")
-                truncate(log, 0)
-                append(log, "6\n")
-                phase = 2
-            case (2, 6):
-                append(log, "7\n")
-                unlink(log)
-                phase = 3
-            case (3, 7):
-                append(log, "8\n")  // a new file after deletion
-                phase = 4
-            default: break
-            }
-        }, until: { sink.lines.count >= 8 })
+        follow(
+            f, sink: sink, timeout: 15,
+            step: {
+                let n = sink.lines.count
+                switch (phase, n) {
+                case (0, 1):
+                    append(log, "2\n")
+                    rename(log, log + ".1")
+                    append(log + ".1", "3\n")  // the writer has not reopened yet
+                    append(log, "4\n")
+                    phase = 1
+                case (1, 4):
+                    // copytruncate: copy, truncate, with no append in between.
+                    append(log, "5\n")
+                    try? FileManager.default.copyItem(atPath: log, toPath: log + ".2")
+                    truncate(log, 0)
+                    append(log, "6\n")
+                    phase = 2
+                case (2, 6):
+                    append(log, "7\n")
+                    unlink(log)
+                    phase = 3
+                case (3, 7):
+                    append(log, "8\n")  // a new file after deletion
+                    phase = 4
+                default: break
+                }
+            }, until: { sink.lines.count >= 8 })
         #expect(sink.lines == (1...8).map(String.init))
         #expect(sink.stats.contains(.rotated(path: log)))
         #expect(sink.stats.contains(.truncated(path: log)))

@@ -5,7 +5,6 @@ import ActivityTestSupport
 @testable import ActivityFileInput
 import ActivityModel
 
-
 /// A syslog-like writer holding its file open with O_APPEND, as rsyslog does.
 final class LogWriter {
     let path: String
@@ -31,7 +30,9 @@ final class LogWriter {
         let bytes = Array(text.utf8)
         bytes.withUnsafeBytes { raw in
             var off = 0
-            while off < raw.count { let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off); if n <= 0 { break }; off += n }
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off); if n <= 0 { break }; off += n
+            }
         }
     }
 
@@ -62,7 +63,9 @@ func lineNumbers(_ lines: [String]) -> [Int] {
 
 @Suite("Rotation storm and restarts")
 struct RotationStormTests {
-    @Test("100 rotations (rename and copytruncate alternating) under load: every line exactly once", arguments: [true, false])
+    @Test(
+        "100 rotations (rename and copytruncate alternating) under load: every line exactly once",
+        arguments: [true, false])
     func storm(inotify: Bool) throws {
         let dir = TempDir()
         let log = dir.file("auth.log")
@@ -107,7 +110,9 @@ struct RotationStormTests {
         #expect(!sink.state.withLock { $0.badBatch })
     }
 
-    @Test("stopping at random points and restarting with the last emitted positions: exactly once, also across rotations while stopped")
+    @Test(
+        "stopping at random points and restarting with the last emitted positions: exactly once, also across rotations while stopped"
+    )
     func restarts() throws {
         let dir = TempDir()
         let log = dir.file("auth.log")
@@ -123,7 +128,9 @@ struct RotationStormTests {
             if !last {
                 writer.write(lines: Int.random(in: 0...2500, using: &rng))
                 // Rotate while stopped, but only once the follower saw this generation (see the storm test).
-                if delivered.count >= firstOfGeneration, writer.written >= firstOfGeneration, Int.random(in: 0..<3, using: &rng) == 0 {
+                if delivered.count >= firstOfGeneration, writer.written >= firstOfGeneration,
+                    Int.random(in: 0..<3, using: &rng) == 0
+                {
                     if Bool.random(using: &rng) {
                         writer.rotateByRename(linesBeforeReopen: Int.random(in: 0...30, using: &rng))
                     } else {
@@ -137,11 +144,15 @@ struct RotationStormTests {
             let stopAfter = last ? Int.max : Int.random(in: 0...4, using: &rng)
             let refuseAt = last ? Int.max : Int.random(in: 1...6, using: &rng)  // emit returns false (shutdown)
             var batches = 0
-            let f = FileFollower(options: options([log], beginning: true, poll: 0.005), positions: positions,
-                                 useInotify: round % 2 == 0)
+            let f = FileFollower(
+                options: options([log], beginning: true, poll: 0.005), positions: positions,
+                useInotify: round % 2 == 0)
             let deadline = SystemClock.monotonicSeconds() + 5
             f.run(
-                shouldStop: { batches >= stopAfter || delivered.count >= writer.written || SystemClock.monotonicSeconds() > deadline },
+                shouldStop: {
+                    batches >= stopAfter || delivered.count >= writer.written
+                        || SystemClock.monotonicSeconds() > deadline
+                },
                 emit: { records, position in
                     // The store commits the records and the position in one write.
                     delivered.append(contentsOf: records.map(\.message))

@@ -20,7 +20,9 @@ func append(_ path: String, _ text: String) {
     let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
     precondition(fd >= 0, "open \(path)")
     let bytes = Array(text.utf8)
-    bytes.withUnsafeBytes { var off = 0; while off < $0.count { off += write(fd, $0.baseAddress! + off, $0.count - off) } }
+    bytes.withUnsafeBytes {
+        var off = 0; while off < $0.count { off += write(fd, $0.baseAddress! + off, $0.count - off) }
+    }
     close(fd)
 }
 
@@ -54,7 +56,9 @@ final class Sink: Sendable {
 
 /// Runs a follower on this thread until `done()` or the timeout; `step` is called on every check.
 @discardableResult
-func follow(_ follower: FileFollower, sink: Sink, timeout: Double = 10, step: () -> Void = {}, until done: () -> Bool) -> Bool {
+func follow(_ follower: FileFollower, sink: Sink, timeout: Double = 10, step: () -> Void = {}, until done: () -> Bool)
+    -> Bool
+{
     let deadline = SystemClock.monotonicSeconds() + timeout
     var finished = false
     follower.run(
@@ -67,6 +71,7 @@ func follow(_ follower: FileFollower, sink: Sink, timeout: Double = 10, step: ()
     return finished
 }
 
-func options(_ paths: [String], beginning: Bool = true, poll: Double = 0.02, maxLine: Int = 65_536) -> FileInputOptions {
+func options(_ paths: [String], beginning: Bool = true, poll: Double = 0.02, maxLine: Int = 65_536) -> FileInputOptions
+{
     FileInputOptions(paths: paths, startAtBeginning: beginning, pollInterval: poll, maxLineBytes: maxLine)
 }

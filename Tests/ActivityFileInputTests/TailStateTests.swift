@@ -48,8 +48,12 @@ struct TailStateTests {
         var s = TailState(resume: pos, fromBeginning: false)
         #expect(s.opened(snap(B, "new\n")) == .locate(pos, exclude: B))
         #expect(s.located(snap(A, "a\nb\n")) == .drainFrom(2, .foundRenamed))
-        #expect(s.check(open: snap(A, "a\nb\n"), readOffset: 2, committed: 2, path: PathInfo(identity: B, size: 4), now: 0) == .readFrom(2))
-        #expect(s.check(open: snap(A, "a\nb\n"), readOffset: 4, committed: 4, path: PathInfo(identity: B, size: 4), now: 0) == .finishOldThenSwitch)
+        #expect(
+            s.check(open: snap(A, "a\nb\n"), readOffset: 2, committed: 2, path: PathInfo(identity: B, size: 4), now: 0)
+                == .readFrom(2))
+        #expect(
+            s.check(open: snap(A, "a\nb\n"), readOffset: 4, committed: 4, path: PathInfo(identity: B, size: 4), now: 0)
+                == .finishOldThenSwitch)
         #expect(s.opened(snap(B, "new\n")) == .readFrom(0))
 
         var g = TailState(resume: pos, fromBeginning: false)
@@ -65,11 +69,23 @@ struct TailStateTests {
     func liveRename() {
         var s = TailState(resume: nil, fromBeginning: true)
         _ = s.opened(snap(A, "a\n"))
-        #expect(s.check(open: snap(A, "a\nb\n"), readOffset: 2, committed: 2, path: PathInfo(identity: A, size: 4), now: 0) == .readFrom(2))
-        #expect(s.check(open: snap(A, "a\nb\n"), readOffset: 2, committed: 2, path: PathInfo(identity: B, size: 0), now: 0) == .drainFrom(2, .rotated))
-        #expect(s.check(open: snap(A, "a\nb\n"), readOffset: 4, committed: 4, path: PathInfo(identity: B, size: 0), now: 1) == .wait)
-        #expect(s.check(open: snap(A, "a\nb\nc\n"), readOffset: 4, committed: 4, path: PathInfo(identity: B, size: 0), now: 2) == .readFrom(4))
-        #expect(s.check(open: snap(A, "a\nb\nc\n"), readOffset: 6, committed: 6, path: PathInfo(identity: B, size: 3), now: 3) == .finishOldThenSwitch)
+        #expect(
+            s.check(open: snap(A, "a\nb\n"), readOffset: 2, committed: 2, path: PathInfo(identity: A, size: 4), now: 0)
+                == .readFrom(2))
+        #expect(
+            s.check(open: snap(A, "a\nb\n"), readOffset: 2, committed: 2, path: PathInfo(identity: B, size: 0), now: 0)
+                == .drainFrom(2, .rotated))
+        #expect(
+            s.check(open: snap(A, "a\nb\n"), readOffset: 4, committed: 4, path: PathInfo(identity: B, size: 0), now: 1)
+                == .wait)
+        #expect(
+            s.check(
+                open: snap(A, "a\nb\nc\n"), readOffset: 4, committed: 4, path: PathInfo(identity: B, size: 0), now: 2)
+                == .readFrom(4))
+        #expect(
+            s.check(
+                open: snap(A, "a\nb\nc\n"), readOffset: 6, committed: 6, path: PathInfo(identity: B, size: 3), now: 3)
+                == .finishOldThenSwitch)
         #expect(s.position(committed: 6)?.identity == A)
     }
 
@@ -77,18 +93,27 @@ struct TailStateTests {
     func renameGrace() {
         var s = TailState(resume: nil, fromBeginning: true)
         _ = s.opened(snap(A, "a\n"))
-        #expect(s.check(open: snap(A, "a\n"), readOffset: 2, committed: 2, path: nil, now: 0) == .drainFrom(2, .rotated))
-        #expect(s.check(open: snap(A, "a\n"), readOffset: 2, committed: 2, path: PathInfo(identity: B, size: 0), now: 1) == .wait)
-        #expect(s.check(open: snap(A, "a\n"), readOffset: 2, committed: 2, path: PathInfo(identity: B, size: 0), now: 7) == .finishOldThenSwitch)
+        #expect(
+            s.check(open: snap(A, "a\n"), readOffset: 2, committed: 2, path: nil, now: 0) == .drainFrom(2, .rotated))
+        #expect(
+            s.check(open: snap(A, "a\n"), readOffset: 2, committed: 2, path: PathInfo(identity: B, size: 0), now: 1)
+                == .wait)
+        #expect(
+            s.check(open: snap(A, "a\n"), readOffset: 2, committed: 2, path: PathInfo(identity: B, size: 0), now: 7)
+                == .finishOldThenSwitch)
     }
 
     @Test("deletion: read what is left, then drop it")
     func deletion() {
         var s = TailState(resume: nil, fromBeginning: true)
         _ = s.opened(snap(A, "a\n"))
-        #expect(s.check(open: snap(A, "a\nb\n", links: 0), readOffset: 2, committed: 2, path: nil, now: 0) == .drainFrom(2, .deleted))
-        #expect(s.check(open: snap(A, "a\nb\n", links: 0), readOffset: 2, committed: 2, path: nil, now: 0) == .readFrom(2))
-        #expect(s.check(open: snap(A, "a\nb\n", links: 0), readOffset: 4, committed: 4, path: nil, now: 0) == .dropFinished)
+        #expect(
+            s.check(open: snap(A, "a\nb\n", links: 0), readOffset: 2, committed: 2, path: nil, now: 0)
+                == .drainFrom(2, .deleted))
+        #expect(
+            s.check(open: snap(A, "a\nb\n", links: 0), readOffset: 2, committed: 2, path: nil, now: 0) == .readFrom(2))
+        #expect(
+            s.check(open: snap(A, "a\nb\n", links: 0), readOffset: 4, committed: 4, path: nil, now: 0) == .dropFinished)
         #expect(s.state == .closed(resume: nil, fromBeginning: true))
     }
 
@@ -97,23 +122,32 @@ struct TailStateTests {
         var s = TailState(resume: nil, fromBeginning: true)
         _ = s.opened(snap(A, "line 1\nline 2\n"))
         let pos = FilePosition(identity: A, offset: 14, prefix: Array("line 1\nline 2\n".utf8))
-        #expect(s.check(open: snap(A, "l3\n"), readOffset: 14, committed: 14, path: PathInfo(identity: A, size: 3), now: 0) == .locate(pos, exclude: A))
+        #expect(
+            s.check(open: snap(A, "l3\n"), readOffset: 14, committed: 14, path: PathInfo(identity: A, size: 3), now: 0)
+                == .locate(pos, exclude: A))
         #expect(s.located(snap(B, "line 1\nline 2\nline 3\n")) == .drainFrom(14, .foundCopy))
 
         var t = TailState(resume: nil, fromBeginning: true)
         _ = t.opened(snap(A, "line 1\nline 2\n"))
         // Regrew past the offset before we looked: caught by the fingerprint.
-        #expect(t.check(open: snap(A, "line 9\nline 10\nline 11\n"), readOffset: 14, committed: 14, path: PathInfo(identity: A, size: 23), now: 0)
+        #expect(
+            t.check(
+                open: snap(A, "line 9\nline 10\nline 11\n"), readOffset: 14, committed: 14,
+                path: PathInfo(identity: A, size: 23), now: 0)
                 == .locate(pos, exclude: A))
         #expect(t.located(nil) == .restartFromZero(.truncated))
     }
 
     @Test("positions round-trip and garbage is rejected")
     func positionEncoding() {
-        let p = FilePosition(identity: FileIdentity(device: 2049, inode: 123_456), offset: 99, prefix: Array("hello\n".utf8))
+        let p = FilePosition(
+            identity: FileIdentity(device: 2049, inode: 123_456), offset: 99, prefix: Array("hello\n".utf8))
         #expect(FilePosition(encoded: p.encoded) == p)
         #expect(p.encoded.hasPrefix("v1:2049:123456:99:"))
-        for bad in ["", "v1:1:2:3", "v2:1:2:3:0000000000000000", "v1:a:2:3:0000000000000000", "v1:1:2:3:xyz", "v1:1:2:-3:0000000000000000"] {
+        for bad in [
+            "", "v1:1:2:3", "v2:1:2:3:0000000000000000", "v1:a:2:3:0000000000000000", "v1:1:2:3:xyz",
+            "v1:1:2:-3:0000000000000000",
+        ] {
             #expect(FilePosition(encoded: bad) == nil)
         }
     }
@@ -129,7 +163,11 @@ struct LineReaderTests {
         while !bytes.isEmpty {
             let n = min(bytes.count, pieces[i % pieces.count]); i += 1
             let piece = Array(bytes.prefix(n)); bytes = bytes.dropFirst(n)
-            _ = piece.withUnsafeBytes { r.feed($0) { b, t, _ in out.append(String(decoding: b, as: UTF8.self)); cut.append(t); return true } }
+            _ = piece.withUnsafeBytes {
+                r.feed($0) { b, t, _ in
+                    out.append(String(decoding: b, as: UTF8.self)); cut.append(t); return true
+                }
+            }
         }
         return (out, cut, r.committed, r.readOffset)
     }

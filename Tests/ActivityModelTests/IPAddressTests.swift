@@ -4,37 +4,43 @@ import PropertyBased
 
 @Suite("IPAddress and CIDR")
 struct IPAddressTests {
-    @Test("parses and prints addresses canonically (RFC 5952)", arguments: [
-        ("81.2.69.160", "81.2.69.160"),
-        ("0.0.0.0", "0.0.0.0"),
-        ("255.255.255.255", "255.255.255.255"),
-        ("::", "::"),
-        ("::1", "::1"),
-        ("2001:DB8:0:0:0:0:0:1", "2001:db8::1"),
-        ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
-        ("2001:0db8:0000:0000:0000:ff00:0042:8329", "2001:db8::ff00:42:8329"),
-        ("::ffff:1.2.3.4", "::ffff:1.2.3.4"),
-        ("fe80::1%eth0", "fe80::1"),
-        ("[::1]", "::1"),
-        ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"),
-        ("1::", "1::"),
-        ("2400:cb00:2048:451e:bfac:b4b8:5efb:9780", "2400:cb00:2048:451e:bfac:b4b8:5efb:9780"),
-    ])
+    @Test(
+        "parses and prints addresses canonically (RFC 5952)",
+        arguments: [
+            ("81.2.69.160", "81.2.69.160"),
+            ("0.0.0.0", "0.0.0.0"),
+            ("255.255.255.255", "255.255.255.255"),
+            ("::", "::"),
+            ("::1", "::1"),
+            ("2001:DB8:0:0:0:0:0:1", "2001:db8::1"),
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+            ("2001:0db8:0000:0000:0000:ff00:0042:8329", "2001:db8::ff00:42:8329"),
+            ("::ffff:1.2.3.4", "::ffff:1.2.3.4"),
+            ("fe80::1%eth0", "fe80::1"),
+            ("[::1]", "::1"),
+            ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"),
+            ("1::", "1::"),
+            ("2400:cb00:2048:451e:bfac:b4b8:5efb:9780", "2400:cb00:2048:451e:bfac:b4b8:5efb:9780"),
+        ])
     func canonical(input: String, expected: String) {
         #expect(IPAddress(input)?.description == expected)
     }
 
-    @Test("rejects malformed addresses", arguments: [
-        "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.4 ", "::1::", "1:2:3:4:5:6:7:8:9", "12345::",
-        "g::1", ":1", "1:", "1.2.3.4:80", "abc", "1:2:3:4:5:6:7:1.2.3.4:5",
-    ])
+    @Test(
+        "rejects malformed addresses",
+        arguments: [
+            "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.4 ", "::1::", "1:2:3:4:5:6:7:8:9", "12345::",
+            "g::1", ":1", "1:", "1.2.3.4:80", "abc", "1:2:3:4:5:6:7:1.2.3.4:5",
+        ])
     func rejects(input: String) {
         #expect(IPAddress(input) == nil)
     }
 
     @Test("formatting round-trips for any address")
     func roundTrip() async {
-        await propertyCheck(input: Gen.uint64(in: 0...UInt64.max), Gen.uint64(in: 0...UInt64.max), Gen.uint32(in: 0...UInt32.max)) { hi, lo, v4 in
+        await propertyCheck(
+            input: Gen.uint64(in: 0...UInt64.max), Gen.uint64(in: 0...UInt64.max), Gen.uint32(in: 0...UInt32.max)
+        ) { hi, lo, v4 in
             let a = IPAddress.v6(hi, lo)
             #expect(IPAddress(a.description) == a)
             let b = IPAddress.v4(v4)
@@ -44,10 +50,13 @@ struct IPAddressTests {
 
     @Test("CIDR matching agrees with a naive bit-by-bit check")
     func cidrAgreesWithNaive() async {
-        await propertyCheck(input: Gen.uint32(in: 0...UInt32.max), Gen.uint32(in: 0...UInt32.max), Gen.int(in: 0...32)) { net, addr, len in
+        await propertyCheck(input: Gen.uint32(in: 0...UInt32.max), Gen.uint32(in: 0...UInt32.max), Gen.int(in: 0...32))
+        { net, addr, len in
             let cidr = CIDR(address: .v4(net), prefixLength: len)
             var naive = true
-            for bit in 0..<len where (net >> (31 - UInt32(bit))) & 1 != (addr >> (31 - UInt32(bit))) & 1 { naive = false }
+            for bit in 0..<len where (net >> (31 - UInt32(bit))) & 1 != (addr >> (31 - UInt32(bit))) & 1 {
+                naive = false
+            }
             #expect(cidr.contains(.v4(addr)) == naive)
         }
     }
@@ -63,12 +72,15 @@ struct IPAddressTests {
         #expect(CIDR("10.1.2.3/8")!.description == "10.0.0.0/8")
     }
 
-    @Test("private and reserved ranges are recognised", arguments: [
-        ("10.0.0.1", true), ("192.168.1.1", true), ("172.16.0.1", true), ("172.32.0.1", false), ("127.0.0.1", true),
-        ("169.254.1.1", true), ("100.64.0.1", true), ("8.8.8.8", false), ("81.2.69.160", false), ("224.0.0.1", true),
-        ("::1", true), ("fe80::1", true), ("fd00::1", true), ("2001:db8::1", true), ("2a02:1234::1", false),
-        ("::ffff:192.168.0.1", true), ("::ffff:81.2.69.160", false),
-    ])
+    @Test(
+        "private and reserved ranges are recognised",
+        arguments: [
+            ("10.0.0.1", true), ("192.168.1.1", true), ("172.16.0.1", true), ("172.32.0.1", false), ("127.0.0.1", true),
+            ("169.254.1.1", true), ("100.64.0.1", true), ("8.8.8.8", false), ("81.2.69.160", false),
+            ("224.0.0.1", true),
+            ("::1", true), ("fe80::1", true), ("fd00::1", true), ("2001:db8::1", true), ("2a02:1234::1", false),
+            ("::ffff:192.168.0.1", true), ("::ffff:81.2.69.160", false),
+        ])
     func privateRanges(input: String, expected: Bool) {
         #expect(IPAddress(input)!.isPrivateOrReserved == expected)
     }
@@ -76,30 +88,36 @@ struct IPAddressTests {
 
 @Suite("Timestamp")
 struct TimestampTests {
-    @Test("RFC 3339 parsing", arguments: [
-        ("2026-11-22T10:00:00Z", Int64(1_795_341_600_000_000_000)),
-        ("2026-11-22T10:00:00.123456789Z", 1_795_341_600_123_456_789),
-        ("2026-11-22T11:00:00+01:00", 1_795_341_600_000_000_000),
-        ("2026-11-22 10:00:00.5Z", 1_795_341_600_500_000_000),
-        ("1970-01-01T00:00:00Z", 0),
-        ("1969-12-31T23:59:59Z", -1_000_000_000),
-    ])
+    @Test(
+        "RFC 3339 parsing",
+        arguments: [
+            ("2026-11-22T10:00:00Z", Int64(1_795_341_600_000_000_000)),
+            ("2026-11-22T10:00:00.123456789Z", 1_795_341_600_123_456_789),
+            ("2026-11-22T11:00:00+01:00", 1_795_341_600_000_000_000),
+            ("2026-11-22 10:00:00.5Z", 1_795_341_600_500_000_000),
+            ("1970-01-01T00:00:00Z", 0),
+            ("1969-12-31T23:59:59Z", -1_000_000_000),
+        ])
     func parse(text: String, ns: Int64) {
         #expect(Timestamp.parseRFC3339(text[...])?.nanoseconds == ns)
     }
 
-    @Test("rejects malformed times", arguments: ["2026-13-01T00:00:00Z", "2026-11-22", "2026-11-22T10:00Z", "x", "2026-11-22T10:00:00.Z"])
+    @Test(
+        "rejects malformed times",
+        arguments: ["2026-13-01T00:00:00Z", "2026-11-22", "2026-11-22T10:00Z", "x", "2026-11-22T10:00:00.Z"])
     func rejects(text: String) {
         #expect(Timestamp.parseRFC3339(text[...]) == nil)
     }
 
-    @Test("formats the documented forms", arguments: [
-        (Int64(0), 0, "1970-01-01T00:00:00Z"),
-        (1_795_341_600_123_456_789, 0, "2026-11-22T10:00:00.123456789Z"),
-        (1_795_341_600_000_000_001, -(5 * 3600 + 30 * 60), "2026-11-22T04:30:00.000000001-05:30"),
-        (-1, 3600, "1970-01-01T00:59:59.999999999+01:00"),
-        (-5_364_662_400_000_000_000, 0, "1800-01-01T00:00:00Z"),
-    ])
+    @Test(
+        "formats the documented forms",
+        arguments: [
+            (Int64(0), 0, "1970-01-01T00:00:00Z"),
+            (1_795_341_600_123_456_789, 0, "2026-11-22T10:00:00.123456789Z"),
+            (1_795_341_600_000_000_001, -(5 * 3600 + 30 * 60), "2026-11-22T04:30:00.000000001-05:30"),
+            (-1, 3600, "1970-01-01T00:59:59.999999999+01:00"),
+            (-5_364_662_400_000_000_000, 0, "1800-01-01T00:00:00Z"),
+        ])
     func format(ns: Int64, offset: Int, text: String) {
         #expect(Timestamp(nanoseconds: ns).rfc3339(offsetSeconds: offset) == text)
         var bytes = Array("x".utf8)
@@ -109,7 +127,9 @@ struct TimestampTests {
 
     @Test("JSON integers are written digit by digit, extremes included")
     func jsonIntegers() {
-        for (v, text) in [(Int64.min, "-9223372036854775808"), (-42, "-42"), (0, "0"), (Int64.max, "9223372036854775807")] {
+        for (v, text) in [
+            (Int64.min, "-9223372036854775808"), (-42, "-42"), (0, "0"), (Int64.max, "9223372036854775807"),
+        ] {
             var w = JSONWriter(); w.integer(v)
             #expect(w.out == text)
         }
@@ -143,10 +163,12 @@ struct TimestampTests {
 
 @Suite("Action vocabulary")
 struct ActionTests {
-    @Test("unknown actions are sanitized to snake_case", arguments: [
-        ("login", "login"), ("Password Reset", "password_reset"), ("orderPlaced", "order_placed"),
-        ("MFA-Enrolled!", "mfa_enrolled"), ("  spaced  out ", "spaced_out"), ("é-ü", nil), ("", nil),
-    ])
+    @Test(
+        "unknown actions are sanitized to snake_case",
+        arguments: [
+            ("login", "login"), ("Password Reset", "password_reset"), ("orderPlaced", "order_placed"),
+            ("MFA-Enrolled!", "mfa_enrolled"), ("  spaced  out ", "spaced_out"), ("é-ü", nil), ("", nil),
+        ])
     func sanitize(input: String, expected: String?) {
         #expect(Action(sanitizing: input)?.rawValue == expected)
     }

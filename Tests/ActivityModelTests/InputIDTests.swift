@@ -3,17 +3,19 @@ import ActivityModel
 
 /// `InputID.stored` is what the segments' commit frames hold: existing stores must read back identically.
 @Suite struct InputIDTests {
-    @Test("stored names read back as their cases", arguments: [
-        ("journald", InputID.journald),
-        ("file:/var/log/auth.log", .file(path: "/var/log/auth.log")),
-        ("file:relative/with:colon", .file(path: "relative/with:colon")),
-        ("file:", .file(path: "")),
-        ("nats:ACTIVITY:activityd", .nats(stream: "ACTIVITY", consumer: "activityd")),
-        ("udp:192.0.2.1", .udp(sender: "192.0.2.1")),
-        ("nats:no-consumer", .other("nats:no-consumer")),
-        ("journald:test", .other("journald:test")),
-        ("", .other("")),
-    ])
+    @Test(
+        "stored names read back as their cases",
+        arguments: [
+            ("journald", InputID.journald),
+            ("file:/var/log/auth.log", .file(path: "/var/log/auth.log")),
+            ("file:relative/with:colon", .file(path: "relative/with:colon")),
+            ("file:", .file(path: "")),
+            ("nats:ACTIVITY:activityd", .nats(stream: "ACTIVITY", consumer: "activityd")),
+            ("udp:192.0.2.1", .udp(sender: "192.0.2.1")),
+            ("nats:no-consumer", .other("nats:no-consumer")),
+            ("journald:test", .other("journald:test")),
+            ("", .other("")),
+        ])
     func reads(stored: String, expected: InputID) {
         let id = InputID(stored: stored)
         #expect(id == expected)
@@ -22,8 +24,10 @@ import ActivityModel
 
     @Test("every case writes the form it reads")
     func roundTrip() {
-        let ids: [InputID] = [.journald, .file(path: "/var/log/secure"), .nats(stream: "S_1", consumer: "c-2"),
-                              .udp(sender: "2001:db8::1"), .other("x:y")]
+        let ids: [InputID] = [
+            .journald, .file(path: "/var/log/secure"), .nats(stream: "S_1", consumer: "c-2"),
+            .udp(sender: "2001:db8::1"), .other("x:y"),
+        ]
         for id in ids { #expect(InputID(stored: id.stored) == id, "\(id)") }
     }
 

@@ -16,7 +16,9 @@ struct JSONWriterTests {
                 if n == 1 {
                     out.put(chunk[0]); reference.put(chunk[0])
                 } else {
-                    chunk.withUnsafeBufferPointer { out.put($0); reference.put($0) }
+                    chunk.withUnsafeBufferPointer {
+                        out.put($0); reference.put($0)
+                    }
                 }
             }
             #expect(Array(out.buffer) == reference)
@@ -57,7 +59,10 @@ struct JSONWriterTests {
             w.number(v)
             #expect(Double(w.out) == v)
         }
-        for (v, text) in [(35.222, "35.222"), (-82.0686, "-82.0686"), (100.0, "100"), (-0.5, "-0.5"), (.nan, "null"), (.infinity, "null")] {
+        for (v, text) in [
+            (35.222, "35.222"), (-82.0686, "-82.0686"), (100.0, "100"), (-0.5, "-0.5"), (.nan, "null"),
+            (.infinity, "null"),
+        ] {
             var w = JSONWriter()
             w.number(v)
             #expect(w.out == text)
@@ -67,7 +72,8 @@ struct JSONWriterTests {
     @Test("members are separated per object, names written as given")
     func members() {
         var w = JSONWriter(capacity: 1)
-        w.begin(); w.name("a"); w.integer(1); w.key("b\"c"); w.begin(); w.field("x", "y"); w.field("z", nil); w.field("w", "v"); w.end()
+        w.begin(); w.name("a"); w.integer(1); w.key("b\"c"); w.begin(); w.field("x", "y"); w.field("z", nil);
+        w.field("w", "v"); w.end()
         w.name("list"); w.raw("[1]"); w.end(); w.newline()
         w.begin(); w.end()
         #expect(w.out == "{\"a\":1,\"b\\\"c\":{\"x\":\"y\",\"w\":\"v\"},\"list\":[1]}\n{}")

@@ -20,7 +20,10 @@ struct AppEventDecoderTests {
 
     @Test("export names decode into every field")
     func exportNames() throws {
-        let e = try #require(event(#"{"time":"2026-11-22T10:00:00Z","category":"login","action":"login","outcome":"success","reason":"x","user":"alice","actor":"alice","actor_role":"user","account":"acme","session":"s1","entry":"web","device":"iPhone","ip":"81.2.69.160","port":443,"host":"web-1","service":"portal","comment":"hi","commerce":{"subscription":"S","order":"O","amount":"9.99","currency":"EUR","billing_cycles":3},"attrs":{"k":"v"}}"#))
+        let e = try #require(
+            event(
+                #"{"time":"2026-11-22T10:00:00Z","category":"login","action":"login","outcome":"success","reason":"x","user":"alice","actor":"alice","actor_role":"user","account":"acme","session":"s1","entry":"web","device":"iPhone","ip":"81.2.69.160","port":443,"host":"web-1","service":"portal","comment":"hi","commerce":{"subscription":"S","order":"O","amount":"9.99","currency":"EUR","billing_cycles":3},"attrs":{"k":"v"}}"#
+            ))
         #expect(e.time == now)
         #expect(e.category == .login && e.action == .login && e.outcome == .success)
         #expect(e.user == "alice" && e.actor == "alice" && e.actorRole == "user" && e.account == "acme")
@@ -32,11 +35,13 @@ struct AppEventDecoderTests {
         #expect(e.ingested == now)
     }
 
-    @Test("aliases are accepted", arguments: [
-        #"{"event.action":"login","user.name":"a","source.ip":"1.2.3.4","@timestamp":"2026-11-22T10:00:00Z"}"#,
-        #"{"action":"login","username":"a","client_ip":"1.2.3.4","ts":1795341600}"#,
-        #"{"kind":"login","user":"a","ip":"1.2.3.4","timestamp":1795341600000}"#,
-    ])
+    @Test(
+        "aliases are accepted",
+        arguments: [
+            #"{"event.action":"login","user.name":"a","source.ip":"1.2.3.4","@timestamp":"2026-11-22T10:00:00Z"}"#,
+            #"{"action":"login","username":"a","client_ip":"1.2.3.4","ts":1795341600}"#,
+            #"{"kind":"login","user":"a","ip":"1.2.3.4","timestamp":1795341600000}"#,
+        ])
     func aliases(text: String) throws {
         let e = try #require(event(text))
         #expect(e.action == .login && e.category == .login && e.user == "a" && e.ip == IPAddress("1.2.3.4"))
@@ -58,7 +63,7 @@ struct AppEventDecoderTests {
         #expect(event(#"{"action":"Some New Thing"}"#)?.category == .activity)
         #expect(event(#"{"kind":"admin","action":"user_created"}"#)?.category == .admin)
         #expect(event(#"{"kind":"login_failed","user":"x"}"#)?.outcome == .failure)
-        #expect(event(#"{"action":"login"}"#)?.time == now)   // missing time = now
+        #expect(event(#"{"action":"login"}"#)?.time == now)  // missing time = now
     }
 
     @Test("several lines per datagram, CRLF and blank lines")
@@ -67,21 +72,26 @@ struct AppEventDecoderTests {
         #expect(r.count == 2)
     }
 
-    @Test("hostile and malformed input is rejected with a reason", arguments: [
-        (#"{"action":"login","action":"logout"}"#, RejectReason.duplicateKey),
-        (#"{"action":"login""#, .invalidJSON),
-        (#"{"user":"x"}"#, .missingAction),
-        (#"{"action":"login","ip":"999.1.1.1"}"#, .invalidIP),
-        (#"{"action":"login","time":"yesterday"}"#, .invalidTime),
-        (#"{"action":"login","time":99999999999999}"#, .invalidTime),        // ms beyond Int64 ns (found by fuzzing)
-        (#"{"action":"login","time":12345678901.5}"#, .invalidTime),         // fractional seconds beyond Int64 ns
-        (#"{"action":"login","n":1e999999999999999999999999999999999999999999999999999999999999999999999}"#, .invalidJSON),
-        (#"[1,2]"#, .notAnObject),
-        (#"{"action":"login","x":"\u0000"}"#, nil),
-        (#"{"action":"login","category":"bogus"}"#, .invalidField),
-        (#"{"action":{"nested":1}}"#, .invalidField),
-        (#"{"action":"login","amount":"12abc"}"#, .invalidField),
-    ])
+    @Test(
+        "hostile and malformed input is rejected with a reason",
+        arguments: [
+            (#"{"action":"login","action":"logout"}"#, RejectReason.duplicateKey),
+            (#"{"action":"login""#, .invalidJSON),
+            (#"{"user":"x"}"#, .missingAction),
+            (#"{"action":"login","ip":"999.1.1.1"}"#, .invalidIP),
+            (#"{"action":"login","time":"yesterday"}"#, .invalidTime),
+            (#"{"action":"login","time":99999999999999}"#, .invalidTime),  // ms beyond Int64 ns (found by fuzzing)
+            (#"{"action":"login","time":12345678901.5}"#, .invalidTime),  // fractional seconds beyond Int64 ns
+            (
+                #"{"action":"login","n":1e999999999999999999999999999999999999999999999999999999999999999999999}"#,
+                .invalidJSON
+            ),
+            (#"[1,2]"#, .notAnObject),
+            (#"{"action":"login","x":"\u0000"}"#, nil),
+            (#"{"action":"login","category":"bogus"}"#, .invalidField),
+            (#"{"action":{"nested":1}}"#, .invalidField),
+            (#"{"action":"login","amount":"12abc"}"#, .invalidField),
+        ])
     func hostile(text: String, reason: RejectReason?) {
         let r = decode(text).first
         if let reason {
@@ -91,20 +101,22 @@ struct AppEventDecoderTests {
         }
     }
 
-    @Test("the line's grammar decides before its fields: the first invalid member waits for the whole line", arguments: [
-        (#"{"geo":1,"a":1,"a":2}"#, RejectReason.duplicateKey),          // invalid geo, then a duplicate
-        (#"{"geo":1,"a":}"#, .invalidJSON),                               // invalid geo, then a syntax error
-        (#"{"geo":1,"a":[[[[[[[[[1]]]]]]]]]}"#, .tooDeep),                // invalid geo, then too deep
-        (#"{"geo":1,"net":2}"#, .invalidField),
-        (#"{"action":"login","\u0061ction":"x"}"#, .duplicateKey),      // a known name, escaped the second time
-        (#"{"action":"login","x":1,"\u0078":2}"#, .duplicateKey),        // another name, escaped the second time
-        (#"{"action":"login","us\u0065r":"a"}"#, nil),                   // an escaped known name is that name
-        (#"{"action":"login"} x"#, .invalidJSON),                         // trailing bytes
-        (#"{"action":"login",}"#, .invalidJSON),                          // trailing comma
-        (#"{"action":"lo\"gin"}"#, nil),
-        (#"{}"#, .missingAction),
-        (#" { "action" : "login" } "#, nil),
-    ])
+    @Test(
+        "the line's grammar decides before its fields: the first invalid member waits for the whole line",
+        arguments: [
+            (#"{"geo":1,"a":1,"a":2}"#, RejectReason.duplicateKey),  // invalid geo, then a duplicate
+            (#"{"geo":1,"a":}"#, .invalidJSON),  // invalid geo, then a syntax error
+            (#"{"geo":1,"a":[[[[[[[[[1]]]]]]]]]}"#, .tooDeep),  // invalid geo, then too deep
+            (#"{"geo":1,"net":2}"#, .invalidField),
+            (#"{"action":"login","\u0061ction":"x"}"#, .duplicateKey),  // a known name, escaped the second time
+            (#"{"action":"login","x":1,"\u0078":2}"#, .duplicateKey),  // another name, escaped the second time
+            (#"{"action":"login","us\u0065r":"a"}"#, nil),  // an escaped known name is that name
+            (#"{"action":"login"} x"#, .invalidJSON),  // trailing bytes
+            (#"{"action":"login",}"#, .invalidJSON),  // trailing comma
+            (#"{"action":"lo\"gin"}"#, nil),
+            (#"{}"#, .missingAction),
+            (#" { "action" : "login" } "#, nil),
+        ])
     func grammarFirst(text: String, reason: RejectReason?) {
         let r = decode(text).first
         if let reason {
@@ -127,7 +139,8 @@ struct AppEventDecoderTests {
             e.seq = 0
             let text = e.exportJSON(includeSeq: false)
             guard case .event(let plain)? = decode(text).first,
-                  case .object(let members) = try? JSONReader().parse(Array(text.utf8)).get() else {
+                case .object(let members) = try? JSONReader().parse(Array(text.utf8)).get()
+            else {
                 Issue.record("did not decode: \(text)")
                 continue
             }
@@ -135,7 +148,7 @@ struct AppEventDecoderTests {
             // white space around every token.
             var order = Array(members.indices)
             for i in order.indices.reversed() { order.swapAt(i, next(i + 1)) }
-            let ws = [" ", "\t", " \t ", ""]   // (no line breaks: a datagram's lines are split on them)
+            let ws = [" ", "\t", " \t ", ""]  // (no line breaks: a datagram's lines are split on them)
             var out = ws[next(4)] + "{"
             for (n, i) in order.enumerated() {
                 let (k, v) = members[i]
@@ -149,7 +162,9 @@ struct AppEventDecoderTests {
                         name.unicodeScalars.append(u)
                     }
                 }
-                out += (n > 0 ? "," : "") + ws[next(4)] + "\"" + name + "\"" + ws[next(4)] + ":" + ws[next(4)] + v.jsonText + ws[next(4)]
+                out +=
+                    (n > 0 ? "," : "") + ws[next(4)] + "\"" + name + "\"" + ws[next(4)] + ":" + ws[next(4)] + v.jsonText
+                    + ws[next(4)]
             }
             out += "}" + ws[next(4)]
             guard case .event(let rewritten)? = decode(out).first else {
@@ -183,7 +198,8 @@ struct AppEventDecoderTests {
             for _ in 0..<Int(x % 40) {
                 x ^= x << 13; x ^= x >> 7; x ^= x << 17
                 // Mostly ASCII, sometimes a lead or continuation byte, so both paths and their seams are hit.
-                bytes.append(x % 5 == 0 ? UInt8(truncatingIfNeeded: x >> 8) | 0x80 : UInt8(truncatingIfNeeded: x >> 8) & 0x7F)
+                bytes.append(
+                    x % 5 == 0 ? UInt8(truncatingIfNeeded: x >> 8) | 0x80 : UInt8(truncatingIfNeeded: x >> 8) & 0x7F)
             }
             let ours = bytes.withUnsafeBufferPointer { validateUTF8($0) }
             #expect(ours == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
@@ -216,7 +232,9 @@ struct AppEventDecoderTests {
             var e = g.event()
             e.seq = 0
             let text = e.exportJSON(includeSeq: false)
-            guard case .event(var back)? = decoder.decode(datagram: Array(text.utf8), receivedAt: now, source: nil).first else {
+            guard
+                case .event(var back)? = decoder.decode(datagram: Array(text.utf8), receivedAt: now, source: nil).first
+            else {
                 Issue.record("did not decode: \(text)")
                 continue
             }

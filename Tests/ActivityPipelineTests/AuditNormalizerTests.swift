@@ -13,19 +13,32 @@ enum AuditFixtures {
 
     /// RHEL 9 (ENRICHED): alice logs in over ssh with a password, then logs out an hour later.
     static let rhelSSHLogin = [
-        #"type=USER_AUTH msg=audit(1763800000.101:1001): pid=2201 uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:authentication grantors=pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"# + gs + #"UID="root" AUID="unset""#,
-        #"type=USER_ACCT msg=audit(1763800000.105:1002): pid=2201 uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:accounting grantors=pam_unix,pam_localuser acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"# + gs + #"UID="root" AUID="unset""#,
-        #"type=CRYPTO_KEY_USER msg=audit(1763800000.110:1003): pid=2201 uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=destroy kind=session fp=? direction=both spid=2202 suid=74 rport=51234 laddr=192.0.2.1 lport=22  exe="/usr/sbin/sshd" hostname=? addr=192.0.2.10 terminal=? res=success'"# + gs + #"UID="root" AUID="unset" SUID="sshd""#,
-        #"type=CRED_ACQ msg=audit(1763800000.112:1004): pid=2201 uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:setcred grantors=pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"# + gs + #"UID="root" AUID="unset""#,
-        #"type=LOGIN msg=audit(1763800000.115:1005): pid=2201 uid=0 \#(subj) old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 ses=7 res=1"# + gs + #"UID="root" OLD-AUID="unset" AUID="alice""#,
-        #"type=USER_START msg=audit(1763800000.130:1007): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=PAM:session_open grantors=pam_selinux,pam_loginuid,pam_selinux,pam_namespace,pam_keyinit,pam_limits,pam_systemd,pam_unix,pam_umask,pam_lastlog acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=CRED_ACQ msg=audit(1763800000.140:1008): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=PAM:setcred grantors=pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=USER_LOGIN msg=audit(1763800000.160:1010): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=login id=1000 exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="alice" ID="alice""#,
-        #"type=USER_START msg=audit(1763800000.160:1011): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=login id=1000 exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="alice" ID="alice""#,
-        #"type=USER_END msg=audit(1763803600.200:1100): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=login id=1000 exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="alice" ID="alice""#,
-        #"type=USER_LOGOUT msg=audit(1763803600.200:1101): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=login id=1000 exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="alice" ID="alice""#,
-        #"type=USER_END msg=audit(1763803600.210:1102): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=PAM:session_close grantors=pam_selinux,pam_loginuid,pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=CRED_DISP msg=audit(1763803600.210:1103): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=PAM:setcred grantors=pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"# + gs + #"UID="root" AUID="alice""#,
+        #"type=USER_AUTH msg=audit(1763800000.101:1001): pid=2201 uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:authentication grantors=pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"#
+            + gs + #"UID="root" AUID="unset""#,
+        #"type=USER_ACCT msg=audit(1763800000.105:1002): pid=2201 uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:accounting grantors=pam_unix,pam_localuser acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"#
+            + gs + #"UID="root" AUID="unset""#,
+        #"type=CRYPTO_KEY_USER msg=audit(1763800000.110:1003): pid=2201 uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=destroy kind=session fp=? direction=both spid=2202 suid=74 rport=51234 laddr=192.0.2.1 lport=22  exe="/usr/sbin/sshd" hostname=? addr=192.0.2.10 terminal=? res=success'"#
+            + gs + #"UID="root" AUID="unset" SUID="sshd""#,
+        #"type=CRED_ACQ msg=audit(1763800000.112:1004): pid=2201 uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:setcred grantors=pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"#
+            + gs + #"UID="root" AUID="unset""#,
+        #"type=LOGIN msg=audit(1763800000.115:1005): pid=2201 uid=0 \#(subj) old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 ses=7 res=1"#
+            + gs + #"UID="root" OLD-AUID="unset" AUID="alice""#,
+        #"type=USER_START msg=audit(1763800000.130:1007): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=PAM:session_open grantors=pam_selinux,pam_loginuid,pam_selinux,pam_namespace,pam_keyinit,pam_limits,pam_systemd,pam_unix,pam_umask,pam_lastlog acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=CRED_ACQ msg=audit(1763800000.140:1008): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=PAM:setcred grantors=pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=USER_LOGIN msg=audit(1763800000.160:1010): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=login id=1000 exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice" ID="alice""#,
+        #"type=USER_START msg=audit(1763800000.160:1011): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=login id=1000 exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice" ID="alice""#,
+        #"type=USER_END msg=audit(1763803600.200:1100): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=login id=1000 exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice" ID="alice""#,
+        #"type=USER_LOGOUT msg=audit(1763803600.200:1101): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=login id=1000 exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice" ID="alice""#,
+        #"type=USER_END msg=audit(1763803600.210:1102): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=PAM:session_close grantors=pam_selinux,pam_loginuid,pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=CRED_DISP msg=audit(1763803600.210:1103): pid=2201 uid=0 auid=1000 ses=7 \#(subj) msg='op=PAM:setcred grantors=pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=192.0.2.10 addr=192.0.2.10 terminal=ssh res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
     ]
     static let rhelSSHLoginEvents = [
         "login login success user=alice actor=alice entry=ssh device=ssh ip=192.0.2.10 audit_serial=1007 audit_type=USER_START exe=/usr/sbin/sshd hostname=192.0.2.10 pid=2201 ses=7 terminal=ssh uid=0 auid=1000 | host=web1 service=sshd",
@@ -66,18 +79,30 @@ enum AuditFixtures {
     /// Debian 12 (ENRICHED): su to root by alice and back, a failed su, sudo apt update with its PAM
     /// session (not a login), a cron session (not a login).
     static let debianSuSudo = [
-        #"node=deb12 type=USER_AUTH msg=audit(1763802000.000:4001): pid=4100 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:authentication grantors=pam_unix acct="root" exe="/usr/bin/su" hostname=? addr=? terminal=/dev/pts/0 res=success'"# + gs + #"UID="alice" AUID="alice""#,
-        #"node=deb12 type=USER_START msg=audit(1763802000.100:4003): pid=4100 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:session_open grantors=pam_keyinit,pam_limits,pam_unix acct="root" exe="/usr/bin/su" hostname=? addr=? terminal=/dev/pts/0 res=success'"# + gs + #"UID="alice" AUID="alice""#,
-        #"node=deb12 type=USER_END msg=audit(1763802100.000:4010): pid=4100 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:session_close grantors=pam_keyinit,pam_limits,pam_unix acct="root" exe="/usr/bin/su" hostname=? addr=? terminal=/dev/pts/0 res=success'"# + gs + #"UID="alice" AUID="alice""#,
-        #"node=deb12 type=USER_AUTH msg=audit(1763802200.000:4020): pid=4150 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:authentication grantors=? acct="root" exe="/usr/bin/su" hostname=? addr=? terminal=/dev/pts/0 res=failed'"# + gs + #"UID="alice" AUID="alice""#,
-        #"node=deb12 type=USER_AUTH msg=audit(1763802300.000:4030): pid=4200 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:authentication grantors=pam_unix acct="alice" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"# + gs + #"UID="alice" AUID="alice""#,
-        #"node=deb12 type=USER_ACCT msg=audit(1763802300.010:4031): pid=4200 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:accounting grantors=pam_permit acct="alice" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"# + gs + #"UID="alice" AUID="alice""#,
-        #"node=deb12 type=USER_CMD msg=audit(1763802300.020:4032): pid=4200 uid=1000 auid=1000 ses=7 subj=unconfined msg='cwd="/home/alice" cmd=61707420757064617465 exe="/usr/bin/sudo" terminal=pts/0 res=success'"# + gs + #"UID="alice" AUID="alice""#,
-        #"node=deb12 type=CRED_REFR msg=audit(1763802300.030:4033): pid=4200 uid=0 auid=1000 ses=7 subj=unconfined msg='op=PAM:setcred grantors=pam_permit acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"node=deb12 type=USER_START msg=audit(1763802300.040:4034): pid=4200 uid=0 auid=1000 ses=7 subj=unconfined msg='op=PAM:session_open grantors=pam_limits,pam_unix acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"node=deb12 type=USER_END msg=audit(1763802310.000:4035): pid=4200 uid=0 auid=1000 ses=7 subj=unconfined msg='op=PAM:session_close grantors=pam_limits,pam_unix acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"node=deb12 type=USER_START msg=audit(1763802400.000:4040): pid=4300 uid=0 auid=0 ses=9 subj=unconfined msg='op=PAM:session_open grantors=pam_loginuid,pam_env,pam_unix acct="root" exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success'"# + gs + #"UID="root" AUID="root""#,
-        #"node=deb12 type=USER_END msg=audit(1763802401.000:4041): pid=4300 uid=0 auid=0 ses=9 subj=unconfined msg='op=PAM:session_close grantors=pam_loginuid,pam_env,pam_unix acct="root" exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success'"# + gs + #"UID="root" AUID="root""#,
+        #"node=deb12 type=USER_AUTH msg=audit(1763802000.000:4001): pid=4100 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:authentication grantors=pam_unix acct="root" exe="/usr/bin/su" hostname=? addr=? terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="alice" AUID="alice""#,
+        #"node=deb12 type=USER_START msg=audit(1763802000.100:4003): pid=4100 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:session_open grantors=pam_keyinit,pam_limits,pam_unix acct="root" exe="/usr/bin/su" hostname=? addr=? terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="alice" AUID="alice""#,
+        #"node=deb12 type=USER_END msg=audit(1763802100.000:4010): pid=4100 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:session_close grantors=pam_keyinit,pam_limits,pam_unix acct="root" exe="/usr/bin/su" hostname=? addr=? terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="alice" AUID="alice""#,
+        #"node=deb12 type=USER_AUTH msg=audit(1763802200.000:4020): pid=4150 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:authentication grantors=? acct="root" exe="/usr/bin/su" hostname=? addr=? terminal=/dev/pts/0 res=failed'"#
+            + gs + #"UID="alice" AUID="alice""#,
+        #"node=deb12 type=USER_AUTH msg=audit(1763802300.000:4030): pid=4200 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:authentication grantors=pam_unix acct="alice" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="alice" AUID="alice""#,
+        #"node=deb12 type=USER_ACCT msg=audit(1763802300.010:4031): pid=4200 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:accounting grantors=pam_permit acct="alice" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="alice" AUID="alice""#,
+        #"node=deb12 type=USER_CMD msg=audit(1763802300.020:4032): pid=4200 uid=1000 auid=1000 ses=7 subj=unconfined msg='cwd="/home/alice" cmd=61707420757064617465 exe="/usr/bin/sudo" terminal=pts/0 res=success'"#
+            + gs + #"UID="alice" AUID="alice""#,
+        #"node=deb12 type=CRED_REFR msg=audit(1763802300.030:4033): pid=4200 uid=0 auid=1000 ses=7 subj=unconfined msg='op=PAM:setcred grantors=pam_permit acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"node=deb12 type=USER_START msg=audit(1763802300.040:4034): pid=4200 uid=0 auid=1000 ses=7 subj=unconfined msg='op=PAM:session_open grantors=pam_limits,pam_unix acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"node=deb12 type=USER_END msg=audit(1763802310.000:4035): pid=4200 uid=0 auid=1000 ses=7 subj=unconfined msg='op=PAM:session_close grantors=pam_limits,pam_unix acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"node=deb12 type=USER_START msg=audit(1763802400.000:4040): pid=4300 uid=0 auid=0 ses=9 subj=unconfined msg='op=PAM:session_open grantors=pam_loginuid,pam_env,pam_unix acct="root" exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success'"#
+            + gs + #"UID="root" AUID="root""#,
+        #"node=deb12 type=USER_END msg=audit(1763802401.000:4041): pid=4300 uid=0 auid=0 ses=9 subj=unconfined msg='op=PAM:session_close grantors=pam_loginuid,pam_env,pam_unix acct="root" exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success'"#
+            + gs + #"UID="root" AUID="root""#,
     ]
     static let debianSuSudoEvents = [
         "login login success user=root actor=alice entry=su device=pts/0 audit_serial=4003 audit_type=USER_START exe=/usr/bin/su pid=4100 ses=7 terminal=/dev/pts/0 uid=1000 auid=1000 | host=deb12 service=su",
@@ -89,24 +114,42 @@ enum AuditFixtures {
     /// RHEL 9 (ENRICHED) and RHEL 7-style shadow-utils wording: account and group administration by alice
     /// (auid 1000) as root, a password change, a root-run passwd for bob, chpasswd, locks, SELinux roles.
     static let rhelAdmin = [
-        #"type=ADD_USER msg=audit(1763803000.000:6001): pid=5000 uid=0 auid=1000 ses=7 subj=unconfined_u:unconfined_r:useradd_t:s0-s0:c0.c1023 msg='op=add-user acct="frank" exe="/usr/sbin/useradd" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=ADD_GROUP msg=audit(1763803000.010:6002): pid=5000 uid=0 auid=1000 ses=7 subj=unconfined_u:unconfined_r:useradd_t:s0-s0:c0.c1023 msg='op=add-group acct="frank" exe="/usr/sbin/useradd" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=ADD_USER msg=audit(1763803001.000:6003): pid=5001 uid=0 auid=1000 ses=7 subj=unconfined msg='op=adding user id=1006 exe="/usr/sbin/useradd" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice" ID="grace""#,
-        #"type=USER_MGMT msg=audit(1763803010.000:6010): pid=5010 uid=0 auid=1000 ses=7 subj=unconfined msg='op=add-user-to-group grp="wheel" acct="frank" exe="/usr/sbin/usermod" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=USER_MGMT msg=audit(1763803011.000:6011): pid=5011 uid=0 auid=1000 ses=7 subj=unconfined msg='op=changing-shell acct="frank" exe="/usr/sbin/usermod" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=ACCT_LOCK msg=audit(1763803012.000:6012): pid=5012 uid=0 auid=1000 ses=7 subj=unconfined msg='op=locked-password acct="frank" exe="/usr/sbin/usermod" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=ACCT_UNLOCK msg=audit(1763803013.000:6013): pid=5013 uid=0 auid=1000 ses=7 subj=unconfined msg='op=unlocked-password acct="frank" exe="/usr/sbin/usermod" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=ADD_GROUP msg=audit(1763803020.000:6020): pid=5020 uid=0 auid=1000 ses=7 subj=unconfined msg='op=add-group acct="devs" exe="/usr/sbin/groupadd" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=GRP_MGMT msg=audit(1763803021.000:6021): pid=5021 uid=0 auid=1000 ses=7 subj=unconfined msg='op=modify-group acct="devs" exe="/usr/sbin/groupmod" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=DEL_GROUP msg=audit(1763803022.000:6022): pid=5022 uid=0 auid=1000 ses=7 subj=unconfined msg='op=delete-group acct="devs" exe="/usr/sbin/groupdel" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=DEL_USER msg=audit(1763803030.000:6030): pid=5030 uid=0 auid=1000 ses=7 subj=unconfined msg='op=delete-user acct="frank" exe="/usr/sbin/userdel" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=DEL_GROUP msg=audit(1763803030.010:6031): pid=5030 uid=0 auid=1000 ses=7 subj=unconfined msg='op=delete-group acct="frank" exe="/usr/sbin/userdel" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=USER_CHAUTHTOK msg=audit(1763803040.000:6040): pid=5040 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:chauthtok grantors=pam_pwquality,pam_unix acct="alice" exe="/usr/bin/passwd" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="alice" AUID="alice""#,
-        #"type=USER_CHAUTHTOK msg=audit(1763803040.010:6041): pid=5040 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=change password id=1000 exe="/usr/bin/passwd" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="alice" AUID="alice" ID="alice""#,
-        #"type=USER_CHAUTHTOK msg=audit(1763803050.000:6050): pid=5050 uid=0 auid=1000 ses=7 subj=unconfined msg='op=PAM:chauthtok grantors=pam_pwquality,pam_unix acct="bob" exe="/usr/bin/passwd" hostname=web1 addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=USER_CHAUTHTOK msg=audit(1763803060.000:6060): pid=5060 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=PAM:chauthtok grantors=pam_unix acct="dave" exe="/usr/sbin/chpasswd" hostname=web1 addr=? terminal=? res=success'"# + gs + #"UID="root" AUID="unset""#,
-        #"type=ROLE_ASSIGN msg=audit(1763803070.000:6070): pid=5070 uid=0 auid=1000 ses=7 subj=unconfined msg='op=login-sename,role-assign acct="frank" old-seuser=? old-role=? old-range=? new-seuser=staff_u new-role=staff_r,sysadm_r new-range=s0-s0:c0.c1023 exe="/usr/bin/python3.9" hostname=? addr=? terminal=? res=success'"# + gs + #"UID="root" AUID="alice""#,
-        #"type=ROLE_REMOVE msg=audit(1763803071.000:6071): pid=5071 uid=0 auid=1000 ses=7 subj=unconfined msg='op=login-sename,role-remove acct="frank" old-seuser=staff_u old-role=staff_r,sysadm_r old-range=s0-s0:c0.c1023 new-seuser=? new-role=? new-range=? exe="/usr/bin/python3.9" hostname=? addr=? terminal=? res=success'"# + gs + #"UID="root" AUID="alice""#,
+        #"type=ADD_USER msg=audit(1763803000.000:6001): pid=5000 uid=0 auid=1000 ses=7 subj=unconfined_u:unconfined_r:useradd_t:s0-s0:c0.c1023 msg='op=add-user acct="frank" exe="/usr/sbin/useradd" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=ADD_GROUP msg=audit(1763803000.010:6002): pid=5000 uid=0 auid=1000 ses=7 subj=unconfined_u:unconfined_r:useradd_t:s0-s0:c0.c1023 msg='op=add-group acct="frank" exe="/usr/sbin/useradd" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=ADD_USER msg=audit(1763803001.000:6003): pid=5001 uid=0 auid=1000 ses=7 subj=unconfined msg='op=adding user id=1006 exe="/usr/sbin/useradd" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice" ID="grace""#,
+        #"type=USER_MGMT msg=audit(1763803010.000:6010): pid=5010 uid=0 auid=1000 ses=7 subj=unconfined msg='op=add-user-to-group grp="wheel" acct="frank" exe="/usr/sbin/usermod" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=USER_MGMT msg=audit(1763803011.000:6011): pid=5011 uid=0 auid=1000 ses=7 subj=unconfined msg='op=changing-shell acct="frank" exe="/usr/sbin/usermod" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=ACCT_LOCK msg=audit(1763803012.000:6012): pid=5012 uid=0 auid=1000 ses=7 subj=unconfined msg='op=locked-password acct="frank" exe="/usr/sbin/usermod" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=ACCT_UNLOCK msg=audit(1763803013.000:6013): pid=5013 uid=0 auid=1000 ses=7 subj=unconfined msg='op=unlocked-password acct="frank" exe="/usr/sbin/usermod" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=ADD_GROUP msg=audit(1763803020.000:6020): pid=5020 uid=0 auid=1000 ses=7 subj=unconfined msg='op=add-group acct="devs" exe="/usr/sbin/groupadd" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=GRP_MGMT msg=audit(1763803021.000:6021): pid=5021 uid=0 auid=1000 ses=7 subj=unconfined msg='op=modify-group acct="devs" exe="/usr/sbin/groupmod" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=DEL_GROUP msg=audit(1763803022.000:6022): pid=5022 uid=0 auid=1000 ses=7 subj=unconfined msg='op=delete-group acct="devs" exe="/usr/sbin/groupdel" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=DEL_USER msg=audit(1763803030.000:6030): pid=5030 uid=0 auid=1000 ses=7 subj=unconfined msg='op=delete-user acct="frank" exe="/usr/sbin/userdel" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=DEL_GROUP msg=audit(1763803030.010:6031): pid=5030 uid=0 auid=1000 ses=7 subj=unconfined msg='op=delete-group acct="frank" exe="/usr/sbin/userdel" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=USER_CHAUTHTOK msg=audit(1763803040.000:6040): pid=5040 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=PAM:chauthtok grantors=pam_pwquality,pam_unix acct="alice" exe="/usr/bin/passwd" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="alice" AUID="alice""#,
+        #"type=USER_CHAUTHTOK msg=audit(1763803040.010:6041): pid=5040 uid=1000 auid=1000 ses=7 subj=unconfined msg='op=change password id=1000 exe="/usr/bin/passwd" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="alice" AUID="alice" ID="alice""#,
+        #"type=USER_CHAUTHTOK msg=audit(1763803050.000:6050): pid=5050 uid=0 auid=1000 ses=7 subj=unconfined msg='op=PAM:chauthtok grantors=pam_pwquality,pam_unix acct="bob" exe="/usr/bin/passwd" hostname=web1 addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=USER_CHAUTHTOK msg=audit(1763803060.000:6060): pid=5060 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=PAM:chauthtok grantors=pam_unix acct="dave" exe="/usr/sbin/chpasswd" hostname=web1 addr=? terminal=? res=success'"#
+            + gs + #"UID="root" AUID="unset""#,
+        #"type=ROLE_ASSIGN msg=audit(1763803070.000:6070): pid=5070 uid=0 auid=1000 ses=7 subj=unconfined msg='op=login-sename,role-assign acct="frank" old-seuser=? old-role=? old-range=? new-seuser=staff_u new-role=staff_r,sysadm_r new-range=s0-s0:c0.c1023 exe="/usr/bin/python3.9" hostname=? addr=? terminal=? res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
+        #"type=ROLE_REMOVE msg=audit(1763803071.000:6071): pid=5071 uid=0 auid=1000 ses=7 subj=unconfined msg='op=login-sename,role-remove acct="frank" old-seuser=staff_u old-role=staff_r,sysadm_r old-range=s0-s0:c0.c1023 new-seuser=? new-role=? new-range=? exe="/usr/bin/python3.9" hostname=? addr=? terminal=? res=success'"#
+            + gs + #"UID="root" AUID="alice""#,
     ]
     static let rhelAdminEvents = [
         "admin user_created success user=frank actor=alice role=admin device=pts/0 audit_serial=6001 audit_type=ADD_USER exe=/usr/sbin/useradd hostname=web1 op=add-user pid=5000 ses=7 terminal=pts/0 uid=0 auid=1000 | host=web1 service=useradd",
@@ -139,7 +182,7 @@ enum AuditFixtures {
         #"type=EOE msg=audit(1763804100.000:7002): "#,
     ]
     static let multiRecordEvents = [
-        "activity privilege_escalation success user=uid:1000 actor=uid:1000 entry=sudo device=pts1 audit_serial=7002 audit_type=USER_CMD command=id exe=/usr/bin/sudo pid=5200 pwd=/root ses=7 uid=1000 auid=1000 | host=- service=sudo",
+        "activity privilege_escalation success user=uid:1000 actor=uid:1000 entry=sudo device=pts1 audit_serial=7002 audit_type=USER_CMD command=id exe=/usr/bin/sudo pid=5200 pwd=/root ses=7 uid=1000 auid=1000 | host=- service=sudo"
     ]
 
     static var all: [String] { rhelSSHLogin + debianSSHFailures + rhelConsole + debianSuSudo + rhelAdmin + multiRecord }
@@ -186,7 +229,8 @@ struct AuditNormalizerTests {
 
     @Test("Debian 12 RAW ssh failures with node=: PAM failure + sshd USER_LOGIN are one, hex acct, IPv6")
     func debianFailures() {
-        #expect(normalizeAudit(AuditFixtures.debianSSHFailures, host: "ignored") == AuditFixtures.debianSSHFailureEvents)
+        #expect(
+            normalizeAudit(AuditFixtures.debianSSHFailures, host: "ignored") == AuditFixtures.debianSSHFailureEvents)
     }
 
     @Test("RHEL 8 RAW console login, logout and failure")
@@ -217,8 +261,11 @@ struct AuditNormalizerTests {
             }
         }
         // SYSCALL, CWD, PATH, PROCTITLE, EOE; SYSCALL, USER_CMD, EOE (of an interpreted event: nothing new).
-        #expect(results == ["unmatched(audit)", "unmatched(audit)", "unmatched(audit)", "unmatched(audit)", "unmatched(audit)",
-                            "unmatched(audit)", "events(1)", "events(0)"])
+        #expect(
+            results == [
+                "unmatched(audit)", "unmatched(audit)", "unmatched(audit)", "unmatched(audit)", "unmatched(audit)",
+                "unmatched(audit)", "events(1)", "events(0)",
+            ])
     }
 
     @Test("every mapped type appears in the fixtures and produces an event somewhere")
@@ -226,35 +273,49 @@ struct AuditNormalizerTests {
         var seen: Set<String> = []
         var n = AuditNormalizer()
         for l in AuditFixtures.all {
-            if case .events(let es)? = n.normalize(line: l[...]) { for e in es { if let t = e.attrs["audit_type"] { seen.insert(t) } } }
+            if case .events(let es)? = n.normalize(line: l[...]) {
+                for e in es { if let t = e.attrs["audit_type"] { seen.insert(t) } }
+            }
         }
         // USER_ACCT appears only with res=success in those stories; its failure is checked below.
         #expect(Set(AuditNormalizer.mappedTypes).subtracting(seen) == ["USER_ACCT", "USER_LOGOUT"])
-        let denied = [#"type=USER_ACCT msg=audit(1763805000.000:8001): pid=6001 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=PAM:accounting grantors=? acct="erin" exe="/usr/sbin/sshd" hostname=203.0.113.9 addr=203.0.113.9 terminal=ssh res=failed'"#,
-                      #"type=USER_LOGIN msg=audit(1763805000.010:8002): pid=6001 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=login acct="erin" exe="/usr/sbin/sshd" hostname=? addr=203.0.113.9 terminal=ssh res=failed'"#]
-        #expect(normalizeAudit(denied) == [
-            "login login_failed failure reason=not_allowed user=erin actor=erin entry=ssh device=ssh ip=203.0.113.9 audit_serial=8001 audit_type=USER_ACCT exe=/usr/sbin/sshd hostname=203.0.113.9 pid=6001 terminal=ssh uid=0 | host=- service=sshd",
-        ])
+        let denied = [
+            #"type=USER_ACCT msg=audit(1763805000.000:8001): pid=6001 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=PAM:accounting grantors=? acct="erin" exe="/usr/sbin/sshd" hostname=203.0.113.9 addr=203.0.113.9 terminal=ssh res=failed'"#,
+            #"type=USER_LOGIN msg=audit(1763805000.010:8002): pid=6001 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='op=login acct="erin" exe="/usr/sbin/sshd" hostname=? addr=203.0.113.9 terminal=ssh res=failed'"#,
+        ]
+        #expect(
+            normalizeAudit(denied) == [
+                "login login_failed failure reason=not_allowed user=erin actor=erin entry=ssh device=ssh ip=203.0.113.9 audit_serial=8001 audit_type=USER_ACCT exe=/usr/sbin/sshd hostname=203.0.113.9 pid=6001 terminal=ssh uid=0 | host=- service=sshd"
+            ])
         // A USER_LOGOUT without a USER_END before it (login(1) on older systems) is the logout.
-        let logout = [#"type=USER_LOGOUT msg=audit(1763805100.000:8010): pid=910 uid=0 auid=1001 ses=4 msg='op=login id=1001 exe="/usr/bin/login" hostname=web1 addr=? terminal=tty3 res=success'"#]
-        #expect(normalizeAudit(logout) == [
-            "login logout success user=uid:1001 actor=uid:1001 entry=console device=tty3 audit_serial=8010 audit_type=USER_LOGOUT exe=/usr/bin/login hostname=web1 pid=910 ses=4 terminal=tty3 uid=0 auid=1001 | host=- service=login",
-        ])
+        let logout = [
+            #"type=USER_LOGOUT msg=audit(1763805100.000:8010): pid=910 uid=0 auid=1001 ses=4 msg='op=login id=1001 exe="/usr/bin/login" hostname=web1 addr=? terminal=tty3 res=success'"#
+        ]
+        #expect(
+            normalizeAudit(logout) == [
+                "login logout success user=uid:1001 actor=uid:1001 entry=console device=tty3 audit_serial=8010 audit_type=USER_LOGOUT exe=/usr/bin/login hostname=web1 pid=910 ses=4 terminal=tty3 uid=0 auid=1001 | host=- service=login"
+            ])
     }
 
     @Test("a pid reused after a logout gives a new login; a login's second announcement gives none")
     func pidReuse() {
         let story = AuditFixtures.rhelSSHLogin
-        let events = normalizeAudit(story + story, host: "web1").map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+        let events = normalizeAudit(story + story, host: "web1").map {
+            $0.split(separator: " ").prefix(2).joined(separator: " ")
+        }
         #expect(events == ["login login", "login logout", "login login", "login logout"])
     }
 
     @Test("unset ids (4294967295, -1, ENRICHED unset) are absent; '?' values are absent")
     func unsetIDs() {
-        let lines = [#"type=ADD_USER msg=audit(1763805200.000:8020): pid=7000 uid=0 auid=-1 ses=-1 msg='op=add-user acct="svc" exe="/usr/sbin/useradd" hostname=? addr=? terminal=? res=success'"# + AuditFixtures.gs + #"UID="root" AUID="unset""#]
-        #expect(normalizeAudit(lines) == [
-            "admin user_created success user=svc role=admin audit_serial=8020 audit_type=ADD_USER exe=/usr/sbin/useradd op=add-user pid=7000 uid=0 | host=- service=useradd",
-        ])
+        let lines = [
+            #"type=ADD_USER msg=audit(1763805200.000:8020): pid=7000 uid=0 auid=-1 ses=-1 msg='op=add-user acct="svc" exe="/usr/sbin/useradd" hostname=? addr=? terminal=? res=success'"#
+                + AuditFixtures.gs + #"UID="root" AUID="unset""#
+        ]
+        #expect(
+            normalizeAudit(lines) == [
+                "admin user_created success user=svc role=admin audit_serial=8020 audit_type=ADD_USER exe=/usr/sbin/useradd op=add-user pid=7000 uid=0 | host=- service=useradd"
+            ])
     }
 
     @Test("unparsable lines are nil, not unmatched; they leave the state alone")
@@ -262,14 +323,18 @@ struct AuditNormalizerTests {
         var n = AuditNormalizer()
         #expect(n.normalize(line: "garbage") == nil)
         #expect(n.normalize(line: "type=USER_LOGIN msg=audit(x:1): ") == nil)
-        #expect(n.normalize(line: "type=DAEMON_START msg=audit(1763800000.000:1): op=start ver=3.0.9 format=enriched res=success") == .unmatched(program: "audit"))
+        #expect(
+            n.normalize(
+                line: "type=DAEMON_START msg=audit(1763800000.000:1): op=start ver=3.0.9 format=enriched res=success")
+                == .unmatched(program: "audit"))
     }
 
     @Test("state stays bounded under a flood of distinct processes")
     func bounded() {
         var n = AuditNormalizer()
         for pid in 0..<(AuditNormalizer.maxTracked * 3) {
-            let l = #"type=USER_AUTH msg=audit(1763800000.000:\#(pid)): pid=\#(pid) uid=0 auid=4294967295 ses=4294967295 msg='op=PAM:authentication acct="u" exe="/usr/sbin/sshd" hostname=? addr=192.0.2.1 terminal=ssh res=failed'"#
+            let l =
+                #"type=USER_AUTH msg=audit(1763800000.000:\#(pid)): pid=\#(pid) uid=0 auid=4294967295 ses=4294967295 msg='op=PAM:authentication acct="u" exe="/usr/sbin/sshd" hostname=? addr=192.0.2.1 terminal=ssh res=failed'"#
             _ = n.normalize(line: l[...])
         }
         #expect(n.trackedProcesses <= AuditNormalizer.maxTracked)
@@ -308,7 +373,9 @@ enum AuditTools {
     /// Runs `tool` with `arguments` in UTC and returns its standard output.
     static func run(_ tool: String, _ arguments: [String]) throws -> String {
         guard let exe = find(tool) else {
-            throw AuditToolError("\(tool) not found on PATH (or /usr/sbin): install the Debian package auditd (apt-get install -y auditd)")
+            throw AuditToolError(
+                "\(tool) not found on PATH (or /usr/sbin): install the Debian package auditd (apt-get install -y auditd)"
+            )
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
@@ -324,7 +391,9 @@ enum AuditTools {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         // ausearch exits 1 when nothing matched; anything above is an error.
-        guard p.terminationStatus <= 1 else { throw AuditToolError("\(tool) \(arguments) exited \(p.terminationStatus)") }
+        guard p.terminationStatus <= 1 else {
+            throw AuditToolError("\(tool) \(arguments) exited \(p.terminationStatus)")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }
@@ -356,12 +425,13 @@ struct AuditCrossCheckTests {
         return (path, events)
     }
 
-    @Test("every event's serial, type and result are ausearch's; what ausearch shows and activityd does not is a documented merge",
-          .enabled(if: AuditTools.available || AuditTools.required))
+    @Test(
+        "every event's serial, type and result are ausearch's; what ausearch shows and activityd does not is a documented merge",
+        .enabled(if: AuditTools.available || AuditTools.required))
     func againstAusearch() throws {
         let (path, events) = try Self.writeFixture()
         let csv = try AuditTools.run("ausearch", ["--input", path, "--format", "csv"])
-        var rows: [UInt64: [String]] = [:]   // serial → columns
+        var rows: [UInt64: [String]] = [:]  // serial → columns
         for line in csv.split(separator: "\n").dropFirst() {
             let cols = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard cols.count >= 16, let serial = UInt64(cols[4]) else { continue }
@@ -377,35 +447,41 @@ struct AuditCrossCheckTests {
             #expect(row[11] == (e.outcome == .failure ? "failed" : "success"), "serial \(serial)")
             // OBJ_PRIME is the account for account records; ausearch names a uid by the local passwd file,
             // so only names from `acct` are compared.
-            if ["ADD_USER", "DEL_USER", "ACCT_LOCK", "ACCT_UNLOCK", "ROLE_ASSIGN", "ROLE_REMOVE"].contains(row[1]), let u = e.user, !u.hasPrefix("uid:") {
+            if ["ADD_USER", "DEL_USER", "ACCT_LOCK", "ACCT_UNLOCK", "ROLE_ASSIGN", "ROLE_REMOVE"].contains(row[1]),
+                let u = e.user, !u.hasPrefix("uid:")
+            {
                 #expect(row[12] == u, "serial \(serial)")
             }
         }
         // Records of mapped types activityd reads as part of another event (docs/normalization.md, section 5).
         let mapped = Set(AuditNormalizer.mappedTypes)
         var merged: [String] = []
-        for (serial, row) in rows.sorted(by: { $0.key < $1.key }) where mapped.contains(row[1]) && !used.contains(serial) {
+        for (serial, row) in rows.sorted(by: { $0.key < $1.key })
+        where mapped.contains(row[1]) && !used.contains(serial) {
             merged.append("\(row[1]) \(row[11]) \(row[15])")
         }
-        #expect(merged == [
-            "USER_AUTH success /usr/sbin/sshd", "USER_ACCT success /usr/sbin/sshd",       // a login's PAM steps
-            "USER_LOGIN success /usr/sbin/sshd", "USER_START success /usr/sbin/sshd",     // the login, after its PAM USER_START
-            "USER_LOGOUT success /usr/sbin/sshd", "USER_END success /usr/sbin/sshd",      // the logout, after the first USER_END
-            "USER_LOGIN failed /usr/sbin/sshd",                                           // the same attempt as PAM's USER_AUTH failure
-            "USER_AUTH success /usr/bin/login", "USER_ACCT success /usr/bin/login", "USER_LOGIN success /usr/bin/login",
-            "USER_LOGIN failed /usr/bin/login",
-            "USER_AUTH success /usr/bin/su",
-            "USER_AUTH success /usr/bin/sudo", "USER_ACCT success /usr/bin/sudo",         // sudo's PAM steps and session
-            "USER_START success /usr/bin/sudo", "USER_END success /usr/bin/sudo",
-            "USER_START success /usr/sbin/cron", "USER_END success /usr/sbin/cron",       // cron sessions are not logins
-            "ADD_GROUP success /usr/sbin/useradd", "DEL_GROUP success /usr/sbin/userdel", // the user's own group
-            "USER_CHAUTHTOK success /usr/bin/passwd",                                     // passwd's second record of one change
-            "USER_LOGIN failed /usr/sbin/sshd",                                           // after the USER_ACCT denial
-        ])
+        #expect(
+            merged == [
+                "USER_AUTH success /usr/sbin/sshd", "USER_ACCT success /usr/sbin/sshd",  // a login's PAM steps
+                "USER_LOGIN success /usr/sbin/sshd", "USER_START success /usr/sbin/sshd",  // the login, after its PAM USER_START
+                "USER_LOGOUT success /usr/sbin/sshd", "USER_END success /usr/sbin/sshd",  // the logout, after the first USER_END
+                "USER_LOGIN failed /usr/sbin/sshd",  // the same attempt as PAM's USER_AUTH failure
+                "USER_AUTH success /usr/bin/login", "USER_ACCT success /usr/bin/login",
+                "USER_LOGIN success /usr/bin/login",
+                "USER_LOGIN failed /usr/bin/login",
+                "USER_AUTH success /usr/bin/su",
+                "USER_AUTH success /usr/bin/sudo", "USER_ACCT success /usr/bin/sudo",  // sudo's PAM steps and session
+                "USER_START success /usr/bin/sudo", "USER_END success /usr/bin/sudo",
+                "USER_START success /usr/sbin/cron", "USER_END success /usr/sbin/cron",  // cron sessions are not logins
+                "ADD_GROUP success /usr/sbin/useradd", "DEL_GROUP success /usr/sbin/userdel",  // the user's own group
+                "USER_CHAUTHTOK success /usr/bin/passwd",  // passwd's second record of one change
+                "USER_LOGIN failed /usr/sbin/sshd",  // after the USER_ACCT denial
+            ])
     }
 
-    @Test("logins and failures of sshd and login are aureport --login's, one for one (time, address, result, user)",
-          .enabled(if: AuditTools.available || AuditTools.required))
+    @Test(
+        "logins and failures of sshd and login are aureport --login's, one for one (time, address, result, user)",
+        .enabled(if: AuditTools.available || AuditTools.required))
     func againstAureportLogin() throws {
         let (path, events) = try Self.writeFixture()
         let report = try AuditTools.run("aureport", ["--login", "-if", path])
@@ -414,18 +490,27 @@ struct AuditCrossCheckTests {
         for line in report.split(separator: "\n") {
             // `N. MM/DD/YY HH:MM:SS AUID HOST TERM EXE yes|no SERIAL`; AUID may hold a space: `(invalid user)`.
             let w = line.split(separator: " ").map(String.init)
-            guard w.count >= 9, w[0].hasSuffix("."), Int(w[0].dropLast()) != nil, let serial = UInt64(w[w.count - 1]) else { continue }
-            let d = w[1].split(separator: "/").compactMap { Int64($0) }, t = w[2].split(separator: ":").compactMap { Int64($0) }
+            guard w.count >= 9, w[0].hasSuffix("."), Int(w[0].dropLast()) != nil, let serial = UInt64(w[w.count - 1])
+            else { continue }
+            let d = w[1].split(separator: "/").compactMap { Int64($0) },
+                t = w[2].split(separator: ":").compactMap { Int64($0) }
             guard d.count == 3, t.count == 3 else { continue }
             var utc = Calendar(identifier: .gregorian)
             utc.timeZone = TimeZone(identifier: "UTC") ?? utc.timeZone
-            let parts = DateComponents(year: Int(2000 + d[2]), month: Int(d[0]), day: Int(d[1]), hour: Int(t[0]), minute: Int(t[1]), second: Int(t[2]))
+            let parts = DateComponents(
+                year: Int(2000 + d[2]), month: Int(d[0]), day: Int(d[1]), hour: Int(t[0]), minute: Int(t[1]),
+                second: Int(t[2]))
             guard let date = utc.date(from: parts) else { continue }
             let time = Int64(date.timeIntervalSince1970)
-            rows.append(Row(time: time, user: w[3..<(w.count - 5)].joined(separator: " "), host: w[w.count - 5], ok: w[w.count - 2] == "yes", serial: serial))
+            rows.append(
+                Row(
+                    time: time, user: w[3..<(w.count - 5)].joined(separator: " "), host: w[w.count - 5],
+                    ok: w[w.count - 2] == "yes", serial: serial))
         }
         #expect(rows.count == 7)
-        let logins = events.filter { ($0.action == .login || $0.action == .loginFailed) && ["sshd", "login"].contains($0.service ?? "") }
+        let logins = events.filter {
+            ($0.action == .login || $0.action == .loginFailed) && ["sshd", "login"].contains($0.service ?? "")
+        }
         #expect(logins.count == rows.count)
         var unmatched = logins
         for r in rows {

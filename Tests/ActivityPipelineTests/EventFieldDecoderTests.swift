@@ -66,7 +66,8 @@ struct EventFieldDecoderTests {
         for f in ActivityEvent.Field.allCases {
             let sent = e[keyPath: f.keyPath] as! any Hashable, got = back[keyPath: f.keyPath] as! any Hashable
             if AppEventDecoder.fieldsNotRead[f] != nil {
-                #expect(AnyHashable(sent) != AnyHashable(got), "\(f.key) is read after all: remove it from fieldsNotRead")
+                #expect(
+                    AnyHashable(sent) != AnyHashable(got), "\(f.key) is read after all: remove it from fieldsNotRead")
             } else {
                 #expect(AnyHashable(sent) == AnyHashable(got), "\(f.key)")
             }
@@ -74,8 +75,9 @@ struct EventFieldDecoderTests {
         // What the receiver replaces is replaced: a line claiming another input, time and source.
         var claimed = e
         claimed.origin?.input = "file"
-        let other = AppEventDecoder().decode(datagram: claimed.exportJSONBytes(includeSeq: false), receivedAt: Timestamp(seconds: 1),
-                                             source: "203.0.113.9:1")
+        let other = AppEventDecoder().decode(
+            datagram: claimed.exportJSONBytes(includeSeq: false), receivedAt: Timestamp(seconds: 1),
+            source: "203.0.113.9:1")
         guard case .event(let replaced)? = other.first else { Issue.record("\(other)"); return }
         func member(_ path: String, _ x: ActivityEvent) -> AnyHashable? {
             switch path {
@@ -86,7 +88,9 @@ struct EventFieldDecoderTests {
             }
         }
         for path in AppEventDecoder.fieldsReplaced {
-            #expect(member(path, replaced) != nil && member(path, replaced) != member(path, claimed), "\(path) is not replaced")
+            #expect(
+                member(path, replaced) != nil && member(path, replaced) != member(path, claimed),
+                "\(path) is not replaced")
         }
         #expect(replaced.origin?.position == e.origin?.position && replaced.origin?.raw == e.origin?.raw)
     }
@@ -97,7 +101,8 @@ struct EventFieldDecoderTests {
         let commerce = Set(ActivityEvent.Field.commerce.members)
         for (field, names) in AppEventDecoder.aliases {
             #expect(names.first == field, "\(field): the canonical name is accepted first")
-            #expect(keys.contains(field) || commerce.contains(field) || ["kind", "user_agent"].contains(field), "\(field)")
+            #expect(
+                keys.contains(field) || commerce.contains(field) || ["kind", "user_agent"].contains(field), "\(field)")
         }
     }
 }

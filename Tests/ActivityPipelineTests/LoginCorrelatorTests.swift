@@ -19,7 +19,10 @@ struct LoginCorrelatorTests {
 
     /// Events of both sources through one correlator, the auth log first or the audit log first; rendered as
     /// `action user service`.
-    static func merged(auditFirst: Bool, authLog: [String] = authLog, audit: [String] = AuditFixtures.rhelSSHLogin + AuditFixtures.debianSSHFailures) -> [String] {
+    static func merged(
+        auditFirst: Bool, authLog: [String] = authLog,
+        audit: [String] = AuditFixtures.rhelSSHLogin + AuditFixtures.debianSSHFailures
+    ) -> [String] {
         var normalizer = Normalizer()
         var auditNormalizer = AuditNormalizer(host: "web1")
         var fromAuth: [(ActivityEvent, Int?)] = []
@@ -31,18 +34,31 @@ struct LoginCorrelatorTests {
         for l in audit { if case .events(let es)? = auditNormalizer.normalize(line: l[...]) { fromAudit += es } }
         var c = LoginCorrelator()
         var out: [String] = []
-        func feedAuth() { for (e, pid) in fromAuth { var e = e; c.correlate(&e, pid: pid, fromAudit: false); out.append("\(e.action) \(e.user ?? "-") \(e.service ?? "-")") } }
-        func feedAudit() { for var e in fromAudit { c.correlate(&e, pid: nil, fromAudit: true); out.append("\(e.action) \(e.user ?? "-") \(e.service ?? "-")") } }
+        func feedAuth() {
+            for (e, pid) in fromAuth {
+                var e = e; c.correlate(&e, pid: pid, fromAudit: false);
+                out.append("\(e.action) \(e.user ?? "-") \(e.service ?? "-")")
+            }
+        }
+        func feedAudit() {
+            for var e in fromAudit {
+                c.correlate(&e, pid: nil, fromAudit: true);
+                out.append("\(e.action) \(e.user ?? "-") \(e.service ?? "-")")
+            }
+        }
         if auditFirst { feedAudit(); feedAuth() } else { feedAuth(); feedAudit() }
         return out.sorted()
     }
 
     @Test("auth log first: the audit log's reports of the same login, logout and failures become duplicates")
     func authFirst() {
-        #expect(Self.merged(auditFirst: false) == [
-            "duplicate_login alice sshd", "duplicate_login_failed - sshd", "duplicate_login_failed bob sshd", "duplicate_logout alice sshd",
-            "login alice sshd", "login_failed admin sshd", "login_failed bob sshd", "login_failed carol sshd", "logout alice sshd",
-        ])
+        #expect(
+            Self.merged(auditFirst: false) == [
+                "duplicate_login alice sshd", "duplicate_login_failed - sshd", "duplicate_login_failed bob sshd",
+                "duplicate_logout alice sshd",
+                "login alice sshd", "login_failed admin sshd", "login_failed bob sshd", "login_failed carol sshd",
+                "logout alice sshd",
+            ])
     }
 
     @Test("audit log first: the auth log's reports become the duplicates; the counted events are the same facts")
@@ -62,8 +78,11 @@ struct LoginCorrelatorTests {
             c.correlate(&a, pid: pidA, fromAudit: false)
             return c.correlate(&b, pid: pidB, fromAudit: true)
         }
-        func login(_ user: String?, at s: Int64, host: String = "web1", ip: String? = "192.0.2.10", outcome: Outcome = .success) -> ActivityEvent {
-            var e = ActivityEvent(time: Timestamp(seconds: s), category: .login, action: .login, outcome: outcome, user: user)
+        func login(
+            _ user: String?, at s: Int64, host: String = "web1", ip: String? = "192.0.2.10", outcome: Outcome = .success
+        ) -> ActivityEvent {
+            var e = ActivityEvent(
+                time: Timestamp(seconds: s), category: .login, action: .login, outcome: outcome, user: user)
             e.host = host
             e.ip = ip.flatMap { IPAddress($0) }
             return e
@@ -71,13 +90,13 @@ struct LoginCorrelatorTests {
         let t: Int64 = 1_763_800_000
         #expect(one(login("alice", at: t), pidA: 1, login("alice", at: t + 1), pidB: 1))
         #expect(one(login("alice", at: t), pidA: 1, login("uid:1000", at: t + 1), pidB: 1))
-        #expect(!one(login("alice", at: t), pidA: 1, login("alice", at: t + 1), pidB: 2))          // another process
-        #expect(!one(login("alice", at: t), pidA: 1, login("bob", at: t + 1), pidB: 1))            // another user
-        #expect(!one(login("alice", at: t), pidA: 1, login("alice", at: t + 6), pidB: 1))          // beyond 5 s
-        #expect(!one(login("alice", at: t), pidA: 1, login("alice", at: t, host: "db1"), pidB: 1)) // another host
+        #expect(!one(login("alice", at: t), pidA: 1, login("alice", at: t + 1), pidB: 2))  // another process
+        #expect(!one(login("alice", at: t), pidA: 1, login("bob", at: t + 1), pidB: 1))  // another user
+        #expect(!one(login("alice", at: t), pidA: 1, login("alice", at: t + 6), pidB: 1))  // beyond 5 s
+        #expect(!one(login("alice", at: t), pidA: 1, login("alice", at: t, host: "db1"), pidB: 1))  // another host
         #expect(!one(login("alice", at: t), pidA: 1, login("alice", at: t, outcome: .failure), pidB: 1))
-        #expect(!one(login("alice", at: t), pidA: nil, login("alice", at: t, ip: nil), pidB: 1))   // nothing ties them
-        #expect(one(login("alice", at: t), pidA: nil, login("alice", at: t), pidB: 1))             // same address
+        #expect(!one(login("alice", at: t), pidA: nil, login("alice", at: t, ip: nil), pidB: 1))  // nothing ties them
+        #expect(one(login("alice", at: t), pidA: nil, login("alice", at: t), pidB: 1))  // same address
         // Two reports of the same source never pair; one first report absorbs one duplicate only.
         var c = LoginCorrelator()
         var a = login("alice", at: t), b = login("alice", at: t)
@@ -96,10 +115,11 @@ struct LoginCorrelatorTests {
     func bounded() {
         var c = LoginCorrelator()
         for i in 0..<(LoginCorrelator.maxTracked * 3) {
-            var e = ActivityEvent(time: Timestamp(seconds: Int64(i)), category: .login, action: .login, outcome: .success, user: "u\(i)")
+            var e = ActivityEvent(
+                time: Timestamp(seconds: Int64(i)), category: .login, action: .login, outcome: .success, user: "u\(i)")
             e.host = "h"
             c.correlate(&e, pid: i, fromAudit: i % 2 == 0)
         }
-        #expect(c.trackedReports <= 2 * LoginCorrelator.maxTracked)   // one list per kind of source
+        #expect(c.trackedReports <= 2 * LoginCorrelator.maxTracked)  // one list per kind of source
     }
 }

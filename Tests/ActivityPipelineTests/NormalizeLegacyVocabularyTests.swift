@@ -18,23 +18,29 @@ struct NormalizeLegacyVocabularyTests {
         #expect(LegacyVocabulary.portalEntry(input) == nil)
     }
 
-    @Test(arguments: [
-        ("1", "login", "success", nil), ("Active", "login", "success", nil),
-        ("2", "logout", "success", nil), ("3", "login_failed", "failure", "invalid_company"),
-        ("5", "login_failed", "failure", "invalid_password"), ("Invalid password", "login_failed", "failure", "invalid_password"),
-        ("6", "session_timeout", "success", "idle_timeout"), ("7", "session_replaced", "success", "session_replaced"),
-        ("8", "login_failed", "failure", "ip_conflict"), ("9", "login_failed", "failure", "invalid_session"),
-        ("10", "login_failed", "failure", "account_disabled"), ("11", "login_failed", "failure", "merchant_account_disabled"),
-        ("12", "login_failed", "failure", "ip_restricted"), ("13", "login_failed", "failure", "invalid_user"),
-        ("Invalid Company/User", "login_failed", "failure", "invalid_user"),
-        ("14", "login_failed", "failure", "missing_email"), ("15", "password_reset", "success", nil),
-        ("16", "mfa_disabled", "success", nil), ("17", "mfa_enabled", "success", nil), ("18", "mfa_enrolled", "success", nil),
-        ("19", "mfa_reset", "success", nil), ("20", "account_locked", "success", "mfa_failures"),
-        ("21", "mfa_success", "success", nil), ("22", "mfa_failure", "failure", "invalid_mfa"),
-        ("23", "mfa_failure", "failure", "mfa_timeout"), ("24", "mfa_challenge", "success", nil),
-        ("25", "mfa_challenge", "success", "mfa_required"), ("valid credential mfa required", "mfa_challenge", "success", "mfa_required"),
-        ("26", "mfa_failure", "failure", "invalid_mfa_data"),
-    ] as [(String, String, String, String?)])
+    @Test(
+        arguments: [
+            ("1", "login", "success", nil), ("Active", "login", "success", nil),
+            ("2", "logout", "success", nil), ("3", "login_failed", "failure", "invalid_company"),
+            ("5", "login_failed", "failure", "invalid_password"),
+            ("Invalid password", "login_failed", "failure", "invalid_password"),
+            ("6", "session_timeout", "success", "idle_timeout"),
+            ("7", "session_replaced", "success", "session_replaced"),
+            ("8", "login_failed", "failure", "ip_conflict"), ("9", "login_failed", "failure", "invalid_session"),
+            ("10", "login_failed", "failure", "account_disabled"),
+            ("11", "login_failed", "failure", "merchant_account_disabled"),
+            ("12", "login_failed", "failure", "ip_restricted"), ("13", "login_failed", "failure", "invalid_user"),
+            ("Invalid Company/User", "login_failed", "failure", "invalid_user"),
+            ("14", "login_failed", "failure", "missing_email"), ("15", "password_reset", "success", nil),
+            ("16", "mfa_disabled", "success", nil), ("17", "mfa_enabled", "success", nil),
+            ("18", "mfa_enrolled", "success", nil),
+            ("19", "mfa_reset", "success", nil), ("20", "account_locked", "success", "mfa_failures"),
+            ("21", "mfa_success", "success", nil), ("22", "mfa_failure", "failure", "invalid_mfa"),
+            ("23", "mfa_failure", "failure", "mfa_timeout"), ("24", "mfa_challenge", "success", nil),
+            ("25", "mfa_challenge", "success", "mfa_required"),
+            ("valid credential mfa required", "mfa_challenge", "success", "mfa_required"),
+            ("26", "mfa_failure", "failure", "invalid_mfa_data"),
+        ] as [(String, String, String, String?)])
     func portalStatus(_ input: String, _ action: String, _ outcome: String, _ reason: String?) throws {
         let m = try #require(LegacyVocabulary.portalStatus(input))
         #expect(m.action.rawValue == action)
@@ -56,15 +62,20 @@ struct NormalizeLegacyVocabularyTests {
     }
 
     @Test(arguments: [
-        ("1", "login", "login"), ("Login", "login", "login"), ("Log out", "login", "logout"), ("logout", "login", "logout"),
+        ("1", "login", "login"), ("Login", "login", "login"), ("Log out", "login", "logout"),
+        ("logout", "login", "logout"),
         ("2", "activity", "page_viewed"), ("Accessed pages", "activity", "page_viewed"),
-        ("3", "admin", "order_placed_on_behalf"), ("Place new order on behalf of the shopper", "admin", "order_placed_on_behalf"),
+        ("3", "admin", "order_placed_on_behalf"),
+        ("Place new order on behalf of the shopper", "admin", "order_placed_on_behalf"),
         ("4", "activity", "subscription_upgraded"), ("5", "activity", "payment_method_changed"),
         ("Change credit card information", "activity", "payment_method_changed"),
         ("6", "activity", "subscription_cancelled"), ("Cancel subscription", "activity", "subscription_cancelled"),
-        ("7", "admin", "price_changed"), ("8", "activity", "subscription_enabled"), ("Enable subscription", "activity", "subscription_enabled"),
-        ("9", "admin", "plan_extended"), ("10", "admin", "recurring_billing_stopped"), ("11", "admin", "recurring_billing_enabled"),
-        ("12", "activity", "invoice_sent"), ("13", "activity", "refund_requested"), ("Request order refund", "activity", "refund_requested"),
+        ("7", "admin", "price_changed"), ("8", "activity", "subscription_enabled"),
+        ("Enable subscription", "activity", "subscription_enabled"),
+        ("9", "admin", "plan_extended"), ("10", "admin", "recurring_billing_stopped"),
+        ("11", "admin", "recurring_billing_enabled"),
+        ("12", "activity", "invoice_sent"), ("13", "activity", "refund_requested"),
+        ("Request order refund", "activity", "refund_requested"),
         ("14", "admin", "email_template_changed"),
     ])
     func paymentsAction(_ input: String, _ category: String, _ action: String) throws {

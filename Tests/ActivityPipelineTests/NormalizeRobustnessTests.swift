@@ -6,7 +6,8 @@ import Testing
 @Suite("normalizer robustness")
 struct NormalizeRobustnessTests {
     static var allRuleLines: [String] {
-        (NormalizeSSHDTests.cases + NormalizeRulesTests.sudoCases + NormalizeRulesTests.suCases + NormalizeRulesTests.loginCases
+        (NormalizeSSHDTests.cases + NormalizeRulesTests.sudoCases + NormalizeRulesTests.suCases
+            + NormalizeRulesTests.loginCases
             + NormalizeRulesTests.logindCases + NormalizeRulesTests.passwordCases + NormalizeRulesTests.shadowUtilsCases
             + NormalizeRulesTests.displayManagersCases).flatMap(\.lines)
     }
@@ -29,10 +30,14 @@ struct NormalizeRobustnessTests {
 
     @Test func junkMessagesForEveryProgram() {
         var n = Normalizer()
-        let junk = ["", " ", ":", "[", "pam_", "pam_unix(", "pam_unix(sshd:session): ", "pam_unix(x:y): session opened for user ",
-                    "Accepted ", "Accepted  for  from ", "Failed ", "Invalid user ", "message repeated 99999999999999999999 times: [ x]",
-                    "message repeated 2 times: [", " : ", "a : COMMAND=", "(to ", "FAILED LOGIN ", "New session ", "new user: ",
-                    "add '", "delete '", "change user '", "user x added by ", "password for '", "\u{FFFD}\u{0}\u{7F}"]
+        let junk = [
+            "", " ", ":", "[", "pam_", "pam_unix(", "pam_unix(sshd:session): ",
+            "pam_unix(x:y): session opened for user ",
+            "Accepted ", "Accepted  for  from ", "Failed ", "Invalid user ",
+            "message repeated 99999999999999999999 times: [ x]",
+            "message repeated 2 times: [", " : ", "a : COMMAND=", "(to ", "FAILED LOGIN ", "New session ", "new user: ",
+            "add '", "delete '", "change user '", "user x added by ", "password for '", "\u{FFFD}\u{0}\u{7F}",
+        ]
         for program in Normalizer.knownPrograms {
             for m in junk {
                 let r = RawRecord(time: testNow, host: "h", program: program, pid: 1, message: m)

@@ -35,16 +35,27 @@ struct AccountDigestTests {
         let device = g.pick([nil, "Firefox", "iPhone"])
         let city = g.pick([nil, "London", "Paris"])
         switch g.int(14) {
-        case 0, 1: return ev(time, "login", user: user, ip: ip, entry: entry, device: device, country: city == nil ? nil : "GB", city: city)
-        case 2: return ev(time, "login", user: user, outcome: .failure, reason: g.pick([nil, "bad_password", "account_disabled", "account_locked", "invalid_user"]), ip: ip)
+        case 0, 1:
+            return ev(
+                time, "login", user: user, ip: ip, entry: entry, device: device, country: city == nil ? nil : "GB",
+                city: city)
+        case 2:
+            return ev(
+                time, "login", user: user, outcome: .failure,
+                reason: g.pick([nil, "bad_password", "account_disabled", "account_locked", "invalid_user"]), ip: ip)
         case 3: return ev(time, "login", user: user, reason: "mfa_required", ip: ip)
-        case 4: return ev(time, "login_failed", user: user, outcome: .failure, reason: g.pick(["invalid_user", "bad_password", "user_disabled"]), ip: ip)
+        case 4:
+            return ev(
+                time, "login_failed", user: user, outcome: .failure,
+                reason: g.pick(["invalid_user", "bad_password", "user_disabled"]), ip: ip)
         case 5: return ev(time, "mfa_success", user: user, outcome: g.pick([.success, .failure]))
         case 6: return ev(time, "mfa_failure", user: user, outcome: .failure)
         case 7, 8: return ev(time, "logout", user: user)
         case 9: return ev(time, "session_timeout", user: user)
         case 10: return ev(time, "account_locked", user: user)
-        case 11: return ev(time, g.pick(["user_deactivated", "user_deleted"]), user: user, outcome: g.pick([.success, .failure]))
+        case 11:
+            return ev(
+                time, g.pick(["user_deactivated", "user_deleted"]), user: user, outcome: g.pick([.success, .failure]))
         case 12: return ev(time, "password_change", user: user, reason: g.pick([nil, "merchant_account_disabled"]))
         default: return ev(time, "page_view", user: user)
         }
@@ -54,10 +65,11 @@ struct AccountDigestTests {
     func splitsAgree(seed: Int) {
         var g = Mix(state: UInt64(seed) &* 7919)
         var minute = 0
-        let events = numbered((0..<(1 + g.int(60))).map { _ in
-            minute += g.int(3)   // equal times happen too
-            return randomEvent(&g, minute: minute)
-        })
+        let events = numbered(
+            (0..<(1 + g.int(60))).map { _ in
+                minute += g.int(3)  // equal times happen too
+                return randomEvent(&g, minute: minute)
+            })
         let now = ts("2026-03-02T00:00:00Z")
 
         var folded = UsersAccumulator()

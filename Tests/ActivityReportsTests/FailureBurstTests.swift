@@ -22,9 +22,9 @@ struct FailureBurstTests {
     func merge() throws {
         let events = numbered([
             fail("2026-03-10T10:00:00Z"), fail("2026-03-10T10:01:00Z"), fail("2026-03-10T10:02:00Z"),
-            fail("2026-03-10T10:06:00Z"), // window 10:01..10:06 holds 10:01, 10:02, 10:06: extends
+            fail("2026-03-10T10:06:00Z"),  // window 10:01..10:06 holds 10:01, 10:02, 10:06: extends
             ev("2026-03-10T10:06:30Z", "mfa_failure", user: "ann", outcome: .failure),
-            fail("2026-03-10T11:00:00Z"), // alone
+            fail("2026-03-10T11:00:00Z"),  // alone
         ])
         let b = failureBursts(events: events, options: userOnly)
         #expect(b.count == 1)
@@ -80,7 +80,7 @@ struct FailureBurstTests {
         }
         events.append(ev("2026-03-10T10:01:00Z", "login", user: "user11", ip: "192.0.2.66"))
         let b = failureBursts(events: numbered(events), options: FailureBurstOptions(threshold: 5, window: .minutes(1)))
-        #expect(b.count == 1) // no single user failed 5 times
+        #expect(b.count == 1)  // no single user failed 5 times
         let burst = try #require(b.first)
         #expect(burst.key == .ip(try #require(IPAddress("192.0.2.66"))))
         #expect(burst.count == 12)
@@ -92,7 +92,9 @@ struct FailureBurstTests {
     @Test("the detector reports which bursts a success follows, once")
     func detector() {
         var d = FailureBurstDetector(options: FailureBurstOptions(threshold: 2, window: .minutes(1)))
-        for e in numbered([fail("2026-03-10T10:00:00Z"), fail("2026-03-10T10:00:01Z")]) { #expect(d.observe(e).isEmpty) }
+        for e in numbered([fail("2026-03-10T10:00:00Z"), fail("2026-03-10T10:00:01Z")]) {
+            #expect(d.observe(e).isEmpty)
+        }
         let ok = ev("2026-03-10T10:00:05Z", "login", user: "ann", ip: "203.0.113.9")
         #expect(d.observe(ok).map(\.key.description) == ["user ann", "ip 203.0.113.9"])
         #expect(d.observe(ok).isEmpty)
@@ -100,19 +102,23 @@ struct FailureBurstTests {
 
     @Test("a threshold of zero or less behaves as one and never traps")
     func degenerate() {
-        let b = failureBursts(events: [fail("2026-03-10T10:00:00Z")],
-                              options: FailureBurstOptions(threshold: 0, window: .seconds(0), byIP: false))
+        let b = failureBursts(
+            events: [fail("2026-03-10T10:00:00Z")],
+            options: FailureBurstOptions(threshold: 0, window: .seconds(0), byIP: false))
         #expect(b.map(\.count) == [1])
     }
 }
 
 @Suite("failureBursts against a brute-force definition")
 struct FailureBurstModelTests {
-    struct SplitMix { var s: UInt64; mutating func next() -> UInt64 {
-        s &+= 0x9E37_79B9_7F4A_7C15; var z = s
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9; z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    } }
+    struct SplitMix {
+        var s: UInt64;
+        mutating func next() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15; var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9; z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
 
     @Test("every failure inside a window of N failures is counted exactly once", arguments: Array(UInt64(1)...40))
     func matchesBruteForce(seed: UInt64) {
@@ -124,8 +130,9 @@ struct FailureBurstModelTests {
         for _ in 0..<200 {
             t = t.advanced(by: .seconds(Int64(rng.next() % 60)))
             let success = rng.next() % 10 == 0
-            var e = ActivityEvent(time: t, category: .login, action: success ? .login : .loginFailed,
-                                  outcome: success ? .success : .failure, user: "u")
+            var e = ActivityEvent(
+                time: t, category: .login, action: success ? .login : .loginFailed,
+                outcome: success ? .success : .failure, user: "u")
             e.seq = UInt64(events.count + 1)
             events.append(e)
         }
@@ -135,13 +142,15 @@ struct FailureBurstModelTests {
             var w: [UInt64] = []
             var j = k
             while j >= 0, events[j].outcome == .failure,
-                  TimeSpan.between(events[j].time, events[k].time) <= window {
+                TimeSpan.between(events[j].time, events[k].time) <= window
+            {
                 w.append(events[j].seq); j -= 1
             }
             if w.count >= threshold { covered.formUnion(w) }
         }
-        let bursts = failureBursts(events: events,
-                                   options: FailureBurstOptions(threshold: threshold, window: window, byIP: false))
+        let bursts = failureBursts(
+            events: events,
+            options: FailureBurstOptions(threshold: threshold, window: window, byIP: false))
         #expect(bursts.reduce(0) { $0 + $1.count } == covered.count)
         for (a, b) in zip(bursts, bursts.dropFirst()) { #expect(a.lastSeq < b.firstSeq) }
         for b in bursts { #expect(covered.contains(b.firstSeq) && covered.contains(b.lastSeq)) }

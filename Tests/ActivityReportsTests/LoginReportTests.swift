@@ -12,7 +12,7 @@ struct LoginReportTests {
             ev("2026-03-02T08:00:00Z", "login", user: "ann"),
             ev("2026-03-02T17:00:00Z", "login", user: "ann"),
             ev("2026-03-08T22:30:00Z", "login", user: "ann"),
-            ev("2026-03-08T23:30:00Z", "login", user: "ann"), // 00:30 Monday 03-09 in Berlin
+            ev("2026-03-08T23:30:00Z", "login", user: "ann"),  // 00:30 Monday 03-09 in Berlin
             ev("2026-03-03T08:00:00Z", "login_failed", user: "ann", outcome: .failure),
             ev("2026-03-04T08:00:00Z", "login", user: "bob"),
             ev("2026-03-04T09:00:00Z", "logout", user: "bob"),
@@ -59,8 +59,9 @@ struct LoginReportTests {
             ev("2026-03-29T11:00:00Z", "login", user: "ann"),
         ])
         // Berlin midnights: 03-27 23:00Z … 03-30 22:00Z covers 03-28, 03-29 (23 h), 03-30.
-        let r = loginReport(events: events, since: ts("2026-03-27T23:00:00Z"), until: ts("2026-03-30T22:00:00Z"),
-                            formatter: berlin)
+        let r = loginReport(
+            events: events, since: ts("2026-03-27T23:00:00Z"), until: ts("2026-03-30T22:00:00Z"),
+            formatter: berlin)
         let days = try #require(r.rangeDays)
         #expect(days == 3)
         let ann = try #require(r.users.first)

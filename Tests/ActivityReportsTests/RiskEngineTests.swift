@@ -35,9 +35,11 @@ func randomHistory(seed: UInt64, count: Int) -> [ActivityEvent] {
         } else if roll == 5 {
             e = ev(time, "logout", user: user, ip: ip)
         } else {
-            e = ev(time, "login", user: user, ip: ip, device: Bool.random(using: &r) ? devices.randomElement(using: &r) : nil,
-                   country: p.0, city: p.1, lat: p.2, lon: p.3, radius: Int.random(in: 0...50, using: &r),
-                   vpn: Int.random(in: 0..<8, using: &r) == 0, hosting: Int.random(in: 0..<12, using: &r) == 0)
+            e = ev(
+                time, "login", user: user, ip: ip,
+                device: Bool.random(using: &r) ? devices.randomElement(using: &r) : nil,
+                country: p.0, city: p.1, lat: p.2, lon: p.3, radius: Int.random(in: 0...50, using: &r),
+                vpn: Int.random(in: 0..<8, using: &r) == 0, hosting: Int.random(in: 0..<12, using: &r) == 0)
         }
         out.append(e)
     }
@@ -48,14 +50,15 @@ func randomHistory(seed: UInt64, count: Int) -> [ActivityEvent] {
 struct RiskEngineTests {
     @Test("a new device is flagged with the count known; the first device and terminals are not")
     func newDevice() {
-        let rows = suspiciousLogins(events: numbered([
-            ev("2026-03-01T10:00:00Z", "login", user: "ann", device: "iPhone"),
-            ev("2026-03-01T11:00:00Z", "login", user: "ann", device: "iPhone"),
-            ev("2026-03-01T12:00:00Z", "login", user: "ann", device: "pts/3"),
-            ev("2026-03-01T13:00:00Z", "login", user: "ann", device: "Firefox/120"),
-            ev("2026-03-01T14:00:00Z", "login", user: "ann"),
-            ev("2026-03-01T15:00:00Z", "login", user: "ann", device: "iPhone"),
-        ]))
+        let rows = suspiciousLogins(
+            events: numbered([
+                ev("2026-03-01T10:00:00Z", "login", user: "ann", device: "iPhone"),
+                ev("2026-03-01T11:00:00Z", "login", user: "ann", device: "iPhone"),
+                ev("2026-03-01T12:00:00Z", "login", user: "ann", device: "pts/3"),
+                ev("2026-03-01T13:00:00Z", "login", user: "ann", device: "Firefox/120"),
+                ev("2026-03-01T14:00:00Z", "login", user: "ann"),
+                ev("2026-03-01T15:00:00Z", "login", user: "ann", device: "iPhone"),
+            ]))
         #expect(rows.map(\.event.seq) == [4])
         #expect(rows.first?.kinds == .newDevice)
         #expect(rows.first?.why == "new device Firefox/120 (1 known)")
@@ -77,8 +80,10 @@ struct RiskEngineTests {
     func burstsAgreeWithDetector(threshold: Int) {
         for seed in UInt64(1)...20 {
             let bursts = FailureBurstOptions(threshold: threshold, window: .minutes(2))
-            var engine = RiskEngine(options: SuspiciousOptions(newCountry: false, impossibleTravel: false, anonymizer: false,
-                                                               bursts: bursts, newDevice: false))
+            var engine = RiskEngine(
+                options: SuspiciousOptions(
+                    newCountry: false, impossibleTravel: false, anonymizer: false,
+                    bursts: bursts, newDevice: false))
             var detector = FailureBurstDetector(options: bursts)
             for e in randomHistory(seed: seed, count: 300) {
                 let followed = detector.observe(e)
@@ -101,7 +106,8 @@ struct RiskEngineTests {
         var engine = RiskEngine(options: options)
         for i in 0..<1000 {
             let t = ts("2026-03-01T00:00:00Z").advanced(by: .seconds(Int64(i)))
-            _ = engine.observe(ev(t.description, "login_failed", user: "u\(i)", outcome: .failure, ip: "10.0.\(i / 256).\(i % 256)"))
+            _ = engine.observe(
+                ev(t.description, "login_failed", user: "u\(i)", outcome: .failure, ip: "10.0.\(i / 256).\(i % 256)"))
             #expect(engine.trackedUsers <= 80 && engine.trackedAddresses <= 40)
         }
         #expect(engine.users["u999"] != nil && engine.users["u0"] == nil)
@@ -119,8 +125,10 @@ struct RiskEngineTests {
         var assessed = ev("2026-03-02T10:00:00Z", "login", user: "ann", country: "FR")
         assessed.risk = [.assessed, .anonymizer]
         assessed.attrs["risk_why"] = "via VPN (lists: x)"
-        let events = numbered([ev("2026-03-01T10:00:00Z", "login", user: "ann", country: "GB"), assessed,
-                               ev("2026-03-03T10:00:00Z", "login", user: "ann", country: "DE")])
+        let events = numbered([
+            ev("2026-03-01T10:00:00Z", "login", user: "ann", country: "GB"), assessed,
+            ev("2026-03-03T10:00:00Z", "login", user: "ann", country: "DE"),
+        ])
         let rows = suspiciousLogins(events: events)
         #expect(rows.map(\.kinds) == [.anonymizer, .newCountry])
         #expect(rows.first?.reasons == ["via VPN (lists: x)"])

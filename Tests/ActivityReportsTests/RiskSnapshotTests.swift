@@ -6,11 +6,13 @@ import Testing
 /// evictions; damaged bytes and other settings are refused.
 @Suite("RiskEngine snapshot")
 struct RiskSnapshotTests {
-    @Test("a snapshot taken mid-history reads back to the same state, and the rest of the history gets the same flags", arguments: [1, 2, 3, 4, 5] as [UInt64])
+    @Test(
+        "a snapshot taken mid-history reads back to the same state, and the rest of the history gets the same flags",
+        arguments: [1, 2, 3, 4, 5] as [UInt64])
     func roundTrip(seed: UInt64) throws {
         let history = randomHistory(seed: seed, count: 800)
         var options = SuspiciousOptions()
-        options.maxUsers = 3          // evictions happen, and must be the same after the snapshot
+        options.maxUsers = 3  // evictions happen, and must be the same after the snapshot
         options.maxAddresses = 3
         var a = RiskEngine(options: options)
         for e in history[0..<400] { _ = a.observe(e) }
@@ -36,7 +38,7 @@ struct RiskSnapshotTests {
         #expect(RiskEngine(options: SuspiciousOptions(), snapshot: Array(bytes.dropLast())) == nil)
         #expect(RiskEngine(options: SuspiciousOptions(), snapshot: bytes + [0]) == nil)
         for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 50)) {
-            _ = RiskEngine(options: SuspiciousOptions(), snapshot: Array(bytes[0..<cut]))   // never traps
+            _ = RiskEngine(options: SuspiciousOptions(), snapshot: Array(bytes[0..<cut]))  // never traps
         }
     }
 }

@@ -5,17 +5,19 @@ import Testing
 
 @Suite("TerminalText")
 struct TerminalTextTests {
-    @Test("control characters, ESC sequences and bidi overrides are shown escaped", arguments: [
-        ("plain text", "plain text"),
-        ("a\nb", "a\\nb"), ("a\rb\tc", "a\\rb\\tc"),
-        ("\u{1B}[31mred\u{1B}[0m", "\\x1b[31mred\\x1b[0m"),
-        ("\u{00}\u{07}\u{7F}", "\\x00\\x07\\x7f"),
-        ("c1\u{9B}31m", "c1\\u009b31m"), ("\u{85}", "\\u0085"),
-        ("evil\u{202E}gpj.exe", "evil\\u202egpj.exe"),
-        ("\u{2066}x\u{2069}", "\\u2066x\\u2069"), ("zw\u{200B}sp", "zw\\u200bsp"), ("\u{FEFF}bom", "\\ufeffbom"),
-        ("line\u{2028}sep", "line\\u2028sep"),
-        ("CORP\\alice", "CORP\\alice"), ("Zoë 漢字 👍🏽", "Zoë 漢字 👍🏽"), ("e\u{301}", "e\u{301}"),
-    ])
+    @Test(
+        "control characters, ESC sequences and bidi overrides are shown escaped",
+        arguments: [
+            ("plain text", "plain text"),
+            ("a\nb", "a\\nb"), ("a\rb\tc", "a\\rb\\tc"),
+            ("\u{1B}[31mred\u{1B}[0m", "\\x1b[31mred\\x1b[0m"),
+            ("\u{00}\u{07}\u{7F}", "\\x00\\x07\\x7f"),
+            ("c1\u{9B}31m", "c1\\u009b31m"), ("\u{85}", "\\u0085"),
+            ("evil\u{202E}gpj.exe", "evil\\u202egpj.exe"),
+            ("\u{2066}x\u{2069}", "\\u2066x\\u2069"), ("zw\u{200B}sp", "zw\\u200bsp"), ("\u{FEFF}bom", "\\ufeffbom"),
+            ("line\u{2028}sep", "line\\u2028sep"),
+            ("CORP\\alice", "CORP\\alice"), ("Zoë 漢字 👍🏽", "Zoë 漢字 👍🏽"), ("e\u{301}", "e\u{301}"),
+        ])
     func escaping(raw: String, shown: String) {
         #expect(TerminalText.escaped(raw) == shown)
     }
@@ -26,15 +28,18 @@ struct TerminalTextTests {
         for v in UInt32(0)...0x2FFF { if let s = Unicode.Scalar(v) { all.unicodeScalars.append(s) } }
         let out = TerminalText.escaped(all)
         for s in out.unicodeScalars {
-            #expect(!(s.value < 0x20 || (0x7F...0x9F).contains(s.value) || (0x202A...0x202E).contains(s.value)
-                || (0x2066...0x2069).contains(s.value)))
+            #expect(
+                !(s.value < 0x20 || (0x7F...0x9F).contains(s.value) || (0x202A...0x202E).contains(s.value)
+                    || (0x2066...0x2069).contains(s.value)))
         }
     }
 
-    @Test("display width counts wide characters as 2 and combining marks as 0", arguments: [
-        ("abc", 3), ("", 0), ("漢字", 4), ("한국", 4), ("ｶﾀｶﾅ", 4), ("ＡＢ", 4), ("e\u{301}", 1), ("👍", 2),
-        ("👍🏽", 2), ("👨‍👩‍👧", 2), ("Zoë", 3), ("❤️", 2), ("Ω", 1),
-    ])
+    @Test(
+        "display width counts wide characters as 2 and combining marks as 0",
+        arguments: [
+            ("abc", 3), ("", 0), ("漢字", 4), ("한국", 4), ("ｶﾀｶﾅ", 4), ("ＡＢ", 4), ("e\u{301}", 1), ("👍", 2),
+            ("👍🏽", 2), ("👨‍👩‍👧", 2), ("Zoë", 3), ("❤️", 2), ("Ω", 1),
+        ])
     func width(text: String, expected: Int) {
         #expect(TerminalText.displayWidth(text) == expected)
     }
@@ -52,33 +57,37 @@ struct TerminalTextTests {
 
 @Suite("Table")
 struct TableTests {
-    let table = Table(columns: [.init("USER"), .init("N", alignment: .right), .init("WHERE")], rows: [
-        ["alice", "12", "London, GB"],
-        ["bob", "3", "a very long location text that will not fit"],
-        ["漢字", "100"],
-    ])
+    let table = Table(
+        columns: [.init("USER"), .init("N", alignment: .right), .init("WHERE")],
+        rows: [
+            ["alice", "12", "London, GB"],
+            ["bob", "3", "a very long location text that will not fit"],
+            ["漢字", "100"],
+        ])
 
     @Test("columns are padded by display width; short rows are padded with empty cells")
     func layout() {
-        #expect(table.render() == """
-        USER     N  WHERE
-        alice   12  London, GB
-        bob      3  a very long location text that will not fit
-        漢字   100
+        #expect(
+            table.render() == """
+                USER     N  WHERE
+                alice   12  London, GB
+                bob      3  a very long location text that will not fit
+                漢字   100
 
-        """)
+                """)
     }
 
     @Test("fits a narrow terminal by cutting the widest column first")
     func fit() {
         let out = table.render(maxWidth: 30)
-        #expect(out == """
-        USER     N  WHERE
-        alice   12  London, GB
-        bob      3  a very long locat…
-        漢字   100
+        #expect(
+            out == """
+                USER     N  WHERE
+                alice   12  London, GB
+                bob      3  a very long locat…
+                漢字   100
 
-        """)
+                """)
         for line in out.split(separator: "\n") { #expect(TerminalText.displayWidth(String(line)) <= 30) }
     }
 
@@ -118,7 +127,10 @@ struct TerminalStructureTests {
             }
             if v < 0x20 || (0x7F...0x9F).contains(v) { return true }
             if [0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF].contains(v) || (0x202A...0x202E).contains(v)
-                || (0x2066...0x2069).contains(v) || (0x200B...0x200D).contains(v) { return true }
+                || (0x2066...0x2069).contains(v) || (0x200B...0x200D).contains(v)
+            {
+                return true
+            }
         }
         return false
     }
@@ -140,7 +152,9 @@ struct TerminalStructureTests {
 
     @Test("CSV: CRLF record ends and quoted line feeds stay; ESC, BEL, C1, bidi and a lone CR are shown escaped")
     func csvKeepsStructure() {
-        let record = CSVExport.record(["2026-03-28", "mallory\u{1B}[31m", "a\u{07}b", "x\u{9B}y", "evil\u{202E}exe", "multi\nline", "cr\rx"])
+        let record = CSVExport.record([
+            "2026-03-28", "mallory\u{1B}[31m", "a\u{07}b", "x\u{9B}y", "evil\u{202E}exe", "multi\nline", "cr\rx",
+        ])
         let escaped = TerminalText.escapedKeepingStructure(record + record, style: .visible)
         #expect(!Self.hasActiveBytes(escaped), "\(escaped.debugDescription)")
         #expect(escaped.hasSuffix("\r\n"))

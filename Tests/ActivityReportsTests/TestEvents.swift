@@ -17,7 +17,8 @@ func ev(
     commerce: Commerce? = nil, comment: String? = nil, seq: UInt64 = 0
 ) -> ActivityEvent {
     let a = Action(rawValue: action)
-    var e = ActivityEvent(time: ts(time), category: a.knownCategory ?? .activity, action: a, outcome: outcome, user: user)
+    var e = ActivityEvent(
+        time: ts(time), category: a.knownCategory ?? .activity, action: a, outcome: outcome, user: user)
     e.seq = seq
     e.reason = reason
     e.ip = ip.flatMap { IPAddress($0) }
@@ -36,8 +37,10 @@ func ev(
     return e
 }
 
-func commerce(sub: String? = nil, order: String? = nil, amount: String? = nil, currency: String? = nil,
-              cycles: Int? = nil) -> Commerce {
+func commerce(
+    sub: String? = nil, order: String? = nil, amount: String? = nil, currency: String? = nil,
+    cycles: Int? = nil
+) -> Commerce {
     var c = Commerce()
     c.subscription = sub; c.order = order; c.amount = amount; c.currency = currency; c.billingCycles = cycles
     return c

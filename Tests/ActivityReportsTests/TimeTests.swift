@@ -5,18 +5,22 @@ import Testing
 
 @Suite("TimeSpan")
 struct TimeSpanTests {
-    @Test("parses single and combined units", arguments: [
-        ("90s", Int64(90)), ("10m", 600), ("12h", 43_200), ("30d", 2_592_000), ("2w", 1_209_600),
-        ("1h30m", 5400), ("1d12h", 129_600), (" 45s ", 45), ("-7d", -604_800), ("+2h", 7200), ("0s", 0),
-        ("3 days", 259_200), ("5min", 300),
-    ])
+    @Test(
+        "parses single and combined units",
+        arguments: [
+            ("90s", Int64(90)), ("10m", 600), ("12h", 43_200), ("30d", 2_592_000), ("2w", 1_209_600),
+            ("1h30m", 5400), ("1d12h", 129_600), (" 45s ", 45), ("-7d", -604_800), ("+2h", 7200), ("0s", 0),
+            ("3 days", 259_200), ("5min", 300),
+        ])
     func parses(text: String, seconds: Int64) {
         #expect(TimeSpan.parse(text) == TimeSpan(seconds: seconds))
     }
 
-    @Test("rejects bare numbers, unknown units and overflow", arguments: [
-        "", "30", "d", "10x", "1h30", "-", "--5m", "99999999999999999999d", "300000w", "1.5h", "h5",
-    ])
+    @Test(
+        "rejects bare numbers, unknown units and overflow",
+        arguments: [
+            "", "30", "d", "10x", "1h30", "-", "--5m", "99999999999999999999d", "300000w", "1.5h", "h5",
+        ])
     func rejects(text: String) {
         #expect(TimeSpan.parse(text) == nil)
     }
@@ -26,9 +30,11 @@ struct TimeSpanTests {
         #expect(TimeSpan.parse("500ms")?.nanoseconds == 500_000_000)
     }
 
-    @Test("prints compactly with two units", arguments: [
-        (Int64(0), "0s"), (45, "45s"), (192, "3m12s"), (3900, "1h05m"), (183_600, "2d03h"), (-90, "-1m30s"),
-    ])
+    @Test(
+        "prints compactly with two units",
+        arguments: [
+            (Int64(0), "0s"), (45, "45s"), (192, "3m12s"), (3900, "1h05m"), (183_600, "2d03h"), (-90, "-1m30s"),
+        ])
     func prints(seconds: Int64, text: String) {
         #expect(TimeSpan(seconds: seconds).description == text)
     }
@@ -56,7 +62,9 @@ struct TimeExpressionTests {
     func rfc3339() throws {
         #expect(try resolve("2026-03-29T01:30:00Z", berlin) == ts("2026-03-29T01:30:00Z"))
         #expect(try resolve("2026-03-29 03:30:00+02:00", newYork) == ts("2026-03-29T01:30:00Z"))
-        #expect(try resolve("2026-03-29T01:30:00.25Z", berlin).nanoseconds == ts("2026-03-29T01:30:00Z").nanoseconds + 250_000_000)
+        #expect(
+            try resolve("2026-03-29T01:30:00.25Z", berlin).nanoseconds == ts("2026-03-29T01:30:00Z").nanoseconds
+                + 250_000_000)
     }
 
     @Test("dates and wall-clock times are read in the given zone")
@@ -109,13 +117,15 @@ struct TimeExpressionTests {
     func todayNewYork() throws {
         let n = ts("2026-11-02T12:00:00Z")
         #expect(try resolve("today", newYork, now: n) == ts("2026-11-02T05:00:00Z"))
-        #expect(try resolve("yesterday", newYork, now: n) == ts("2026-11-01T04:00:00Z")) // a 25 h day
+        #expect(try resolve("yesterday", newYork, now: n) == ts("2026-11-01T04:00:00Z"))  // a 25 h day
     }
 
-    @Test("rejects malformed input with an operator-readable message", arguments: [
-        "", "yesterdy", "2026-02-30", "2026-13-01", "2026-03-29 25:00", "2026-03-29 12", "-7x", "7d", "@abc",
-        "2026-03-29T12:00:00+2", "tomorrow",
-    ])
+    @Test(
+        "rejects malformed input with an operator-readable message",
+        arguments: [
+            "", "yesterdy", "2026-02-30", "2026-13-01", "2026-03-29 25:00", "2026-03-29 12", "-7x", "7d", "@abc",
+            "2026-03-29T12:00:00+2", "tomorrow",
+        ])
     func rejects(text: String) {
         #expect(throws: TimeExpressionError.self) { try TimeExpression(parsing: text) }
     }
@@ -133,27 +143,31 @@ struct TimeExpressionTests {
 
 @Suite("TimeFormatter")
 struct TimeFormatterTests {
-    @Test("Europe/Berlin across the spring-forward change", arguments: [
-        ("2026-03-29T00:30:00Z", "2026-03-29 01:30:00 +01:00"),
-        ("2026-03-29T00:59:59Z", "2026-03-29 01:59:59 +01:00"),
-        ("2026-03-29T01:00:00Z", "2026-03-29 03:00:00 +02:00"),
-        ("2026-03-29T01:30:00Z", "2026-03-29 03:30:00 +02:00"),
-        ("2026-10-25T00:30:00Z", "2026-10-25 02:30:00 +02:00"),
-        ("2026-10-25T01:30:00Z", "2026-10-25 02:30:00 +01:00"),
-        ("2026-12-31T23:30:00Z", "2027-01-01 00:30:00 +01:00"),
-    ])
+    @Test(
+        "Europe/Berlin across the spring-forward change",
+        arguments: [
+            ("2026-03-29T00:30:00Z", "2026-03-29 01:30:00 +01:00"),
+            ("2026-03-29T00:59:59Z", "2026-03-29 01:59:59 +01:00"),
+            ("2026-03-29T01:00:00Z", "2026-03-29 03:00:00 +02:00"),
+            ("2026-03-29T01:30:00Z", "2026-03-29 03:30:00 +02:00"),
+            ("2026-10-25T00:30:00Z", "2026-10-25 02:30:00 +02:00"),
+            ("2026-10-25T01:30:00Z", "2026-10-25 02:30:00 +01:00"),
+            ("2026-12-31T23:30:00Z", "2027-01-01 00:30:00 +01:00"),
+        ])
     func berlin(utc: String, expected: String) throws {
         let f = try #require(TimeFormatter(identifier: "Europe/Berlin"))
         #expect(f.string(from: ts(utc)) == expected)
     }
 
-    @Test("America/New_York across both changes", arguments: [
-        ("2026-03-08T06:59:59Z", "2026-03-08 01:59:59 -05:00"),
-        ("2026-03-08T07:00:00Z", "2026-03-08 03:00:00 -04:00"),
-        ("2026-11-01T05:30:00Z", "2026-11-01 01:30:00 -04:00"),
-        ("2026-11-01T06:30:00Z", "2026-11-01 01:30:00 -05:00"),
-        ("2026-01-01T04:59:59Z", "2025-12-31 23:59:59 -05:00"),
-    ])
+    @Test(
+        "America/New_York across both changes",
+        arguments: [
+            ("2026-03-08T06:59:59Z", "2026-03-08 01:59:59 -05:00"),
+            ("2026-03-08T07:00:00Z", "2026-03-08 03:00:00 -04:00"),
+            ("2026-11-01T05:30:00Z", "2026-11-01 01:30:00 -04:00"),
+            ("2026-11-01T06:30:00Z", "2026-11-01 01:30:00 -05:00"),
+            ("2026-01-01T04:59:59Z", "2025-12-31 23:59:59 -05:00"),
+        ])
     func newYork(utc: String, expected: String) throws {
         let f = try #require(TimeFormatter(identifier: "America/New_York"))
         #expect(f.string(from: ts(utc)) == expected)
@@ -181,21 +195,26 @@ struct TimeFormatterTests {
 
 @Suite("TimeFormatter offset cache")
 struct OffsetCacheTests {
-    @Test("cached offsets equal Foundation's for every 15 minutes around tricky transitions", arguments: [
-        ("Europe/Berlin", "2025-01-01T00:00:00Z", 800),
-        ("America/New_York", "2025-01-01T00:00:00Z", 800),
-        ("Australia/Lord_Howe", "2025-01-01T00:00:00Z", 800), // 30-minute DST
-        ("Asia/Kathmandu", "1985-06-01T00:00:00Z", 800), // +05:30 → +05:45 in 1986, no DST
-        ("America/Caracas", "2015-06-01T00:00:00Z", 800), // -04:30 → -04:00 in 2016
-        ("Pacific/Apia", "2011-06-01T00:00:00Z", 400), // skipped 2011-12-30
-        ("Europe/Moscow", "2010-06-01T00:00:00Z", 1700), // permanent +04 in 2011, back to +03 in 2014
-    ])
+    @Test(
+        "cached offsets equal Foundation's for every 15 minutes around tricky transitions",
+        arguments: [
+            ("Europe/Berlin", "2025-01-01T00:00:00Z", 800),
+            ("America/New_York", "2025-01-01T00:00:00Z", 800),
+            ("Australia/Lord_Howe", "2025-01-01T00:00:00Z", 800),  // 30-minute DST
+            ("Asia/Kathmandu", "1985-06-01T00:00:00Z", 800),  // +05:30 → +05:45 in 1986, no DST
+            ("America/Caracas", "2015-06-01T00:00:00Z", 800),  // -04:30 → -04:00 in 2016
+            ("Pacific/Apia", "2011-06-01T00:00:00Z", 400),  // skipped 2011-12-30
+            ("Europe/Moscow", "2010-06-01T00:00:00Z", 1700),  // permanent +04 in 2011, back to +03 in 2014
+        ])
     func matchesFoundation(id: String, start: String, days: Int) throws {
         let f = try #require(TimeFormatter(identifier: id))
         var t = ts(start)
         var mismatches = 0
         for _ in 0..<(days * 96) {
-            if f.offsetSeconds(at: t) != f.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t.seconds))) { mismatches += 1 }
+            if f.offsetSeconds(at: t) != f.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t.seconds)))
+            {
+                mismatches += 1
+            }
             t = t.advanced(by: .minutes(15))
         }
         #expect(mismatches == 0)

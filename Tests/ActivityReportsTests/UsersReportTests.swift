@@ -13,12 +13,14 @@ struct UsersReportTests {
 
     @Test("a login then a logout leaves the user logged out, with both times, entry, IP and location")
     func loginLogout() throws {
-        let s = try summary([
-            ev("2026-03-10T08:00:00Z", "login_failed", user: "ann", outcome: .failure, ip: "198.51.100.7"),
-            ev("2026-03-10T08:01:00Z", "login", user: "ann", ip: "198.51.100.7", entry: "web", device: "Firefox",
-               country: "GB", city: "London"),
-            ev("2026-03-10T09:00:00Z", "logout", user: "ann"),
-        ], user: "ann")
+        let s = try summary(
+            [
+                ev("2026-03-10T08:00:00Z", "login_failed", user: "ann", outcome: .failure, ip: "198.51.100.7"),
+                ev(
+                    "2026-03-10T08:01:00Z", "login", user: "ann", ip: "198.51.100.7", entry: "web", device: "Firefox",
+                    country: "GB", city: "London"),
+                ev("2026-03-10T09:00:00Z", "logout", user: "ann"),
+            ], user: "ann")
         #expect(s.status == .loggedOut)
         #expect(s.lastLogin == ts("2026-03-10T08:01:00Z"))
         #expect(s.lastLogout == ts("2026-03-10T09:00:00Z"))
@@ -45,10 +47,11 @@ struct UsersReportTests {
 
     @Test("a session_timeout event times the session out and counts as the last logout")
     func explicitTimeout() throws {
-        let s = try summary([
-            ev("2026-03-10T10:00:00Z", "login", user: "cy"),
-            ev("2026-03-10T10:30:00Z", "session_timeout", user: "cy", reason: "idle_timeout"),
-        ], user: "cy")
+        let s = try summary(
+            [
+                ev("2026-03-10T10:00:00Z", "login", user: "cy"),
+                ev("2026-03-10T10:30:00Z", "session_timeout", user: "cy", reason: "idle_timeout"),
+            ], user: "cy")
         #expect(s.status == .timedOut)
         #expect(s.lastLogout == ts("2026-03-10T10:30:00Z"))
     }
@@ -74,30 +77,34 @@ struct UsersReportTests {
         #expect(s.loginCount == 2)
     }
 
-    @Test("deactivation and account_disabled failures disable; a logout does not undo it", arguments: [
-        ev("2026-03-10T11:00:00Z", "user_deactivated", user: "eve"),
-        ev("2026-03-10T11:00:00Z", "login_failed", user: "eve", outcome: .failure, reason: "account_disabled"),
-        ev("2026-03-10T11:00:00Z", "user_deleted", user: "eve"),
-    ])
+    @Test(
+        "deactivation and account_disabled failures disable; a logout does not undo it",
+        arguments: [
+            ev("2026-03-10T11:00:00Z", "user_deactivated", user: "eve"),
+            ev("2026-03-10T11:00:00Z", "login_failed", user: "eve", outcome: .failure, reason: "account_disabled"),
+            ev("2026-03-10T11:00:00Z", "user_deleted", user: "eve"),
+        ])
     func disabled(trigger: ActivityEvent) throws {
-        let s = try summary([
-            ev("2026-03-10T10:00:00Z", "login", user: "eve"),
-            trigger,
-            ev("2026-03-10T11:10:00Z", "logout", user: "eve"),
-            ev("2026-03-10T11:20:00Z", "account_locked", user: "eve"),
-        ], user: "eve")
+        let s = try summary(
+            [
+                ev("2026-03-10T10:00:00Z", "login", user: "eve"),
+                trigger,
+                ev("2026-03-10T11:10:00Z", "logout", user: "eve"),
+                ev("2026-03-10T11:20:00Z", "account_locked", user: "eve"),
+            ], user: "eve")
         #expect(s.status == .disabled)
         #expect(s.statusSince == ts("2026-03-10T11:00:00Z"))
     }
 
     @Test("accounts known only from other events are listed as never logged in; events without user are skipped")
     func neverLoggedIn() {
-        let all = usersReport(events: numbered([
-            ev("2026-03-01T10:00:00Z", "user_created", user: "fay"),
-            ev("2026-03-01T10:00:00Z", "login_failed", outcome: .failure, ip: "203.0.113.1"),
-            ev("2026-03-02T10:00:00Z", "login", user: "gus"),
-            ev("2026-03-09T10:00:00Z", "login", user: "ann"),
-        ]), now: now)
+        let all = usersReport(
+            events: numbered([
+                ev("2026-03-01T10:00:00Z", "user_created", user: "fay"),
+                ev("2026-03-01T10:00:00Z", "login_failed", outcome: .failure, ip: "203.0.113.1"),
+                ev("2026-03-02T10:00:00Z", "login", user: "gus"),
+                ev("2026-03-09T10:00:00Z", "login", user: "ann"),
+            ]), now: now)
         #expect(all.map(\.user) == ["ann", "fay", "gus"])
         #expect(all[1].status == .neverLoggedIn)
         #expect(all[1].lastLogin == nil)
@@ -116,23 +123,25 @@ struct UsersReportTests {
 
     @Test("inactive(since:) lists accounts without a successful login since the time")
     func inactive() {
-        let all = usersReport(events: numbered([
-            ev("2026-03-01T10:00:00Z", "user_created", user: "fay"),
-            ev("2026-02-01T10:00:00Z", "login", user: "gus"),
-            ev("2026-03-09T10:00:00Z", "login_failed", user: "gus", outcome: .failure),
-            ev("2026-03-09T10:00:00Z", "login", user: "ann"),
-        ]), now: now)
+        let all = usersReport(
+            events: numbered([
+                ev("2026-03-01T10:00:00Z", "user_created", user: "fay"),
+                ev("2026-02-01T10:00:00Z", "login", user: "gus"),
+                ev("2026-03-09T10:00:00Z", "login_failed", user: "gus", outcome: .failure),
+                ev("2026-03-09T10:00:00Z", "login", user: "ann"),
+            ]), now: now)
         #expect(all.inactive(since: ts("2026-03-01T00:00:00Z")).map(\.user) == ["fay", "gus"])
         #expect(all.inactive(since: ts("2026-01-01T00:00:00Z")).map(\.user) == ["fay"])
     }
 
     @Test("a login that still needs MFA is not a login; mfa_success clears the failure count")
     func mfaFlow() throws {
-        let s = try summary([
-            ev("2026-03-10T10:00:00Z", "login", user: "hal", reason: "mfa_required"),
-            ev("2026-03-10T10:00:10Z", "mfa_failure", user: "hal", outcome: .failure),
-            ev("2026-03-10T10:00:20Z", "mfa_success", user: "hal"),
-        ], user: "hal")
+        let s = try summary(
+            [
+                ev("2026-03-10T10:00:00Z", "login", user: "hal", reason: "mfa_required"),
+                ev("2026-03-10T10:00:10Z", "mfa_failure", user: "hal", outcome: .failure),
+                ev("2026-03-10T10:00:20Z", "mfa_success", user: "hal"),
+            ], user: "hal")
         #expect(s.loginCount == 0)
         #expect(s.status == .neverLoggedIn)
         #expect(s.failuresSinceLastSuccess == 0)

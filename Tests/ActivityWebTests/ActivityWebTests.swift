@@ -36,7 +36,7 @@ struct ActivityWebUnitTests {
         bad.removeLast()
         bad += c.hasSuffix("a") ? "b" : "a"
         #expect(s.name(fromCookie: bad, now: 1001) == nil)
-        let forged = c.replacingOccurrences(of: "v1.616e6e", with: "v1.626f62")   // "ann" → "bob"
+        let forged = c.replacingOccurrences(of: "v1.616e6e", with: "v1.626f62")  // "ann" → "bob"
         #expect(s.name(fromCookie: forged, now: 1001) == nil)
         let other = SessionSigner(key: Array(repeating: 8, count: 32), lifetimeSeconds: 3600)
         #expect(other.name(fromCookie: c, now: 1001) == nil)
@@ -72,19 +72,20 @@ struct ActivityWebUnitTests {
     @Test("[web] configuration: defaults, principals, refusals")
     func configuration() throws {
         let hash = "$2b$04$" + String(repeating: "a", count: 53)
-        let c = try DaemonConfiguration.parse("""
-        [web]
-        session_ttl = "2h"
-        [[web.user]]
-        name = "ann"
-        bcrypt = "\(hash)"
-        roles = ["security", "activity"]
-        accounts = ["acme"]
-        [[web.token]]
-        name = "portal"
-        sha256 = "\(String(repeating: "0f", count: 32))"
-        roles = "admin"
-        """)
+        let c = try DaemonConfiguration.parse(
+            """
+            [web]
+            session_ttl = "2h"
+            [[web.user]]
+            name = "ann"
+            bcrypt = "\(hash)"
+            roles = ["security", "activity"]
+            accounts = ["acme"]
+            [[web.token]]
+            name = "portal"
+            sha256 = "\(String(repeating: "0f", count: 32))"
+            roles = "admin"
+            """)
         #expect(c.web.listen.description == "127.0.0.1:8089")
         #expect(c.web.sessionTTL == 7_200_000_000_000)
         #expect(c.web.users.first?.roles == [.security, .activity])
@@ -93,20 +94,31 @@ struct ActivityWebUnitTests {
         #expect(c.unknownKeys.isEmpty)
         for (text, message) in [
             ("listen = \"10.0.0.1:80\"", "not a loopback address"),
-            ("listen = \"[::1]:80\"\n[[web.user]]\nname = \"a\"\nbcrypt = \"pw\"\nroles = [\"admin\"]", "never a password"),
+            (
+                "listen = \"[::1]:80\"\n[[web.user]]\nname = \"a\"\nbcrypt = \"pw\"\nroles = [\"admin\"]",
+                "never a password"
+            ),
             ("[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"", "required"),
             ("[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"root\"]", "not a role"),
-            ("[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]\n[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]", "twice"),
+            (
+                "[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]\n[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]",
+                "twice"
+            ),
             ("audit_app = \"web\"", "go together"),
             ("tls_certificate = \"/x.pem\"", "go together"),
             ("page_size = 0", "between"),
         ] {
             #expect(throws: ConfigError.self) { try DaemonConfiguration.parse("[web]\n" + text) }
-            do { _ = try DaemonConfiguration.parse("[web]\n" + text) } catch { #expect("\(error)".contains(message), "\(error)") }
+            do { _ = try DaemonConfiguration.parse("[web]\n" + text) } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
         }
-        let tls = try DaemonConfiguration.parse("[web]\nlisten = \"0.0.0.0:8443\"\ntls_certificate = \"/c.pem\"\ntls_key = \"/k.pem\"")
+        let tls = try DaemonConfiguration.parse(
+            "[web]\nlisten = \"0.0.0.0:8443\"\ntls_certificate = \"/c.pem\"\ntls_key = \"/k.pem\"")
         #expect(tls.web.hasTLS && tls.web.listen.description == "0.0.0.0:8443")
-        let unknown = try DaemonConfiguration.parse("[web]\nlistn = \"x\"\n[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]\npasword = \"x\"")
+        let unknown = try DaemonConfiguration.parse(
+            "[web]\nlistn = \"x\"\n[[web.user]]\nname = \"a\"\nbcrypt = \"\(hash)\"\nroles = [\"admin\"]\npasword = \"x\""
+        )
         #expect(Set(unknown.unknownKeys) == ["web.listn", "web.user[0].pasword"])
     }
 }

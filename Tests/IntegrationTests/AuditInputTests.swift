@@ -9,11 +9,16 @@ enum AuditLines {
     /// An sshd login of `user` from `ip` with the monitor process `pid`: PAM steps, USER_START, USER_LOGIN.
     static func sshLogin(user: String, uid: Int, ip: String, pid: Int, at t: Int, serial s: Int) -> [String] {
         [
-            #"type=USER_AUTH msg=audit(\#(t).101:\#(s)): pid=\#(pid) uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:authentication grantors=pam_unix acct="\#(user)" exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=ssh res=success'"# + gs + #"UID="root" AUID="unset""#,
-            #"type=USER_ACCT msg=audit(\#(t).105:\#(s + 1)): pid=\#(pid) uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:accounting grantors=pam_unix,pam_localuser acct="\#(user)" exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=ssh res=success'"# + gs + #"UID="root" AUID="unset""#,
-            #"type=LOGIN msg=audit(\#(t).115:\#(s + 2)): pid=\#(pid) uid=0 \#(subj) old-auid=4294967295 auid=\#(uid) tty=(none) old-ses=4294967295 ses=7 res=1"# + gs + #"UID="root" OLD-AUID="unset" AUID="\#(user)""#,
-            #"type=USER_START msg=audit(\#(t).130:\#(s + 3)): pid=\#(pid) uid=0 auid=\#(uid) ses=7 \#(subj) msg='op=PAM:session_open grantors=pam_selinux,pam_loginuid,pam_unix acct="\#(user)" exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=ssh res=success'"# + gs + #"UID="root" AUID="\#(user)""#,
-            #"type=USER_LOGIN msg=audit(\#(t).160:\#(s + 4)): pid=\#(pid) uid=0 auid=\#(uid) ses=7 \#(subj) msg='op=login id=\#(uid) exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="\#(user)" ID="\#(user)""#,
+            #"type=USER_AUTH msg=audit(\#(t).101:\#(s)): pid=\#(pid) uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:authentication grantors=pam_unix acct="\#(user)" exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=ssh res=success'"#
+                + gs + #"UID="root" AUID="unset""#,
+            #"type=USER_ACCT msg=audit(\#(t).105:\#(s + 1)): pid=\#(pid) uid=0 auid=4294967295 ses=4294967295 \#(subj) msg='op=PAM:accounting grantors=pam_unix,pam_localuser acct="\#(user)" exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=ssh res=success'"#
+                + gs + #"UID="root" AUID="unset""#,
+            #"type=LOGIN msg=audit(\#(t).115:\#(s + 2)): pid=\#(pid) uid=0 \#(subj) old-auid=4294967295 auid=\#(uid) tty=(none) old-ses=4294967295 ses=7 res=1"#
+                + gs + #"UID="root" OLD-AUID="unset" AUID="\#(user)""#,
+            #"type=USER_START msg=audit(\#(t).130:\#(s + 3)): pid=\#(pid) uid=0 auid=\#(uid) ses=7 \#(subj) msg='op=PAM:session_open grantors=pam_selinux,pam_loginuid,pam_unix acct="\#(user)" exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=ssh res=success'"#
+                + gs + #"UID="root" AUID="\#(user)""#,
+            #"type=USER_LOGIN msg=audit(\#(t).160:\#(s + 4)): pid=\#(pid) uid=0 auid=\#(uid) ses=7 \#(subj) msg='op=login id=\#(uid) exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=/dev/pts/0 res=success'"#
+                + gs + #"UID="root" AUID="\#(user)" ID="\#(user)""#,
         ]
     }
 
@@ -29,15 +34,19 @@ enum AuditLines {
     static func sshLogout(user: String, uid: Int, ip: String, pid: Int, at t: Int, serial s: Int) -> [String] {
         let ids = "uid=0 auid=\(uid) ses=7 \(subj)"
         return [
-            #"type=USER_END msg=audit(\#(t).200:\#(s)): pid=\#(pid) \#(ids) msg='op=login id=\#(uid) exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="\#(user)" ID="\#(user)""#,
-            #"type=USER_LOGOUT msg=audit(\#(t).200:\#(s + 1)): pid=\#(pid) \#(ids) msg='op=login id=\#(uid) exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=/dev/pts/0 res=success'"# + gs + #"UID="root" AUID="\#(user)" ID="\#(user)""#,
-            #"type=USER_END msg=audit(\#(t).210:\#(s + 2)): pid=\#(pid) \#(ids) msg='op=PAM:session_close grantors=pam_selinux,pam_loginuid,pam_unix acct="\#(user)" exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=ssh res=success'"# + gs + #"UID="root" AUID="\#(user)""#,
+            #"type=USER_END msg=audit(\#(t).200:\#(s)): pid=\#(pid) \#(ids) msg='op=login id=\#(uid) exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=/dev/pts/0 res=success'"#
+                + gs + #"UID="root" AUID="\#(user)" ID="\#(user)""#,
+            #"type=USER_LOGOUT msg=audit(\#(t).200:\#(s + 1)): pid=\#(pid) \#(ids) msg='op=login id=\#(uid) exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=/dev/pts/0 res=success'"#
+                + gs + #"UID="root" AUID="\#(user)" ID="\#(user)""#,
+            #"type=USER_END msg=audit(\#(t).210:\#(s + 2)): pid=\#(pid) \#(ids) msg='op=PAM:session_close grantors=pam_selinux,pam_loginuid,pam_unix acct="\#(user)" exe="/usr/sbin/sshd" hostname=\#(ip) addr=\#(ip) terminal=ssh res=success'"#
+                + gs + #"UID="root" AUID="\#(user)""#,
         ]
     }
 
     /// useradd of `user` by the login user 1000 (`alice`).
     static func addUser(_ user: String, at t: Int, serial s: Int) -> String {
-        #"type=ADD_USER msg=audit(\#(t).000:\#(s)): pid=5000 uid=0 auid=1000 ses=7 subj=unconfined msg='op=add-user acct="\#(user)" exe="/usr/sbin/useradd" hostname=? addr=? terminal=pts/0 res=success'"# + gs + #"UID="root" AUID="alice""#
+        #"type=ADD_USER msg=audit(\#(t).000:\#(s)): pid=5000 uid=0 auid=1000 ses=7 subj=unconfined msg='op=add-user acct="\#(user)" exe="/usr/sbin/useradd" hostname=? addr=? terminal=pts/0 res=success'"#
+            + gs + #"UID="root" AUID="alice""#
     }
 
     static let base = 1_795_341_600
@@ -75,14 +84,16 @@ struct AuditInputTests {
         lines += AuditLines.sshFailure(user: "bob", ip: "203.0.113.50", pid: 3301, at: t + 60, serial: 2001)
         lines.append(AuditLines.addUser("frank", at: t + 120, serial: 3001))
         lines.append("this is not an audit record")
-        lines.append(#"type=SERVICE_START msg=audit(\#(t + 130).000:3002): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='unit=cron comm="systemd" exe="/usr/lib/systemd/systemd" hostname=? addr=? terminal=? res=success'"#)
+        lines.append(
+            #"type=SERVICE_START msg=audit(\#(t + 130).000:3002): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='unit=cron comm="systemd" exe="/usr/lib/systemd/systemd" hostname=? addr=? terminal=? res=success'"#
+        )
         try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
         let extra = """
-        [[input.file]]
-        paths = ["\(log)"]
-        start_at = "beginning"
-        format = "audit"
-        """
+            [[input.file]]
+            paths = ["\(log)"]
+            start_at = "beginning"
+            format = "audit"
+            """
         var daemon = try DaemonProcess(dir: dir, extraConfig: extra, listen: ["127.0.0.1:0"])
         _ = try daemon.waitReady()
         let first = try Self.waitForEvents(daemon.dataDir, count: 3)
@@ -110,13 +121,16 @@ struct AuditInputTests {
         #expect(admin["user"] as? String == "frank")
         #expect(admin["actor"] as? String == "alice")
 
-        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
+        let stats =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
         #expect((stats?["rejected"] as? [String: Int])?["unparsable_audit"] == 1)
         // LOGIN and SERVICE_START map to nothing (the PAM steps before a login are recognised: no event, not unmatched).
         #expect((stats?["unmatched"] as? [String: Int])?["audit"] == 2)
 
         // Restart on the same data: the committed position holds, nothing is read twice; new lines are read.
-        var more = AuditLines.sshLogin(user: "carol", uid: 1002, ip: "198.51.100.4", pid: 4401, at: t + 200, serial: 4001)
+        var more = AuditLines.sshLogin(
+            user: "carol", uid: 1002, ip: "198.51.100.4", pid: 4401, at: t + 200, serial: 4001)
         more.append(AuditLines.addUser("grace", at: t + 260, serial: 5001))
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         h.seekToEndOfFile()
@@ -125,7 +139,7 @@ struct AuditInputTests {
         daemon = try DaemonProcess(dir: dir, extraConfig: extra, listen: ["127.0.0.1:0"])
         _ = try daemon.waitReady()
         let all = try Self.waitForEvents(daemon.dataDir, count: 5)
-        Thread.sleep(forTimeInterval: 0.5)   // anything read twice would show up by now
+        Thread.sleep(forTimeInterval: 0.5)  // anything read twice would show up by now
         let settled = try Self.waitForEvents(daemon.dataDir, count: 5, timeout: 0)
         #expect(try daemon.terminate() == 0)
         #expect(all.count == 5)
@@ -133,42 +147,49 @@ struct AuditInputTests {
         #expect(serials == ["1004", "2001", "3001", "4004", "5001"], "\(daemon.log)")
     }
 
-    @Test("one login, one event: the same sshd login, logout and failure in auth.log and in the audit log count once in users and report logins")
+    @Test(
+        "one login, one event: the same sshd login, logout and failure in auth.log and in the audit log count once in users and report logins"
+    )
     func oneLoginOneEvent() throws {
         let dir = DaemonProcess.temporaryDirectory("one-login")
         let host = shortHostName()
-        let t = AuditLines.base   // 2026-11-22T10:00:00Z
+        let t = AuditLines.base  // 2026-11-22T10:00:00Z
         let auth = dir + "/auth.log", audit = dir + "/audit.log"
-        try ([
-            "Nov 22 10:00:00 \(host) sshd[2201]: Accepted password for alice from 192.0.2.10 port 51234 ssh2",
-            "Nov 22 10:00:00 \(host) sshd[2201]: pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)",
-            "Nov 22 10:01:00 \(host) sshd[3301]: Failed password for bob from 203.0.113.50 port 40000 ssh2",
-            "Nov 22 10:30:00 \(host) sshd[2201]: pam_unix(sshd:session): session closed for user alice",
-        ].joined(separator: "\n") + "\n").write(toFile: auth, atomically: true, encoding: .utf8)
+        try
+            ([
+                "Nov 22 10:00:00 \(host) sshd[2201]: Accepted password for alice from 192.0.2.10 port 51234 ssh2",
+                "Nov 22 10:00:00 \(host) sshd[2201]: pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)",
+                "Nov 22 10:01:00 \(host) sshd[3301]: Failed password for bob from 203.0.113.50 port 40000 ssh2",
+                "Nov 22 10:30:00 \(host) sshd[2201]: pam_unix(sshd:session): session closed for user alice",
+            ].joined(separator: "\n") + "\n").write(toFile: auth, atomically: true, encoding: .utf8)
         var lines = AuditLines.sshLogin(user: "alice", uid: 1000, ip: "192.0.2.10", pid: 2201, at: t, serial: 1001)
         lines += AuditLines.sshFailure(user: "bob", ip: "203.0.113.50", pid: 3301, at: t + 60, serial: 2001)
         lines += AuditLines.sshLogout(user: "alice", uid: 1000, ip: "192.0.2.10", pid: 2201, at: t + 1800, serial: 3001)
         try (lines.joined(separator: "\n") + "\n").write(toFile: audit, atomically: true, encoding: .utf8)
         let extra = """
-        [[input.file]]
-        paths = ["\(auth)"]
-        start_at = "beginning"
-        [[input.file]]
-        paths = ["\(audit)"]
-        start_at = "beginning"
-        format = "audit"
-        [normalize]
-        timezone = "UTC"
-        """
+            [[input.file]]
+            paths = ["\(auth)"]
+            start_at = "beginning"
+            [[input.file]]
+            paths = ["\(audit)"]
+            start_at = "beginning"
+            format = "audit"
+            [normalize]
+            timezone = "UTC"
+            """
         let daemon = try DaemonProcess(dir: dir, extraConfig: extra, listen: ["127.0.0.1:0"])
         _ = try daemon.waitReady()
         let events = try Self.waitForEvents(daemon.dataDir, count: 6)
         #expect(try daemon.terminate() == 0)
         try #require(events.count == 6, "\(events)\n\(daemon.log)")
         let actions = events.compactMap { $0["action"] as? String }.sorted()
-        #expect(actions == ["duplicate_login", "duplicate_login_failed", "duplicate_logout", "login", "login_failed", "logout"])
+        #expect(
+            actions == [
+                "duplicate_login", "duplicate_login_failed", "duplicate_logout", "login", "login_failed", "logout",
+            ])
 
-        let (_, usersText, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "users", "--format", "json", "--tz", "UTC"])
+        let (_, usersText, _) = try runTool(
+            "activityctl", ["--data-dir", daemon.dataDir, "users", "--format", "json", "--tz", "UTC"])
         let users = try jsonLines(usersText)
         let alice = try #require(users.first { $0["user"] as? String == "alice" }, "\(usersText)")
         let bob = try #require(users.first { $0["user"] as? String == "bob" }, "\(usersText)")
@@ -176,11 +197,12 @@ struct AuditInputTests {
         #expect(alice["status"] as? String == "logged_out")
         #expect(bob["failures_since_success"] as? Int == 1)
 
-        let (_, report, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "report", "logins", "--tz", "UTC"])
+        let (_, report, _) = try runTool(
+            "activityctl", ["--data-dir", daemon.dataDir, "report", "logins", "--tz", "UTC"])
         let rows = report.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         let aliceRow = try #require(rows.first { $0.first == "alice" }, "\(report)")
         let bobRow = try #require(rows.first { $0.first == "bob" }, "\(report)")
-        #expect(aliceRow[1] == "1" && aliceRow[2] == "0", "\(report)")   // LOGINS, FAILED
+        #expect(aliceRow[1] == "1" && aliceRow[2] == "0", "\(report)")  // LOGINS, FAILED
         #expect(bobRow[1] == "0" && bobRow[2] == "1", "\(report)")
     }
 
@@ -193,7 +215,9 @@ struct AuditInputTests {
         sendUDP(Array("<30>Nov 22 10:02:00 bastion CRON[99]: (root) CMD (run-parts /etc/cron.hourly)".utf8), port: port)
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try daemon.terminate() == 0)
-        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
+        let stats =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
         #expect((stats?["rejected"] as? [String: Int])?["unparsable_syslog"] == 1, "\(String(describing: stats))")
         #expect((stats?["unmatched"] as? [String: Int]) == ["CRON": 1], "\(String(describing: stats))")
     }

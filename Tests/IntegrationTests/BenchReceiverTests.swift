@@ -25,7 +25,8 @@ struct BenchReceiverTests {
         let deadline = Date().addingTimeInterval(30)
         var mirrored: [String] = []
         while Date() < deadline {
-            mirrored = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+            mirrored =
+                (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
             if mirrored.count >= sent { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
@@ -37,7 +38,8 @@ struct BenchReceiverTests {
         #expect(seqs.count == sent)
         #expect(Set(seqs) == Set(0..<sent))
         // The file mirrors the store: the same events are there, read back the way users read them.
-        let (status, stored, err) = try runTool("activityctl", ["--data-dir", receiver.dataDir, "events", "--format", "jsonl", "--limit", "1000"])
+        let (status, stored, err) = try runTool(
+            "activityctl", ["--data-dir", receiver.dataDir, "events", "--format", "jsonl", "--limit", "1000"])
         #expect(status == 0, "\(err)")
         #expect(stored.split(separator: "\n").count == sent)
     }

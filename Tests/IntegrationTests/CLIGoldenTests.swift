@@ -32,16 +32,26 @@ struct CLIGoldenTests {
         Case(name: "events-table-new-york", args: ["events", "--user", "alice", "--tz", "America/New_York"]),
         Case(name: "events-json", args: ["events", "--format", "json", "--limit", "3"] + berlin),
         Case(name: "events-jsonl", args: ["events", "--format", "jsonl"] + berlin),
-        Case(name: "events-jsonl-fields", args: ["events", "--format", "jsonl", "--category", "activity",
-                                                 "--output-fields", "seq,time,user,action,amount,currency,comment,attrs.plan"] + berlin),
+        Case(
+            name: "events-jsonl-fields",
+            args: [
+                "events", "--format", "jsonl", "--category", "activity",
+                "--output-fields", "seq,time,user,action,amount,currency,comment,attrs.plan",
+            ] + berlin),
         Case(name: "events-csv", args: ["events", "--format", "csv"] + berlin),
-        Case(name: "events-output-fields", args: ["events", "--output-fields",
-                                                  "seq,time,user,outcome,reason,ip,port,country,asn,as_org,vpn,hosting,lists,risk"] + berlin),
+        Case(
+            name: "events-output-fields",
+            args: [
+                "events", "--output-fields",
+                "seq,time,user,outcome,reason,ip,port,country,asn,as_org,vpn,hosting,lists,risk",
+            ] + berlin),
         Case(name: "events-reverse-limit", args: ["events", "--reverse", "--limit", "4"] + berlin),
         Case(name: "events-user", args: ["events", "--user", "bob"] + berlin),
         Case(name: "events-category", args: ["events", "--category", "admin"] + berlin),
         Case(name: "events-vpn", args: ["events", "--vpn"] + berlin),
-        Case(name: "events-since-until-dst", args: ["events", "--since", "2026-03-29 01:00", "--until", "2026-03-29 04:00"] + berlin),
+        Case(
+            name: "events-since-until-dst",
+            args: ["events", "--since", "2026-03-29 01:00", "--until", "2026-03-29 04:00"] + berlin),
         Case(name: "events-since-relative", args: ["events", "--since", "-1d", "--now", now] + berlin),
         Case(name: "events-unknown-field", args: ["events", "--output-fields", "time,nope"] + berlin, status: 64),
         // users
@@ -50,7 +60,9 @@ struct CLIGoldenTests {
         Case(name: "users-inactive-since", args: ["users", "--inactive-since", "3d", "--now", now] + berlin),
         // reports
         Case(name: "report-logins", args: ["report", "logins"] + berlin),
-        Case(name: "report-logins-range", args: ["report", "logins", "--since", "2026-03-28", "--until", "2026-03-30"] + berlin),
+        Case(
+            name: "report-logins-range",
+            args: ["report", "logins", "--since", "2026-03-28", "--until", "2026-03-30"] + berlin),
         Case(name: "report-failures", args: ["report", "failures", "--threshold", "5", "--window", "10m"] + berlin),
         Case(name: "report-failures-since", args: ["report", "failures", "--since", "-1d", "--now", now] + berlin),
         Case(name: "report-suspicious", args: ["report", "suspicious"] + berlin),
@@ -104,17 +116,23 @@ struct CLIGoldenTests {
         try bytes.write(to: URL(fileURLWithPath: seg))
         let (status, out, err) = try runActivityctl(["--data-dir", dir, "verify"])
         #expect(status == 1)
-        let text = "$ activityctl verify\n" + out + (err.isEmpty ? "" : "[stderr]\n" + err) + "[exit status \(status)]\n"
+        let text =
+            "$ activityctl verify\n" + out + (err.isEmpty ? "" : "[stderr]\n" + err) + "[exit status \(status)]\n"
         try assertGoldenFile(text.replacingOccurrences(of: dir, with: "$DATA"), name: "verify-damaged.txt")
     }
 
-    @Test("a damaged store: every read prints the damage after its answer and exits 3", arguments: [
-        ["events", "--format", "jsonl"], ["users"], ["report", "logins"], ["report", "failures", "--threshold", "2"],
-        ["report", "suspicious"], ["export", "--csv"], ["tail", "-n", "3"], ["tail", "-f", "--timeout", "0.3"],
-    ])
+    @Test(
+        "a damaged store: every read prints the damage after its answer and exits 3",
+        arguments: [
+            ["events", "--format", "jsonl"], ["users"], ["report", "logins"],
+            ["report", "failures", "--threshold", "2"],
+            ["report", "suspicious"], ["export", "--csv"], ["tail", "-n", "3"], ["tail", "-f", "--timeout", "0.3"],
+        ])
     func readsReportDamage(args: [String]) throws {
         let dir = try CLIGoldenStore.write(into: DaemonProcess.temporaryDirectory("golden-damaged-read"))
-        let segs = try FileManager.default.contentsOfDirectory(atPath: dir + "/segments").sorted().filter { $0.hasSuffix(".seg") }
+        let segs = try FileManager.default.contentsOfDirectory(atPath: dir + "/segments").sorted().filter {
+            $0.hasSuffix(".seg")
+        }
         try #require(segs.count >= 2)
         func damage(_ name: String, at offset: (Int) -> Int) throws -> String {
             let path = dir + "/segments/" + name
@@ -136,7 +154,9 @@ struct CLIGoldenTests {
             #expect(err.contains("activityctl: warning: \(sealed): offset "), "\(err)")
             #expect(err.contains("activityctl: warning: \(String(sealed.dropLast(4))).idx: missing index"), "\(err)")
         }
-        #expect(err.hasSuffix("damaged region(s) met; the answer above may be incomplete (run activityctl verify)\n"), "\(err)")
+        #expect(
+            err.hasSuffix("damaged region(s) met; the answer above may be incomplete (run activityctl verify)\n"),
+            "\(err)")
         // Stdout holds the answer from what could be read (here the store is small: for some commands nothing).
         _ = out
     }
@@ -159,12 +179,12 @@ enum CLIGoldenStore {
 
     /// A stats.json as the daemon writes it, so `stats` has counters to show.
     static let statsJSON = """
-    {"pid":4242,"started":"2026-03-30T06:00:00Z","updated":"2026-03-30T11:59:58Z","datagrams_received":31,\
-    "bytes_received":6120,"lines_received":31,"events_accepted":30,"events_stored":30,"durable_seq":30,\
-    "enrichment_hits":18,"enrichment_misses":12,"segments_sealed":1,"bytes_written":4096,"fsyncs":12,\
-    "queue_depth":0,"kernel_drops":0,"reloads":0,"reload_errors":0,"fsync_seconds_max":0.002,\
-    "store_paused":false,"last_seq":30,"rejected":{"not_json":1},"dropped":{},"unmatched":{},"store_errors":{}}
-    """
+        {"pid":4242,"started":"2026-03-30T06:00:00Z","updated":"2026-03-30T11:59:58Z","datagrams_received":31,\
+        "bytes_received":6120,"lines_received":31,"events_accepted":30,"events_stored":30,"durable_seq":30,\
+        "enrichment_hits":18,"enrichment_misses":12,"segments_sealed":1,"bytes_written":4096,"fsyncs":12,\
+        "queue_depth":0,"kernel_drops":0,"reloads":0,"reload_errors":0,"fsync_seconds_max":0.002,\
+        "store_paused":false,"last_seq":30,"rejected":{"not_json":1},"dropped":{},"unmatched":{},"store_errors":{}}
+        """
 
     /// Writes ``events`` in two segments (the first sealed and indexed, the second active) under `dir`/data.
     static func write(into dir: String) throws -> String {
@@ -188,59 +208,97 @@ enum CLIGoldenStore {
     /// The fixed events, in time order (the order the store receives them).
     static let events: [ActivityEvent] = [
         // alice: a web login in London the evening before New York's spring-forward, logged out after it.
-        ev("2026-03-07T22:00:00Z", "login", user: "alice", ip: "198.51.100.10", port: 51000, session: "s-a1", entry: "web",
-           device: "Firefox/128", geo: geo("GB", "London", london, radius: 20, name: "United Kingdom", asn: 64500, asOrg: "Example Net")),
+        ev(
+            "2026-03-07T22:00:00Z", "login", user: "alice", ip: "198.51.100.10", port: 51000, session: "s-a1",
+            entry: "web",
+            device: "Firefox/128",
+            geo: geo("GB", "London", london, radius: 20, name: "United Kingdom", asn: 64500, asOrg: "Example Net")),
         ev("2026-03-08T08:00:00Z", "logout", user: "alice", session: "s-a1"),
         // erin: logs in, is deactivated by an admin, then fails to log in.
-        ev("2026-03-23T09:00:00Z", "login", user: "erin", ip: "198.51.100.120", entry: "desktop", geo: geo("IE", "Dublin")),
-        ev("2026-03-24T08:05:00Z", "subscription_started", user: "alice", ip: "198.51.100.10", service: "billing",
-           commerce: commerce(sub: "SUB-1001", amount: "19.99", currency: "EUR", cycles: 12), comment: "annual plan",
-           attrs: ["plan": "gold"]),
+        ev(
+            "2026-03-23T09:00:00Z", "login", user: "erin", ip: "198.51.100.120", entry: "desktop",
+            geo: geo("IE", "Dublin")),
+        ev(
+            "2026-03-24T08:05:00Z", "subscription_started", user: "alice", ip: "198.51.100.10", service: "billing",
+            commerce: commerce(sub: "SUB-1001", amount: "19.99", currency: "EUR", cycles: 12), comment: "annual plan",
+            attrs: ["plan": "gold"]),
         // heidi: an IPv6 login with no logout: timed out.
-        ev("2026-03-24T15:00:00Z", "login", user: "heidi", ip: "2001:db8::15", entry: "web", geo: geo("NL", "Amsterdam")),
+        ev(
+            "2026-03-24T15:00:00Z", "login", user: "heidi", ip: "2001:db8::15", entry: "web",
+            geo: geo("NL", "Amsterdam")),
         // grace: an order placed on her behalf whose cells a spreadsheet would execute.
-        ev("2026-03-25T10:00:00Z", "order_placed_on_behalf", user: "grace", actor: "support.sam", actorRole: "support",
-           device: "-2+3", commerce: commerce(sub: "@SUB-7", order: "+ORD-90", amount: "15", currency: "USD", cycles: 1),
-           comment: "=cmd()"),
+        ev(
+            "2026-03-25T10:00:00Z", "order_placed_on_behalf", user: "grace", actor: "support.sam", actorRole: "support",
+            device: "-2+3",
+            commerce: commerce(sub: "@SUB-7", order: "+ORD-90", amount: "15", currency: "USD", cycles: 1),
+            comment: "=cmd()"),
         // bob: ssh from New York.
-        ev("2026-03-25T13:00:00Z", "login", user: "bob", ip: "203.0.113.50", entry: "ssh", device: "pts/0",
-           geo: geo("US", "New York", newYork, radius: 50)),
+        ev(
+            "2026-03-25T13:00:00Z", "login", user: "bob", ip: "203.0.113.50", entry: "ssh", device: "pts/0",
+            geo: geo("US", "New York", newYork, radius: 50)),
         ev("2026-03-25T17:00:00Z", "logout", user: "bob"),
         // dave: web login in Leeds.
         ev("2026-03-26T10:00:00Z", "login", user: "dave", ip: "198.51.100.90", entry: "web", geo: geo("GB", "Leeds")),
         ev("2026-03-26T10:30:00Z", "logout", user: "dave"),
         // carol: Berlin, then Sydney 40 minutes later through a VPN; an order with a comma and quotes.
-        ev("2026-03-27T06:00:00Z", "login", user: "carol", ip: "198.51.100.80", entry: "mobile", device: "Android",
-           geo: geo("DE", "Berlin", berlin, radius: 5)),
-        ev("2026-03-27T06:40:00Z", "login", user: "carol", ip: "192.0.2.200", entry: "web", device: "Chrome",
-           geo: geo("AU", "Sydney", sydney, radius: 100), net: NetFlags(vpn: true, lists: ["vpn-ranges"])),
-        ev("2026-03-27T07:00:00Z", "order_placed", user: "carol", ip: "192.0.2.200",
-           commerce: commerce(order: "ORD-88", amount: "120.00", currency: "AUD"), comment: "gift, \"deluxe\" wrap"),
-        ev("2026-03-27T12:00:00Z", "user_deactivated", user: "erin", actor: "admin.bob", actorRole: "admin", comment: "left the company"),
+        ev(
+            "2026-03-27T06:00:00Z", "login", user: "carol", ip: "198.51.100.80", entry: "mobile", device: "Android",
+            geo: geo("DE", "Berlin", berlin, radius: 5)),
+        ev(
+            "2026-03-27T06:40:00Z", "login", user: "carol", ip: "192.0.2.200", entry: "web", device: "Chrome",
+            geo: geo("AU", "Sydney", sydney, radius: 100), net: NetFlags(vpn: true, lists: ["vpn-ranges"])),
+        ev(
+            "2026-03-27T07:00:00Z", "order_placed", user: "carol", ip: "192.0.2.200",
+            commerce: commerce(order: "ORD-88", amount: "120.00", currency: "AUD"), comment: "gift, \"deluxe\" wrap"),
+        ev(
+            "2026-03-27T12:00:00Z", "user_deactivated", user: "erin", actor: "admin.bob", actorRole: "admin",
+            comment: "left the company"),
         // --- second segment ---
         // a hostile user name (ESC sequence) and device (newline) from a scanner.
-        ev("2026-03-28T03:00:08Z", "login_failed", user: "mallory\u{1B}[31m", outcome: .failure, reason: "invalid_user",
-           ip: "192.0.2.66", device: "evil\nFAKE ROW"),
-        ev("2026-03-28T12:00:00Z", "login_failed", user: "erin", outcome: .failure, reason: "account_disabled", ip: "198.51.100.120"),
+        ev(
+            "2026-03-28T03:00:08Z", "login_failed", user: "mallory\u{1B}[31m", outcome: .failure,
+            reason: "invalid_user",
+            ip: "192.0.2.66", device: "evil\nFAKE ROW"),
+        ev(
+            "2026-03-28T12:00:00Z", "login_failed", user: "erin", outcome: .failure, reason: "account_disabled",
+            ip: "198.51.100.120"),
         // alice: Paris (a new country), logged out 01:30 CET, just before Berlin's spring-forward.
-        ev("2026-03-28T18:00:00Z", "login", user: "alice", ip: "192.0.2.44", entry: "mobile", device: "iPhone",
-           geo: geo("FR", "Paris", paris, radius: 10)),
+        ev(
+            "2026-03-28T18:00:00Z", "login", user: "alice", ip: "192.0.2.44", entry: "mobile", device: "iPhone",
+            geo: geo("FR", "Paris", paris, radius: 10)),
         ev("2026-03-29T00:30:00Z", "logout", user: "alice"),
         // bob: five failures in five minutes across Berlin's 02:00 → 03:00 jump, then a success from the same address.
-        ev("2026-03-29T00:58:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password", ip: "203.0.113.77"),
-        ev("2026-03-29T00:59:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password", ip: "203.0.113.77"),
-        ev("2026-03-29T01:00:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password", ip: "203.0.113.77"),
-        ev("2026-03-29T01:01:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password", ip: "203.0.113.77"),
-        ev("2026-03-29T01:02:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password", ip: "203.0.113.77"),
-        ev("2026-03-29T01:03:00Z", "login", user: "bob", ip: "203.0.113.77", port: 40022, entry: "ssh", device: "pts/1",
-           geo: geo("US", "Boston", boston, radius: 50), net: NetFlags(hosting: true, lists: ["cloud-ranges"])),
-        ev("2026-03-29T09:00:00Z", "refund_issued", user: "alice", actor: "admin.bob", actorRole: "admin", ip: "10.0.0.5",
-           commerce: commerce(sub: "SUB-1001", order: "ORD-77", amount: "-5.00", currency: "EUR"), comment: "goodwill, partial"),
+        ev(
+            "2026-03-29T00:58:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password",
+            ip: "203.0.113.77"),
+        ev(
+            "2026-03-29T00:59:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password",
+            ip: "203.0.113.77"),
+        ev(
+            "2026-03-29T01:00:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password",
+            ip: "203.0.113.77"),
+        ev(
+            "2026-03-29T01:01:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password",
+            ip: "203.0.113.77"),
+        ev(
+            "2026-03-29T01:02:00Z", "login_failed", user: "bob", outcome: .failure, reason: "invalid_password",
+            ip: "203.0.113.77"),
+        ev(
+            "2026-03-29T01:03:00Z", "login", user: "bob", ip: "203.0.113.77", port: 40022, entry: "ssh",
+            device: "pts/1",
+            geo: geo("US", "Boston", boston, radius: 50), net: NetFlags(hosting: true, lists: ["cloud-ranges"])),
+        ev(
+            "2026-03-29T09:00:00Z", "refund_issued", user: "alice", actor: "admin.bob", actorRole: "admin",
+            ip: "10.0.0.5",
+            commerce: commerce(sub: "SUB-1001", order: "ORD-77", amount: "-5.00", currency: "EUR"),
+            comment: "goodwill, partial"),
         // frank: an idle timeout, then a session still open at "now".
         ev("2026-03-29T20:00:00Z", "login", user: "frank", ip: "198.51.100.130", entry: "api", device: "curl/8.5"),
         ev("2026-03-29T21:00:00Z", "session_timeout", user: "frank", reason: "idle_timeout"),
         // dave: locked after an MFA failure.
-        ev("2026-03-30T08:00:00Z", "mfa_failure", user: "dave", outcome: .failure, reason: "invalid_mfa", ip: "198.51.100.90"),
+        ev(
+            "2026-03-30T08:00:00Z", "mfa_failure", user: "dave", outcome: .failure, reason: "invalid_mfa",
+            ip: "198.51.100.90"),
         ev("2026-03-30T08:01:00Z", "account_locked", user: "dave", reason: "mfa_failures"),
         ev("2026-03-30T11:00:00Z", "login", user: "frank", ip: "198.51.100.130", entry: "api", device: "curl/8.5"),
     ]
@@ -256,7 +314,9 @@ enum CLIGoldenStore {
         commerce: Commerce? = nil, comment: String? = nil, attrs: Attributes = [:]
     ) -> ActivityEvent {
         let a = Action(rawValue: action)
-        var e = ActivityEvent(time: ts(time), category: a.knownCategory ?? .activity, action: a, outcome: outcome, user: user, attrs: attrs)
+        var e = ActivityEvent(
+            time: ts(time), category: a.knownCategory ?? .activity, action: a, outcome: outcome, user: user,
+            attrs: attrs)
         // Received one second after it happened, over UDP.
         e.ingested = Timestamp(seconds: e.time.seconds + 1)
         e.origin = Origin(input: "udp", source: "127.0.0.1:40000")
@@ -277,8 +337,10 @@ enum CLIGoldenStore {
         return e
     }
 
-    static func geo(_ country: String, _ city: String, _ at: (Double, Double)? = nil, radius: Int? = nil, name: String? = nil,
-                    asn: UInt32? = nil, asOrg: String? = nil) -> Geo {
+    static func geo(
+        _ country: String, _ city: String, _ at: (Double, Double)? = nil, radius: Int? = nil, name: String? = nil,
+        asn: UInt32? = nil, asOrg: String? = nil
+    ) -> Geo {
         var g = Geo()
         g.country = country; g.city = city; g.countryName = name
         g.lat = at?.0; g.lon = at?.1; g.radiusKm = radius
@@ -286,8 +348,10 @@ enum CLIGoldenStore {
         return g
     }
 
-    static func commerce(sub: String? = nil, order: String? = nil, amount: String? = nil, currency: String? = nil,
-                         cycles: Int? = nil) -> Commerce {
+    static func commerce(
+        sub: String? = nil, order: String? = nil, amount: String? = nil, currency: String? = nil,
+        cycles: Int? = nil
+    ) -> Commerce {
         var c = Commerce()
         c.subscription = sub; c.order = order; c.amount = amount; c.currency = currency; c.billingCycles = cycles
         return c
@@ -323,7 +387,9 @@ func runActivityctl(_ args: [String]) throws -> (Int32, String, String) {
 
 /// `arg` as a POSIX shell would need it written (for the command line at the top of a golden file).
 func shellQuoted(_ arg: String) -> String {
-    let plain = arg.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./:=,+@".unicodeScalars.contains($0) }
+    let plain = arg.unicodeScalars.allSatisfy {
+        CharacterSet.alphanumerics.contains($0) || "-_./:=,+@".unicodeScalars.contains($0)
+    }
     return plain && !arg.isEmpty ? arg : "'" + arg.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
@@ -342,18 +408,21 @@ func assertGoldenFile(_ actual: String, name: String, sourceLocation: SourceLoca
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try Data(actual.utf8).write(to: url)
         if !exists && !update {
-            Issue.record("golden \(name) was missing and has been written: review it, then rerun", sourceLocation: sourceLocation)
+            Issue.record(
+                "golden \(name) was missing and has been written: review it, then rerun", sourceLocation: sourceLocation
+            )
         }
         return
     }
     let expected = try Data(contentsOf: url)
     guard expected != Data(actual.utf8) else { return }
-    Issue.record("""
-    golden Tests/IntegrationTests/Golden/\(name) differs (- expected, + actual). If the change is intended, run
-      UPDATE_GOLDEN=1 swift test --filter CLIGoldenTests
-    and review the diff.
-    \(unifiedDiff(expected: url.path, actual: actual))
-    """, sourceLocation: sourceLocation)
+    Issue.record(
+        """
+        golden Tests/IntegrationTests/Golden/\(name) differs (- expected, + actual). If the change is intended, run
+          UPDATE_GOLDEN=1 swift test --filter CLIGoldenTests
+        and review the diff.
+        \(unifiedDiff(expected: url.path, actual: actual))
+        """, sourceLocation: sourceLocation)
 }
 
 /// `diff -u` of a file against a string (through a temp file); falls back to both texts if diff is missing.

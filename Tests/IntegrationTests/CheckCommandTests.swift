@@ -14,11 +14,18 @@ struct CheckCommandTests {
         let udp = try daemon.waitReady()[0]
         let api = "127.0.0.1:\(try CheckAPIIntegrationTests.apiPort(daemon))"
         let now = Int(Date().timeIntervalSince1970)
-        sendUDP(Array(#"{"time":\#(now - 172_800),"action":"login","user":"ann","account":"acme","ip":"198.51.100.1","device":"iPhone","geo":{"country":"GB","city":"London","lat":51.5,"lon":-0.13}}"#.utf8), port: udp)
+        sendUDP(
+            Array(
+                #"{"time":\#(now - 172_800),"action":"login","user":"ann","account":"acme","ip":"198.51.100.1","device":"iPhone","geo":{"country":"GB","city":"London","lat":51.5,"lon":-0.13}}"#
+                    .utf8), port: udp)
         _ = try RiskIntegrationTests.storedEvents(daemon.dataDir, count: 1)
 
-        let (s1, o1, e1) = try runTool("activityctl", ["check", "--api", api, "--token-file", dir + "/token",
-                                                       "--user", "ann", "--account", "acme", "--ip", "203.0.113.5", "--device", "iPhone"])
+        let (s1, o1, e1) = try runTool(
+            "activityctl",
+            [
+                "check", "--api", api, "--token-file", dir + "/token",
+                "--user", "ann", "--account", "acme", "--ip", "203.0.113.5", "--device", "iPhone",
+            ])
         #expect(s1 == 0, "\(e1)")
         #expect(o1.contains("verdict: challenge"), "\(o1)")
         #expect(o1.contains("flags:   anonymizer"), "\(o1)")
@@ -29,7 +36,8 @@ struct CheckCommandTests {
         #expect(s2 == 1)
         #expect(o2.contains(#""error":"unauthorized""#), "\(o2)")
 
-        let (s3, _, e3) = try runTool("activityctl", ["check", "--api", "127.0.0.1:1", "--token-file", dir + "/token", "--user", "ann"])
+        let (s3, _, e3) = try runTool(
+            "activityctl", ["check", "--api", "127.0.0.1:1", "--token-file", dir + "/token", "--user", "ann"])
         #expect(s3 != 0)
         #expect(e3.contains("cannot reach the check API"), "\(e3)")
         #expect(try daemon.terminate() == 0)

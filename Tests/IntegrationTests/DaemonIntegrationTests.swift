@@ -9,15 +9,22 @@ struct DaemonIntegrationTests {
         let daemon = try DaemonProcess(dir: dir)
         let ports = try daemon.waitReady()
         try #require(ports.count == 2)
-        let login = #"{"time":"2026-11-22T10:00:00.123Z","action":"login","user":"alice","ip":"81.2.69.160","port":51000,"device":"iPhone 15","entry":"mobile","session":"s-1","service":"portal","host":"web-1"}"#
-        let activity = #"{"time":"2026-11-22T10:05:00Z","action":"subscription_started","user":"alice","ip":"2a02:1234::7","commerce":{"subscription":"SUB-9","amount":"19.99","currency":"EUR","billing_cycles":12},"comment":"annual plan"}"#
-        let admin = #"{"time":"2026-11-22T10:10:00Z","action":"plan_extended","user":"alice","actor":"admin.bob","actor_role":"admin","reason":"goodwill"}"#
+        let login =
+            #"{"time":"2026-11-22T10:00:00.123Z","action":"login","user":"alice","ip":"81.2.69.160","port":51000,"device":"iPhone 15","entry":"mobile","session":"s-1","service":"portal","host":"web-1"}"#
+        let activity =
+            #"{"time":"2026-11-22T10:05:00Z","action":"subscription_started","user":"alice","ip":"2a02:1234::7","commerce":{"subscription":"SUB-9","amount":"19.99","currency":"EUR","billing_cycles":12},"comment":"annual plan"}"#
+        let admin =
+            #"{"time":"2026-11-22T10:10:00Z","action":"plan_extended","user":"alice","actor":"admin.bob","actor_role":"admin","reason":"goodwill"}"#
         sendUDP(Array((login + "\n" + activity).utf8), port: ports[0])
         sendUDP(Array(admin.utf8), port: ports[1], v6: true)
         sendUDP(Array("{not json".utf8), port: ports[0])
         sendUDP([0xFF, 0xFE, 0x7B], port: ports[0])
-        let (sendStatus, _, sendErr) = try runTool("activityctl", ["send", "--to", "127.0.0.1:\(ports[0])", "--user", "dave",
-                                                                   "--action", "logout", "--ip", "198.51.100.9", "--device", "pts/1"])
+        let (sendStatus, _, sendErr) = try runTool(
+            "activityctl",
+            [
+                "send", "--to", "127.0.0.1:\(ports[0])", "--user", "dave",
+                "--action", "logout", "--ip", "198.51.100.9", "--device", "pts/1",
+            ])
         #expect(sendStatus == 0, "\(sendErr)")
         // Wait until the daemon has stored all four (stats.json is rewritten every 2 s; poll the store instead).
         let deadline = Date().addingTimeInterval(20)
@@ -31,7 +38,8 @@ struct DaemonIntegrationTests {
         #expect(stored == 4)
         #expect(try daemon.terminate() == 0)
 
-        let (status, out, err) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--user", "alice", "--format", "jsonl"])
+        let (status, out, err) = try runTool(
+            "activityctl", ["--data-dir", daemon.dataDir, "events", "--user", "alice", "--format", "jsonl"])
         #expect(status == 0, "\(err)")
         let events = try jsonLines(out)
         try #require(events.count == 3)
@@ -73,13 +81,22 @@ struct DaemonIntegrationTests {
         // Sequence numbers strictly increase; other filters work.
         let seqs = events.compactMap { $0["seq"] as? Int }
         #expect(seqs == seqs.sorted() && Set(seqs).count == 3)
-        let (_, dave, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--category", "login", "--action", "logout", "--format", "jsonl"])
+        let (_, dave, _) = try runTool(
+            "activityctl",
+            ["--data-dir", daemon.dataDir, "events", "--category", "login", "--action", "logout", "--format", "jsonl"])
         #expect(try jsonLines(dave).first?["device"] as? String == "pts/1")
-        let (_, ranged, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--since", "2026-11-22T10:04:00Z", "--until", "2026-11-22T10:06:00Z", "--format", "jsonl"])
+        let (_, ranged, _) = try runTool(
+            "activityctl",
+            [
+                "--data-dir", daemon.dataDir, "events", "--since", "2026-11-22T10:04:00Z", "--until",
+                "2026-11-22T10:06:00Z", "--format", "jsonl",
+            ])
         #expect(try jsonLines(ranged).map { $0["action"] as? String } == ["subscription_started"])
 
         // The rejected datagrams were counted by reason (stats.json is final after a clean stop).
-        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
+        let stats =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
         let rejected = stats?["rejected"] as? [String: Int]
         #expect(rejected?["invalid_json"] == 1)
         #expect(rejected?["invalid_utf8"] == 1)
@@ -100,7 +117,8 @@ struct DaemonIntegrationTests {
         sendUDP(Array(lines.joined(separator: "\n").utf8), port: port)
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try daemon.terminate() == 0)
-        let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--user", "erin", "--format", "jsonl"])
+        let (_, out, _) = try runTool(
+            "activityctl", ["--data-dir", daemon.dataDir, "events", "--user", "erin", "--format", "jsonl"])
         let events = try jsonLines(out)
         try #require(events.count == 2, "\(out)\n\(daemon.log)")
         #expect(events[0]["action"] as? String == "login")
@@ -109,7 +127,9 @@ struct DaemonIntegrationTests {
         #expect(events[0]["host"] as? String == "bastion")
         #expect(events[1]["action"] as? String == "privilege_escalation")
         #expect((events[1]["attrs"] as? [String: String])?["command"]?.contains("systemctl") == true)
-        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
+        let stats =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
         #expect((stats?["unmatched"] as? [String: Int])?["CRON"] == 1)
     }
 
@@ -128,7 +148,9 @@ struct DaemonIntegrationTests {
         }
         Thread.sleep(forTimeInterval: 0.3)
         #expect(try daemon.terminate() == 0)
-        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
+        let stats =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: daemon.dataDir + "/stats.json"))) as? [String: Any]
         let accepted = stats?["events_accepted"] as? Int ?? -1
         let dropped = (stats?["dropped"] as? [String: Int])?.values.reduce(0, +) ?? 0
         let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl"])
@@ -158,7 +180,8 @@ struct DaemonIntegrationTests {
         _ = try d.waitReady()
         let tasks = "/proc/\(d.process.processIdentifier)/task"
         let names = try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap {
-            try? String(contentsOfFile: tasks + "/" + $0 + "/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            try? String(contentsOfFile: tasks + "/" + $0 + "/comm", encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
         #expect(names.contains("store"), "\(names)")
         #expect(names.contains("pipeline"), "\(names)")
@@ -168,7 +191,8 @@ struct DaemonIntegrationTests {
     @Test("--check-config validates and --version prints")
     func configChecks() throws {
         let dir = DaemonProcess.temporaryDirectory("cfg")
-        try "data_dir = \"x\"\n[store]\nfsync = \"sometimes\"\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
+        try "data_dir = \"x\"\n[store]\nfsync = \"sometimes\"\n".write(
+            toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
         let (s1, _, e1) = try runTool("activityd", ["--config", dir + "/bad.toml", "--check-config"])
         #expect(s1 == 78)
         #expect(e1.contains("store.fsync"))

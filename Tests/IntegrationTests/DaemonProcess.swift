@@ -20,23 +20,25 @@ final class DaemonProcess: @unchecked Sendable {
         TestScratch.directory("it-\(name)")
     }
 
-    init(dir: String, extraConfig: String = "", storeConfig: String = "", listen: [String] = ["127.0.0.1:0", "[::1]:0"],
-         environment: [String: String] = [:], executable: String = "activityd", arguments: ((String) -> [String])? = nil) throws {
+    init(
+        dir: String, extraConfig: String = "", storeConfig: String = "", listen: [String] = ["127.0.0.1:0", "[::1]:0"],
+        environment: [String: String] = [:], executable: String = "activityd", arguments: ((String) -> [String])? = nil
+    ) throws {
         dataDir = dir + "/data"
         configPath = dir + "/activityd.toml"
         let config = """
-        data_dir = "\(dataDir)"
-        [store]
-        segment_max_bytes = "64KiB"
-        fsync = "interval"
-        fsync_interval = "100ms"
-        \(storeConfig)
-        [[input.udp]]
-        listen = [\(listen.map { "\"\($0)\"" }.joined(separator: ", "))]
-        allow = ["127.0.0.0/8", "::1/128"]
-        receive_buffer = "1MiB"
-        \(extraConfig)
-        """
+            data_dir = "\(dataDir)"
+            [store]
+            segment_max_bytes = "64KiB"
+            fsync = "interval"
+            fsync_interval = "100ms"
+            \(storeConfig)
+            [[input.udp]]
+            listen = [\(listen.map { "\"\($0)\"" }.joined(separator: ", "))]
+            allow = ["127.0.0.0/8", "::1/128"]
+            receive_buffer = "1MiB"
+            \(extraConfig)
+            """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         process.executableURL = DaemonProcess.binDir.appendingPathComponent(executable)
         process.arguments = arguments?(configPath) ?? ["--config", configPath, "--log-level", "info"]
@@ -61,7 +63,9 @@ final class DaemonProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let text = log
-            if let line = text.split(separator: "\n").first(where: { $0.contains("] ready") || $0.contains(" ready") && $0.contains("udp=") }) {
+            if let line = text.split(separator: "\n").first(where: {
+                $0.contains("] ready") || $0.contains(" ready") && $0.contains("udp=")
+            }) {
                 // udp=[IPv4]127.0.0.1/127.0.0.1:PORT [IPv6]::1/::1:PORT
                 return line.split(separator: " ").compactMap { part -> Int? in
                     guard part.contains("[IPv") else { return nil }
@@ -75,10 +79,12 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     func terminate(timeout: Double = 30) throws -> Int32 {
-        process.terminate()   // SIGTERM
+        process.terminate()  // SIGTERM
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        guard !process.isRunning else { kill(process.processIdentifier, SIGKILL); throw TestFailure("activityd ignored SIGTERM") }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL); throw TestFailure("activityd ignored SIGTERM")
+        }
         return process.terminationStatus
     }
 
@@ -118,19 +124,29 @@ func sendUDP(_ bytes: [UInt8], port: Int, v6: Bool = false) {
         sa.sin6_family = sa_family_t(AF_INET6)
         sa.sin6_port = UInt16(port).bigEndian
         sa.sin6_addr = in6addr_loopback
-        _ = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        _ = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
+        }
     } else {
         var sa = sockaddr_in()
         sa.sin_family = sa_family_t(AF_INET)
         sa.sin_port = UInt16(port).bigEndian
         sa.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        _ = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
     }
 }
 
 func jsonLines(_ text: String) throws -> [[String: Any]] {
     try text.split(separator: "\n").map {
-        guard let o = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] else { throw TestFailure("not an object: \($0)") }
+        guard let o = try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] else {
+            throw TestFailure("not an object: \($0)")
+        }
         return o
     }
 }

@@ -21,23 +21,30 @@ struct DocsFreshnessTests {
         try expectSame(committed: committed, generated: script)
     }
 
-    @Test("docs/man's pages are what generate-manual makes of each executable (ignoring the date)",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: generateManual),
-                   "needs generate-manual: swift build --product generate-manual"),
-          arguments: [("activityctl", 1), ("activityd", 8), ("activity-web", 8)])
+    @Test(
+        "docs/man's pages are what generate-manual makes of each executable (ignoring the date)",
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: generateManual),
+            "needs generate-manual: swift build --product generate-manual"),
+        arguments: [("activityctl", 1), ("activityd", 8), ("activity-web", 8)])
     func manPage(_ tool: String, _ section: Int) throws {
         let out = DaemonProcess.temporaryDirectory("man")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.generateManual)
-        p.arguments = [DaemonProcess.binDir.appendingPathComponent(tool).path, "--section", String(section), "--output-directory", out]
+        p.arguments = [
+            DaemonProcess.binDir.appendingPathComponent(tool).path, "--section", String(section), "--output-directory",
+            out,
+        ]
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
-        let generated = String(decoding: try Data(contentsOf: URL(fileURLWithPath: out + "/\(tool).\(section)")), as: UTF8.self)
-        try expectSame(committed: Self.root.appendingPathComponent("docs/man/\(tool).\(section)"), generated: generated,
-                       normalize: Self.withoutDate)
+        let generated = String(
+            decoding: try Data(contentsOf: URL(fileURLWithPath: out + "/\(tool).\(section)")), as: UTF8.self)
+        try expectSame(
+            committed: Self.root.appendingPathComponent("docs/man/\(tool).\(section)"), generated: generated,
+            normalize: Self.withoutDate)
     }
 
     /// The page with its `.Dd <date>` line (the day it was generated) blanked out.
@@ -47,8 +54,10 @@ struct DocsFreshnessTests {
             .joined(separator: "\n")
     }
 
-    func expectSame(committed: URL, generated: String, normalize: (String) -> String = { $0 },
-                    sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectSame(
+        committed: URL, generated: String, normalize: (String) -> String = { $0 },
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         guard let data = FileManager.default.contents(atPath: committed.path) else {
             Issue.record("\(committed.path) is missing; \(Self.staleHint)", sourceLocation: sourceLocation)
             return
@@ -58,7 +67,8 @@ struct DocsFreshnessTests {
         guard expected != actual else { return }
         let tmp = DaemonProcess.temporaryDirectory("docs") + "/expected"
         try expected.write(toFile: tmp, atomically: true, encoding: .utf8)
-        Issue.record("\(committed.lastPathComponent) differs; \(Self.staleHint)\n\(unifiedDiff(expected: tmp, actual: actual))",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "\(committed.lastPathComponent) differs; \(Self.staleHint)\n\(unifiedDiff(expected: tmp, actual: actual))",
+            sourceLocation: sourceLocation)
     }
 }

@@ -9,28 +9,33 @@ func makeMMDBFixtures(_ dir: String) throws {
 
 @Suite("enrichment in the running daemon", .serialized)
 struct EnrichmentIntegrationTests {
-    @Test("GeoIP and IP lists enrich events; SIGHUP after replacing a list changes the next event; a corrupt database keeps the old one serving")
+    @Test(
+        "GeoIP and IP lists enrich events; SIGHUP after replacing a list changes the next event; a corrupt database keeps the old one serving"
+    )
     func enrichAndReload() throws {
         let dir = DaemonProcess.temporaryDirectory("enrich")
         let fx = dir + "/mmdb"
         try makeMMDBFixtures(fx)
         let list = dir + "/vpn.txt"
-        try "# test VPN ranges\n198.51.100.0/24\nnot-an-address\n2001:db8:aaaa::/48\n".write(toFile: list, atomically: true, encoding: .utf8)
+        try "# test VPN ranges\n198.51.100.0/24\nnot-an-address\n2001:db8:aaaa::/48\n".write(
+            toFile: list, atomically: true, encoding: .utf8)
         let extra = """
-        [enrich.geoip]
-        city = "\(fx)/City-Test.mmdb"
-        asn = "\(fx)/ASN-Test.mmdb"
-        anonymous = "\(fx)/Anonymous-IP-Test.mmdb"
-        [[enrich.iplist]]
-        name = "test-vpn"
-        tag = "vpn"
-        path = "\(list)"
-        [metrics]
-        listen = "127.0.0.1:0"
-        """
+            [enrich.geoip]
+            city = "\(fx)/City-Test.mmdb"
+            asn = "\(fx)/ASN-Test.mmdb"
+            anonymous = "\(fx)/Anonymous-IP-Test.mmdb"
+            [[enrich.iplist]]
+            name = "test-vpn"
+            tag = "vpn"
+            path = "\(list)"
+            [metrics]
+            listen = "127.0.0.1:0"
+            """
         let daemon = try DaemonProcess(dir: dir, extraConfig: extra, listen: ["127.0.0.1:0"])
         let port = try daemon.waitReady()[0]
-        #expect(daemon.log.contains("not-an-address") || daemon.log.contains("bad"), "bad list line reported: \(daemon.log)")
+        #expect(
+            daemon.log.contains("not-an-address") || daemon.log.contains("bad"), "bad list line reported: \(daemon.log)"
+        )
         sendUDP(Array(#"{"action":"login","user":"geo","ip":"81.2.69.160"}"#.utf8), port: port)
         sendUDP(Array(#"{"action":"login","user":"vpn1","ip":"198.51.100.7"}"#.utf8), port: port)
         sendUDP(Array(#"{"action":"login","user":"private","ip":"10.1.2.3"}"#.utf8), port: port)
@@ -56,7 +61,9 @@ struct EnrichmentIntegrationTests {
         let reloadsBefore = daemon.log.components(separatedBy: "enrichment reloaded").count
         kill(daemon.process.processIdentifier, SIGHUP)
         let d2 = Date().addingTimeInterval(10)
-        while Date() < d2 && daemon.log.components(separatedBy: "enrichment reloaded").count == reloadsBefore { Thread.sleep(forTimeInterval: 0.05) }
+        while Date() < d2 && daemon.log.components(separatedBy: "enrichment reloaded").count == reloadsBefore {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         sendUDP(Array(#"{"action":"login","user":"geo2","ip":"81.2.69.160"}"#.utf8), port: port)
         Thread.sleep(forTimeInterval: 0.5)
         let metrics = try httpGet(port: try #require(metricsPort(daemon.log)), path: "/metrics")
@@ -78,8 +85,14 @@ struct EnrichmentIntegrationTests {
         #expect((vpn1?["lists"] as? [String])?.contains("test-vpn") == true)
         #expect((byUser["vpn1"]?["risk"] as? [String: Any])?["anonymizer"] as? Bool == true)
         #expect(byUser["private"]?["geo"] == nil)
-        #expect((byUser["vpn2"]?["net"] as? [String: Any])?["vpn"] as? Bool != true, "198.51.100.7 left the list after the reload")
-        #expect((byUser["vpn3"]?["net"] as? [String: Any])?["vpn"] as? Bool == true, "203.0.113.9 joined the list after the reload")
-        #expect((byUser["geo2"]?["geo"] as? [String: Any])?["city"] as? String == "London", "the old city database kept serving")
+        #expect(
+            (byUser["vpn2"]?["net"] as? [String: Any])?["vpn"] as? Bool != true,
+            "198.51.100.7 left the list after the reload")
+        #expect(
+            (byUser["vpn3"]?["net"] as? [String: Any])?["vpn"] as? Bool == true,
+            "203.0.113.9 joined the list after the reload")
+        #expect(
+            (byUser["geo2"]?["geo"] as? [String: Any])?["city"] as? String == "London",
+            "the old city database kept serving")
     }
 }

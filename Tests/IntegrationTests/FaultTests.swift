@@ -13,7 +13,8 @@ func readStats(_ dataDir: String) -> [String: Any]? {
 /// Resident set size of a process in KiB (VmRSS from /proc).
 func rssKiB(_ pid: Int32) -> Int? {
     guard let s = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+    else { return nil }
     return Int(line.split(separator: " ").dropFirst().first ?? "")
 }
 
@@ -61,7 +62,9 @@ func withSmallDisk(_ name: String, _ body: (_ dir: String, _ mnt: String) throws
 func fillSmallDisk(port: Int) {
     let padding = String(repeating: "x", count: 1500)
     for i in 0..<1500 {
-        sendUDP(Array(#"{"action":"file_uploaded","user":"disk","comment":"\#(padding)","attrs":{"i":"\#(i)"}}"#.utf8), port: port)
+        sendUDP(
+            Array(#"{"action":"file_uploaded","user":"disk","comment":"\#(padding)","attrs":{"i":"\#(i)"}}"#.utf8),
+            port: port)
         if i % 50 == 0 { Thread.sleep(forTimeInterval: 0.01) }
     }
 }
@@ -75,16 +78,18 @@ func metric(_ text: String, _ name: String) -> Double? {
 
 @Suite("faults: kill -9 loops, full disk, hostile input", .serialized)
 struct FaultTests {
-    @Test("crash loop: kill -9 at 20 random moments under UDP and file load; verify clean, no seq repeated, file lines exactly once, durable UDP events kept")
+    @Test(
+        "crash loop: kill -9 at 20 random moments under UDP and file load; verify clean, no seq repeated, file lines exactly once, durable UDP events kept"
+    )
     func crashLoop() throws {
         let dir = DaemonProcess.temporaryDirectory("crashloop")
         let log = dir + "/auth.log"
         #expect(FileManager.default.createFile(atPath: log, contents: nil))
         let extra = """
-        [[input.file]]
-        paths = ["\(log)"]
-        start_at = "beginning"
-        """
+            [[input.file]]
+            paths = ["\(log)"]
+            start_at = "beginning"
+            """
         var daemon = try DaemonProcess(dir: dir, extraConfig: extra, listen: ["127.0.0.1:0"])
         var port = try daemon.waitReady()[0]
         let stop = Atomic<Bool>(false)
@@ -96,7 +101,10 @@ struct FaultTests {
             var n = 0
             while !stop.load(ordering: .relaxed) {
                 n += 1
-                h.write(Data("Nov 22 10:00:00 h sshd[\(n)]: Accepted password for fuser\(n) from 203.0.113.5 port \(n % 60000) ssh2\n".utf8))
+                h.write(
+                    Data(
+                        "Nov 22 10:00:00 h sshd[\(n)]: Accepted password for fuser\(n) from 203.0.113.5 port \(n % 60000) ssh2\n"
+                            .utf8))
                 linesWritten.store(n, ordering: .relaxed)
                 usleep(1500)
             }
@@ -107,20 +115,27 @@ struct FaultTests {
             var n = 0
             while !stop.load(ordering: .relaxed) {
                 n += 1
-                sendUDP(Array(#"{"action":"page_viewed","user":"udp","attrs":{"id":"\#(n)"}}"#.utf8), port: portBox.withLock { $0 })
+                sendUDP(
+                    Array(#"{"action":"page_viewed","user":"udp","attrs":{"id":"\#(n)"}}"#.utf8),
+                    port: portBox.withLock { $0 })
                 usleep(500)
             }
         }
         fileWriter.start()
         udpSender.start()
         let kills = longTests ? 50 : 20
-        var mustKeep = Set<String>()      // UDP ids committed and fsynced before a kill
+        var mustKeep = Set<String>()  // UDP ids committed and fsynced before a kill
         for _ in 0..<kills {
             Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.6))
             // What is durable now: committed events with seq <= durable_seq (stats.json is at most 2 s old,
             // so this under-approximates, which keeps the check sound).
             let durable = (readStats(daemon.dataDir)?["durable_seq"] as? Int) ?? 0
-            let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--user", "udp", "--format", "jsonl", "--output-fields", "seq,attrs.id"])
+            let (_, out, _) = try runTool(
+                "activityctl",
+                [
+                    "--data-dir", daemon.dataDir, "events", "--user", "udp", "--format", "jsonl", "--output-fields",
+                    "seq,attrs.id",
+                ])
             for o in try jsonLines(out) where (o["seq"] as? Int) ?? .max <= durable {
                 if let id = o["attrs.id"] as? String { mustKeep.insert(id) }
             }
@@ -135,7 +150,12 @@ struct FaultTests {
         let deadline = Date().addingTimeInterval(60)
         var fileUsers: [String] = []
         while Date() < deadline {
-            let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--action", "login", "--format", "jsonl", "--output-fields", "user"])
+            let (_, out, _) = try runTool(
+                "activityctl",
+                [
+                    "--data-dir", daemon.dataDir, "events", "--action", "login", "--format", "jsonl", "--output-fields",
+                    "user",
+                ])
             fileUsers = try jsonLines(out).compactMap { $0["user"] as? String }
             if fileUsers.count >= total { break }
             Thread.sleep(forTimeInterval: 0.3)
@@ -145,7 +165,12 @@ struct FaultTests {
         #expect(fileUsers.count == total, "file lines: \(total), login events: \(fileUsers.count)")
         #expect(counts.values.allSatisfy { $0 == 1 }, "duplicated file lines")
         #expect((1...total).allSatisfy { counts["fuser\($0)"] != nil })
-        let (_, all, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--order", "seq", "--format", "jsonl", "--output-fields", "seq,attrs.id"])
+        let (_, all, _) = try runTool(
+            "activityctl",
+            [
+                "--data-dir", daemon.dataDir, "events", "--order", "seq", "--format", "jsonl", "--output-fields",
+                "seq,attrs.id",
+            ])
         let rows = try jsonLines(all)
         let seqs = rows.compactMap { $0["seq"] as? Int }
         #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count, "sequence numbers repeated or out of order")
@@ -155,16 +180,20 @@ struct FaultTests {
         #expect(lost.isEmpty, "\(lost.count) durable UDP events lost")
         let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "verify"])
         #expect(vStatus == 0, "\(vOut)")
-        print("crash loop: \(kills) kills, \(total) file lines exactly once, \(mustKeep.count) durable UDP events all kept, \(seqs.count) events, verify clean")
+        print(
+            "crash loop: \(kills) kills, \(total) file lines exactly once, \(mustKeep.count) durable UDP events all kept, \(seqs.count) events, verify clean"
+        )
     }
 
-    @Test("full disk: writes hit ENOSPC, the daemon keeps running, pauses and says so, counts UDP drops, resumes when space returns; nothing torn",
-          .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
+    @Test(
+        "full disk: writes hit ENOSPC, the daemon keeps running, pauses and says so, counts UDP drops, resumes when space returns; nothing torn",
+        .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
     func fullDisk() throws {
         try withSmallDisk("fulldisk") { dir, mnt in
             let sock = try NotifySocket(dir: dir)
-            let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"],
-                                           environment: ["NOTIFY_SOCKET": sock.path])
+            let daemon = try DaemonProcess(
+                dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"],
+                environment: ["NOTIFY_SOCKET": sock.path])
             let port = try daemon.waitReady()[0]
             let mport = try #require(metricsPort(daemon.log))
             fillSmallDisk(port: port)
@@ -194,13 +223,17 @@ struct FaultTests {
             Thread.sleep(forTimeInterval: 1)
             let dropped = try httpGet(port: mport, path: "/metrics")
             #expect((metric(dropped, "activityd_udp_read_pauses_total") ?? 0) >= 1, "\(dropped)")
-            #expect((metric(dropped, "activityd_kernel_drops_total") ?? 0) > 0 || dropped.contains("activityd_dropped_total{reason="), "\(dropped)")
+            #expect(
+                (metric(dropped, "activityd_kernel_drops_total") ?? 0) > 0
+                    || dropped.contains("activityd_dropped_total{reason="), "\(dropped)")
             // Space returns.
             #expect(try sh(["mount", "-o", "remount,size=64m", mnt]) == 0)
             let deadline = Date().addingTimeInterval(15)
             var resumed = false
             while Date() < deadline {
-                if metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 0 { resumed = true; break }
+                if metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 0 {
+                    resumed = true; break
+                }
                 Thread.sleep(forTimeInterval: 0.2)
             }
             #expect(resumed)
@@ -214,7 +247,8 @@ struct FaultTests {
                 while Date() < until {
                     Thread.sleep(forTimeInterval: 0.5)
                     let next = try httpGet(port: mport, path: "/metrics")
-                    let stable = metric(next, "activityd_events_stored_total") == metric(last, "activityd_events_stored_total")
+                    let stable =
+                        metric(next, "activityd_events_stored_total") == metric(last, "activityd_events_stored_total")
                     last = next
                     if stable { break }
                 }
@@ -227,19 +261,24 @@ struct FaultTests {
             #expect(status == 0, "exit \(status): \(daemon.log.suffix(3000))")
             let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
             #expect(vStatus == 0, "\(vOut)")
-            let (_, out, _) = try runTool("activityctl", ["--data-dir", mnt, "events", "--format", "jsonl", "--output-fields", "user"])
+            let (_, out, _) = try runTool(
+                "activityctl", ["--data-dir", mnt, "events", "--format", "jsonl", "--output-fields", "user"])
             let stored = out.split(separator: "\n").count
             #expect(Double(stored) == metric(final, "activityd_events_stored_total"))
             #expect(out.contains("after.disk"))
-            print("full disk: paused with no_space, \(metric(dropped, "activityd_events_accepted_total") ?? 0) accepted, \(stored) stored after resume, verify clean")
+            print(
+                "full disk: paused with no_space, \(metric(dropped, "activityd_events_accepted_total") ?? 0) accepted, \(stored) stored after resume, verify clean"
+            )
         }
     }
 
-    @Test("stopping while the disk is still full: SIGTERM ends the retrying, the exit is prompt and clean, the loss is logged and what was written verifies",
-          .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
+    @Test(
+        "stopping while the disk is still full: SIGTERM ends the retrying, the exit is prompt and clean, the loss is logged and what was written verifies",
+        .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
     func stopWhileDiskFull() throws {
         try withSmallDisk("fullstop") { dir, mnt in
-            let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
+            let daemon = try DaemonProcess(
+                dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
             let port = try daemon.waitReady()[0]
             let mport = try #require(metricsPort(daemon.log))
             fillSmallDisk(port: port)
@@ -258,21 +297,26 @@ struct FaultTests {
             #expect(daemon.log.contains("events not written"), "\(daemon.log.suffix(2000))")
             let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
             #expect(vStatus == 0, "\(vOut)")
-            print("stop while disk full: exit \(status) in \(String(format: "%.1f", took)) s, loss logged, verify clean")
+            print(
+                "stop while disk full: exit \(status) in \(String(format: "%.1f", took)) s, loss logged, verify clean")
         }
     }
 
-    @Test("full disk at start with an empty data directory: the daemon starts paused, as with an existing store; no empty segment is left; it opens when space returns",
-          .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
+    @Test(
+        "full disk at start with an empty data directory: the daemon starts paused, as with an existing store; no empty segment is left; it opens when space returns",
+        .enabled(if: getuid() == 0, "needs root to mount a size-limited tmpfs"))
     func fullDiskAtStart() throws {
         try withSmallDisk("fullstart") { dir, mnt in
             // Fill the tmpfs to the last page.
             _ = try sh(["sh", "-c", "dd if=/dev/zero of=\(mnt)/filler bs=4k 2>/dev/null; sync"])
             func segmentFiles() -> [String] {
-                ((try? FileManager.default.contentsOfDirectory(atPath: mnt + "/segments")) ?? []).filter { $0.hasSuffix(".seg") }
+                ((try? FileManager.default.contentsOfDirectory(atPath: mnt + "/segments")) ?? []).filter {
+                    $0.hasSuffix(".seg")
+                }
             }
             // First: started and stopped while still full.
-            var daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
+            var daemon = try DaemonProcess(
+                dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
             var port = try daemon.waitReady()[0]
             var mport = try #require(metricsPort(daemon.log))
             let during = try httpGet(port: mport, path: "/metrics")
@@ -289,7 +333,8 @@ struct FaultTests {
             #expect(segmentFiles().isEmpty, "left behind: \(segmentFiles())")
 
             // Then: started full, and space returns while it runs.
-            daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
+            daemon = try DaemonProcess(
+                dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
             port = try daemon.waitReady()[0]
             mport = try #require(metricsPort(daemon.log))
             #expect(metric(try httpGet(port: mport, path: "/metrics"), "activityd_store_paused") == 1)
@@ -309,18 +354,22 @@ struct FaultTests {
             #expect(status == 0)
             let (vStatus, vOut, _) = try runTool("activityctl", ["--data-dir", mnt, "verify"])
             #expect(vStatus == 0, "\(vOut)")
-            let (_, out, _) = try runTool("activityctl", ["--data-dir", mnt, "events", "--format", "jsonl", "--output-fields", "user"])
+            let (_, out, _) = try runTool(
+                "activityctl", ["--data-dir", mnt, "events", "--format", "jsonl", "--output-fields", "user"])
             #expect(out.contains("held.while.full"), "\(out)")
             #expect(out.contains("after.space"), "\(out)")
             #expect(!out.contains("lost.at.start"))
-            print("full disk at start: ready and paused, clean stop with no empty segment; opened when space returned, held event stored")
+            print(
+                "full disk at start: ready and paused, clean stop with no empty segment; opened when space returned, held event stored"
+            )
         }
     }
 
     @Test("hostile UDP interleaved with valid events: all valid stored, every rejection counted by reason, RSS bounded")
     func hostileUDP() throws {
         let dir = DaemonProcess.temporaryDirectory("hostile")
-        let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
+        let daemon = try DaemonProcess(
+            dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"])
         let port = try daemon.waitReady()[0]
         let mport = try #require(metricsPort(daemon.log))
         var rng = SystemRandomNumberGenerator()
@@ -330,7 +379,9 @@ struct FaultTests {
             Array(#"{"action":"login","user":"tr"#.utf8),
             Array(deep.utf8),
             Array(("{\"action\":\"login\",\"comment\":\"" + String(repeating: "A", count: 65_400) + "\"}").utf8),
-            Array(#"{"action":"login","n":123456789012345678901234567890123456789012345678901234567890123456789012}"#.utf8),
+            Array(
+                #"{"action":"login","n":123456789012345678901234567890123456789012345678901234567890123456789012}"#.utf8
+            ),
             [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D],
             Array(#"{"action":"login","user":"nul\u0000byte"}"#.utf8) + [0, 0, 0],
             Array(#"{"action":"login","action":"logout"}"#.utf8),
@@ -341,10 +392,11 @@ struct FaultTests {
         let rss0 = rssKiB(daemon.process.processIdentifier) ?? 0
         for i in 0..<users {
             // A million distinct users (100k in the short run) must not grow memory without bound.
-            sendUDP(Array(#"{"action":"login","user":"distinct\#(i)","ip":"81.2.69.\#(i % 250 + 1)"}"#.utf8), port: port)
+            sendUDP(
+                Array(#"{"action":"login","user":"distinct\#(i)","ip":"81.2.69.\#(i % 250 + 1)"}"#.utf8), port: port)
             valid += 1
             if i % 10 == 0 { sendUDP(hostile[(i / 10) % hostile.count], port: port) }
-            if i % 100 == 0 { Thread.sleep(forTimeInterval: 0.005) }   // ~20k datagrams/s
+            if i % 100 == 0 { Thread.sleep(forTimeInterval: 0.005) }  // ~20k datagrams/s
         }
         // Wait until the counters settle (the pipeline may still be working through its queue).
         var text = try httpGet(port: mport, path: "/metrics")
@@ -352,7 +404,11 @@ struct FaultTests {
             Thread.sleep(forTimeInterval: 0.5)
             let next = try httpGet(port: mport, path: "/metrics")
             if metric(next, "activityd_events_stored_total") == metric(text, "activityd_events_stored_total")
-                && metric(next, "activityd_datagrams_received_total") == metric(text, "activityd_datagrams_received_total") { text = next; break }
+                && metric(next, "activityd_datagrams_received_total")
+                    == metric(text, "activityd_datagrams_received_total")
+            {
+                text = next; break
+            }
             text = next
         }
         let rss1 = rssKiB(daemon.process.processIdentifier) ?? 0
@@ -368,7 +424,8 @@ struct FaultTests {
         // Final counters (stats.json is rewritten at a clean stop).
         let stats = readStats(daemon.dataDir) ?? [:]
         let finalAccepted = Double(stats["events_accepted"] as? Int ?? -1)
-        let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl", "--output-fields", "user"])
+        let (_, out, _) = try runTool(
+            "activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl", "--output-fields", "user"])
         let stored = out.split(separator: "\n").count
         // Nothing is lost silently: every datagram sent was either received by the daemon (and then stored,
         // rejected with a reason, or dropped and counted) or dropped by the kernel and counted on the socket.
@@ -379,11 +436,14 @@ struct FaultTests {
         #expect(Double(stored) == finalAccepted)
         #expect(stored > 0 && droppedLines >= 0)
         #expect(rss1 < 150 * 1024, "RSS \(rss1) KiB")
-        print("hostile UDP: \(valid) valid + \(users / 10) hostile datagrams; stored \(stored); RSS \(rss0) → \(rss1) KiB")
+        print(
+            "hostile UDP: \(valid) valid + \(users / 10) hostile datagrams; stored \(stored); RSS \(rss0) → \(rss1) KiB"
+        )
     }
 
-    @Test("segments are 0640 and directories 0750; activityctl without read access says so clearly",
-          .enabled(if: getuid() == 0, "needs root to run activityctl as another user"))
+    @Test(
+        "segments are 0640 and directories 0750; activityctl without read access says so clearly",
+        .enabled(if: getuid() == 0, "needs root to run activityctl as another user"))
     func permissions() throws {
         let dir = DaemonProcess.temporaryDirectory("perm")
         let daemon = try DaemonProcess(dir: dir, listen: ["127.0.0.1:0"])
@@ -391,16 +451,22 @@ struct FaultTests {
         sendUDP(Array(#"{"action":"login","user":"p"}"#.utf8), port: port)
         Thread.sleep(forTimeInterval: 0.3)
         #expect(try daemon.terminate() == 0)
-        func mode(_ p: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as? Int) ?? -1 }
-        let segs = try FileManager.default.contentsOfDirectory(atPath: daemon.dataDir + "/segments").filter { $0.hasSuffix(".seg") }
+        func mode(_ p: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as? Int) ?? -1
+        }
+        let segs = try FileManager.default.contentsOfDirectory(atPath: daemon.dataDir + "/segments").filter {
+            $0.hasSuffix(".seg")
+        }
         #expect(!segs.isEmpty)
         for s in segs { #expect(try mode(daemon.dataDir + "/segments/" + s) & 0o777 == 0o640) }
         #expect(try mode(daemon.dataDir + "/segments") & 0o777 == 0o750)
         // The temporary directory itself is world-traversable; the data directory is not.
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups",
-                       DaemonProcess.binDir.appendingPathComponent("activityctl").path, "--data-dir", daemon.dataDir, "events"]
+        p.arguments = [
+            "--reuid=65534", "--regid=65534", "--clear-groups",
+            DaemonProcess.binDir.appendingPathComponent("activityctl").path, "--data-dir", daemon.dataDir, "events",
+        ]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice

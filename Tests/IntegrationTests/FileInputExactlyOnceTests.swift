@@ -9,10 +9,10 @@ struct FileInputExactlyOnceTests {
         let log = dir + "/auth.log"
         #expect(FileManager.default.createFile(atPath: log, contents: nil))
         let extra = """
-        [[input.file]]
-        paths = ["\(log)"]
-        start_at = "beginning"
-        """
+            [[input.file]]
+            paths = ["\(log)"]
+            start_at = "beginning"
+            """
         var daemon = try DaemonProcess(dir: dir, extraConfig: extra, listen: ["127.0.0.1:0"])
         _ = try daemon.waitReady()
         let linesPerRotation = 15
@@ -28,7 +28,8 @@ struct FileInputExactlyOnceTests {
         for r in 0..<rotations {
             for _ in 0..<linesPerRotation {
                 n += 1
-                let line = "Nov 22 10:\(String(format: "%02d", (n / 60) % 60)):\(String(format: "%02d", n % 60)) testhost sshd[\(10_000 + n)]: Accepted password for user\(n) from 203.0.113.\(n % 250 + 1) port \(40_000 + n % 20_000) ssh2\n"
+                let line =
+                    "Nov 22 10:\(String(format: "%02d", (n / 60) % 60)):\(String(format: "%02d", n % 60)) testhost sshd[\(10_000 + n)]: Accepted password for user\(n) from 203.0.113.\(n % 250 + 1) port \(40_000 + n % 20_000) ssh2\n"
                 out.write(Data(line.utf8))
             }
             Thread.sleep(forTimeInterval: 0.01)
@@ -71,7 +72,8 @@ struct FileInputExactlyOnceTests {
         let deadline = Date().addingTimeInterval(30)
         var seen: [String] = []
         while Date() < deadline {
-            let (_, text, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--action", "login", "--format", "jsonl"])
+            let (_, text, _) = try runTool(
+                "activityctl", ["--data-dir", daemon.dataDir, "events", "--action", "login", "--format", "jsonl"])
             seen = try jsonLines(text).compactMap { $0["user"] as? String }
             if seen.count >= n { break }
             Thread.sleep(forTimeInterval: 0.2)
@@ -90,7 +92,8 @@ struct FileInputExactlyOnceTests {
 
     /// How many login events the store holds now.
     private func storedLogins(_ daemon: DaemonProcess) throws -> Int {
-        let (_, text, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--action", "login", "--format", "jsonl"])
+        let (_, text, _) = try runTool(
+            "activityctl", ["--data-dir", daemon.dataDir, "events", "--action", "login", "--format", "jsonl"])
         return text.split(separator: "\n").count
     }
 }

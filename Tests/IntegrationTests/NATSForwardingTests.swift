@@ -28,30 +28,38 @@ struct NATSForwardingTests {
         """
     }
 
-    static func forwarder(_ dir: String, host: String, port: Int, urls: [String], replicas: Int) throws -> DaemonProcess {
+    static func forwarder(_ dir: String, host: String, port: Int, urls: [String], replicas: Int) throws -> DaemonProcess
+    {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return try DaemonProcess(dir: dir, extraConfig: """
+        return try DaemonProcess(
+            dir: dir,
+            extraConfig: """
 
-        [forward.nats]
-        host_id = "\(host)"
-        \(natsKeys(urls, replicas: replicas))
-        """, listen: ["127.0.0.1:\(port)"])
+                [forward.nats]
+                host_id = "\(host)"
+                \(natsKeys(urls, replicas: replicas))
+                """, listen: ["127.0.0.1:\(port)"])
     }
 
-    static func collector(_ dir: String, consumer: String, subjects: String, urls: [String], replicas: Int) throws -> DaemonProcess {
+    static func collector(_ dir: String, consumer: String, subjects: String, urls: [String], replicas: Int) throws
+        -> DaemonProcess
+    {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return try DaemonProcess(dir: dir, extraConfig: """
+        return try DaemonProcess(
+            dir: dir,
+            extraConfig: """
 
-        [input.nats]
-        consumer = "\(consumer)"
-        subjects = "\(subjects)"
-        \(natsKeys(urls, replicas: replicas))
-        """, listen: ["127.0.0.1:0"])
+                [input.nats]
+                consumer = "\(consumer)"
+                subjects = "\(subjects)"
+                \(natsKeys(urls, replicas: replicas))
+                """, listen: ["127.0.0.1:0"])
     }
 
     /// Every event of a store as (seq, JSON object), in storage order.
     static func events(_ dataDir: String) throws -> [[String: Any]] {
-        let (status, out, err) = try runTool("activityctl", ["events", "--data-dir", dataDir, "--format", "jsonl", "--order", "seq"])
+        let (status, out, err) = try runTool(
+            "activityctl", ["events", "--data-dir", dataDir, "--format", "jsonl", "--order", "seq"])
         guard status == 0 else { throw TestFailure("activityctl events failed: \(err)") }
         return try out.split(separator: "\n").map {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
@@ -79,7 +87,9 @@ struct NATSForwardingTests {
     }
 
     static func login(_ user: String, _ i: Int, host: String) -> [UInt8] {
-        Array(#"{"action":"login","user":"\#(user)","outcome":"success","ip":"198.51.100.\#(i % 200 + 1)","host":"\#(host)","attrs":{"n":"\#(i)"}}"#.utf8)
+        Array(
+            #"{"action":"login","user":"\#(user)","outcome":"success","ip":"198.51.100.\#(i % 200 + 1)","host":"\#(host)","attrs":{"n":"\#(i)"}}"#
+                .utf8)
     }
 
     /// Waits (bounded) until `done` holds; returns whether it did.
@@ -106,7 +116,8 @@ struct NATSForwardingTests {
             let local = Set(try localSeqs(dir))
             let remote = seen[host] ?? []
             if local != remote {
-                return "\(host): \(local.count) local, \(remote.count) central; missing \(local.subtracting(remote).sorted().prefix(10)), extra \(remote.subtracting(local).sorted().prefix(10))"
+                return
+                    "\(host): \(local.count) local, \(remote.count) central; missing \(local.subtracting(remote).sorted().prefix(10)), extra \(remote.subtracting(local).sorted().prefix(10))"
             }
         }
         let known = Set(hosts.map(\.0))
@@ -114,7 +125,8 @@ struct NATSForwardingTests {
         return strangers.isEmpty ? nil : "events of unknown hosts: \(strangers)"
     }
 
-    @Test("two forwarders, a collector for all hosts and two that split them by subject; a malformed message is counted")
+    @Test(
+        "two forwarders, a collector for all hosts and two that split them by subject; a malformed message is counted")
     func forwardAndCollect() throws {
         guard let nats = try Self.servers(1, "nats-fwd") else { return }
         defer { nats.stopAll() }
@@ -122,9 +134,12 @@ struct NATSForwardingTests {
         let ports = try freePorts(2)
         let h1 = try Self.forwarder(root + "/h1", host: "h1", port: ports[0], urls: nats.urls, replicas: 1)
         let h2 = try Self.forwarder(root + "/h2", host: "h2", port: ports[1], urls: nats.urls, replicas: 1)
-        let central = try Self.collector(root + "/central", consumer: "central", subjects: "activity.>", urls: nats.urls, replicas: 1)
-        let onlyH1 = try Self.collector(root + "/only-h1", consumer: "only-h1", subjects: "activity.h1", urls: nats.urls, replicas: 1)
-        let onlyH2 = try Self.collector(root + "/only-h2", consumer: "only-h2", subjects: "activity.h2", urls: nats.urls, replicas: 1)
+        let central = try Self.collector(
+            root + "/central", consumer: "central", subjects: "activity.>", urls: nats.urls, replicas: 1)
+        let onlyH1 = try Self.collector(
+            root + "/only-h1", consumer: "only-h1", subjects: "activity.h1", urls: nats.urls, replicas: 1)
+        let onlyH2 = try Self.collector(
+            root + "/only-h2", consumer: "only-h2", subjects: "activity.h2", urls: nats.urls, replicas: 1)
         let all = [h1, h2, central, onlyH1, onlyH2]
         defer { for d in all where d.process.isRunning { d.kill9() } }
         for d in all { _ = try d.waitReady() }
@@ -136,7 +151,9 @@ struct NATSForwardingTests {
         }
         // Something that is not an activityd event on the stream: rejected and counted, nothing else lost.
         let js = try JetStreamConnection(ConnectOptions(servers: nats.urls))
-        _ = try js.publish(subject: "activity.h3", data: Array("not an event".utf8), messageID: "h3:1", expectedLastSubjectSequence: nil)
+        _ = try js.publish(
+            subject: "activity.h3", data: Array("not an event".utf8), messageID: "h3:1",
+            expectedLastSubjectSequence: nil)
         for i in 150..<200 {
             sendUDP(Self.login("alice", i, host: "h1"), port: ports[0])
             sendUDP(Self.login("bob", i, host: "h2"), port: ports[1])
@@ -158,23 +175,27 @@ struct NATSForwardingTests {
         let origin = first["origin"] as? [String: Any] ?? [:]
         #expect(origin["input"] as? String == "nats" && origin["source"] as? String == "activity.h1")
         // --host filters a collector's store by host.
-        let (hstatus, h1only, herr) = try runTool("activityctl", ["events", "--data-dir", central.dataDir, "--host", "h1", "--format", "jsonl"])
+        let (hstatus, h1only, herr) = try runTool(
+            "activityctl", ["events", "--data-dir", central.dataDir, "--host", "h1", "--format", "jsonl"])
         let h1lines = h1only.split(separator: "\n")
         #expect(hstatus == 0 && h1lines.count == 200 && h1lines.allSatisfy { $0.contains(#""host":"h1""#) }, "\(herr)")
         let (ustatus, users, _) = try runTool("activityctl", ["users", "--data-dir", central.dataDir])
         #expect(ustatus == 0 && users.contains("alice") && users.contains("bob"), "\(users)")
 
         // Counted, and the collectors still run; stats.json is rewritten every 2 s.
-        #expect(Self.waitUntil(10) {
-            ((Self.stats(central.dataDir)["rejected"] as? [String: Any])?["nats_malformed"] as? Int) == 1
-        }, "\(Self.stats(central.dataDir))")
-        #expect(Self.waitUntil(10) {
-            ((Self.stats(h1.dataDir)["forward"] as? [String: Any])?["lag_events"] as? Int) == 0
-        }, "\(Self.stats(h1.dataDir))")
+        #expect(
+            Self.waitUntil(10) {
+                ((Self.stats(central.dataDir)["rejected"] as? [String: Any])?["nats_malformed"] as? Int) == 1
+            }, "\(Self.stats(central.dataDir))")
+        #expect(
+            Self.waitUntil(10) {
+                ((Self.stats(h1.dataDir)["forward"] as? [String: Any])?["lag_events"] as? Int) == 0
+            }, "\(Self.stats(h1.dataDir))")
 
         // A restart resumes after the committed sequence: nothing again, nothing missing.
         #expect(try central.terminate() == 0)
-        let again = try Self.collector(root + "/central", consumer: "central", subjects: "activity.>", urls: nats.urls, replicas: 1)
+        let again = try Self.collector(
+            root + "/central", consumer: "central", subjects: "activity.>", urls: nats.urls, replicas: 1)
         defer { if again.process.isRunning { again.kill9() } }
         _ = try again.waitReady()
         for i in 200..<220 { sendUDP(Self.login("alice", i, host: "h1"), port: ports[0]) }
@@ -199,16 +220,20 @@ struct NATSForwardingTests {
         defer { nats.stopAll() }
         let dir = DaemonProcess.temporaryDirectory("nats-retain")
         let port = try freePorts(1)[0]
-        let host = try DaemonProcess(dir: dir, extraConfig: """
+        let host = try DaemonProcess(
+            dir: dir,
+            extraConfig: """
 
-        [forward.nats]
-        host_id = "h1"
-        \(Self.natsKeys(nats.urls, replicas: 1))
-        """, storeConfig: "retain_bytes = \"64KiB\"", listen: ["127.0.0.1:\(port)"])
+                [forward.nats]
+                host_id = "h1"
+                \(Self.natsKeys(nats.urls, replicas: 1))
+                """, storeConfig: "retain_bytes = \"64KiB\"", listen: ["127.0.0.1:\(port)"])
         defer { if host.process.isRunning { host.kill9() } }
         _ = try host.waitReady()
         func segments() -> [String] {
-            ((try? FileManager.default.contentsOfDirectory(atPath: host.dataDir + "/segments")) ?? []).filter { $0.hasSuffix(".seg") }.sorted()
+            ((try? FileManager.default.contentsOfDirectory(atPath: host.dataDir + "/segments")) ?? []).filter {
+                $0.hasSuffix(".seg")
+            }.sorted()
         }
         func send(_ range: Range<Int>) {
             for i in range {
@@ -220,16 +245,21 @@ struct NATSForwardingTests {
         send(0..<3000)
         #expect(Self.waitUntil(60) { (try? Self.localSeqs(host.dataDir).count) == 3000 })
         // retain_bytes would leave one or two 64 KiB segments; the forwarder's floor keeps them all.
-        let sizes = segments().map { (try? FileManager.default.attributesOfItem(atPath: host.dataDir + "/segments/" + $0)[.size] as? Int) ?? 0 }
-        #expect(segments().count >= 3 && sizes.reduce(0, +) > 2 * 65_536 && segments().first == "00000000000000000001.seg",
-                "\(segments()) \(sizes)")
+        let sizes = segments().map {
+            (try? FileManager.default.attributesOfItem(atPath: host.dataDir + "/segments/" + $0)[.size] as? Int) ?? 0
+        }
+        #expect(
+            segments().count >= 3 && sizes.reduce(0, +) > 2 * 65_536 && segments().first == "00000000000000000001.seg",
+            "\(segments()) \(sizes)")
         #expect(try Self.localSeqs(host.dataDir).first == 1)
 
         // NATS comes up: everything is forwarded, then retention may delete.
         try nats.startAll()
         let js = try JetStreamConnection(ConnectOptions(servers: nats.urls))
-        #expect(Self.waitUntil(90) { ((try? js.streamInfo("ACTIVITY")) ?? nil)?.messages == 3000 }, "\(host.log.suffix(2000))")
-        send(3000..<4000)   // more segments: rotation applies retention
+        #expect(
+            Self.waitUntil(90) { ((try? js.streamInfo("ACTIVITY")) ?? nil)?.messages == 3000 },
+            "\(host.log.suffix(2000))")
+        send(3000..<4000)  // more segments: rotation applies retention
         #expect(Self.waitUntil(60) { !segments().contains("00000000000000000001.seg") }, "\(segments())")
         #expect(Self.waitUntil(90) { ((try? js.streamInfo("ACTIVITY")) ?? nil)?.messages == 4000 })
         let last = try #require(try js.lastMessage(stream: "ACTIVITY", subject: "activity.h1"))
@@ -238,7 +268,8 @@ struct NATSForwardingTests {
         #expect(try host.terminate() == 0)
     }
 
-    @Test("a second daemon with the same host id is refused: nothing of its store reaches the stream, the first goes on")
+    @Test(
+        "a second daemon with the same host id is refused: nothing of its store reaches the stream, the first goes on")
     func sameHostID() throws {
         guard let nats = try Self.servers(1, "nats-dup") else { return }
         defer { nats.stopAll() }
@@ -249,7 +280,9 @@ struct NATSForwardingTests {
         _ = try first.waitReady()
         for i in 0..<20 { sendUDP(Self.login("alice", i, host: "a"), port: ports[0]) }
         let js = try JetStreamConnection(ConnectOptions(servers: nats.urls))
-        func lastID() -> String? { ((try? js.lastMessage(stream: "ACTIVITY", subject: "activity.h1")) ?? nil)?.messageID }
+        func lastID() -> String? {
+            ((try? js.lastMessage(stream: "ACTIVITY", subject: "activity.h1")) ?? nil)?.messageID
+        }
         #expect(Self.waitUntil(60) { lastID() == "h1:20" }, "\(first.log)")
 
         // A clone: same host id, its own store, more events than the first forwarded.
@@ -262,7 +295,7 @@ struct NATSForwardingTests {
         #expect(Self.waitUntil(60) { lastID() == "h1:25" }, "\(first.log)")
         // Once the clone has seen its whole store, it is still refused.
         #expect(Self.waitUntil(60) { (try? Self.localSeqs(clone.dataDir).count) == 30 })
-        Thread.sleep(forTimeInterval: 6)   // the clone retries every 5 s: let it try once more with all 30 stored
+        Thread.sleep(forTimeInterval: 6)  // the clone retries every 5 s: let it try once more with all 30 stored
         let info = try #require(try js.streamInfo("ACTIVITY"))
         var users: [String] = []
         for q in 1...max(1, info.lastSequence) {
@@ -272,12 +305,16 @@ struct NATSForwardingTests {
             #expect(m.messageID == "h1:\(e.seq)")
         }
         #expect(users.count == 25 && users.allSatisfy { $0 == "alice" }, "\(users)")
-        #expect(Self.waitUntil(10) { ((Self.stats(clone.dataDir)["forward"] as? [String: Any])?["published"] as? Int) == 0 })
+        #expect(
+            Self.waitUntil(10) { ((Self.stats(clone.dataDir)["forward"] as? [String: Any])?["published"] as? Int) == 0 }
+        )
         #expect(try first.terminate() == 0)
         #expect(try clone.terminate() == 0)
     }
 
-    @Test("a 3-node cluster under steady load: kill -9 the stream leader, a forwarder and the collector, SIGSTOP a node; every event once")
+    @Test(
+        "a 3-node cluster under steady load: kill -9 the stream leader, a forwarder and the collector, SIGSTOP a node; every event once"
+    )
     func clusterFailures() throws {
         guard let nats = try Self.servers(3, "nats-cluster") else { return }
         defer { nats.stopAll() }
@@ -285,7 +322,11 @@ struct NATSForwardingTests {
         let js = try JetStreamConnection(ConnectOptions(servers: nats.urls))
         var created = false
         for _ in 0..<150 where !created {
-            if (try? js.ensureStream(name: "ACTIVITY", subjects: ["activity.>"], replicas: 3)) != nil { created = true } else { Thread.sleep(forTimeInterval: 0.2) }
+            if (try? js.ensureStream(name: "ACTIVITY", subjects: ["activity.>"], replicas: 3)) != nil {
+                created = true
+            } else {
+                Thread.sleep(forTimeInterval: 0.2)
+            }
         }
         #expect(created, "the cluster did not accept the stream: \(nats.log("n1"))")
         guard created else { return }
@@ -294,7 +335,8 @@ struct NATSForwardingTests {
         let ports = try freePorts(2)
         var h1 = try Self.forwarder(root + "/h1", host: "h1", port: ports[0], urls: nats.urls, replicas: 3)
         let h2 = try Self.forwarder(root + "/h2", host: "h2", port: ports[1], urls: nats.urls, replicas: 3)
-        var central = try Self.collector(root + "/central", consumer: "central", subjects: "activity.>", urls: nats.urls, replicas: 3)
+        var central = try Self.collector(
+            root + "/central", consumer: "central", subjects: "activity.>", urls: nats.urls, replicas: 3)
         let daemons = Mutex<[DaemonProcess]>([h1, h2, central])
         defer { for d in daemons.withLock({ $0 }) where d.process.isRunning { d.kill9() } }
         for d in [h1, h2, central] { _ = try d.waitReady() }
@@ -309,7 +351,7 @@ struct NATSForwardingTests {
                 sendUDP(Self.login("user\(i % 13)", i, host: "h2"), port: ports[1])
                 i += 1
                 sent.store(i, ordering: .relaxed)
-                Thread.sleep(forTimeInterval: 0.01)   // ~100 events/s per host: steady, and light for the tests running beside it
+                Thread.sleep(forTimeInterval: 0.01)  // ~100 events/s per host: steady, and light for the tests running beside it
             }
         }
         loader.start()
@@ -340,7 +382,8 @@ struct NATSForwardingTests {
         // 3. kill -9 the collector, restart it.
         central.kill9()
         Thread.sleep(forTimeInterval: 0.3)
-        central = try Self.collector(root + "/central", consumer: "central", subjects: "activity.>", urls: nats.urls, replicas: 3)
+        central = try Self.collector(
+            root + "/central", consumer: "central", subjects: "activity.>", urls: nats.urls, replicas: 3)
         daemons.withLock { $0.append(central) }
         _ = try central.waitReady()
         progress(200, "restarting the collector")
@@ -361,9 +404,12 @@ struct NATSForwardingTests {
             lastDiff = try Self.difference(central: central.dataDir, hosts: hosts)
             return lastDiff == nil
         }
-        #expect(converged, "\(lastDiff ?? "")\ncentral log:\n\(central.log.suffix(4000))\nh1 log:\n\(h1.log.suffix(3000))")
+        #expect(
+            converged, "\(lastDiff ?? "")\ncentral log:\n\(central.log.suffix(4000))\nh1 log:\n\(h1.log.suffix(3000))")
         let total = try Self.collected(central.dataDir).count
-        print("NATS cluster test: \(sent.load(ordering: .relaxed)) datagrams per host sent, \(total) events collected exactly once")
+        print(
+            "NATS cluster test: \(sent.load(ordering: .relaxed)) datagrams per host sent, \(total) events collected exactly once"
+        )
         for d in [h1, h2, central] { #expect(try d.terminate() == 0) }
         let (vstatus, vout, verr) = try runTool("activityctl", ["verify", "--data-dir", central.dataDir])
         #expect(vstatus == 0, "\(vout)\(verr)")

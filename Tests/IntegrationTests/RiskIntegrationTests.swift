@@ -16,11 +16,13 @@ struct RiskIntegrationTests {
             return Int((z ^ (z >> 31)) % UInt64(n))
         }
         let users = ["ann", "bob", "cy"]
-        let places = [("GB", "London", 51.5, -0.13), ("FR", "Paris", 48.86, 2.35), ("US", "New York", 40.71, -74.0),
-                      ("JP", "Tokyo", 35.68, 139.7)]
+        let places = [
+            ("GB", "London", 51.5, -0.13), ("FR", "Paris", 48.86, 2.35), ("US", "New York", 40.71, -74.0),
+            ("JP", "Tokyo", 35.68, 139.7),
+        ]
         let devices = ["iPhone", "Android", "Firefox/120"]
         let ips = ["198.51.100.1", "198.51.100.2", "203.0.113.9"]
-        var t = 1_774_000_000 // 2026-03-20
+        var t = 1_774_000_000  // 2026-03-20
         var out: [String] = []
         while out.count < count {
             t += 1 + next(1800)
@@ -30,13 +32,16 @@ struct RiskIntegrationTests {
                 // A run of failures 5 s apart: long runs make bursts.
                 for k in 0..<(1 + next(7)) {
                     let fid = "\"attrs\":{\"id\":\"e\(out.count)\"}"
-                    out.append("{\"time\":\(t + 5 * k),\"action\":\"login_failed\",\"outcome\":\"failure\",\"user\":\"\(user)\",\"ip\":\"\(ip)\",\(fid)}")
+                    out.append(
+                        "{\"time\":\(t + 5 * k),\"action\":\"login_failed\",\"outcome\":\"failure\",\"user\":\"\(user)\",\"ip\":\"\(ip)\",\(fid)}"
+                    )
                 }
                 t += 40
                 continue
             }
             let p = places[next(places.count)]
-            var line = "{\"time\":\(t),\"action\":\"login\",\"user\":\"\(user)\",\"ip\":\"\(ip)\",\"device\":\"\(devices[next(devices.count)])\","
+            var line =
+                "{\"time\":\(t),\"action\":\"login\",\"user\":\"\(user)\",\"ip\":\"\(ip)\",\"device\":\"\(devices[next(devices.count)])\","
             line += "\"geo\":{\"country\":\"\(p.0)\",\"city\":\"\(p.1)\",\"lat\":\(p.2),\"lon\":\(p.3)},"
             if next(6) == 0 { line += "\"net\":{\"vpn\":true,\"lists\":[\"vpn-ranges\"]}," }
             out.append(line + id + "}")
@@ -59,7 +64,8 @@ struct RiskIntegrationTests {
     static func storedEvents(_ dataDir: String, count: Int) throws -> [[String: Any]] {
         let deadline = Date().addingTimeInterval(30)
         while true {
-            let (_, out, _) = try runTool("activityctl", ["--data-dir", dataDir, "events", "--format", "jsonl", "--tz", "UTC"])
+            let (_, out, _) = try runTool(
+                "activityctl", ["--data-dir", dataDir, "events", "--format", "jsonl", "--tz", "UTC"])
             let rows = try jsonLines(out)
             if rows.count >= count || Date() > deadline { return rows }
             Thread.sleep(forTimeInterval: 0.1)
@@ -94,22 +100,30 @@ struct RiskIntegrationTests {
         ]
         sendUDP(Array(lines.joined(separator: "\n").utf8), port: port)
         let rows = try Self.storedEvents(daemon.dataDir, count: lines.count)
-        let (_, report, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "report", "suspicious", "--format", "jsonl", "--tz", "UTC"])
+        let (_, report, _) = try runTool(
+            "activityctl", ["--data-dir", daemon.dataDir, "report", "suspicious", "--format", "jsonl", "--tz", "UTC"])
         #expect(try daemon.terminate() == 0)
         let v = Self.verdicts(rows)
         #expect(v["first"]?.0 == "")
         #expect(v["travel"]?.0 == "impossible_travel,new_country,new_device")
-        #expect(v["travel"]?.1 == "new country US (seen before: GB); travel 5,570 km in 1h00m = 5,570 km/h > 1,000 km/h (London, GB → New York, US); new device Android (1 known)")
+        #expect(
+            v["travel"]?.1
+                == "new country US (seen before: GB); travel 5,570 km in 1h00m = 5,570 km/h > 1,000 km/h (London, GB → New York, US); new device Android (1 known)"
+        )
         #expect(v["vpn"]?.0 == "anonymizer")
         #expect(v["vpn"]?.1 == "via VPN (lists: vpn-ranges)")
         #expect(v["burst"]?.0 == "failed_burst")
-        #expect(v["burst"]?.1 == "success after 3 failures in 20s (user ann); success after 3 failures in 20s (ip 192.0.2.9)")
+        #expect(
+            v["burst"]?.1
+                == "success after 3 failures in 20s (user ann); success after 3 failures in 20s (ip 192.0.2.9)")
         #expect(v["quiet"]?.0 == "")
         let kinds = try jsonLines(report).map { $0["kinds"] as? String ?? "" }
         #expect(kinds == ["new_country,impossible_travel,new_device", "anonymizer", "failed_burst"])
     }
 
-    @Test("the same history with and without a kill -9 or a clean restart in the middle gives the same risk on every event; the report agrees with a recomputation")
+    @Test(
+        "the same history with and without a kill -9 or a clean restart in the middle gives the same risk on every event; the report agrees with a recomputation"
+    )
     func killConsistency() throws {
         let lines = Self.history(seed: 17, count: 600)
         // Uninterrupted.
@@ -159,7 +173,9 @@ struct RiskIntegrationTests {
         #expect(try Self.storedEvents(d.dataDir, count: 250).count == 250)
         let checkpoint = d.dataDir + "/risk.checkpoint"
         let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: checkpoint) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while !FileManager.default.fileExists(atPath: checkpoint) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         #expect(FileManager.default.fileExists(atPath: checkpoint))
         Self.send(lines[250..<330], port: portD)
         #expect(try Self.storedEvents(d.dataDir, count: 330).count == 330)
@@ -168,7 +184,9 @@ struct RiskIntegrationTests {
         portD = try d.waitReady()[0]
         Self.send(lines[330...], port: portD)
         let rowsD = try Self.storedEvents(d.dataDir, count: lines.count)
-        #expect(d.log.contains("risk state read from the last checkpoint and the login attempts stored after it"), "\(d.log)")
+        #expect(
+            d.log.contains("risk state read from the last checkpoint and the login attempts stored after it"),
+            "\(d.log)")
         // It folded some attempts, not all: at most those after the checkpoint (seq > 200 at least).
         let replayed = d.log.split(separator: "\n").first { $0.contains("risk state read from the last checkpoint") }
             .flatMap { $0.split(separator: " ").first { $0.hasPrefix("risk.events=") } }
@@ -178,26 +196,37 @@ struct RiskIntegrationTests {
 
         let rowsDVerdicts = Self.verdicts(rowsD)
         var differD: [String] = []
-        for (id, x) in Self.verdicts(rowsA) where rowsDVerdicts[id]?.0 != x.0 || rowsDVerdicts[id]?.1 != x.1 { differD.append(id) }
-        #expect(differD.isEmpty, "\(differD.count) logins flagged differently after a kill -9 with a checkpoint: \(differD.sorted().prefix(5))")
+        for (id, x) in Self.verdicts(rowsA) where rowsDVerdicts[id]?.0 != x.0 || rowsDVerdicts[id]?.1 != x.1 {
+            differD.append(id)
+        }
+        #expect(
+            differD.isEmpty,
+            "\(differD.count) logins flagged differently after a kill -9 with a checkpoint: \(differD.sorted().prefix(5))"
+        )
 
         #expect(rowsA.count == lines.count && rowsB.count == lines.count && rowsC.count == lines.count)
         let va = Self.verdicts(rowsA), vb = Self.verdicts(rowsB), vc = Self.verdicts(rowsC)
         #expect(va.count > 150)
         var differ: [String] = []
         for (id, x) in va where vb[id]?.0 != x.0 || vb[id]?.1 != x.1 { differ.append(id) }
-        #expect(differ.isEmpty, "\(differ.count) logins flagged differently after kill -9: \(differ.sorted().prefix(5))")
+        #expect(
+            differ.isEmpty, "\(differ.count) logins flagged differently after kill -9: \(differ.sorted().prefix(5))")
         var differC: [String] = []
         for (id, x) in va where vc[id]?.0 != x.0 || vc[id]?.1 != x.1 { differC.append(id) }
-        #expect(differC.isEmpty, "\(differC.count) logins flagged differently after a clean restart: \(differC.sorted().prefix(5))")
+        #expect(
+            differC.isEmpty,
+            "\(differC.count) logins flagged differently after a clean restart: \(differC.sorted().prefix(5))")
         // Every kind occurs, so the comparison covers each check.
         let all = Set(va.values.flatMap { $0.0.split(separator: ",").map(String.init) })
         #expect(all == ["new_country", "impossible_travel", "anonymizer", "failed_burst", "new_device"])
 
         // The report from stored flags and a full recomputation agree row by row.
         for dir in [a.dataDir, b.dataDir] {
-            let (_, stored, _) = try runTool("activityctl", ["--data-dir", dir, "report", "suspicious", "--format", "jsonl", "--tz", "UTC"])
-            let (_, fresh, _) = try runTool("activityctl", ["--data-dir", dir, "report", "suspicious", "--format", "jsonl", "--tz", "UTC", "--recompute"])
+            let (_, stored, _) = try runTool(
+                "activityctl", ["--data-dir", dir, "report", "suspicious", "--format", "jsonl", "--tz", "UTC"])
+            let (_, fresh, _) = try runTool(
+                "activityctl",
+                ["--data-dir", dir, "report", "suspicious", "--format", "jsonl", "--tz", "UTC", "--recompute"])
             #expect(!stored.isEmpty)
             #expect(stored == fresh)
         }
@@ -205,7 +234,9 @@ struct RiskIntegrationTests {
 }
 
 /// One HTTP/1.1 request over a fresh loopback TCP connection (`Connection: close`); status and body.
-func httpRequest(port: Int, method: String = "POST", path: String = "/v1/check", headers: [String] = [], body: String) throws -> (Int, String) {
+func httpRequest(port: Int, method: String = "POST", path: String = "/v1/check", headers: [String] = [], body: String)
+    throws -> (Int, String)
+{
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var tv = timeval(tv_sec: 5, tv_usec: 0)
@@ -214,9 +245,14 @@ func httpRequest(port: Int, method: String = "POST", path: String = "/v1/check",
     sa.sin_family = sa_family_t(AF_INET)
     sa.sin_port = in_port_t(UInt16(port).bigEndian)
     sa.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let ok = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    let ok = withUnsafePointer(to: &sa) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
     guard ok == 0 else { throw TestFailure("connect failed") }
-    var text = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
+    var text =
+        "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
     for h in headers { text += h + "\r\n" }
     text += "\r\n" + body
     let bytes = Array(text.utf8)
@@ -243,27 +279,27 @@ func httpRequest(port: Int, method: String = "POST", path: String = "/v1/check",
 struct CheckAPIIntegrationTests {
     // sha256("app-token") and sha256("acme-token").
     static let config = """
-    [[enrich.iplist]]
-    name = "vpn-ranges"
-    tag = "vpn"
-    path = "vpn.txt"
-    [risk]
-    block = ["impossible_travel"]
-    challenge = ["new_country", "anonymizer"]
-    [risk.account.strict]
-    block = ["new_country", "anonymizer"]
-    [api]
-    listen = "127.0.0.1:0"
-    record = true
-    max_body = "1KiB"
-    [[api.token]]
-    name = "app"
-    sha256 = "7f14c33dfe13ac4af4884e14da5760f9b930205aa8055478c3e74296470d71af"
-    [[api.token]]
-    name = "acme"
-    sha256 = "28daa606f54b368209e11244fd3d5612b41212e822258df22e55afe06a7bdae1"
-    accounts = ["acme"]
-    """
+        [[enrich.iplist]]
+        name = "vpn-ranges"
+        tag = "vpn"
+        path = "vpn.txt"
+        [risk]
+        block = ["impossible_travel"]
+        challenge = ["new_country", "anonymizer"]
+        [risk.account.strict]
+        block = ["new_country", "anonymizer"]
+        [api]
+        listen = "127.0.0.1:0"
+        record = true
+        max_body = "1KiB"
+        [[api.token]]
+        name = "app"
+        sha256 = "7f14c33dfe13ac4af4884e14da5760f9b930205aa8055478c3e74296470d71af"
+        [[api.token]]
+        name = "acme"
+        sha256 = "28daa606f54b368209e11244fd3d5612b41212e822258df22e55afe06a7bdae1"
+        accounts = ["acme"]
+        """
 
     static func apiPort(_ d: DaemonProcess) throws -> Int {
         for line in d.log.split(separator: "\n") where line.contains("check API listening") {
@@ -272,7 +308,9 @@ struct CheckAPIIntegrationTests {
         throw TestFailure("no check API line in: \(d.log)")
     }
 
-    @Test("verdicts by policy (per account too), enrichment and flags in the answer, the check recorded; refusals are 4xx and counted")
+    @Test(
+        "verdicts by policy (per account too), enrichment and flags in the answer, the check recorded; refusals are 4xx and counted"
+    )
     func verdictsAndRefusals() throws {
         let dir = DaemonProcess.temporaryDirectory("check-api")
         try "203.0.113.0/24\n".write(toFile: dir + "/vpn.txt", atomically: true, encoding: .utf8)
@@ -281,31 +319,42 @@ struct CheckAPIIntegrationTests {
         let port = try Self.apiPort(daemon)
         let now = Int(Date().timeIntervalSince1970)
         // ann logged in from London 2 days ago.
-        sendUDP(Array(#"{"time":\#(now - 172_800),"action":"login","user":"ann","account":"acme","ip":"198.51.100.1","device":"iPhone","geo":{"country":"GB","city":"London","lat":51.5,"lon":-0.13}}"#.utf8), port: udp)
-        sendUDP(Array(#"{"time":\#(now - 172_800),"action":"login","user":"ann","account":"strict","ip":"198.51.100.1","geo":{"country":"GB"}}"#.utf8), port: udp)
+        sendUDP(
+            Array(
+                #"{"time":\#(now - 172_800),"action":"login","user":"ann","account":"acme","ip":"198.51.100.1","device":"iPhone","geo":{"country":"GB","city":"London","lat":51.5,"lon":-0.13}}"#
+                    .utf8), port: udp)
+        sendUDP(
+            Array(
+                #"{"time":\#(now - 172_800),"action":"login","user":"ann","account":"strict","ip":"198.51.100.1","geo":{"country":"GB"}}"#
+                    .utf8), port: udp)
         _ = try RiskIntegrationTests.storedEvents(daemon.dataDir, count: 2)
         let auth = ["Authorization: Bearer app-token", "Content-Type: application/json"]
 
-        let (s1, b1) = try httpRequest(port: port, headers: auth, body: #"{"user":"ann","account":"acme","ip":"198.51.100.1","device":"iPhone"}"#)
+        let (s1, b1) = try httpRequest(
+            port: port, headers: auth, body: #"{"user":"ann","account":"acme","ip":"198.51.100.1","device":"iPhone"}"#)
         #expect(s1 == 200)
         let o1 = try #require(try JSONSerialization.jsonObject(with: Data(b1.utf8)) as? [String: Any])
         #expect(o1["verdict"] as? String == "allow")
         #expect((o1["flags"] as? [String]) == [])
         #expect(o1["check_id"] is String)
         // The same user of another account has no history there: nothing to compare with, allowed.
-        let (_, b2) = try httpRequest(port: port, headers: ["Authorization: Bearer acme-token"], body: #"{"user":"ann","account":"acme","device":"Android"}"#)
+        let (_, b2) = try httpRequest(
+            port: port, headers: ["Authorization: Bearer acme-token"],
+            body: #"{"user":"ann","account":"acme","device":"Android"}"#)
         let o2 = try #require(try JSONSerialization.jsonObject(with: Data(b2.utf8)) as? [String: Any])
         #expect(o2["verdict"] as? String == "allow")
         #expect((o2["flags"] as? [String]) == ["new_device"])
         #expect((o2["why"] as? [String]) == ["new device Android (1 known)"])
         // Through a VPN: challenged by the default policy, blocked by the strict account's.
-        let (_, b3) = try httpRequest(port: port, headers: auth, body: #"{"user":"ann","account":"acme","ip":"203.0.113.5","device":"iPhone"}"#)
+        let (_, b3) = try httpRequest(
+            port: port, headers: auth, body: #"{"user":"ann","account":"acme","ip":"203.0.113.5","device":"iPhone"}"#)
         let o3 = try #require(try JSONSerialization.jsonObject(with: Data(b3.utf8)) as? [String: Any])
         #expect(o3["verdict"] as? String == "challenge")
         #expect((o3["flags"] as? [String]) == ["anonymizer"])
         let enrichment = o3["enrichment"] as? [String: Any] ?? [:]
         #expect(enrichment["vpn"] as? Bool == true && (enrichment["lists"] as? [String]) == ["vpn-ranges"])
-        let (_, b4) = try httpRequest(port: port, headers: auth, body: #"{"user":"ann","account":"strict","ip":"203.0.113.5"}"#)
+        let (_, b4) = try httpRequest(
+            port: port, headers: auth, body: #"{"user":"ann","account":"strict","ip":"203.0.113.5"}"#)
         #expect(b4.contains(#""verdict":"block""#))
 
         // Refusals.
@@ -330,8 +379,10 @@ struct CheckAPIIntegrationTests {
         #expect(try daemon.terminate() == 0)
         let stats = readStats(daemon.dataDir)
         let checks = stats?["checks"] as? [String: Int] ?? [:]
-        #expect(checks["unauthorized"] == 2 && checks["bad_request"] == 5 && checks["forbidden_account"] == 2
-                && checks["too_large"] == 1 && checks["not_found"] == 1 && checks["method_not_allowed"] == 1, "\(checks)")
+        #expect(
+            checks["unauthorized"] == 2 && checks["bad_request"] == 5 && checks["forbidden_account"] == 2
+                && checks["too_large"] == 1 && checks["not_found"] == 1 && checks["method_not_allowed"] == 1,
+            "\(checks)")
         // Recorded checks are login_check events; nothing else was written through the API.
         let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl"])
         let rows = try jsonLines(out)

@@ -8,30 +8,39 @@ struct SealIntegrationTests {
     /// Sends `n` application logins for `user` and waits until the store holds `total` events.
     static func send(_ n: Int, user: String, port: Int, dataDir: String, total: Int) throws {
         for i in 0..<n {
-            let json = #"{"category":"login","action":"login","outcome":"success","user":"\#(user)","ip":"198.51.100.\#(i % 200 + 1)","attrs":{"i":"\#(i)"}}"#
+            let json =
+                #"{"category":"login","action":"login","outcome":"success","user":"\#(user)","ip":"198.51.100.\#(i % 200 + 1)","attrs":{"i":"\#(i)"}}"#
             sendUDP(Array(json.utf8), port: port)
         }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let (_, out, _) = try runTool("activityctl", ["--data-dir", dataDir, "events", "--format", "jsonl", "--output-fields", "seq"])
+            let (_, out, _) = try runTool(
+                "activityctl", ["--data-dir", dataDir, "events", "--format", "jsonl", "--output-fields", "seq"])
             if out.split(separator: "\n").count >= total { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw TestFailure("the store did not reach \(total) events")
     }
 
-    @Test("setup-keys, a sealing daemon, kill -9 (an unsealed tail, not tampering), a clean stop (all authenticated), an edit (named)")
+    @Test(
+        "setup-keys, a sealing daemon, kill -9 (an unsealed tail, not tampering), a clean stop (all authenticated), an edit (named)"
+    )
     func sealedDaemon() throws {
         let dir = DaemonProcess.temporaryDirectory("seal")
         let data = dir + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let (status, out, err) = try runTool("activityctl", ["--data-dir", data, "setup-keys", "--interval", "1h"])
         #expect(status == 0, "\(err)")
-        let key = try #require(out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("actseal1-") })
+        let key = try #require(
+            out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first {
+                $0.hasPrefix("actseal1-")
+            })
         // The key file holds epoch 1's key, never the verification key.
         let keyFile = try Data(contentsOf: URL(fileURLWithPath: data + "/seal.key"))
         #expect(!keyFile.isEmpty)
-        #expect(try runTool("activityctl", ["--data-dir", data, "setup-keys"]).0 != 0, "a second setup-keys must not replace the key")
+        #expect(
+            try runTool("activityctl", ["--data-dir", data, "setup-keys"]).0 != 0,
+            "a second setup-keys must not replace the key")
 
         let storeConfig = "seal = \"\(data)/seal.key\""
         do {
@@ -61,7 +70,9 @@ struct SealIntegrationTests {
         #expect(o2.contains("(events through seq 1540)"), "\(o2)")
 
         // An edit with the CRC made to match: plain verify cannot tell, the key can, and says where.
-        let seg = try #require(try FileManager.default.contentsOfDirectory(atPath: data + "/segments").filter { $0.hasSuffix(".seg") }.sorted().first)
+        let seg = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: data + "/segments").filter { $0.hasSuffix(".seg") }
+                .sorted().first)
         let path = data + "/segments/" + seg
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let alice = Array("alice".utf8)
@@ -70,7 +81,8 @@ struct SealIntegrationTests {
         // Find the frame holding `at` and fix its CRC (frames: u32 length, u32 CRC32C of the body).
         var o = Int(UInt16(bytes[10]) | UInt16(bytes[11]) << 8)
         while o + 8 <= bytes.count {
-            let len = Int(UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
+            let len = Int(
+                UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
             if at >= o + 8 && at < o + 8 + len {
                 let crc = crc32c(bytes[(o + 8)..<(o + 8 + len)])
                 for k in 0..<4 { bytes[o + 4 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }

@@ -19,7 +19,7 @@ struct SecondReaderTests {
             var lines: [String] = []
             for _ in 0..<10 {
                 var e = g.event()
-                e.origin = nil      // the daemon sets origin for UDP
+                e.origin = nil  // the daemon sets origin for UDP
                 lines.append(e.exportJSON(includeSeq: false))
             }
             sendUDP(Array(lines.joined(separator: "\n").utf8), port: port)
@@ -28,7 +28,8 @@ struct SecondReaderTests {
         }
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try daemon.terminate() == 0)
-        let (s1, ctl, e1) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--order", "seq", "--format", "jsonl"])
+        let (s1, ctl, e1) = try runTool(
+            "activityctl", ["--data-dir", daemon.dataDir, "events", "--order", "seq", "--format", "jsonl"])
         #expect(s1 == 0, "\(e1)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -10,7 +10,11 @@ func httpGet(port: Int, path: String) throws -> String {
     sa.sin_family = sa_family_t(AF_INET)
     sa.sin_port = UInt16(port).bigEndian
     sa.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    let rc = withUnsafePointer(to: &sa) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
     guard rc == 0 else { throw TestFailure("connect to metrics failed") }
     let req = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
     _ = write(fd, req, req.count)
@@ -26,37 +30,43 @@ func httpGet(port: Int, path: String) throws -> String {
 
 @Suite("who may send, and the metrics endpoint", .serialized)
 struct SecurityAndMetricsTests {
-    @Test("signed datagrams are accepted, bad or missing signatures and sources outside allow are rejected and counted; /metrics serves the counters")
+    @Test(
+        "signed datagrams are accepted, bad or missing signatures and sources outside allow are rejected and counted; /metrics serves the counters"
+    )
     func hmacAllowAndMetrics() throws {
         let dir = DaemonProcess.temporaryDirectory("hmac")
         let keyPath = dir + "/billing.key"
         try "0123456789abcdef0123456789abcdef\n".write(toFile: keyPath, atomically: true, encoding: .utf8)
         // Input 0 (from DaemonProcess): open to loopback. Input 1: signed only. Input 2: allows only 10/8.
         let extra = """
-        [[input.udp]]
-        listen = ["127.0.0.1:0"]
-        allow = ["127.0.0.0/8"]
-        keys = { billing-api = "\(keyPath)" }
-        [[input.udp]]
-        listen = ["127.0.0.1:0"]
-        allow = ["10.0.0.0/8"]
-        [metrics]
-        listen = "127.0.0.1:0"
-        """
+            [[input.udp]]
+            listen = ["127.0.0.1:0"]
+            allow = ["127.0.0.0/8"]
+            keys = { billing-api = "\(keyPath)" }
+            [[input.udp]]
+            listen = ["127.0.0.1:0"]
+            allow = ["10.0.0.0/8"]
+            [metrics]
+            listen = "127.0.0.1:0"
+            """
         let daemon = try DaemonProcess(dir: dir, extraConfig: extra, listen: ["127.0.0.1:0"])
         let ports = try daemon.waitReady()
         try #require(ports.count == 3)
         let payload = Array(#"{"action":"order_placed","user":"signed.user"}"#.utf8)
         let key = SymmetricKey(data: Array("0123456789abcdef0123456789abcdef".utf8))
         let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key).map { String(format: "%02x", $0) }.joined()
-        sendUDP(Array("billing-api \(mac) ".utf8) + payload, port: ports[1])                         // good
+        sendUDP(Array("billing-api \(mac) ".utf8) + payload, port: ports[1])  // good
         sendUDP(Array("billing-api \(String(repeating: "0", count: 64)) ".utf8) + payload, port: ports[1])  // bad signature
-        sendUDP(Array("other-app \(mac) ".utf8) + payload, port: ports[1])                           // unknown app
-        sendUDP(payload, port: ports[1])                                                              // unsigned
-        sendUDP(Array(#"{"action":"login","user":"outsider"}"#.utf8), port: ports[2])                // source not allowed
+        sendUDP(Array("other-app \(mac) ".utf8) + payload, port: ports[1])  // unknown app
+        sendUDP(payload, port: ports[1])  // unsigned
+        sendUDP(Array(#"{"action":"login","user":"outsider"}"#.utf8), port: ports[2])  // source not allowed
         // The signed event goes through activityctl send too.
-        let (s, _, e) = try runTool("activityctl", ["send", "--to", "127.0.0.1:\(ports[1])", "--app", "billing-api", "--key-file", keyPath,
-                                                     "--action", "refund_requested", "--user", "signed.user"])
+        let (s, _, e) = try runTool(
+            "activityctl",
+            [
+                "send", "--to", "127.0.0.1:\(ports[1])", "--app", "billing-api", "--key-file", keyPath,
+                "--action", "refund_requested", "--user", "signed.user",
+            ])
         #expect(s == 0, "\(e)")
         Thread.sleep(forTimeInterval: 0.6)
 

@@ -27,7 +27,9 @@ struct SendFieldsTests {
             let value = try #require(export[f.key], "\(f.key)")
             switch f {
             case .commerce:
-                for (k, v) in try #require(value as? [String: Any]) { args += ["--" + k.replacingOccurrences(of: "_", with: "-"), text(v)] }
+                for (k, v) in try #require(value as? [String: Any]) {
+                    args += ["--" + k.replacingOccurrences(of: "_", with: "-"), text(v)]
+                }
             case .attrs:
                 for (k, v) in try #require(value as? [String: Any]) { args += ["--attr", "\(k)=\(text(v))"] }
             default:
@@ -41,8 +43,9 @@ struct SendFieldsTests {
             if Self.notSent[f] != nil {
                 #expect(sent[f.key] == nil, "\(f.key)")
             } else {
-                #expect(NSDictionary(dictionary: [f.key: sent[f.key] as Any]).isEqual(to: [f.key: export[f.key] as Any]),
-                        "\(f.key): sent \(String(describing: sent[f.key])), export \(String(describing: export[f.key]))")
+                #expect(
+                    NSDictionary(dictionary: [f.key: sent[f.key] as Any]).isEqual(to: [f.key: export[f.key] as Any]),
+                    "\(f.key): sent \(String(describing: sent[f.key])), export \(String(describing: export[f.key]))")
             }
         }
     }

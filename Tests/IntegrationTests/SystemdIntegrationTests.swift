@@ -5,7 +5,8 @@ import Foundation
 func journalRemoteBinary() throws -> String {
     for p in ["/lib/systemd/systemd-journal-remote", "/usr/lib/systemd/systemd-journal-remote"]
     where FileManager.default.isExecutableFile(atPath: p) { return p }
-    throw TestFailure("systemd-journal-remote not found: install the Debian package systemd-journal-remote (scripts/setup.sh does)")
+    throw TestFailure(
+        "systemd-journal-remote not found: install the Debian package systemd-journal-remote (scripts/setup.sh does)")
 }
 
 /// Writes journal export-format entries and turns them into (or appends them to) a real journal file.
@@ -14,9 +15,12 @@ func writeJournal(_ path: String, entries: Range<Int>, dir: String) throws {
     text.reserveCapacity(entries.count * 300)
     for i in entries {
         let realtime = 1_795_341_600_000_000 + i * 1000
-        text += "__REALTIME_TIMESTAMP=\(realtime)\n__MONOTONIC_TIMESTAMP=\(1_000_000 + i)\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
-        text += "_HOSTNAME=jhost\nSYSLOG_IDENTIFIER=sshd\n_COMM=sshd\n_PID=\(100_000 + i)\nPRIORITY=6\nSYSLOG_FACILITY=10\n"
-        text += "MESSAGE=Accepted password for juser\(i) from 198.51.100.\(i % 250 + 1) port \(30_000 + i % 30_000) ssh2\n\n"
+        text +=
+            "__REALTIME_TIMESTAMP=\(realtime)\n__MONOTONIC_TIMESTAMP=\(1_000_000 + i)\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
+        text +=
+            "_HOSTNAME=jhost\nSYSLOG_IDENTIFIER=sshd\n_COMM=sshd\n_PID=\(100_000 + i)\nPRIORITY=6\nSYSLOG_FACILITY=10\n"
+        text +=
+            "MESSAGE=Accepted password for juser\(i) from 198.51.100.\(i % 250 + 1) port \(30_000 + i % 30_000) ssh2\n\n"
     }
     let export = dir + "/batch-\(entries.lowerBound).export"
     try text.write(toFile: export, atomically: true, encoding: .utf8)
@@ -26,7 +30,9 @@ func writeJournal(_ path: String, entries: Range<Int>, dir: String) throws {
     p.standardError = FileHandle.nullDevice
     try p.run()
     p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw TestFailure("systemd-journal-remote failed with \(p.terminationStatus)") }
+    guard p.terminationStatus == 0 else {
+        throw TestFailure("systemd-journal-remote failed with \(p.terminationStatus)")
+    }
 }
 
 /// An AF_UNIX datagram socket standing in for systemd's notify socket.
@@ -39,8 +45,14 @@ final class NotifySocket {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &addr.sun_path) { for (i, b) in bytes.enumerated() where i < $0.count - 1 { $0[i] = b } }
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        withUnsafeMutableBytes(of: &addr.sun_path) {
+            for (i, b) in bytes.enumerated() where i < $0.count - 1 { $0[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
         guard rc == 0 else { throw TestFailure("bind notify socket failed") }
         var tv = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -70,8 +82,9 @@ struct SystemdIntegrationTests {
     func notifyProtocol() throws {
         let dir = DaemonProcess.temporaryDirectory("notify")
         let sock = try NotifySocket(dir: dir)
-        let daemon = try DaemonProcess(dir: dir, listen: ["127.0.0.1:0"],
-                                       environment: ["NOTIFY_SOCKET": sock.path, "WATCHDOG_USEC": "400000"])
+        let daemon = try DaemonProcess(
+            dir: dir, listen: ["127.0.0.1:0"],
+            environment: ["NOTIFY_SOCKET": sock.path, "WATCHDOG_USEC": "400000"])
         let first = sock.collect(timeout: 30) { $0.contains("READY=1") }
         #expect(first.contains { $0.contains("READY=1") }, "\(first)\n\(daemon.log)")
         let port = try daemon.waitReady()[0]
@@ -86,12 +99,15 @@ struct SystemdIntegrationTests {
         #expect(daemon.process.terminationStatus == 0)
     }
 
-    @Test("a notify socket nobody reads never holds the daemon: READY, WATCHDOG and STATUS give up at once and are counted; SIGTERM is prompt")
+    @Test(
+        "a notify socket nobody reads never holds the daemon: READY, WATCHDOG and STATUS give up at once and are counted; SIGTERM is prompt"
+    )
     func notifySocketNobodyReads() throws {
         let dir = DaemonProcess.temporaryDirectory("notify-stuck")
-        let sock = try NotifySocket(dir: dir)   // bound, never read: its queue (net.unix.max_dgram_qlen) fills
-        let daemon = try DaemonProcess(dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"],
-                                       environment: ["NOTIFY_SOCKET": sock.path, "WATCHDOG_USEC": "100000"])
+        let sock = try NotifySocket(dir: dir)  // bound, never read: its queue (net.unix.max_dgram_qlen) fills
+        let daemon = try DaemonProcess(
+            dir: dir, extraConfig: "[metrics]\nlisten = \"127.0.0.1:0\"\n", listen: ["127.0.0.1:0"],
+            environment: ["NOTIFY_SOCKET": sock.path, "WATCHDOG_USEC": "100000"])
         let port = try daemon.waitReady()[0]
         let mport = try #require(metricsPort(daemon.log))
         // A watchdog ping every 50 ms fills a queue of 10 (the kernel's default) within a second.
@@ -112,12 +128,17 @@ struct SystemdIntegrationTests {
         #expect(took < 5, "SIGTERM took \(took) s")
         let stats = try #require(readStats(daemon.dataDir))
         #expect((stats["notify_unsent"] as? Int ?? 0) > 0, "\(stats)")
-        let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl", "--output-fields", "user"])
+        let (_, out, _) = try runTool(
+            "activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl", "--output-fields", "user"])
         #expect(out.contains("stuck.notify"))
-        print("notify socket nobody reads: \(stats["notify_unsent"] ?? 0) notifications unsent, SIGTERM took \(String(format: "%.2f", took)) s")
+        print(
+            "notify socket nobody reads: \(stats["notify_unsent"] ?? 0) notifications unsent, SIGTERM took \(String(format: "%.2f", took)) s"
+        )
     }
 
-    @Test("a 100k-entry journal imported with kill -9 at random points: every entry's event exactly once; appended entries followed")
+    @Test(
+        "a 100k-entry journal imported with kill -9 at random points: every entry's event exactly once; appended entries followed"
+    )
     func journalExactlyOnce() throws {
         let dir = DaemonProcess.temporaryDirectory("journal")
         // systemd-journal-remote rotates its output into several files at this size: read the directory.
@@ -127,9 +148,9 @@ struct SystemdIntegrationTests {
         let total = 100_000
         try writeJournal(journal, entries: 0..<total, dir: dir)
         let extra = """
-        [input.journald]
-        directory = "\(journalDir)"
-        """
+            [input.journald]
+            directory = "\(journalDir)"
+            """
         var daemon = try DaemonProcess(dir: dir, extraConfig: extra, listen: ["127.0.0.1:0"])
         _ = try daemon.waitReady()
         for _ in 0..<3 {
@@ -143,7 +164,8 @@ struct SystemdIntegrationTests {
         let deadline = Date().addingTimeInterval(120)
         var users: [Substring] = []
         while Date() < deadline {
-            let (_, out, _) = try runTool("activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl", "--output-fields", "user"])
+            let (_, out, _) = try runTool(
+                "activityctl", ["--data-dir", daemon.dataDir, "events", "--format", "jsonl", "--output-fields", "user"])
             users = out.split(separator: "\n")
             if users.count >= total + 500 { break }
             Thread.sleep(forTimeInterval: 0.5)

@@ -3,7 +3,8 @@ import Foundation
 
 @Suite("systemd units")
 struct SystemdUnitTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     func analyze(_ args: [String]) throws -> (Int32, String) {
         let p = Process()
@@ -23,8 +24,10 @@ struct SystemdUnitTests {
         let dir = DaemonProcess.temporaryDirectory("units")
         let bin = DaemonProcess.binDir.appendingPathComponent("activityd").path
         for name in ["activityd.service", "activityd.socket"] {
-            let text = try String(contentsOf: SystemdUnitTests.root.appendingPathComponent("systemd/" + name), encoding: .utf8)
-            try text.replacingOccurrences(of: "/usr/bin/activityd", with: bin).write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            let text = try String(
+                contentsOf: SystemdUnitTests.root.appendingPathComponent("systemd/" + name), encoding: .utf8)
+            try text.replacingOccurrences(of: "/usr/bin/activityd", with: bin).write(
+                toFile: dir + "/" + name, atomically: true, encoding: .utf8)
         }
         return dir
     }
@@ -43,7 +46,7 @@ struct SystemdUnitTests {
         let (_, text) = try analyze(["security", "--offline=yes", dir + "/activityd.service"])
         let line = text.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
         let level = Double(line.split(separator: " ").first { Double($0) != nil } ?? "") ?? 99
-        #expect(level <= 3.9, "\(line)")     // systemd: ≤ 3.9 is OK, ≤ 1.9 SAFE
+        #expect(level <= 3.9, "\(line)")  // systemd: ≤ 3.9 is OK, ≤ 1.9 SAFE
         print("systemd-analyze security: \(line)")
     }
 }

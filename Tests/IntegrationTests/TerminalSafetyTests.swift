@@ -6,8 +6,9 @@ import ActivityStore
 // activityctl's JSON and CSV on a real terminal (a pty made by script(1)) versus a pipe: on the terminal nothing
 // in stored data may act on it (ESC sequences, BEL, C1 controls, bidi overrides); through a pipe the bytes are
 // exact. (A plain comment, not ///: swift-testing prints a suite's doc comment with every failure.)
-@Suite("activityctl on a terminal: JSON and CSV escaped, exact through a pipe",
-       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) from util-linux"))
+@Suite(
+    "activityctl on a terminal: JSON and CSV escaped, exact through a pipe",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) from util-linux"))
 struct TerminalSafetyTests {
     static let hostileUser = "mallory\u{1B}]0;owned\u{07}\u{1B}[2J"
     static let hostileDevice = "evil\u{202E}gpj.exe\u{9B}31m"
@@ -15,9 +16,11 @@ struct TerminalSafetyTests {
 
     static let store = Result { () throws -> String in
         let data = DaemonProcess.temporaryDirectory("terminal") + "/data"
-        let w = try SegmentWriter(dataDirectory: data, options: StoreOptions(), host: "tty", now: Timestamp(seconds: 1_772_900_000))
-        var e = ActivityEvent(time: Timestamp(seconds: 1_772_900_000), category: .login, action: Action(rawValue: "login"),
-                              outcome: .success, user: hostileUser)
+        let w = try SegmentWriter(
+            dataDirectory: data, options: StoreOptions(), host: "tty", now: Timestamp(seconds: 1_772_900_000))
+        var e = ActivityEvent(
+            time: Timestamp(seconds: 1_772_900_000), category: .login, action: Action(rawValue: "login"),
+            outcome: .success, user: hostileUser)
         e.device = hostileDevice
         e.comment = hostileComment
         e.ip = IPAddress("192.0.2.9")
@@ -65,12 +68,14 @@ struct TerminalSafetyTests {
         ["export", "--csv"], ["tail", "-n", "5"], ["users", "--format", "json"],
     ]
 
-    @Test("on a pty nothing active reaches the terminal, and JSON still parses to the stored values", arguments: commands)
+    @Test(
+        "on a pty nothing active reaches the terminal, and JSON still parses to the stored values", arguments: commands)
     func terminal(_ command: [String]) throws {
         let dir = try Self.store.get()
         let shown = try onTerminal(["--data-dir", dir] + command)
         #expect(!shown.isEmpty)
-        #expect(Self.activeScalars(shown).isEmpty, "\(command): \(Self.activeScalars(shown)) in \(shown.debugDescription)")
+        #expect(
+            Self.activeScalars(shown).isEmpty, "\(command): \(Self.activeScalars(shown)) in \(shown.debugDescription)")
         #expect(shown.contains("mallory"))
         if command.contains("jsonl") || command.first == "tail" {
             let line = try #require(shown.split(separator: "\n").first { $0.contains("mallory") })

@@ -43,7 +43,7 @@ struct MaxMindDatabaseTests {
 
         let lk = try #require(try db.lookupGeo(ip("89.160.20.120")))
         #expect(lk.cityName == "Linköping")
-        #expect(lk.subdivisionName == "Östergötland County")   // the first subdivision, not the second
+        #expect(lk.subdivisionName == "Östergötland County")  // the first subdivision, not the second
         #expect(lk.countryName == "Sweden")
 
         let jp = try #require(try db.lookupGeo(ip("2001:218::1")))
@@ -79,15 +79,18 @@ struct MaxMindDatabaseTests {
     func asnAndAnonymous() throws {
         let asn = try MaxMindDatabase(path: MMDBFixtures.path("ASN-Test.mmdb"))
         #expect(asn.metadata.databaseType == "GeoLite2-ASN")
-        #expect(try asn.lookupASN(ip("81.2.69.1")) == {
-            var r = ASNRecord(); r.number = 20712; r.organization = "Andrews & Arnold Ltd"; return r
-        }())
+        #expect(
+            try asn.lookupASN(ip("81.2.69.1"))
+                == {
+                    var r = ASNRecord(); r.number = 20712; r.organization = "Andrews & Arnold Ltd"; return r
+                }())
         #expect(try asn.lookupASN(ip("2001:218::5"))?.number == 2914)
         #expect(try asn.lookupASN(ip("8.8.8.8")) == nil)
 
         let anon = try MaxMindDatabase(path: MMDBFixtures.path("Anonymous-IP-Test.mmdb"))
         let all = try #require(try anon.lookupAnonymousIP(ip("81.2.69.1")))
-        #expect(all.isAnonymous && all.isAnonymousVPN && all.isHostingProvider && all.isPublicProxy
+        #expect(
+            all.isAnonymous && all.isAnonymousVPN && all.isHostingProvider && all.isPublicProxy
                 && all.isResidentialProxy && all.isTorExitNode)
         let vpn = try #require(try anon.lookupAnonymousIP(ip("1.2.3.4")))
         #expect(vpn.isAnonymous && vpn.isAnonymousVPN)
@@ -105,7 +108,7 @@ struct MaxMindDatabaseTests {
         } throws: { ($0 as? MaxMindDBError)?.code == .unexpectedDataType }
         let e = try #require(try db.lookup(ip("81.2.69.160")))
         #expect(try e.string(at: MaxMindPath("location", "latitude")) == "north")
-        #expect(try e.unsignedInteger(at: MaxMindPath("city", "geoname_id")) == 2643743)
+        #expect(try e.unsignedInteger(at: MaxMindPath("city", "geoname_id")) == 2_643_743)
         #expect(try e.string(at: MaxMindPath("no", "such", "path")) == nil)
         #expect(try e.string(at: MaxMindPath("subdivisions", "5", "names", "en")) == nil)
         // Walking through a string as if it were a map is "not there", not a crash.
@@ -156,8 +159,9 @@ struct MaxMindDatabaseTests {
         }
     }
 
-    @Test("the flattened IPv4 table answers exactly as the tree walk does",
-          arguments: ["City-Test.mmdb", "City-IPv4-Test.mmdb", "ASN-Test.mmdb", "Anonymous-IP-Test.mmdb"])
+    @Test(
+        "the flattened IPv4 table answers exactly as the tree walk does",
+        arguments: ["City-Test.mmdb", "City-IPv4-Test.mmdb", "ASN-Test.mmdb", "Anonymous-IP-Test.mmdb"])
     func ipv4Table(_ name: String) throws {
         let tree = try MaxMindDatabase(path: MMDBFixtures.path(name))
         let table = try MaxMindDatabase(path: MMDBFixtures.path(name), options: .indexIPv4)
@@ -165,8 +169,10 @@ struct MaxMindDatabaseTests {
         #expect(table.hasIPv4Index && table.ipv4IndexNetworkCount > 1)
         var probes: [UInt32] = [0, 1, 0xFFFF_FFFF, 0x7FFF_FFFF, 0x8000_0000]
         // Every fixture network's edges and neighbours.
-        for cidr in ["81.2.69.160/27", "89.160.20.112/28", "10.0.0.0/8", "81.2.69.0/24", "1.1.1.0/24", "1.2.0.0/16",
-                     "186.30.236.0/24", "65.0.0.0/13", "71.160.223.0/24", "5.6.7.0/24"] {
+        for cidr in [
+            "81.2.69.160/27", "89.160.20.112/28", "10.0.0.0/8", "81.2.69.0/24", "1.1.1.0/24", "1.2.0.0/16",
+            "186.30.236.0/24", "65.0.0.0/13", "71.160.223.0/24", "5.6.7.0/24",
+        ] {
             guard let c = CIDR(cidr[...]), case .v4(let first) = c.address else { continue }
             let last = first | (c.prefixLength == 0 ? ~0 : ~(~UInt32(0) << UInt32(32 - c.prefixLength)))
             probes += [first &- 1, first, first &+ 1, last &- 1, last, last &+ 1]
@@ -179,7 +185,8 @@ struct MaxMindDatabaseTests {
             #expect(a?.prefixLength == b?.prefixLength, "\(IPAddress.v4(p))")
         }
         // Mapped addresses take the same path.
-        #expect(try table.lookup(ip("::ffff:81.2.69.170"))?.prefixLength == tree.lookup(ip("81.2.69.170"))?.prefixLength)
+        #expect(
+            try table.lookup(ip("::ffff:81.2.69.170"))?.prefixLength == tree.lookup(ip("81.2.69.170"))?.prefixLength)
     }
 
     @Test("errors describe the file, the reason and what to do")

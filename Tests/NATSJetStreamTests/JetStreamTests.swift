@@ -26,33 +26,41 @@ struct JetStreamTests {
         #expect(try js.lastMessage(stream: "ACT", subject: "act.h1") == nil)
 
         // The first message on a subject: expected "none".
-        let a1 = try js.publish(subject: "act.h1", data: Array("one".utf8), messageID: "h1:1", expectedLastSubjectSequence: 0)
+        let a1 = try js.publish(
+            subject: "act.h1", data: Array("one".utf8), messageID: "h1:1", expectedLastSubjectSequence: 0)
         #expect(a1.sequence == 1 && !a1.duplicate && a1.stream == "ACT")
         // Another subject interleaves in the stream but not in h1's subject sequence.
-        let b1 = try js.publish(subject: "act.h2", data: Array("b".utf8), messageID: "h2:1", expectedLastSubjectSequence: 0)
+        let b1 = try js.publish(
+            subject: "act.h2", data: Array("b".utf8), messageID: "h2:1", expectedLastSubjectSequence: 0)
         #expect(b1.sequence == 2)
-        let a2 = try js.publish(subject: "act.h1", data: Array("two".utf8), messageID: "h1:2", expectedLastSubjectSequence: 1)
+        let a2 = try js.publish(
+            subject: "act.h1", data: Array("two".utf8), messageID: "h1:2", expectedLastSubjectSequence: 1)
         #expect(a2.sequence == 3)
 
         // A stale expectation is refused: a second writer on the subject cannot interleave.
         do {
-            _ = try js.publish(subject: "act.h1", data: Array("x".utf8), messageID: "h1:9", expectedLastSubjectSequence: 1)
+            _ = try js.publish(
+                subject: "act.h1", data: Array("x".utf8), messageID: "h1:9", expectedLastSubjectSequence: 1)
             Issue.record("a wrong expected last subject sequence was accepted")
         } catch {
             #expect(error.isWrongLastSequence, "\(error)")
         }
         do {
-            _ = try js.publish(subject: "act.h1", data: Array("x".utf8), messageID: "h1:10", expectedLastSubjectSequence: 0)
+            _ = try js.publish(
+                subject: "act.h1", data: Array("x".utf8), messageID: "h1:10", expectedLastSubjectSequence: 0)
             Issue.record("expected-no-message on a subject with messages was accepted")
         } catch {
             #expect(error.isWrongLastSequence, "\(error)")
         }
         // A repeated message id within the window is a duplicate, not a second message.
-        let dup = try js.publish(subject: "act.h1", data: Array("two".utf8), messageID: "h1:2", expectedLastSubjectSequence: nil)
+        let dup = try js.publish(
+            subject: "act.h1", data: Array("two".utf8), messageID: "h1:2", expectedLastSubjectSequence: nil)
         #expect(dup.duplicate && dup.sequence == 3)
 
         let last = try #require(try js.lastMessage(stream: "ACT", subject: "act.h1"))
-        #expect(last.sequence == 3 && last.messageID == "h1:2" && last.data == Array("two".utf8) && last.subject == "act.h1")
+        #expect(
+            last.sequence == 3 && last.messageID == "h1:2" && last.data == Array("two".utf8) && last.subject == "act.h1"
+        )
         let first = try #require(try js.message(stream: "ACT", sequence: 2))
         #expect(first.messageID == "h2:1" && first.subject == "act.h2")
         #expect(try js.message(stream: "ACT", sequence: 99) == nil)
@@ -69,8 +77,9 @@ struct JetStreamTests {
         var last: [String: UInt64] = [:]
         for i in 1...30 {
             let h = i % 3 == 0 ? "h2" : "h1"
-            let a = try js.publish(subject: "act.\(h)", data: Array("\(i)".utf8), messageID: "\(h):\(i)",
-                                   expectedLastSubjectSequence: last[h] ?? 0)
+            let a = try js.publish(
+                subject: "act.\(h)", data: Array("\(i)".utf8), messageID: "\(h):\(i)",
+                expectedLastSubjectSequence: last[h] ?? 0)
             last[h] = a.sequence
         }
         // All subjects, from the start.
@@ -89,7 +98,8 @@ struct JetStreamTests {
         c = try js.pullConsumer(stream: "ACT", durable: "central", filterSubject: nil, afterSequence: 25)
         let rest = try c.fetch(max: 100, timeoutMilliseconds: 2000)
         #expect(rest.map(\.streamSequence) == Array(26...30))
-        #expect(rest.first?.messageID == "h1:26" && rest.first?.data == Array("26".utf8) && rest.first?.subject == "act.h1")
+        #expect(
+            rest.first?.messageID == "h1:26" && rest.first?.data == Array("26".utf8) && rest.first?.subject == "act.h1")
 
         // Split by subject: a second collector takes only h2.
         let h2 = try js.pullConsumer(stream: "ACT", durable: "central-h2", filterSubject: "act.h2", afterSequence: 0)
@@ -105,7 +115,9 @@ struct JetStreamTests {
         let js = try JetStreamConnection(ConnectOptions(servers: servers.urls))
         _ = try js.ensureStream(name: "ACT", subjects: ["act.>"], replicas: 1)
         for i in 1...5 {
-            _ = try js.publish(subject: "act.h1", data: Array("\(i)".utf8), messageID: "h1:\(i)", expectedLastSubjectSequence: UInt64(i - 1))
+            _ = try js.publish(
+                subject: "act.h1", data: Array("\(i)".utf8), messageID: "h1:\(i)",
+                expectedLastSubjectSequence: UInt64(i - 1))
         }
         // The collector's pattern: the store holds the newest message until its write is durable; meanwhile a
         // failed fetch makes the collector drop its consumer and create another. The held message must still

@@ -11,17 +11,23 @@ extension SystemdJournalTestSuite {
             let fixture = try JournalFixture()
             let sourceTime: UInt64 = baseMicroseconds - 5_000_000
             let entries = [
-                ExportEntry(realtime: baseMicroseconds, monotonic: 1, [
-                    ("_HOSTNAME", "web1"), ("SYSLOG_IDENTIFIER", "sshd"), ("_COMM", "sshd-session"), ("_PID", "4242"),
-                    ("_UID", "0"), ("MESSAGE", "Accepted publickey for alice"), ("SYSLOG_FACILITY", "10"),
-                    ("PRIORITY", "6"), ("_SOURCE_REALTIME_TIMESTAMP", String(sourceTime)), ("_SYSTEMD_UNIT", "ssh.service"),
-                    ("MESSAGE_ID", "8d45620c1a4348dbb17410da57c60c66"),
-                ]),
+                ExportEntry(
+                    realtime: baseMicroseconds, monotonic: 1,
+                    [
+                        ("_HOSTNAME", "web1"), ("SYSLOG_IDENTIFIER", "sshd"), ("_COMM", "sshd-session"),
+                        ("_PID", "4242"),
+                        ("_UID", "0"), ("MESSAGE", "Accepted publickey for alice"), ("SYSLOG_FACILITY", "10"),
+                        ("PRIORITY", "6"), ("_SOURCE_REALTIME_TIMESTAMP", String(sourceTime)),
+                        ("_SYSTEMD_UNIT", "ssh.service"),
+                        ("MESSAGE_ID", "8d45620c1a4348dbb17410da57c60c66"),
+                    ]),
                 // No SYSLOG_IDENTIFIER, no source time, no MESSAGE, a non-numeric pid.
-                ExportEntry(realtime: baseMicroseconds + 1, monotonic: 2, [
-                    ("_COMM", "systemd-logind"), ("_PID", "notanumber"), ("SESSION_ID", "7"), ("USER_ID", "alice"),
-                    ("LEADER", "999"), ("_SOURCE_REALTIME_TIMESTAMP", "bogus"),
-                ]),
+                ExportEntry(
+                    realtime: baseMicroseconds + 1, monotonic: 2,
+                    [
+                        ("_COMM", "systemd-logind"), ("_PID", "notanumber"), ("SESSION_ID", "7"), ("USER_ID", "alice"),
+                        ("LEADER", "999"), ("_SOURCE_REALTIME_TIMESTAMP", "bogus"),
+                    ]),
             ]
             let file = try fixture.writeJournal(entries)
             let reader = JournalReader(journal: try Journal(.files([file])))
@@ -33,10 +39,12 @@ extension SystemdJournalTestSuite {
             #expect(first.program == "sshd")
             #expect(first.pid == 4242)
             #expect(first.message == "Accepted publickey for alice")
-            #expect(first.fields == [
-                "_HOSTNAME": "web1", "SYSLOG_IDENTIFIER": "sshd", "_COMM": "sshd-session", "_PID": "4242", "_UID": "0",
-                "SYSLOG_FACILITY": "10", "PRIORITY": "6", "MESSAGE_ID": "8d45620c1a4348dbb17410da57c60c66",
-            ])
+            #expect(
+                first.fields == [
+                    "_HOSTNAME": "web1", "SYSLOG_IDENTIFIER": "sshd", "_COMM": "sshd-session", "_PID": "4242",
+                    "_UID": "0",
+                    "SYSLOG_FACILITY": "10", "PRIORITY": "6", "MESSAGE_ID": "8d45620c1a4348dbb17410da57c60c66",
+                ])
             #expect(first.position?.input == .journald)
 
             let second = try #require(try reader.nextRecord())
@@ -92,7 +100,9 @@ extension SystemdJournalTestSuite {
             let outcome = try reader.resume(from: stored, otherwise: .head)
             let lastRead = Timestamp(nanoseconds: Int64(baseMicroseconds + 2_000_000) * 1000)
             let resumedAt = Timestamp(nanoseconds: Int64(baseMicroseconds + 3_000_000) * 1000)
-            #expect(outcome == .resumedAfterGap(JournalGap(cursor: stored, lastReadTime: lastRead, resumedAtTime: resumedAt)))
+            #expect(
+                outcome
+                    == .resumedAfterGap(JournalGap(cursor: stored, lastReadTime: lastRead, resumedAtTime: resumedAt)))
             #expect(try records(reader).map(\.message) == ["message 3", "message 4", "message 5", "message 6"])
         }
 
@@ -121,13 +131,17 @@ extension SystemdJournalTestSuite {
             let fixture = try JournalFixture()
             let file = try fixture.writeJournal(sampleEntries(3))
             let garbage = JournalReader(journal: try Journal(.files([file])))
-            #expect(try garbage.resume(from: "garbage", otherwise: .head) == .cursorUnusable(cursor: "garbage", startedAt: .head))
+            #expect(
+                try garbage.resume(from: "garbage", otherwise: .head)
+                    == .cursorUnusable(cursor: "garbage", startedAt: .head))
             #expect(try records(garbage).count == 3)
 
             // Accepted by libsystemd but names no entry and carries no time.
             let timeless = "s=0123456789abcdef0123456789abcdef;i=99"
             let noTime = JournalReader(journal: try Journal(.files([file])))
-            #expect(try noTime.resume(from: timeless, otherwise: .tail) == .cursorUnusable(cursor: timeless, startedAt: .tail))
+            #expect(
+                try noTime.resume(from: timeless, otherwise: .tail)
+                    == .cursorUnusable(cursor: timeless, startedAt: .tail))
             #expect(try records(noTime).isEmpty)
         }
 
@@ -141,7 +155,9 @@ extension SystemdJournalTestSuite {
             try fixture.writeJournal(sampleEntries(2, start: 3), into: "live")
             var change = JournalChange.nop
             let deadline = ContinuousClock.now + .seconds(5)
-            while change == .nop, ContinuousClock.now < deadline { change = try reader.journal.wait(timeout: .milliseconds(200)) }
+            while change == .nop, ContinuousClock.now < deadline {
+                change = try reader.journal.wait(timeout: .milliseconds(200))
+            }
             #expect(try records(reader).map(\.message) == ["message 3", "message 4"])
         }
 
@@ -166,24 +182,31 @@ extension SystemdJournalTestSuite {
     struct JournalResumeLogicTests {
         @Test("cursor parts parse from hex; malformed parts are nil")
         func cursorParses() {
-            let cursor = JournalCursor("s=f3101138f25f4a809ec8beb7d6eb094c;i=8;b=0123456789abcdef0123456789abcdef;m=f4247;t=660e37226e8b2;x=ad87af65b2db591")
+            let cursor = JournalCursor(
+                "s=f3101138f25f4a809ec8beb7d6eb094c;i=8;b=0123456789abcdef0123456789abcdef;m=f4247;t=660e37226e8b2;x=ad87af65b2db591"
+            )
             #expect(cursor.sequenceNumberID == "f3101138f25f4a809ec8beb7d6eb094c")
             #expect(cursor.sequenceNumber == 8)
             #expect(cursor.bootID == "0123456789abcdef0123456789abcdef")
             #expect(cursor.monotonicMicroseconds == 0xf4247)
             #expect(cursor.realtime == Timestamp(nanoseconds: 1_795_379_849_259_186_000))
-            #expect(cursor.xorHash == 0xad87af65b2db591)
+            #expect(cursor.xorHash == 0xad8_7af6_5b2d_b591)
         }
 
-        @Test("malformed cursors parse without trapping", arguments: [
-            "", "garbage", "t=", "t=zz", "t=ffffffffffffffffff", "t=ffffffffffffffff", ";;;=;t", "i=1;t=10;unknown=3",
-        ])
+        @Test(
+            "malformed cursors parse without trapping",
+            arguments: [
+                "", "garbage", "t=", "t=zz", "t=ffffffffffffffffff", "t=ffffffffffffffff", ";;;=;t",
+                "i=1;t=10;unknown=3",
+            ])
         func malformedCursors(_ text: String) {
             let cursor = JournalCursor(text)
             #expect(cursor.text == text)
             if text == "t=ffffffffffffffff" { #expect(cursor.realtime == Timestamp(nanoseconds: Int64.max)) }
             if text == "i=1;t=10;unknown=3" { #expect(cursor.realtime == Timestamp(nanoseconds: 16_000)) }
-            if ["", "garbage", "t=", "t=zz", "t=ffffffffffffffffff", ";;;=;t"].contains(text) { #expect(cursor.realtime == nil) }
+            if ["", "garbage", "t=", "t=zz", "t=ffffffffffffffffff", ";;;=;t"].contains(text) {
+                #expect(cursor.realtime == nil)
+            }
         }
 
         @Test("the resume decision follows the journal's answers")
@@ -191,10 +214,18 @@ extension SystemdJournalTestSuite {
             let timed = JournalCursor("s=a;i=1;t=10")
             let untimed = JournalCursor("s=a;i=1")
             let t = Timestamp(nanoseconds: 16_000)
-            #expect(JournalResumeStep.decide(cursor: timed, cursorAccepted: true, entryStillExists: true, fallback: .head) == .continueAfterCursor)
-            #expect(JournalResumeStep.decide(cursor: timed, cursorAccepted: true, entryStillExists: false, fallback: .head) == .seekAfter(t))
-            #expect(JournalResumeStep.decide(cursor: untimed, cursorAccepted: true, entryStillExists: false, fallback: .tail) == .start(.tail))
-            #expect(JournalResumeStep.decide(cursor: timed, cursorAccepted: false, entryStillExists: false, fallback: .head) == .start(.head))
+            #expect(
+                JournalResumeStep.decide(cursor: timed, cursorAccepted: true, entryStillExists: true, fallback: .head)
+                    == .continueAfterCursor)
+            #expect(
+                JournalResumeStep.decide(cursor: timed, cursorAccepted: true, entryStillExists: false, fallback: .head)
+                    == .seekAfter(t))
+            #expect(
+                JournalResumeStep.decide(
+                    cursor: untimed, cursorAccepted: true, entryStillExists: false, fallback: .tail) == .start(.tail))
+            #expect(
+                JournalResumeStep.decide(cursor: timed, cursorAccepted: false, entryStillExists: false, fallback: .head)
+                    == .start(.head))
         }
     }
 }

@@ -23,7 +23,8 @@ extension SystemdJournalTestSuite {
                 #expect(entry.fields["_BOOT_ID"] == "0123456789abcdef0123456789abcdef")
                 #expect(entry.fields["SYSLOG_IDENTIFIER"] == (i % 2 == 0 ? "sshd" : "sudo"))
                 #expect(entry.fields["__REALTIME_TIMESTAMP"] == nil, "address fields are not entry fields")
-                #expect(entry.realtime == Timestamp(nanoseconds: Int64(baseMicroseconds + UInt64(i) * 1_000_000) * 1000))
+                #expect(
+                    entry.realtime == Timestamp(nanoseconds: Int64(baseMicroseconds + UInt64(i) * 1_000_000) * 1000))
                 #expect(entry.cursor.contains("t="))
             }
             #expect(Set(entries.map(\.cursor)).count == 5)
@@ -59,7 +60,9 @@ extension SystemdJournalTestSuite {
         func dataThresholdCutsLongValues() throws {
             let fixture = try JournalFixture()
             let long = String(repeating: "a", count: 10_000)
-            let file = try fixture.writeJournal([ExportEntry(realtime: baseMicroseconds, monotonic: 1, [("MESSAGE", long)])])
+            let file = try fixture.writeJournal([
+                ExportEntry(realtime: baseMicroseconds, monotonic: 1, [("MESSAGE", long)])
+            ])
             let limited = try Journal(.files([file]), dataThreshold: 100)
             try limited.seekHead()
             #expect(try limited.next())

@@ -12,7 +12,10 @@ struct ExportEntry {
     var fields: [(String, [UInt8])]
 
     /// An entry with the address fields systemd-journal-remote needs, plus `extra`.
-    init(realtime: UInt64, monotonic: UInt64, bootID: String = "0123456789abcdef0123456789abcdef", _ extra: [(String, String)]) {
+    init(
+        realtime: UInt64, monotonic: UInt64, bootID: String = "0123456789abcdef0123456789abcdef",
+        _ extra: [(String, String)]
+    ) {
         fields = [
             ("__REALTIME_TIMESTAMP", Array(String(realtime).utf8)),
             ("__MONOTONIC_TIMESTAMP", Array(String(monotonic).utf8)),
@@ -69,7 +72,9 @@ final class JournalFixture {
     /// Writes `entries` as export text and runs `systemd-journal-remote -o <dir>/<name>` on it; creates the
     /// journal file or appends to it.
     @discardableResult
-    func writeJournal(_ entries: [ExportEntry], name: String = "test.journal", into subdirectory: String? = nil) throws -> String {
+    func writeJournal(_ entries: [ExportEntry], name: String = "test.journal", into subdirectory: String? = nil) throws
+        -> String
+    {
         var dir = directory
         if let subdirectory {
             dir = dir.appendingPathComponent(subdirectory, isDirectory: true)
@@ -88,7 +93,9 @@ final class JournalFixture {
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw FixtureError("systemd-journal-remote failed (\(process.terminationStatus)): \(String(decoding: message, as: UTF8.self))")
+            throw FixtureError(
+                "systemd-journal-remote failed (\(process.terminationStatus)): \(String(decoding: message, as: UTF8.self))"
+            )
         }
         return output
     }

@@ -12,13 +12,17 @@ final class NotifySocket {
     let descriptor: Int32
 
     init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8)).sock").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString.prefix(8)).sock")
+            .path
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         guard descriptor >= 0 else { throw FixtureError("socket: errno \(errno)") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw FixtureError("socket path too long") }
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw FixtureError("socket path too long")
+        }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
@@ -86,7 +90,8 @@ extension SystemdJournalTestSuite {
                 let reload = try #require(server.receive())
                 let lines = reload.split(separator: "\n")
                 #expect(lines.first == "RELOADING=1")
-                let stamp = try #require(lines.last.flatMap { $0.hasPrefix("MONOTONIC_USEC=") ? UInt64($0.dropFirst(15)) : nil })
+                let stamp = try #require(
+                    lines.last.flatMap { $0.hasPrefix("MONOTONIC_USEC=") ? UInt64($0.dropFirst(15)) : nil })
                 #expect(stamp >= before && stamp < before + 10_000_000)
 
                 let forPid = SystemdNotifier(pid: getpid())
@@ -119,7 +124,7 @@ extension SystemdJournalTestSuite {
 
         @Test("a notify socket whose queue is full: each call returns at once with EAGAIN instead of waiting")
         func fullSocketDoesNotBlock() throws {
-            let server = try NotifySocket()   // never read: the kernel queues net.unix.max_dgram_qlen datagrams
+            let server = try NotifySocket()  // never read: the kernel queues net.unix.max_dgram_qlen datagrams
             try withEnvironment(["NOTIFY_SOCKET": server.path]) { () throws in
                 let notifier = SystemdNotifier()
                 var sent = 0
@@ -127,7 +132,9 @@ extension SystemdJournalTestSuite {
                 let clock = ContinuousClock()
                 let took = clock.measure {
                     for i in 0..<2_000 {
-                        do throws(SystemdError) { if try notifier.status("message \(i)") { sent += 1 } } catch { refused.append(error) }
+                        do throws(SystemdError) { if try notifier.status("message \(i)") { sent += 1 } } catch {
+                            refused.append(error)
+                        }
                     }
                 }
                 #expect(sent > 0)
@@ -139,7 +146,9 @@ extension SystemdJournalTestSuite {
             }
         }
 
-        @Test("on behalf of another pid the message carries that pid's credentials (SCM_CREDENTIALS), as sd_pid_notify does")
+        @Test(
+            "on behalf of another pid the message carries that pid's credentials (SCM_CREDENTIALS), as sd_pid_notify does"
+        )
         func credentialsForAnotherPid() throws {
             let server = try NotifySocket()
             var on: Int32 = 1
@@ -189,7 +198,9 @@ extension SystemdJournalTestSuite {
             let bytes = [0] + Array(name.utf8)
             withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
             let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
-            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+            }
             try #require(bound == 0)
             try withEnvironment(["NOTIFY_SOCKET": "@" + name]) { () throws in
                 #expect(try SystemdNotifier().ready())
@@ -246,7 +257,9 @@ extension SystemdJournalTestSuite {
             let udp4 = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             defer { close(udp4) }
             let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp4, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(udp4, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             #expect(bound == 0)
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -289,11 +302,14 @@ extension SystemdJournalTestSuite {
             let (child, status): (pid_t, Int32) = try withEnvironment(["LISTEN_FDS": "1", "LISTEN_FDNAMES": "syslog"]) {
                 let child = fork()
                 if child == 0 {
-                    guard dup2(udp, SocketActivation.firstDescriptor) == SocketActivation.firstDescriptor else { _exit(10) }
+                    guard dup2(udp, SocketActivation.firstDescriptor) == SocketActivation.firstDescriptor else {
+                        _exit(10)
+                    }
                     setenv("LISTEN_PID", String(getpid()), 1)
                     guard let named = try? SocketActivation.namedListenFileDescriptors() else { _exit(11) }
                     guard named.count == 1, named[0].descriptor == 3, named[0].name == "syslog" else { _exit(12) }
-                    guard let fds = try? SocketActivation.listenFileDescriptors(unsetEnvironment: true), fds == [3] else { _exit(13) }
+                    guard let fds = try? SocketActivation.listenFileDescriptors(unsetEnvironment: true), fds == [3]
+                    else { _exit(13) }
                     guard getenv("LISTEN_FDS") == nil else { _exit(14) }
                     guard (try? SocketActivation.isUDPSocket(fds[0])) == true else { _exit(15) }
                     _exit(0)

@@ -20,7 +20,9 @@ var binDir: URL {
 
 /// Runs a built tool and returns (exit status, stdout, stderr).
 @discardableResult
-func runTool(_ name: String, _ args: [String], stdin: String? = nil, absolute: Bool = false) throws -> (Int32, String, String) {
+func runTool(_ name: String, _ args: [String], stdin: String? = nil, absolute: Bool = false) throws -> (
+    Int32, String, String
+) {
     let p = Process()
     p.executableURL = absolute ? URL(fileURLWithPath: name) : binDir.appendingPathComponent(name)
     p.arguments = args
@@ -46,10 +48,14 @@ enum WebFixture {
 
     static func events() -> [ActivityEvent] {
         var out: [ActivityEvent] = []
-        func ev(_ time: String, _ cat: EventCategory, _ action: String, _ outcome: Outcome = .success, user: String?, account: String?,
-                ip: String? = nil, entry: String? = nil, device: String? = nil, country: String? = nil, city: String? = nil,
-                _ tweak: (inout ActivityEvent) -> Void = { _ in }) {
-            var e = ActivityEvent(time: t(time), category: cat, action: Action(rawValue: action), outcome: outcome, user: user)
+        func ev(
+            _ time: String, _ cat: EventCategory, _ action: String, _ outcome: Outcome = .success, user: String?,
+            account: String?,
+            ip: String? = nil, entry: String? = nil, device: String? = nil, country: String? = nil, city: String? = nil,
+            _ tweak: (inout ActivityEvent) -> Void = { _ in }
+        ) {
+            var e = ActivityEvent(
+                time: t(time), category: cat, action: Action(rawValue: action), outcome: outcome, user: user)
             e.account = account
             e.ip = ip.flatMap(IPAddress.init)
             e.entry = entry
@@ -63,28 +69,47 @@ enum WebFixture {
             tweak(&e)
             out.append(e)
         }
-        ev("2026-11-02T08:01:00Z", .login, "login", user: "alice", account: "acme", ip: "81.2.69.160", entry: "web", device: "iPhone 15", country: "GB", city: "London")
+        ev(
+            "2026-11-02T08:01:00Z", .login, "login", user: "alice", account: "acme", ip: "81.2.69.160", entry: "web",
+            device: "iPhone 15", country: "GB", city: "London")
         ev("2026-11-02T08:45:00Z", .activity, "order_placed", user: "alice", account: "acme", ip: "81.2.69.160") { e in
             var c = Commerce(); c.order = "O-1001"; c.amount = "19.99"; c.currency = "EUR"; e.commerce = c
         }
         ev("2026-11-02T09:10:00Z", .login, "logout", user: "alice", account: "acme", ip: "81.2.69.160")
-        ev("2026-11-03T07:55:00Z", .login, "login", user: "alice", account: "acme", ip: "203.0.113.9", entry: "web", device: "Firefox", country: "US", city: "Boston") { e in
+        ev(
+            "2026-11-03T07:55:00Z", .login, "login", user: "alice", account: "acme", ip: "203.0.113.9", entry: "web",
+            device: "Firefox", country: "US", city: "Boston"
+        ) { e in
             e.net = NetFlags(vpn: true, lists: ["dev-vpn"])
             e.risk = [.assessed, .newCountry]
             e.attrs = ["risk_why": "first login from US (before: GB)"]
         }
-        ev("2026-11-03T10:00:00Z", .login, "login", user: scriptUser, account: "acme", ip: "81.2.69.161", entry: "web", device: "<img src=x onerror=alert(2)>")
+        ev(
+            "2026-11-03T10:00:00Z", .login, "login", user: scriptUser, account: "acme", ip: "81.2.69.161", entry: "web",
+            device: "<img src=x onerror=alert(2)>")
         for m in 1...6 {
-            ev("2026-11-05T12:0\(m):00Z", .login, "login_failed", .failure, user: "carol", account: "acme", ip: "198.51.100.7", entry: "web") { e in e.reason = "invalid_password" }
+            ev(
+                "2026-11-05T12:0\(m):00Z", .login, "login_failed", .failure, user: "carol", account: "acme",
+                ip: "198.51.100.7", entry: "web"
+            ) { e in e.reason = "invalid_password" }
         }
-        ev("2026-11-05T12:07:00Z", .login, "login", user: "carol", account: "acme", ip: "198.51.100.7", entry: "web", device: "Firefox")
-        ev("2026-11-04T10:00:00Z", .login, "login", user: "bob", account: "globex", ip: "89.160.20.115", entry: "mobile", device: "Android", country: "SE", city: "Linköping")
+        ev(
+            "2026-11-05T12:07:00Z", .login, "login", user: "carol", account: "acme", ip: "198.51.100.7", entry: "web",
+            device: "Firefox")
+        ev(
+            "2026-11-04T10:00:00Z", .login, "login", user: "bob", account: "globex", ip: "89.160.20.115",
+            entry: "mobile", device: "Android", country: "SE", city: "Linköping")
         ev("2026-11-06T09:00:00Z", .activity, "refund_issued", user: "bob", account: "globex") { e in
-            var c = Commerce(); c.order = "=HYPERLINK(\"http://x\")"; c.amount = "-5.00"; c.currency = "USD"; e.commerce = c
+            var c = Commerce(); c.order = "=HYPERLINK(\"http://x\")"; c.amount = "-5.00"; c.currency = "USD";
+            e.commerce = c
             e.comment = "globex-secret-comment"
         }
-        ev("2026-11-06T09:30:00Z", .admin, "plan_extended", user: "bob", account: "globex") { e in e.actor = "support.kim"; e.actorRole = "support" }
-        ev("2026-09-01T09:00:00Z", .login, "login", user: "dave", account: nil, ip: "81.2.69.170", entry: "ssh", device: "pts/0")
+        ev("2026-11-06T09:30:00Z", .admin, "plan_extended", user: "bob", account: "globex") { e in
+            e.actor = "support.kim"; e.actorRole = "support"
+        }
+        ev(
+            "2026-09-01T09:00:00Z", .login, "login", user: "dave", account: nil, ip: "81.2.69.170", entry: "ssh",
+            device: "pts/0")
         // Many small activity events, so pages have more than one page and the store several segments.
         for i in 0..<150 {
             ev("2026-11-07T10:00:00Z", .activity, "page_viewed", user: "alice", account: "acme") { e in
@@ -123,14 +148,19 @@ enum WebFixture {
         try writeStore(dir + "/data")
         var toml = "data_dir = \"\(dir)/data\"\n[web]\nlisten = \"127.0.0.1:0\"\n\(extraWeb)\n"
         for p in principals {
-            let (status, hash, err) = try runTool("activity-web", ["--hash-password", "--bcrypt-cost", "4"], stdin: p.name + "-pw\n")
+            let (status, hash, err) = try runTool(
+                "activity-web", ["--hash-password", "--bcrypt-cost", "4"], stdin: p.name + "-pw\n")
             guard status == 0 else { throw TestFailure("hash-password: \(err)") }
-            toml += "[[web.user]]\nname = \"\(p.name)\"\nbcrypt = \"\(hash.trimmingCharacters(in: .whitespacesAndNewlines))\"\n"
+            toml +=
+                "[[web.user]]\nname = \"\(p.name)\"\nbcrypt = \"\(hash.trimmingCharacters(in: .whitespacesAndNewlines))\"\n"
             toml += "roles = [\(p.roles.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
-            if !p.accounts.isEmpty { toml += "accounts = [\(p.accounts.map { "\"\($0)\"" }.joined(separator: ", "))]\n" }
+            if !p.accounts.isEmpty {
+                toml += "accounts = [\(p.accounts.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
+            }
         }
         let tokenHash = sha256Hex("portal-token")
-        toml += "[[web.token]]\nname = \"portal\"\nsha256 = \"\(tokenHash)\"\nroles = [\"security\"]\naccounts = [\"acme\"]\n"
+        toml +=
+            "[[web.token]]\nname = \"portal\"\nsha256 = \"\(tokenHash)\"\nroles = [\"security\"]\naccounts = [\"acme\"]\n"
         let config = dir + "/activityd.toml"
         try toml.write(toFile: config, atomically: true, encoding: .utf8)
         return (dir, config)
@@ -198,7 +228,9 @@ struct HTTPResponse {
     var text: String { String(decoding: body, as: UTF8.self) }
     func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     func json() throws -> [String: Any] {
-        guard let o = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { throw TestFailure("not a JSON object: \(text)") }
+        guard let o = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+            throw TestFailure("not a JSON object: \(text)")
+        }
         return o
     }
 }
@@ -208,7 +240,9 @@ func http(_ port: Int, _ path: String, headers: [String: String] = [:]) throws -
     try http(port, "GET", path, headers: headers, body: nil)
 }
 
-func http(_ port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) throws -> HTTPResponse {
+func http(_ port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) throws
+    -> HTTPResponse
+{
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestFailure("socket") }
     defer { close(fd) }
@@ -218,7 +252,11 @@ func http(_ port: Int, _ method: String, _ path: String, headers: [String: Strin
     sa.sin_family = sa_family_t(AF_INET)
     sa.sin_port = UInt16(port).bigEndian
     sa.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    let rc = withUnsafePointer(to: &sa) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
     guard rc == 0 else { throw TestFailure("connect to \(port): errno \(errno)") }
     var req = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
     for (k, v) in headers { req += "\(k): \(v)\r\n" }
@@ -239,7 +277,9 @@ func http(_ port: Int, _ method: String, _ path: String, headers: [String: Strin
         if n == 0 { break }
         all += buf[0..<n]
     }
-    guard let split = all.firstRange(of: Array("\r\n\r\n".utf8)) else { throw TestFailure("no header end: \(String(decoding: all, as: UTF8.self))") }
+    guard let split = all.firstRange(of: Array("\r\n\r\n".utf8)) else {
+        throw TestFailure("no header end: \(String(decoding: all, as: UTF8.self))")
+    }
     let head = String(decoding: all[..<split.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
     guard let status = Int(head[0].split(separator: " ")[1]) else { throw TestFailure("status line \(head[0])") }
     let hs = head.dropFirst().compactMap { l -> (String, String)? in
@@ -252,7 +292,8 @@ func http(_ port: Int, _ method: String, _ path: String, headers: [String: Strin
         var i = 0
         while i < body.count {
             guard let le = body[i...].firstRange(of: Array("\r\n".utf8)) else { break }
-            let size = Int(String(decoding: body[i..<le.lowerBound], as: UTF8.self).split(separator: ";")[0], radix: 16) ?? 0
+            let size =
+                Int(String(decoding: body[i..<le.lowerBound], as: UTF8.self).split(separator: ";")[0], radix: 16) ?? 0
             if size == 0 { break }
             out += body[le.upperBound..<(le.upperBound + size)]
             i = le.upperBound + size + 2

@@ -12,9 +12,14 @@ import Glibc
 /// activity-web end to end: the real binary, a real store, HTTP over loopback.
 @Suite("activity-web")
 struct WebTests {
-    static let pages = ["/security", "/users", "/user?u=alice", "/user/logins?u=alice", "/user/events?u=alice&category=activity", "/event?seq=1", "/report?build=1"]
+    static let pages = [
+        "/security", "/users", "/user?u=alice", "/user/logins?u=alice", "/user/events?u=alice&category=activity",
+        "/event?seq=1", "/report?build=1",
+    ]
 
-    @Test("no credentials: pages redirect to the login form, the API answers 401 with a Basic challenge; wrong ones are 401 and counted")
+    @Test(
+        "no credentials: pages redirect to the login form, the API answers 401 with a Basic challenge; wrong ones are 401 and counted"
+    )
     func unauthenticated() throws {
         let (_, config) = try WebFixture.make("unauth")
         let web = try WebProcess(config: config)
@@ -57,7 +62,7 @@ struct WebTests {
             #expect(r.status == 200, "\(p): \(r.status) \(r.text)")
             #expect(r.header("X-Frame-Options") == "DENY")
             #expect(r.header("Cache-Control") == "no-store")
-            #expect(r.header("Content-Security-Policy")?.contains("script-src") == false)   // default-src 'none': no script at all
+            #expect(r.header("Content-Security-Policy")?.contains("script-src") == false)  // default-src 'none': no script at all
         }
         let forbidden = try http(web.port, "/security", headers: basic("act"))
         #expect(forbidden.text.contains("needs the security role"))
@@ -71,12 +76,16 @@ struct WebTests {
         defer { web.stop() }
         let acme = basic("acme")
         // What only other accounts' events (and events without an account) hold.
-        let hidden = ["globex", "Linköping", "89.160.20.115", "HYPERLINK", "support.kim", "Android", "pts/0", "81.2.69.170"]
+        let hidden = [
+            "globex", "Linköping", "89.160.20.115", "HYPERLINK", "support.kim", "Android", "pts/0", "81.2.69.170",
+        ]
         var bodies: [(String, String)] = []
-        for p in WebTests.pages + ["/user?u=bob", "/user/logins?u=bob", "/user/events?u=bob&category=admin", "/report?build=1&user=bob",
-                                   "/api/v1/users", "/api/v1/reports/inactive?days=1", "/api/v1/reports/logins", "/api/v1/reports/failures",
-                                   "/api/v1/reports/suspicious", "/api/v1/events?limit=1000", "/api/v1/users/bob/events", "/api/v1/export.csv",
-                                   "/report.csv", "/users?since=2026-01-01&inactive_days=0"] {
+        for p in WebTests.pages + [
+            "/user?u=bob", "/user/logins?u=bob", "/user/events?u=bob&category=admin", "/report?build=1&user=bob",
+            "/api/v1/users", "/api/v1/reports/inactive?days=1", "/api/v1/reports/logins", "/api/v1/reports/failures",
+            "/api/v1/reports/suspicious", "/api/v1/events?limit=1000", "/api/v1/users/bob/events", "/api/v1/export.csv",
+            "/report.csv", "/users?since=2026-01-01&inactive_days=0",
+        ] {
             let r = try http(web.port, p, headers: acme)
             #expect(r.status == 200, "\(p): \(r.status)")
             bodies.append((p, r.text))
@@ -91,12 +100,16 @@ struct WebTests {
         let users = try http(web.port, "/api/v1/users", headers: acme).json()["users"] as? [[String: Any]] ?? []
         #expect(Set(users.compactMap { $0["user"] as? String }) == ["alice", "carol", WebFixture.scriptUser])
         // Another account's event reads exactly like one that does not exist.
-        let all = try http(web.port, "/api/v1/events?user=bob&limit=10", headers: basic("adm")).json()["events"] as? [[String: Any]] ?? []
+        let all =
+            try http(web.port, "/api/v1/events?user=bob&limit=10", headers: basic("adm")).json()["events"]
+            as? [[String: Any]] ?? []
         let bobSeq = try #require(all.first?["seq"] as? Int)
         let theirs = try http(web.port, "/api/v1/events/\(bobSeq)", headers: acme)
         let none = try http(web.port, "/api/v1/events/999999", headers: acme)
         #expect(theirs.status == 404 && none.status == 404)
-        #expect(theirs.text.replacingOccurrences(of: String(bobSeq), with: "N") == none.text.replacingOccurrences(of: "999999", with: "N"))
+        #expect(
+            theirs.text.replacingOccurrences(of: String(bobSeq), with: "N")
+                == none.text.replacingOccurrences(of: "999999", with: "N"))
         // The scoped token too.
         let tokenUsers = try http(web.port, "/api/v1/users", headers: ["Authorization": "Bearer portal-token"])
         #expect(tokenUsers.status == 200)
@@ -111,7 +124,10 @@ struct WebTests {
         let web = try WebProcess(config: config)
         defer { web.stop() }
         let enc = WebFixture.scriptUser.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        for p in ["/security", "/users?since=2026-01-01&inactive_days=0", "/user?u=\(enc)", "/user/logins?u=\(enc)", "/report?build=1&user=\(enc)&category=login"] {
+        for p in [
+            "/security", "/users?since=2026-01-01&inactive_days=0", "/user?u=\(enc)", "/user/logins?u=\(enc)",
+            "/report?build=1&user=\(enc)&category=login",
+        ] {
             let r = try http(web.port, p, headers: basic("adm"))
             #expect(r.status == 200)
             #expect(!r.text.contains("<script"), "\(p)")
@@ -126,7 +142,8 @@ struct WebTests {
         #expect(bad.status == 400)
         #expect(!bad.text.contains("<b>"))
         #expect(try http(web.port, "/security?tz=Mars/Olympus", headers: basic("adm")).status == 400)
-        #expect(try http(web.port, "/metrics", headers: basic("adm")).text.contains("activity_web_bad_requests_total 2"))
+        #expect(
+            try http(web.port, "/metrics", headers: basic("adm")).text.contains("activity_web_bad_requests_total 2"))
     }
 
     @Test("Export CSV is the same bytes as activityctl export --csv for the same selection")
@@ -137,20 +154,37 @@ struct WebTests {
         let selections: [(query: String, args: [String])] = [
             ("", []),
             ("tz=Europe/Berlin", ["--tz", "Europe/Berlin"]),
-            ("user=alice&user=bob&since=2026-11-02&until=2026-11-07&tz=America/New_York", ["--user", "alice", "--user", "bob", "--since", "2026-11-02", "--until", "2026-11-07", "--tz", "America/New_York"]),
-            ("category=activity&action=refund_issued&action=order_placed&tz=UTC", ["--category", "activity", "--action", "refund_issued", "--action", "order_placed", "--tz", "UTC"]),
-            ("outcome=failure&ip=198.51.100.7&order=seq&tz=UTC", ["--outcome", "failure", "--ip", "198.51.100.7", "--order", "seq", "--tz", "UTC"]),
+            (
+                "user=alice&user=bob&since=2026-11-02&until=2026-11-07&tz=America/New_York",
+                [
+                    "--user", "alice", "--user", "bob", "--since", "2026-11-02", "--until", "2026-11-07", "--tz",
+                    "America/New_York",
+                ]
+            ),
+            (
+                "category=activity&action=refund_issued&action=order_placed&tz=UTC",
+                ["--category", "activity", "--action", "refund_issued", "--action", "order_placed", "--tz", "UTC"]
+            ),
+            (
+                "outcome=failure&ip=198.51.100.7&order=seq&tz=UTC",
+                ["--outcome", "failure", "--ip", "198.51.100.7", "--order", "seq", "--tz", "UTC"]
+            ),
         ]
         for s in selections {
             let web1 = try http(web.port, "/api/v1/export.csv?" + s.query, headers: basic("act"))
             let web2 = try http(web.port, "/report.csv?" + s.query, headers: basic("adm"))
-            let (status, cli, err) = try runTool("activityctl", ["export", "--csv", "--data-dir", dir + "/data"] + (s.args.contains("--tz") ? s.args : s.args + ["--tz", "UTC"]))
+            let (status, cli, err) = try runTool(
+                "activityctl",
+                ["export", "--csv", "--data-dir", dir + "/data"]
+                    + (s.args.contains("--tz") ? s.args : s.args + ["--tz", "UTC"]))
             #expect(status == 0, "\(err)")
             #expect(web1.status == 200)
             #expect(web1.header("Content-Type")?.hasPrefix("text/csv") == true)
             #expect(web1.body == Array(cli.utf8), "\(s.query)")
             #expect(web2.body == web1.body)
-            #expect(cli.split(separator: "\r\n").count > 1 || s.query.contains("outcome"), "\(s.query): an empty selection proves little")
+            #expect(
+                cli.split(separator: "\r\n").count > 1 || s.query.contains("outcome"),
+                "\(s.query): an empty selection proves little")
         }
         // Formula cells are neutralized as in the CLI.
         let all = try http(web.port, "/api/v1/export.csv?tz=UTC", headers: basic("adm")).text
@@ -158,17 +192,21 @@ struct WebTests {
         #expect(all.contains(",-5.00,"))
     }
 
-    @Test("login form: a signed HttpOnly SameSite=Strict cookie opens the pages; a tampered or logged-out cookie does not")
+    @Test(
+        "login form: a signed HttpOnly SameSite=Strict cookie opens the pages; a tampered or logged-out cookie does not"
+    )
     func loginForm() throws {
         let (_, config) = try WebFixture.make("login")
         let web = try WebProcess(config: config)
         defer { web.stop() }
         let form = ["Content-Type": "application/x-www-form-urlencoded"]
-        let wrong = try http(web.port, "POST", "/login", headers: form, body: "username=sec&password=nope&next=%2Fsecurity")
+        let wrong = try http(
+            web.port, "POST", "/login", headers: form, body: "username=sec&password=nope&next=%2Fsecurity")
         #expect(wrong.status == 401)
         #expect(wrong.text.contains("Wrong user name or password."))
         #expect(wrong.header("Set-Cookie") == nil)
-        let ok = try http(web.port, "POST", "/login", headers: form, body: "username=sec&password=sec-pw&next=%2Fuser%3Fu%3Dalice")
+        let ok = try http(
+            web.port, "POST", "/login", headers: form, body: "username=sec&password=sec-pw&next=%2Fuser%3Fu%3Dalice")
         #expect(ok.status == 303)
         #expect(ok.header("Location") == "/user?u=alice")
         let setCookie = try #require(ok.header("Set-Cookie"))
@@ -185,7 +223,8 @@ struct WebTests {
         let forged = cookie.replacingOccurrences(of: "v1.736563", with: "v1.61646d")
         #expect(try http(web.port, "/security", headers: ["Cookie": forged]).status == 303)
         // An open redirect is not followed.
-        let evil = try http(web.port, "POST", "/login", headers: form, body: "username=sec&password=sec-pw&next=%2F%2Fevil.example")
+        let evil = try http(
+            web.port, "POST", "/login", headers: form, body: "username=sec&password=sec-pw&next=%2F%2Fevil.example")
         #expect(evil.header("Location") == "/")
         let out = try http(web.port, "POST", "/logout", headers: ["Cookie": cookie])
         #expect(out.header("Set-Cookie")?.contains("Max-Age=0") == true)
@@ -197,7 +236,10 @@ struct WebTests {
         let web = try WebProcess(config: config)
         defer { web.stop() }
         let form = ["Content-Type": "application/x-www-form-urlencoded"]
-        for _ in 0..<2 { #expect(try http(web.port, "POST", "/login", headers: form, body: "username=sec&password=bad").status == 401) }
+        for _ in 0..<2 {
+            #expect(
+                try http(web.port, "POST", "/login", headers: form, body: "username=sec&password=bad").status == 401)
+        }
         #expect(try http(web.port, "/api/v1/users", headers: basic("sec", "bad")).status == 401)
         // Now even the right password is refused from this address.
         #expect(try http(web.port, "POST", "/login", headers: form, body: "username=sec&password=sec-pw").status == 429)
@@ -244,9 +286,15 @@ struct WebTests {
         var sa = sockaddr_in()
         sa.sin_family = sa_family_t(AF_INET)
         sa.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        _ = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         let port = Int(UInt16(bigEndian: sa.sin_port))
         var tv = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -262,7 +310,9 @@ struct WebTests {
             let n = recv(fd, &buf, buf.count, 0)
             #expect(n > 0)
             guard n > 0 else { break }
-            for r in AppEventDecoder().decode(datagram: Array(buf[0..<n]), receivedAt: t("2026-12-01T00:00:00Z"), source: "test") {
+            for r in AppEventDecoder().decode(
+                datagram: Array(buf[0..<n]), receivedAt: t("2026-12-01T00:00:00Z"), source: "test")
+            {
                 if case .event(let e) = r { got.append(e) } else { Issue.record("not accepted: \(r)") }
             }
         }
@@ -290,7 +340,8 @@ struct WebTests {
         #expect(s1 != 0 && o1.contains("not a loopback address"))
         let (s2, o2) = try check("[[web.user]]\nname = \"a\"\nbcrypt = \"hunter2\"\nroles = [\"admin\"]")
         #expect(s2 != 0 && o2.contains("never a password"))
-        let (s3, o3) = try check("[[web.token]]\nname = \"t\"\nsha256 = \"\(String(repeating: "ab", count: 32))\"\nroles = [\"root\"]")
+        let (s3, o3) = try check(
+            "[[web.token]]\nname = \"t\"\nsha256 = \"\(String(repeating: "ab", count: 32))\"\nroles = [\"root\"]")
         #expect(s3 != 0 && o3.contains("is not a role"))
         let (s4, o4) = try check("listen = \"127.0.0.1:8089\"\nsession_ttl = \"1h\"")
         #expect(s4 == 0 && o4.contains("configuration OK"), "\(o4)")
@@ -300,27 +351,36 @@ struct WebTests {
 
     @Test("systemd/activity-web.service: systemd-analyze verify is clean and security rates it OK or better")
     func systemdUnit() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let dir = TestScratch.directory("web-unit")
         let text = try String(contentsOf: root.appendingPathComponent("systemd/activity-web.service"), encoding: .utf8)
         #expect(text.contains("ReadOnlyPaths=/var/lib/activityd"))
-        try text.replacingOccurrences(of: "/usr/bin/activity-web", with: binDir.appendingPathComponent("activity-web").path)
-            .write(toFile: dir + "/activity-web.service", atomically: true, encoding: .utf8)
-        let (s1, out1, err1) = try runTool("/usr/bin/env", ["systemd-analyze", "verify", dir + "/activity-web.service"], absolute: true)
+        try text.replacingOccurrences(
+            of: "/usr/bin/activity-web", with: binDir.appendingPathComponent("activity-web").path
+        )
+        .write(toFile: dir + "/activity-web.service", atomically: true, encoding: .utf8)
+        let (s1, out1, err1) = try runTool(
+            "/usr/bin/env", ["systemd-analyze", "verify", dir + "/activity-web.service"], absolute: true)
         #expect(s1 == 0 && !(out1 + err1).contains("activity-web.service:"), "\(out1)\(err1)")
-        let (_, out2, _) = try runTool("/usr/bin/env", ["systemd-analyze", "security", "--offline=yes", dir + "/activity-web.service"], absolute: true)
+        let (_, out2, _) = try runTool(
+            "/usr/bin/env", ["systemd-analyze", "security", "--offline=yes", dir + "/activity-web.service"],
+            absolute: true)
         let line = out2.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
         let level = Double(line.split(separator: " ").first { Double($0) != nil } ?? "") ?? 99
         #expect(level <= 3.9, "\(line)")
     }
 
-    @Test("the security page pages users by name (cursor), filters by name, and follows the store as it grows and seals")
+    @Test(
+        "the security page pages users by name (cursor), filters by name, and follows the store as it grows and seals")
     func securityPagingAndFreshness() throws {
         let (dir, config) = try WebFixture.make("secpage", extraWeb: "page_size = 2")
         let web = try WebProcess(config: config)
         defer { web.stop() }
         func names(_ html: String) -> [String] {
-            html.components(separatedBy: "<tr><td><a href=\"/user?u=").dropFirst().map { String($0.prefix { $0 != "&" }) }
+            html.components(separatedBy: "<tr><td><a href=\"/user?u=").dropFirst().map {
+                String($0.prefix { $0 != "&" })
+            }
         }
         let p1 = try http(web.port, "/security?tz=UTC", headers: basic("sec")).text
         #expect(names(p1) == ["%3Cscript%3Ealert%281%29%3C%2Fscript%3E", "alice"])
@@ -335,7 +395,9 @@ struct WebTests {
         // New events, in the active segment and then sealed: the next answer includes them.
         var options = StoreOptions()
         options.segmentMaxBytes = 8 * 1024
-        var e = ActivityEvent(time: t("2026-11-20T10:00:00Z"), category: .login, action: Action(rawValue: "login"), outcome: .success, user: "zed")
+        var e = ActivityEvent(
+            time: t("2026-11-20T10:00:00Z"), category: .login, action: Action(rawValue: "login"), outcome: .success,
+            user: "zed")
         e.account = "acme"
         let w = try SegmentWriter(dataDirectory: dir + "/data", options: options, host: "test")
         _ = try w.append([e])
@@ -355,31 +417,44 @@ struct WebTests {
         #expect(after.count == 7)
     }
 
-    @Test("with web.tls_certificate and web.tls_key it serves HTTPS (Secure cookie, HSTS) and may listen beyond loopback")
+    @Test(
+        "with web.tls_certificate and web.tls_key it serves HTTPS (Secure cookie, HSTS) and may listen beyond loopback")
     func tls() throws {
         let dir = TestScratch.directory("web-tls")
-        let (s0, _, e0) = try runTool("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-                                                       "-days", "2", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"], absolute: true)
+        let (s0, _, e0) = try runTool(
+            "/usr/bin/env",
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                "-days", "2", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+            ], absolute: true)
         #expect(s0 == 0, "\(e0)")
         let tlsKeys = "tls_certificate = \"\(dir)/cert.pem\"\ntls_key = \"\(dir)/key.pem\""
         let (_, config) = try WebFixture.make("tls", extraWeb: tlsKeys)
         let web = try WebProcess(config: config)
         defer { web.stop() }
         let url = "https://127.0.0.1:\(web.port)"
-        let (s1, out1, err1) = try runTool("/usr/bin/env", ["curl", "-sk", "-D", "-", "-o", "/dev/null", "-u", "sec:sec-pw", url + "/api/v1/users"], absolute: true)
+        let (s1, out1, err1) = try runTool(
+            "/usr/bin/env", ["curl", "-sk", "-D", "-", "-o", "/dev/null", "-u", "sec:sec-pw", url + "/api/v1/users"],
+            absolute: true)
         #expect(s1 == 0, "\(err1)")
         #expect(out1.hasPrefix("HTTP/1.1 200"), "\(out1)")
         #expect(out1.lowercased().contains("strict-transport-security: max-age=31536000"))
-        let (_, out2, _) = try runTool("/usr/bin/env", ["curl", "-sk", "-D", "-", "-o", "/dev/null", "--data", "username=sec&password=sec-pw", url + "/login"], absolute: true)
+        let (_, out2, _) = try runTool(
+            "/usr/bin/env",
+            ["curl", "-sk", "-D", "-", "-o", "/dev/null", "--data", "username=sec&password=sec-pw", url + "/login"],
+            absolute: true)
         #expect(out2.contains("HttpOnly; SameSite=Strict; Secure"), "\(out2)")
         // Plain HTTP on the TLS port gets no answer.
         #expect((try? http(web.port, "/login"))?.status == nil)
         // Beyond loopback: refused without TLS, accepted with it.
         let path = dir + "/c.toml"
-        try "data_dir = \"\(dir)\"\n[web]\nlisten = \"0.0.0.0:8089\"\n\(tlsKeys)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "data_dir = \"\(dir)\"\n[web]\nlisten = \"0.0.0.0:8089\"\n\(tlsKeys)\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         let (s3, out3, err3) = try runTool("activity-web", ["--config", path, "--check-config"])
         #expect(s3 == 0 && out3.contains("https://0.0.0.0:8089"), "\(out3)\(err3)")
-        try "data_dir = \"\(dir)\"\n[web]\nlisten = \"0.0.0.0:8089\"\ntls_certificate = \"\(dir)/key.pem\"\ntls_key = \"\(dir)/key.pem\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try
+            "data_dir = \"\(dir)\"\n[web]\nlisten = \"0.0.0.0:8089\"\ntls_certificate = \"\(dir)/key.pem\"\ntls_key = \"\(dir)/key.pem\"\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
         let (s4, _, err4) = try runTool("activity-web", ["--config", path, "--check-config"])
         #expect(s4 != 0 && err4.contains("web.tls_certificate"), "\(err4)")
     }

@@ -87,13 +87,15 @@ public struct AuditNormalizer: Sendable {
         return type == "LOGIN"
     }
 
-    static let userSpacePrefixes = ["USER_", "CRED_", "ACCT_", "ADD_", "DEL_", "GRP_", "ROLE_", "DAEMON_", "SERVICE_",
-                                    "SYSTEM_", "CRYPTO_", "ANOM_LOGIN", "RESP_", "VIRT_", "SOFTWARE_UPDATE"]
+    static let userSpacePrefixes = [
+        "USER_", "CRED_", "ACCT_", "ADD_", "DEL_", "GRP_", "ROLE_", "DAEMON_", "SERVICE_",
+        "SYSTEM_", "CRYPTO_", "ANOM_LOGIN", "RESP_", "VIRT_", "SOFTWARE_UPDATE",
+    ]
 
     /// What each mapped type becomes.
     enum Kind {
         case auth, acct, login, start, end, logout, chauthtok, addUser, delUser, userMgmt, addGroup, delGroup,
-             groupMgmt, lock, unlock, roleAssign, roleRemove, command
+            groupMgmt, lock, unlock, roleAssign, roleRemove, command
     }
 
     static let mapped: [String: Kind] = [
@@ -137,7 +139,8 @@ public struct AuditNormalizer: Sendable {
             return login(&ctx)
         case .start:
             guard ctx.entry.map({ ["ssh", "console", "su", "desktop"].contains($0) }) == true,
-                  AuditNormalizer.sessionPrograms[ctx.program] != nil || ctx.terminal == "ssh" else { return [] }
+                AuditNormalizer.sessionPrograms[ctx.program] != nil || ctx.terminal == "ssh"
+            else { return [] }
             if ctx.failed { return [] }
             return login(&ctx)
         case .end, .logout:
@@ -160,11 +163,18 @@ public struct AuditNormalizer: Sendable {
         case .addGroup, .delGroup, .groupMgmt:
             // useradd's and userdel's own group of the new or deleted user: part of that user's event (as the
             // auth-log rule reads `new group` from useradd and `removed group … owned by`).
-            if (kind == .addGroup && ctx.program == "useradd") || (kind == .delGroup && ctx.program == "userdel") { return [] }
+            if (kind == .addGroup && ctx.program == "useradd") || (kind == .delGroup && ctx.program == "userdel") {
+                return []
+            }
             return [group(&ctx, kind)]
         case .roleAssign, .roleRemove:
-            var e = admin(&ctx, kind == .roleAssign ? Action(rawValue: "access_granted") : Action(rawValue: "access_revoked"), user: ctx.subject)
-            for (k, a) in [("role", "role"), ("new-role", "new_role"), ("new-seuser", "new_seuser"), ("new-level", "new_level"), ("new-range", "new_range")] {
+            var e = admin(
+                &ctx, kind == .roleAssign ? Action(rawValue: "access_granted") : Action(rawValue: "access_revoked"),
+                user: ctx.subject)
+            for (k, a) in [
+                ("role", "role"), ("new-role", "new_role"), ("new-seuser", "new_seuser"), ("new-level", "new_level"),
+                ("new-range", "new_range"),
+            ] {
                 if let v = ctx.value(k) { e.attrs[a] = v }
             }
             return [e]
@@ -230,7 +240,8 @@ public struct AuditNormalizer: Sendable {
         p.pendingFailure = pairable
         store(key, p)
         let acct = ctx.value("acct")
-        let invalid = acct.map { $0 == "(invalid user)" || $0 == "(unknown user)" || $0 == "(unknown)" || $0 == "?" } ?? false
+        let invalid =
+            acct.map { $0 == "(invalid user)" || $0 == "(unknown user)" || $0 == "(unknown)" || $0 == "?" } ?? false
         if ctx.program == "sudo" {
             var e = ctx.event(.activity, .privilegeEscalation, .failure)
             e.reason = "auth_failure"
@@ -300,9 +311,15 @@ public struct AuditNormalizer: Sendable {
         case .addGroup: change = "created"
         case .delGroup: change = "deleted"
         default:
-            if member != nil && (op.contains("add") || op.contains("member")) && !op.contains("delet") && !op.contains("remov") { change = "added" }
-            else if member != nil && (op.contains("delet") || op.contains("remov")) { change = "removed" }
-            else { change = "modified" }
+            if member != nil && (op.contains("add") || op.contains("member")) && !op.contains("delet")
+                && !op.contains("remov")
+            {
+                change = "added"
+            } else if member != nil && (op.contains("delet") || op.contains("remov")) {
+                change = "removed"
+            } else {
+                change = "modified"
+            }
         }
         e.attrs["change"] = change
         return e
@@ -410,14 +427,19 @@ struct AuditContext {
     }
 
     var enrichedID: String? {
-        guard let n = record.enriched("ID"), !AuditContext.isBlank(n), !AuditContext.isUnset(n), !n.hasPrefix("unknown(") else { return nil }
+        guard let n = record.enriched("ID"), !AuditContext.isBlank(n), !AuditContext.isUnset(n),
+            !n.hasPrefix("unknown(")
+        else { return nil }
         return n
     }
 
     /// The login user behind the event (the actor of administration): ENRICHED `AUID`, else `uid:AUID`;
     /// nil when unset.
     var loginUser: String? {
-        if let n = record.enriched("AUID"), !AuditContext.isBlank(n), !AuditContext.isUnset(n), !n.hasPrefix("unknown(") { return n }
+        if let n = record.enriched("AUID"), !AuditContext.isBlank(n), !AuditContext.isUnset(n), !n.hasPrefix("unknown(")
+        {
+            return n
+        }
         if let a = value("auid"), !AuditContext.isUnset(a) { return "uid:" + a }
         return nil
     }

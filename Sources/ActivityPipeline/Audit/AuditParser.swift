@@ -30,7 +30,10 @@ public struct AuditRecord: Hashable, Sendable {
     /// upper case, values unquoted. Empty for `log_format = RAW`.
     public var enriched: [AuditField]
 
-    public init(node: String? = nil, type: String, time: Timestamp, serial: UInt64, fields: [AuditField] = [], enriched: [AuditField] = []) {
+    public init(
+        node: String? = nil, type: String, time: Timestamp, serial: UInt64, fields: [AuditField] = [],
+        enriched: [AuditField] = []
+    ) {
         self.node = node; self.type = type; self.time = time; self.serial = serial
         self.fields = fields; self.enriched = enriched
     }
@@ -88,7 +91,8 @@ public enum AuditParser {
             node = n
         }
         guard v.skip("type="), let type = v.word(), v.skip(" msg=audit("),
-              let (time, serial) = stamp(&v), v.skip(byte: UInt8(ascii: ":")) else { return nil }
+            let (time, serial) = stamp(&v), v.skip(byte: UInt8(ascii: ":"))
+        else { return nil }
         var record = AuditRecord(node: node, type: type, time: time, serial: serial)
         readFields(&v, into: &record.fields, inner: false)
         if sep < end {

@@ -71,7 +71,8 @@ public struct LoginCorrelator: Sendable {
             while i >= 0 {
                 let r = list[i]
                 if !r.absorbed, abs(r.time - t) <= LoginCorrelator.window, r.outcome == event.outcome,
-                   LoginCorrelator.sameProcess(r, pid: pid, ip: event.ip), LoginCorrelator.sameUser(r.user, event.user) {
+                    LoginCorrelator.sameProcess(r, pid: pid, ip: event.ip), LoginCorrelator.sameUser(r.user, event.user)
+                {
                     list[i].absorbed = true
                     event.action = Action(rawValue: "duplicate_" + action)
                     event.attrs["duplicate_of"] = r.service
@@ -87,8 +88,10 @@ public struct LoginCorrelator: Sendable {
             list.sort { $0.time < $1.time }
             list.removeFirst(list.count / 2)
         }
-        list.append(Report(time: t, pid: pid, ip: event.ip, user: event.user, outcome: event.outcome,
-                           service: event.service ?? (fromAudit ? "audit" : "-")))
+        list.append(
+            Report(
+                time: t, pid: pid, ip: event.ip, user: event.user, outcome: event.outcome,
+                service: event.service ?? (fromAudit ? "audit" : "-")))
         recent[own] = list
         return false
     }

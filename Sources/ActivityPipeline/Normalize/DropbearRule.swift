@@ -32,11 +32,15 @@ enum DropbearRule: Rule {
         guard let c = line.peek() else { return nil }
         switch c {
         case UInt8(ascii: "P"), UInt8(ascii: "p"):
-            if skipFolded(&line, "assword auth succeeded for '") || skipFolded(&line, "AM password auth succeeded for '")
-                || skipFolded(&line, "am password auth succeeded for '") {
+            if skipFolded(&line, "assword auth succeeded for '")
+                || skipFolded(&line, "AM password auth succeeded for '")
+                || skipFolded(&line, "am password auth succeeded for '")
+            {
                 return succeeded(&line, ctx, &state, method: "password")
             }
-            if skipFolded(&line, "ubkey auth succeeded for '") { return succeeded(&line, ctx, &state, method: "publickey") }
+            if skipFolded(&line, "ubkey auth succeeded for '") {
+                return succeeded(&line, ctx, &state, method: "publickey")
+            }
             if skipFolded(&line, "ubkey auth bad signature for '") {
                 return failed(&line, ctx, &state, reason: "invalid_key", method: "publickey")
             }
@@ -45,7 +49,8 @@ enum DropbearRule: Rule {
             return line.hasPrefix("pam_") ? [] : nil
         case UInt8(ascii: "B"), UInt8(ascii: "b"):
             if skipFolded(&line, "ad password attempt for '") || skipFolded(&line, "ad PAM password attempt for '")
-                || skipFolded(&line, "ad pam password attempt for '") {
+                || skipFolded(&line, "ad pam password attempt for '")
+            {
                 return failed(&line, ctx, &state, reason: "invalid_password", method: "password")
             }
             return nil
@@ -99,7 +104,6 @@ enum DropbearRule: Rule {
         return true
     }
 
-
     /// `host:port` (port after the last colon; brackets around the host are dropped) in `from..<to`.
     static func address(_ line: ByteView, from: Int, to: Int) -> (IPAddress?, UInt16?) {
         var colon = to - 1
@@ -130,7 +134,9 @@ enum DropbearRule: Rule {
         return (at, ip, port, partial)
     }
 
-    static func loginEvent(_ ctx: RuleContext, _ action: Action, _ outcome: Outcome, user: String?, ip: IPAddress?, port: UInt16?) -> ActivityEvent {
+    static func loginEvent(
+        _ ctx: RuleContext, _ action: Action, _ outcome: Outcome, user: String?, ip: IPAddress?, port: UInt16?
+    ) -> ActivityEvent {
         var e = ctx.event(.login, action, outcome)
         e.user = user
         e.actor = user
@@ -141,11 +147,15 @@ enum DropbearRule: Rule {
     }
 
     /// After `… succeeded for '`: `U' from ADDR` or `U' with TYPE key FP from ADDR`.
-    static func succeeded(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState, method: String) -> [ActivityEvent]? {
+    static func succeeded(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState, method: String)
+        -> [ActivityEvent]?
+    {
         guard let from = trailingFrom(line), from.at > line.i else { return nil }
         var userEnd = from.at - 1
         var keyType: String?, fingerprint: String?
-        if method == "publickey", let with = ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: line.i).findLast("' with ") {
+        if method == "publickey",
+            let with = ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: line.i).findLast("' with ")
+        {
             // `with ssh-ed25519 key SHA256:…` (2020+), `with key md5 12:34:…` (older)
             userEnd = with
             var k = ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: with + 7)
@@ -172,10 +182,14 @@ enum DropbearRule: Rule {
     }
 
     /// After `… attempt for '` / `… bad signature for '`: `U' from ADDR` or `U' with key FP from ADDR`.
-    static func failed(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState, reason: String, method: String) -> [ActivityEvent]? {
+    static func failed(
+        _ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState, reason: String, method: String
+    ) -> [ActivityEvent]? {
         guard let from = trailingFrom(line), from.at > line.i else { return nil }
         var userEnd = from.at - 1
-        if method == "publickey", let with = ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: line.i).findLast("' with ") {
+        if method == "publickey",
+            let with = ByteView(UnsafeBufferPointer(rebasing: line.base[0..<from.at]), from: line.i).findLast("' with ")
+        {
             userEnd = with
         } else {
             guard line.base[userEnd] == UInt8(ascii: "'") else { return nil }
@@ -206,7 +220,9 @@ enum DropbearRule: Rule {
     }
 
     /// After `Login attempt for nonexistent user`: nothing, ` from ADDR`, or ` 'U' from ADDR`.
-    static func nonexistent(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func nonexistent(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         let key = ctx.pidKey
         var s = state.session(key, now: ctx.time)
         var ip = s.ip, port = s.port
@@ -231,15 +247,24 @@ enum DropbearRule: Rule {
     }
 
     /// After `Login attempt with wrong user `: `U from ADDR` (dropbear not running as root).
-    static func wrongUser(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func wrongUser(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         guard let from = trailingFrom(line), from.at > line.i else { return nil }
         let user = line.string(line.i, from.at)
-        return [rejection(ctx, &state, user: user, reason: "not_allowed", detail: "wrong user", ip: from.ip, port: from.port)]
+        return [
+            rejection(
+                ctx, &state, user: user, reason: "not_allowed", detail: "wrong user", ip: from.ip, port: from.port)
+        ]
     }
 
     /// After `Logins are restricted to the group `: `G but user 'U' is not a member`.
-    static func restrictedGroup(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
-        guard let but = line.find(" but user '"), line.hasSuffix("' is not a member"), line.end - 17 >= but + 11 else { return nil }
+    static func restrictedGroup(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
+        guard let but = line.find(" but user '"), line.hasSuffix("' is not a member"), line.end - 17 >= but + 11 else {
+            return nil
+        }
         let group = line.string(line.i, but)
         let user = line.string(but + 11, line.end - 17)
         var e = rejection(ctx, &state, user: user, reason: "not_allowed", detail: "not a member of group " + group)
@@ -265,7 +290,9 @@ enum DropbearRule: Rule {
 
     /// After `Exit before auth`: ` from <ADDR>: …`, `: …` or ` (user 'U', N fails): …` (older, no address).
     /// Only `Max auth tries reached - user 'U'` (or `'is invalid'`) is an event.
-    static func exitBeforeAuth(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func exitBeforeAuth(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         var ip: IPAddress?, port: UInt16?
         // The address comes before anything the client chose, so it is read forwards.
         if line.skip(" from <") {
@@ -294,7 +321,9 @@ enum DropbearRule: Rule {
     }
 
     /// After `Exit (`: `U) from <ADDR>: REASON` or `U): REASON` (older): the end of an authenticated session.
-    static func exitSession(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func exitSession(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         var ip: IPAddress?, port: UInt16?
         let user: String
         if let at = line.find(") from <"), let close = line.find(byte: UInt8(ascii: ">"), from: at + 8) {

@@ -30,7 +30,9 @@ enum GenericPAMRule {
             let ctx = RuleContext(record: record, program: program)
             // `pam_faillock(SERVICE:auth): Consecutive login failures for user U account temporarily locked`
             if let open = line.find(byte: UInt8(ascii: "(")),
-               let body = line.find("): ", from: open), line.matches("Consecutive login failures for user ", at: body + 3) {
+                let body = line.find("): ", from: open),
+                line.matches("Consecutive login failures for user ", at: body + 3)
+            {
                 let us = body + 3 + 36
                 guard line.hasSuffix(" account temporarily locked"), line.end - 27 > us else { return nil }
                 let service = line.string(open + 1, line.find(byte: UInt8(ascii: ":"), from: open) ?? open + 1)
@@ -43,7 +45,8 @@ enum GenericPAMRule {
                 return [e]
             }
             guard let pam = PAMLine.parse(&line),
-                  case .authFailure(let user, let ruser, _, let rhost, let tty) = pam.kind else { return nil }
+                case .authFailure(let user, let ruser, _, let rhost, let tty) = pam.kind
+            else { return nil }
             var e = ctx.event(.login, .loginFailed, .failure)
             e.user = nonEmpty(user)
             e.actor = nonEmpty(ruser) ?? e.user
@@ -54,7 +57,9 @@ enum GenericPAMRule {
                 if let ip = IPAddress(rhost) { e.ip = ip } else { e.attrs["remote_host"] = rhost }
             }
             // `tty=ssh`, `tty=ftp` name the service, not a terminal.
-            if let tty = nonEmpty(tty), tty.hasPrefix("/dev/") || tty.hasPrefix("tty") || tty.hasPrefix("pts/") || tty.hasPrefix(":") {
+            if let tty = nonEmpty(tty),
+                tty.hasPrefix("/dev/") || tty.hasPrefix("tty") || tty.hasPrefix("pts/") || tty.hasPrefix(":")
+            {
                 e.device = tty.ttyName
             }
             return [e]
@@ -64,7 +69,8 @@ enum GenericPAMRule {
     /// True when the `pam_MODULE(SERVICE:TYPE)` head at the cursor has the type `auth` (bytes only).
     static func isAuthGroup(_ line: ByteView) -> Bool {
         guard let open = line.find(byte: UInt8(ascii: "(")), open - line.i < 32,
-              let close = line.find(byte: UInt8(ascii: ")"), from: open), close - open < 128 else { return false }
+            let close = line.find(byte: UInt8(ascii: ")"), from: open), close - open < 128
+        else { return false }
         return line.matches(":auth", at: close - 5)
     }
 

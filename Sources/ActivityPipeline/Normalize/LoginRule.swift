@@ -16,13 +16,17 @@ enum LoginRule: Rule {
     static func apply(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
         if line.skip("LOGIN ON ") {
             guard let tty = line.word(), line.skip(" BY "), let user = line.word() else { return nil }
-            return withRemote(&line, PAMSessions.opened(ctx, &state, user: user, actor: nil, entry: "console", device: tty.ttyName))
+            return withRemote(
+                &line, PAMSessions.opened(ctx, &state, user: user, actor: nil, entry: "console", device: tty.ttyName))
         }
         if line.skip("ROOT LOGIN ") {
             line.skipSpaces()
             guard line.skip("ON ") || line.skip("on ") else { return nil }
             let tty = unquote(line.word() ?? "").ttyName
-            return withRemote(&line, PAMSessions.opened(ctx, &state, user: "root", actor: nil, entry: "console", device: tty.isEmpty ? nil : tty))
+            return withRemote(
+                &line,
+                PAMSessions.opened(
+                    ctx, &state, user: "root", actor: nil, entry: "console", device: tty.isEmpty ? nil : tty))
         }
         if line.skip("FAILED LOGIN ") {
             // util-linux: `1 FROM tty1 FOR alice, reason`; shadow: `(1) on '/dev/tty1' FOR 'alice', reason`.

@@ -29,7 +29,9 @@ enum LogindRule: Rule {
         let fields = ctx.record.fields
         if let mid = fields["MESSAGE_ID"], let sid = fields["SESSION_ID"] {
             if mid == startID {
-                return started(ctx, &state, id: sid, user: fields["USER_ID"], attrs: fields["LEADER"].map { ["leader_pid": $0] } ?? [:])
+                return started(
+                    ctx, &state, id: sid, user: fields["USER_ID"],
+                    attrs: fields["LEADER"].map { ["leader_pid": $0] } ?? [:])
             }
             if mid == stopID { return ended(ctx, &state, id: sid, user: fields["USER_ID"]) }
         }
@@ -69,7 +71,9 @@ enum LogindRule: Rule {
 
     static func key(_ ctx: RuleContext, _ id: String) -> String { (ctx.record.host ?? "") + "\u{0}" + id }
 
-    static func started(_ ctx: RuleContext, _ state: inout NormalizerState, id: String, user: String?, attrs: [String: String]) -> [ActivityEvent] {
+    static func started(
+        _ ctx: RuleContext, _ state: inout NormalizerState, id: String, user: String?, attrs: [String: String]
+    ) -> [ActivityEvent] {
         let k = key(ctx, id)
         state.endedLogindSessions.removeValue(forKey: k)
         if let user {
@@ -84,7 +88,8 @@ enum LogindRule: Rule {
         return [e]
     }
 
-    static func ended(_ ctx: RuleContext, _ state: inout NormalizerState, id: String, user: String?) -> [ActivityEvent] {
+    static func ended(_ ctx: RuleContext, _ state: inout NormalizerState, id: String, user: String?) -> [ActivityEvent]
+    {
         let k = key(ctx, id)
         guard state.markLogindEnded(k, at: ctx.time) else { return [] }
         let u = user ?? state.logindUsers.removeValue(forKey: k)

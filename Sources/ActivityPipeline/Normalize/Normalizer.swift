@@ -50,7 +50,9 @@ public struct Normalizer: Sendable {
         }
         guard let rule = Normalizer.rules[program] else {
             // PAM failures of programs without a rule (cockpit, vsftpd…): one byte compare for all others.
-            if record.message.utf8.first == UInt8(ascii: "p"), let events = GenericPAMRule.apply(record, program: program) {
+            if record.message.utf8.first == UInt8(ascii: "p"),
+                let events = GenericPAMRule.apply(record, program: program)
+            {
                 state.lastEvents = events
                 return .events(events)
             }
@@ -109,7 +111,8 @@ public struct Normalizer: Sendable {
     static func repeated(_ line: inout ByteView) -> (Int, Range<Int>)? {
         let save = line.i
         guard line.skip("message repeated "), let n = line.int(), n > 0, line.skip(" times: ["),
-              line.end > line.i, line.peek(line.end - line.i - 1) == UInt8(ascii: "]") else {
+            line.end > line.i, line.peek(line.end - line.i - 1) == UInt8(ascii: "]")
+        else {
             line.i = save
             return nil
         }

@@ -31,7 +31,8 @@ struct PAMLine {
         guard let open = line.find(byte: UInt8(ascii: "(")), open - line.i < 32 else { return nil }
         line.i = open + 1
         guard let service = line.upTo(byte: UInt8(ascii: ":")), let type = line.upTo(byte: UInt8(ascii: ")")),
-              line.skip(": ") else {
+            line.skip(": ")
+        else {
             line.i = save
             return nil
         }
@@ -45,7 +46,8 @@ struct PAMLine {
             if !user.isEmpty { kind = .sessionClosed(user: user) }
         } else if line.skip("authentication failure;") {
             let kv = readKeyValues(&line)
-            kind = .authFailure(user: kv["user"], ruser: kv["ruser"], logname: kv["logname"], rhost: kv["rhost"], tty: kv["tty"])
+            kind = .authFailure(
+                user: kv["user"], ruser: kv["ruser"], logname: kv["logname"], rhost: kv["rhost"], tty: kv["tty"])
         } else if line.skip("password changed for ") {
             if let u = line.word() { kind = .passwordChanged(user: u) }
         }
@@ -122,7 +124,9 @@ enum PAMSessions {
     }
 
     /// A `session closed`: a logout with what the matching login knew (IP, port, duration).
-    static func closed(_ ctx: RuleContext, _ state: inout NormalizerState, user: String, entry: String) -> [ActivityEvent] {
+    static func closed(_ ctx: RuleContext, _ state: inout NormalizerState, user: String, entry: String)
+        -> [ActivityEvent]
+    {
         let key = ctx.pidKey
         let known = state.sessions.removeValue(forKey: key)
         if let known, known.logoutEmitted { return [] }

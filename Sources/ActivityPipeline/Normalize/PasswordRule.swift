@@ -24,7 +24,9 @@ enum PasswordRule: Rule {
             return changed(ctx, &state, user: user, actor: sudoUser, batch: false)
         }
         if line.skip("password for '") {
-            guard let user = line.upTo("' changed by '"), let actor = line.upTo(byte: UInt8(ascii: "'")) else { return nil }
+            guard let user = line.upTo("' changed by '"), let actor = line.upTo(byte: UInt8(ascii: "'")) else {
+                return nil
+            }
             return changed(ctx, &state, user: user, actor: actor, batch: false)
         }
         if line.skip("changed password expiry for ") {
@@ -39,7 +41,9 @@ enum PasswordRule: Rule {
         return nil
     }
 
-    static func changed(_ ctx: RuleContext, _ state: inout NormalizerState, user: String, actor: String?, batch: Bool) -> [ActivityEvent] {
+    static func changed(_ ctx: RuleContext, _ state: inout NormalizerState, user: String, actor: String?, batch: Bool)
+        -> [ActivityEvent]
+    {
         let key = ctx.pidKey
         var s = state.session(key, now: ctx.time)
         if s.loginEmitted, s.user == user { return [] }

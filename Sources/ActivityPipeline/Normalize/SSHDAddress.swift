@@ -103,7 +103,9 @@ struct SSHDAddress {
             guard let sp = line.find(byte: 0x20, from: a) else { break }
             guard sp > a else { continue }
             var c = ByteView(line.base, from: sp)
-            guard c.skip(" port "), let p = c.int(), p <= 65_535, c.skip(" ssh2: ") || c.skip(" ssh1: ") else { continue }
+            guard c.skip(" port "), let p = c.int(), p <= 65_535, c.skip(" ssh2: ") || c.skip(" ssh1: ") else {
+                continue
+            }
             guard isKeyInfo(c, method: method, tails: tails) else { continue }
             let (ip, host) = address(line, a, sp)
             return SSHDAddress(userEnd: max(f, userStart), ip: ip, host: host, port: UInt16(p), infoStart: c.i)
@@ -151,7 +153,9 @@ struct SSHDAddress {
 
     static func isKeyType(_ c: inout ByteView) -> Bool {
         let s = c.i
-        while let b = c.peek(), (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) || (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") {
+        while let b = c.peek(),
+            (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) || (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-")
+        {
             c.i += 1
         }
         return c.i > s && c.i - s <= 24

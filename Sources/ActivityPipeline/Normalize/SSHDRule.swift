@@ -51,7 +51,9 @@ enum SSHDRule: Rule {
             if line.skip("Did not receive identification string from ") {
                 return probe(&line, ctx, reason: "no_identification")
             }
-            if line.skip("Connection closed by ") || line.skip("Connection reset by ") || line.skip("Disconnected from ") {
+            if line.skip("Connection closed by ") || line.skip("Connection reset by ")
+                || line.skip("Disconnected from ")
+            {
                 return abandoned(&line, ctx, &state)
             }
             return nil
@@ -88,7 +90,9 @@ enum SSHDRule: Rule {
 
     // MARK: shared
 
-    static func loginEvent(_ ctx: RuleContext, _ action: Action, _ outcome: Outcome, user: String?, at a: SSHDAddress?) -> ActivityEvent {
+    static func loginEvent(_ ctx: RuleContext, _ action: Action, _ outcome: Outcome, user: String?, at a: SSHDAddress?)
+        -> ActivityEvent
+    {
         var e = ctx.event(.login, action, outcome)
         e.user = user
         e.actor = user
@@ -100,8 +104,10 @@ enum SSHDRule: Rule {
     }
 
     /// Records that the connection reported a failure (and where it came from, for a later close).
-    static func noteFailure(_ ctx: RuleContext, _ state: inout NormalizerState, user: String?, at a: SSHDAddress?,
-                            invalidUserPending: Bool? = nil, tooMany: Bool = false) -> TrackedSession {
+    static func noteFailure(
+        _ ctx: RuleContext, _ state: inout NormalizerState, user: String?, at a: SSHDAddress?,
+        invalidUserPending: Bool? = nil, tooMany: Bool = false
+    ) -> TrackedSession {
         let key = ctx.pidKey
         var s = state.session(key, now: ctx.time)
         s.failureReported = true
@@ -118,9 +124,11 @@ enum SSHDRule: Rule {
 
     // MARK: outcomes
 
-    static func accepted(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func accepted(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]?
+    {
         guard let method = line.upTo(" for "), !method.contains(" "),
-              let a = SSHDAddress.withKeyInfo(line, userStart: line.i, method: method) else { return nil }
+            let a = SSHDAddress.withKeyInfo(line, userStart: line.i, method: method)
+        else { return nil }
         let user = userName(line, a)
         guard !user.isEmpty else { return nil }
         var e = loginEvent(ctx, .login, .success, user: user, at: a)
@@ -169,7 +177,9 @@ enum SSHDRule: Rule {
         return [e]
     }
 
-    static func invalidUser(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func invalidUser(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         guard let a = SSHDAddress.trailingFrom(line, userStart: line.i) else { return nil }
         let user = userName(line, a)
         _ = noteFailure(ctx, &state, user: user, at: a, invalidUserPending: true)
@@ -182,7 +192,9 @@ enum SSHDRule: Rule {
     /// locked account, bad shell); `U not allowed because account is locked` (no address). sshd then treats
     /// the user as invalid, so like `Invalid user` it counts as the first attempt. REASON is sshd's own text
     /// (a shell path at most), so the last ` not allowed because ` ends the user-and-host part.
-    static func notAllowed(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func notAllowed(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         guard let because = line.findLast(" not allowed because ") else { return nil }
         let why = line.string(because + 21, line.end)
         let a = SSHDAddress.trailingFrom(line, userStart: line.i, end: because)
@@ -194,7 +206,9 @@ enum SSHDRule: Rule {
         return [e]
     }
 
-    static func maxAttempts(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func maxAttempts(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         let invalid = line.skip("invalid user ")
         guard let a = SSHDAddress.trailingFrom(line, userStart: line.i) else { return nil }
         let user = userName(line, a)
@@ -209,7 +223,9 @@ enum SSHDRule: Rule {
     /// `Disconnecting invalid user U IP port P: …` (OpenSSH ≥ 7.5) and `Disconnecting: Too many
     /// authentication failures[ for U] [preauth]` (older). A too-many failure only when the connection's
     /// `maximum authentication attempts exceeded` line did not already report it.
-    static func disconnecting(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func disconnecting(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         let end = SSHDAddress.trimSuffix(line, line.end)
         let key = ctx.pidKey
         var user: String?
@@ -242,7 +258,9 @@ enum SSHDRule: Rule {
     }
 
     /// `ROOT LOGIN REFUSED FROM IP[ port P][ [preauth]]` (`PermitRootLogin no`, older sshd).
-    static func rootRefused(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func rootRefused(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         // The address is sshd's own text here (no user name precedes it): read it as the first word.
         var e0 = SSHDAddress.trimSuffix(line, line.end)
         var port: UInt16?
@@ -256,7 +274,9 @@ enum SSHDRule: Rule {
     }
 
     /// `authenticating user U IP port P [preauth]` / `invalid user U IP port P [preauth]`: the client gave up.
-    static func abandoned(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func abandoned(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         let invalid: Bool
         if line.skip("authenticating user ") {
             invalid = false
@@ -265,13 +285,20 @@ enum SSHDRule: Rule {
         } else {
             // `Connection closed by IP port P [preauth]`, `Disconnected from IP port P`: no user. An event only
             // when PAM reported a failure that no `Failed` line followed.
-            guard line.hasSuffix("[preauth]") || line.find(" port ") != nil || SSHDAddress.trailingBare(line, userStart: line.i) != nil else {
+            guard
+                line.hasSuffix("[preauth]") || line.find(" port ") != nil
+                    || SSHDAddress.trailingBare(line, userStart: line.i) != nil
+            else {
                 return nil
             }
             let s = state.sessions.removeValue(forKey: ctx.pidKey)
             guard let s, !s.failureReported, let pending = s.pendingFailure else { return [] }
             var a = SSHDAddress.trailingBare(line, userStart: line.i)
-            if a == nil || a?.ip == nil { a = SSHDAddress(userEnd: 0, ip: pending.ip ?? IPAddress(line.string(line.i, SSHDAddress.trimSuffix(line, line.end)))?.unmapped) }
+            if a == nil || a?.ip == nil {
+                a = SSHDAddress(
+                    userEnd: 0,
+                    ip: pending.ip ?? IPAddress(line.string(line.i, SSHDAddress.trimSuffix(line, line.end)))?.unmapped)
+            }
             return [pamFailureEvent(ctx, pending, at: a)]
         }
         guard let a = SSHDAddress.trailingBare(line, userStart: line.i) else { return nil }
@@ -284,7 +311,9 @@ enum SSHDRule: Rule {
         return [e]
     }
 
-    static func disconnectedUser(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func disconnectedUser(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState)
+        -> [ActivityEvent]?
+    {
         guard let a = SSHDAddress.trailingBare(line, userStart: line.i) else { return nil }
         let user = userName(line, a)
         let key = ctx.pidKey
@@ -305,7 +334,9 @@ enum SSHDRule: Rule {
     // MARK: PAM
 
     /// A PAM failure waits for the connection's `Failed …` line; it is reported only if none comes.
-    static func pamFailureEvent(_ ctx: RuleContext, _ p: PendingFailure, at a: SSHDAddress?, user: String? = nil) -> ActivityEvent {
+    static func pamFailureEvent(_ ctx: RuleContext, _ p: PendingFailure, at a: SSHDAddress?, user: String? = nil)
+        -> ActivityEvent
+    {
         var e = loginEvent(ctx, .loginFailed, .failure, user: p.user ?? user, at: a)
         if e.ip == nil { e.ip = p.ip }
         if e.ip == nil, let h = p.host { e.attrs["remote_host"] = h }
@@ -314,7 +345,8 @@ enum SSHDRule: Rule {
         return e
     }
 
-    static func notePending(_ ctx: RuleContext, _ state: inout NormalizerState, _ p: PendingFailure) -> [ActivityEvent] {
+    static func notePending(_ ctx: RuleContext, _ state: inout NormalizerState, _ p: PendingFailure) -> [ActivityEvent]
+    {
         let key = ctx.pidKey
         var s = state.session(key, now: ctx.time)
         if !s.failureReported, s.pendingFailure == nil { s.pendingFailure = p }
@@ -324,12 +356,14 @@ enum SSHDRule: Rule {
 
     /// `error: PAM: Authentication failure for U from HOST` (also `authentication error`, `… for illegal
     /// user U from HOST`, `User not known to the underlying authentication module for illegal user U from HOST`).
-    static func pamError(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
+    static func pamError(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]?
+    {
         var invalid = false
         if line.skip("User not known to the underlying authentication module for ") {
             invalid = true
         } else if line.skip("Authentication failure for ") || line.skip("authentication failure for ")
-                    || line.skip("Authentication error for ") || line.skip("authentication error for ") {
+            || line.skip("Authentication error for ") || line.skip("authentication error for ")
+        {
         } else {
             return nil
         }
@@ -363,7 +397,9 @@ enum SSHDRule: Rule {
     // MARK: probes
 
     /// A connection that never reached authentication: scanners, old clients, port probes.
-    static func probeEvent(_ ctx: RuleContext, reason: String, ip: IPAddress?, port: UInt16?, host: String? = nil, detail: String? = nil) -> ActivityEvent {
+    static func probeEvent(
+        _ ctx: RuleContext, reason: String, ip: IPAddress?, port: UInt16?, host: String? = nil, detail: String? = nil
+    ) -> ActivityEvent {
         var e = ctx.event(.login, .probe, .failure)
         e.entry = "ssh"
         e.reason = reason
@@ -379,7 +415,9 @@ enum SSHDRule: Rule {
         let s = line.i
         while let c = line.peek(), c != 0x20, c != UInt8(ascii: ":") || line.peek(1) != 0x20 { line.i += 1 }
         var (ip, host) = SSHDAddress.address(line, s, line.i)
-        if ip == nil, let h = host, h.hasSuffix(":"), let v = IPAddress(String(h.dropLast())) { ip = v.unmapped; host = nil }
+        if ip == nil, let h = host, h.hasSuffix(":"), let v = IPAddress(String(h.dropLast())) {
+            ip = v.unmapped; host = nil
+        }
         var port: UInt16?
         if line.skip(" port "), let n = line.int(), n <= 65_535 { port = UInt16(n) }
         return (ip, host, port)
@@ -398,14 +436,20 @@ enum SSHDRule: Rule {
         line.skipSpaces()
         var detail = line.rest()
         if let dot = detail.firstIndex(of: ".") { detail = String(detail[..<dot]) }
-        return [probeEvent(ctx, reason: "negotiation_failed", ip: ip, port: port, host: ip == nil ? host : nil, detail: detail)]
+        return [
+            probeEvent(
+                ctx, reason: "negotiation_failed", ip: ip, port: port, host: ip == nil ? host : nil, detail: detail)
+        ]
     }
 
     /// `Received disconnect from IP[ port P]:14: No supported authentication methods available [preauth]`: the
     /// client had no method the server offers (a probe); other disconnect reasons add nothing (the
     /// connection's other lines carry the facts).
     static func receivedDisconnect(_ line: inout ByteView, _ ctx: RuleContext) -> [ActivityEvent] {
-        guard line.find("No supported authentication methods available") != nil || line.find("No authentication methods available") != nil else {
+        guard
+            line.find("No supported authentication methods available") != nil
+                || line.find("No authentication methods available") != nil
+        else {
             return []
         }
         let (ip, host, port) = leadingAddress(&line)
@@ -424,7 +468,10 @@ enum SSHDRule: Rule {
         let (ip, host, port) = leadingAddress(&line)
         _ = line.skip(byte: UInt8(ascii: ":"))
         line.skipSpaces()
-        return [probeEvent(ctx, reason: "banner_exchange", ip: ip, port: port, host: ip == nil ? host : nil, detail: line.rest())]
+        return [
+            probeEvent(
+                ctx, reason: "banner_exchange", ip: ip, port: port, host: ip == nil ? host : nil, detail: line.rest())
+        ]
     }
 
     /// tcp wrappers (libwrap): `refused connect from NAME (IP)`; NAME may be `user@host` from ident.

@@ -64,7 +64,13 @@ enum ShadowUtilsRule: Rule {
                 // gpasswd: `user bob added by root to group devs` / `user bob removed by root from group devs`
                 guard let user = line.word(), line.skip(byte: 0x20) else { return nil }
                 let added: Bool
-                if line.skip("added by ") { added = true } else if line.skip("removed by ") { added = false } else { return nil }
+                if line.skip("added by ") {
+                    added = true
+                } else if line.skip("removed by ") {
+                    added = false
+                } else {
+                    return nil
+                }
                 guard let actor = line.word() else { return nil }
                 guard line.skip(added ? " to group " : " from group ") else { return nil }
                 let group = line.rest()
@@ -105,7 +111,9 @@ enum ShadowUtilsRule: Rule {
             return [e]
         case UInt8(ascii: "m"):
             // gpasswd -M: `members of group devs set by root to alice,bob`
-            guard line.skip("members of group "), let group = line.upTo(" set by "), let actor = line.word() else { return nil }
+            guard line.skip("members of group "), let group = line.upTo(" set by "), let actor = line.word() else {
+                return nil
+            }
             var e = admin(ctx, .groupChanged, user: nil)
             e.actor = actor
             e.attrs["group"] = group
@@ -115,7 +123,7 @@ enum ShadowUtilsRule: Rule {
         case UInt8(ascii: "g"):
             if line.skip("group '") {
                 guard let group = line.upTo("' removed") else { return nil }
-                if line.hasPrefix(" from") { return [] } // `group 'devs' removed from /etc/group`: echo of the main line
+                if line.hasPrefix(" from") { return [] }  // `group 'devs' removed from /etc/group`: echo of the main line
                 var e = admin(ctx, .groupChanged, user: nil)
                 e.attrs["group"] = group
                 e.attrs["change"] = "deleted"
@@ -151,7 +159,9 @@ enum ShadowUtilsRule: Rule {
         return e
     }
 
-    static func membership(_ ctx: RuleContext, user: String, group: String, change: String, actor: String?) -> ActivityEvent {
+    static func membership(_ ctx: RuleContext, user: String, group: String, change: String, actor: String?)
+        -> ActivityEvent
+    {
         var e = admin(ctx, .groupChanged, user: user)
         if let actor { e.actor = actor }
         e.attrs["group"] = group

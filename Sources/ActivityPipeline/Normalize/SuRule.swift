@@ -18,21 +18,26 @@ enum SuRule: Rule {
         guard let c = line.peek() else { return nil }
         switch c {
         case UInt8(ascii: "("):
-            guard line.skip("(to "), let target = line.upTo(") "), let (actor, tty) = actorOnTTY(&line) else { return nil }
+            guard line.skip("(to "), let target = line.upTo(") "), let (actor, tty) = actorOnTTY(&line) else {
+                return nil
+            }
             return PAMSessions.opened(ctx, &state, user: target, actor: actor, entry: "su", device: tty)
         case UInt8(ascii: "S"):
             guard line.skip("Successful su for "), let target = line.upTo(" by ") else { return nil }
             let actor = line.rest()
             return PAMSessions.opened(ctx, &state, user: target, actor: actor, entry: "su")
         case UInt8(ascii: "F"):
-            guard line.skip("FAILED SU (to "), let target = line.upTo(") "), let (actor, tty) = actorOnTTY(&line) else { return nil }
+            guard line.skip("FAILED SU (to "), let target = line.upTo(") "), let (actor, tty) = actorOnTTY(&line) else {
+                return nil
+            }
             return failure(ctx, &state, target: target, actor: actor, tty: tty)
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             // shadow su: `+ pts/0 alice:root` (success) / `- pts/0 alice:root` (failure).
             let ok = c == UInt8(ascii: "+")
             line.i += 1
             guard line.skip(byte: 0x20), let tty = line.word(), line.skip(byte: 0x20),
-                  let actor = line.upTo(byte: UInt8(ascii: ":")) else { return nil }
+                let actor = line.upTo(byte: UInt8(ascii: ":"))
+            else { return nil }
             let target = line.rest()
             guard !target.isEmpty, !actor.isEmpty else { return nil }
             if ok { return PAMSessions.opened(ctx, &state, user: target, actor: actor, entry: "su", device: tty) }
@@ -46,7 +51,9 @@ enum SuRule: Rule {
                 return PAMSessions.closed(ctx, &state, user: user, entry: "su")
             case .authFailure(let user, let ruser, let logname, _, let tty):
                 let actor = SudoRule.nonEmpty(ruser) ?? SudoRule.nonEmpty(logname)
-                return failure(ctx, &state, target: SudoRule.nonEmpty(user) ?? "root", actor: actor, tty: SudoRule.nonEmpty(tty)?.ttyName)
+                return failure(
+                    ctx, &state, target: SudoRule.nonEmpty(user) ?? "root", actor: actor,
+                    tty: SudoRule.nonEmpty(tty)?.ttyName)
             default:
                 return nil
             }
@@ -67,7 +74,9 @@ enum SuRule: Rule {
         return actor.isEmpty ? nil : (actor, nil)
     }
 
-    static func failure(_ ctx: RuleContext, _ state: inout NormalizerState, target: String, actor: String?, tty: String?) -> [ActivityEvent] {
+    static func failure(
+        _ ctx: RuleContext, _ state: inout NormalizerState, target: String, actor: String?, tty: String?
+    ) -> [ActivityEvent] {
         let key = ctx.pidKey
         var s = state.session(key, now: ctx.time)
         if s.failureReported { return [] }

@@ -47,7 +47,8 @@ public struct SyslogParser: Sendable {
         let samples: [Double] = [0, 631_152_000, 1_262_304_000, 1_767_225_600, 1_782_864_000, 2_208_988_800]
         let offsets = Set(samples.map { timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: $0)) })
         if offsets.count == 1, let only = offsets.first,
-           timeZone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: -2_208_988_800)) == nil {
+            timeZone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: -2_208_988_800)) == nil
+        {
             self.fixedOffset = only
         } else {
             self.fixedOffset = nil
@@ -139,12 +140,16 @@ public struct SyslogParser: Sendable {
                 let ks = p.i
                 while let c = p.peek(), c != UInt8(ascii: "="), c != 0x20, c != UInt8(ascii: "]") { p.i += 1 }
                 let key = p.string(ks, p.i)
-                guard !key.isEmpty, p.skip(byte: UInt8(ascii: "=")), p.skip(byte: UInt8(ascii: "\"")) else { return false }
+                guard !key.isEmpty, p.skip(byte: UInt8(ascii: "=")), p.skip(byte: UInt8(ascii: "\"")) else {
+                    return false
+                }
                 var value: [UInt8] = []
                 var closed = false
                 while let c = p.peek() {
                     p.i += 1
-                    if c == UInt8(ascii: "\\"), let n = p.peek(), n == UInt8(ascii: "\"") || n == UInt8(ascii: "\\") || n == UInt8(ascii: "]") {
+                    if c == UInt8(ascii: "\\"), let n = p.peek(),
+                        n == UInt8(ascii: "\"") || n == UInt8(ascii: "\\") || n == UInt8(ascii: "]")
+                    {
                         value.append(n)
                         p.i += 1
                     } else if c == UInt8(ascii: "\"") {
@@ -232,7 +237,7 @@ public struct SyslogParser: Sendable {
             if let n = p.int(), p.skip(byte: UInt8(ascii: "]")) {
                 pid = n
             } else if let close = p.find(byte: UInt8(ascii: "]")), close - save <= 32 {
-                p.i = close + 1 // non-numeric PID: keep the tag, drop the PID
+                p.i = close + 1  // non-numeric PID: keep the tag, drop the PID
             } else {
                 return nil
             }
@@ -282,7 +287,9 @@ public struct SyslogParser: Sendable {
         var q = p
         q.i += 1
         q.skipSpaces()
-        guard q.int() != nil, q.skip(byte: UInt8(ascii: ".")), q.int() != nil, q.skip(byte: UInt8(ascii: "]")) else { return }
+        guard q.int() != nil, q.skip(byte: UInt8(ascii: ".")), q.int() != nil, q.skip(byte: UInt8(ascii: "]")) else {
+            return
+        }
         _ = q.skip(byte: 0x20)
         p.i = q.i
     }
@@ -301,7 +308,9 @@ public struct SyslogParser: Sendable {
             if c == UInt8(ascii: ".") {
                 guard dot < 0 else { return false }
                 dot = q.i
-            } else if !(c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) && !(c >= 0x30 && c <= 0x39) && c != UInt8(ascii: "-") {
+            } else if !(c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) && !(c >= 0x30 && c <= 0x39)
+                && c != UInt8(ascii: "-")
+            {
                 break
             }
             q.i += 1
@@ -315,7 +324,9 @@ public struct SyslogParser: Sendable {
             // `<86>`: a bare number only inside angle brackets.
             guard bracketed, e - s <= 3, SyslogParser.allDigits(q.base, s, e) else { return false }
         } else {
-            guard SyslogParser.isFacility(q.base, s, dot), SyslogParser.isPriority(q.base, dot + 1, e) else { return false }
+            guard SyslogParser.isFacility(q.base, s, dot), SyslogParser.isPriority(q.base, dot + 1, e) else {
+                return false
+            }
         }
         p.i = q.i
         return true
@@ -352,11 +363,15 @@ public struct SyslogParser: Sendable {
 
     /// `YYYY-MM-DDTHH:MM:SS[.frac][Z|±HH:MM|±HHMM]`; zone-less stamps are read in ``timeZone``.
     func parseISO(_ p: inout ByteView) -> Timestamp? {
-        guard let y = p.digits(4), p.skip(byte: UInt8(ascii: "-")), let mo = p.digits(2), p.skip(byte: UInt8(ascii: "-")),
-              let d = p.digits(2) else { return nil }
+        guard let y = p.digits(4), p.skip(byte: UInt8(ascii: "-")), let mo = p.digits(2),
+            p.skip(byte: UInt8(ascii: "-")),
+            let d = p.digits(2)
+        else { return nil }
         guard p.skip(byte: UInt8(ascii: "T")) || p.skip(byte: UInt8(ascii: "t")) else { return nil }
-        guard let h = p.digits(2), p.skip(byte: UInt8(ascii: ":")), let mi = p.digits(2), p.skip(byte: UInt8(ascii: ":")),
-              let s = p.digits(2) else { return nil }
+        guard let h = p.digits(2), p.skip(byte: UInt8(ascii: ":")), let mi = p.digits(2),
+            p.skip(byte: UInt8(ascii: ":")),
+            let s = p.digits(2)
+        else { return nil }
         var nanos: Int64 = 0
         if p.skip(byte: UInt8(ascii: ".")) || p.skip(byte: UInt8(ascii: ",")) {
             var n = 0
@@ -369,7 +384,8 @@ public struct SyslogParser: Sendable {
             guard n > 0 else { return nil }
         }
         guard (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
-        let wall = CivilDate.toDays(year: Int64(y), month: Int64(mo), day: Int64(d)) * 86_400
+        let wall =
+            CivilDate.toDays(year: Int64(y), month: Int64(mo), day: Int64(d)) * 86_400
             + Int64(h * 3600 + mi * 60 + s)
         if p.skip(byte: UInt8(ascii: "Z")) || p.skip(byte: UInt8(ascii: "z")) {
             return Timestamp(seconds: wall, nanos: nanos)
@@ -390,12 +406,14 @@ public struct SyslogParser: Sendable {
         guard p.remaining >= 15, let month = monthNumber(p) else { return nil }
         p.i += 3
         guard p.skip(byte: 0x20) else { return nil }
-        _ = p.skip(byte: 0x20) // "Nov  2"
+        _ = p.skip(byte: 0x20)  // "Nov  2"
         guard let d = p.int(), (1...31).contains(d), p.skip(byte: 0x20) else { return nil }
-        guard let h = p.digits(2), p.skip(byte: UInt8(ascii: ":")), let mi = p.digits(2), p.skip(byte: UInt8(ascii: ":")),
-              let s = p.digits(2), h < 24, mi < 60, s < 61 else { return nil }
+        guard let h = p.digits(2), p.skip(byte: UInt8(ascii: ":")), let mi = p.digits(2),
+            p.skip(byte: UInt8(ascii: ":")),
+            let s = p.digits(2), h < 24, mi < 60, s < 61
+        else { return nil }
         var nanos: Int64 = 0
-        if p.skip(byte: UInt8(ascii: ".")) { // high-precision BSD stamps (some relays)
+        if p.skip(byte: UInt8(ascii: ".")) {  // high-precision BSD stamps (some relays)
             var scale: Int64 = 100_000_000
             var n = 0
             while let c = p.peek(), c >= 0x30, c <= 0x39 {
@@ -437,18 +455,18 @@ public struct SyslogParser: Sendable {
     func monthNumber(_ p: ByteView) -> Int? {
         guard let a = p.peek(), let b = p.peek(1), let c = p.peek(2) else { return nil }
         switch (a, b, c) {
-        case (0x4A, 0x61, 0x6E): return 1 // Jan
-        case (0x46, 0x65, 0x62): return 2 // Feb
-        case (0x4D, 0x61, 0x72): return 3 // Mar
-        case (0x41, 0x70, 0x72): return 4 // Apr
-        case (0x4D, 0x61, 0x79): return 5 // May
-        case (0x4A, 0x75, 0x6E): return 6 // Jun
-        case (0x4A, 0x75, 0x6C): return 7 // Jul
-        case (0x41, 0x75, 0x67): return 8 // Aug
-        case (0x53, 0x65, 0x70): return 9 // Sep
-        case (0x4F, 0x63, 0x74): return 10 // Oct
-        case (0x4E, 0x6F, 0x76): return 11 // Nov
-        case (0x44, 0x65, 0x63): return 12 // Dec
+        case (0x4A, 0x61, 0x6E): return 1  // Jan
+        case (0x46, 0x65, 0x62): return 2  // Feb
+        case (0x4D, 0x61, 0x72): return 3  // Mar
+        case (0x41, 0x70, 0x72): return 4  // Apr
+        case (0x4D, 0x61, 0x79): return 5  // May
+        case (0x4A, 0x75, 0x6E): return 6  // Jun
+        case (0x4A, 0x75, 0x6C): return 7  // Jul
+        case (0x41, 0x75, 0x67): return 8  // Aug
+        case (0x53, 0x65, 0x70): return 9  // Sep
+        case (0x4F, 0x63, 0x74): return 10  // Oct
+        case (0x4E, 0x6F, 0x76): return 11  // Nov
+        case (0x44, 0x65, 0x63): return 12  // Dec
         default: return nil
         }
     }
@@ -465,10 +483,10 @@ public struct SyslogParser: Sendable {
         let t1 = wall - before, t2 = wall - after
         let ok1 = offset(t1) == before, ok2 = offset(t2) == after
         switch (ok1, ok2) {
-        case (true, true): return min(t1, t2) // repeated hour: the first occurrence
+        case (true, true): return min(t1, t2)  // repeated hour: the first occurrence
         case (true, false): return t1
         case (false, true): return t2
-        case (false, false): return t1 // gap: the offset in force before it
+        case (false, false): return t1  // gap: the offset in force before it
         }
     }
 }
