@@ -177,7 +177,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ActivityDaemonTests", dependencies: ["ActivityDaemon", "ActivityReports", "ActivityStore", "ActivityModel", "ActivityConfig", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityDaemonTests", dependencies: ["ActivityDaemon", "ActivityReports", "ActivityStore", "ActivityModel", "ActivityConfig", "ActivityEnrich", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -32,11 +32,7 @@ final class CheckEndpoint: Service, @unchecked Sendable {
     func run() async throws {
         let api = self.api
         try await serveHTTP(address: address, group: group, logger: logger, message: "check API listening",
-                            metadataKey: "api.address", onBound: onBound) { pipeline in
-            // The request decoder only: CheckHandler writes its answers as bytes (see there).
-            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
-            try pipeline.addHandler(CheckHandler(api: api))
-        }
+                            metadataKey: "api.address", onBound: onBound) { try CheckHandler.configure($0, api: api) }
     }
 }
 
@@ -187,6 +183,12 @@ final class CheckHandler: ChannelInboundHandler, @unchecked Sendable {
     private var lastToken: APIToken?
 
     init(api: CheckAPI) { self.api = api }
+
+    /// A connection's handlers: NIO's request decoder, then this handler (which writes its answers as bytes).
+    static func configure(_ pipeline: ChannelPipeline.SynchronousOperations, api: CheckAPI) throws {
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        try pipeline.addHandler(CheckHandler(api: api))
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {

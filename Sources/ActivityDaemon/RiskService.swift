@@ -13,12 +13,15 @@ import ActivityStore
 final class RiskHolder: Sendable {
     let configuration: RiskConfiguration
     private let engine: Mutex<RiskEngine>
+    /// The engine's settings (those of every engine this holder loads).
+    let options: SuspiciousOptions
     /// Monotonic seconds of the last checkpoint (start counts as one).
     private let lastCheckpoint = Mutex<Double>(monotonicSeconds())
 
     init(configuration: RiskConfiguration) {
         self.configuration = configuration
-        engine = Mutex(RiskEngine(options: RiskHolder.options(configuration)))
+        options = RiskHolder.options(configuration)
+        engine = Mutex(RiskEngine(options: options))
     }
 
     /// The engine's settings for a `[risk]` table.
@@ -147,9 +150,11 @@ final class RiskHolder: Sendable {
         return checkpoint
     }
 
-    /// What a successful login `e` would be flagged now (the check API); changes nothing.
+    /// What a successful login `e` would be flagged now (the check API); changes nothing. The lock is held only
+    /// to copy out the user's and the address's entries; the assessment (and its reasons' text) is made outside.
     func check(_ e: ActivityEvent) -> RiskAssessment {
-        engine.withLock { $0.assess(e) }
+        let context = engine.withLock { $0.context(for: e) }
+        return RiskEngine.assess(e, in: context, options: options)
     }
 
     var trackedUsers: Int { engine.withLock { $0.trackedUsers } }

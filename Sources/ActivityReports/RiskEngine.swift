@@ -116,9 +116,27 @@ public struct RiskEngine: Sendable {
 
     /// The flags `e` would get as a successful login now, without remembering it.
     public func assess(_ e: ActivityEvent) -> RiskAssessment {
+        Self.assess(e, in: context(for: e), options: options)
+    }
+
+    /// What ``assess(_:)`` reads of the state for one event: the entries of its user and of its address (copies
+    /// that share their arrays with the engine). A caller that shares the engine between threads takes them under
+    /// its lock and assesses outside it (``assess(_:in:options:)``), so the lock is held for two look-ups.
+    public struct Context: Sendable {
+        var user: UserState?
+        var address: AddressState?
+    }
+
+    /// The state ``assess(_:)`` reads for `e`.
+    public func context(for e: ActivityEvent) -> Context {
+        Context(user: users[Self.key(e)], address: options.bursts?.byIP == true ? e.ip.flatMap { addresses[$0] } : nil)
+    }
+
+    /// The flags `e` would get as a successful login, given the state ``context(for:)`` took.
+    public static func assess(_ e: ActivityEvent, in context: Context, options: SuspiciousOptions) -> RiskAssessment {
         var a = RiskAssessment()
         let user = e.user ?? ""
-        let state = users[Self.key(e)]
+        let state = context.user
         var deviceReason: String?
 
         if let s = state {
@@ -164,7 +182,7 @@ public struct RiskEngine: Sendable {
                 a.flags.insert(.failedBurst)
                 a.reasons.append("success after \(b.count) failures in \(TimeSpan.between(b.first, b.last)) (user \(user))")
             }
-            if bursts.byIP, let ip = e.ip, let t = addresses[ip]?.failures, let b = Self.closes(t, at: e.time, options: bursts) {
+            if bursts.byIP, let ip = e.ip, let t = context.address?.failures, let b = Self.closes(t, at: e.time, options: bursts) {
                 a.flags.insert(.failedBurst)
                 a.reasons.append("success after \(b.count) failures in \(TimeSpan.between(b.first, b.last)) (ip \(ip))")
             }
