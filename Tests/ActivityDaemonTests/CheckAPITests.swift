@@ -1,6 +1,7 @@
 import ActivityConfig
 import ActivityEnrich
 import ActivityModel
+import Foundation
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -8,7 +9,10 @@ import Testing
 
 @Suite("Check API request decoder")
 struct CheckRequestTests {
-    @Test("well-formed bodies decode to their members", arguments: [
+    /// `{"user":"…"}` with `count` times `unit`.
+    static func long(_ unit: String, _ count: Int) -> String { #"{"user":""# + String(repeating: unit, count: count) + #""}"# }
+
+    static let wellFormed: [(String, CheckRequest)] = [
         (#"{"user":"ann"}"#, CheckRequest(user: "ann")),
         (" \n\t{ \"user\" : \"ann\" , \"ip\":\"192.0.2.1\" }\r\n ", CheckRequest(user: "ann", ip: "192.0.2.1")),
         (#"{"account":"acme","action":"login","device":"iPhone","ip":"2001:db8::1","user":"bob"}"#,
@@ -17,14 +21,16 @@ struct CheckRequestTests {
         (#"{"user":"\u00e9t\u00E9 \ud83d\ude00"}"#, CheckRequest(user: "été 😀")),
         (#"{"\u0075ser":"escaped key"}"#, CheckRequest(user: "escaped key")),
         ("{\"user\":\"Zoë 東京\"}", CheckRequest(user: "Zoë 東京")),
-        ("{\"user\":\"" + String(repeating: "a", count: 256) + "\"}", CheckRequest(user: String(repeating: "a", count: 256))),
-    ])
+        (Self.long("a", 256), CheckRequest(user: String(repeating: "a", count: 256))),
+    ]
+
+    @Test("well-formed bodies decode to their members", arguments: wellFormed)
     func decodes(body: String, expected: CheckRequest) throws {
         #expect(try CheckRequest.decode(Array(body.utf8)).get() == expected)
     }
 
-    @Test("malformed, wrong-typed and out-of-bounds bodies are refused with the reason", arguments: [
-        ("", CheckRequest.Failure.syntax(offset: 0)),
+    static let refusals: [(String, CheckRequest.Failure)] = [
+        ("", .syntax(offset: 0)),
         ("   ", .syntax(offset: 3)),
         (#"{"user":"#, .syntax(offset: 8)),
         (#"{"user":"ann""#, .syntax(offset: 13)),
@@ -51,11 +57,13 @@ struct CheckRequestTests {
         (#"{"user":"ann","user":"bob"}"#, .duplicateMember("user")),
         (#"{"user":""}"#, .emptyOrTooLong("user")),
         (#"{"user":"ann","account":""}"#, .emptyOrTooLong("account")),
-        ("{\"user\":\"" + String(repeating: "a", count: 257) + "\"}", .emptyOrTooLong("user")),
-        ("{\"user\":\"" + String(repeating: "é", count: 129) + "\"}", .emptyOrTooLong("user")),
+        (Self.long("a", 257), .emptyOrTooLong("user")),
+        (Self.long("é", 129), .emptyOrTooLong("user")),
         ("{}", .missingUser),
         (#"{"ip":"192.0.2.1"}"#, .missingUser),
-    ])
+    ]
+
+    @Test("malformed, wrong-typed and out-of-bounds bodies are refused with the reason", arguments: refusals)
     func refuses(body: String, expected: CheckRequest.Failure) {
         #expect(CheckRequest.decode(Array(body.utf8)) == .failure(expected))
     }
@@ -93,6 +101,7 @@ struct CheckHandlerTests {
                              enrichment: EnrichmentHolder(.empty), counters: counters, record: nil)
         let channel = EmbeddedChannel()
         try CheckHandler.configure(channel.pipeline.syncOperations, api: check)
+        try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()   // active, as a served connection
         return (channel, counters)
     }
 
@@ -187,7 +196,7 @@ struct CheckHandlerTests {
     func malformedHTTP() throws {
         let (channel, counters) = try channel()
         // The decoder's error stops at CheckHandler (answered there), so it does not reach the caller.
-        try? channel.writeInbound(ByteBuffer(string: "GARBAGE \u{01}\r\n\r\n"))
+        _ = try channel.writeInbound(ByteBuffer(string: "GARBAGE \u{01}\r\n\r\n"))
         let answer = try output(channel)
         #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n") && answer.contains("Connection: close\r\n"), "\(answer)")
         #expect(answer.contains("malformed HTTP request"))
