@@ -5,7 +5,9 @@
 #   scripts/bench-check.sh [DURATION_S=10] [CONNECTIONS="2 4"]
 # Environment: GEOIP=path to a GeoLite2 City .mmdb (default /tmp/peer/GeoLite2-City.mmdb, used when present;
 # ../shared/bench/get-geolite2.sh fetches it), UDPGEN=path to udpgen (built from ../shared/bench/udpgen.c when
-# missing), BIN=directory of a release activityd (default: built here), KEEP=1 keeps the work directory.
+# missing), BIN=directory of a release activityd (default: built here), KEEP=1 keeps the work directory,
+# NICE_INGEST=N renices the daemon's ingest threads (UDP loop, pipeline, store) by N for the runs (an experiment:
+# the daemon itself sets no priorities).
 # The daemon first stores 300,000 generator events (5,000 users); each request then asks about one of those
 # users (in turn) from the address of one of their generated events.
 set -euo pipefail
@@ -77,6 +79,11 @@ wait_stored() {  # until all $1 datagrams sent so far were received (or dropped 
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 for _ in $(seq 1 300); do curl -s -o /dev/null "http://127.0.0.1:$MET/metrics" && break; sleep 0.1; done
+if [ -n "${NICE_INGEST:-}" ]; then
+    for t in /proc/$PID/task/*; do
+        case "$(cat "$t/comm")" in pipeline|store|NIO-ELT-1-#1) renice -n "$NICE_INGEST" -p "$(basename "$t")" >/dev/null ;; esac
+    done
+fi
 "$UDPGEN" -p "$UDP" -n 300000 -r 25000 -s 1 -q >/dev/null
 wait_stored 300000
 curl -s -H "Authorization: Bearer $TOKEN" -d '{"user":"niaj.rossi3090","ip":"81.2.69.160","device":"Android"}' \
