@@ -110,7 +110,7 @@ for c in $CONNS; do
     "$UDPGEN" -p "$UDP" -n "$n" -r 20000 -s 2 -q > "$W/udpgen.out" &
     gen=$!
     sleep 1
-    pidstat -t -p "$PID" 1 $((D - 1)) > "$W/pidstat-$c.txt" &
+    pidstat -t -u -w -p "$PID" 1 $((D - 1)) > "$W/pidstat-$c.txt" &
     pidstat -u 1 $((D - 1)) > "$W/pidstat-all-$c.txt" &
     out=$(wrk -t1 -c"$c" -d"${D}s" --latency -s "$W/check.lua" "http://127.0.0.1:$API")
     row "while ingesting 20k events/s" "$c" "$out"
@@ -123,5 +123,7 @@ echo "stored: $(metric activityd_events_stored_total)  dropped: $(curl -s "http:
 for c in $CONNS; do
     echo "CPU while ingesting, $c connections (pidstat, mean % of one core; 200 = both cores):"
     awk '/^Average:/ && $3 != "PID" { printf "  process %-22s %6s\n", $NF, $8 }' "$W/pidstat-all-$c.txt" | sort -k3 -rn | head -6
-    awk '/^Average:/ && $3 == "-" && $9 > 0.5 { printf "  thread  %-22s %6s\n", $NF, $9 }' "$W/pidstat-$c.txt" | sort -k3 -rn | head -10
+    awk '/^Average:/ && $3 == "-" && NF == 11 && $9 > 0.5 { printf "  thread  %-22s %6s\n", $NF, $9 }' "$W/pidstat-$c.txt" | sort -k3 -rn | head -10
+    echo "  context switches per second (voluntary, involuntary) of the busiest threads:"
+    awk '/^Average:/ && $3 == "-" && NF == 7 && $5 + $6 > 50 { printf "    %-22s %8s %8s\n", $NF, $5, $6 }' "$W/pidstat-$c.txt" | sort -k2 -rn | head -6
 done
