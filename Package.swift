@@ -187,7 +187,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ActivityDaemonTests", dependencies: ["ActivityDaemon", "ActivityReports", "ActivityStore", "ActivityModel", "ActivityConfig", "ActivityDatagram", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
+        .testTarget(name: "ActivityDaemonTests", dependencies: ["ActivityDaemon", "ActivityReports", "ActivityStore", "ActivityModel", "ActivityConfig", "ActivityDatagram", "ActivityEnrich", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -6,19 +6,18 @@ import ServiceLifecycle
 import ActivityConfig
 
 /// The daemon's small HTTP/1.1 servers (`/metrics`, the check API): binds `address` on `group`, gives each
-/// connection the HTTP pipeline and a handler of its own, logs `message` with the bound address under
-/// `metadataKey`, and serves until graceful shutdown.
+/// connection the handlers `configure` adds, logs `message` with the bound address under `metadataKey`, and
+/// serves until graceful shutdown.
 func serveHTTP(address: HostPort, group: any EventLoopGroup, logger: Logger, message: Logger.Message, metadataKey: String,
                onBound: @Sendable (SocketAddress?) -> Void,
-               makeHandler: @escaping @Sendable () -> any ChannelHandler & Sendable) async throws {
+               configure: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void) async throws {
     let channel = try await ServerBootstrap(group: group)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .serverChannelOption(.backlog, value: 1024)
         .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
         .childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                try channel.pipeline.syncOperations.addHandler(makeHandler())
+                try configure(channel.pipeline.syncOperations)
             }
         }
         .bind(host: address.host, port: address.port).get()

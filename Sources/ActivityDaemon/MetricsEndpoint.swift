@@ -26,7 +26,10 @@ final class MetricsEndpoint: Service, @unchecked Sendable {
     func run() async throws {
         let counters = self.counters
         try await serveHTTP(address: address, group: group, logger: logger, message: "metrics endpoint listening",
-                            metadataKey: "metrics.address", onBound: onBound) { MetricsHandler(counters: counters) }
+                            metadataKey: "metrics.address", onBound: onBound) { pipeline in
+            try pipeline.configureHTTPServerPipeline()
+            try pipeline.addHandler(MetricsHandler(counters: counters))
+        }
     }
 }
 

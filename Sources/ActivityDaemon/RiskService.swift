@@ -13,12 +13,15 @@ import ActivityStore
 final class RiskHolder: Sendable {
     let configuration: RiskConfiguration
     private let engine: Mutex<RiskEngine>
+    /// The engine's settings (those of every engine this holder loads).
+    let options: SuspiciousOptions
     /// Monotonic seconds of the last checkpoint (start counts as one).
     private let lastCheckpoint = Mutex<Double>(SystemClock.monotonicSeconds())
 
     init(configuration: RiskConfiguration) {
         self.configuration = configuration
-        engine = Mutex(RiskEngine(options: RiskHolder.options(configuration)))
+        options = RiskHolder.options(configuration)
+        engine = Mutex(RiskEngine(options: options))
     }
 
     /// The engine's settings for a `[risk]` table.
@@ -125,8 +128,12 @@ final class RiskHolder: Sendable {
 
     /// A copy of the engine for a checkpoint, when `[risk] checkpoint_interval` has passed since the last one
     /// (called by the pipeline thread after a batch is assessed, so the copy is the state of every event handed
-    /// to the store up to that batch). The copy shares the engine's storage until the next change, which then
-    /// copies its tables once (the cost is in BENCHMARKS.md, "risk").
+    /// to the store up to that batch).
+    ///
+    /// The engine in service is replaced by a deep copy made here, outside the lock, and the checkpoint keeps the
+    /// storage it shared: the pipeline thread is the only writer, so nothing changes while it copies, and checks
+    /// go on reading the old tables meanwhile. (Returning a copy-on-write copy instead made the next login copy
+    /// the tables under the lock, a 0.6 s stall of every check at a million users: BENCHMARKS.md, "risk".)
     func checkpointIfDue(now: Double) -> RiskEngine? {
         let interval = Double(configuration.checkpointInterval) / 1e9
         guard interval > 0 else { return nil }
@@ -135,12 +142,19 @@ final class RiskHolder: Sendable {
             last = now
             return true
         }
-        return due ? engine.withLock { $0 } : nil
+        guard due else { return nil }
+        let checkpoint = engine.withLock { $0 }
+        var own = checkpoint
+        own.makeUnique()
+        engine.withLock { $0 = own }
+        return checkpoint
     }
 
-    /// What a successful login `e` would be flagged now (the check API); changes nothing.
+    /// What a successful login `e` would be flagged now (the check API); changes nothing. The lock is held only
+    /// to copy out the user's and the address's entries; the assessment (and its reasons' text) is made outside.
     func check(_ e: ActivityEvent) -> RiskAssessment {
-        engine.withLock { $0.assess(e) }
+        let context = engine.withLock { $0.context(for: e) }
+        return RiskEngine.assess(e, in: context, options: options)
     }
 
     var trackedUsers: Int { engine.withLock { $0.trackedUsers } }

@@ -68,3 +68,71 @@ struct UDPBackPressureTests {
         #expect(counters.snapshot.datagramsReceived == 1)
     }
 }
+
+/// Counts the reads a handler asks its channel for (a probe placed in front of the handler under test).
+final class ReadRequests: ChannelOutboundHandler, @unchecked Sendable {
+    // @unchecked Sendable: used only on the embedded channel's loop.
+    typealias OutboundIn = Any
+    var count = 0
+    func read(context: ChannelHandlerContext) { count += 1; context.read() }
+}
+
+@Suite("UDP read coalescing")
+struct UDPCoalescingTests {
+    func envelope(_ text: String) throws -> AddressedEnvelope<ByteBuffer> {
+        AddressedEnvelope(remoteAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 40000), data: ByteBuffer(string: text))
+    }
+
+    func texts(_ items: [PipelineItem]) -> [String] {
+        items.flatMap { item -> [String] in
+            guard case .datagrams(let ds) = item else { return [] }
+            return ds.map { String(decoding: $0.bytes, as: UTF8.self) }
+        }
+    }
+
+    func setUp(cycleCapacity: Int = 64) throws -> (EmbeddedEventLoop, EmbeddedChannel, DatagramHandler, ReadRequests, BoundedQueue<PipelineItem>) {
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(loop: loop)
+        let queue = BoundedQueue<PipelineItem>(capacity: 100)
+        let probe = ReadRequests()
+        let handler = DatagramHandler(queue: queue, counters: DaemonCounters(), input: 0, coalesce: .milliseconds(1), cycleCapacity: cycleCapacity)
+        try channel.pipeline.syncOperations.addHandler(probe)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        return (loop, channel, handler, probe, queue)
+    }
+
+    @Test("read cycles closer than the period rest until it has passed, then read again; every datagram is queued in order")
+    func busyStreamRests() throws {
+        let (loop, channel, handler, probe, queue) = try setUp()
+        try channel.writeInbound(try envelope("a"))   // the first cycle: nothing to compare with
+        #expect(!handler.isResting)
+        try channel.writeInbound(try envelope("b"))   // a second one at once: rest for the period
+        #expect(handler.isResting)
+        try channel.writeInbound(try envelope("c"))   // (whatever arrives meanwhile is kept, in order)
+        let reads = probe.count
+        loop.advanceTime(by: .microseconds(999))
+        #expect(handler.isResting && probe.count == reads)
+        loop.advanceTime(by: .microseconds(1))        // the period is over: reading again
+        #expect(!handler.isResting && probe.count == reads + 1)
+        #expect(texts(try #require(queue.popBatch(max: 10, timeout: 0))) == ["a", "b", "c"])
+        _ = try channel.finish()
+    }
+
+    @Test("a quiet stream is read as it comes, and a cycle that filled its vectors is followed at once")
+    func quietOrFull() throws {
+        let (loop, channel, handler, _, queue) = try setUp()
+        for t in ["a", "b", "c"] {
+            try channel.writeInbound(try envelope(t))
+            #expect(!handler.isResting)
+            loop.advanceTime(by: .milliseconds(5))
+        }
+        #expect(texts(try #require(queue.popBatch(max: 10, timeout: 0))) == ["a", "b", "c"])
+        _ = try channel.finish()
+
+        let (_, full, fullHandler, _, _) = try setUp(cycleCapacity: 1)
+        try full.writeInbound(try envelope("a"))
+        try full.writeInbound(try envelope("b"))      // at once, but the cycle was full: more may be waiting
+        #expect(!fullHandler.isResting)
+        _ = try full.finish()
+    }
+}
