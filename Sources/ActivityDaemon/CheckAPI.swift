@@ -24,15 +24,19 @@ final class CheckEndpoint: Service, @unchecked Sendable {
     let logger: Logger
     let onBound: @Sendable (SocketAddress?) -> Void
 
-    init(address: HostPort, api: CheckAPI, group: any EventLoopGroup, logger: Logger,
-         onBound: @escaping @Sendable (SocketAddress?) -> Void) {
+    init(
+        address: HostPort, api: CheckAPI, group: any EventLoopGroup, logger: Logger,
+        onBound: @escaping @Sendable (SocketAddress?) -> Void
+    ) {
         self.address = address; self.api = api; self.group = group; self.logger = logger; self.onBound = onBound
     }
 
     func run() async throws {
         let api = self.api
-        try await serveHTTP(address: address, group: group, logger: logger, message: "check API listening",
-                            metadataKey: "api.address", onBound: onBound) { try CheckHandler.configure($0, api: api) }
+        try await serveHTTP(
+            address: address, group: group, logger: logger, message: "check API listening",
+            metadataKey: "api.address", onBound: onBound
+        ) { try CheckHandler.configure($0, api: api) }
     }
 }
 
@@ -50,7 +54,9 @@ struct CheckAPI: Sendable {
     let record: BoundedQueue<PipelineItem>?
 
     /// Counts the refusal and writes its body: `{"error":label,"message":…}`.
-    func refuse(_ status: HTTPResponseStatus, _ result: CheckResult, _ message: String, into w: inout JSONWriter) -> HTTPResponseStatus {
+    func refuse(_ status: HTTPResponseStatus, _ result: CheckResult, _ message: String, into w: inout JSONWriter)
+        -> HTTPResponseStatus
+    {
         counters.checkResults.add(result)
         w.begin(); w.name("error"); w.string(result.rawValue); w.name("message"); w.string(message); w.end()
         return status
@@ -73,9 +79,13 @@ struct CheckAPI: Sendable {
     /// Answers one request: writes the response body into `w` and returns its status. `token` is the caller's
     /// already checked token for this `Authorization` header (``CheckHandler`` keeps the last one per connection),
     /// or nil to check it here.
-    func handle(method: HTTPMethod, uri: String, authorization: String?, body: UnsafeBufferPointer<UInt8>,
-                token known: APIToken? = nil, into w: inout JSONWriter) -> HTTPResponseStatus {
-        guard uri == "/v1/check" else { return refuse(.notFound, .notFound, "the only resource is /v1/check", into: &w) }
+    func handle(
+        method: HTTPMethod, uri: String, authorization: String?, body: UnsafeBufferPointer<UInt8>,
+        token known: APIToken? = nil, into w: inout JSONWriter
+    ) -> HTTPResponseStatus {
+        guard uri == "/v1/check" else {
+            return refuse(.notFound, .notFound, "the only resource is /v1/check", into: &w)
+        }
         guard method == .POST else { return refuse(.methodNotAllowed, .methodNotAllowed, "use POST", into: &w) }
         guard let token = known ?? token(authorization) else {
             return refuse(.unauthorized, .unauthorized, "missing or unknown bearer token", into: &w)
@@ -87,20 +97,25 @@ struct CheckAPI: Sendable {
         }
         var ip: IPAddress?
         if let ipText = request.ip {
-            guard let a = IPAddress(ipText) else { return refuse(.badRequest, .badRequest, "ip is not an IPv4 or IPv6 address", into: &w) }
+            guard let a = IPAddress(ipText) else {
+                return refuse(.badRequest, .badRequest, "ip is not an IPv4 or IPv6 address", into: &w)
+            }
             ip = a
         }
         let account = request.account
         if !token.accounts.isEmpty {
             guard let account, token.accounts.contains(account) else {
-                return refuse(.forbidden, .forbiddenAccount, "this token may only ask about accounts: \(token.accounts.joined(separator: ", "))", into: &w)
+                return refuse(
+                    .forbidden, .forbiddenAccount,
+                    "this token may only ask about accounts: \(token.accounts.joined(separator: ", "))", into: &w)
             }
         }
         guard request.action == nil || request.action == "login" else {
             return refuse(.badRequest, .badRequest, "action must be \"login\"", into: &w)
         }
 
-        var e = ActivityEvent(time: SystemClock.now(), category: .login, action: .login, outcome: .success, user: request.user)
+        var e = ActivityEvent(
+            time: SystemClock.now(), category: .login, action: .login, outcome: .success, user: request.user)
         e.account = account
         e.device = request.device
         e.ip = ip
@@ -122,7 +137,9 @@ struct CheckAPI: Sendable {
             stored.attrs["verdict"] = decision.rawValue
             if !verdict.flags.isEmpty { stored.attrs["risk"] = verdict.flags.nameList }
             if !verdict.reasons.isEmpty { stored.attrs["risk_why"] = verdict.why }
-            if !record.tryPush(.checks([stored])) { counters.update { $0.dropped["check_queue_full", default: 0] += 1 } }
+            if !record.tryPush(.checks([stored])) {
+                counters.update { $0.dropped["check_queue_full", default: 0] += 1 }
+            }
         }
 
         w.begin()
@@ -191,10 +208,13 @@ final class CheckHandler: ChannelInboundHandler, @unchecked Sendable {
         case .head(let h):
             head = h
             body = nil
-            tooLarge = (h.headers.first(name: "Content-Length").flatMap { Int($0) } ?? 0) > api.configuration.maxBodyBytes
+            tooLarge =
+                (h.headers.first(name: "Content-Length").flatMap { Int($0) } ?? 0) > api.configuration.maxBodyBytes
         case .body(var buffer):
             guard !tooLarge else { return }
-            if (body?.readableBytes ?? 0) + buffer.readableBytes > api.configuration.maxBodyBytes { tooLarge = true; body = nil; return }
+            if (body?.readableBytes ?? 0) + buffer.readableBytes > api.configuration.maxBodyBytes {
+                tooLarge = true; body = nil; return
+            }
             if body == nil { body = buffer } else { body!.writeBuffer(&buffer) }
         case .end:
             guard let h = head else { return }
@@ -202,13 +222,17 @@ final class CheckHandler: ChannelInboundHandler, @unchecked Sendable {
             var w = JSONWriter(capacity: 1024)
             let status: HTTPResponseStatus
             if tooLarge {
-                status = api.refuse(.payloadTooLarge, .tooLarge, "the body is larger than \(api.configuration.maxBodyBytes) bytes", into: &w)
+                status = api.refuse(
+                    .payloadTooLarge, .tooLarge, "the body is larger than \(api.configuration.maxBodyBytes) bytes",
+                    into: &w)
             } else {
                 let authorization = h.headers.first(name: "Authorization")
                 let known = authorization != nil && authorization == lastAuthorization ? lastToken : nil
                 status = (body ?? ByteBuffer()).withUnsafeReadableBytes { raw in
                     raw.withMemoryRebound(to: UInt8.self) { bytes in
-                        api.handle(method: h.method, uri: h.uri, authorization: authorization, body: bytes, token: known, into: &w)
+                        api.handle(
+                            method: h.method, uri: h.uri, authorization: authorization, body: bytes, token: known,
+                            into: &w)
                     }
                 }
                 if known == nil, status != .unauthorized, h.method == .POST, h.uri == "/v1/check", let authorization {
@@ -219,7 +243,8 @@ final class CheckHandler: ChannelInboundHandler, @unchecked Sendable {
             w.newline()
             let close = tooLarge || !h.isKeepAlive
             var out = context.channel.allocator.buffer(capacity: w.output.count + 160)
-            CheckHandler.writeHead(version: h.version, status: status, contentLength: w.output.count, close: close, into: &out)
+            CheckHandler.writeHead(
+                version: h.version, status: status, contentLength: w.output.count, close: close, into: &out)
             out.writeBytes(w.output.buffer)
             let done = context.writeAndFlush(wrapOutboundOut(out))
             if close {
@@ -232,7 +257,9 @@ final class CheckHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// The status line and headers of an answer with a JSON body of `contentLength` bytes.
-    static func writeHead(version: HTTPVersion, status: HTTPResponseStatus, contentLength: Int, close: Bool, into out: inout ByteBuffer) {
+    static func writeHead(
+        version: HTTPVersion, status: HTTPResponseStatus, contentLength: Int, close: Bool, into out: inout ByteBuffer
+    ) {
         out.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
         out.writeString(String(status.code))
         out.writeStaticString(" ")
@@ -248,10 +275,12 @@ final class CheckHandler: ChannelInboundHandler, @unchecked Sendable {
         // Malformed HTTP (NIO's decoder failed): count it, answer 400 and close.
         api.counters.checkResults.add(.badRequest)
         var w = JSONWriter(capacity: 128)
-        w.begin(); w.name("error"); w.string(CheckResult.badRequest.rawValue); w.name("message"); w.string("malformed HTTP request"); w.end()
+        w.begin(); w.name("error"); w.string(CheckResult.badRequest.rawValue); w.name("message");
+        w.string("malformed HTTP request"); w.end()
         w.newline()
         var out = context.channel.allocator.buffer(capacity: 256)
-        CheckHandler.writeHead(version: .http1_1, status: .badRequest, contentLength: w.output.count, close: true, into: &out)
+        CheckHandler.writeHead(
+            version: .http1_1, status: .badRequest, contentLength: w.output.count, close: true, into: &out)
         out.writeBytes(w.output.buffer)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in bound.value.close(promise: nil) }

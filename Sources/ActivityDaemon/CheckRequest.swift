@@ -43,7 +43,8 @@ struct CheckRequest: Hashable, Sendable {
             case .unknownMember(let k): return "unknown member \"\(k)\""
             case .duplicateMember(let k): return "member \"\(k)\" given twice"
             case .notAString(let k): return "member \"\(k)\" must be a string"
-            case .emptyOrTooLong(let k): return "member \"\(k)\" must be a non-empty string of at most \(CheckRequest.maxFieldBytes) bytes"
+            case .emptyOrTooLong(let k):
+                return "member \"\(k)\" must be a non-empty string of at most \(CheckRequest.maxFieldBytes) bytes"
             case .missingUser: return "user is required"
             }
         }
@@ -142,7 +143,9 @@ struct CheckRequest: Hashable, Sendable {
             guard i < b.count else { throw .syntax(offset: i) }
             if b[i] == UInt8(ascii: "\"") {
                 defer { i += 1 }
-                guard let s = String(validating: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self) else { throw .invalidUTF8 }
+                guard let s = String(validating: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self) else {
+                    throw .invalidUTF8
+                }
                 return s
             }
             // Escapes: decode into a buffer, then validate it whole.
@@ -168,7 +171,9 @@ struct CheckRequest: Hashable, Sendable {
                     i += 4
                     if (0xD800...0xDBFF).contains(scalar) {
                         // A high surrogate must be followed by an escaped low one.
-                        guard i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") else { throw .syntax(offset: i) }
+                        guard i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") else {
+                            throw .syntax(offset: i)
+                        }
                         let low = try hex4(at: i + 2)
                         guard (0xDC00...0xDFFF).contains(low) else { throw .syntax(offset: i) }
                         i += 6

@@ -40,8 +40,10 @@ public struct Daemon: Sendable {
     /// counts them for the peer kit). Keep it cheap: the store waits for it.
     public var onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)?
 
-    public init(configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil,
-                onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)? = nil) {
+    public init(
+        configuration: DaemonConfiguration, logger: Logger, configPath: String? = nil,
+        onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.configPath = configPath
@@ -65,7 +67,8 @@ public struct Daemon: Sendable {
         if let f = configuration.forwardNATS, !f.retentionDropsUnforwarded {
             retentionFloor = { @Sendable in forwardProgress.forwarded.load(ordering: .relaxed) }
         }
-        let openWriter: @Sendable () throws(StoreError) -> SegmentWriter = { [options, retentionFloor] () throws(StoreError) in
+        let openWriter: @Sendable () throws(StoreError) -> SegmentWriter = {
+            [options, retentionFloor] () throws(StoreError) in
             let w = try SegmentWriter(dataDirectory: dataDir, options: options)
             w.retentionFloor = retentionFloor
             return w
@@ -78,11 +81,15 @@ public struct Daemon: Sendable {
         switch Result(catching: openWriter) {
         case .success(let opened):
             writer = opened
-            logger.info("store opened", metadata: [
-                "store.dir": "\(configuration.dataDir)", "store.next_seq": "\(opened.nextSeq)",
-                "store.recovery": "\(opened.recovery)",
-            ])
-            for d in opened.recovery.damage { logger.warning("segment damage found at start", metadata: ["damage": "\(d)"]) }
+            logger.info(
+                "store opened",
+                metadata: [
+                    "store.dir": "\(configuration.dataDir)", "store.next_seq": "\(opened.nextSeq)",
+                    "store.recovery": "\(opened.recovery)",
+                ])
+            for d in opened.recovery.damage {
+                logger.warning("segment damage found at start", metadata: ["damage": "\(d)"])
+            }
         case .failure(let error) where error.code == .noSpace:
             writer = nil
         case .failure(let error):
@@ -97,24 +104,30 @@ public struct Daemon: Sendable {
         // The pipeline queue holds batches (one read cycle each); bound it by datagrams / typical batch.
         // and by bytes (64 KiB datagrams must not pile up without limit): 4 MiB of raw input at most; bursts
         // beyond that wait in the socket receive buffer (64 MiB), which costs no process memory.
-        let pipelineQueue = BoundedQueue<PipelineItem>(capacity: max(64, capacity / 16), maxCost: 4 << 20, cost: { item in
-            switch item {
-            case .datagrams(let ds): return ds.reduce(0) { $0 + $1.bytes.count + 64 }
-            case .records(let rs, _, _, _): return rs.reduce(0) { $0 + $1.message.utf8.count + 128 }
-            case .checks(let cs): return cs.count * 256
-            }
-        })
+        let pipelineQueue = BoundedQueue<PipelineItem>(
+            capacity: max(64, capacity / 16), maxCost: 4 << 20,
+            cost: { item in
+                switch item {
+                case .datagrams(let ds): return ds.reduce(0) { $0 + $1.bytes.count + 64 }
+                case .records(let rs, _, _, _): return rs.reduce(0) { $0 + $1.message.utf8.count + 128 }
+                case .checks(let cs): return cs.count * 256
+                }
+            })
         let udpInputs = try udpConfigs.map { u in
-            do { return (allow: u.allow, verifier: try SignatureVerifier.load(u.keys)) } catch { throw DaemonError("input.udp.keys: \(error)") }
+            do { return (allow: u.allow, verifier: try SignatureVerifier.load(u.keys)) } catch {
+                throw DaemonError("input.udp.keys: \(error)")
+            }
         }
         let zone = configuration.normalize.timezone ?? TimeZone.current
         let processor = EventProcessor(udpInputs: udpInputs, keepRaw: configuration.normalize.keepRaw, timeZone: zone)
 
-        let store = StoreService(writer: writer, openWriter: openWriter, dataDirectory: dataDir, queue: storeQueue, counters: counters,
-                                 fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"),
-                                 onStored: onStored)
+        let store = StoreService(
+            writer: writer, openWriter: openWriter, dataDirectory: dataDir, queue: storeQueue, counters: counters,
+            fsyncInterval: Double(s.fsyncInterval) / 1e9, logger: logger.labelled("activityd.store"),
+            onStored: onStored)
         let enrichLogger = logger.labelled("activityd.enrich")
-        let holder = EnrichmentHolder(EnrichmentService.initialLoad(configuration.enrichment, counters: counters, logger: enrichLogger))
+        let holder = EnrichmentHolder(
+            EnrichmentService.initialLoad(configuration.enrichment, counters: counters, logger: enrichLogger))
         // Risk state rebuilt from what is stored, before any input runs (docs: README, Risk at ingest).
         var risk: RiskHolder?
         if configuration.risk.enabled {
@@ -124,40 +137,54 @@ public struct Daemon: Sendable {
             // crash, the last checkpoint plus the login attempts stored after it; without either (or when the store
             // changed under them), the state is rebuilt from all the store's login attempts.
             if let writer, let users = r.loadSnapshot(dataDirectory: dataDir, lastSeq: writer.nextSeq - 1) {
-                logger.info("risk state read from the snapshot of the last clean stop", metadata: [
-                    "risk.users": "\(users)", "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
-                ])
+                logger.info(
+                    "risk state read from the snapshot of the last clean stop",
+                    metadata: [
+                        "risk.users": "\(users)",
+                        "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
+                    ])
             } else if let writer, let seq = r.loadCheckpoint(dataDirectory: dataDir, lastSeq: writer.nextSeq - 1) {
                 let n = try r.rebuild(dataDirectory: configuration.dataDir, afterSeq: seq)
-                logger.info("risk state read from the last checkpoint and the login attempts stored after it", metadata: [
-                    "risk.checkpoint_seq": "\(seq)", "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
-                    "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
-                ])
+                logger.info(
+                    "risk state read from the last checkpoint and the login attempts stored after it",
+                    metadata: [
+                        "risk.checkpoint_seq": "\(seq)", "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
+                        "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
+                    ])
             } else {
                 let n = try r.rebuild(dataDirectory: configuration.dataDir)
-                logger.info("risk state rebuilt from the store", metadata: [
-                    "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
-                    "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
-                ])
+                logger.info(
+                    "risk state rebuilt from the store",
+                    metadata: [
+                        "risk.events": "\(n)", "risk.users": "\(r.trackedUsers)",
+                        "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
+                    ])
             }
             risk = r
         }
-        let pipeline = PipelineService(input: pipelineQueue, output: storeQueue, processor: processor, enrichment: holder,
-                                       risk: risk, counters: counters, logger: logger.labelled("activityd.pipeline"))
+        let pipeline = PipelineService(
+            input: pipelineQueue, output: storeQueue, processor: processor, enrichment: holder,
+            risk: risk, counters: counters, logger: logger.labelled("activityd.pipeline"))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let apiGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var services: [any Service] = [store, pipeline]
         let notifier = CountingNotifier(notifier: SystemdNotifier(), counters: counters)
-        services.append(EnrichmentService(configuration: configuration, configPath: configPath, holder: holder, counters: counters,
-                                          notifier: notifier, logger: enrichLogger))
+        services.append(
+            EnrichmentService(
+                configuration: configuration, configPath: configPath, holder: holder, counters: counters,
+                notifier: notifier, logger: enrichLogger))
         // READY (and `onReady`) once every listener is bound: the UDP inputs and, when configured, the metrics endpoint.
         let metricsAddress = configuration.metrics.listen
         let apiAddress = risk == nil ? nil : configuration.api.listen
-        if configuration.api.listen != nil && risk == nil { logger.warning("api.listen ignored: risk.enabled is false") }
-        let readiness = Readiness(expected: udpConfigs.count + (metricsAddress == nil ? 0 : 1) + (apiAddress == nil ? 0 : 1), onReady: { addresses in
-            notifier.send { try $0.ready() }
-            onReady(addresses)
-        })
+        if configuration.api.listen != nil && risk == nil {
+            logger.warning("api.listen ignored: risk.enabled is false")
+        }
+        let readiness = Readiness(
+            expected: udpConfigs.count + (metricsAddress == nil ? 0 : 1) + (apiAddress == nil ? 0 : 1),
+            onReady: { addresses in
+                notifier.send { try $0.ready() }
+                onReady(addresses)
+            })
         // Socket activation (activityd.socket): datagram sockets handed over in LISTEN_FDS replace the first
         // UDP input's `listen` addresses; its allow-list and keys still apply.
         let activated = ((try? SocketActivation.listenFileDescriptors(unsetEnvironment: true)) ?? [])
@@ -166,55 +193,77 @@ public struct Daemon: Sendable {
             logger.info("using sockets from systemd socket activation", metadata: ["udp.fds": "\(activated)"])
         }
         for (i, u) in udpConfigs.enumerated() {
-            services.append(UDPInput(configuration: u, index: i, activatedDescriptors: i == 0 ? activated : [], queue: pipelineQueue, counters: counters, group: group,
-                                     logger: logger.labelled("activityd.input.udp"), onBound: { readiness.bound(input: i, $0) }))
+            services.append(
+                UDPInput(
+                    configuration: u, index: i, activatedDescriptors: i == 0 ? activated : [], queue: pipelineQueue,
+                    counters: counters, group: group,
+                    logger: logger.labelled("activityd.input.udp"), onBound: { readiness.bound(input: i, $0) }))
         }
         if udpConfigs.isEmpty && metricsAddress == nil && apiAddress == nil { readiness.bound(input: 0, []) }
         for f in configuration.files {
             let fileLogger = logger.labelled("activityd.input.file")
-            services.append(AfterStoreOpens(gate: store.opened) { [counters] positions in
-                FileInputService(configuration: f, queue: pipelineQueue, positions: positions, counters: counters, logger: fileLogger)
-            })
+            services.append(
+                AfterStoreOpens(gate: store.opened) { [counters] positions in
+                    FileInputService(
+                        configuration: f, queue: pipelineQueue, positions: positions, counters: counters,
+                        logger: fileLogger)
+                })
         }
         if let j = configuration.journald {
             let journalLogger = logger.labelled("activityd.input.journald")
-            services.append(AfterStoreOpens(gate: store.opened) { [counters] positions in
-                JournalInputService(configuration: j, queue: pipelineQueue, positions: positions, counters: counters, logger: journalLogger)
-            })
+            services.append(
+                AfterStoreOpens(gate: store.opened) { [counters] positions in
+                    JournalInputService(
+                        configuration: j, queue: pipelineQueue, positions: positions, counters: counters,
+                        logger: journalLogger)
+                })
         }
         if let n = configuration.natsInput {
             let natsLogger = logger.labelled("activityd.input.nats")
-            services.append(AfterStoreOpens(gate: store.opened) { [counters] positions in
-                NATSCollectorService(configuration: n, queue: storeQueue, positions: positions, counters: counters, logger: natsLogger)
-            })
+            services.append(
+                AfterStoreOpens(gate: store.opened) { [counters] positions in
+                    NATSCollectorService(
+                        configuration: n, queue: storeQueue, positions: positions, counters: counters,
+                        logger: natsLogger)
+                })
         }
         if let f = configuration.forwardNATS {
             let forwardLogger = logger.labelled("activityd.forward.nats")
-            services.append(AfterStoreOpens(gate: store.opened) { [counters] _ in
-                NATSForwarderService(configuration: f, dataDirectory: dataDir, counters: counters, progress: forwardProgress, logger: forwardLogger)
-            })
+            services.append(
+                AfterStoreOpens(gate: store.opened) { [counters] _ in
+                    NATSForwarderService(
+                        configuration: f, dataDirectory: dataDir, counters: counters, progress: forwardProgress,
+                        logger: forwardLogger)
+                })
         }
         if let hp = metricsAddress {
             let slot = udpConfigs.count
-            services.append(MetricsEndpoint(address: hp, counters: counters, group: group,
-                                            logger: logger.labelled("activityd.metrics"), onBound: { _ in readiness.bound(input: slot, []) }))
+            services.append(
+                MetricsEndpoint(
+                    address: hp, counters: counters, group: group,
+                    logger: logger.labelled("activityd.metrics"), onBound: { _ in readiness.bound(input: slot, []) }))
         }
         if let hp = apiAddress, let risk {
             let slot = udpConfigs.count + (metricsAddress == nil ? 0 : 1)
-            let api = CheckAPI(configuration: configuration.api, risk: risk, enrichment: holder, counters: counters,
-                               record: configuration.api.record ? pipelineQueue : nil)
+            let api = CheckAPI(
+                configuration: configuration.api, risk: risk, enrichment: holder, counters: counters,
+                record: configuration.api.record ? pipelineQueue : nil)
             // Its own event loop: a check must not wait behind a burst of datagrams on the UDP loop.
-            services.append(CheckEndpoint(address: hp, api: api, group: apiGroup, logger: logger.labelled("activityd.api"),
-                                          onBound: { _ in readiness.bound(input: slot, []) }))
+            services.append(
+                CheckEndpoint(
+                    address: hp, api: api, group: apiGroup, logger: logger.labelled("activityd.api"),
+                    onBound: { _ in readiness.bound(input: slot, []) }))
         }
-        services.append(NotifyService(notifier: notifier, counters: counters, logger: logger.labelled("activityd.notify")))
+        services.append(
+            NotifyService(notifier: notifier, counters: counters, logger: logger.labelled("activityd.notify")))
         // Last, so the first to hear the shutdown: tells the store, whose own turn comes after the drain.
         services.append(StopSignalService { store.stopping.store(true, ordering: .relaxed) })
-        let serviceGroup = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
+        let serviceGroup = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
         try await serviceGroup.run()
         try await group.shutdownGracefully()
         try await apiGroup.shutdownGracefully()
@@ -224,7 +273,8 @@ public struct Daemon: Sendable {
             do {
                 try risk.saveSnapshot(dataDirectory: dataDir, lastSeq: final.lastSeq)
             } catch {
-                logger.warning("risk state not saved; the next start rebuilds it from the store", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "risk state not saved; the next start rebuilds it from the store", metadata: ["error": "\(error)"])
             }
         }
         logger.info("stopped", metadata: ["status": "\(final.statusLine)"])

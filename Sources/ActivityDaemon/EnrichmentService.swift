@@ -22,7 +22,9 @@ extension DaemonConfiguration {
     var enrichment: EnrichmentConfiguration {
         EnrichmentConfiguration(
             city: geoip.city, country: geoip.country, asn: geoip.asn, anonymous: geoip.anonymous,
-            lists: iplists.map { ActivityEnrich.IPListConfiguration(name: $0.name, tag: IPListTag($0.tag), path: $0.path) },
+            lists: iplists.map {
+                ActivityEnrich.IPListConfiguration(name: $0.name, tag: IPListTag($0.tag), path: $0.path)
+            },
             indexIPv4: geoip.indexIPv4)
     }
 }
@@ -45,8 +47,10 @@ final class EnrichmentService: Service, @unchecked Sendable {
     private var fingerprint: [String]
     private let reloading = Mutex(false)
 
-    init(configuration: DaemonConfiguration, configPath: String?, holder: EnrichmentHolder, counters: DaemonCounters,
-         notifier: CountingNotifier, logger: Logger, pollInterval: Duration = .seconds(5)) {
+    init(
+        configuration: DaemonConfiguration, configPath: String?, holder: EnrichmentHolder, counters: DaemonCounters,
+        notifier: CountingNotifier, logger: Logger, pollInterval: Duration = .seconds(5)
+    ) {
         self.configuration = configuration
         self.configPath = configPath
         self.holder = holder
@@ -58,7 +62,9 @@ final class EnrichmentService: Service, @unchecked Sendable {
     }
 
     /// Loads the first snapshot (at start, before inputs run).
-    static func initialLoad(_ config: EnrichmentConfiguration, counters: DaemonCounters, logger: Logger) -> EnrichmentSnapshot {
+    static func initialLoad(_ config: EnrichmentConfiguration, counters: DaemonCounters, logger: Logger)
+        -> EnrichmentSnapshot
+    {
         let (snapshot, issues) = EnrichmentSnapshot.load(config, previous: nil)
         report(issues, counters: counters, logger: logger)
         return snapshot
@@ -67,7 +73,9 @@ final class EnrichmentService: Service, @unchecked Sendable {
     static func report(_ issues: [EnrichmentLoadIssue], counters: DaemonCounters, logger: Logger) {
         for issue in issues {
             if issue.isLoadFailure {
-                logger.error("enrichment file failed to load", metadata: ["enrich.issue": "\(issue)", "enrich.path": "\(issue.path)"])
+                logger.error(
+                    "enrichment file failed to load",
+                    metadata: ["enrich.issue": "\(issue)", "enrich.path": "\(issue.path)"])
             } else {
                 logger.warning("enrichment file loaded with problems", metadata: ["enrich.issue": "\(issue)"])
             }
@@ -107,7 +115,11 @@ final class EnrichmentService: Service, @unchecked Sendable {
     }
 
     func reload(reason: String, rereadConfig: Bool) {
-        guard reloading.withLock({ busy in if busy { return false }; busy = true; return true }) else { return }
+        guard
+            reloading.withLock({ busy in
+                if busy { return false }; busy = true; return true
+            })
+        else { return }
         defer { reloading.withLock { $0 = false } }
         notifier.send { try $0.reloading() }
         if rereadConfig, let configPath {
@@ -122,7 +134,9 @@ final class EnrichmentService: Service, @unchecked Sendable {
                 if fresh.metrics != configuration.metrics { needRestart.append("metrics") }
                 if fresh.normalize != configuration.normalize { needRestart.append("normalize") }
                 if !needRestart.isEmpty {
-                    logger.warning("configuration changes that need a restart were not applied", metadata: ["config.sections": "\(needRestart.joined(separator: ", "))"])
+                    logger.warning(
+                        "configuration changes that need a restart were not applied",
+                        metadata: ["config.sections": "\(needRestart.joined(separator: ", "))"])
                 }
                 var live = configuration
                 live.geoip = fresh.geoip
@@ -130,7 +144,8 @@ final class EnrichmentService: Service, @unchecked Sendable {
                 configuration = live
             } catch {
                 counters.update { $0.reloadErrors += 1 }
-                logger.error("configuration reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+                logger.error(
+                    "configuration reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
             }
         }
         let started = SystemClock.monotonicSeconds()
@@ -139,10 +154,13 @@ final class EnrichmentService: Service, @unchecked Sendable {
         fingerprint = EnrichmentService.fingerprint(of: configuration.enrichment)
         EnrichmentService.report(issues, counters: counters, logger: logger)
         counters.update { $0.reloads += 1 }
-        logger.notice("enrichment reloaded", metadata: [
-            "reload.reason": "\(reason)", "reload.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
-            "reload.failures": "\(issues.filter(\.isLoadFailure).count)",
-        ])
+        logger.notice(
+            "enrichment reloaded",
+            metadata: [
+                "reload.reason": "\(reason)",
+                "reload.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
+                "reload.failures": "\(issues.filter(\.isLoadFailure).count)",
+            ])
         notifier.send { try $0.ready() }
     }
 }

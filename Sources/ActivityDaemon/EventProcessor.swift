@@ -42,8 +42,10 @@ struct EventProcessor {
         mutating func reset() { self = LocalCounts() }
     }
 
-    init(udpInputs: [(allow: [CIDR], verifier: SignatureVerifier)], keepRaw: Bool, timeZone: TimeZone,
-         auditHost: String? = EventProcessor.localHostName()) {
+    init(
+        udpInputs: [(allow: [CIDR], verifier: SignatureVerifier)], keepRaw: Bool, timeZone: TimeZone,
+        auditHost: String? = EventProcessor.localHostName()
+    ) {
         self.udpInputs = udpInputs
         self.auditHost = auditHost
         self.keepRaw = keepRaw
@@ -54,8 +56,10 @@ struct EventProcessor {
     /// Normalizes one raw record of an input stream, appending its events; unmatched lines are counted per
     /// program. File lines arrive unparsed (the syslog parser splits them, or for `format = "audit"` the
     /// audit normalizer); journal records arrive parsed.
-    mutating func process(record r: RawRecord, stream: InputID, format: FileInputFormat = .syslog, origin: Origin, now: Timestamp,
-                          into out: inout [ActivityEvent]) {
+    mutating func process(
+        record r: RawRecord, stream: InputID, format: FileInputFormat = .syslog, origin: Origin, now: Timestamp,
+        into out: inout [ActivityEvent]
+    ) {
         if format == .audit {
             processAudit(line: r, stream: stream, origin: origin, now: now, into: &out)
             return
@@ -73,7 +77,9 @@ struct EventProcessor {
         }
         switch normalizers[stream, default: Normalizer()].normalize(record) {
         case .events(let events):
-            append(events, position: record.position, raw: r.message, origin: origin, now: now, pid: record.pid, fromAudit: false, into: &out)
+            append(
+                events, position: record.position, raw: r.message, origin: origin, now: now, pid: record.pid,
+                fromAudit: false, into: &out)
         case .unmatched(let program):
             // A line without a program (no tag after the stamp) is not a program's line: it cannot be parsed
             // as syslog, so it is rejected as such rather than counted as the traffic of a program `-`.
@@ -87,21 +93,27 @@ struct EventProcessor {
 
     /// One line of an audit log: parsed and normalized by the stream's ``AuditNormalizer``. Lines that are
     /// not audit records are counted as `unparsable_audit`; records that map to nothing as unmatched `audit`.
-    mutating func processAudit(line r: RawRecord, stream: InputID, origin: Origin, now: Timestamp, into out: inout [ActivityEvent]) {
+    mutating func processAudit(
+        line r: RawRecord, stream: InputID, origin: Origin, now: Timestamp, into out: inout [ActivityEvent]
+    ) {
         counts.lines += 1
         let result = auditNormalizers[stream, default: AuditNormalizer(host: auditHost)].normalize(line: r.message[...])
         switch result {
         case nil:
             counts.unparsableAudit += 1
         case .events(let events)?:
-            append(events, position: r.position, raw: r.message, origin: origin, now: now, pid: nil, fromAudit: true, into: &out)
+            append(
+                events, position: r.position, raw: r.message, origin: origin, now: now, pid: nil, fromAudit: true,
+                into: &out)
         case .unmatched(let program)?:
             counts.unmatched[program, default: 0] += 1
         }
     }
 
-    private mutating func append(_ events: [ActivityEvent], position: InputPosition?, raw: String, origin: Origin, now: Timestamp,
-                                 pid: Int?, fromAudit: Bool, into out: inout [ActivityEvent]) {
+    private mutating func append(
+        _ events: [ActivityEvent], position: InputPosition?, raw: String, origin: Origin, now: Timestamp,
+        pid: Int?, fromAudit: Bool, into out: inout [ActivityEvent]
+    ) {
         for var e in events {
             // Only this host's own logs are paired with its audit log: a syslog line received over UDP is the
             // sender's text (its host, pid, user and address included) and must not relabel a local record.
@@ -150,7 +162,7 @@ struct EventProcessor {
             lastSource = (ip, d.port, text)
             return text
         }
-        let decoder = self.decoder   // a copy, so the closure below may change self
+        let decoder = self.decoder  // a copy, so the closure below may change self
         decoder.decode(datagram: d.bytes, receivedAt: d.received, source: source) { r in
             switch r {
             case .event(let e):
@@ -170,8 +182,9 @@ struct EventProcessor {
                 // One normalizer per sending address (not per port: ports change per socket); bounded.
                 let stream = InputID.udp(sender: d.source?.description ?? "?")
                 if normalizers.count >= 1024 && normalizers[stream] == nil { normalizers.removeAll() }
-                process(record: RawRecord(message: text), stream: stream,
-                        origin: Origin(input: "udp", source: source), now: d.received, into: &out)
+                process(
+                    record: RawRecord(message: text), stream: stream,
+                    origin: Origin(input: "udp", source: source), now: d.received, into: &out)
             }
         }
     }

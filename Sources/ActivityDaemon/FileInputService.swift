@@ -19,8 +19,10 @@ final class FileInputService: Service, @unchecked Sendable {
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
 
-    init(configuration: FileInputConfiguration, queue: BoundedQueue<PipelineItem>, positions: [InputID: String],
-         counters: DaemonCounters, logger: Logger) {
+    init(
+        configuration: FileInputConfiguration, queue: BoundedQueue<PipelineItem>, positions: [InputID: String],
+        counters: DaemonCounters, logger: Logger
+    ) {
         self.configuration = configuration
         self.queue = queue
         self.positions = positions.filter { $0.key.filePath != nil }
@@ -37,15 +39,21 @@ final class FileInputService: Service, @unchecked Sendable {
     }
 
     private func loop() {
-        let options = FileInputOptions(paths: configuration.paths, startAtBeginning: configuration.startAt == .beginning)
+        let options = FileInputOptions(
+            paths: configuration.paths, startAtBeginning: configuration.startAt == .beginning)
         let follower = FileFollower(options: options, positions: positions)
-        logger.info("following files", metadata: ["file.paths": "\(configuration.paths)", "file.start_at": "\(configuration.startAt.rawValue)",
-                                                  "file.format": "\(configuration.format.rawValue)"])
+        logger.info(
+            "following files",
+            metadata: [
+                "file.paths": "\(configuration.paths)", "file.start_at": "\(configuration.startAt.rawValue)",
+                "file.format": "\(configuration.format.rawValue)",
+            ])
         follower.run(
             shouldStop: { stopping.load(ordering: .relaxed) },
             emit: { records, position in
                 guard !stopping.load(ordering: .relaxed) else { return false }
-                return queue.push(.records(records, input: position.input, position: position, format: configuration.format))
+                return queue.push(
+                    .records(records, input: position.input, position: position, format: configuration.format))
             },
             onStat: { stat in
                 switch stat {
@@ -54,8 +62,11 @@ final class FileInputService: Service, @unchecked Sendable {
                     counters.update { $0.dropped["line_truncated", default: 0] += 1 }
                     logger.warning("line longer than 64 KiB cut", metadata: ["file.path": "\(path)"])
                 case .rotated(let path): logger.info("file rotated", metadata: ["file.path": "\(path)"])
-                case .truncated(let path): logger.notice("file truncated (copytruncate); reading from the start", metadata: ["file.path": "\(path)"])
-                case .fileGone(let path): logger.warning("file gone; its unread lines are lost", metadata: ["file.path": "\(path)"])
+                case .truncated(let path):
+                    logger.notice(
+                        "file truncated (copytruncate); reading from the start", metadata: ["file.path": "\(path)"])
+                case .fileGone(let path):
+                    logger.warning("file gone; its unread lines are lost", metadata: ["file.path": "\(path)"])
                 case .readError(let path, let errno):
                     counters.update { $0.storeErrors["file_read", default: 0] += 1 }
                     logger.error("read error", metadata: ["file.path": "\(path)", "errno": "\(errno)"])

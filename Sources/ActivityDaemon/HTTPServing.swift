@@ -8,9 +8,11 @@ import ActivityConfig
 /// The daemon's small HTTP/1.1 servers (`/metrics`, the check API): binds `address` on `group`, gives each
 /// connection the handlers `configure` adds, logs `message` with the bound address under `metadataKey`, and
 /// serves until graceful shutdown.
-func serveHTTP(address: HostPort, group: any EventLoopGroup, logger: Logger, message: Logger.Message, metadataKey: String,
-               onBound: @Sendable (SocketAddress?) -> Void,
-               configure: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void) async throws {
+func serveHTTP(
+    address: HostPort, group: any EventLoopGroup, logger: Logger, message: Logger.Message, metadataKey: String,
+    onBound: @Sendable (SocketAddress?) -> Void,
+    configure: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
+) async throws {
     let channel = try await ServerBootstrap(group: group)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .serverChannelOption(.backlog, value: 1024)

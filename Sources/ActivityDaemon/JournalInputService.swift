@@ -19,8 +19,10 @@ final class JournalInputService: Service, @unchecked Sendable {
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
 
-    init(configuration: JournaldConfiguration, queue: BoundedQueue<PipelineItem>, positions: [InputID: String],
-         counters: DaemonCounters, logger: Logger) {
+    init(
+        configuration: JournaldConfiguration, queue: BoundedQueue<PipelineItem>, positions: [InputID: String],
+        counters: DaemonCounters, logger: Logger
+    ) {
         self.configuration = configuration
         self.queue = queue
         self.cursor = positions[.journald]
@@ -59,9 +61,12 @@ final class JournalInputService: Service, @unchecked Sendable {
         case .continuedAfterCursor: logger.info("resuming the journal after the stored cursor")
         case .resumedAfterGap(let gap):
             counters.update { $0.dropped["journal_gap", default: 0] += 1 }
-            logger.warning("the stored journal cursor no longer exists (rotated or vacuumed); resumed after its time", metadata: [
-                "journal.last_read": "\(gap.lastReadTime)", "journal.resumed_at": "\(gap.resumedAtTime.map { "\($0)" } ?? "end")",
-            ])
+            logger.warning(
+                "the stored journal cursor no longer exists (rotated or vacuumed); resumed after its time",
+                metadata: [
+                    "journal.last_read": "\(gap.lastReadTime)",
+                    "journal.resumed_at": "\(gap.resumedAtTime.map { "\($0)" } ?? "end")",
+                ])
         case .cursorUnusable(_, let s):
             counters.update { $0.dropped["journal_gap", default: 0] += 1 }
             logger.warning("the stored journal cursor is unusable; starting over", metadata: ["journal.start": "\(s)"])

@@ -14,8 +14,10 @@ final class MetricsEndpoint: Service, @unchecked Sendable {
     let logger: Logger
     let onBound: @Sendable (SocketAddress?) -> Void
 
-    init(address: HostPort, counters: DaemonCounters, group: any EventLoopGroup, logger: Logger,
-         onBound: @escaping @Sendable (SocketAddress?) -> Void) {
+    init(
+        address: HostPort, counters: DaemonCounters, group: any EventLoopGroup, logger: Logger,
+        onBound: @escaping @Sendable (SocketAddress?) -> Void
+    ) {
         self.address = address
         self.counters = counters
         self.group = group
@@ -25,8 +27,10 @@ final class MetricsEndpoint: Service, @unchecked Sendable {
 
     func run() async throws {
         let counters = self.counters
-        try await serveHTTP(address: address, group: group, logger: logger, message: "metrics endpoint listening",
-                            metadataKey: "metrics.address", onBound: onBound) { pipeline in
+        try await serveHTTP(
+            address: address, group: group, logger: logger, message: "metrics endpoint listening",
+            metadataKey: "metrics.address", onBound: onBound
+        ) { pipeline in
             try pipeline.configureHTTPServerPipeline()
             try pipeline.addHandler(MetricsHandler(counters: counters))
         }
@@ -48,14 +52,18 @@ final class MetricsHandler: ChannelInboundHandler, @unchecked Sendable {
         case .body: break
         case .end:
             guard let h = head else { return }
-            let (status, body): (HTTPResponseStatus, String) = (h.method == .GET && (h.uri == "/metrics" || h.uri == "/"))
+            let (status, body): (HTTPResponseStatus, String) =
+                (h.method == .GET && (h.uri == "/metrics" || h.uri == "/"))
                 ? (.ok, counters.snapshot.prometheusText()) : (.notFound, "not found\n")
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
             headers.add(name: "Content-Length", value: String(body.utf8.count))
             headers.add(name: "Connection", value: "close")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: status, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: status, headers: headers))),
+                promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
             head = nil

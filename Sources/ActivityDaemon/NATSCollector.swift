@@ -34,15 +34,19 @@ final class NATSCollectorService: Service, @unchecked Sendable {
     /// The newest message whose write is durable: acknowledged by the collector's thread.
     private let durableMessage = DurableMessage()
 
-    init(configuration: NATSInputConfiguration, queue: BoundedQueue<StoreBatch>, positions: [InputID: String],
-         counters: DaemonCounters, logger: Logger) {
+    init(
+        configuration: NATSInputConfiguration, queue: BoundedQueue<StoreBatch>, positions: [InputID: String],
+        counters: DaemonCounters, logger: Logger
+    ) {
         self.configuration = configuration
         self.queue = queue
         self.counters = counters
         self.logger = logger
         input = .nats(stream: configuration.connection.stream, consumer: configuration.consumer)
         startAfter = positions[input].flatMap { UInt64($0) } ?? 0
-        counters.update { $0.collectConfigured = true; $0.collectedStreamSeq = self.startAfter }
+        counters.update {
+            $0.collectConfigured = true; $0.collectedStreamSeq = self.startAfter
+        }
     }
 
     func run() async throws {
@@ -61,10 +65,13 @@ final class NATSCollectorService: Service, @unchecked Sendable {
         var lastDelivery: UInt64 = 0
         var lastComplaint = -1e9
         var lastRejectLog = -1e9
-        logger.info("collecting from NATS", metadata: [
-            "nats.stream": "\(c.stream)", "nats.consumer": "\(configuration.consumer)", "nats.subjects": "\(configuration.subjects)",
-            "nats.after_seq": "\(committed)",
-        ])
+        logger.info(
+            "collecting from NATS",
+            metadata: [
+                "nats.stream": "\(c.stream)", "nats.consumer": "\(configuration.consumer)",
+                "nats.subjects": "\(configuration.subjects)",
+                "nats.after_seq": "\(committed)",
+            ])
         func complain(_ what: String, _ error: any Error) {
             counters.update { $0.collectErrors += 1 }
             if SystemClock.monotonicSeconds() - lastComplaint > 10 {
@@ -76,7 +83,8 @@ final class NATSCollectorService: Service, @unchecked Sendable {
             acknowledgeDurable(&lastComplaint)
             if connection == nil {
                 do {
-                    let conn = try JetStreamConnection(ConnectOptions(c, name: "activityd-collect-\(configuration.consumer)"))
+                    let conn = try JetStreamConnection(
+                        ConnectOptions(c, name: "activityd-collect-\(configuration.consumer)"))
                     _ = try conn.ensureStream(name: c.stream, subjects: c.streamSubjects, replicas: c.replicas)
                     connection = conn
                 } catch {
@@ -92,12 +100,15 @@ final class NATSCollectorService: Service, @unchecked Sendable {
                     // recreated: new messages at sequences up to the position would be skipped as delivered.
                     if let info = try conn.streamInfo(c.stream), info.lastSequence < committed {
                         counters.update { $0.collectErrors += 1 }
-                        logger.critical("the stream ends before this collector's committed position: it lost messages or was recreated; messages up to the position will be skipped (docs/multi-host.md, What happens when)", metadata: [
-                            "nats.stream_last_seq": "\(info.lastSequence)", "nats.committed_seq": "\(committed)",
-                        ])
+                        logger.critical(
+                            "the stream ends before this collector's committed position: it lost messages or was recreated; messages up to the position will be skipped (docs/multi-host.md, What happens when)",
+                            metadata: [
+                                "nats.stream_last_seq": "\(info.lastSequence)", "nats.committed_seq": "\(committed)",
+                            ])
                     }
-                    consumer = try conn.pullConsumer(stream: c.stream, durable: configuration.consumer, filterSubject: configuration.subjects,
-                                                     afterSequence: committed)
+                    consumer = try conn.pullConsumer(
+                        stream: c.stream, durable: configuration.consumer, filterSubject: configuration.subjects,
+                        afterSequence: committed)
                     lastDelivery = 0
                 } catch {
                     complain("cannot create the consumer", error)
@@ -140,9 +151,11 @@ final class NATSCollectorService: Service, @unchecked Sendable {
             }
             if newest > committed, let last {
                 let position = InputPosition(input: input, value: String(newest))
-                let batch = StoreBatch(events: events, positions: [position], onDurable: { [durableMessage] in
-                    durableMessage.offer(last)
-                })
+                let batch = StoreBatch(
+                    events: events, positions: [position],
+                    onDurable: { [durableMessage] in
+                        durableMessage.offer(last)
+                    })
                 guard queue.push(batch) else { return }
                 committed = newest
             } else if let last {
@@ -157,7 +170,9 @@ final class NATSCollectorService: Service, @unchecked Sendable {
             }
             if malformed > 0, SystemClock.monotonicSeconds() - lastRejectLog > 10 {
                 lastRejectLog = SystemClock.monotonicSeconds()
-                logger.warning("NATS messages that are not activityd events were rejected (sampled)", metadata: ["count": "\(malformed)"])
+                logger.warning(
+                    "NATS messages that are not activityd events were rejected (sampled)",
+                    metadata: ["count": "\(malformed)"])
             }
             if restart { consumer = nil }
         }

@@ -49,7 +49,10 @@ final class NATSForwarderService: Service, @unchecked Sendable {
     /// Gaps before this seq were counted already (forwarder thread only).
     private var gapCountedBefore: UInt64 = 0
 
-    init(configuration: NATSForwardConfiguration, dataDirectory: String, counters: DaemonCounters, progress: ForwardProgress, logger: Logger) {
+    init(
+        configuration: NATSForwardConfiguration, dataDirectory: String, counters: DaemonCounters,
+        progress: ForwardProgress, logger: Logger
+    ) {
         self.configuration = configuration
         self.dataDirectory = dataDirectory
         self.counters = counters
@@ -84,11 +87,15 @@ final class NATSForwarderService: Service, @unchecked Sendable {
             // Connect, make sure the stream exists, read where the subject stands.
             if connection == nil {
                 do {
-                    let conn = try JetStreamConnection(ConnectOptions(c, name: "activityd-forward-\(configuration.hostID)"))
+                    let conn = try JetStreamConnection(
+                        ConnectOptions(c, name: "activityd-forward-\(configuration.hostID)"))
                     let info = try conn.ensureStream(name: c.stream, subjects: c.streamSubjects, replicas: c.replicas)
-                    logger.info("connected to NATS", metadata: [
-                        "nats.stream": "\(info.name)", "nats.replicas": "\(info.replicas)", "nats.subject": "\(configuration.subject)",
-                    ])
+                    logger.info(
+                        "connected to NATS",
+                        metadata: [
+                            "nats.stream": "\(info.name)", "nats.replicas": "\(info.replicas)",
+                            "nats.subject": "\(configuration.subject)",
+                        ])
                     connection = conn
                 } catch {
                     counters.update { $0.forwardErrors += 1 }
@@ -116,7 +123,8 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                     counters.update { $0.forwardErrors += 1 }
                     if SystemClock.monotonicSeconds() - lastComplaint > 10 {
                         lastComplaint = SystemClock.monotonicSeconds()
-                        logger.warning("cannot read the subject's last message; retrying", metadata: ["error": "\(error)"])
+                        logger.warning(
+                            "cannot read the subject's last message; retrying", metadata: ["error": "\(error)"])
                     }
                     pause(0.25)
                     continue
@@ -129,7 +137,8 @@ final class NATSForwarderService: Service, @unchecked Sendable {
             if pending.isEmpty {
                 do {
                     if follower == nil {
-                        follower = StoreFollower(reader: try StoreReader(dataDirectory: dataDirectory), afterSeq: cur.forwarded)
+                        follower = StoreFollower(
+                            reader: try StoreReader(dataDirectory: dataDirectory), afterSeq: cur.forwarded)
                     }
                     pending = try follower!.poll(maxEvents: 4096)
                 } catch {
@@ -148,8 +157,9 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                 if cur.forwarded > 0 && e.seq > cur.forwarded + 1 { countDeleted(after: cur.forwarded, before: e.seq) }
                 let id = "\(configuration.hostID):\(e.seq)"
                 do {
-                    let ack = try conn.publish(subject: configuration.subject, data: WireEvent.encode(e), messageID: id,
-                                               expectedLastSubjectSequence: cur.subjectSeq)
+                    let ack = try conn.publish(
+                        subject: configuration.subject, data: WireEvent.encode(e), messageID: id,
+                        expectedLastSubjectSequence: cur.subjectSeq)
                     if ack.duplicate {
                         // Stored before (our acknowledgement was lost, and the expectation then matched by
                         // chance): where the subject stands is no longer known. Read it again.
@@ -163,9 +173,11 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                     counters.update { $0.forwardErrors += 1 }
                     if SystemClock.monotonicSeconds() - lastComplaint > 10 {
                         lastComplaint = SystemClock.monotonicSeconds()
-                        logger.warning("publish failed; reading the subject's last message and resuming after it", metadata: [
-                            "error": "\(error)", "nats.msg_id": "\(id)",
-                        ])
+                        logger.warning(
+                            "publish failed; reading the subject's last message and resuming after it",
+                            metadata: [
+                                "error": "\(error)", "nats.msg_id": "\(id)",
+                            ])
                     }
                     failed = true
                     break
@@ -179,7 +191,9 @@ final class NATSForwarderService: Service, @unchecked Sendable {
                 continue
             }
             cursor = cur
-            if SystemClock.monotonicSeconds() - lastLag > 1 { lastLag = SystemClock.monotonicSeconds(); updateLag(cur, pending: pending) }
+            if SystemClock.monotonicSeconds() - lastLag > 1 {
+                lastLag = SystemClock.monotonicSeconds(); updateLag(cur, pending: pending)
+            }
             if pending.isEmpty || (pending.first.map { $0.seq > durable } ?? true) { pause(0.05) }
         }
         logger.info("forwarder stopped", metadata: ["forward.seq": "\(progress.forwarded.load(ordering: .relaxed))"])
@@ -210,7 +224,9 @@ final class NATSForwarderService: Service, @unchecked Sendable {
         // Each gap once, also when a failure makes the forwarder read it again.
         guard next > gapCountedBefore else { return }
         gapCountedBefore = next
-        guard let reader = try? StoreReader(dataDirectory: dataDirectory), let first = try? reader.segments().first?.firstSeq else { return }
+        guard let reader = try? StoreReader(dataDirectory: dataDirectory),
+            let first = try? reader.segments().first?.firstSeq
+        else { return }
         if first > forwarded + 1 && forwarded > 0 {
             let n = Int(min(first, next) - forwarded - 1)
             counters.update { $0.dropped["unforwarded_deleted", default: 0] += n }
@@ -220,26 +236,47 @@ final class NATSForwarderService: Service, @unchecked Sendable {
 
     /// Reads the subject's last message: the forwarder resumes after the seq its id names.
     private func resync(_ conn: JetStreamConnection) throws -> Cursor {
-        guard let last = try conn.lastMessage(stream: configuration.connection.stream, subject: configuration.subject) else {
-            logger.info("the subject holds no message; forwarding the store from its start", metadata: ["nats.subject": "\(configuration.subject)"])
+        guard let last = try conn.lastMessage(stream: configuration.connection.stream, subject: configuration.subject)
+        else {
+            logger.info(
+                "the subject holds no message; forwarding the store from its start",
+                metadata: ["nats.subject": "\(configuration.subject)"])
             return Cursor(subjectSeq: 0, forwarded: 0)
         }
-        guard let id = last.messageID, let colon = id.lastIndex(of: ":"), let seq = UInt64(id[id.index(after: colon)...]),
-              id[..<colon] == configuration.hostID else {
-            throw ForwardConflict(description: "the last message on \(configuration.subject) (stream seq \(last.sequence)) has message id \"\(last.messageID ?? "none")\", not \(configuration.hostID):<seq>: another publisher uses this subject")
+        guard let id = last.messageID, let colon = id.lastIndex(of: ":"),
+            let seq = UInt64(id[id.index(after: colon)...]),
+            id[..<colon] == configuration.hostID
+        else {
+            throw ForwardConflict(
+                description:
+                    "the last message on \(configuration.subject) (stream seq \(last.sequence)) has message id \"\(last.messageID ?? "none")\", not \(configuration.hostID):<seq>: another publisher uses this subject"
+            )
         }
         // The same host id from another store (a cloned machine, a second daemon): the subject holds more than
         // this store ever did (only fsynced events are forwarded, and a seq is never reused), or the message
         // at that seq differs from ours (checked while this store still holds the event).
         let stored = counters.snapshot.lastSeq
         if seq > stored {
-            throw ForwardConflict(description: "the last message on \(configuration.subject) is \(id), but this store ends at seq \(stored): another daemon forwards with host_id \"\(configuration.hostID)\", or this store was replaced")
+            throw ForwardConflict(
+                description:
+                    "the last message on \(configuration.subject) is \(id), but this store ends at seq \(stored): another daemon forwards with host_id \"\(configuration.hostID)\", or this store was replaced"
+            )
         }
-        if let mine = try? StoreReader(dataDirectory: dataDirectory).events({ var q = EventQuery(); q.afterSeq = seq - 1; q.limit = 1; return q }()).first,
-           mine.seq == seq, let theirs = WireEvent.decode(last.data), theirs != mine {
-            throw ForwardConflict(description: "the last message on \(configuration.subject) (\(id)) is not this store's event \(seq): another daemon forwards with host_id \"\(configuration.hostID)\"")
+        if let mine = try? StoreReader(dataDirectory: dataDirectory).events(
+            {
+                var q = EventQuery(); q.afterSeq = seq - 1; q.limit = 1; return q
+            }()
+        ).first,
+            mine.seq == seq, let theirs = WireEvent.decode(last.data), theirs != mine
+        {
+            throw ForwardConflict(
+                description:
+                    "the last message on \(configuration.subject) (\(id)) is not this store's event \(seq): another daemon forwards with host_id \"\(configuration.hostID)\""
+            )
         }
-        logger.info("resuming after the subject's last message", metadata: ["nats.msg_id": "\(id)", "nats.stream_seq": "\(last.sequence)"])
+        logger.info(
+            "resuming after the subject's last message",
+            metadata: ["nats.msg_id": "\(id)", "nats.stream_seq": "\(last.sequence)"])
         return Cursor(subjectSeq: last.sequence, forwarded: seq)
     }
 }

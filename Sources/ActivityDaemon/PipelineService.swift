@@ -18,8 +18,10 @@ final class PipelineService: Service, @unchecked Sendable {
     let risk: RiskHolder?
     private var lastRejectLog = 0.0
 
-    init(input: BoundedQueue<PipelineItem>, output: BoundedQueue<StoreBatch>, processor: EventProcessor,
-         enrichment: EnrichmentHolder, risk: RiskHolder? = nil, counters: DaemonCounters, logger: Logger) {
+    init(
+        input: BoundedQueue<PipelineItem>, output: BoundedQueue<StoreBatch>, processor: EventProcessor,
+        enrichment: EnrichmentHolder, risk: RiskHolder? = nil, counters: DaemonCounters, logger: Logger
+    ) {
         self.enrichment = enrichment
         self.risk = risk
         self.input = input
@@ -54,7 +56,9 @@ final class PipelineService: Service, @unchecked Sendable {
                 case .records(let records, let input, let position, let format):
                     let now = SystemClock.now()
                     for r in records {
-                        processor.process(record: r, stream: input, format: format, origin: Origin(input: input.kind, source: input.filePath), now: now, into: &events)
+                        processor.process(
+                            record: r, stream: input, format: format,
+                            origin: Origin(input: input.kind, source: input.filePath), now: now, into: &events)
                     }
                     if let position { positions.append(position) }
                 }
@@ -71,7 +75,8 @@ final class PipelineService: Service, @unchecked Sendable {
             if let risk, !events.isEmpty { risk.assess(&events) }
             // Taken after this batch's assessment and travelling with it, so the store writes it once the events
             // it covers have their seqs.
-            let checkpoint = (events.isEmpty && positions.isEmpty) ? nil : risk?.checkpointIfDue(now: SystemClock.monotonicSeconds())
+            let checkpoint =
+                (events.isEmpty && positions.isEmpty) ? nil : risk?.checkpointIfDue(now: SystemClock.monotonicSeconds())
             let c = processor.counts
             processor.counts.reset()
             if !events.isEmpty || !positions.isEmpty {
@@ -95,16 +100,21 @@ final class PipelineService: Service, @unchecked Sendable {
                 $0.enrichHits += hits
                 $0.enrichMisses += misses
                 for (k, v) in c.rejected { $0.rejected[k.rawValue, default: 0] += v }
-                if c.unparsableAudit > 0 { $0.rejected[EventProcessor.unparsableAuditLabel, default: 0] += c.unparsableAudit }
+                if c.unparsableAudit > 0 {
+                    $0.rejected[EventProcessor.unparsableAuditLabel, default: 0] += c.unparsableAudit
+                }
                 for (k, v) in c.unmatched { $0.unmatchedByProgram[k, default: 0] += v }
             }
             if !c.rejected.isEmpty || c.unparsableAudit > 0 {
                 let t = SystemClock.monotonicSeconds()
                 if t - lastRejectLog >= 10 {
                     lastRejectLog = t
-                    logger.warning("rejected input (sampled, at most one line per 10 s)", metadata: [
-                        "rejected": "\((c.rejected.map { "\($0.key.rawValue)=\($0.value)" } + (c.unparsableAudit > 0 ? ["\(EventProcessor.unparsableAuditLabel)=\(c.unparsableAudit)"] : [])).sorted().joined(separator: ","))",
-                    ])
+                    logger.warning(
+                        "rejected input (sampled, at most one line per 10 s)",
+                        metadata: [
+                            "rejected":
+                                "\((c.rejected.map { "\($0.key.rawValue)=\($0.value)" } + (c.unparsableAudit > 0 ? ["\(EventProcessor.unparsableAuditLabel)=\(c.unparsableAudit)"] : [])).sorted().joined(separator: ","))"
+                        ])
                 }
             }
         }

@@ -26,8 +26,9 @@ final class RiskHolder: Sendable {
 
     /// The engine's settings for a `[risk]` table.
     static func options(_ c: RiskConfiguration) -> SuspiciousOptions {
-        var o = SuspiciousOptions(maxSpeedKmh: c.maxSpeedKmh,
-                                  bursts: FailureBurstOptions(threshold: c.burstThreshold, window: TimeSpan(nanoseconds: c.burstWindow)))
+        var o = SuspiciousOptions(
+            maxSpeedKmh: c.maxSpeedKmh,
+            bursts: FailureBurstOptions(threshold: c.burstThreshold, window: TimeSpan(nanoseconds: c.burstWindow)))
         o.maxUsers = c.maxUsers
         o.maxAddresses = c.maxAddresses
         return o
@@ -58,7 +59,7 @@ final class RiskHolder: Sendable {
     func assess(_ events: inout [ActivityEvent]) {
         for i in events.indices {
             let kind = LoginEventKind(events[i])
-            guard kind.isFailure || kind.isSuccess else { continue }   // changes no state: no lock
+            guard kind.isFailure || kind.isSuccess else { continue }  // changes no state: no lock
             let verdict = engine.withLock { $0.observe(events[i]) }
             guard kind == .success else { continue }
             events[i].risk = verdict.flags.union(.assessed)
@@ -94,14 +95,17 @@ final class RiskHolder: Sendable {
         var crc: UInt32 = 0
         for k in 0..<4 { crc |= UInt32(b[16 + k]) << (8 * UInt32(k)) }
         let body = Array(b[20...])
-        guard CRC32C.checksum(body) == crc, let loaded = RiskEngine(options: RiskHolder.options(configuration), snapshot: body) else { return nil }
+        guard CRC32C.checksum(body) == crc,
+            let loaded = RiskEngine(options: RiskHolder.options(configuration), snapshot: body)
+        else { return nil }
         return (seq, loaded)
     }
 
     /// Writes the state as of the store's last seq `lastSeq`. Only after a clean stop, when every event the
     /// engine saw is stored: then the state is exactly what folding the store would give.
     func saveSnapshot(dataDirectory: String, lastSeq: UInt64) throws {
-        try RiskHolder.write(engine.withLock { $0 }, lastSeq: lastSeq, to: RiskHolder.snapshotPath(dataDirectory: dataDirectory))
+        try RiskHolder.write(
+            engine.withLock { $0 }, lastSeq: lastSeq, to: RiskHolder.snapshotPath(dataDirectory: dataDirectory))
     }
 
     /// Loads the snapshot when it covers exactly the store as it is (its last seq is `lastSeq`) and was taken
@@ -121,7 +125,8 @@ final class RiskHolder: Sendable {
     /// true of the store as long as the store only grows.
     /// - Returns: the seq the checkpoint covers, or nil when there is none usable.
     func loadCheckpoint(dataDirectory: String, lastSeq: UInt64) -> UInt64? {
-        guard let (seq, loaded) = read(path: RiskHolder.checkpointPath(dataDirectory: dataDirectory)), seq <= lastSeq else { return nil }
+        guard let (seq, loaded) = read(path: RiskHolder.checkpointPath(dataDirectory: dataDirectory)), seq <= lastSeq
+        else { return nil }
         engine.withLock { $0 = loaded }
         return seq
     }

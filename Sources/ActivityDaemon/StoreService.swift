@@ -40,9 +40,12 @@ final class StoreService: Service, @unchecked Sendable {
     ///   - writer: The writer opened at start, or `nil` when the open failed for lack of space (the store then
     ///     starts paused and calls `openWriter` every second).
     ///   - openWriter: Opens the data directory (the same call that made `writer`).
-    init(writer: SegmentWriter?, openWriter: @escaping @Sendable () throws(StoreError) -> SegmentWriter, dataDirectory: String,
-         queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double,
-         logger: Logger, onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)? = nil) {
+    init(
+        writer: SegmentWriter?, openWriter: @escaping @Sendable () throws(StoreError) -> SegmentWriter,
+        dataDirectory: String,
+        queue: BoundedQueue<StoreBatch>, counters: DaemonCounters, fsyncInterval: Double,
+        logger: Logger, onStored: (@Sendable (_ events: [ActivityEvent], _ seqs: ClosedRange<UInt64>) -> Void)? = nil
+    ) {
         self.onStored = onStored
         self.initialWriter = writer
         self.openWriter = openWriter
@@ -54,10 +57,14 @@ final class StoreService: Service, @unchecked Sendable {
         self.statsPath = dataDirectory + "/stats.json"
         if let writer {
             // Everything recovered from disk at start is durable.
-            counters.update { $0.lastSeq = writer.nextSeq - 1; $0.durableSeq = Int(writer.durableSeq) - 1 }
+            counters.update {
+                $0.lastSeq = writer.nextSeq - 1; $0.durableSeq = Int(writer.durableSeq) - 1
+            }
             opened.open(positions: writer.positions)
         } else {
-            counters.update { $0.storePaused = true; $0.storeErrors[StoreError.Code.noSpace.rawValue, default: 0] += 1 }
+            counters.update {
+                $0.storePaused = true; $0.storeErrors[StoreError.Code.noSpace.rawValue, default: 0] += 1
+            }
         }
     }
 
@@ -82,8 +89,9 @@ final class StoreService: Service, @unchecked Sendable {
     /// Retries opening the data directory every second while it fails for lack of space. Fails with
     /// `.noSpace` when the daemon stops first, or with the error of an open that failed for another reason.
     private func waitForWriter() -> Result<SegmentWriter, StoreError> {
-        logger.error("cannot open the data directory: no space; the store is paused and retries every second",
-                     metadata: ["store.dir": "\(dataDirectory)"])
+        logger.error(
+            "cannot open the data directory: no space; the store is paused and retries every second",
+            metadata: ["store.dir": "\(dataDirectory)"])
         var lastStats = 0.0
         removeEmptySegments()
         while !stopping.load(ordering: .relaxed) {
@@ -94,14 +102,18 @@ final class StoreService: Service, @unchecked Sendable {
                     $0.lastSeq = writer.nextSeq - 1
                     $0.durableSeq = Int(writer.durableSeq) - 1
                 }
-                logger.notice("store opened; writes resumed", metadata: [
-                    "store.next_seq": "\(writer.nextSeq)", "store.recovery": "\(writer.recovery)",
-                ])
+                logger.notice(
+                    "store opened; writes resumed",
+                    metadata: [
+                        "store.next_seq": "\(writer.nextSeq)", "store.recovery": "\(writer.recovery)",
+                    ])
                 opened.open(positions: writer.positions)
                 return .success(writer)
             } catch {
                 removeEmptySegments()
-                counters.update { $0.storeErrors[error.code.rawValue, default: 0] += 1; $0.storePaused = true }
+                counters.update {
+                    $0.storeErrors[error.code.rawValue, default: 0] += 1; $0.storePaused = true
+                }
                 guard error.code == .noSpace else {
                     logger.critical("cannot open the data directory; stopping", metadata: ["error": "\(error)"])
                     opened.abandon()
@@ -121,7 +133,8 @@ final class StoreService: Service, @unchecked Sendable {
     /// operator would wonder: remove it. Only called while this process has no writer open.
     private func removeEmptySegments() {
         let segments = dataDirectory + "/segments"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: segments)) ?? [] where name.hasSuffix(".seg") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: segments)) ?? [] where name.hasSuffix(".seg")
+        {
             let path = segments + "/" + name
             if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
                 try? FileManager.default.removeItem(atPath: path)
@@ -162,7 +175,9 @@ final class StoreService: Service, @unchecked Sendable {
             if let h = held {
                 batch = h
             } else {
-                guard let items = queue.popBatch(max: 1024, timeout: min(0.25, fsyncInterval), linger: 0.005) else { break }
+                guard let items = queue.popBatch(max: 1024, timeout: min(0.25, fsyncInterval), linger: 0.005) else {
+                    break
+                }
                 batch = StoreBatch(events: [], positions: [])
                 heldCallbacks = []
                 for item in items {
@@ -214,13 +229,17 @@ final class StoreService: Service, @unchecked Sendable {
                         droppedAny = true
                         let n = batch.events.count
                         counters.update { $0.dropped["store_unwritable", default: 0] += n }
-                        logger.error("stopping while writes fail: events not written", metadata: [
-                            "events": "\(n)", "error": "\(error)",
-                        ])
+                        logger.error(
+                            "stopping while writes fail: events not written",
+                            metadata: [
+                                "events": "\(n)", "error": "\(error)",
+                            ])
                         continue
                     }
                     if !paused {
-                        logger.error("store write failed; pausing inputs and retrying every second", metadata: ["error": "\(error)"])
+                        logger.error(
+                            "store write failed; pausing inputs and retrying every second",
+                            metadata: ["error": "\(error)"])
                         paused = true
                     }
                     // Readers of stats.json (`activityctl stats`) must see the pause too, not the last
@@ -244,7 +263,9 @@ final class StoreService: Service, @unchecked Sendable {
                 try writer.rotateIfNeeded(now: now)
                 if writer.segmentsSealed != sealedBefore {
                     logger.info("segment sealed", metadata: ["segment.next_first_seq": "\(writer.nextSeq)"])
-                    counters.update { $0.segmentsSealed = writer.segmentsSealed; $0.durableSeq = Int(writer.durableSeq) - 1 }
+                    counters.update {
+                        $0.segmentsSealed = writer.segmentsSealed; $0.durableSeq = Int(writer.durableSeq) - 1
+                    }
                 }
             } catch {
                 counters.update { $0.storeErrors["rotate", default: 0] += 1 }
@@ -366,7 +387,9 @@ final class RiskCheckpointWriter: Sendable {
 
     /// Called on the store thread after the append that stored `lastSeq`.
     func write(_ engine: RiskEngine, lastSeq: UInt64, writer: SegmentWriter) {
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            return
+        }
         do {
             try writer.sync()
         } catch {
@@ -380,10 +403,12 @@ final class RiskCheckpointWriter: Sendable {
             do {
                 try RiskHolder.write(engine, lastSeq: lastSeq, to: path)
                 counters.update { $0.riskCheckpoints += 1 }
-                logger.debug("risk checkpoint written", metadata: [
-                    "risk.seq": "\(lastSeq)", "risk.users": "\(engine.trackedUsers)",
-                    "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
-                ])
+                logger.debug(
+                    "risk checkpoint written",
+                    metadata: [
+                        "risk.seq": "\(lastSeq)", "risk.users": "\(engine.trackedUsers)",
+                        "risk.seconds": "\(String(format: "%.3f", SystemClock.monotonicSeconds() - started))",
+                    ])
             } catch {
                 logger.warning("risk checkpoint not written", metadata: ["error": "\(error)"])
             }

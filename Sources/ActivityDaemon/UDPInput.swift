@@ -31,8 +31,11 @@ final class UDPInput: Service, @unchecked Sendable {
     static let coalesce = TimeAmount.milliseconds(1)
     static let slotBytes = 65_536
 
-    init(configuration: UDPInputConfiguration, index: Int, activatedDescriptors: [Int32] = [], queue: BoundedQueue<PipelineItem>, counters: DaemonCounters,
-         group: any EventLoopGroup, logger: Logger, onBound: @escaping @Sendable ([SocketAddress]) -> Void) {
+    init(
+        configuration: UDPInputConfiguration, index: Int, activatedDescriptors: [Int32] = [],
+        queue: BoundedQueue<PipelineItem>, counters: DaemonCounters,
+        group: any EventLoopGroup, logger: Logger, onBound: @escaping @Sendable ([SocketAddress]) -> Void
+    ) {
         self.configuration = configuration
         self.index = index
         self.activatedDescriptors = activatedDescriptors
@@ -45,7 +48,8 @@ final class UDPInput: Service, @unchecked Sendable {
 
     func run() async throws {
         var bound: [SocketAddress] = []
-        let targets: [(address: HostPort?, fd: Int32?)] = activatedDescriptors.isEmpty
+        let targets: [(address: HostPort?, fd: Int32?)] =
+            activatedDescriptors.isEmpty
             ? configuration.listen.map { ($0, nil) }
             : activatedDescriptors.map { (nil, $0) }
         for target in targets {
@@ -54,7 +58,10 @@ final class UDPInput: Service, @unchecked Sendable {
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(configuration.receiveBufferBytes))
                 .channelOption(.datagramVectorReadMessageCount, value: UDPInput.vectorCount)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: UDPInput.vectorCount * UDPInput.slotBytes))
+                .channelOption(
+                    .recvAllocator,
+                    value: FixedSizeRecvByteBufferAllocator(capacity: UDPInput.vectorCount * UDPInput.slotBytes)
+                )
                 .channelOption(.maxMessagesPerRead, value: 4)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
@@ -72,9 +79,12 @@ final class UDPInput: Service, @unchecked Sendable {
             let granted = (try? await channel.getOption(.socketOption(.so_rcvbuf)).get()) ?? 0
             // Linux reports twice the usable size it granted.
             if Int(granted) / 2 < configuration.receiveBufferBytes {
-                logger.warning("the kernel capped the UDP receive buffer; raise net.core.rmem_max for bursts", metadata: [
-                    "udp.requested_bytes": "\(configuration.receiveBufferBytes)", "udp.granted_bytes": "\(Int(granted) / 2)",
-                ])
+                logger.warning(
+                    "the kernel capped the UDP receive buffer; raise net.core.rmem_max for bursts",
+                    metadata: [
+                        "udp.requested_bytes": "\(configuration.receiveBufferBytes)",
+                        "udp.granted_bytes": "\(Int(granted) / 2)",
+                    ])
             }
             logger.info("listening", metadata: ["udp.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
@@ -99,8 +109,9 @@ final class UDPInput: Service, @unchecked Sendable {
             for line in text.split(separator: "\n").dropFirst() {
                 let cols = line.split(separator: " ")
                 guard cols.count > 2, let colon = cols[1].lastIndex(of: ":"),
-                      let port = Int(cols[1][cols[1].index(after: colon)...], radix: 16), ports.contains(port),
-                      let d = Int(cols[cols.count - 1]) else { continue }
+                    let port = Int(cols[1][cols[1].index(after: colon)...], radix: 16), ports.contains(port),
+                    let d = Int(cols[cols.count - 1])
+                else { continue }
                 out[port, default: 0] += d
             }
         }
@@ -143,8 +154,10 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Reading is paused for coalescing (not for back-pressure).
     private(set) var isResting = false
 
-    init(queue: BoundedQueue<PipelineItem>, counters: DaemonCounters, input: Int,
-         coalesce: TimeAmount = .zero, cycleCapacity: Int = UDPInput.vectorCount * 4) {
+    init(
+        queue: BoundedQueue<PipelineItem>, counters: DaemonCounters, input: Int,
+        coalesce: TimeAmount = .zero, cycleCapacity: Int = UDPInput.vectorCount * 4
+    ) {
         self.queue = queue
         self.counters = counters
         self.input = input
@@ -155,7 +168,10 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let (ip, port) = Self.source(envelope.remoteAddress)
-        batch.append(Datagram(bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: SystemClock.now(), input: input))
+        batch.append(
+            Datagram(
+                bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: SystemClock.now(),
+                input: input))
         cycleCount += 1
         if batch.count >= 256 { flush(context: context) }
     }
@@ -167,7 +183,9 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
         guard coalesce > .zero else { return }
         let now = context.eventLoop.now
         defer { lastCycle = now }
-        guard n > 0, n < cycleCapacity, pending.isEmpty, !isResting, let last = lastCycle, now - last < coalesce else { return }
+        guard n > 0, n < cycleCapacity, pending.isEmpty, !isResting, let last = lastCycle, now - last < coalesce else {
+            return
+        }
         isResting = true
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -191,7 +209,9 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
         batch = []
         if !pending.isEmpty && !queue.tryPush(.datagrams(pending)) {
             let n = pending.count
-            counters.update { $0.dropped["queue_full", default: 0] += n; $0.datagramsReceived += n }
+            counters.update {
+                $0.dropped["queue_full", default: 0] += n; $0.datagramsReceived += n
+            }
         }
         pending = []
         context.fireChannelInactive()
@@ -232,13 +252,17 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
         switch a {
         case .v4(let v4):
             // sockaddr_in: family (2), port (2), then the 4 address bytes.
-            let v = withUnsafeBytes(of: v4.address) { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
+            let v = withUnsafeBytes(of: v4.address) {
+                UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+            }
             return (.v4(v), a.port ?? 0)
         case .v6(let v6):
             // sockaddr_in6 on Linux: family (2), port (2), flow info (4), then the 16 address bytes.
             let (hi, lo) = withUnsafeBytes(of: v6.address) { raw in
-                (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-                 UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+                (
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                    UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+                )
             }
             return (.v6(hi, lo), a.port ?? 0)
         case .unixDomainSocket:

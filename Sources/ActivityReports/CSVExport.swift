@@ -22,7 +22,8 @@ public struct CSVExport: Sendable {
 
     /// Each column and the event field it shows (a path of ``ActivityEvent/Field/allPaths``), in column order.
     public static let layout: [(column: String, field: String)] = [
-        ("Date", "time"), ("User name", "user"), ("Activity", "action"), ("Subscription reference", "commerce.subscription"),
+        ("Date", "time"), ("User name", "user"), ("Activity", "action"),
+        ("Subscription reference", "commerce.subscription"),
         ("Order reference", "commerce.order"), ("Price/Amount", "commerce.amount"), ("Currency", "commerce.currency"),
         ("Billing cycles", "commerce.billing_cycles"), ("Comment", "comment"), ("IP", "ip"), ("Country", "geo.country"),
         ("City", "geo.city"), ("Device", "device"),
@@ -33,8 +34,10 @@ public struct CSVExport: Sendable {
     public static let omitted: [String: String] = {
         var out: [String: String] = [:]
         let seedHasNoColumn = "the payments seed has no such column (use `events --format jsonl` for every field)"
-        for path in ["seq", "ingested", "category", "outcome", "reason", "actor", "actor_role", "account", "session",
-                     "entry", "port", "host", "service", "attrs"] { out[path] = seedHasNoColumn }
+        for path in [
+            "seq", "ingested", "category", "outcome", "reason", "actor", "actor_role", "account", "session",
+            "entry", "port", "host", "service", "attrs",
+        ] { out[path] = seedHasNoColumn }
         for m in ActivityEvent.Field.geo.members where m != "country" && m != "city" {
             out["geo." + m] = "the location is Country and City; the rest of geo is in the JSON export"
         }

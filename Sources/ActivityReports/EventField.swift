@@ -4,10 +4,12 @@ import ActivityModel
 /// (``ActivityEvent/Field``) with nested members named on their own (`country`, not `geo.country`), plus the
 /// derived `location`.
 public enum EventField {
-    public static let names = ["seq", "time", "ingested", "category", "action", "outcome", "reason", "user", "actor", "actor_role",
-                        "account", "session", "entry", "device", "ip", "port", "host", "service", "country", "country_name",
-                        "region", "city", "location", "asn", "as_org", "vpn", "proxy", "tor", "hosting", "lists",
-                        "subscription", "order", "amount", "currency", "billing_cycles", "comment", "input", "source", "risk"]
+    public static let names = [
+        "seq", "time", "ingested", "category", "action", "outcome", "reason", "user", "actor", "actor_role",
+        "account", "session", "entry", "device", "ip", "port", "host", "service", "country", "country_name",
+        "region", "city", "location", "asn", "as_org", "vpn", "proxy", "tor", "hosting", "lists",
+        "subscription", "order", "amount", "currency", "billing_cycles", "comment", "input", "source", "risk",
+    ]
 
     /// The paths of ``ActivityEvent/Field/allPaths`` that no name shows, and why. A path neither shown by a name
     /// (``paths(of:)``) nor listed here fails `EventFieldCoverageTests`.
@@ -35,7 +37,9 @@ public enum EventField {
     }
 
     /// Fields whose ``value(_:_:formatter:)`` is a JSON number or boolean literal.
-    public static let jsonLiterals: Set<String> = ["seq", "port", "asn", "billing_cycles", "vpn", "proxy", "tor", "hosting"]
+    public static let jsonLiterals: Set<String> = [
+        "seq", "port", "asn", "billing_cycles", "vpn", "proxy", "tor", "hosting",
+    ]
 
     public static func value(_ e: ActivityEvent, _ name: String, formatter: TimeFormatter) -> String? {
         switch name {

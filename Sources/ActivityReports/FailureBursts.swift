@@ -41,8 +41,10 @@ public struct FailureBurstOptions: Hashable, Sendable {
     public var byIP: Bool
 
     /// Defaults: 5 failures in 10 minutes, a success at any time after, per user and per address.
-    public init(threshold: Int = 5, window: TimeSpan = .minutes(10), successWithin: TimeSpan? = nil,
-                byUser: Bool = true, byIP: Bool = true) {
+    public init(
+        threshold: Int = 5, window: TimeSpan = .minutes(10), successWithin: TimeSpan? = nil,
+        byUser: Bool = true, byIP: Bool = true
+    ) {
         self.threshold = threshold; self.window = window; self.successWithin = successWithin
         self.byUser = byUser; self.byIP = byIP
     }
@@ -124,12 +126,16 @@ public struct FailureBurstDetector: Sendable {
         guard kind.isFailure || kind.isSuccess else { return [] }
         // At most two keys; no per-event arrays (this runs for millions of events).
         var followed: [FailureBurst] = []
-        if options.byUser, let u = event.user, !u.isEmpty { observe(event, kind: kind, key: .user(u), followed: &followed) }
+        if options.byUser, let u = event.user, !u.isEmpty {
+            observe(event, kind: kind, key: .user(u), followed: &followed)
+        }
         if options.byIP, let ip = event.ip { observe(event, kind: kind, key: .ip(ip), followed: &followed) }
         return followed
     }
 
-    private mutating func observe(_ event: ActivityEvent, kind: LoginEventKind, key: BurstKey, followed: inout [FailureBurst]) {
+    private mutating func observe(
+        _ event: ActivityEvent, kind: LoginEventKind, key: BurstKey, followed: inout [FailureBurst]
+    ) {
         let found: Int?
         switch key {
         case .user(let u): found = userIndex[u]
@@ -139,7 +145,7 @@ public struct FailureBurstDetector: Sendable {
         if let found {
             i = found
         } else if !kind.isFailure {
-            return // a success for a key with no failures has nothing to close
+            return  // a success for a key with no failures has nothing to close
         } else {
             i = states.count
             switch key {
@@ -169,9 +175,10 @@ public struct FailureBurstDetector: Sendable {
             for f in w where f.ordinal > st.lastBurstOrdinal { add(f, to: &bursts[idx], state: &st) }
         } else {
             st.users = []
-            bursts.append(FailureBurst(
-                key: key, first: firstInWindow.time, last: firstInWindow.time, count: 0,
-                firstSeq: firstInWindow.seq, lastSeq: firstInWindow.seq, users: [], distinctUsers: 0))
+            bursts.append(
+                FailureBurst(
+                    key: key, first: firstInWindow.time, last: firstInWindow.time, count: 0,
+                    firstSeq: firstInWindow.seq, lastSeq: firstInWindow.seq, users: [], distinctUsers: 0))
             let idx = bursts.count - 1
             st.lastBurst = idx
             for f in w { add(f, to: &bursts[idx], state: &st) }

@@ -57,7 +57,9 @@ extension Table {
 
     /// Suspicious logins: TIME, USER, IP, LOCATION, KINDS, WHY.
     public static func suspicious(_ rows: [SuspiciousLogin], formatter: TimeFormatter) -> Table {
-        var t = Table(columns: [Column("TIME"), Column("USER"), Column("IP"), Column("LOCATION"), Column("KINDS"), Column("WHY")])
+        var t = Table(columns: [
+            Column("TIME"), Column("USER"), Column("IP"), Column("LOCATION"), Column("KINDS"), Column("WHY"),
+        ])
         for r in rows {
             t.append([
                 formatter.string(from: r.event.time), r.event.user ?? "-", r.event.ip?.description ?? "-",

@@ -140,7 +140,8 @@ public struct RiskEngine: Sendable {
         var deviceReason: String?
 
         if let s = state {
-            if options.newCountry, let cc = e.geo?.country, !cc.isEmpty, !s.countries.isEmpty, !s.countries.contains(cc) {
+            if options.newCountry, let cc = e.geo?.country, !cc.isEmpty, !s.countries.isEmpty, !s.countries.contains(cc)
+            {
                 a.flags.insert(.newCountry)
                 a.reasons.append("new country \(cc) (seen before: \(s.countries.joined(separator: ", ")))")
             }
@@ -154,13 +155,16 @@ public struct RiskEngine: Sendable {
                     if speed > options.maxSpeedKmh {
                         a.flags.insert(.impossibleTravel)
                         let speedText = speed.isFinite ? "\(formatKm(speed)) km/h" : "∞ km/h"
-                        var r = "travel \(formatKm(distance)) km in \(elapsed) = \(speedText) > \(formatKm(options.maxSpeedKmh)) km/h"
+                        var r =
+                            "travel \(formatKm(distance)) km in \(elapsed) = \(speedText) > \(formatKm(options.maxSpeedKmh)) km/h"
                         r += " (\(prev.place ?? "?") → \(e.geo.flatMap(Geo.shortText) ?? "?"))"
                         a.reasons.append(r)
                     }
                 }
             }
-            if options.newDevice, let d = e.device, Self.isDevice(d), !s.devices.isEmpty, !s.devices.contains(Self.fnv1a(d)) {
+            if options.newDevice, let d = e.device, Self.isDevice(d), !s.devices.isEmpty,
+                !s.devices.contains(Self.fnv1a(d))
+            {
                 deviceReason = "new device \(d) (\(s.devices.count) known)"
             }
         }
@@ -178,11 +182,16 @@ public struct RiskEngine: Sendable {
         }
 
         if let bursts = options.bursts {
-            if bursts.byUser, !user.isEmpty, let t = state?.failures, let b = Self.closes(t, at: e.time, options: bursts) {
+            if bursts.byUser, !user.isEmpty, let t = state?.failures,
+                let b = Self.closes(t, at: e.time, options: bursts)
+            {
                 a.flags.insert(.failedBurst)
-                a.reasons.append("success after \(b.count) failures in \(TimeSpan.between(b.first, b.last)) (user \(user))")
+                a.reasons.append(
+                    "success after \(b.count) failures in \(TimeSpan.between(b.first, b.last)) (user \(user))")
             }
-            if bursts.byIP, let ip = e.ip, let t = context.address?.failures, let b = Self.closes(t, at: e.time, options: bursts) {
+            if bursts.byIP, let ip = e.ip, let t = context.address?.failures,
+                let b = Self.closes(t, at: e.time, options: bursts)
+            {
                 a.flags.insert(.failedBurst)
                 a.reasons.append("success after \(b.count) failures in \(TimeSpan.between(b.first, b.last)) (ip \(ip))")
             }
@@ -212,9 +221,12 @@ public struct RiskEngine: Sendable {
     /// The event's place, when it has coordinates; `withPlace: false` leaves out its text (an assessment needs
     /// it only for a reason, and making it is most of this function's cost).
     static func located(_ e: ActivityEvent, withPlace: Bool = true) -> Located? {
-        guard let g = e.geo, let lat = g.lat, let lon = g.lon, lat.isFinite, lon.isFinite, abs(lat) <= 90, abs(lon) <= 180
+        guard let g = e.geo, let lat = g.lat, let lon = g.lon, lat.isFinite, lon.isFinite, abs(lat) <= 90,
+            abs(lon) <= 180
         else { return nil }
-        return Located(time: e.time, lat: lat, lon: lon, radius: Double(max(0, g.radiusKm ?? 0)), place: withPlace ? Geo.shortText(g) : nil)
+        return Located(
+            time: e.time, lat: lat, lon: lon, radius: Double(max(0, g.radiusKm ?? 0)),
+            place: withPlace ? Geo.shortText(g) : nil)
     }
 
     /// Whether `device` names a device (a user agent, a device type) rather than a terminal: `pts/3`,

@@ -9,7 +9,8 @@ extension RiskEngine {
     /// A text of the settings the state depends on; a snapshot is only read back under the same.
     public var snapshotSettings: String {
         let b = options.bursts
-        return "v1 countries=\(options.maxCountriesPerUser) devices=\(options.maxDevicesPerUser) users=\(options.maxUsers) "
+        return
+            "v1 countries=\(options.maxCountriesPerUser) devices=\(options.maxDevicesPerUser) users=\(options.maxUsers) "
             + "addresses=\(options.maxAddresses) burst=\(b.map { "\($0.threshold)/\($0.window.nanoseconds)/\($0.successWithin?.nanoseconds ?? -1)/\($0.byUser)/\($0.byIP)" } ?? "off")"
     }
 
@@ -49,7 +50,9 @@ extension RiskEngine {
     public init?(options: SuspiciousOptions, snapshot bytes: [UInt8]) {
         self.init(options: options)
         var r = SnapshotReader(bytes: bytes)
-        guard let settings = r.string(), settings == snapshotSettings, let clock = r.varint(), let nu = r.count() else { return nil }
+        guard let settings = r.string(), settings == snapshotSettings, let clock = r.varint(), let nu = r.count() else {
+            return nil
+        }
         self.clock = clock
         users.reserveCapacity(nu)
         for _ in 0..<nu {
@@ -61,9 +64,13 @@ extension RiskEngine {
             }
             guard let hasLast = r.byte() else { return nil }
             if hasLast == 1 {
-                guard let t = r.i64(), let lat = r.f64(), let lon = r.f64(), let radius = r.f64(), let place = r.string(),
-                      let hasPlace = r.byte() else { return nil }
-                s.last = Located(time: Timestamp(nanoseconds: t), lat: lat, lon: lon, radius: radius, place: hasPlace == 1 ? place : nil)
+                guard let t = r.i64(), let lat = r.f64(), let lon = r.f64(), let radius = r.f64(),
+                    let place = r.string(),
+                    let hasPlace = r.byte()
+                else { return nil }
+                s.last = Located(
+                    time: Timestamp(nanoseconds: t), lat: lat, lon: lon, radius: radius,
+                    place: hasPlace == 1 ? place : nil)
             }
             guard let nd = r.count() else { return nil }
             for _ in 0..<nd {
@@ -79,7 +86,8 @@ extension RiskEngine {
         addresses.reserveCapacity(na)
         for _ in 0..<na {
             guard let text = r.string(), let ip = IPAddress(text), let track = r.track(), let failures = track,
-                  let touched = r.varint() else { return nil }
+                let touched = r.varint()
+            else { return nil }
             addresses[ip] = AddressState(failures: failures, touched: touched)
         }
         guard r.atEnd else { return nil }
@@ -174,7 +182,8 @@ struct SnapshotReader {
         t.lastBurstOrdinal = Int(last)
         if hasOpen == 1 {
             guard let c = i64(), let first = i64(), let end = i64() else { return nil }
-            t.open = RiskEngine.OpenBurst(count: Int(c), first: Timestamp(nanoseconds: first), last: Timestamp(nanoseconds: end))
+            t.open = RiskEngine.OpenBurst(
+                count: Int(c), first: Timestamp(nanoseconds: first), last: Timestamp(nanoseconds: end))
         }
         return .some(t)
     }

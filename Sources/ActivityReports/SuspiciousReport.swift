@@ -25,9 +25,11 @@ public struct SuspiciousOptions: Hashable, Sendable {
     public var maxAddresses = 1_000_000
 
     /// Everything on, 1000 km/h, default burst settings, stored flags read.
-    public init(maxSpeedKmh: Double = 1000, newCountry: Bool = true, impossibleTravel: Bool = true,
-                anonymizer: Bool = true, bursts: FailureBurstOptions? = FailureBurstOptions(), newDevice: Bool = true,
-                useStoredFlags: Bool = true) {
+    public init(
+        maxSpeedKmh: Double = 1000, newCountry: Bool = true, impossibleTravel: Bool = true,
+        anonymizer: Bool = true, bursts: FailureBurstOptions? = FailureBurstOptions(), newDevice: Bool = true,
+        useStoredFlags: Bool = true
+    ) {
         self.maxSpeedKmh = maxSpeedKmh; self.newCountry = newCountry; self.impossibleTravel = impossibleTravel
         self.anonymizer = anonymizer; self.bursts = bursts; self.newDevice = newDevice
         self.useStoredFlags = useStoredFlags
@@ -78,11 +80,15 @@ public func suspiciousLogins(
         if options.useStoredFlags, e.risk.contains(.assessed) {
             guard LoginEventKind(e) == .success, !e.risk.flagsOnly.isEmpty else { continue }
             let why = e.attrs["risk_why"] ?? ""
-            rows.append(SuspiciousLogin(event: e, kinds: e.risk.flagsOnly,
-                                        reasons: why.isEmpty ? [] : why.components(separatedBy: "; ")))
+            rows.append(
+                SuspiciousLogin(
+                    event: e, kinds: e.risk.flagsOnly,
+                    reasons: why.isEmpty ? [] : why.components(separatedBy: "; ")))
             continue
         }
-        if !verdict.flags.isEmpty { rows.append(SuspiciousLogin(event: e, kinds: verdict.flags, reasons: verdict.reasons)) }
+        if !verdict.flags.isEmpty {
+            rows.append(SuspiciousLogin(event: e, kinds: verdict.flags, reasons: verdict.reasons))
+        }
     }
     return rows
 }

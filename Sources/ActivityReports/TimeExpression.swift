@@ -32,7 +32,8 @@ public struct LocalDateTime: Hashable, Sendable {
 
     /// A wall-clock time; the fields are validated by ``TimeExpression/init(parsing:)``, not here.
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
-        self.year = year; self.month = month; self.day = day; self.hour = hour; self.minute = minute; self.second = second
+        self.year = year; self.month = month; self.day = day; self.hour = hour; self.minute = minute;
+        self.second = second
     }
 }
 
@@ -77,7 +78,8 @@ public enum TimeExpression: Hashable, Sendable {
         }
         if let first = trimmed.first, first == "-" || first == "+" {
             guard let span = TimeSpan.parse(trimmed) else {
-                throw TimeExpressionError(text: text, problem: "bad relative time; use a number and a unit s, m, h, d or w, e.g. -7d")
+                throw TimeExpressionError(
+                    text: text, problem: "bad relative time; use a number and a unit s, m, h, d or w, e.g. -7d")
             }
             self = .relative(span); return
         }
@@ -94,13 +96,16 @@ public enum TimeExpression: Hashable, Sendable {
             self = .local(local); return
         }
         if TimeSpan.parse(trimmed) != nil {
-            throw TimeExpressionError(text: text, problem: "a bare duration is ambiguous; write -\(trimmed) for \(trimmed) ago")
+            throw TimeExpressionError(
+                text: text, problem: "a bare duration is ambiguous; write -\(trimmed) for \(trimmed) ago")
         }
         throw TimeExpressionError(text: text, problem: TimeExpression.expected)
     }
 
     /// Parses `text` and resolves it at once: the usual call for `--since`/`--until`.
-    public static func resolve(_ text: String, now: Timestamp, timeZone: TimeZone) throws(TimeExpressionError) -> Timestamp {
+    public static func resolve(_ text: String, now: Timestamp, timeZone: TimeZone) throws(TimeExpressionError)
+        -> Timestamp
+    {
         let e = try TimeExpression(parsing: text)
         guard let ts = e.resolve(now: now, timeZone: timeZone) else {
             throw TimeExpressionError(text: text, problem: "not representable in time zone \(timeZone.identifier)")
@@ -126,7 +131,8 @@ public enum TimeExpression: Hashable, Sendable {
             if self == .yesterday {
                 // Noon of today minus one day is safely inside yesterday, whatever DST does at midnight.
                 guard let noon = cal.date(byAdding: .hour, value: 12, to: start),
-                      let prev = cal.date(byAdding: .day, value: -1, to: noon) else { return nil }
+                    let prev = cal.date(byAdding: .day, value: -1, to: noon)
+                else { return nil }
                 start = cal.startOfDay(for: prev)
             }
             return Self.timestamp(start)
@@ -173,12 +179,14 @@ public enum TimeExpression: Hashable, Sendable {
             return v
         }
         guard b.count >= 10, let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2),
-              b[7] == UInt8(ascii: "-"), let d = num(8, 2) else { return nil }
+            b[7] == UInt8(ascii: "-"), let d = num(8, 2)
+        else { return nil }
         var l = LocalDateTime(year: y, month: mo, day: d)
         if b.count > 10 {
             guard b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
-                  b.count == 16 || b.count == 19, let h = num(11, 2), b[13] == UInt8(ascii: ":"),
-                  let mi = num(14, 2) else { return nil }
+                b.count == 16 || b.count == 19, let h = num(11, 2), b[13] == UInt8(ascii: ":"),
+                let mi = num(14, 2)
+            else { return nil }
             l.hour = h; l.minute = mi
             if b.count == 19 {
                 guard b[16] == UInt8(ascii: ":"), let s = num(17, 2) else { return nil }

@@ -50,7 +50,6 @@ public struct TimeFormatter: Sendable {
         return offset
     }
 
-
     /// `YYYY-MM-DD HH:MM:SS ±HH:MM` in the zone.
     public func string(from ts: Timestamp) -> String {
         let offset = offsetSeconds(at: ts)

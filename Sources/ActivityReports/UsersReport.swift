@@ -111,7 +111,9 @@ public struct UsersAccumulator: Sendable {
     }
 
     /// The rows sorted by user name, with the status at `now` (see ``usersReport(events:now:sessionTimeout:includeInvalidUsers:)``).
-    public func summaries(now: Timestamp, sessionTimeout: TimeSpan? = nil, includeInvalidUsers: Bool = false) -> [UserSummary] {
+    public func summaries(now: Timestamp, sessionTimeout: TimeSpan? = nil, includeInvalidUsers: Bool = false)
+        -> [UserSummary]
+    {
         var out = includeInvalidUsers ? rows : rows.indices.filter { isRealAccount[$0] }.map { rows[$0] }
         if let timeout = sessionTimeout {
             for i in out.indices where out[i].status == .loggedIn {
@@ -143,7 +145,7 @@ extension UserSummary {
         lastLogout = d.lastLogout ?? lastLogout
         let c = Int(status.code)
         status = d.statusAfter[c]
-        if let since = d.statusSince[c] { statusSince = since }   // nil: the status did not change
+        if let since = d.statusSince[c] { statusSince = since }  // nil: the status did not change
     }
 }
 

@@ -16,7 +16,8 @@ extension StoreReader {
     ///
     /// `segments` limits the walk to those segments (from ``segments()``, in order): a caller that keeps the
     /// state fed by the sealed segments, which never change, then feeds only the active one.
-    public func accountHistory(segments only: [SegmentInfo]? = nil, _ visit: (AccountHistoryPart) throws -> Void) throws {
+    public func accountHistory(segments only: [SegmentInfo]? = nil, _ visit: (AccountHistoryPart) throws -> Void) throws
+    {
         lastQueryStats = (0, 0)
         var q = EventQuery()
         q.terms[.category] = [EventCategory.login.rawValue, EventCategory.admin.rawValue]
@@ -29,14 +30,18 @@ extension StoreReader {
                     try visit(.digests(digests))
                     let covered = Int(idx.segmentLength)
                     guard covered < file.count else { continue }
-                    for f in Self.committedFrames(file: file, from: covered, sealed: !s.isActive, damage: &damage).frames {
+                    for f in Self.committedFrames(file: file, from: covered, sealed: !s.isActive, damage: &damage)
+                        .frames
+                    {
                         let events = decode(file: file, frame: f, ordinals: nil, query: q)
                         if !events.isEmpty { try visit(.events(events)) }
                     }
                     continue
                 }
                 if idx.hasAccounts {
-                    damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "damaged accounts section; reading the events"))
+                    damage.append(
+                        ReadDamage(
+                            path: s.indexPath, offset: nil, reason: "damaged accounts section; reading the events"))
                 }
             }
             guard let (_, plan) = framePlan(segment: s, file: file, index: idx, query: q) else { continue }

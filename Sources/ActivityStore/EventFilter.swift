@@ -37,7 +37,9 @@ public struct EventFilter: Sendable, Hashable {
     }
 
     /// The query: term filters (AND across fields, OR within one), with `since`/`until` and `order`.
-    public func query(since: Timestamp? = nil, until: Timestamp? = nil, order: EventOrder = .time) throws(Invalid) -> EventQuery {
+    public func query(since: Timestamp? = nil, until: Timestamp? = nil, order: EventOrder = .time) throws(Invalid)
+        -> EventQuery
+    {
         var q = EventQuery()
         if !users.isEmpty { q.terms[.user] = Set(users) }
         if !ips.isEmpty {

@@ -32,14 +32,17 @@ extension StoreReader {
         var walk = FrameWalk(reader: self, segments: segs, query: q)
         if q.order == .time, !segs.isEmpty {
             largestTimeBacklog = 0
-            walk = FrameWalk(reader: self, segments: [], query: q, merge: TimeOrderedMerge(reader: self, segments: segs, query: q))
+            walk = FrameWalk(
+                reader: self, segments: [], query: q, merge: TimeOrderedMerge(reader: self, segments: segs, query: q))
         }
         return EventRead(reader: self, walk: walk, limit: q.limit ?? .max, prefetch: prefetch)
     }
 
     /// What the reads through this reader met so far (damage), and what the last read touched.
     public var report: ReadReport {
-        ReadReport(damage: damage, segmentsTouched: lastQueryStats.segmentsTouched, eventsDecoded: lastQueryStats.eventsDecoded)
+        ReadReport(
+            damage: damage, segmentsTouched: lastQueryStats.segmentsTouched, eventsDecoded: lastQueryStats.eventsDecoded
+        )
     }
 }
 
@@ -71,7 +74,9 @@ public struct EventRead: Sequence {
     /// Starts the walk over the segments listed when the read was made.
     public func makeIterator() -> Iterator {
         guard limit > 0 else { return Iterator(walk: nil, prefetched: nil, remaining: 0) }
-        if prefetch { return Iterator(walk: nil, prefetched: PrefetchedEvents(source: walk, depth: 4), remaining: limit) }
+        if prefetch {
+            return Iterator(walk: nil, prefetched: PrefetchedEvents(source: walk, depth: 4), remaining: limit)
+        }
         return Iterator(walk: walk.makeIterator(), prefetched: nil, remaining: limit)
     }
 }
@@ -113,7 +118,8 @@ struct FrameWalk {
             if merge != nil { return merge!.nextBatch() }
             while true {
                 if let (file, frames) = plan, frameIndex < frames.count {
-                    let batch = reader.decode(file: file, frame: frames[frameIndex].0, ordinals: frames[frameIndex].1, query: query)
+                    let batch = reader.decode(
+                        file: file, frame: frames[frameIndex].0, ordinals: frames[frameIndex].1, query: query)
                     frameIndex += 1
                     if batch.isEmpty { continue }
                     return batch

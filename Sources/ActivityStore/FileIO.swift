@@ -12,7 +12,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         /// `io`: any other failure; `locked`: another process holds the data directory's lock; `corrupt`: a file's
         /// content is damaged or not what it should be; `noSpace`: disk or quota full; `permission`: access denied or a
         /// read-only file system; `notFound`: no such file; `invalidArgument`: a bad argument from the caller.
-        case io, locked, corrupt, noSpace = "no_space", permission, notFound = "not_found", invalidArgument = "invalid_argument"
+        case io, locked, corrupt, noSpace = "no_space", permission, notFound = "not_found", invalidArgument =
+            "invalid_argument"
     }
     /// What kind of failure.
     public var code: Code
@@ -108,7 +109,9 @@ final class FileHandle {
         var out = [UInt8](repeating: 0, count: n)
         var failure: StoreError?
         let got = out.withUnsafeMutableBytes { b -> Int in
-            do { return try read(into: b, at: 0) } catch let e as StoreError { failure = e; return 0 } catch { return 0 }
+            do { return try read(into: b, at: 0) } catch let e as StoreError { failure = e; return 0 } catch {
+                return 0
+            }
         }
         if let failure { throw failure }
         if got < n { out.removeSubrange(got..<n) }
@@ -152,7 +155,9 @@ public final class DataDirectoryLock {
         handle = try FileHandle.open(path, flags: O_RDWR | O_CREAT, mode: 0o640)
         guard handle.tryLock() else {
             let holder = (try? handle.readAll()).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? "?"
-            throw StoreError(.locked, "the daemon (pid \(holder)) is writing this data directory; stop it before repairing", path: dataDirectory)
+            throw StoreError(
+                .locked, "the daemon (pid \(holder)) is writing this data directory; stop it before repairing",
+                path: dataDirectory)
         }
     }
 }

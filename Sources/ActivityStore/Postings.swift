@@ -7,9 +7,13 @@ enum Postings {
         out.reserveCapacity(a.count + b.count)
         var i = 0, j = 0
         while i < a.count && j < b.count {
-            if a[i] < b[j] { out.append(a[i]); i += 1 }
-            else if b[j] < a[i] { out.append(b[j]); j += 1 }
-            else { out.append(a[i]); i += 1; j += 1 }
+            if a[i] < b[j] {
+                out.append(a[i]); i += 1
+            } else if b[j] < a[i] {
+                out.append(b[j]); j += 1
+            } else {
+                out.append(a[i]); i += 1; j += 1
+            }
         }
         out.append(contentsOf: a[i...])
         out.append(contentsOf: b[j...])
@@ -20,9 +24,7 @@ enum Postings {
         var out: [UInt32] = []
         var i = 0, j = 0
         while i < a.count && j < b.count {
-            if a[i] < b[j] { i += 1 }
-            else if b[j] < a[i] { j += 1 }
-            else { out.append(a[i]); i += 1; j += 1 }
+            if a[i] < b[j] { i += 1 } else if b[j] < a[i] { j += 1 } else { out.append(a[i]); i += 1; j += 1 }
         }
         return out
     }

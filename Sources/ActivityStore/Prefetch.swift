@@ -76,7 +76,7 @@ final class PrefetchedEvents {
             if !current.isEmpty { done.append(current); current = [] }
             position = 0
             if frameIndex < frames.count {
-                swap(&current, &frames[frameIndex])   // moved out, so `current` is uniquely owned
+                swap(&current, &frames[frameIndex])  // moved out, so `current` is uniquely owned
                 frameIndex += 1
                 continue
             }

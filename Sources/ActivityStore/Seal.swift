@@ -43,8 +43,10 @@ public enum Seal {
 
     /// The tag of a seal: HMAC-SHA256 under the epoch's key of the label, the segment's first seq, the covered
     /// byte range, the epoch, the seal time, the previous seal's tag and the SHA-256 of the covered bytes.
-    public static func tag(key: [UInt8], segmentFirstSeq: UInt64, start: UInt64, end: UInt64, epoch: UInt64, time: Int64,
-                           previous: [UInt8], digest: [UInt8]) -> [UInt8] {
+    public static func tag(
+        key: [UInt8], segmentFirstSeq: UInt64, start: UInt64, end: UInt64, epoch: UInt64, time: Int64,
+        previous: [UInt8], digest: [UInt8]
+    ) -> [UInt8] {
         var w = ByteWriter(capacity: 8 + 8 * 5 + 64)
         w.bytes.append(contentsOf: tagLabel)
         w.u64(segmentFirstSeq)
@@ -90,10 +92,13 @@ public struct SealRecord: Hashable, Sendable {
 extension FrameParser {
     static func seal(in b: UnsafeRawBufferPointer, frame f: FrameInfo) -> SealRecord? {
         var r = ByteReader(b, offset: f.offset + 9, end: f.end)
-        guard let epoch = r.u64(), let t = r.i64(), let start = r.u64(), let prev = r.bytes(32), let tag = r.bytes(32), r.remaining == 0 else {
+        guard let epoch = r.u64(), let t = r.i64(), let start = r.u64(), let prev = r.bytes(32), let tag = r.bytes(32),
+            r.remaining == 0
+        else {
             return nil
         }
-        return SealRecord(epoch: epoch, time: Timestamp(nanoseconds: t), start: start, previous: Array(prev), tag: Array(tag))
+        return SealRecord(
+            epoch: epoch, time: Timestamp(nanoseconds: t), start: start, previous: Array(prev), tag: Array(tag))
     }
 }
 
@@ -122,7 +127,8 @@ public struct SealVerificationKey: Hashable, Sendable, CustomStringConvertible {
         s.removeFirst(9)
         let parts = s.split(separator: "-")
         guard parts.count >= 3, let interval = Int64(parts[parts.count - 1]), interval > 0,
-              let start = Int64(parts[parts.count - 2]) else { return nil }
+            let start = Int64(parts[parts.count - 2])
+        else { return nil }
         let hex = parts.dropLast(2).joined()
         guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else { return nil }
         self.key0 = bytes
@@ -170,8 +176,12 @@ public struct SealKeyState: Sendable, Hashable {
         let k0 = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         let seconds = max(1, interval / 1_000_000_000)
         let verification = SealVerificationKey(key0: k0, startSeconds: now.seconds, intervalSeconds: seconds)
-        return (verification, SealKeyState(epoch: 1, key: Seal.evolve(k0), interval: seconds * 1_000_000_000,
-                                           start: now.seconds * 1_000_000_000))
+        return (
+            verification,
+            SealKeyState(
+                epoch: 1, key: Seal.evolve(k0), interval: seconds * 1_000_000_000,
+                start: now.seconds * 1_000_000_000)
+        )
     }
 
     /// The epoch the clock says it is.
@@ -211,8 +221,10 @@ public struct SealKeyState: Sendable, Hashable {
         }
         let state: SealKeyState? = b.withUnsafeBytes { raw in
             var r = ByteReader(raw, offset: 8)
-            guard let epoch = r.u64(), let interval = r.i64(), let start = r.i64(), let key = r.bytes(32), let crc = r.u32(),
-                  CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<64])) == crc, interval > 0 else { return nil }
+            guard let epoch = r.u64(), let interval = r.i64(), let start = r.i64(), let key = r.bytes(32),
+                let crc = r.u32(),
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<64])) == crc, interval > 0
+            else { return nil }
             return SealKeyState(epoch: epoch, key: Array(key), interval: interval, start: start)
         }
         guard let state else { throw StoreError(.corrupt, "sealing key file is damaged", path: path) }
@@ -223,6 +235,8 @@ public struct SealKeyState: Sendable, Hashable {
     /// file once this returns (see docs/reliability.md for what a file system may still keep).
     public func save(path: String) throws(StoreError) {
         try FS.writeAtomically(path, encode(), mode: 0o600)
-        if let slash = path.lastIndex(of: "/") { FS.syncDirectory(slash == path.startIndex ? "/" : String(path[..<slash])) }
+        if let slash = path.lastIndex(of: "/") {
+            FS.syncDirectory(slash == path.startIndex ? "/" : String(path[..<slash]))
+        }
     }
 }

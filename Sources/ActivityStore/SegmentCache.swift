@@ -96,7 +96,9 @@ public final class SegmentCache: Sendable {
     /// with the last segment's size read again (the active segment grows; the others are complete once a
     /// later one exists). Nil: list anew.
     func listedSegments(directory now: FileIdentity) -> [SegmentInfo]? {
-        guard var segments = listing.withLock({ $0.flatMap { $0.directory == now ? $0.segments : nil } }) else { return nil }
+        guard var segments = listing.withLock({ $0.flatMap { $0.directory == now ? $0.segments : nil } }) else {
+            return nil
+        }
         if let last = segments.indices.last { segments[last].size = FS.fileSize(segments[last].path) ?? 0 }
         return segments
     }

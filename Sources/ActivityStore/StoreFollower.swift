@@ -36,7 +36,9 @@ public final class StoreFollower {
             let from = (segmentFirst == s.firstSeq) ? offset : nil
             let (frames, end) = StoreReader.committedFrames(file: file, from: from, sealed: false, damage: &damage)
             for f in frames {
-                for e in reader.decode(file: file, frame: f, ordinals: nil, query: EventQuery()) where e.seq > lastSeq { out.append(e) }
+                for e in reader.decode(file: file, frame: f, ordinals: nil, query: EventQuery()) where e.seq > lastSeq {
+                    out.append(e)
+                }
                 if out.count >= maxEvents {
                     // Stop after this frame; the next call reads on from its end, in this segment.
                     segmentFirst = s.firstSeq

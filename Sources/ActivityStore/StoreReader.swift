@@ -52,9 +52,10 @@ public final class StoreReader {
             if errno == EACCES {
                 throw StoreError(.permission, "permission denied", path: dataDirectory, errno: EACCES)
             }
-            throw StoreError(.notFound, "no segments directory: is this an activityd data directory?", path: segmentsDirectory)
+            throw StoreError(
+                .notFound, "no segments directory: is this an activityd data directory?", path: segmentsDirectory)
         }
-        _ = try FS.list(segmentsDirectory)   // surfaces EACCES early, with the path
+        _ = try FS.list(segmentsDirectory)  // surfaces EACCES early, with the path
     }
 
     /// The segment files as they are now, oldest first; the last one is the active segment. Listed anew at every
@@ -71,8 +72,9 @@ public final class StoreReader {
         let firsts = try FS.list(segmentsDirectory).compactMap(SegmentFormat.firstSeq(fromSegmentName:)).sorted()
         let listed = firsts.enumerated().map { i, f in
             let p = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: f)
-            return SegmentInfo(firstSeq: f, path: p, indexPath: segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: f),
-                               size: FS.fileSize(p) ?? 0, isActive: i == firsts.count - 1)
+            return SegmentInfo(
+                firstSeq: f, path: p, indexPath: segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: f),
+                size: FS.fileSize(p) ?? 0, isActive: i == firsts.count - 1)
         }
         cache?.keep(only: Set(listed.map(\.path)))
         return listed
@@ -95,7 +97,8 @@ public final class StoreReader {
         if let before = q.beforeSeq { segs = segs.filter { $0.firstSeq < before } }
         if let after = q.afterSeq {
             // Skip segments that end before `afterSeq` (the next segment's first seq bounds this one).
-            segs = segs.enumerated().filter { i, _ in !(i + 1 < segs.count && segs[i + 1].firstSeq <= after &+ 1) }.map(\.1)
+            segs = segs.enumerated().filter { i, _ in !(i + 1 < segs.count && segs[i + 1].firstSeq <= after &+ 1) }.map(
+                \.1)
         }
         if q.reverse && q.order != .time { segs.reverse() }
         return segs
@@ -113,17 +116,24 @@ public final class StoreReader {
 
     private func loadIndex(of s: SegmentInfo, file: MappedFile) -> SegmentIndex? {
         guard FS.exists(s.indexPath) else {
-            if !s.isActive { damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "missing index; scanning the segment")) }
+            if !s.isActive {
+                damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "missing index; scanning the segment"))
+            }
             return nil
         }
         do {
             let i = try SegmentIndex(path: s.indexPath, verifyChecksum: false)
-            if i.firstSeq == s.firstSeq, s.isActive ? i.segmentLength <= UInt64(file.count) : i.segmentLength == UInt64(file.count) {
+            if i.firstSeq == s.firstSeq,
+                s.isActive ? i.segmentLength <= UInt64(file.count) : i.segmentLength == UInt64(file.count)
+            {
                 return i
             }
-            damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "index does not match its segment; scanning the segment"))
+            damage.append(
+                ReadDamage(
+                    path: s.indexPath, offset: nil, reason: "index does not match its segment; scanning the segment"))
         } catch {
-            damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "unusable index (\(error)); scanning the segment"))
+            damage.append(
+                ReadDamage(path: s.indexPath, offset: nil, reason: "unusable index (\(error)); scanning the segment"))
         }
         return nil
     }
@@ -142,7 +152,7 @@ public final class StoreReader {
         if let cache, let file = cache.file(for: s) { return file }
         do {
             return try MappedFile(path: s.path)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return nil
         } catch {
             damage.append(StoreDamage(path: s.path, offset: nil, reason: "unreadable segment: \(error)"))
@@ -151,7 +161,9 @@ public final class StoreReader {
     }
 
     /// ``framePlan(segment:query:)`` for a segment already mapped, with its index (nil: none usable).
-    func framePlan(segment s: SegmentInfo, file: MappedFile, index idx: SegmentIndex?, query q: EventQuery) -> (MappedFile, [(FrameInfo, [Int]?)])? {
+    func framePlan(segment s: SegmentInfo, file: MappedFile, index idx: SegmentIndex?, query q: EventQuery) -> (
+        MappedFile, [(FrameInfo, [Int]?)]
+    )? {
         var frames: [(info: FrameInfo, slot: Int)] = []
         var covered = 0
         var ordinalsByFrame: [Int: [Int]]? = nil
@@ -166,7 +178,9 @@ public final class StoreReader {
                 var union: [UInt32] = []
                 for term in wanted {
                     guard let p = idx.postings(field: field, term: term) else {
-                        damage.append(ReadDamage(path: s.indexPath, offset: nil, reason: "damaged \(field.rawValue) postings; scanning"))
+                        damage.append(
+                            ReadDamage(
+                                path: s.indexPath, offset: nil, reason: "damaged \(field.rawValue) postings; scanning"))
                         usable = false
                         break
                     }
@@ -194,7 +208,12 @@ public final class StoreReader {
                     if let after = q.afterSeq, fe.baseSeq &+ UInt64(fe.count) <= after &+ 1 { continue }
                     if let before = q.beforeSeq, fe.baseSeq >= before { continue }
                     if let byFrame = ordinalsByFrame, byFrame[k] == nil { continue }
-                    frames.append((FrameInfo(offset: Int(fe.offset), end: 0, kind: SegmentFormat.frameEvents, baseSeq: fe.baseSeq, count: Int(fe.count)), k))
+                    frames.append(
+                        (
+                            FrameInfo(
+                                offset: Int(fe.offset), end: 0, kind: SegmentFormat.frameEvents, baseSeq: fe.baseSeq,
+                                count: Int(fe.count)), k
+                        ))
                 }
             } else {
                 covered = 0
@@ -204,7 +223,10 @@ public final class StoreReader {
         // Whatever the index does not cover (the active segment's tail, or all of an unindexed segment).
         var tail: [FrameInfo] = []
         if covered < file.count {
-            tail = Self.committedFrames(file: file, from: covered == 0 ? nil : covered, sealed: !s.isActive, damage: &damage).frames
+            tail =
+                Self.committedFrames(
+                    file: file, from: covered == 0 ? nil : covered, sealed: !s.isActive, damage: &damage
+                ).frames
         }
         let indexed = frames.map { f in (f.info, ordinalsByFrame.flatMap { $0[f.slot] }) }
         let scanned = tail.map { f in (f, [Int]?.none) }
@@ -215,8 +237,11 @@ public final class StoreReader {
     func decode(file: MappedFile, frame f: FrameInfo, ordinals: [Int]?, query q: EventQuery) -> [ActivityEvent] {
         let b = file.bytes
         let indexed = f.end == 0
-        guard let real = checkedFrame(file: file, at: f.offset, indexed: indexed), real.kind == SegmentFormat.frameEvents else {
-            damage.append(ReadDamage(path: file.path, offset: f.offset, reason: "index points at a damaged or non-events frame"))
+        guard let real = checkedFrame(file: file, at: f.offset, indexed: indexed),
+            real.kind == SegmentFormat.frameEvents
+        else {
+            damage.append(
+                ReadDamage(path: file.path, offset: f.offset, reason: "index points at a damaged or non-events frame"))
             return []
         }
         // A few events of a checked frame of a cached segment: the frame's string-table marks are kept too.
@@ -254,7 +279,9 @@ public final class StoreReader {
     /// segment, frames not followed by a commit are left out and the walk stops at the first incomplete
     /// frame; in a sealed one, damage is reported and skipped by resynchronising.
     /// - Returns: the frames, and the offset just past the last complete commit (where a follower resumes).
-    static func committedFrames(file: MappedFile, from: Int?, sealed: Bool, damage: inout [ReadDamage]) -> (frames: [FrameInfo], committedEnd: Int) {
+    static func committedFrames(file: MappedFile, from: Int?, sealed: Bool, damage: inout [ReadDamage]) -> (
+        frames: [FrameInfo], committedEnd: Int
+    ) {
         let b = file.bytes
         guard let hd = SegmentHeader.parse(b) else {
             if b.count > 0 { damage.append(ReadDamage(path: file.path, offset: 0, reason: "damaged segment header")) }

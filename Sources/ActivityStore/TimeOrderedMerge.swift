@@ -53,7 +53,11 @@ struct TimeOrderedMerge {
                 plan(s, file: file)
             }
         }
-        unopened.sort { ($0.start, q.reverse ? ~$0.segment.firstSeq : $0.segment.firstSeq) < ($1.start, q.reverse ? ~$1.segment.firstSeq : $1.segment.firstSeq) }
+        unopened.sort {
+            ($0.start, q.reverse ? ~$0.segment.firstSeq : $0.segment.firstSeq) < (
+                $1.start, q.reverse ? ~$1.segment.firstSeq : $1.segment.firstSeq
+            )
+        }
     }
 
     /// The sort key of a time in the query's direction (smaller first).

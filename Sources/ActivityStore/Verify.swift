@@ -79,10 +79,14 @@ extension StoreReader {
                 continue
             }
             if hd.firstSeq != s.firstSeq {
-                report.problems.append(.init(path: s.path, offset: 0, reason: "header first seq \(hd.firstSeq) does not match the file name"))
+                report.problems.append(
+                    .init(
+                        path: s.path, offset: 0, reason: "header first seq \(hd.firstSeq) does not match the file name")
+                )
             }
             if let want = expectedNext, want != hd.firstSeq {
-                let why = hd.firstSeq > want
+                let why =
+                    hd.firstSeq > want
                     ? "sequence gap: seq \(want) to \(hd.firstSeq - 1) missing before this segment (a deleted or truncated segment; retention only deletes the oldest)"
                     : "sequence overlap: this segment starts at \(hd.firstSeq), the previous one ends at \(want - 1)"
                 report.problems.append(.init(path: s.path, offset: 0, reason: why))
@@ -98,7 +102,9 @@ extension StoreReader {
             func index(_ frames: [(FrameInfo, [ActivityEvent])]) {
                 for (pf, evs) in frames { builder.addFrame(offset: pf.offset, baseSeq: pf.baseSeq, events: evs[...]) }
             }
-            let prefixLength = s.isActive ? (try? SegmentIndex(path: s.indexPath, verifyChecksum: false)).map { Int($0.segmentLength) } : nil
+            let prefixLength =
+                s.isActive
+                ? (try? SegmentIndex(path: s.indexPath, verifyChecksum: false)).map { Int($0.segmentLength) } : nil
             var prefixBuilder: IndexBuilder? = prefixLength == hd.length ? builder : nil
             let policy: ScanPolicy = s.isActive ? .active : .sealed
             var scan = FrameScanner(b, from: hd.length, policy: policy)
@@ -114,9 +120,12 @@ extension StoreReader {
                                 lastSeq = e.seq
                             }
                             if f.baseSeq != expected {
-                                report.problems.append(.init(path: s.path, offset: f.offset, reason: f.baseSeq > expected
-                                    ? "sequence gap: seq \(expected) to \(f.baseSeq - 1) missing (frames removed?)"
-                                    : "events frame starts at seq \(f.baseSeq), expected \(expected)"))
+                                report.problems.append(
+                                    .init(
+                                        path: s.path, offset: f.offset,
+                                        reason: f.baseSeq > expected
+                                            ? "sequence gap: seq \(expected) to \(f.baseSeq - 1) missing (frames removed?)"
+                                            : "events frame starts at seq \(f.baseSeq), expected \(expected)"))
                             }
                             expected = f.baseSeq + UInt64(f.count)
                             eventsSinceCommit = true
@@ -124,27 +133,37 @@ extension StoreReader {
                             pending.add((f, evs))
                             chain?.events(f)
                         } else {
-                            report.problems.append(.init(path: s.path, offset: f.offset, reason: "events frame passes its CRC but does not decode"))
+                            report.problems.append(
+                                .init(
+                                    path: s.path, offset: f.offset,
+                                    reason: "events frame passes its CRC but does not decode"))
                         }
                     case SegmentFormat.frameCommit:
                         if let c = FrameParser.commit(in: b, frame: f) {
                             // A commit after events says where they end; a commit with no events before it may move
                             // next_seq forward (recovery records the seqs of cut events that way).
                             if c.nextSeq < expected || (eventsSinceCommit && c.nextSeq != expected) {
-                                report.problems.append(.init(path: s.path, offset: f.offset, reason: "commit says next seq \(c.nextSeq), its events end at \(expected - 1) (frames removed or inserted?)"))
+                                report.problems.append(
+                                    .init(
+                                        path: s.path, offset: f.offset,
+                                        reason:
+                                            "commit says next seq \(c.nextSeq), its events end at \(expected - 1) (frames removed or inserted?)"
+                                    ))
                             }
                             expected = max(expected, c.nextSeq)
                             eventsSinceCommit = false
                             index(pending.commit())
                             chain?.commit(c.time)
                         } else {
-                            report.problems.append(.init(path: s.path, offset: f.offset, reason: "commit frame does not decode"))
+                            report.problems.append(
+                                .init(path: s.path, offset: f.offset, reason: "commit frame does not decode"))
                         }
                     case SegmentFormat.frameSeal:
                         if let sr = FrameParser.seal(in: b, frame: f) {
                             chain?.seal(sr, frame: f, bytes: b, path: s.path)
                         } else {
-                            report.problems.append(.init(path: s.path, offset: f.offset, reason: "seal frame does not decode"))
+                            report.problems.append(
+                                .init(path: s.path, offset: f.offset, reason: "seal frame does not decode"))
                         }
                     default:
                         break
@@ -169,9 +188,13 @@ extension StoreReader {
                     }
                     // A prefix index ends where a commit (or seal) ends; anywhere else it covers no whole write.
                     guard let prefix = prefixBuilder else {
-                        throw StoreError(.corrupt, "prefix index ends at \(idx.segmentLength), not at the end of a commit", path: s.indexPath)
+                        throw StoreError(
+                            .corrupt, "prefix index ends at \(idx.segmentLength), not at the end of a commit",
+                            path: s.indexPath)
                     }
-                    if let why = try StoreReader.compareIndex(path: s.indexPath, builder: prefix, length: Int(idx.segmentLength)) {
+                    if let why = try StoreReader.compareIndex(
+                        path: s.indexPath, builder: prefix, length: Int(idx.segmentLength))
+                    {
                         throw StoreError(.corrupt, why, path: s.indexPath)
                     }
                 } catch {
@@ -188,10 +211,15 @@ extension StoreReader {
             do {
                 let idx = try SegmentIndex(path: s.indexPath, verifyChecksum: true)
                 var why: String?
-                if idx.segmentLength != UInt64(b.count) { why = "index covers \(idx.segmentLength) bytes, segment has \(b.count)" }
-                else if idx.eventCount != UInt64(count) { why = "index counts \(idx.eventCount) events, segment holds \(count)" }
-                else if idx.hasAccounts, idx.accountDigests() == nil { why = "index accounts section is damaged" }
-                else { why = try StoreReader.compareIndex(path: s.indexPath, builder: builder, length: b.count) }
+                if idx.segmentLength != UInt64(b.count) {
+                    why = "index covers \(idx.segmentLength) bytes, segment has \(b.count)"
+                } else if idx.eventCount != UInt64(count) {
+                    why = "index counts \(idx.eventCount) events, segment holds \(count)"
+                } else if idx.hasAccounts, idx.accountDigests() == nil {
+                    why = "index accounts section is damaged"
+                } else {
+                    why = try StoreReader.compareIndex(path: s.indexPath, builder: builder, length: b.count)
+                }
                 if let why {
                     indexOK = false
                     report.problems.append(.init(path: s.indexPath, offset: nil, reason: why))
@@ -214,20 +242,26 @@ extension StoreReader {
     static func compareIndex(path: String, builder: IndexBuilder, length: Int) throws -> String? {
         let want = builder.encode(segmentLength: length)
         let have = try MappedFile(path: path)
-        if have.bytes.count == want.count, want.withUnsafeBytes({ w in memcmp(have.bytes.baseAddress!, w.baseAddress!, w.count) == 0 }) {
+        if have.bytes.count == want.count,
+            want.withUnsafeBytes({ w in memcmp(have.bytes.baseAddress!, w.baseAddress!, w.count) == 0 })
+        {
             return nil
         }
         // Say what differs, as far as the decoded index tells.
         let idx = try SegmentIndex(path: path, verifyChecksum: true)
         if idx.frames != builder.frames { return "index frame table does not match the segment's frames" }
-        if idx.eventCount != builder.eventCount { return "index counts \(idx.eventCount) events, segment holds \(builder.eventCount)" }
+        if idx.eventCount != builder.eventCount {
+            return "index counts \(idx.eventCount) events, segment holds \(builder.eventCount)"
+        }
         if idx.eventCount > 0, idx.minTime != builder.minTime || idx.maxTime != builder.maxTime {
             return "index time bounds do not match the segment's events"
         }
         for field in IndexedField.allCases {
             let fresh = builder.postings(field)
             let terms = idx.terms(field: field)
-            if Set(terms.map(\.0)) != Set(fresh.keys) { return "index terms of \(field.rawValue) do not match the segment's events" }
+            if Set(terms.map(\.0)) != Set(fresh.keys) {
+                return "index terms of \(field.rawValue) do not match the segment's events"
+            }
             for (t, list) in fresh where idx.postings(field: field, term: t) != list {
                 return "index postings of \(field.rawValue)=\(t) do not match the segment's events"
             }
@@ -318,12 +352,17 @@ struct SealChain {
             commitTimes = nil
         }
         if Int(sr.start) != start {
-            problem(path, f.offset, "seal covers bytes from \(sr.start), the previous seal ends at \(start): bytes removed or inserted")
+            problem(
+                path, f.offset,
+                "seal covers bytes from \(sr.start), the previous seal ends at \(start): bytes removed or inserted")
             return
         }
         if let last = lastTag {
             if sr.previous != last {
-                problem(path, f.offset, "seal chain broken: this seal does not follow the previous seal (a segment or seal deleted, truncated or reordered)")
+                problem(
+                    path, f.offset,
+                    "seal chain broken: this seal does not follow the previous seal (a segment or seal deleted, truncated or reordered)"
+                )
             }
         } else if report.chainStart == nil {
             report.startsAtGenesis = sr.previous == Seal.genesis
@@ -337,10 +376,14 @@ struct SealChain {
             return
         }
         let digest = Array(SHA256.hash(data: UnsafeRawBufferPointer(rebasing: b[Int(sr.start)..<f.offset])))
-        let want = Seal.tag(key: k, segmentFirstSeq: segmentFirstSeq, start: sr.start, end: UInt64(f.offset), epoch: sr.epoch,
-                            time: sr.time.nanoseconds, previous: sr.previous, digest: digest)
+        let want = Seal.tag(
+            key: k, segmentFirstSeq: segmentFirstSeq, start: sr.start, end: UInt64(f.offset), epoch: sr.epoch,
+            time: sr.time.nanoseconds, previous: sr.previous, digest: digest)
         guard want == sr.tag else {
-            problem(path, f.offset, "seal does not verify: bytes \(sr.start) to \(f.offset) of this segment were changed, or the seal was forged")
+            problem(
+                path, f.offset,
+                "seal does not verify: bytes \(sr.start) to \(f.offset) of this segment were changed, or the seal was forged"
+            )
             return
         }
         // The epoch must be the one of the time its data was committed (or the next: a clean stop moves the key
@@ -348,9 +391,15 @@ struct SealChain {
         let t0 = key.startSeconds * 1_000_000_000, dt = key.intervalSeconds * 1_000_000_000
         let slack = Seal.slack(interval: dt)
         let lo = t0 + (Int64(clamping: sr.epoch) - 2) * dt - slack, hi = t0 + Int64(clamping: sr.epoch) * dt + slack
-        let times = commitTimes.map { (min($0.lo, sr.time.nanoseconds), max($0.hi, sr.time.nanoseconds)) } ?? (sr.time.nanoseconds, sr.time.nanoseconds)
+        let times =
+            commitTimes.map { (min($0.lo, sr.time.nanoseconds), max($0.hi, sr.time.nanoseconds)) } ?? (
+                sr.time.nanoseconds, sr.time.nanoseconds
+            )
         if times.0 < lo || times.1 >= hi {
-            problem(path, f.offset, "seal of epoch \(sr.epoch) covers data committed from \(Timestamp(nanoseconds: times.0)) to \(Timestamp(nanoseconds: times.1)), outside that epoch: re-sealed with a later key, or the clock was changed")
+            problem(
+                path, f.offset,
+                "seal of epoch \(sr.epoch) covers data committed from \(Timestamp(nanoseconds: times.0)) to \(Timestamp(nanoseconds: times.1)), outside that epoch: re-sealed with a later key, or the clock was changed"
+            )
             return
         }
         if intact {
@@ -374,7 +423,10 @@ struct SealChain {
             if s.isActive {
                 report.unsealedTail = (s.path, length - start, pendingEvents)
             } else {
-                problem(s.path, start, "\(length - start) byte(s) after the last seal of a sealed segment (appended or rewritten after sealing)")
+                problem(
+                    s.path, start,
+                    "\(length - start) byte(s) after the last seal of a sealed segment (appended or rewritten after sealing)"
+                )
             }
         }
     }

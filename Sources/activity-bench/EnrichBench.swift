@@ -69,8 +69,9 @@ public func runEnrichBenchmark(arguments: [String]) {
     var bigSnapshot: EnrichmentSnapshot? = nil
     let bigLoad = timed { bigSnapshot = EnrichmentSnapshot.load(bigConfig, previous: nil).0 }
     if let l = bigSnapshot?.lists.first {
-        print("load 1M-range list: \(EnrichBench.ms(bigLoad)) ms (\(l.entryCount) entries, "
-              + "\(l.ranges.ipv4IntervalCount + l.ranges.ipv6IntervalCount) merged intervals, \(l.badLineCount) bad)")
+        print(
+            "load 1M-range list: \(EnrichBench.ms(bigLoad)) ms (\(l.entryCount) entries, "
+                + "\(l.ranges.ipv4IntervalCount + l.ranges.ipv6IntervalCount) merged intervals, \(l.badLineCount) bad)")
     }
     // With the flattened IPv4 tables (`index_ipv4 = true`); the tree-walk row below is the daemon's default.
     let full = EnrichmentConfiguration(city: city, asn: asn, anonymous: anonymous, lists: lists, indexIPv4: true)
@@ -81,18 +82,22 @@ public func runEnrichBenchmark(arguments: [String]) {
     print("load city+asn+anonymous+3x100k lists: \(EnrichBench.ms(fullLoad)) ms")
     for kind in EnrichmentDatabaseKind.allCases {
         guard let db = snapshot.database(kind)?.database else { continue }
-        print("  \(kind): \(db.metadata.databaseType), IPv4 table: \(db.hasIPv4Index ? "\(db.ipv4IndexNetworkCount) networks" : "none")")
+        print(
+            "  \(kind): \(db.metadata.databaseType), IPv4 table: \(db.hasIPv4Index ? "\(db.ipv4IndexNetworkCount) networks" : "none")"
+        )
     }
 
     // Events: random public addresses, 90% IPv4, 10% IPv6 (from 2000::/3), half of the IPv6 in 2a00::/12.
     var events: [ActivityEvent] = []
-    var base = ActivityEvent(time: Timestamp(seconds: 1_795_348_800), category: .login, action: .login,
-                             outcome: .success, user: "alice")
+    var base = ActivityEvent(
+        time: Timestamp(seconds: 1_795_348_800), category: .login, action: .login,
+        outcome: .success, user: "alice")
     base.service = "sshd"
     while events.count < pool {
         let address: IPAddress
         if rng.next() % 10 == 0 {
-            let hi = rng.next() % 2 == 0 ? 0x2a00_0000_0000_0000 | rng.next() >> 12 : 0x2000_0000_0000_0000 | rng.next() >> 3
+            let hi =
+                rng.next() % 2 == 0 ? 0x2a00_0000_0000_0000 | rng.next() >> 12 : 0x2000_0000_0000_0000 | rng.next() >> 3
             address = .v6(hi, rng.next())
         } else {
             address = .v4(UInt32(truncatingIfNeeded: rng.next()))
@@ -120,14 +125,15 @@ public func runEnrichBenchmark(arguments: [String]) {
         // The last row models a working set (active users' addresses) instead of 65,536 random ones.
         let events = name.hasPrefix("all, 1,024") ? Array(events.prefix(1024)) : events
         guard !events.isEmpty else { continue }
-        _ = EnrichBench.run(enricher, events: events, total: min(total, 200_000))   // warm up
+        _ = EnrichBench.run(enricher, events: events, total: min(total, 200_000))  // warm up
         var hits = 0
         let d = timed { hits = EnrichBench.run(enricher, events: events, total: total) }
         let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         let rate = Double(total) / seconds
         let pad = name.padding(toLength: 34, withPad: " ", startingAt: 0)
-        print("\(pad) \(String(format: "%12.0f", rate))  \(String(format: "%10.1f", 1e9 / rate))  "
-              + String(format: "%5.1f", 100 * Double(hits) / Double(total)))
+        print(
+            "\(pad) \(String(format: "%12.0f", rate))  \(String(format: "%10.1f", 1e9 / rate))  "
+                + String(format: "%5.1f", 100 * Double(hits) / Double(total)))
     }
 }
 
@@ -178,4 +184,3 @@ enum EnrichBench {
         String(format: "%.1f", Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15)
     }
 }
-

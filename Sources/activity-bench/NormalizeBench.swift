@@ -25,7 +25,7 @@ public func runNormalizeBenchmark(arguments: [String]) {
         return
     }
     let parser = SyslogParser(timeZone: zone)
-    let now = Timestamp(seconds: 1_795_348_800) // 2026-11-22T12:00:00Z
+    let now = Timestamp(seconds: 1_795_348_800)  // 2026-11-22T12:00:00Z
     let unmatched = BenchLog.unmatchedLines(count: 20_000)
     let matched = BenchLog.matchedLines(count: 20_000)
 
@@ -47,7 +47,9 @@ public func runNormalizeBenchmark(arguments: [String]) {
         BenchLog.row(name, "parse", total, parseTime, parsed)
         let (normTime, events) = BenchLog.measure { BenchLog.normalizeOnly(records, total: total) }
         BenchLog.row(name, "normalize", total, normTime, events)
-        let (bothTime, events2) = BenchLog.measure { BenchLog.parseAndNormalize(lines, total: total, parser: parser, now: now) }
+        let (bothTime, events2) = BenchLog.measure {
+            BenchLog.parseAndNormalize(lines, total: total, parser: parser, now: now)
+        }
         BenchLog.row(name, "parse+normalize", total, bothTime, events2)
     }
 }
@@ -120,13 +122,17 @@ enum BenchLog {
             switch k % 10 {
             case 0: body = "CRON[\(pid)]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
             case 1: body = "CRON[\(pid)]: (root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)"
-            case 2: body = "kernel: [\(k).123456] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=203.0.113.\(k % 250) DST=192.0.2.1 LEN=40 PROTO=TCP SPT=\(k) DPT=23"
+            case 2:
+                body =
+                    "kernel: [\(k).123456] [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=203.0.113.\(k % 250) DST=192.0.2.1 LEN=40 PROTO=TCP SPT=\(k) DPT=23"
             case 3: body = "systemd[1]: Started Session \(k) of User root."
             case 4: body = "systemd[1]: Starting Daily apt download activities..."
             case 5: body = "postfix/smtpd[\(pid)]: connect from unknown[203.0.113.\(k % 250)]"
             case 6: body = "postfix/qmgr[900]: 4F1A2B3C4D: from=<root@example.org>, size=\(k), nrcpt=1 (queue active)"
             case 7: body = "dhclient[700]: DHCPREQUEST for 192.0.2.\(k % 250) on eth0 to 192.0.2.1 port 67"
-            case 8: body = "sshd[\(pid)]: Received disconnect from 203.0.113.\(k % 250) port \(k % 60_000):11: Bye Bye [preauth]"
+            case 8:
+                body =
+                    "sshd[\(pid)]: Received disconnect from 203.0.113.\(k % 250) port \(k % 60_000):11: Bye Bye [preauth]"
             default: body = "systemd-logind[512]: Watching system buttons on /dev/input/event0 (Power Button)"
             }
             return "\(stamp(k)) web1 \(body)"
@@ -145,13 +151,19 @@ enum BenchLog {
             let t = stamp(k)
             switch k % 6 {
             case 0:
-                out.append("\(t) web1 sshd[\(pid)]: Accepted publickey for \(user) from \(ip) port \(40_000 + k % 20_000) ssh2: ED25519 SHA256:Zk3v0m9cQ2Yl0pQ7fRk1\(k)")
+                out.append(
+                    "\(t) web1 sshd[\(pid)]: Accepted publickey for \(user) from \(ip) port \(40_000 + k % 20_000) ssh2: ED25519 SHA256:Zk3v0m9cQ2Yl0pQ7fRk1\(k)"
+                )
                 out.append("\(t) web1 sshd[\(pid)]: Disconnected from user \(user) \(ip) port \(40_000 + k % 20_000)")
             case 1:
-                out.append("\(t) web1 sshd[\(pid)]: Failed password for \(user) from \(ip) port \(40_000 + k % 20_000) ssh2")
-                out.append("\(t) web1 sshd[\(pid)]: Invalid user admin\(k % 100) from \(ip) port \(40_000 + k % 20_000)")
+                out.append(
+                    "\(t) web1 sshd[\(pid)]: Failed password for \(user) from \(ip) port \(40_000 + k % 20_000) ssh2")
+                out.append(
+                    "\(t) web1 sshd[\(pid)]: Invalid user admin\(k % 100) from \(ip) port \(40_000 + k % 20_000)")
             case 2:
-                out.append("\(t) web1 sudo[\(pid)]:   \(user) : TTY=pts/\(k % 9) ; PWD=/home/\(user) ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx")
+                out.append(
+                    "\(t) web1 sudo[\(pid)]:   \(user) : TTY=pts/\(k % 9) ; PWD=/home/\(user) ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx"
+                )
             case 3:
                 out.append("\(t) web1 su[\(pid)]: (to root) \(user) on pts/\(k % 9)")
                 out.append("\(t) web1 su[\(pid)]: pam_unix(su:session): session closed for user root")

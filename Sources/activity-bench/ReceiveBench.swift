@@ -41,7 +41,8 @@ func runReceiveBenchmark(arguments: [String]) async {
     let configuration: DaemonConfiguration
     do { configuration = try DaemonConfiguration.load(path: config) } catch { fail("\(config): \(error)") }
     let logger = bootstrapStandardErrorLogging(label: "activity-bench.receive", level: level)
-    guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
+    guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out)
+    else {
         fail("cannot create \(out)")
     }
     let daemon = Daemon(configuration: configuration, logger: logger, configPath: config) { [fields] events, _ in

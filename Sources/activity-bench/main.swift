@@ -23,5 +23,7 @@ case "audit": runAuditBenchmark(arguments: rest)
 case "risk": runRiskBenchmark(arguments: rest)
 case "receive": await runReceiveBenchmark(arguments: rest)
 default:
-    diagnostics.fail("usage: activity-bench store|query|decode|normalize|enrich|audit|risk|receive [options]", status: Diagnostics.Status.usage)
+    diagnostics.fail(
+        "usage: activity-bench store|query|decode|normalize|enrich|audit|risk|receive [options]",
+        status: Diagnostics.Status.usage)
 }

@@ -29,7 +29,7 @@ struct BoundedQueueTests {
     func costBound() {
         let q = BoundedQueue<Int>(capacity: 100, maxCost: 50, cost: { $0 })
         #expect(q.tryPush(30))
-        #expect(!q.tryPush(30))   // 60 > 50
+        #expect(!q.tryPush(30))  // 60 > 50
         #expect(q.tryPush(20))
         #expect(q.popBatch(max: 1, timeout: 0) == [30])
         #expect(q.tryPush(30))
@@ -50,7 +50,7 @@ struct BoundedQueueTests {
             let batch = q.popBatch(max: 1, timeout: 0)
             #expect(batch?.count == 1)
         }
-        #expect(first == nil)   // 100 items still queued; the taken one is gone
+        #expect(first == nil)  // 100 items still queued; the taken one is gone
         #expect(q.depth == 100)
     }
 
@@ -80,7 +80,7 @@ struct BoundedQueueTests {
         let q = BoundedQueue<Int>(capacity: 1000)
         // The batch is due at max/4 = 100 items (the linger deadline is far away).
         let pop = BackgroundPop(q, max: 400, linger: 60)
-        for i in 0..<100 { #expect(q.tryPush(i)); usleep(200) }   // (time for a woken consumer to run)
+        for i in 0..<100 { #expect(q.tryPush(i)); usleep(200) }  // (time for a woken consumer to run)
         #expect(pop.result(within: 30) == Array(0..<100))
         // Woken by the first item and by the hundredth (a spurious wake-up may add one), not by each push.
         #expect(q.consumerWakeupCount <= 3, "\(q.consumerWakeupCount) wake-ups")
@@ -91,7 +91,7 @@ struct BoundedQueueTests {
         let q = BoundedQueue<Int>(capacity: 10)
         let pop = BackgroundPop(q, max: 400, linger: 60)
         for i in 0..<10 { #expect(q.tryPush(i)) }
-        #expect(!q.tryPush(10))   // full: the consumer stops waiting for 100 items that cannot come
+        #expect(!q.tryPush(10))  // full: the consumer stops waiting for 100 items that cannot come
         #expect(pop.result(within: 30) == Array(0..<10))
     }
 }

@@ -10,13 +10,17 @@ import Testing
 @Suite("Check API request decoder")
 struct CheckRequestTests {
     /// `{"user":"…"}` with `count` times `unit`.
-    static func long(_ unit: String, _ count: Int) -> String { #"{"user":""# + String(repeating: unit, count: count) + #""}"# }
+    static func long(_ unit: String, _ count: Int) -> String {
+        #"{"user":""# + String(repeating: unit, count: count) + #""}"#
+    }
 
     static let wellFormed: [(String, CheckRequest)] = [
         (#"{"user":"ann"}"#, CheckRequest(user: "ann")),
         (" \n\t{ \"user\" : \"ann\" , \"ip\":\"192.0.2.1\" }\r\n ", CheckRequest(user: "ann", ip: "192.0.2.1")),
-        (#"{"account":"acme","action":"login","device":"iPhone","ip":"2001:db8::1","user":"bob"}"#,
-         CheckRequest(user: "bob", ip: "2001:db8::1", device: "iPhone", action: "login", account: "acme")),
+        (
+            #"{"account":"acme","action":"login","device":"iPhone","ip":"2001:db8::1","user":"bob"}"#,
+            CheckRequest(user: "bob", ip: "2001:db8::1", device: "iPhone", action: "login", account: "acme")
+        ),
         (#"{"user":"a\"b\\c\/d\n\t"}"#, CheckRequest(user: "a\"b\\c/d\n\t")),
         (#"{"user":"\u00e9t\u00E9 \ud83d\ude00"}"#, CheckRequest(user: "été 😀")),
         (#"{"\u0075ser":"escaped key"}"#, CheckRequest(user: "escaped key")),
@@ -97,17 +101,20 @@ struct CheckHandlerTests {
         api.tokens = [APIToken(name: "app", sha256: hexBytes(Self.tokenSHA256), accounts: [])]
         api.maxBodyBytes = maxBody
         let counters = DaemonCounters()
-        let check = CheckAPI(configuration: api, risk: RiskHolder(configuration: RiskConfiguration()),
-                             enrichment: EnrichmentHolder(.empty), counters: counters, record: nil)
+        let check = CheckAPI(
+            configuration: api, risk: RiskHolder(configuration: RiskConfiguration()),
+            enrichment: EnrichmentHolder(.empty), counters: counters, record: nil)
         let channel = EmbeddedChannel()
         try CheckHandler.configure(channel.pipeline.syncOperations, api: check)
-        try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()   // active, as a served connection
+        try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()  // active, as a served connection
         return (channel, counters)
     }
 
     func hexBytes(_ hex: String) -> [UInt8] {
         let digits = Array(hex.utf8)
-        return stride(from: 0, to: digits.count, by: 2).compactMap { UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16) }
+        return stride(from: 0, to: digits.count, by: 2).compactMap {
+            UInt8(String(decoding: digits[$0..<$0 + 2], as: UTF8.self), radix: 16)
+        }
     }
 
     func request(_ body: String, token: String? = token, extraHeaders: String = "") -> String {
@@ -118,7 +125,9 @@ struct CheckHandlerTests {
     /// Everything written back so far, as text.
     func output(_ channel: EmbeddedChannel) throws -> String {
         var text = ""
-        while var b = try channel.readOutbound(as: ByteBuffer.self) { text += b.readString(length: b.readableBytes) ?? "" }
+        while var b = try channel.readOutbound(as: ByteBuffer.self) {
+            text += b.readString(length: b.readableBytes) ?? ""
+        }
         return text
     }
 
@@ -126,15 +135,33 @@ struct CheckHandlerTests {
     func answersAndRefusals() throws {
         let (channel, counters) = try channel()
         let cases: [(String, String, String)] = [
-            (request(#"{"user":"ann","ip":"192.0.2.1","device":"iPhone"}"#), "HTTP/1.1 200 OK", #"{"verdict":"allow","flags":[],"why":[]"#),
-            (request(#"{"user":"#), "HTTP/1.1 400 Bad Request", #"{"error":"bad_request","message":"the body is not valid JSON (at byte 8)"}"#),
+            (
+                request(#"{"user":"ann","ip":"192.0.2.1","device":"iPhone"}"#), "HTTP/1.1 200 OK",
+                #"{"verdict":"allow","flags":[],"why":[]"#
+            ),
+            (
+                request(#"{"user":"#), "HTTP/1.1 400 Bad Request",
+                #"{"error":"bad_request","message":"the body is not valid JSON (at byte 8)"}"#
+            ),
             (request(#"{"user":7}"#), "HTTP/1.1 400 Bad Request", #"member \"user\" must be a string"#),
-            (request(#"{"user":"ann","ip":"not-an-ip"}"#), "HTTP/1.1 400 Bad Request", "ip is not an IPv4 or IPv6 address"),
-            (request(#"{"user":"ann","action":"order_placed"}"#), "HTTP/1.1 400 Bad Request", #"action must be \"login\""#),
+            (
+                request(#"{"user":"ann","ip":"not-an-ip"}"#), "HTTP/1.1 400 Bad Request",
+                "ip is not an IPv4 or IPv6 address"
+            ),
+            (
+                request(#"{"user":"ann","action":"order_placed"}"#), "HTTP/1.1 400 Bad Request",
+                #"action must be \"login\""#
+            ),
             (request(#"{"user":"ann"}"#, token: nil), "HTTP/1.1 401 Unauthorized", "WWW-Authenticate: Bearer"),
             (request(#"{"user":"ann"}"#, token: "wrong"), "HTTP/1.1 401 Unauthorized", "unknown bearer token"),
-            ("GET /v1/check HTTP/1.1\r\nAuthorization: Bearer test-token\r\n\r\n", "HTTP/1.1 405 Method Not Allowed", "use POST"),
-            ("POST /other HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 404 Not Found", "the only resource is /v1/check"),
+            (
+                "GET /v1/check HTTP/1.1\r\nAuthorization: Bearer test-token\r\n\r\n", "HTTP/1.1 405 Method Not Allowed",
+                "use POST"
+            ),
+            (
+                "POST /other HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 404 Not Found",
+                "the only resource is /v1/check"
+            ),
         ]
         for (req, status, fragment) in cases {
             try channel.writeInbound(ByteBuffer(string: req))
@@ -147,7 +174,9 @@ struct CheckHandlerTests {
             #expect(channel.isActive)
         }
         let checks = counters.snapshot.checks
-        #expect(checks == ["allow": 1, "bad_request": 4, "unauthorized": 2, "method_not_allowed": 1, "not_found": 1], "\(checks)")
+        #expect(
+            checks == ["allow": 1, "bad_request": 4, "unauthorized": 2, "method_not_allowed": 1, "not_found": 1],
+            "\(checks)")
         _ = try channel.finish()
     }
 
@@ -167,7 +196,8 @@ struct CheckHandlerTests {
     @Test("pipelined requests in one read are answered in order")
     func pipelined() throws {
         let (channel, _) = try channel()
-        try channel.writeInbound(ByteBuffer(string: request(#"{"user":"a"}"#) + request(#"{"user":"#) + request(#"{"user":"b"}"#)))
+        try channel.writeInbound(
+            ByteBuffer(string: request(#"{"user":"a"}"#) + request(#"{"user":"#) + request(#"{"user":"b"}"#)))
         let answers = try output(channel).components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
         #expect(answers == ["200", "400", "200"])
         _ = try channel.finish()
@@ -179,7 +209,9 @@ struct CheckHandlerTests {
         let big = #"{"user":""# + String(repeating: "a", count: 100) + #""}"#
         try channel.writeInbound(ByteBuffer(string: request(big)))
         let answer = try output(channel)
-        #expect(answer.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n") && answer.contains("Connection: close\r\n"), "\(answer)")
+        #expect(
+            answer.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n") && answer.contains("Connection: close\r\n"),
+            "\(answer)")
         #expect(answer.contains(#""error":"too_large""#))
         #expect(!channel.isActive)
 
@@ -198,7 +230,8 @@ struct CheckHandlerTests {
         // The decoder's error stops at CheckHandler (answered there), so it does not reach the caller.
         _ = try channel.writeInbound(ByteBuffer(string: "GARBAGE \u{01}\r\n\r\n"))
         let answer = try output(channel)
-        #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n") && answer.contains("Connection: close\r\n"), "\(answer)")
+        #expect(
+            answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n") && answer.contains("Connection: close\r\n"), "\(answer)")
         #expect(answer.contains("malformed HTTP request"))
         #expect(counters.snapshot.checks == ["bad_request": 1])
         #expect(!channel.isActive)

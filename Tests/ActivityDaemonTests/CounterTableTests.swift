@@ -14,8 +14,10 @@ struct CounterTableTests {
         s.unmatchedByProgram = ["sshd": 10]; s.checks = ["allow": 11]; s.enrichHits = 12; s.enrichMisses = 13
         s.segmentsSealed = 14; s.bytesWritten = 15; s.fsyncs = 16; s.riskCheckpoints = 17; s.fsyncSecondsTotal = 1.5
         s.fsyncSecondsMax = 0.25; s.storeErrors = ["no_space": 18]; s.queueDepth = 19; s.storePaused = true
-        s.lastSeq = 20; s.reloads = 21; s.reloadErrors = 22; s.kernelDropsByPort = [5514: 23, 5515: 1]; s.udpReadPauses = 24
-        s.notifyUnsent = 25; s.forwardConfigured = true; s.forwardedSeq = 26; s.forwardPublished = 27; s.forwardErrors = 28
+        s.lastSeq = 20; s.reloads = 21; s.reloadErrors = 22; s.kernelDropsByPort = [5514: 23, 5515: 1];
+        s.udpReadPauses = 24
+        s.notifyUnsent = 25; s.forwardConfigured = true; s.forwardedSeq = 26; s.forwardPublished = 27;
+        s.forwardErrors = 28
         s.forwardLagEvents = 29; s.forwardLagSeconds = 3.25; s.collectConfigured = true; s.collectedStreamSeq = 30
         s.collectedEvents = 31; s.collectSkipped = 32; s.collectErrors = 33
         return s
@@ -62,7 +64,9 @@ struct CounterTableTests {
     func outputsAgree() throws {
         let s = Self.full
         let (samples, types) = Self.parsePrometheus(s.prometheusText())
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(s.json(pid: 1, started: .init(seconds: 0), now: .init(seconds: 1)).utf8)) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(s.json(pid: 1, started: .init(seconds: 0), now: .init(seconds: 1)).utf8)) as? [String: Any])
         // Every metric in the text is described, and every description is in the text.
         #expect(Set(types.keys) == Set(DaemonCounters.descriptions.map(\.metric)))
         let sampleNames = Set(samples.keys.map { $0.split(separator: "{").first.map(String.init) ?? $0 })
@@ -76,7 +80,9 @@ struct CounterTableTests {
                 jsonKeys.insert(k)
             }
         }
-        #expect(jsonKeys == Set(DaemonCounters.descriptions.map { ($0.section.statsKey.map { $0 + "." } ?? "") + $0.statsKey }))
+        #expect(
+            jsonKeys
+                == Set(DaemonCounters.descriptions.map { ($0.section.statsKey.map { $0 + "." } ?? "") + $0.statsKey }))
         for d in DaemonCounters.descriptions {
             #expect(types[d.metric] == d.kind.rawValue, "\(d.metric)")
             let inJSON = d.section.statsKey.map { (json[$0] as? [String: Any])?[d.statsKey] } ?? json[d.statsKey]
@@ -85,7 +91,9 @@ struct CounterTableTests {
                 #expect(d.label != nil, "\(d.metric) counts by label and names none")
                 #expect((inJSON as? [String: Int]) == values, "\(d.metric)")
                 for (k, v) in values {
-                    #expect(samples["\(d.metric){\(d.label!)=\"\(CounterDescription.escapeLabel(k))\"}"] == String(v), "\(d.metric) \(k)")
+                    #expect(
+                        samples["\(d.metric){\(d.label!)=\"\(CounterDescription.escapeLabel(k))\"}"] == String(v),
+                        "\(d.metric) \(k)")
                 }
             case .flag(let on):
                 #expect(samples[d.metric] == (on ? "1" : "0"))
@@ -101,8 +109,12 @@ struct CounterTableTests {
         // STATUS= holds each described phrase with its value.
         #expect(s.statusLine == "stored 5 events, seq 20, rejected 15, dropped 9, STORE PAUSED (write errors)")
         for d in DaemonCounters.descriptions where d.status != nil {
-            if case .flag = s.value(d) { #expect(s.statusLine.contains(d.status!)) } else {
-                #expect(s.statusLine.contains(d.status!.replacingOccurrences(of: "#", with: s.value(d).statusText)), "\(d.metric)")
+            if case .flag = s.value(d) {
+                #expect(s.statusLine.contains(d.status!))
+            } else {
+                #expect(
+                    s.statusLine.contains(d.status!.replacingOccurrences(of: "#", with: s.value(d).statusText)),
+                    "\(d.metric)")
             }
         }
     }
@@ -114,7 +126,9 @@ struct CounterTableTests {
         s.collectConfigured = false
         s.storePaused = false
         let text = s.prometheusText()
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(s.json(pid: 1, started: .init(seconds: 0), now: .init(seconds: 1)).utf8)) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(s.json(pid: 1, started: .init(seconds: 0), now: .init(seconds: 1)).utf8)) as? [String: Any])
         #expect(json["forward"] == nil && json["collect"] == nil)
         for d in DaemonCounters.descriptions where d.section != .main { #expect(!text.contains(d.metric)) }
         #expect(s.statusLine == "stored 5 events, seq 20, rejected 15, dropped 9")

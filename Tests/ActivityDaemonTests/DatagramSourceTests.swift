@@ -6,9 +6,11 @@ import Testing
 
 @Suite("Datagram sender address")
 struct DatagramSourceTests {
-    @Test("IPv4 and IPv6 senders are read with their ports", arguments: [
-        ("192.0.2.7", 40000), ("127.0.0.1", 1), ("2001:db8::1", 65535), ("::ffff:198.51.100.9", 514), ("::1", 9),
-    ])
+    @Test(
+        "IPv4 and IPv6 senders are read with their ports",
+        arguments: [
+            ("192.0.2.7", 40000), ("127.0.0.1", 1), ("2001:db8::1", 65535), ("::ffff:198.51.100.9", 514), ("::1", 9),
+        ])
     func source(ip: String, port: Int) throws {
         let (got, gotPort) = DatagramHandler.source(try SocketAddress(ipAddress: ip, port: port))
         #expect(got == IPAddress(ip))
@@ -19,7 +21,8 @@ struct DatagramSourceTests {
 @Suite("UDP back-pressure")
 struct UDPBackPressureTests {
     func envelope(_ text: String) throws -> AddressedEnvelope<ByteBuffer> {
-        AddressedEnvelope(remoteAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 40000), data: ByteBuffer(string: text))
+        AddressedEnvelope(
+            remoteAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 40000), data: ByteBuffer(string: text))
     }
 
     @Test("a full pipeline queue pauses reading and holds the datagrams; they are queued, in order, once there is room")
@@ -34,21 +37,21 @@ struct UDPBackPressureTests {
             return ds.map { String(decoding: $0.bytes, as: UTF8.self) }
         }
 
-        try channel.writeInbound(try envelope("a"))   // one read cycle: queued
-        try channel.writeInbound(try envelope("b"))   // the queue is full: held, reading paused
-        try channel.writeInbound(try envelope("c"))   // (a second cycle while paused: held too)
+        try channel.writeInbound(try envelope("a"))  // one read cycle: queued
+        try channel.writeInbound(try envelope("b"))  // the queue is full: held, reading paused
+        try channel.writeInbound(try envelope("c"))  // (a second cycle while paused: held too)
         // (EmbeddedChannel keeps no autoRead option to look at: the pause shows in its counter.)
         #expect(counters.snapshot.udpReadPauses == 1)
         #expect(counters.snapshot.droppedTotal == 0)
 
-        loop.advanceTime(by: .milliseconds(5))        // still full: still held
+        loop.advanceTime(by: .milliseconds(5))  // still full: still held
 
         let first = try #require(queue.popBatch(max: 10, timeout: 0))
         #expect(first.flatMap(texts) == ["a"])
-        loop.advanceTime(by: .milliseconds(1))        // room now: the held datagrams go, reading resumes
+        loop.advanceTime(by: .milliseconds(1))  // room now: the held datagrams go, reading resumes
         let second = try #require(queue.popBatch(max: 10, timeout: 0))
         #expect(second.flatMap(texts) == ["b", "c"])
-        try channel.writeInbound(try envelope("d"))   // resumed: straight to the queue again
+        try channel.writeInbound(try envelope("d"))  // resumed: straight to the queue again
         #expect(try #require(queue.popBatch(max: 10, timeout: 0)).flatMap(texts) == ["d"])
         #expect(counters.snapshot.udpReadPauses == 1)
         #expect(counters.snapshot.droppedTotal == 0)
@@ -80,7 +83,8 @@ final class ReadRequests: ChannelOutboundHandler, @unchecked Sendable {
 @Suite("UDP read coalescing")
 struct UDPCoalescingTests {
     func envelope(_ text: String) throws -> AddressedEnvelope<ByteBuffer> {
-        AddressedEnvelope(remoteAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 40000), data: ByteBuffer(string: text))
+        AddressedEnvelope(
+            remoteAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 40000), data: ByteBuffer(string: text))
     }
 
     func texts(_ items: [PipelineItem]) -> [String] {
@@ -90,29 +94,35 @@ struct UDPCoalescingTests {
         }
     }
 
-    func setUp(cycleCapacity: Int = 64) throws -> (EmbeddedEventLoop, EmbeddedChannel, DatagramHandler, ReadRequests, BoundedQueue<PipelineItem>) {
+    func setUp(cycleCapacity: Int = 64) throws -> (
+        EmbeddedEventLoop, EmbeddedChannel, DatagramHandler, ReadRequests, BoundedQueue<PipelineItem>
+    ) {
         let loop = EmbeddedEventLoop()
         let channel = EmbeddedChannel(loop: loop)
         let queue = BoundedQueue<PipelineItem>(capacity: 100)
         let probe = ReadRequests()
-        let handler = DatagramHandler(queue: queue, counters: DaemonCounters(), input: 0, coalesce: .milliseconds(1), cycleCapacity: cycleCapacity)
+        let handler = DatagramHandler(
+            queue: queue, counters: DaemonCounters(), input: 0, coalesce: .milliseconds(1), cycleCapacity: cycleCapacity
+        )
         try channel.pipeline.syncOperations.addHandler(probe)
         try channel.pipeline.syncOperations.addHandler(handler)
         return (loop, channel, handler, probe, queue)
     }
 
-    @Test("read cycles closer than the period rest until it has passed, then read again; every datagram is queued in order")
+    @Test(
+        "read cycles closer than the period rest until it has passed, then read again; every datagram is queued in order"
+    )
     func busyStreamRests() throws {
         let (loop, channel, handler, probe, queue) = try setUp()
-        try channel.writeInbound(try envelope("a"))   // the first cycle: nothing to compare with
+        try channel.writeInbound(try envelope("a"))  // the first cycle: nothing to compare with
         #expect(!handler.isResting)
-        try channel.writeInbound(try envelope("b"))   // a second one at once: rest for the period
+        try channel.writeInbound(try envelope("b"))  // a second one at once: rest for the period
         #expect(handler.isResting)
-        try channel.writeInbound(try envelope("c"))   // (whatever arrives meanwhile is kept, in order)
+        try channel.writeInbound(try envelope("c"))  // (whatever arrives meanwhile is kept, in order)
         let reads = probe.count
         loop.advanceTime(by: .microseconds(999))
         #expect(handler.isResting && probe.count == reads)
-        loop.advanceTime(by: .microseconds(1))        // the period is over: reading again
+        loop.advanceTime(by: .microseconds(1))  // the period is over: reading again
         #expect(!handler.isResting && probe.count == reads + 1)
         #expect(texts(try #require(queue.popBatch(max: 10, timeout: 0))) == ["a", "b", "c"])
         _ = try channel.finish()
@@ -131,7 +141,7 @@ struct UDPCoalescingTests {
 
         let (_, full, fullHandler, _, _) = try setUp(cycleCapacity: 1)
         try full.writeInbound(try envelope("a"))
-        try full.writeInbound(try envelope("b"))      // at once, but the cycle was full: more may be waiting
+        try full.writeInbound(try envelope("b"))  // at once, but the cycle was full: more may be waiting
         #expect(!fullHandler.isResting)
         _ = try full.finish()
     }

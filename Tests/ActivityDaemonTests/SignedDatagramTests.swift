@@ -27,7 +27,9 @@ struct SignedDatagramTests {
         var flipped = signed
         flipped[flipped.count - 2] ^= 1
         #expect(v.verify(flipped) == .failure(.badSignature))
-        #expect(SignatureVerifier(keys: ["shop": Array("another-key-of-16-bytes".utf8)]).verify(signed) == .failure(.badSignature))
+        #expect(
+            SignatureVerifier(keys: ["shop": Array("another-key-of-16-bytes".utf8)]).verify(signed)
+                == .failure(.badSignature))
         #expect(SignatureVerifier(keys: ["billing": key]).verify(signed) == .failure(.unknownKey))
         #expect(v.verify(payload) == .failure(.badSignature))
         #expect(v.verify(Array("shop abc {}".utf8)) == .failure(.badSignature))

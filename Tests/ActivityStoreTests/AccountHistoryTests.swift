@@ -22,13 +22,19 @@ struct AccountHistoryTests {
                 for e in es { users.add(e) }
             }
         }
-        return (users.summaries(now: Timestamp(seconds: 1_900_000_000), sessionTimeout: .hours(8), includeInvalidUsers: true), digestParts, eventParts)
+        return (
+            users.summaries(
+                now: Timestamp(seconds: 1_900_000_000), sessionTimeout: .hours(8), includeInvalidUsers: true),
+            digestParts, eventParts
+        )
     }
 
     func usersFromEvents(_ r: StoreReader) throws -> [UserSummary] {
         var q = EventQuery()
         q.terms[.category] = ["login", "admin"]
-        return usersReport(events: try r.events(q), now: Timestamp(seconds: 1_900_000_000), sessionTimeout: .hours(8), includeInvalidUsers: true)
+        return usersReport(
+            events: try r.events(q), now: Timestamp(seconds: 1_900_000_000), sessionTimeout: .hours(8),
+            includeInvalidUsers: true)
     }
 
     @Test("digests plus uncovered events give the report every event gives")
@@ -40,7 +46,7 @@ struct AccountHistoryTests {
         do {
             let w = try SegmentWriter(dataDirectory: dir, options: options, host: "t")
             for c in stride(from: 0, to: 2000, by: 90) { try w.append(Array(events[c..<min(c + 90, 2000)])) }
-            try w.close()   // the active segment gets a prefix index
+            try w.close()  // the active segment gets a prefix index
         }
         // Reopened and appended to without closing: the active segment has a tail no index covers.
         let w = try SegmentWriter(dataDirectory: dir, options: options, host: "t")

@@ -18,7 +18,9 @@ struct EventFieldCoverageTests {
         return out
     }
 
-    static func labels(_ value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label).map(snakeCase) }
+    static func labels(_ value: Any) -> [String] {
+        Mirror(reflecting: value).children.compactMap(\.label).map(snakeCase)
+    }
 
     @Test("the table names every stored property of the event, in storage order, and every member of its nested values")
     func tableMatchesStorage() {
@@ -118,7 +120,9 @@ struct EventFieldCoverageTests {
         var documented: [String: Int] = [:]
         for line in doc.split(separator: "\n") where line.hasPrefix("| ") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count >= 3, let r = cells[2].range(of: #"^bit (\d+)"#, options: .regularExpression) else { continue }
+            guard cells.count >= 3, let r = cells[2].range(of: #"^bit (\d+)"#, options: .regularExpression) else {
+                continue
+            }
             documented[cells[0]] = Int(cells[2][r].dropFirst(4))
         }
         for f in ActivityEvent.Field.allCases {
@@ -136,7 +140,9 @@ struct EventFieldCoverageTests {
         func flush() {
             let key = name.trimmingCharacters(in: .whitespaces)
             if !key.isEmpty { top.append(key) }
-            if !inner.isEmpty { members[key] = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            if !inner.isEmpty {
+                members[key] = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            }
             name = ""; inner = ""
         }
         for c in text {
@@ -149,7 +155,9 @@ struct EventFieldCoverageTests {
         }
         flush()
         #expect(top == ActivityEvent.Field.allCases.map(\.key))
-        for f in [ActivityEvent.Field.geo, .net, .commerce, .origin] { #expect(members[f.key] == f.members, "\(f.key)") }
+        for f in [ActivityEvent.Field.geo, .net, .commerce, .origin] {
+            #expect(members[f.key] == f.members, "\(f.key)")
+        }
     }
 
     @Test("every path is a CSV column or left out with a reason, and each column shows its field")
@@ -214,7 +222,10 @@ struct EventFieldCoverageTests {
             Self.clear(f, in: &e)
             events.append(e)
         }
-        try w.append(events.map { var e = $0; e.seq = 0; return e })
+        try w.append(
+            events.map {
+                var e = $0; e.seq = 0; return e
+            })
         try w.close()
         let stored = try StoreReader(dataDirectory: dir).events(EventQuery())
         #expect(stored.count == events.count)

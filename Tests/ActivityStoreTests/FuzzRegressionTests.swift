@@ -95,21 +95,26 @@ private func dataDirectory(sealedIndex index: [UInt8], segmentLength: Int) -> St
     let dir = TestScratch.directory("fuzz-regression")
     let segments = dir + "/segments"
     try? FileManager.default.createDirectory(atPath: segments, withIntermediateDirectories: true)
-    _ = FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.segmentName(firstSeq: 1),
-                                   contents: Data(count: segmentLength))
-    _ = FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.indexName(firstSeq: 1), contents: Data(index))
-    _ = FileManager.default.createFile(atPath: segments + "/" + SegmentFormat.segmentName(firstSeq: 26), contents: Data())
+    _ = FileManager.default.createFile(
+        atPath: segments + "/" + SegmentFormat.segmentName(firstSeq: 1),
+        contents: Data(count: segmentLength))
+    _ = FileManager.default.createFile(
+        atPath: segments + "/" + SegmentFormat.indexName(firstSeq: 1), contents: Data(index))
+    _ = FileManager.default.createFile(
+        atPath: segments + "/" + SegmentFormat.segmentName(firstSeq: 26), contents: Data())
     return dir
 }
 
 /// A real two-segment store written with SegmentWriter: 25 events in sealed segment 1, 5 in the active one.
 private func writtenStore() throws -> (dir: String, events: Int) {
     let dir = TestScratch.directory("fuzz-regression")
-    let w = try SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "fuzzhost",
-                              now: Timestamp(seconds: 1_767_225_600))
+    let w = try SegmentWriter(
+        dataDirectory: dir, options: StoreOptions(), host: "fuzzhost",
+        now: Timestamp(seconds: 1_767_225_600))
     let events = (0..<30).map { i in
-        ActivityEvent(time: Timestamp(seconds: 1_767_225_600 + Int64(i)), category: .login, action: .login,
-                      outcome: .success, user: "user\(i % 4)")
+        ActivityEvent(
+            time: Timestamp(seconds: 1_767_225_600 + Int64(i)), category: .login, action: .login,
+            outcome: .success, user: "user\(i % 4)")
     }
     _ = try w.append(Array(events[0..<25]))
     try w.rotate(now: Timestamp(seconds: 1_767_229_200))
@@ -139,7 +144,9 @@ struct FuzzRegressionTests {
         }
     }
 
-    @Test("a real index with its first frame offset's top byte flipped is damage, not a trap (storereader-frame-offset-flip)")
+    @Test(
+        "a real index with its first frame offset's top byte flipped is damage, not a trap (storereader-frame-offset-flip)"
+    )
     func flippedFrameOffsetInRealIndex() async {
         await #expect(processExitsWith: .success) {
             guard let (dir, total) = try? writtenStore() else { exit(2) }
@@ -147,7 +154,8 @@ struct FuzzRegressionTests {
             // FailCases/FuzzSegment/storereader-frame-offset-flip is mode 3 with the triple (offset 0x003F, xor 0xFF):
             // byte 63 of the sealed index is the top byte of frame 0's u64 offset (header 56 bytes, then the table).
             let indexPath = dir + "/segments/" + SegmentFormat.indexName(firstSeq: 1)
-            guard var index = FileManager.default.contents(atPath: indexPath).map({ [UInt8]($0) }), index.count > 63 else { exit(3) }
+            guard var index = FileManager.default.contents(atPath: indexPath).map({ [UInt8]($0) }), index.count > 63
+            else { exit(3) }
             index[63] ^= 0xFF
             _ = FileManager.default.createFile(atPath: indexPath, contents: Data(index))
 
@@ -163,7 +171,9 @@ struct FuzzRegressionTests {
         }
     }
 
-    @Test("a posting count beyond Int.max in an index's term dictionary is damage, not a trap (segmentindex-terms-huge-count)")
+    @Test(
+        "a posting count beyond Int.max in an index's term dictionary is damage, not a trap (segmentindex-terms-huge-count)"
+    )
     func hugePostingCountInTerms() async {
         await #expect(processExitsWith: .success) {
             let path = TestScratch.directory("fuzz-regression") + "/index.idx"
@@ -183,7 +193,9 @@ struct FuzzRegressionTests {
     /// `verify-prefix-index-huge-length` (found by CI's fuzzing run): the active segment's prefix index claims a
     /// segment length of UInt64.max with an empty frame table, so no per-frame check saw it; `verify` trapped in
     /// `Int(segmentLength)`. The index header is now rejected as damaged when a field is out of range.
-    @Test("an active prefix index claiming a segment length beyond Int.max is damage, not a trap (verify-prefix-index-huge-length)")
+    @Test(
+        "an active prefix index claiming a segment length beyond Int.max is damage, not a trap (verify-prefix-index-huge-length)"
+    )
     func hugePrefixIndexLength() async {
         await #expect(processExitsWith: .success) {
             guard let (dir, total) = try? writtenStore() else { exit(2) }
@@ -196,8 +208,13 @@ struct FuzzRegressionTests {
             index += [UInt8](repeating: 0xFF, count: 8)
             index += [0, 0, 0, 0, 0]
             index += withUnsafeBytes(of: CRC32C.checksum(index).littleEndian, Array.init)
-            _ = FileManager.default.createFile(atPath: dir + "/segments/" + SegmentFormat.indexName(firstSeq: 26), contents: Data(index))
-            if (try? SegmentIndex(path: dir + "/segments/" + SegmentFormat.indexName(firstSeq: 26), verifyChecksum: true)) != nil { exit(3) }
+            _ = FileManager.default.createFile(
+                atPath: dir + "/segments/" + SegmentFormat.indexName(firstSeq: 26), contents: Data(index))
+            if (try? SegmentIndex(
+                path: dir + "/segments/" + SegmentFormat.indexName(firstSeq: 26), verifyChecksum: true)) != nil
+            {
+                exit(3)
+            }
             guard let reader = try? StoreReader(dataDirectory: dir) else { exit(4) }
             // The segments are intact: every event is still read, once.
             guard let events = try? reader.events(EventQuery()), events.count == total else { exit(5) }
@@ -214,7 +231,9 @@ struct FuzzRegressionTests {
             guard let (dir, _) = try? writtenStore() else { exit(2) }
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let path = dir + "/segments/" + SegmentFormat.segmentName(firstSeq: 26)
-            guard var seg = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }), seg.count > 12 else { exit(3) }
+            guard var seg = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }), seg.count > 12 else {
+                exit(3)
+            }
             let headerLength = Int(seg[10]) | Int(seg[11]) << 8
             // Find the first events frame (kind 1 after the 8-byte length and CRC), set its base seq and re-sign it.
             var o = headerLength
@@ -235,7 +254,8 @@ struct FuzzRegressionTests {
             if reader.damage.isEmpty { exit(6) }
             guard let report = try? reader.verify(repair: false), !report.isClean else { exit(7) }
             // The writer's recovery walks the same frames.
-            _ = try? SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "fuzzhost", now: Timestamp(seconds: 1_767_229_300))
+            _ = try? SegmentWriter(
+                dataDirectory: dir, options: StoreOptions(), host: "fuzzhost", now: Timestamp(seconds: 1_767_229_300))
         }
     }
 

@@ -57,11 +57,13 @@ struct ReadPathTests {
             var it = try StoreReader(dataDirectory: r.dataDirectory).read(EventQuery(), prefetch: true).makeIterator()
             var taken = 0
             while taken < 10, it.next() != nil { taken += 1 }
-            #expect(taken == 10)   // dropping `it` now stops its decoding thread (deinit)
+            #expect(taken == 10)  // dropping `it` now stops its decoding thread (deinit)
         }
     }
 
-    @Test("a segment that cannot be mapped is damage on every read path, not silently skipped; one retention removed is not")
+    @Test(
+        "a segment that cannot be mapped is damage on every read path, not silently skipped; one retention removed is not"
+    )
     func unreadableSegment() throws {
         let r = try store(2500, seed: 37)
         let all = try r.events(EventQuery())
@@ -80,7 +82,9 @@ struct ReadPathTests {
             let got = Array(read)
             #expect(got.count < all.count)
             #expect(!read.report.isClean)
-            #expect(read.report.damage.contains { $0.path == victim.path && $0.reason.hasPrefix("unreadable segment") }, "\(order): \(fresh.damage)")
+            #expect(
+                read.report.damage.contains { $0.path == victim.path && $0.reason.hasPrefix("unreadable segment") },
+                "\(order): \(fresh.damage)")
         }
         // Gone (retention deletes the oldest while readers run): no damage for it.
         try FileManager.default.removeItem(atPath: victim.path)

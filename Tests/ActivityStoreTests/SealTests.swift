@@ -26,14 +26,17 @@ struct SealTests {
 
     /// Rewrites a frame's CRC after its body was edited (what an editor who knows the format does).
     static func fixCRC(_ bytes: inout [UInt8], frameAt o: Int) {
-        let len = Int(UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
+        let len = Int(
+            UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
         let crc = CRC32C.checksum(bytes[(o + 8)..<(o + 8 + len)])
         for k in 0..<4 { bytes[o + 4 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
     }
 
     /// A sealed store of several segments: three seal epochs, a rotation every ~12 KiB, a clean close.
     /// Returns the directory, the key file path and the verification key.
-    static func sealedStore(_ name: String, seed: UInt64, close: Bool = true) throws -> (String, String, SealVerificationKey) {
+    static func sealedStore(_ name: String, seed: UInt64, close: Bool = true) throws -> (
+        String, String, SealVerificationKey
+    ) {
         let dir = temporaryDirectory(name)
         let keyPath = dir + "/seal.key"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -81,7 +84,8 @@ struct SealTests {
         #expect(state.epoch > 1)
         // Plain verify (no key) is clean too, and a wrong key proves nothing.
         #expect(try Self.verify(dir, nil).isClean)
-        let wrong = SealVerificationKey(key0: [UInt8](repeating: 7, count: 32), startSeconds: 1_000, intervalSeconds: 60)
+        let wrong = SealVerificationKey(
+            key0: [UInt8](repeating: 7, count: 32), startSeconds: 1_000, intervalSeconds: 60)
         #expect(try Self.verify(dir, wrong).seals?.problems.isEmpty == false)
     }
 
@@ -91,7 +95,8 @@ struct SealTests {
         let text = vk.description
         #expect(text.hasPrefix("actseal1-"))
         #expect(SealVerificationKey(text: text) == vk)
-        #expect(SealVerificationKey(text: text.uppercased().replacingOccurrences(of: "ACTSEAL1", with: "actseal1")) == vk)
+        #expect(
+            SealVerificationKey(text: text.uppercased().replacingOccurrences(of: "ACTSEAL1", with: "actseal1")) == vk)
         #expect(SealVerificationKey(text: "actseal1-zz-1-900") == nil)
         #expect(vk.intervalSeconds == 900)
         #expect(vk.startSeconds == 1_795_000_000)
@@ -101,7 +106,9 @@ struct SealTests {
         case byte, frameRemoved, framesSwapped, segmentDeleted, segmentTruncated, indexReplaced
     }
 
-    @Test("every edit of sealed history is found and located, with CRCs and indexes made to match", arguments: Edit.allCases)
+    @Test(
+        "every edit of sealed history is found and located, with CRCs and indexes made to match",
+        arguments: Edit.allCases)
     func editsAreFound(_ edit: Edit) throws {
         for round in 0..<6 {
             let (dir, _, vk) = try Self.sealedStore("\(#function)\(edit)\(round)", seed: UInt64(round * 100 + 7))
@@ -215,11 +222,15 @@ struct SealTests {
                 let digest = Array(SHA256.hash(data: bytes[start..<f.offset]))
                 // The seal keeps its time; only the key (and so the epoch) is the intruder's.
                 let time = bytes.withUnsafeBytes { b in
-                    FrameParser.seal(in: b, frame: FrameInfo(offset: f.offset, end: f.end, kind: f.kind, baseSeq: 0, count: 0))!.time.nanoseconds
+                    FrameParser.seal(
+                        in: b, frame: FrameInfo(offset: f.offset, end: f.end, kind: f.kind, baseSeq: 0, count: 0))!.time
+                        .nanoseconds
                 }
-                let tag = Seal.tag(key: stolen.key, segmentFirstSeq: seg.firstSeq, start: UInt64(start), end: UInt64(f.offset),
-                                   epoch: stolen.epoch, time: time, previous: previous, digest: digest)
-                let body = Seal.body(epoch: stolen.epoch, time: time, start: UInt64(start), previous: previous, tag: tag)
+                let tag = Seal.tag(
+                    key: stolen.key, segmentFirstSeq: seg.firstSeq, start: UInt64(start), end: UInt64(f.offset),
+                    epoch: stolen.epoch, time: time, previous: previous, digest: digest)
+                let body = Seal.body(
+                    epoch: stolen.epoch, time: time, start: UInt64(start), previous: previous, tag: tag)
                 bytes.replaceSubrange((f.offset + 8)..<f.end, with: body)
                 Self.fixCRC(&bytes, frameAt: f.offset)
                 previous = tag
@@ -259,7 +270,8 @@ struct SealTests {
         try FileManager.default.removeItem(atPath: segs[2].path)
         try FileManager.default.removeItem(atPath: segs[2].indexPath)
         let gap = try Self.verify(dir, nil)
-        #expect(gap.problems.contains { $0.path == segs[3].path && $0.reason.contains("sequence gap") }, "\(gap.problems)")
+        #expect(
+            gap.problems.contains { $0.path == segs[3].path && $0.reason.contains("sequence gap") }, "\(gap.problems)")
     }
 
     @Test("recovery that cuts uncommitted events records the skipped seqs, so verify sees no gap")

@@ -32,10 +32,12 @@ struct SegmentCacheTests {
         return dir
     }
 
-    @Test("a sparse read of a frame, with the table's marks or without, decodes what the whole frame decodes",
-          arguments: [(UInt64(1), 300), (2, 45), (3, 1)])
+    @Test(
+        "a sparse read of a frame, with the table's marks or without, decodes what the whole frame decodes",
+        arguments: [(UInt64(1), 300), (2, 45), (3, 1)])
     func sparseDecode(_ seed: UInt64, _ perFrame: Int) throws {
-        let dir = try Self.store("sparse-\(seed)", events: Self.events(1_500, seed: seed), perFrame: perFrame, segmentBytes: 1 << 30)
+        let dir = try Self.store(
+            "sparse-\(seed)", events: Self.events(1_500, seed: seed), perFrame: perFrame, segmentBytes: 1 << 30)
         let reader = try StoreReader(dataDirectory: dir)
         let seg = try #require(try reader.segments().last)
         let file = try MappedFile(path: seg.path)
@@ -58,7 +60,9 @@ struct SegmentCacheTests {
                     let expected = ordinals.map { whole[$0] }
                     if FrameParser.isSparse(ordinals, in: f) { sparseReads += 1 }
                     #expect(FrameParser.events(in: file.bytes, frame: f, ordinals: ordinals, omit: omit) == expected)
-                    #expect(FrameParser.events(in: file.bytes, frame: f, ordinals: ordinals, omit: omit, marks: marks) == expected)
+                    #expect(
+                        FrameParser.events(in: file.bytes, frame: f, ordinals: ordinals, omit: omit, marks: marks)
+                            == expected)
                 }
             }
         }
@@ -82,10 +86,12 @@ struct SegmentCacheTests {
         return out
     }
 
-    @Test("readers sharing a cache answer as uncached readers: repeated, after appends, retention and an index rewritten")
+    @Test(
+        "readers sharing a cache answer as uncached readers: repeated, after appends, retention and an index rewritten")
     func cachedReadersAgree() throws {
         let all = Self.events(6_000, seed: 9)
-        let dir = try Self.store("cache-agree", events: Array(all.prefix(4_000)), perFrame: 200, segmentBytes: 100 * 1024)
+        let dir = try Self.store(
+            "cache-agree", events: Array(all.prefix(4_000)), perFrame: 200, segmentBytes: 100 * 1024)
         let users = ["user-0", "user-17", "user-59"]
         let cache = SegmentCache()
         func check(_ label: Comment) throws {

@@ -11,11 +11,15 @@ func temporaryDirectory(_ name: String = #function) -> String {
 
 func randomEvents(_ n: Int, seed: UInt64) -> [ActivityEvent] {
     var g = EventGenerator(seed: seed)
-    return (0..<n).map { _ in var e = g.event(); e.seq = 0; return e }
+    return (0..<n).map { _ in
+        var e = g.event(); e.seq = 0; return e
+    }
 }
 
 func withSeq(_ events: [ActivityEvent], from first: UInt64) -> [ActivityEvent] {
-    events.enumerated().map { i, e in var e = e; e.seq = first + UInt64(i); return e }
+    events.enumerated().map { i, e in
+        var e = e; e.seq = first + UInt64(i); return e
+    }
 }
 
 @Suite("CRC32C")
@@ -43,7 +47,9 @@ struct CRCTests {
                 for end in stride(from: start, through: all.count, by: 37) {
                     let slice = UnsafeRawBufferPointer(rebasing: all[start..<end])
                     #expect(CRC32C.checksum(slice) == CRC32C.software(slice))
-                    #expect(CRC32C.checksum(slice, continuing: 0x1234_5678) == CRC32C.software(slice, continuing: 0x1234_5678))
+                    #expect(
+                        CRC32C.checksum(slice, continuing: 0x1234_5678)
+                            == CRC32C.software(slice, continuing: 0x1234_5678))
                 }
             }
         }
@@ -101,7 +107,9 @@ struct StoreTests {
         options.segmentMaxBytes = 32 * 1024
         let w = try SegmentWriter(dataDirectory: dir, options: options, host: "test")
         let events = randomEvents(4000, seed: 11)
-        for chunk in stride(from: 0, to: events.count, by: 100) { try w.append(Array(events[chunk..<min(chunk + 100, events.count)])) }
+        for chunk in stride(from: 0, to: events.count, by: 100) {
+            try w.append(Array(events[chunk..<min(chunk + 100, events.count)]))
+        }
         try w.close()
         let r = try StoreReader(dataDirectory: dir)
         let all = try r.events(EventQuery())
@@ -130,7 +138,7 @@ struct StoreTests {
         var one = EventQuery()
         one.terms[.user] = ["carol"]
         let carol = try r.events(one)
-        #expect(r.lastQueryStats.eventsDecoded < carol.count + 600)   // + the active segment, scanned
+        #expect(r.lastQueryStats.eventsDecoded < carol.count + 600)  // + the active segment, scanned
     }
 
     @Test("cutting the active segment at any offset recovers exactly the whole commits before the cut")
@@ -140,7 +148,11 @@ struct StoreTests {
         let dir0 = base + "/orig"
         do {
             let w = try SegmentWriter(dataDirectory: dir0, options: StoreOptions(), host: "t")
-            for k in stride(from: 0, to: 40, by: 10) { try w.append(Array(events[k..<(k + 10)]), positions: [InputPosition(input: .file(path: "x"), value: "\(k + 10)")]) }
+            for k in stride(from: 0, to: 40, by: 10) {
+                try w.append(
+                    Array(events[k..<(k + 10)]), positions: [InputPosition(input: .file(path: "x"), value: "\(k + 10)")]
+                )
+            }
             try w.close()
         }
         let segPath = dir0 + "/segments/" + SegmentFormat.segmentName(firstSeq: 1)
@@ -154,14 +166,15 @@ struct StoreTests {
                 o = f.end
             }
         }
-        #expect(commitEnds.count == 5)   // the opening checkpoint + 4 appends
+        #expect(commitEnds.count == 5)  // the opening checkpoint + 4 appends
         let headerLen = full.withUnsafeBytes { SegmentHeader.parse($0)!.length }
         for cut in stride(from: headerLen, through: full.count, by: 1) {
             let dir = base + "/cut\(cut)"
             try FileManager.default.createDirectory(atPath: dir + "/segments", withIntermediateDirectories: true)
-            try full.prefix(cut).write(to: URL(fileURLWithPath: dir + "/segments/" + SegmentFormat.segmentName(firstSeq: 1)))
+            try full.prefix(cut).write(
+                to: URL(fileURLWithPath: dir + "/segments/" + SegmentFormat.segmentName(firstSeq: 1)))
             let w = try SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "t")
-            let kept = commitEnds.filter { $0 <= cut }.count - 1       // appends fully present
+            let kept = commitEnds.filter { $0 <= cut }.count - 1  // appends fully present
             #expect(w.recovery.recordsKept == max(0, kept) * 10, "cut at \(cut)")
             #expect(w.positions["file:x"] == (kept > 0 ? "\(kept * 10)" : nil), "cut at \(cut)")
             #expect(w.nextSeq >= UInt64(max(0, kept) * 10 + 1))

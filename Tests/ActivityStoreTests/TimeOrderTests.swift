@@ -32,7 +32,8 @@ struct TimeOrderTests {
                 case .live, .importedLate:
                     if imported {
                         // An old log: its own increasing times, months before, overlapping earlier imports.
-                        e.time = Timestamp(nanoseconds: clock - 90 * 86_400_000_000_000 + Int64(events.count) * 60_000_000_000)
+                        e.time = Timestamp(
+                            nanoseconds: clock - 90 * 86_400_000_000_000 + Int64(events.count) * 60_000_000_000)
                     } else {
                         clock += Int64.random(in: 0...2_000_000_000, using: &g.random)
                         e.time = Timestamp(nanoseconds: clock)
@@ -47,7 +48,7 @@ struct TimeOrderTests {
             if prefixIndex && batch == 25 {
                 // The active segment gets a prefix index at close; appending after reopening leaves a tail.
                 try writer?.close()
-                writer = nil   // its lock goes with it
+                writer = nil  // its lock goes with it
                 writer = try SegmentWriter(dataDirectory: dir, options: options, host: "t")
             }
         }
@@ -62,10 +63,13 @@ struct TimeOrderTests {
         return m.map(\.seq)
     }
 
-    static let cases: [(UInt64, Layout, Bool)] = Layout.allCases.flatMap { l in [(1, l, false), (2, l, true), (3, l, true)] }
+    static let cases: [(UInt64, Layout, Bool)] = Layout.allCases.flatMap { l in
+        [(1, l, false), (2, l, true), (3, l, true)]
+    }
 
-    @Test("query and read, with and without prefetch, in time order equal a sort of the full scan, for filters, ranges, reverse and limit",
-          arguments: cases)
+    @Test(
+        "query and read, with and without prefetch, in time order equal a sort of the full scan, for filters, ranges, reverse and limit",
+        arguments: cases)
     func agreesWithSort(_ seed: UInt64, _ layout: Layout, _ prefixIndex: Bool) throws {
         let dir = try Self.store(seed: seed, layout: layout, prefixIndex: prefixIndex)
         let reader = try StoreReader(dataDirectory: dir)
@@ -109,7 +113,9 @@ struct TimeOrderTests {
         #expect(try reader.events(seqOrder).map(\.seq) == all.map(\.seq))
     }
 
-    @Test("memory follows disorder: a store written in time order holds nothing back; an imported batch holds only its overlap")
+    @Test(
+        "memory follows disorder: a store written in time order holds nothing back; an imported batch holds only its overlap"
+    )
     func backlogIsBounded() throws {
         let live = try StoreReader(dataDirectory: try Self.store(seed: 9, layout: .live, prefixIndex: true))
         var q = EventQuery()
@@ -117,13 +123,16 @@ struct TimeOrderTests {
         let n = try live.events(q).count
         #expect(n >= 2_500)
         #expect(live.largestTimeBacklog == 0)
-        let imported = try StoreReader(dataDirectory: try Self.store(seed: 9, layout: .importedLate, prefixIndex: false))
+        let imported = try StoreReader(
+            dataDirectory: try Self.store(seed: 9, layout: .importedLate, prefixIndex: false))
         let events = try imported.events(q)
         #expect(zip(events, events.dropFirst()).allSatisfy { $0.time <= $1.time })
         // Imported batches overlap each other (each starts 90 days before its append time), never the live
         // stream: what is held is at most a few batches of at most 120 events, far from the whole store.
         #expect(imported.largestTimeBacklog > 0)
         #expect(imported.largestTimeBacklog < 1_000, "held \(imported.largestTimeBacklog) of \(events.count)")
-        print("time order backlog: live 0 of \(n); with imported batches \(imported.largestTimeBacklog) of \(events.count)")
+        print(
+            "time order backlog: live 0 of \(n); with imported batches \(imported.largestTimeBacklog) of \(events.count)"
+        )
     }
 }

@@ -5,7 +5,7 @@ import ActivityPipeline
 
 private let decoder: AppEventDecoder = {
     var d = AppEventDecoder()
-    d.keepRaw = true   // also exercises origin.raw
+    d.keepRaw = true  // also exercises origin.raw
     return d
 }()
 

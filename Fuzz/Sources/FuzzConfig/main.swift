@@ -14,7 +14,7 @@ import ActivityConfig
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let raw = UnsafeRawBufferPointer(start: start, count: count)
-    guard !hitsTableHeaderBug(raw) else { return -1 }   // -1: libFuzzer keeps it out of the corpus
+    guard !hitsTableHeaderBug(raw) else { return -1 }  // -1: libFuzzer keeps it out of the corpus
     let text = String(decoding: raw, as: UTF8.self)
     do {
         let c = try DaemonConfiguration.parse(text, baseDirectory: "/etc/activityd")
@@ -40,9 +40,11 @@ func hitsTableHeaderBug(_ b: UnsafeRawBufferPointer) -> Bool {
             while i < n, isBlank(b[i]) { i += 1 }
             if i < n {
                 let c = b[i]
-                let startsKey = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
-                    || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'")
-                    || c == UInt8(ascii: "]")   // `[]`: toml++ rejects blank keys itself; a newline is not fine
+                let startsKey =
+                    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+                    || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: "\"")
+                    || c == UInt8(ascii: "'")
+                    || c == UInt8(ascii: "]")  // `[]`: toml++ rejects blank keys itself; a newline is not fine
                 if !startsKey { return true }
             }
         }

@@ -25,7 +25,9 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             _ = c.description
             // `#` starts a comment and spaces separate words in a list, so only plain lines must match.
             let plain = !line.utf8.contains { $0 == UInt8(ascii: "#") || $0 <= 0x20 }
-            if plain, !fromBytes.ranges.contains(c.address) { fatalError("list parsed from \"\(line)\" misses \(c.address)") }
+            if plain, !fromBytes.ranges.contains(c.address) {
+                fatalError("list parsed from \"\(line)\" misses \(c.address)")
+            }
         }
     }
     return 0

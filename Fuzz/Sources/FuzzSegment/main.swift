@@ -56,8 +56,11 @@ private let material: Material = {
     var options = StoreOptions()
     options.fsync = .rotation
     do {
-        let w = try SegmentWriter(dataDirectory: dir, options: options, host: "fuzzhost", now: Timestamp(seconds: 1_767_225_600))
-        _ = try w.append(Array(realEvents[0..<25]), positions: [InputPosition(input: .file(path: "/var/log/auth.log"), value: "1:2:300")])
+        let w = try SegmentWriter(
+            dataDirectory: dir, options: options, host: "fuzzhost", now: Timestamp(seconds: 1_767_225_600))
+        _ = try w.append(
+            Array(realEvents[0..<25]),
+            positions: [InputPosition(input: .file(path: "/var/log/auth.log"), value: "1:2:300")])
         try w.rotate(now: Timestamp(seconds: 1_767_229_200))
         _ = try w.append(Array(realEvents[25...]), positions: [InputPosition(input: .journald, value: "s=abc")])
         try w.close()
@@ -79,7 +82,9 @@ private let material: Material = {
     m.activeIdx = read(m.activeName + ".idx")
     // Header: magic(8) version(2) headerLength(2, little-endian) ...
     m.headerLength = Int(m.sealedSeg[10]) | Int(m.sealedSeg[11]) << 8
-    guard m.headerLength > 12, m.headerLength < m.sealedSeg.count else { fatalError("unexpected header length \(m.headerLength)") }
+    guard m.headerLength > 12, m.headerLength < m.sealedSeg.count else {
+        fatalError("unexpected header length \(m.headerLength)")
+    }
     if let seeds = getenv("ACTIVITYD_FUZZ_WRITE_SEEDS").map({ String(cString: $0) }) { writeSeeds(m, to: seeds) }
     return m
 }()
@@ -90,7 +95,7 @@ private func writeSeeds(_ m: Material, to dir: String) {
     func seed(_ name: String, _ mode: UInt8, _ bytes: [UInt8]) {
         _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data([mode] + bytes))
     }
-    let flips: [UInt8] = [0x0C, 0x00, 0x01, 0x30, 0x00, 0x80, 0x41, 0x00, 0x10]   // (offset u16 LE, xor) triples
+    let flips: [UInt8] = [0x0C, 0x00, 0x01, 0x30, 0x00, 0x80, 0x41, 0x00, 0x10]  // (offset u16 LE, xor) triples
     seed("0-active-segment", 0, m.activeSeg)
     seed("0-sealed-segment", 0, m.sealedSeg)
     seed("0-torn-segment", 0, Array(m.sealedSeg.prefix(m.sealedSeg.count / 2 + 3)))
@@ -181,7 +186,9 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
 
     if let name = indexToProbe {
         for verify in [false, true] {
-            guard let index = try? SegmentIndex(path: dataDir + "/segments/" + name, verifyChecksum: verify) else { continue }
+            guard let index = try? SegmentIndex(path: dataDir + "/segments/" + name, verifyChecksum: verify) else {
+                continue
+            }
             _ = index.frames.count
             for (field, term) in terms { _ = index.postings(field: field, term: term) }
             for field in IndexedField.allCases { _ = index.terms(field: field) }

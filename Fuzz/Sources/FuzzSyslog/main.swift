@@ -12,7 +12,7 @@ import Foundation
 
 private let utc = SyslogParser(timeZone: TimeZone(identifier: "UTC")!)
 private let berlin = SyslogParser(timeZone: TimeZone(identifier: "Europe/Berlin") ?? TimeZone(secondsFromGMT: 3600)!)
-private let now = Timestamp(seconds: 1_767_225_600)   // 2026-01-01: RFC 3164 year inference around New Year
+private let now = Timestamp(seconds: 1_767_225_600)  // 2026-01-01: RFC 3164 year inference around New Year
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
