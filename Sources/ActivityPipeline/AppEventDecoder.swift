@@ -697,9 +697,10 @@ public struct AppEventDecoder: Sendable {
     }
 }
 
-/// True when the bytes are well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
+/// True when the bytes are well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF): what
+/// ``JSONReader`` needs of its input.
 @inline(__always)
-func validateUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+public func validateUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
     var i = 0
     let n = b.count
     guard let base = b.baseAddress else { return true }
