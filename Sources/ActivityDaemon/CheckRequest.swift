@@ -72,6 +72,7 @@ struct CheckRequest: Hashable, Sendable {
             values[slot] = text
         }
         guard let user = values[0] else { return .failure(.missingUser) }
-        return .success(CheckRequest(user: user, ip: values[1], device: values[2], action: values[3], account: values[4]))
+        return .success(
+            CheckRequest(user: user, ip: values[1], device: values[2], action: values[3], account: values[4]))
     }
 }

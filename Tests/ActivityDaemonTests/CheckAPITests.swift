@@ -44,7 +44,7 @@ struct CheckRequestTests {
         (#"{user:"ann"}"#, .syntax(offset: 1)),
         ("{\"user\":\"a\u{01}b\"}", .syntax(offset: 10)),
         (#"{"user":"a\xb"}"#, .syntax(offset: 11)),
-        (#"{"user":"\ud800"}"#, .syntax(offset: 14)),   // a lone surrogate: JSONReader reports the end of the escape
+        (#"{"user":"\ud800"}"#, .syntax(offset: 14)),  // a lone surrogate: JSONReader reports the end of the escape
         (#"{"user":"\udc00x"}"#, .syntax(offset: 14)),
         (#"{"user":"\u12G4"}"#, .syntax(offset: 13)),
         (#"[{"user":"ann"}]"#, .notAnObject),
