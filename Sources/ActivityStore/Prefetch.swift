@@ -16,7 +16,13 @@ final class PrefetchedEvents {
         /// storage was allocated there, and freeing it from the consumer made both threads fight over the
         /// allocator's arena lock (measured: a report 40 % slower, a tenth of it in futex calls).
         let consumed = Mutex<[[ActivityEvent]]>([])
-        init(depth: Int) { free = DispatchSemaphore(value: depth) }
+        init(depth: Int) {
+            // Made at 0 and signalled up to `depth`: libdispatch traps when a semaphore is freed with a value
+            // below the one it was made with ("deallocated while in use"), which is where a read stopped
+            // early (its limit, or a consumer that drops the iterator) leaves `free`.
+            free = DispatchSemaphore(value: 0)
+            for _ in 0..<depth { free.signal() }
+        }
     }
 
     /// The lazy source moved to the decoding thread; only that thread touches it (and its reader) from then on.

@@ -53,6 +53,12 @@ struct ReadPathTests {
             #expect(Array(try r.read(q)) == Array(lazy.prefix(limit)))
             #expect(Array(try r.read(q, prefetch: true)) == Array(lazy.prefix(limit)))
         }
+        // Stopped at a limit of 1, again and again: the decoding thread has taken hand-over slots when the
+        // read ends, and the channel must still be freed cleanly (libdispatch traps on a semaphore freed below
+        // its initial value).
+        var one = EventQuery()
+        one.limit = 1
+        for _ in 0..<300 { #expect(Array(try r.read(one, prefetch: true)).count == 1) }
         for _ in 0..<2 {
             var it = try StoreReader(dataDirectory: r.dataDirectory).read(EventQuery(), prefetch: true).makeIterator()
             var taken = 0
