@@ -136,7 +136,7 @@ func runExportBenchmark(input: String, count: Int, rounds: Int) {
 /// full-scan rate, and a one-user query through the index versus a full scan of the same store.
 func runStoreBenchmark(arguments: [String]) {
     guard let input = option(arguments, "--input"), let dir = option(arguments, "--dir") else {
-        diagnostics.fail("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS] [--clock NANOS]",
+        diagnostics.fail("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS] [--clock NANOS] [--append-only]",
                          status: Diagnostics.Status.usage)
     }
     let total = Int(option(arguments, "--events") ?? "10000000") ?? 10_000_000
@@ -197,7 +197,8 @@ func runStoreBenchmark(arguments: [String]) {
     print(String(format: "append: %.0f events/s, %.1f MB/s (append calls only: %.2f s wall, %.2f s CPU; whole loop incl. building batches %.2f s wall, %.2f s CPU), fsync = interval",
                  Double(total) / appendWall, Double(bytes) / appendWall / 1e6, appendWall, appendCPU, wall, cpu))
     print(String(format: "size: %.1f bytes/event in segments, %.1f bytes/event in indexes", Double(bytes) / Double(total), Double(idxBytes) / Double(total)))
-    measureQueries(dir: dir)
+    // --append-only: no scan or query figures (profiling the writer).
+    if !arguments.contains("--append-only") { measureQueries(dir: dir) }
 }
 
 /// `activity-bench query --dir DIR`: scan and one-user query figures on an existing store.
