@@ -204,7 +204,7 @@ extension ByteReader {
 /// Where the event codec and string tables write: ``ByteWriter`` (an array), or ``RawByteBuffer`` on the
 /// writer's hot path, where an array's uniqueness and capacity checks per byte were a fifth of an append's
 /// instructions (callgrind, issue 21). Both write the same bytes.
-protocol ByteSink {
+protocol StoreByteSink {
     var count: Int { get }
     mutating func u8(_ v: UInt8)
     mutating func u32(_ v: UInt32)
@@ -213,7 +213,7 @@ protocol ByteSink {
     mutating func append(_ b: UnsafeRawBufferPointer)
 }
 
-extension ByteSink {
+extension StoreByteSink {
     @inline(__always) mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
     @inline(__always) mutating func f64(_ v: Double) { u64(v.bitPattern) }
     @inline(__always) mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
@@ -227,13 +227,13 @@ extension ByteSink {
     }
 }
 
-extension ByteWriter: ByteSink {
+extension ByteWriter: StoreByteSink {
     @inline(__always) mutating func append(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
 }
 
 /// A growable byte buffer in malloc'd memory, written through a pointer (one capacity check per write, no
 /// uniqueness check). Copying the struct shares the memory: one owner writes it.
-struct RawByteBuffer: ByteSink {
+struct RawByteBuffer: StoreByteSink {
     final class Owner {
         var p: UnsafeMutableRawPointer
         init(_ p: UnsafeMutableRawPointer) { self.p = p }

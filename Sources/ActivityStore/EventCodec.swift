@@ -62,13 +62,13 @@ enum Codes {
 
 enum EventCodec {
     /// Appends one event's bytes (without its length prefix) to `w`, interning strings in `table`.
-    static func encode<W: ByteSink>(_ e: ActivityEvent, into w: inout W, table: inout FrameStringTable) {
+    static func encode<W: StoreByteSink>(_ e: ActivityEvent, into w: inout W, table: inout FrameStringTable) {
         var refs = EventRefs()
         encode(e, into: &w, table: &table, refs: &refs)
     }
 
     /// ``encode(_:into:table:)``, noting in `refs` the table ids of the strings the index keeps.
-    static func encode<W: ByteSink>(_ e: ActivityEvent, into w: inout W, table: inout FrameStringTable, refs: inout EventRefs) {
+    static func encode<W: StoreByteSink>(_ e: ActivityEvent, into w: inout W, table: inout FrameStringTable, refs: inout EventRefs) {
         var mask: UInt64 = 0
         if e.ingested != nil { mask |= FieldBit.ingested }
         if e.reason != nil { mask |= FieldBit.reason }
@@ -165,7 +165,7 @@ enum EventCodec {
     }
 
     /// An address: its length (4 or 16), then its bytes in network order.
-    static func encode<W: ByteSink>(_ ip: IPAddress, into w: inout W) {
+    static func encode<W: StoreByteSink>(_ ip: IPAddress, into w: inout W) {
         switch ip {
         case .v4(let a): w.u8(4); w.u32(a.bigEndian)
         case .v6(let hi, let lo): w.u8(16); w.u64(hi.bigEndian); w.u64(lo.bigEndian)
@@ -187,13 +187,13 @@ enum EventCodec {
     /// A location: a presence mask, then the present fields, strings as `table` ids.
     /// - Returns: the table id of the country (−1: none).
     @discardableResult
-    static func encode<W: ByteSink>(_ g: Geo, into w: inout W, table: inout FrameStringTable) -> Int32 {
+    static func encode<W: StoreByteSink>(_ g: Geo, into w: inout W, table: inout FrameStringTable) -> Int32 {
         var exact = true
         return encode(g, into: &w, table: &table, exact: &exact)
     }
 
     /// ``encode(_:into:table:)``, with `exact` false when the country found an equal string of other bytes.
-    static func encode<W: ByteSink>(_ g: Geo, into w: inout W, table: inout FrameStringTable, exact: inout Bool) -> Int32 {
+    static func encode<W: StoreByteSink>(_ g: Geo, into w: inout W, table: inout FrameStringTable, exact: inout Bool) -> Int32 {
         var sub: UInt64 = 0
         if g.country != nil { sub |= 1 }
         if g.countryName != nil { sub |= 2 }

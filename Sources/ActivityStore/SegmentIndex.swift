@@ -100,6 +100,63 @@ struct TermPostings {
     }
 }
 
+/// The `ip` field's dictionary: addresses by value (an open-addressing table, a seeded mix of the address
+/// bits instead of `Hasher`), each formatted to its text once, when first met, for the byte order of terms.
+struct IPPostings {
+    var keys: [IPAddress] = []
+    var lists: [[UInt32]] = []
+    /// The RFC 5952 texts (``IPAddress/description``) back to back: term `i` is `text[starts[i]..<starts[i + 1]]`.
+    var text: [UInt8] = []
+    var starts: [Int] = [0]
+    private var slots = [Int32](repeating: -1, count: 1024)
+    private let seed = StringTable.seed
+
+    @inline(__always) private func hash(_ ip: IPAddress) -> Int {
+        let (a, b): (UInt64, UInt64)
+        switch ip {
+        case .v4(let v): (a, b) = (UInt64(v), 0x9E37_79B9_7F4A_7C15)
+        case .v6(let hi, let lo): (a, b) = (hi, lo)
+        }
+        let r = (a ^ seed.0).multipliedFullWidth(by: b ^ seed.1)
+        return Int(truncatingIfNeeded: r.high ^ r.low)
+    }
+
+    @inline(__always) mutating func add(_ ip: IPAddress, _ o: UInt32) {
+        let mask = slots.count - 1
+        var i = hash(ip) & mask
+        while true {
+            let found = slots[i]
+            if found < 0 { break }
+            if keys[Int(found)] == ip { lists[Int(found)].append(o); return }
+            i = (i + 1) & mask
+        }
+        slots[i] = Int32(keys.count)
+        keys.append(ip)
+        lists.append([o])
+        ip.appendText(to: &text)
+        starts.append(text.count)
+        if keys.count * 2 > slots.count {
+            slots = [Int32](repeating: -1, count: slots.count * 2)
+            let mask = slots.count - 1
+            for (id, k) in keys.enumerated() {
+                var j = hash(k) & mask
+                while slots[j] >= 0 { j = (j + 1) & mask }
+                slots[j] = Int32(id)
+            }
+        }
+    }
+
+    /// The term ids in byte order of their texts.
+    func idsInByteOrder() -> [Int] {
+        text.withUnsafeBytes { a in
+            (0..<keys.count).sorted { x, y in
+                compareBytes(UnsafeRawBufferPointer(rebasing: a[starts[x]..<starts[x + 1]]),
+                             UnsafeRawBufferPointer(rebasing: a[starts[y]..<starts[y + 1]])) < 0
+            }
+        }
+    }
+}
+
 /// Accumulates a segment's index while events are appended (the writer) or scanned (a rebuild).
 ///
 /// The string fields' terms live in ``TermPostings`` tables keyed by bytes; the writer hands them the strings
@@ -113,7 +170,7 @@ struct IndexBuilder {
     var maxTime = Int64.min
     var frames: [FrameEntry] = []
     var users = TermPostings()
-    var ips: [IPAddress: [UInt32]] = [:]
+    var ips = IPPostings()
     var actions = TermPostings()
     var categories: [[UInt32]] = [[], [], []]
     var outcomes: [[UInt32]] = [[], [], []]
@@ -157,7 +214,7 @@ struct IndexBuilder {
         let t = e.time.nanoseconds
         if t < minTime { minTime = t }
         if t > maxTime { maxTime = t }
-        if let v = e.ip { ips[v, default: []].append(o) }
+        if let v = e.ip { ips.add(v, o) }
         categories[Int(Codes.category(e.category))].append(o)
         outcomes[Int(Codes.outcome(e.outcome))].append(o)
     }
@@ -249,8 +306,8 @@ struct IndexBuilder {
         case .user: return users.dictionary
         case .ip:
             var m: [String: [UInt32]] = [:]
-            m.reserveCapacity(ips.count)
-            for (k, v) in ips { m[k.description] = v }
+            m.reserveCapacity(ips.keys.count)
+            for (k, v) in zip(ips.keys, ips.lists) { m[k.description] = v }
             return m
         case .action: return actions.dictionary
         case .category:
@@ -348,7 +405,13 @@ struct IndexBuilder {
             case .net: table = nets
             case .ip, .category, .outcome: table = nil
             }
-            if let table {
+            if field == .ip {
+                // Distinct addresses have distinct texts (RFC 5952 is canonical): the byte order of the texts.
+                let order = ips.idsInByteOrder()
+                section(count: order.count,
+                        term: { i, out in out.bytes.append(contentsOf: ips.text[ips.starts[order[i]]..<ips.starts[order[i] + 1]]) },
+                        list: { ips.lists[order[$0]] })
+            } else if let table {
                 // Terms in byte order, from the table's bytes (no String is built).
                 let order = table.terms.idsInByteOrder()
                 section(count: order.count,

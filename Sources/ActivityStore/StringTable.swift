@@ -174,7 +174,7 @@ struct StringTable {
 
     /// Writes the table as a frame or section holds it: a varint count, then each string as a varint length
     /// and its bytes (what `ByteWriter.string` writes for each).
-    func write<W: ByteSink>(into w: inout W) {
+    func write<W: StoreByteSink>(into w: inout W) {
         w.varint(UInt64(count))
         arena.withUnsafeBytes { a in
             for i in 0..<count {
