@@ -250,8 +250,11 @@ struct RawByteBuffer: StoreByteSink {
         owner = Owner(base)
     }
 
-    /// The bytes written; valid until the next write.
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    /// Calls `body` with the bytes written (valid only inside it: the buffer is kept alive for the call, as a
+    /// pointer into it does not keep it alive).
+    @inline(__always) func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withExtendedLifetime(owner) { body(UnsafeRawBufferPointer(start: base, count: count)) }
+    }
 
     @inline(__always) mutating func reserve(_ n: Int) { if count + n > capacity { grow(count + n) } }
 

@@ -405,9 +405,9 @@ public final class SegmentWriter {
             bytes.u64(base)
             bytes.u32(UInt32(i - frameStart))
             tables[k].write(into: &bytes)
-            bytes.append(eventBytes.bytes)
+            eventBytes.withBytes { bytes.append($0) }
             let bodyLength = bytes.count - frameAt - 8
-            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes.bytes[(frameAt + 8)...]))
+            let crc = bytes.withBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(frameAt + 8)...])) }
             bytes.patchU32(at: frameAt, UInt32(bodyLength))
             bytes.patchU32(at: frameAt + 4, crc)
             frames.append((activeSize + frameAt, base, frameStart..<i))
@@ -416,8 +416,12 @@ public final class SegmentWriter {
         for p in newPositions where positions[p.input.stored] != p.value { changed.append((p.input.stored, p.value)) }
         SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: seq, time: now, full: false, positions: changed)).withUnsafeBytes { bytes.append($0) }
         // On failure no partial commit stays behind; the next append reuses these seq numbers (none was committed).
-        try writeAtEnd(bytes.bytes)
-        sealing?.hasher.update(bufferPointer: bytes.bytes)
+        var failure: StoreError?
+        bytes.withBytes { b in
+            do throws(StoreError) { try writeAtEnd(b) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        bytes.withBytes { b in sealing?.hasher.update(bufferPointer: b) }
         nextSeq = seq
         for (k, v) in changed { positions[k] = v }
         for (k, f) in frames.enumerated() {
