@@ -25,12 +25,16 @@ enum AccountSection {
 
     /// The section's bytes: a string table, then the users in byte order of their names.
     static func encode(_ accounts: [String: AccountDigest], into out: inout ByteWriter) {
+        let users = accounts.keys.sorted(by: utf8Precedes)
+        encode(sorted: users.compactMap { u in accounts[u].map { (u, $0) } }, into: &out)
+    }
+
+    /// The section's bytes for digests already in byte order of their users' names.
+    static func encode(sorted accounts: [(String, AccountDigest)], into out: inout ByteWriter) {
         var table = FrameStringTable()
         var body = ByteWriter(capacity: accounts.count * 48)
-        let users = accounts.keys.sorted(by: utf8Precedes)
-        body.u32(UInt32(users.count))
-        for user in users {
-            guard let d = accounts[user] else { continue }
+        body.u32(UInt32(accounts.count))
+        for (user, d) in accounts {
             var flags: UInt16 = 0
             if d.isRealAccount { flags |= Flag.realAccount }
             if d.resetsFailures { flags |= Flag.resetsFailures }
@@ -58,8 +62,7 @@ enum AccountSection {
                 if let since { body.i64(since.nanoseconds) }
             }
         }
-        out.varint(UInt64(table.strings.count))
-        for s in table.strings { out.string(s) }
+        table.write(into: &out)
         out.bytes.append(contentsOf: body.bytes)
     }
 

@@ -6,24 +6,19 @@ import ActivityModel
 /// hosts, attribute keys...) by index, which is what keeps the mix of the benchmark generator under the
 /// 120-bytes-per-event target without a compressor. Strings that are unique per event (session ids,
 /// comments, raw messages, positions) are written inline.
-struct FrameStringTable {
-    var index: [String: UInt32] = [:]
-    var strings: [String] = []
+typealias FrameStringTable = StringTable
 
-    mutating func id(_ s: String) -> UInt32 {
-        // One hash per string, found or not: the default-value subscript inserts in the bucket it probed
-        // (a lookup, then an insert, hashed new strings twice; `activity-bench store`, 1M events: 4.0–4.5 s
-        // of CPU in append against 4.5–4.6 s).
-        let next = UInt32(strings.count)
-        let i = { (slot: inout UInt32) in slot }(&index[s, default: next])
-        if i == next { strings.append(s) }
-        return i
-    }
-
-    mutating func reset() {
-        index.removeAll(keepingCapacity: true)
-        strings.removeAll(keepingCapacity: true)
-    }
+/// The frame-table ids of an event's indexed strings, as ``EventCodec/encode(_:into:table:refs:)`` interned
+/// them: the index takes its terms from the table by id instead of hashing the strings again (−1: absent).
+struct EventRefs {
+    var user: Int32 = -1
+    var action: Int32 = -1
+    var entry: Int32 = -1
+    var country: Int32 = -1
+    var lists: [Int32] = []
+    /// False when one of them found an equal string with other bytes (non-ASCII, canonically equivalent): the
+    /// index then takes that event's terms from the event, so that its terms keep the bytes they always had.
+    var exact = true
 }
 
 /// The presence mask's bits (`docs/segment-format.md` §4): ``ActivityEvent/Field/presenceBit`` written out as
@@ -70,7 +65,13 @@ enum Codes {
 
 enum EventCodec {
     /// Appends one event's bytes (without its length prefix) to `w`, interning strings in `table`.
-    static func encode(_ e: ActivityEvent, into w: inout ByteWriter, table: inout FrameStringTable) {
+    static func encode<W: StoreByteSink>(_ e: ActivityEvent, into w: inout W, table: inout FrameStringTable) {
+        var refs = EventRefs()
+        encode(e, into: &w, table: &table, refs: &refs)
+    }
+
+    /// ``encode(_:into:table:)``, noting in `refs` the table ids of the strings the index keeps.
+    static func encode<W: StoreByteSink>(_ e: ActivityEvent, into w: inout W, table: inout FrameStringTable, refs: inout EventRefs) {
         var mask: UInt64 = 0
         if e.ingested != nil { mask |= FieldBit.ingested }
         if e.reason != nil { mask |= FieldBit.reason }
@@ -97,21 +98,25 @@ enum EventCodec {
         w.varint(mask)
         w.u8(Codes.category(e.category))
         w.u8(Codes.outcome(e.outcome))
-        w.varint(UInt64(table.id(e.action.rawValue)))
+        refs.exact = true
+        refs.action = table.id(e.action.rawValue, exact: &refs.exact)
+        w.varint(UInt64(refs.action))
         if let v = e.ingested { w.zigzag(v.nanoseconds &- e.time.nanoseconds) }
         if let v = e.reason { w.varint(UInt64(table.id(v))) }
-        if let v = e.user { w.varint(UInt64(table.id(v))) }
+        if let v = e.user { refs.user = table.id(v, exact: &refs.exact); w.varint(UInt64(refs.user)) } else { refs.user = -1 }
         if let v = e.actor { w.varint(UInt64(table.id(v))) }
         if let v = e.actorRole { w.varint(UInt64(table.id(v))) }
         if let v = e.account { w.varint(UInt64(table.id(v))) }
         if let v = e.session { w.string(v) }
-        if let v = e.entry { w.varint(UInt64(table.id(v))) }
+        if let v = e.entry { refs.entry = table.id(v, exact: &refs.exact); w.varint(UInt64(refs.entry)) } else { refs.entry = -1 }
         if let v = e.device { w.varint(UInt64(table.id(v))) }
         if let ip = e.ip { encode(ip, into: &w) }
         if let v = e.port { w.varint(UInt64(v)) }
         if let v = e.host { w.varint(UInt64(table.id(v))) }
         if let v = e.service { w.varint(UInt64(table.id(v))) }
-        if let g = e.geo, !g.isEmpty { encode(g, into: &w, table: &table) }
+        refs.country = -1
+        refs.lists.removeAll(keepingCapacity: true)
+        if let g = e.geo, !g.isEmpty { refs.country = encode(g, into: &w, table: &table, exact: &refs.exact) }
         if let n = e.net, !n.isEmpty {
             var flags: UInt8 = 0
             if n.vpn { flags |= 1 }
@@ -120,7 +125,11 @@ enum EventCodec {
             if n.hosting { flags |= 8 }
             w.u8(flags)
             w.varint(UInt64(n.lists.count))
-            for l in n.lists { w.varint(UInt64(table.id(l))) }
+            for l in n.lists {
+                let id = table.id(l, exact: &refs.exact)
+                refs.lists.append(id)
+                w.varint(UInt64(id))
+            }
         }
         if let c = e.commerce, !c.isEmpty {
             var sub: UInt64 = 0
@@ -159,7 +168,7 @@ enum EventCodec {
     }
 
     /// An address: its length (4 or 16), then its bytes in network order.
-    static func encode(_ ip: IPAddress, into w: inout ByteWriter) {
+    static func encode<W: StoreByteSink>(_ ip: IPAddress, into w: inout W) {
         switch ip {
         case .v4(let a): w.u8(4); w.u32(a.bigEndian)
         case .v6(let hi, let lo): w.u8(16); w.u64(hi.bigEndian); w.u64(lo.bigEndian)
@@ -179,7 +188,15 @@ enum EventCodec {
     }
 
     /// A location: a presence mask, then the present fields, strings as `table` ids.
-    static func encode(_ g: Geo, into w: inout ByteWriter, table: inout FrameStringTable) {
+    /// - Returns: the table id of the country (−1: none).
+    @discardableResult
+    static func encode<W: StoreByteSink>(_ g: Geo, into w: inout W, table: inout FrameStringTable) -> Int32 {
+        var exact = true
+        return encode(g, into: &w, table: &table, exact: &exact)
+    }
+
+    /// ``encode(_:into:table:)``, with `exact` false when the country found an equal string of other bytes.
+    static func encode<W: StoreByteSink>(_ g: Geo, into w: inout W, table: inout FrameStringTable, exact: inout Bool) -> Int32 {
         var sub: UInt64 = 0
         if g.country != nil { sub |= 1 }
         if g.countryName != nil { sub |= 2 }
@@ -192,7 +209,8 @@ enum EventCodec {
         if g.asn != nil { sub |= 256 }
         if g.asOrg != nil { sub |= 512 }
         w.varint(sub)
-        if let v = g.country { w.varint(UInt64(table.id(v))) }
+        var country: Int32 = -1
+        if let v = g.country { country = table.id(v, exact: &exact); w.varint(UInt64(country)) }
         if let v = g.countryName { w.varint(UInt64(table.id(v))) }
         if let v = g.region { w.varint(UInt64(table.id(v))) }
         if let v = g.city { w.varint(UInt64(table.id(v))) }
@@ -202,6 +220,7 @@ enum EventCodec {
         if let v = g.tz { w.varint(UInt64(table.id(v))) }
         if let v = g.asn { w.varint(UInt64(v)) }
         if let v = g.asOrg { w.varint(UInt64(table.id(v))) }
+        return country
     }
 
     static func decodeGeo<Table: FrameStringLookup>(_ r: inout ByteReader, table: Table) -> Geo? {

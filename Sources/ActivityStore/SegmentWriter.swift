@@ -98,7 +98,9 @@ public final class SegmentWriter {
     private var activeCreated: Timestamp
     private var activeSize: Int
     private var index: IndexBuilder
-    private var table = FrameStringTable()
+    /// Per events frame of an append, its string table and its events' string ids (kept for reuse).
+    private var frameTables: [FrameStringTable] = []
+    private var frameRefs: [[EventRefs]] = []
     private var dirty = false
     /// Events of the active segment covered by its prefix index on disk.
     private var indexedCount: UInt64 = 0
@@ -358,44 +360,73 @@ public final class SegmentWriter {
         if events.isEmpty && newPositions.isEmpty { return nil }
         try rotateIfNeeded(now: now)
         let out = events
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(events.count * 128 + 64)
+        var bytes = RawByteBuffer(capacity: events.count * 128 + 64)
         var frames: [(offset: Int, base: UInt64, range: Range<Int>)] = []
         var seq = nextSeq
         var i = 0
+        var eventBytes = RawByteBuffer(capacity: SegmentFormat.targetFrameBytes + 4096)
+        // Out of the object while encoding: no exclusivity check per access of a class property.
+        var tables = frameTables, refs = frameRefs
+        frameTables = []; frameRefs = []
+        defer { frameTables = tables; frameRefs = refs }
         while i < out.count {
             let frameStart = i
             let base = seq
-            table.reset()
-            var body = ByteWriter(capacity: 16 * 1024)
-            var eventBytes = ByteWriter(capacity: 16 * 1024)
-            var scratch = ByteWriter(capacity: 512)
+            // Each frame's table and string ids stay until the index takes them, after the write.
+            let k = frames.count
+            if k == tables.count { tables.append(FrameStringTable(capacity: 1024)); refs.append([]) }
+            tables[k].reset()
+            eventBytes.removeAll()
+            var n = 0
             while i < out.count, i - frameStart < SegmentFormat.maxEventsPerFrame, eventBytes.count < SegmentFormat.targetFrameBytes {
-                scratch.bytes.removeAll(keepingCapacity: true)
-                EventCodec.encode(out[i], into: &scratch, table: &table)
-                eventBytes.varint(UInt64(scratch.count))
-                eventBytes.bytes.append(contentsOf: scratch.bytes)
+                if n == refs[k].count { refs[k].append(EventRefs()) }
+                // The event goes straight after a one-byte length; the rare longer length moves it along.
+                let at = eventBytes.count
+                eventBytes.u8(0)
+                EventCodec.encode(out[i], into: &eventBytes, table: &tables[k], refs: &refs[k][n])
+                let length = eventBytes.count - at - 1
+                if length < 0x80 {
+                    eventBytes.setU8(at: at, UInt8(length))
+                } else {
+                    var prefix = ByteWriter(capacity: 4)
+                    prefix.varint(UInt64(length))
+                    eventBytes.open(at: at + 1, prefix.count - 1)
+                    for (j, b) in prefix.bytes.enumerated() { eventBytes.setU8(at: at + j, b) }
+                }
                 seq += 1
                 i += 1
+                n += 1
             }
-            body.u8(SegmentFormat.frameEvents)
-            body.u64(base)
-            body.u32(UInt32(i - frameStart))
-            body.varint(UInt64(table.strings.count))
-            for s in table.strings { body.string(s) }
-            body.bytes.append(contentsOf: eventBytes.bytes)
-            frames.append((activeSize + bytes.count, base, frameStart..<i))
-            bytes += SegmentFormat.frame(body.bytes)
+            // The frame built in place: length and CRC patched once its body is there (as SegmentFormat.frame).
+            let frameAt = bytes.count
+            bytes.u32(0)
+            bytes.u32(0)
+            bytes.u8(SegmentFormat.frameEvents)
+            bytes.u64(base)
+            bytes.u32(UInt32(i - frameStart))
+            tables[k].write(into: &bytes)
+            eventBytes.withBytes { bytes.append($0) }
+            let bodyLength = bytes.count - frameAt - 8
+            let crc = bytes.withBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(frameAt + 8)...])) }
+            bytes.patchU32(at: frameAt, UInt32(bodyLength))
+            bytes.patchU32(at: frameAt + 4, crc)
+            frames.append((activeSize + frameAt, base, frameStart..<i))
         }
         var changed: [(String, String)] = []
         for p in newPositions where positions[p.input.stored] != p.value { changed.append((p.input.stored, p.value)) }
-        bytes += SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: seq, time: now, full: false, positions: changed))
+        SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: seq, time: now, full: false, positions: changed)).withUnsafeBytes { bytes.append($0) }
         // On failure no partial commit stays behind; the next append reuses these seq numbers (none was committed).
-        try writeAtEnd(bytes)
-        bytes.withUnsafeBytes { sealing?.hasher.update(bufferPointer: $0) }
+        var failure: StoreError?
+        bytes.withBytes { b in
+            do throws(StoreError) { try writeAtEnd(b) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        bytes.withBytes { b in sealing?.hasher.update(bufferPointer: b) }
         nextSeq = seq
         for (k, v) in changed { positions[k] = v }
-        for f in frames { index.addFrame(offset: f.offset, baseSeq: f.base, events: out[f.range]) }
+        for (k, f) in frames.enumerated() {
+            index.addFrame(offset: f.offset, baseSeq: f.base, events: out[f.range], refs: refs[k], table: tables[k])
+        }
         if options.fsync == .batch { try sync() }
         if index.eventCount - indexedCount >= SegmentWriter.prefixIndexEvery { try writePrefixIndex() }
         return events.isEmpty ? nil : (seq - UInt64(events.count))...(seq - 1)
@@ -404,6 +435,14 @@ public final class SegmentWriter {
     /// Appends `bytes` to the active segment in one `pwrite`; on failure the segment is cut back to where it was,
     /// so nothing of a failed write stays.
     private func writeAtEnd(_ bytes: [UInt8]) throws(StoreError) {
+        var failure: StoreError?
+        bytes.withUnsafeBytes { b in
+            do throws(StoreError) { try writeAtEnd(b) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    private func writeAtEnd(_ bytes: UnsafeRawBufferPointer) throws(StoreError) {
         do {
             try active.write(bytes, at: activeSize)
         } catch {

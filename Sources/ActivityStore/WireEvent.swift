@@ -23,8 +23,7 @@ public enum WireEvent {
         var w = ByteWriter(capacity: body.bytes.count + 64)
         for b in magic { w.u8(b) }
         w.varint(e.seq)
-        w.varint(UInt64(table.strings.count))
-        for s in table.strings { w.string(s) }
+        table.write(into: &w)
         w.bytes.append(contentsOf: body.bytes)
         return w.bytes
     }

@@ -136,7 +136,7 @@ func runExportBenchmark(input: String, count: Int, rounds: Int) {
 /// full-scan rate, and a one-user query through the index versus a full scan of the same store.
 func runStoreBenchmark(arguments: [String]) {
     guard let input = option(arguments, "--input"), let dir = option(arguments, "--dir") else {
-        diagnostics.fail("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS]",
+        diagnostics.fail("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS] [--clock NANOS] [--append-only]",
                          status: Diagnostics.Status.usage)
     }
     let total = Int(option(arguments, "--events") ?? "10000000") ?? 10_000_000
@@ -154,8 +154,11 @@ func runStoreBenchmark(arguments: [String]) {
         do { try state.save(path: dir + "/seal.key") } catch { diagnostics.fail("\(error)") }
         options.sealKeyPath = dir + "/seal.key"
     }
+    // --clock NANOS: every time the writer stamps (segment headers, commits) is this one, so two builds given the
+    // same input write byte-identical segments (`cmp` them to check that a change to the writer keeps the format).
+    let clock = option(arguments, "--clock").flatMap(Int64.init).map(Timestamp.init(nanoseconds:))
     let writer: SegmentWriter
-    do { writer = try SegmentWriter(dataDirectory: dir, options: options, host: "bench") } catch { diagnostics.fail("\(error)") }
+    do { writer = try SegmentWriter(dataDirectory: dir, options: options, host: "bench", now: clock) } catch { diagnostics.fail("\(error)") }
     let every = max(1, total / 100)
     let batchSize = 1000
     var batch: [ActivityEvent] = []
@@ -172,7 +175,7 @@ func runStoreBenchmark(arguments: [String]) {
             batch.append(e)
             i += 1
             if batch.count == batchSize || i == total {
-                let (_, w, c) = measure { _ = try? writer.append(batch) }
+                let (_, w, c) = measure { _ = try? writer.append(batch, now: clock) }
                 appendWall += w; appendCPU += c
                 batch.removeAll(keepingCapacity: true)
                 let now = SystemClock.monotonicNanoseconds()
@@ -184,7 +187,7 @@ func runStoreBenchmark(arguments: [String]) {
                 }
             }
         }
-        try? writer.close()
+        try? writer.close(now: clock)
     }
     let segs = (try? StoreReader(dataDirectory: dir).segments()) ?? []
     let bytes = segs.reduce(0) { $0 + $1.size }
@@ -194,7 +197,8 @@ func runStoreBenchmark(arguments: [String]) {
     print(String(format: "append: %.0f events/s, %.1f MB/s (append calls only: %.2f s wall, %.2f s CPU; whole loop incl. building batches %.2f s wall, %.2f s CPU), fsync = interval",
                  Double(total) / appendWall, Double(bytes) / appendWall / 1e6, appendWall, appendCPU, wall, cpu))
     print(String(format: "size: %.1f bytes/event in segments, %.1f bytes/event in indexes", Double(bytes) / Double(total), Double(idxBytes) / Double(total)))
-    measureQueries(dir: dir)
+    // --append-only: no scan or query figures (profiling the writer).
+    if !arguments.contains("--append-only") { measureQueries(dir: dir) }
 }
 
 /// `activity-bench query --dir DIR`: scan and one-user query figures on an existing store.
