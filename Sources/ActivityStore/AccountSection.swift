@@ -79,8 +79,8 @@ enum AccountSection {
         out.reserveCapacity(Int(count))
         for _ in 0..<count {
             guard let user = str(&r), let flags = r.u16(), flags & ~Flag.known == 0,
-                  let seen = time(&r), let logins = r.varint(), let failures = r.varint(),
-                  logins <= UInt64(Int.max), failures <= UInt64(Int.max)
+                let seen = time(&r), let logins = r.varint(), let failures = r.varint(),
+                logins <= UInt64(Int.max), failures <= UInt64(Int.max)
             else { return nil }
             var d = AccountDigest(seen: seen)
             d.isRealAccount = flags & Flag.realAccount != 0
@@ -93,7 +93,9 @@ enum AccountSection {
             if flags & Flag.entry != 0 { guard let v = str(&r) else { return nil }; d.entry = v }
             if flags & Flag.device != 0 { guard let v = str(&r) else { return nil }; d.device = v }
             if flags & Flag.ip != 0 { guard let v = EventCodec.decodeIP(&r) else { return nil }; d.ip = v }
-            if flags & Flag.geo != 0 { guard let g = EventCodec.decodeGeo(&r, table: table) else { return nil }; d.geo = g }
+            if flags & Flag.geo != 0 {
+                guard let g = EventCodec.decodeGeo(&r, table: table) else { return nil }; d.geo = g
+            }
             for i in d.statusAfter.indices {
                 guard let b = r.u8(), let status = UserStatus(code: b & 0x7F) else { return nil }
                 d.statusAfter[i] = status

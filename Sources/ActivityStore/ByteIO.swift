@@ -302,7 +302,9 @@ struct RawByteBuffer: StoreByteSink {
     }
 
     /// Overwrites 4 bytes at `offset` (little-endian).
-    mutating func patchU32(at offset: Int, _ v: UInt32) { base.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self) }
+    mutating func patchU32(at offset: Int, _ v: UInt32) {
+        base.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self)
+    }
 
     /// Overwrites the byte at `offset`.
     mutating func setU8(at offset: Int, _ v: UInt8) { base.storeBytes(of: v, toByteOffset: offset, as: UInt8.self) }

@@ -50,16 +50,34 @@ enum FieldBit {
 
 enum Codes {
     static func category(_ c: EventCategory) -> UInt8 {
-        switch c { case .login: 0; case .activity: 1; case .admin: 2 }
+        switch c {
+        case .login: 0;
+        case .activity: 1;
+        case .admin: 2
+        }
     }
     static func category(_ v: UInt8) -> EventCategory? {
-        switch v { case 0: .login; case 1: .activity; case 2: .admin; default: nil }
+        switch v {
+        case 0: .login;
+        case 1: .activity;
+        case 2: .admin;
+        default: nil
+        }
     }
     static func outcome(_ o: Outcome) -> UInt8 {
-        switch o { case .success: 0; case .failure: 1; case .unknown: 2 }
+        switch o {
+        case .success: 0;
+        case .failure: 1;
+        case .unknown: 2
+        }
     }
     static func outcome(_ v: UInt8) -> Outcome? {
-        switch v { case 0: .success; case 1: .failure; case 2: .unknown; default: nil }
+        switch v {
+        case 0: .success;
+        case 1: .failure;
+        case 2: .unknown;
+        default: nil
+        }
     }
 }
 
@@ -71,7 +89,9 @@ enum EventCodec {
     }
 
     /// ``encode(_:into:table:)``, noting in `refs` the table ids of the strings the index keeps.
-    static func encode<W: StoreByteSink>(_ e: ActivityEvent, into w: inout W, table: inout FrameStringTable, refs: inout EventRefs) {
+    static func encode<W: StoreByteSink>(
+        _ e: ActivityEvent, into w: inout W, table: inout FrameStringTable, refs: inout EventRefs
+    ) {
         var mask: UInt64 = 0
         if e.ingested != nil { mask |= FieldBit.ingested }
         if e.reason != nil { mask |= FieldBit.reason }
@@ -103,12 +123,20 @@ enum EventCodec {
         w.varint(UInt64(refs.action))
         if let v = e.ingested { w.zigzag(v.nanoseconds &- e.time.nanoseconds) }
         if let v = e.reason { w.varint(UInt64(table.id(v))) }
-        if let v = e.user { refs.user = table.id(v, exact: &refs.exact); w.varint(UInt64(refs.user)) } else { refs.user = -1 }
+        if let v = e.user {
+            refs.user = table.id(v, exact: &refs.exact); w.varint(UInt64(refs.user))
+        } else {
+            refs.user = -1
+        }
         if let v = e.actor { w.varint(UInt64(table.id(v))) }
         if let v = e.actorRole { w.varint(UInt64(table.id(v))) }
         if let v = e.account { w.varint(UInt64(table.id(v))) }
         if let v = e.session { w.string(v) }
-        if let v = e.entry { refs.entry = table.id(v, exact: &refs.exact); w.varint(UInt64(refs.entry)) } else { refs.entry = -1 }
+        if let v = e.entry {
+            refs.entry = table.id(v, exact: &refs.exact); w.varint(UInt64(refs.entry))
+        } else {
+            refs.entry = -1
+        }
         if let v = e.device { w.varint(UInt64(table.id(v))) }
         if let ip = e.ip { encode(ip, into: &w) }
         if let v = e.port { w.varint(UInt64(v)) }
@@ -196,7 +224,9 @@ enum EventCodec {
     }
 
     /// ``encode(_:into:table:)``, with `exact` false when the country found an equal string of other bytes.
-    static func encode<W: StoreByteSink>(_ g: Geo, into w: inout W, table: inout FrameStringTable, exact: inout Bool) -> Int32 {
+    static func encode<W: StoreByteSink>(_ g: Geo, into w: inout W, table: inout FrameStringTable, exact: inout Bool)
+        -> Int32
+    {
         var sub: UInt64 = 0
         if g.country != nil { sub |= 1 }
         if g.countryName != nil { sub |= 2 }
@@ -245,7 +275,9 @@ enum EventCodec {
 
     /// The fields after `net` (commerce, comment, attrs, origin, risk), then the end check. Omitted ones are
     /// stepped over without building their strings; the bytes must still be well formed.
-    static func decodeTail<Table: FrameStringLookup>(_ r: inout ByteReader, mask: UInt64, into e: inout ActivityEvent, table: Table, omit: OmittedFields) -> Bool {
+    static func decodeTail<Table: FrameStringLookup>(
+        _ r: inout ByteReader, mask: UInt64, into e: inout ActivityEvent, table: Table, omit: OmittedFields
+    ) -> Bool {
         @inline(__always) func ref(_ r: inout ByteReader) -> String? {
             guard let i = r.varint(), i < UInt64(table.count) else { return nil }
             return table.string(Int(i))
@@ -258,7 +290,9 @@ enum EventCodec {
             if sub & 2 != 0 { guard let v = r.string(build: keep) else { return false }; c.order = v }
             if sub & 4 != 0 { guard let v = r.string(build: keep) else { return false }; c.amount = v }
             if sub & 8 != 0 { guard let v = ref(&r) else { return false }; c.currency = v }
-            if sub & 16 != 0 { guard let v = r.zigzag(), let i = Int(exactly: v) else { return false }; c.billingCycles = i }
+            if sub & 16 != 0 {
+                guard let v = r.zigzag(), let i = Int(exactly: v) else { return false }; c.billingCycles = i
+            }
             if keep { e.commerce = c }
         }
         if mask & FieldBit.comment != 0 {
@@ -293,19 +327,25 @@ enum EventCodec {
 
     /// Decodes one event from exactly the bytes of `r` (its length prefix already consumed). Nil when the
     /// bytes do not form an event of this version: the frame is then reported as damaged.
-    static func decode<Table: FrameStringLookup>(_ r: inout ByteReader, seq: UInt64, table: Table, omit: OmittedFields = []) -> ActivityEvent? {
+    static func decode<Table: FrameStringLookup>(
+        _ r: inout ByteReader, seq: UInt64, table: Table, omit: OmittedFields = []
+    ) -> ActivityEvent? {
         @inline(__always) func str(_ r: inout ByteReader) -> String? {
             guard let i = r.varint(), i < UInt64(table.count) else { return nil }
             return table.string(Int(i))
         }
         guard let t = r.i64(), let mask = r.varint(), mask & ~FieldBit.known == 0,
-              let cb = r.u8(), let category = Codes.category(cb),
-              let ob = r.u8(), let outcome = Codes.outcome(ob),
-              let action = str(&r) else { return nil }
-        var e = ActivityEvent(time: Timestamp(nanoseconds: t), category: category, action: Action(rawValue: action),
-                              outcome: outcome)
+            let cb = r.u8(), let category = Codes.category(cb),
+            let ob = r.u8(), let outcome = Codes.outcome(ob),
+            let action = str(&r)
+        else { return nil }
+        var e = ActivityEvent(
+            time: Timestamp(nanoseconds: t), category: category, action: Action(rawValue: action),
+            outcome: outcome)
         e.seq = seq
-        if mask & FieldBit.ingested != 0 { guard let d = r.zigzag() else { return nil }; e.ingested = Timestamp(nanoseconds: t &+ d) }
+        if mask & FieldBit.ingested != 0 {
+            guard let d = r.zigzag() else { return nil }; e.ingested = Timestamp(nanoseconds: t &+ d)
+        }
         if mask & FieldBit.reason != 0 { guard let v = str(&r) else { return nil }; e.reason = v }
         if mask & FieldBit.user != 0 { guard let v = str(&r) else { return nil }; e.user = v }
         if mask & FieldBit.actor != 0 { guard let v = str(&r) else { return nil }; e.actor = v }

@@ -92,14 +92,15 @@ public struct SegmentHeader: Hashable, Sendable {
     static func parse(_ b: UnsafeRawBufferPointer) -> SegmentHeader? {
         var r = ByteReader(b)
         guard let magic = r.bytes(8), Array(magic) == SegmentFormat.segmentMagic,
-              let version = r.u16(), version == SegmentFormat.version,
-              let hlen = r.u16(), r.u32() != nil,
-              let first = r.u64(), let created = r.i64(), let hostLen = r.u16(),
-              Int(hlen) == 38 + Int(hostLen), let host = r.bytes(Int(hostLen)), let crc = r.u32(),
-              CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(34 + Int(hostLen))])) == crc
+            let version = r.u16(), version == SegmentFormat.version,
+            let hlen = r.u16(), r.u32() != nil,
+            let first = r.u64(), let created = r.i64(), let hostLen = r.u16(),
+            Int(hlen) == 38 + Int(hostLen), let host = r.bytes(Int(hostLen)), let crc = r.u32(),
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(34 + Int(hostLen))])) == crc
         else { return nil }
-        return SegmentHeader(version: version, firstSeq: first, created: Timestamp(nanoseconds: created),
-                             host: String(decoding: host, as: UTF8.self), length: Int(hlen))
+        return SegmentHeader(
+            version: version, firstSeq: first, created: Timestamp(nanoseconds: created),
+            host: String(decoding: host, as: UTF8.self), length: Int(hlen))
     }
 }
 
@@ -126,7 +127,9 @@ public enum FrameDamage: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// Where the frame starts (for either case).
     public var offset: Int {
-        switch self { case .truncated(let o), .corrupt(let o, _): return o }
+        switch self {
+        case .truncated(let o), .corrupt(let o, _): return o
+        }
     }
 
     /// `truncated frame at offset N` or `corrupt frame at offset N: why`.
@@ -177,7 +180,8 @@ enum FrameParser {
         let info: FrameInfo
         switch kind {
         case SegmentFormat.frameEvents:
-            guard let base = br.u64(), let count = br.u32(), count >= 1, Int(count) <= SegmentFormat.maxEventsPerFrame else {
+            guard let base = br.u64(), let count = br.u32(), count >= 1, Int(count) <= SegmentFormat.maxEventsPerFrame
+            else {
                 return .failure(.corrupt(offset: offset, reason: "bad events frame header"))
             }
             // Seqs start at 1 and `base + count` must be a seq: every reader adds them without overflow checks.
@@ -189,7 +193,9 @@ enum FrameParser {
             guard let next = br.u64() else { return .failure(.corrupt(offset: offset, reason: "short commit")) }
             info = FrameInfo(offset: offset, end: bodyStart + Int(len), kind: kind, baseSeq: next, count: 0)
         case SegmentFormat.frameSeal:
-            guard Int(len) == SegmentFormat.sealBodyLength else { return .failure(.corrupt(offset: offset, reason: "bad seal frame length")) }
+            guard Int(len) == SegmentFormat.sealBodyLength else {
+                return .failure(.corrupt(offset: offset, reason: "bad seal frame length"))
+            }
             info = FrameInfo(offset: offset, end: bodyStart + Int(len), kind: kind, baseSeq: 0, count: 0)
         default:
             return .failure(.corrupt(offset: offset, reason: "unknown frame kind \(kind)"))
@@ -210,13 +216,16 @@ enum FrameParser {
 
     static func commit(in b: UnsafeRawBufferPointer, frame f: FrameInfo) -> CommitRecord? {
         var r = ByteReader(b, offset: f.offset + 9, end: f.end)
-        guard let next = r.u64(), let t = r.i64(), let flags = r.u8(), let n = r.varint(), n <= 1_000_000 else { return nil }
+        guard let next = r.u64(), let t = r.i64(), let flags = r.u8(), let n = r.varint(), n <= 1_000_000 else {
+            return nil
+        }
         var positions: [String: String] = [:]
         for _ in 0..<n {
             guard let k = r.string(), let v = r.string() else { return nil }
             positions[k] = v
         }
-        return CommitRecord(nextSeq: next, time: Timestamp(nanoseconds: t), isFull: flags & 1 != 0, positions: positions)
+        return CommitRecord(
+            nextSeq: next, time: Timestamp(nanoseconds: t), isFull: flags & 1 != 0, positions: positions)
     }
 
     /// Decodes the events of an events frame. With `ordinals`, only events at those positions within the
@@ -225,8 +234,10 @@ enum FrameParser {
     /// When the ordinals are few against the frame's events (an index lookup: one user's events spread over
     /// many frames), the string table is not built: only the strings of the wanted events are, through the
     /// table's marks (`marks`, when the caller kept them from an earlier read of this frame, or made now).
-    static func events(in b: UnsafeRawBufferPointer, frame f: FrameInfo, ordinals: [Int]? = nil, omit: OmittedFields = [],
-                       marks: StringTableMarks? = nil) -> [ActivityEvent]? {
+    static func events(
+        in b: UnsafeRawBufferPointer, frame f: FrameInfo, ordinals: [Int]? = nil, omit: OmittedFields = [],
+        marks: StringTableMarks? = nil
+    ) -> [ActivityEvent]? {
         var r = ByteReader(b, offset: f.offset + 8 + 1 + 8 + 4, end: f.end)
         if let ordinals, marks != nil || isSparse(ordinals, in: f) {
             if let marks { r.offset = marks.end }
@@ -259,15 +270,17 @@ enum FrameParser {
 
     /// The events at `ordinals` (ascending), reached through the table's event marks: at most 31 lengths
     /// stepped over per event instead of every event before it.
-    private static func events(_ r: inout ByteReader, table: LazyStringTable, frame f: FrameInfo, marked ordinals: [Int],
-                               omit: OmittedFields) -> [ActivityEvent]? {
+    private static func events(
+        _ r: inout ByteReader, table: LazyStringTable, frame f: FrameInfo, marked ordinals: [Int],
+        omit: OmittedFields
+    ) -> [ActivityEvent]? {
         let stride = StringTableMarks.stride
         let marks = table.table.eventMarks
         var out: [ActivityEvent] = []
         out.reserveCapacity(ordinals.count)
-        var at = -1   // the ordinal whose length prefix `r` is at; -1: not positioned
+        var at = -1  // the ordinal whose length prefix `r` is at; -1: not positioned
         for target in ordinals {
-            guard target < f.count else { break }   // as the unmarked walk: ordinals past the frame are not there
+            guard target < f.count else { break }  // as the unmarked walk: ordinals past the frame are not there
             guard target >= 0, target / stride < marks.count else { return nil }
             if at < 0 || target < at || target / stride != at / stride {
                 r.offset = marks[target / stride]
@@ -283,14 +296,18 @@ enum FrameParser {
             r.offset += Int(len)
             at += 1
             var er = ByteReader(r.base, offset: start, end: start + Int(len))
-            guard let e = EventCodec.decode(&er, seq: f.baseSeq &+ UInt64(target), table: table, omit: omit) else { return nil }
+            guard let e = EventCodec.decode(&er, seq: f.baseSeq &+ UInt64(target), table: table, omit: omit) else {
+                return nil
+            }
             out.append(e)
         }
         return out
     }
 
-    private static func events<Table: FrameStringLookup>(_ r: inout ByteReader, table: Table, frame f: FrameInfo, ordinals: [Int]?,
-                                                         omit: OmittedFields) -> [ActivityEvent]? {
+    private static func events<Table: FrameStringLookup>(
+        _ r: inout ByteReader, table: Table, frame f: FrameInfo, ordinals: [Int]?,
+        omit: OmittedFields
+    ) -> [ActivityEvent]? {
         let b = r.base
         var out: [ActivityEvent] = []
         out.reserveCapacity(ordinals?.count ?? f.count)
@@ -306,7 +323,9 @@ enum FrameParser {
                 next = want?.next()
             }
             var er = ByteReader(b, offset: start, end: start + Int(len))
-            guard let e = EventCodec.decode(&er, seq: f.baseSeq &+ UInt64(i), table: table, omit: omit) else { return nil }
+            guard let e = EventCodec.decode(&er, seq: f.baseSeq &+ UInt64(i), table: table, omit: omit) else {
+                return nil
+            }
             out.append(e)
         }
         return out

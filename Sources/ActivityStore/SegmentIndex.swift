@@ -165,8 +165,9 @@ struct IPPostings {
     func idsInByteOrder() -> [Int] {
         text.withUnsafeBytes { a in
             (0..<keys.count).sorted { x, y in
-                compareBytes(UnsafeRawBufferPointer(rebasing: a[starts[x]..<starts[x + 1]]),
-                             UnsafeRawBufferPointer(rebasing: a[starts[y]..<starts[y + 1]])) < 0
+                compareBytes(
+                    UnsafeRawBufferPointer(rebasing: a[starts[x]..<starts[x + 1]]),
+                    UnsafeRawBufferPointer(rebasing: a[starts[y]..<starts[y + 1]])) < 0
             }
         }
     }
@@ -278,7 +279,9 @@ struct IndexBuilder {
     /// Adds a frame and its events, their strings already interned in the frame's `table` with their ids in
     /// `refs` (the writer's path: events carry no seq yet). What ``add(_:seq:)`` adds for each, without hashing
     /// a string the frame already met.
-    mutating func addFrame(offset: Int, baseSeq: UInt64, events: ArraySlice<ActivityEvent>, refs: [EventRefs], table: StringTable) {
+    mutating func addFrame(
+        offset: Int, baseSeq: UInt64, events: ArraySlice<ActivityEvent>, refs: [EventRefs], table: StringTable
+    ) {
         frameSlots.removeAll(keepingCapacity: true)
         var lo = Int64.max, hi = Int64.min
         var o = UInt32(truncatingIfNeeded: baseSeq &- firstSeq)
@@ -305,7 +308,8 @@ struct IndexBuilder {
             if AccountSection.covers(e), userSlot >= 0 { account(userSlot, e) }
             o &+= 1
         }
-        frames.append(FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
+        frames.append(
+            FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
     }
 
     /// Per user, the digest of the covered login and admin events.
@@ -327,11 +331,15 @@ struct IndexBuilder {
         case .action: return actions.dictionary
         case .category:
             var m: [String: [UInt32]] = [:]
-            for c in EventCategory.allCases where !categories[Int(Codes.category(c))].isEmpty { m[c.rawValue] = categories[Int(Codes.category(c))] }
+            for c in EventCategory.allCases where !categories[Int(Codes.category(c))].isEmpty {
+                m[c.rawValue] = categories[Int(Codes.category(c))]
+            }
             return m
         case .outcome:
             var m: [String: [UInt32]] = [:]
-            for c in Outcome.allCases where !outcomes[Int(Codes.outcome(c))].isEmpty { m[c.rawValue] = outcomes[Int(Codes.outcome(c))] }
+            for c in Outcome.allCases where !outcomes[Int(Codes.outcome(c))].isEmpty {
+                m[c.rawValue] = outcomes[Int(Codes.outcome(c))]
+            }
             return m
         case .entry: return entries.dictionary
         case .country: return countries.dictionary
@@ -342,7 +350,8 @@ struct IndexBuilder {
     mutating func addFrame(offset: Int, baseSeq: UInt64, events: some Collection<ActivityEvent>) {
         var lo = Int64.max, hi = Int64.min
         for e in events { lo = min(lo, e.time.nanoseconds); hi = max(hi, e.time.nanoseconds) }
-        frames.append(FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
+        frames.append(
+            FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
     }
 
     /// Adds a frame and its events in one pass (events carry no seq yet).
@@ -354,7 +363,8 @@ struct IndexBuilder {
             add(e, seq: seq)
             seq += 1
         }
-        frames.append(FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
+        frames.append(
+            FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
     }
 
     /// The `.idx` bytes for a segment of `segmentLength` bytes.
@@ -423,25 +433,32 @@ struct IndexBuilder {
             if field == .ip {
                 // Distinct addresses have distinct texts (RFC 5952 is canonical): the byte order of the texts.
                 let order = ips.idsInByteOrder()
-                section(count: order.count,
-                        term: { i, out in out.bytes.append(contentsOf: ips.text[ips.starts[order[i]]..<ips.starts[order[i] + 1]]) },
-                        list: { ips.lists[order[$0]] })
+                section(
+                    count: order.count,
+                    term: { i, out in
+                        out.bytes.append(contentsOf: ips.text[ips.starts[order[i]]..<ips.starts[order[i] + 1]])
+                    },
+                    list: { ips.lists[order[$0]] })
             } else if let table {
                 // Terms in byte order, from the table's bytes (no String is built).
                 let order = table.terms.idsInByteOrder()
-                section(count: order.count,
-                        term: { i, out in table.terms.withBytes(order[i]) { out.bytes.append(contentsOf: $0) } },
-                        list: { table.lists[order[$0]] })
+                section(
+                    count: order.count,
+                    term: { i, out in table.terms.withBytes(order[i]) { out.bytes.append(contentsOf: $0) } },
+                    list: { table.lists[order[$0]] })
             } else {
                 let fieldPostings = postings(field)
                 let terms = fieldPostings.keys.sorted(by: utf8Precedes)
-                section(count: terms.count, term: { i, out in out.bytes.append(contentsOf: terms[i].utf8) },
-                        list: { fieldPostings[terms[$0]] ?? [] })
+                section(
+                    count: terms.count, term: { i, out in out.bytes.append(contentsOf: terms[i].utf8) },
+                    list: { fieldPostings[terms[$0]] ?? [] })
             }
         }
         startSection(fields.count)
         let byUser = digestUsers.indices.sorted { a, b in
-            users.terms.withBytes(Int(digestUsers[a])) { x in users.terms.withBytes(Int(digestUsers[b])) { y in compareBytes(x, y) < 0 } }
+            users.terms.withBytes(Int(digestUsers[a])) { x in
+                users.terms.withBytes(Int(digestUsers[b])) { y in compareBytes(x, y) < 0 }
+            }
         }
         AccountSection.encode(sorted: byUser.map { (users.terms.string(Int(digestUsers[$0])), digests[$0]) }, into: &w)
         w.u32(CRC32C.checksum(w.bytes))
@@ -515,14 +532,14 @@ public final class SegmentIndex: Sendable {
         if verifyChecksum {
             var r = ByteReader(b, offset: b.count - 4)
             guard let stored = r.u32(),
-                  CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 4)])) == stored
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 4)])) == stored
             else { throw bad("CRC mismatch over the index file") }
         }
         var r = ByteReader(b, end: b.count - 4)
         guard let magic = r.bytes(8), Array(magic) == SegmentFormat.indexMagic else { throw bad("bad magic") }
         guard let version = r.u16(), version == SegmentFormat.version, r.u16() != nil,
-              let first = r.u64(), let count = r.u64(), let lo = r.i64(), let hi = r.i64(), let segLen = r.u64(),
-              let nframes = r.u32(), Int(nframes) * 36 <= r.remaining
+            let first = r.u64(), let count = r.u64(), let lo = r.i64(), let hi = r.i64(), let segLen = r.u64(),
+            let nframes = r.u32(), Int(nframes) * 36 <= r.remaining
         else { throw bad("bad header") }
         // Readers use the segment length as an Int position and add seqs to the first seq: out of range is damage,
         // never a trap later.
@@ -530,9 +547,13 @@ public final class SegmentIndex: Sendable {
         var frames: [FrameEntry] = []
         frames.reserveCapacity(Int(nframes))
         for _ in 0..<nframes {
-            guard let o = r.u64(), let s = r.u64(), let c = r.u32(), let mn = r.i64(), let mx = r.i64() else { throw bad("bad frame table") }
+            guard let o = r.u64(), let s = r.u64(), let c = r.u32(), let mn = r.i64(), let mx = r.i64() else {
+                throw bad("bad frame table")
+            }
             // Offsets are used as Int positions in the segment: anything past its length is damage, not a trap.
-            guard o < segLen, s >= first, s - first <= UInt64(UInt32.max) else { throw bad("frame table entry out of range") }
+            guard o < segLen, s >= first, s - first <= UInt64(UInt32.max) else {
+                throw bad("frame table entry out of range")
+            }
             frames.append(FrameEntry(offset: o, baseSeq: s, count: c, minTime: mn, maxTime: mx))
         }
         guard let nfields = r.u8() else { throw bad("bad field table") }
@@ -568,7 +589,9 @@ public final class SegmentIndex: Sendable {
             let mid = (lo + hi) / 2
             let s = u32(at: termOffsetsAt + 4 * mid), e = u32(at: termOffsetsAt + 4 * (mid + 1))
             guard s <= e, termBlob + e <= postOffsetsAt else { return nil }
-            let cmp = target.withUnsafeBytes { compareBytes(UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), $0) }
+            let cmp = target.withUnsafeBytes {
+                compareBytes(UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), $0)
+            }
             if cmp == 0 {
                 let ps = u32(at: postOffsetsAt + 4 * mid), pe = u32(at: postOffsetsAt + 4 * (mid + 1))
                 guard ps <= pe, postBlob + pe <= r.end else { return nil }
@@ -620,7 +643,8 @@ public final class SegmentIndex: Sendable {
             let s = u32(at: termOffsetsAt + 4 * i), e = u32(at: termOffsetsAt + 4 * (i + 1))
             guard s <= e, termBlob + e <= postOffsetsAt else { return out }
             var pr = ByteReader(b, offset: postBlob + u32(at: postOffsetsAt + 4 * i), end: r.end)
-            let term = String(decoding: UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), as: UTF8.self)
+            let term = String(
+                decoding: UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), as: UTF8.self)
             out.append((term, Int(clamping: pr.varint() ?? 0)))
         }
         return out
@@ -640,5 +664,6 @@ func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> I
 /// was a third of sealing a segment with half a million addresses.
 func utf8Precedes(_ a: String, _ b: String) -> Bool {
     var a = a, b = b
-    return a.withUTF8 { x in b.withUTF8 { y in compareBytes(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) < 0 } }
+    return a.withUTF8 { x in b.withUTF8 { y in compareBytes(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) < 0 }
+    }
 }

@@ -54,7 +54,9 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     /// One line for the log: what was found, cut and rebuilt.
     public var description: String {
         var parts = ["\(segments) segment(s)", "\(recordsKept) event(s) in the active segment"]
-        if bytesCut > 0 { parts.append("cut \(bytesCut) byte(s) of torn tail (\(uncommittedEventsCut) uncommitted event(s))") }
+        if bytesCut > 0 {
+            parts.append("cut \(bytesCut) byte(s) of torn tail (\(uncommittedEventsCut) uncommitted event(s))")
+        }
         if !indexesRebuilt.isEmpty { parts.append("rebuilt \(indexesRebuilt.count) index(es)") }
         if !damage.isEmpty { parts.append("\(damage.count) damaged frame(s) in sealed segments") }
         if let e = sealEpoch { parts.append("sealing at epoch \(e)") }
@@ -122,13 +124,17 @@ public final class SegmentWriter {
     public private(set) var sealsWritten = 0
 
     /// Path of the active segment: the one appends go to.
-    public var activeSegmentPath: String { segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: activeFirstSeq) }
+    public var activeSegmentPath: String {
+        segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: activeFirstSeq)
+    }
     /// True when something was appended since the last fdatasync (``sync()`` has work to do).
     public var hasUnsyncedData: Bool { dirty }
 
     /// Opens (creating if needed) the data directory, takes its lock, and recovers.
     /// - Throws: `StoreError` with code `.locked` when another process writes this directory.
-    public init(dataDirectory: String, options: StoreOptions, host: String? = nil, now: Timestamp? = nil) throws(StoreError) {
+    public init(dataDirectory: String, options: StoreOptions, host: String? = nil, now: Timestamp? = nil)
+        throws(StoreError)
+    {
         self.dataDirectory = dataDirectory
         self.segmentsDirectory = dataDirectory + "/segments"
         self.options = options
@@ -139,7 +145,9 @@ public final class SegmentWriter {
         lock = try FileHandle.open(lockPath, flags: O_RDWR | O_CREAT, mode: 0o640)
         guard lock.tryLock() else {
             let holder = (try? lock.readAll()).map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() } ?? "?"
-            throw StoreError(.locked, "another activityd (pid \(holder)) is writing this data directory; only one writer may run", path: dataDirectory)
+            throw StoreError(
+                .locked, "another activityd (pid \(holder)) is writing this data directory; only one writer may run",
+                path: dataDirectory)
         }
         try? lock.truncate(to: 0)
         let pid = Array("\(getpid())\n".utf8)
@@ -157,7 +165,9 @@ public final class SegmentWriter {
             let idx = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: first)
             let size = FS.fileSize(seg) ?? 0
             let ok: Bool
-            if let i = try? SegmentIndex(path: idx, verifyChecksum: true), i.segmentLength == UInt64(size), i.firstSeq == first {
+            if let i = try? SegmentIndex(path: idx, verifyChecksum: true), i.segmentLength == UInt64(size),
+                i.firstSeq == first
+            {
                 ok = true
                 nextSeq = max(nextSeq, i.firstSeq + i.eventCount)
             } else {
@@ -210,7 +220,9 @@ public final class SegmentWriter {
                         frameEvents.removeAll()
                         pendingEvents = 0
                         keepEnd = f.end
-                    } else if f.kind == SegmentFormat.frameSeal, frameEvents.isEmpty, let sr = FrameParser.seal(in: b, frame: f) {
+                    } else if f.kind == SegmentFormat.frameSeal, frameEvents.isEmpty,
+                        let sr = FrameParser.seal(in: b, frame: f)
+                    {
                         // A seal follows a commit; a complete one stays (it covers only committed bytes).
                         lastSeal = (sr, f.end)
                         keepEnd = f.end
@@ -221,7 +233,9 @@ public final class SegmentWriter {
             }
             // A prefix index of the active segment (written at close or checkpoint) stays only if it covers
             // nothing that was just cut.
-            if let i = try? SegmentIndex(path: activeIdx, verifyChecksum: true), i.firstSeq == first, i.segmentLength <= UInt64(keepEnd) {
+            if let i = try? SegmentIndex(path: activeIdx, verifyChecksum: true), i.firstSeq == first,
+                i.segmentLength <= UInt64(keepEnd)
+            {
                 indexedCount = i.eventCount
             } else {
                 FS.remove(activeIdx)
@@ -239,7 +253,8 @@ public final class SegmentWriter {
                 // number the store does not hold is explained by its commits (`verify` reports other gaps).
                 var skipCommit: [UInt8] = []
                 if nextSeq > commitNext {
-                    skipCommit = SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: nextSeq, time: now, full: false, positions: []))
+                    skipCommit = SegmentFormat.frame(
+                        SegmentFormat.commitBody(nextSeq: nextSeq, time: now, full: false, positions: []))
                     try h.write(skipCommit, at: keepEnd)
                     try h.sync()
                 }
@@ -258,10 +273,13 @@ public final class SegmentWriter {
                         st.lastTag = sr.tag
                         st.start = end
                     } else if let prev = firsts.dropLast().last {
-                        st.lastTag = SegmentWriter.lastSealTag(segmentsDirectory: segmentsDirectory, first: prev) ?? Seal.genesis
+                        st.lastTag =
+                            SegmentWriter.lastSealTag(segmentsDirectory: segmentsDirectory, first: prev) ?? Seal.genesis
                     }
                     // The unsealed tail written before the restart: sealed by the next seal.
-                    bytes.withUnsafeBytes { b in st.hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: b[st.start..<keepEnd])) }
+                    bytes.withUnsafeBytes { b in
+                        st.hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: b[st.start..<keepEnd]))
+                    }
                     skipCommit.withUnsafeBytes { st.hasher.update(bufferPointer: $0) }
                     sealing = st
                     report.sealEpoch = st.key.epoch
@@ -282,15 +300,18 @@ public final class SegmentWriter {
         if let path = options.sealKeyPath {
             var st = Sealing(path: path, key: try SealKeyState.load(path: path))
             if let prev = firsts.last, FS.exists(segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: prev)) {
-                st.lastTag = SegmentWriter.lastSealTag(segmentsDirectory: segmentsDirectory, first: prev) ?? Seal.genesis
+                st.lastTag =
+                    SegmentWriter.lastSealTag(segmentsDirectory: segmentsDirectory, first: prev) ?? Seal.genesis
             } else if let prev = firsts.dropLast().last {
-                st.lastTag = SegmentWriter.lastSealTag(segmentsDirectory: segmentsDirectory, first: prev) ?? Seal.genesis
+                st.lastTag =
+                    SegmentWriter.lastSealTag(segmentsDirectory: segmentsDirectory, first: prev) ?? Seal.genesis
             }
             sealing = st
             report.sealEpoch = st.key.epoch
         }
-        let (h, bytes) = try SegmentWriter.create(segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
-                                                  host: self.host, positions: positions)
+        let (h, bytes) = try SegmentWriter.create(
+            segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
+            host: self.host, positions: positions)
         active = h
         activeFirstSeq = nextSeq
         activeCreated = now
@@ -314,7 +335,9 @@ public final class SegmentWriter {
         var tag: [UInt8]?
         var scan = FrameScanner(b, from: hd.length, policy: .sealed)
         while let step = scan.next() {
-            if case .frame(let f) = step, f.kind == SegmentFormat.frameSeal, let s = FrameParser.seal(in: b, frame: f) { tag = s.tag }
+            if case .frame(let f) = step, f.kind == SegmentFormat.frameSeal, let s = FrameParser.seal(in: b, frame: f) {
+                tag = s.tag
+            }
         }
         return tag
     }
@@ -328,21 +351,26 @@ public final class SegmentWriter {
         var pos: [String: String] = [:]
         var scan = FrameScanner(b, from: hd.length, policy: .sealed)
         while let step = scan.next() {
-            if case .frame(let f) = step, f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) {
+            if case .frame(let f) = step, f.kind == SegmentFormat.frameCommit,
+                let c = FrameParser.commit(in: b, frame: f)
+            {
                 if c.isFull { pos = c.positions } else { pos.merge(c.positions) { $1 } }
             }
         }
         return pos
     }
 
-    static func create(segmentsDirectory: String, firstSeq: UInt64, created: Timestamp, host: String,
-                       positions: [String: String]) throws(StoreError) -> (FileHandle, [UInt8]) {
+    static func create(
+        segmentsDirectory: String, firstSeq: UInt64, created: Timestamp, host: String,
+        positions: [String: String]
+    ) throws(StoreError) -> (FileHandle, [UInt8]) {
         let path = segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: firstSeq)
         let h = try FileHandle.open(path, flags: O_RDWR | O_CREAT | O_TRUNC, mode: 0o640)
         var bytes = SegmentFormat.encodeHeader(firstSeq: firstSeq, created: created, host: host)
         // Every segment starts with a full checkpoint, so retention can delete older segments freely.
-        bytes += SegmentFormat.frame(SegmentFormat.commitBody(
-            nextSeq: firstSeq, time: created, full: true, positions: positions.sorted { $0.key < $1.key }))
+        bytes += SegmentFormat.frame(
+            SegmentFormat.commitBody(
+                nextSeq: firstSeq, time: created, full: true, positions: positions.sorted { $0.key < $1.key }))
         try h.write(bytes, at: 0)
         try h.sync()
         FS.syncDirectory(segmentsDirectory)
@@ -355,7 +383,9 @@ public final class SegmentWriter {
     /// - Throws: `StoreError` (`.noSpace` on a full disk). Nothing of a failed append stays in the file, and
     ///   the sequence numbers it would have used are given to the next append.
     @discardableResult
-    public func append(_ events: [ActivityEvent], positions newPositions: [InputPosition] = [], now: Timestamp? = nil) throws(StoreError) -> ClosedRange<UInt64>? {
+    public func append(_ events: [ActivityEvent], positions newPositions: [InputPosition] = [], now: Timestamp? = nil)
+        throws(StoreError) -> ClosedRange<UInt64>?
+    {
         let now = now ?? SystemClock.now()
         if events.isEmpty && newPositions.isEmpty { return nil }
         try rotateIfNeeded(now: now)
@@ -378,7 +408,9 @@ public final class SegmentWriter {
             tables[k].reset()
             eventBytes.removeAll()
             var n = 0
-            while i < out.count, i - frameStart < SegmentFormat.maxEventsPerFrame, eventBytes.count < SegmentFormat.targetFrameBytes {
+            while i < out.count, i - frameStart < SegmentFormat.maxEventsPerFrame,
+                eventBytes.count < SegmentFormat.targetFrameBytes
+            {
                 if n == refs[k].count { refs[k].append(EventRefs()) }
                 // The event goes straight after a one-byte length; the rare longer length moves it along.
                 let at = eventBytes.count
@@ -414,7 +446,8 @@ public final class SegmentWriter {
         }
         var changed: [(String, String)] = []
         for p in newPositions where positions[p.input.stored] != p.value { changed.append((p.input.stored, p.value)) }
-        SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: seq, time: now, full: false, positions: changed)).withUnsafeBytes { bytes.append($0) }
+        SegmentFormat.frame(SegmentFormat.commitBody(nextSeq: seq, time: now, full: false, positions: changed))
+            .withUnsafeBytes { bytes.append($0) }
         // On failure no partial commit stays behind; the next append reuses these seq numbers (none was committed).
         var failure: StoreError?
         bytes.withBytes { b in
@@ -489,8 +522,9 @@ public final class SegmentWriter {
         durableSeq = nextSeq
         let idxPath = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: activeFirstSeq)
         try FS.writeAtomically(idxPath, index.encode(segmentLength: activeSize))
-        let (h, bytes) = try SegmentWriter.create(segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
-                                                  host: host, positions: positions)
+        let (h, bytes) = try SegmentWriter.create(
+            segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
+            host: host, positions: positions)
         active = h
         activeFirstSeq = nextSeq
         activeCreated = now
@@ -519,7 +553,9 @@ public final class SegmentWriter {
         guard options.retainBytes != nil || options.retainAge != nil else { return [] }
         guard let names = try? FS.list(segmentsDirectory) else { return [] }
         let sealed = names.compactMap(SegmentFormat.firstSeq(fromSegmentName:)).sorted().filter { $0 != activeFirstSeq }
-        var sizes: [(UInt64, Int)] = sealed.map { ($0, FS.fileSize(segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: $0)) ?? 0) }
+        var sizes: [(UInt64, Int)] = sealed.map {
+            ($0, FS.fileSize(segmentsDirectory + "/" + SegmentFormat.segmentName(firstSeq: $0)) ?? 0)
+        }
         var total = sizes.reduce(activeSize) { $0 + $1.1 }
         var deleted: [String] = []
         let floor = retentionFloor?()
@@ -588,10 +624,13 @@ public final class SegmentWriter {
         guard var st = sealing else { return }
         if activeSize > st.start {
             let digest = Array(st.hasher.finalize())
-            let tag = Seal.tag(key: st.key.key, segmentFirstSeq: activeFirstSeq, start: UInt64(st.start), end: UInt64(activeSize),
-                               epoch: st.key.epoch, time: now.nanoseconds, previous: st.lastTag, digest: digest)
-            let frame = SegmentFormat.frame(Seal.body(epoch: st.key.epoch, time: now.nanoseconds, start: UInt64(st.start),
-                                                      previous: st.lastTag, tag: tag))
+            let tag = Seal.tag(
+                key: st.key.key, segmentFirstSeq: activeFirstSeq, start: UInt64(st.start), end: UInt64(activeSize),
+                epoch: st.key.epoch, time: now.nanoseconds, previous: st.lastTag, digest: digest)
+            let frame = SegmentFormat.frame(
+                Seal.body(
+                    epoch: st.key.epoch, time: now.nanoseconds, start: UInt64(st.start),
+                    previous: st.lastTag, tag: tag))
             try writeAtEnd(frame)
             st.lastTag = tag
             st.start = activeSize
@@ -611,7 +650,8 @@ public final class SegmentWriter {
     /// skipping damage by resynchronising on the next valid frame; also the seq its frames say comes next, and the
     /// damage met (frames that fail their CRC or do not decode).
     static func indexBuilder(segment b: UnsafeRawBufferPointer, header hd: SegmentHeader, path: String)
-        -> (builder: IndexBuilder, nextSeq: UInt64, damage: [StoreDamage]) {
+        -> (builder: IndexBuilder, nextSeq: UInt64, damage: [StoreDamage])
+    {
         var builder = IndexBuilder(firstSeq: hd.firstSeq)
         var damage: [StoreDamage] = []
         var next = hd.firstSeq
@@ -627,10 +667,14 @@ public final class SegmentWriter {
                     pending.add((f, evs))
                     next = max(next, f.baseSeq + UInt64(f.count))
                 } else {
-                    damage.append(StoreDamage(path: path, offset: f.offset, reason: "events frame passes its CRC but does not decode"))
+                    damage.append(
+                        StoreDamage(
+                            path: path, offset: f.offset, reason: "events frame passes its CRC but does not decode"))
                 }
             case .frame(let f):
-                if f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) { next = max(next, c.nextSeq) }
+                if f.kind == SegmentFormat.frameCommit, let c = FrameParser.commit(in: b, frame: f) {
+                    next = max(next, c.nextSeq)
+                }
                 add(pending.commit())
             case .damage(let d):
                 damage.append(StoreDamage(path: path, d))
@@ -642,7 +686,9 @@ public final class SegmentWriter {
 
     /// Scans a segment and writes its index; damaged frames are skipped (resynchronising on the next valid
     /// frame) and reported.
-    static func rebuildIndex(segmentPath: String, indexPath: String) throws(StoreError) -> (nextSeq: UInt64, damage: [StoreDamage]) {
+    static func rebuildIndex(segmentPath: String, indexPath: String) throws(StoreError) -> (
+        nextSeq: UInt64, damage: [StoreDamage]
+    ) {
         let m = try MappedFile(path: segmentPath)
         let b = m.bytes
         guard let hd = SegmentHeader.parse(b) else {

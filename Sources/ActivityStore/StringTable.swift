@@ -189,8 +189,9 @@ struct StringTable {
     func idsInByteOrder() -> [Int] {
         arena.withUnsafeBytes { a in
             (0..<count).sorted { x, y in
-                compareBytes(UnsafeRawBufferPointer(rebasing: a[starts[x]..<starts[x + 1]]),
-                             UnsafeRawBufferPointer(rebasing: a[starts[y]..<starts[y + 1]])) < 0
+                compareBytes(
+                    UnsafeRawBufferPointer(rebasing: a[starts[x]..<starts[x + 1]]),
+                    UnsafeRawBufferPointer(rebasing: a[starts[y]..<starts[y + 1]])) < 0
             }
         }
     }

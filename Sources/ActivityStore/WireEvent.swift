@@ -34,7 +34,8 @@ public enum WireEvent {
             var r = ByteReader(raw)
             for m in magic { guard r.u8() == m else { return nil } }
             guard let seq = r.varint(), let table = r.stringTable(),
-                  let e = EventCodec.decode(&r, seq: seq, table: table), r.atEnd else { return nil }
+                let e = EventCodec.decode(&r, seq: seq, table: table), r.atEnd
+            else { return nil }
             return e
         }
     }

@@ -9,7 +9,8 @@ func measure<T>(_ body: () throws -> T) rethrows -> (T, wall: Double, cpu: Doubl
     func cpu() -> Double {
         var ru = rusage()
         getrusage(RUSAGE_SELF.rawValue, &ru)
-        return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6 + Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) / 1e6
+        return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6 + Double(ru.ru_stime.tv_sec) + Double(
+            ru.ru_stime.tv_usec) / 1e6
     }
     let c0 = cpu()
     let t0 = SystemClock.monotonicNanoseconds()
@@ -45,7 +46,9 @@ func loadEvents(path: String, limit: Int) -> [ActivityEvent] {
         while start < b.count && events.count < limit {
             var end = start
             while end < b.count && b[end] != 0x0A { end += 1 }
-            if case .event(var e) = decoder.decodeLine(UnsafeBufferPointer(rebasing: b[start..<end]), receivedAt: now, source: "127.0.0.1:40000") {
+            if case .event(var e) = decoder.decodeLine(
+                UnsafeBufferPointer(rebasing: b[start..<end]), receivedAt: now, source: "127.0.0.1:40000")
+            {
                 e.ingested = Timestamp(nanoseconds: e.time.nanoseconds + 3_000_000)
                 events.append(e)
             }
@@ -58,7 +61,9 @@ func loadEvents(path: String, limit: Int) -> [ActivityEvent] {
 /// `activity-bench decode --input FILE [--count N]`: JSON lines → events, one core (decoding only: the file
 /// is read and split into lines before the clock starts).
 func runDecodeBenchmark(arguments: [String]) {
-    guard let input = option(arguments, "--input") else { diagnostics.fail("--input FILE required (udpgen -w output)", status: Diagnostics.Status.usage) }
+    guard let input = option(arguments, "--input") else {
+        diagnostics.fail("--input FILE required (udpgen -w output)", status: Diagnostics.Status.usage)
+    }
     let count = Int(option(arguments, "--count") ?? "1000000") ?? 1_000_000
     guard let data = FileManager.default.contents(atPath: input) else { diagnostics.fail("cannot read \(input)") }
     let bytes = [UInt8](data)
@@ -78,7 +83,9 @@ func runDecodeBenchmark(arguments: [String]) {
     if option(arguments, "--stage") == "dump" {
         bytes.withUnsafeBufferPointer { b in
             for r in ranges {
-                switch decoder.decodeLine(UnsafeBufferPointer(rebasing: b[r]), receivedAt: now, source: "127.0.0.1:40000") {
+                switch decoder.decodeLine(
+                    UnsafeBufferPointer(rebasing: b[r]), receivedAt: now, source: "127.0.0.1:40000")
+                {
                 case .event(let e): print(e.exportJSON(includeSeq: false))
                 case .rejected(let why): print("rejected \(why.rawValue)")
                 case .notJSON: print("not JSON")
@@ -95,12 +102,21 @@ func runDecodeBenchmark(arguments: [String]) {
             for r in ranges {
                 if parseOnly {
                     if case .success = JSONReader().parse(UnsafeBufferPointer(rebasing: b[r])) { n += 1 }
-                } else if case .event = decoder.decodeLine(UnsafeBufferPointer(rebasing: b[r]), receivedAt: now, source: "127.0.0.1:40000") { n += 1 }
+                } else if case .event = decoder.decodeLine(
+                    UnsafeBufferPointer(rebasing: b[r]), receivedAt: now, source: "127.0.0.1:40000")
+                {
+                    n += 1
+                }
             }
         }
     }
-    print(String(format: "decode%@: %d JSON lines (%.0f bytes avg) → %d events in %.3f s = %.0f events/s (%.2f µs/event, %.2f s CPU), one core",
-                 parseOnly ? " (JSON reader only)" : "", ranges.count, Double(ranges.map(\.count).reduce(0, +)) / Double(max(1, ranges.count)), n, wall, Double(n) / wall, wall * 1e6 / Double(max(1, n)), cpu))
+    print(
+        String(
+            format:
+                "decode%@: %d JSON lines (%.0f bytes avg) → %d events in %.3f s = %.0f events/s (%.2f µs/event, %.2f s CPU), one core",
+            parseOnly ? " (JSON reader only)" : "", ranges.count,
+            Double(ranges.map(\.count).reduce(0, +)) / Double(max(1, ranges.count)), n, wall, Double(n) / wall,
+            wall * 1e6 / Double(max(1, n)), cpu))
 }
 
 /// `activity-bench decode --stage export [--rounds N]`: events → export JSON lines (the daemon's `--mirror-jsonl`),
@@ -119,15 +135,20 @@ func runExportBenchmark(input: String, count: Int, rounds: Int) {
             var i = 0
             while i < events.count {
                 var w = JSONWriter(capacity: 1000 * 640)
-                for e in events[i..<min(i + 1000, events.count)] { e.appendExportJSON(to: &w, includeSeq: false); w.newline() }
+                for e in events[i..<min(i + 1000, events.count)] {
+                    e.appendExportJSON(to: &w, includeSeq: false); w.newline()
+                }
                 total += w.output.count
                 i += 1000
             }
         }
     }
     let n = events.count * max(1, rounds)
-    print(String(format: "export: %d events → %.0f bytes/event in %.3f s = %.0f events/s (%.2f µs/event, %.2f s CPU), one core",
-                 n, Double(total) / Double(max(1, n)), wall, Double(n) / wall, wall * 1e6 / Double(max(1, n)), cpu))
+    print(
+        String(
+            format:
+                "export: %d events → %.0f bytes/event in %.3f s = %.0f events/s (%.2f µs/event, %.2f s CPU), one core",
+            n, Double(total) / Double(max(1, n)), wall, Double(n) / wall, wall * 1e6 / Double(max(1, n)), cpu))
 }
 
 /// `activity-bench store --input FILE --dir DIR [--events 10000000]`
@@ -136,8 +157,9 @@ func runExportBenchmark(input: String, count: Int, rounds: Int) {
 /// full-scan rate, and a one-user query through the index versus a full scan of the same store.
 func runStoreBenchmark(arguments: [String]) {
     guard let input = option(arguments, "--input"), let dir = option(arguments, "--dir") else {
-        diagnostics.fail("usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS] [--clock NANOS] [--append-only]",
-                         status: Diagnostics.Status.usage)
+        diagnostics.fail(
+            "usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS] [--clock NANOS] [--append-only]",
+            status: Diagnostics.Status.usage)
     }
     let total = Int(option(arguments, "--events") ?? "10000000") ?? 10_000_000
     let sourceCount = Int(option(arguments, "--source-events") ?? "1000000") ?? 1_000_000
@@ -158,7 +180,9 @@ func runStoreBenchmark(arguments: [String]) {
     // same input write byte-identical segments (`cmp` them to check that a change to the writer keeps the format).
     let clock = option(arguments, "--clock").flatMap(Int64.init).map(Timestamp.init(nanoseconds:))
     let writer: SegmentWriter
-    do { writer = try SegmentWriter(dataDirectory: dir, options: options, host: "bench", now: clock) } catch { diagnostics.fail("\(error)") }
+    do { writer = try SegmentWriter(dataDirectory: dir, options: options, host: "bench", now: clock) } catch {
+        diagnostics.fail("\(error)")
+    }
     let every = max(1, total / 100)
     let batchSize = 1000
     var batch: [ActivityEvent] = []
@@ -181,7 +205,9 @@ func runStoreBenchmark(arguments: [String]) {
                 let now = SystemClock.monotonicNanoseconds()
                 if now - lastSync > 1_000_000_000 {
                     // The store service's timer: fdatasync, and a seal when the key's interval has passed.
-                    let (_, w2, c2) = measure { try? writer.sync(); try? writer.sealIfDue(now: SystemClock.now()) }
+                    let (_, w2, c2) = measure {
+                        try? writer.sync(); try? writer.sealIfDue(now: SystemClock.now())
+                    }
                     appendWall += w2; appendCPU += c2
                     lastSync = now
                 }
@@ -192,26 +218,42 @@ func runStoreBenchmark(arguments: [String]) {
     let segs = (try? StoreReader(dataDirectory: dir).segments()) ?? []
     let bytes = segs.reduce(0) { $0 + $1.size }
     let idxBytes = segs.reduce(0) { $0 + (FileManager.default.fileSizeIfExists($1.indexPath) ?? 0) }
-    print("store: \(total) events (mix of \(base.count) generator events), \(segs.count) segments"
-          + (sealSeconds.map { ", sealed every \($0) s (\(writer.sealsWritten) seals)" } ?? ""))
-    print(String(format: "append: %.0f events/s, %.1f MB/s (append calls only: %.2f s wall, %.2f s CPU; whole loop incl. building batches %.2f s wall, %.2f s CPU), fsync = interval",
-                 Double(total) / appendWall, Double(bytes) / appendWall / 1e6, appendWall, appendCPU, wall, cpu))
-    print(String(format: "size: %.1f bytes/event in segments, %.1f bytes/event in indexes", Double(bytes) / Double(total), Double(idxBytes) / Double(total)))
+    print(
+        "store: \(total) events (mix of \(base.count) generator events), \(segs.count) segments"
+            + (sealSeconds.map { ", sealed every \($0) s (\(writer.sealsWritten) seals)" } ?? ""))
+    print(
+        String(
+            format:
+                "append: %.0f events/s, %.1f MB/s (append calls only: %.2f s wall, %.2f s CPU; whole loop incl. building batches %.2f s wall, %.2f s CPU), fsync = interval",
+            Double(total) / appendWall, Double(bytes) / appendWall / 1e6, appendWall, appendCPU, wall, cpu))
+    print(
+        String(
+            format: "size: %.1f bytes/event in segments, %.1f bytes/event in indexes", Double(bytes) / Double(total),
+            Double(idxBytes) / Double(total)))
     // --append-only: no scan or query figures (profiling the writer).
     if !arguments.contains("--append-only") { measureQueries(dir: dir) }
 }
 
 /// `activity-bench query --dir DIR`: scan and one-user query figures on an existing store.
 func runQueryBenchmark(arguments: [String]) {
-    guard let dir = option(arguments, "--dir") else { diagnostics.fail("--dir required", status: Diagnostics.Status.usage) }
+    guard let dir = option(arguments, "--dir") else {
+        diagnostics.fail("--dir required", status: Diagnostics.Status.usage)
+    }
     measureQueries(dir: dir)
 }
 
 func measureQueries(dir: String) {
     let reader = try! StoreReader(dataDirectory: dir)
     var count = 0
-    let (_, scanWall, scanCPU) = measure { try! reader.query(EventQuery()) { _ in count += 1; return true } }
-    print(String(format: "full scan: %d events in %.2f s = %.0f events/s (%.2f s CPU)", count, scanWall, Double(count) / scanWall, scanCPU))
+    let (_, scanWall, scanCPU) = measure {
+        try! reader.query(EventQuery()) { _ in
+            count += 1; return true
+        }
+    }
+    print(
+        String(
+            format: "full scan: %d events in %.2f s = %.0f events/s (%.2f s CPU)", count, scanWall,
+            Double(count) / scanWall, scanCPU))
 
     var q = EventQuery()
     q.terms[.user] = ["needle.user"]
@@ -220,13 +262,22 @@ func measureQueries(dir: String) {
     var times: [Double] = []
     for _ in 0..<20 { times.append(measure { _ = try? reader.events(q) }.wall) }
     times.sort()
-    print(String(format: "user query (index): %d events, first %.1f ms, median of 20 %.2f ms; decoded %d events in %d segments",
-                 found, coldWall * 1e3, times[10] * 1e3, reader.lastQueryStats.eventsDecoded, reader.lastQueryStats.segmentsTouched))
+    print(
+        String(
+            format:
+                "user query (index): %d events, first %.1f ms, median of 20 %.2f ms; decoded %d events in %d segments",
+            found, coldWall * 1e3, times[10] * 1e3, reader.lastQueryStats.eventsDecoded,
+            reader.lastQueryStats.segmentsTouched))
     var scanFound = 0
     let (_, fullWall, _) = measure {
-        try! reader.query(EventQuery()) { e in if e.user == "needle.user" { scanFound += 1 }; return true }
+        try! reader.query(EventQuery()) { e in
+            if e.user == "needle.user" { scanFound += 1 }; return true
+        }
     }
-    print(String(format: "user query (full scan of the same store): %d events in %.0f ms → index is %.0f× faster", scanFound, fullWall * 1e3, fullWall / times[10]))
+    print(
+        String(
+            format: "user query (full scan of the same store): %d events in %.0f ms → index is %.0f× faster", scanFound,
+            fullWall * 1e3, fullWall / times[10]))
 }
 
 extension FileManager {

@@ -26,7 +26,8 @@ struct StringTableTests {
         "caf\u{E9}", "cafe\u{301}", "cafe", "\u{C5}", "A\u{30A}", "\u{212B}", "\u{2126}", "\u{3A9}", "",
         "\u{1F600}", "\u{1F600}x", "Z\u{FC}rich", "Zu\u{308}rich", "S\u{E3}o Paulo", "a\u{0}b", "\u{0}",
         "twelve bytes", "exactly sixteen!", "seventeen bytes!!", "a much longer string that spans several words",
-        "\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}", "e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}",
+        "\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}\u{E9}",
+        "e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}",
     ]
 
     func check(_ inputs: [String], capacity: Int = 32) {
@@ -81,7 +82,9 @@ struct StringTableTests {
 
     @Test("kinds: only the three ASCII-like characters may equal an ASCII string")
     func kinds() {
-        func kind(_ s: String) -> StringTable.Kind { var s = s; return s.withUTF8 { StringTable.key(UnsafeRawBufferPointer($0)).kind } }
+        func kind(_ s: String) -> StringTable.Kind {
+            var s = s; return s.withUTF8 { StringTable.key(UnsafeRawBufferPointer($0)).kind }
+        }
         #expect(kind("abc") == .ascii)
         #expect(kind("") == .ascii)
         #expect(kind("\u{212A}") == .asciiLike)
@@ -106,17 +109,22 @@ struct StringTableTests {
         for i in events.indices where i % 3 == 0 {
             events[i].user = Self.tricky.randomElement(using: &g)
             events[i].entry = Self.tricky.randomElement(using: &g)
-            if i % 2 == 0 { var geo = events[i].geo ?? Geo(); geo.country = Self.tricky.randomElement(using: &g); events[i].geo = geo }
+            if i % 2 == 0 {
+                var geo = events[i].geo ?? Geo(); geo.country = Self.tricky.randomElement(using: &g);
+                events[i].geo = geo
+            }
         }
         let dir = temporaryDirectory()
-        let w = try SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "t", now: Timestamp(seconds: 1_800_000_000))
+        let w = try SegmentWriter(
+            dataDirectory: dir, options: StoreOptions(), host: "t", now: Timestamp(seconds: 1_800_000_000))
         var i = 0
         while i < events.count {
             try w.append(Array(events[i..<min(i + 700, events.count)]), now: Timestamp(seconds: 1_800_000_000))
             i += 700
         }
         try w.rotate(now: Timestamp(seconds: 1_800_000_001))
-        let idx = try SegmentIndex(path: dir + "/segments/" + SegmentFormat.indexName(firstSeq: 1), verifyChecksum: true)
+        let idx = try SegmentIndex(
+            path: dir + "/segments/" + SegmentFormat.indexName(firstSeq: 1), verifyChecksum: true)
         // The reference: per field a [String: [UInt32]] in event order, as the builder kept them before.
         for field in [IndexedField.user, .entry, .country, .action, .net] {
             var ref: [String: [UInt32]] = [:]
@@ -128,8 +136,11 @@ struct StringTableTests {
             let terms = idx.terms(field: field)
             #expect(terms.count == ref.count, "\(field)")
             let byteSorted = ref.keys.sorted(by: utf8Precedes)
-            #expect(terms.map { Array($0.0.utf8) } == byteSorted.map { Array($0.utf8) }, "\(field) terms and their bytes")
-            for (t, list) in ref { #expect(idx.postings(field: field, term: t) == list, "\(field)=\(t.debugDescription)") }
+            #expect(
+                terms.map { Array($0.0.utf8) } == byteSorted.map { Array($0.utf8) }, "\(field) terms and their bytes")
+            for (t, list) in ref {
+                #expect(idx.postings(field: field, term: t) == list, "\(field)=\(t.debugDescription)")
+            }
         }
         // Not `verify` here: it rebuilds from the decoded events, whose strings are their frame table's first
         // equal string (a decomposed "café" reads back composed when the composed one came first in the
