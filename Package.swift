@@ -142,7 +142,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test-only helpers: deterministic random events.
-        .target(name: "ActivityTestSupport", dependencies: ["ActivityModel"], swiftSettings: swiftSettings),
+        .target(name: "ActivityTestSupport", dependencies: ["ActivityModel", "ActivityDatagram"], swiftSettings: swiftSettings),
         // Benchmarks (release build): `swift run -c release activity-bench <name>`.
         .executableTarget(
             name: "activity-bench",

@@ -194,13 +194,5 @@ func canConnect(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
-    var sa = sockaddr_in()
-    sa.sin_family = sa_family_t(AF_INET)
-    sa.sin_addr.s_addr = inet_addr("127.0.0.1")
-    sa.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &sa) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    } == 0
+    return withLoopbackAddress(port: port) { connect(fd, $0, $1) } == 0
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ActivityTestSupport
 
 /// Risk at ingest on the real daemon (issue 17): each flag set as events are stored, the report agreeing with
 /// the stored flags, and the same flags whether or not the daemon was killed in the middle.
@@ -237,25 +238,27 @@ struct RiskIntegrationTests {
 func httpRequest(port: Int, method: String = "POST", path: String = "/v1/check", headers: [String] = [], body: String)
     throws -> (Int, String)
 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var tv = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    var sa = sockaddr_in()
-    sa.sin_family = sa_family_t(AF_INET)
-    sa.sin_port = in_port_t(UInt16(port).bigEndian)
-    sa.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let ok = withUnsafePointer(to: &sa) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard ok == 0 else { throw TestFailure("connect failed") }
     var text =
         "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
     for h in headers { text += h + "\r\n" }
-    text += "\r\n" + body
-    let bytes = Array(text.utf8)
+    let reply = try httpExchange(port: port, text + "\r\n" + body)
+    let status = reply.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    let replyBody = reply.range(of: "\r\n\r\n").map { String(reply[$0.upperBound...]) } ?? ""
+    return (status, replyBody)
+}
+
+/// Sends `request` over a fresh loopback TCP connection and reads the reply until the server closes it (each read
+/// waits at most 5 s).
+func httpExchange(port: Int, _ request: String) throws -> String {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("socket failed") }
+    defer { close(fd) }
+    var tv = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    guard withLoopbackAddress(port: port, { connect(fd, $0, $1) }) == 0 else {
+        throw TestFailure("connect to \(port) failed")
+    }
+    let bytes = Array(request.utf8)
     var sent = 0
     while sent < bytes.count {
         let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
@@ -269,10 +272,7 @@ func httpRequest(port: Int, method: String = "POST", path: String = "/v1/check",
         if n <= 0 { break }
         out += buf[0..<n]
     }
-    let reply = String(decoding: out, as: UTF8.self)
-    let status = reply.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-    let body = reply.range(of: "\r\n\r\n").map { String(reply[$0.upperBound...]) } ?? ""
-    return (status, body)
+    return String(decoding: out, as: UTF8.self)
 }
 
 @Suite("Check API", .serialized)

@@ -1,31 +1,12 @@
 import Testing
+import ActivityTestSupport
 import Foundation
 import Crypto
 
-/// Fetches `http://127.0.0.1:port/path` over a plain TCP socket (loopback only).
+/// Fetches `http://127.0.0.1:port/path` over a plain TCP socket (loopback only): the whole reply, status line and
+/// headers included.
 func httpGet(port: Int, path: String) throws -> String {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var sa = sockaddr_in()
-    sa.sin_family = sa_family_t(AF_INET)
-    sa.sin_port = UInt16(port).bigEndian
-    sa.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    let rc = withUnsafePointer(to: &sa) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard rc == 0 else { throw TestFailure("connect to metrics failed") }
-    let req = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
-    _ = write(fd, req, req.count)
-    var out = [UInt8]()
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = read(fd, &buf, buf.count)
-        if n <= 0 { break }
-        out += buf[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
+    try httpExchange(port: port, "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 }
 
 @Suite("who may send, and the metrics endpoint", .serialized)

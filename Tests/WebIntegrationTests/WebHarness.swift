@@ -248,15 +248,7 @@ func http(_ port: Int, _ method: String, _ path: String, headers: [String: Strin
     defer { close(fd) }
     var tv = timeval(tv_sec: 60, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    var sa = sockaddr_in()
-    sa.sin_family = sa_family_t(AF_INET)
-    sa.sin_port = UInt16(port).bigEndian
-    sa.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    let rc = withUnsafePointer(to: &sa) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
+    let rc = withLoopbackAddress(port: port) { connect(fd, $0, $1) }
     guard rc == 0 else { throw TestFailure("connect to \(port): errno \(errno)") }
     var req = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
     for (k, v) in headers { req += "\(k): \(v)\r\n" }
