@@ -199,7 +199,7 @@ public struct ActivityEvent: Hashable, Sendable {
     /// ``seq`` at 0 (the store assigns it) and ``risk`` empty; set them through their properties.
     public init(
         time: Timestamp, category: EventCategory, action: Action, outcome: Outcome = .unknown,
-        user: String? = nil, attrs: Attributes = [:]
+        user: String? = nil, attrs: Attributes = Attributes()
     ) {
         box = Box(
             Fields(time: time, category: category, action: action, outcome: outcome, user: user, attrs: attrs, risk: [])
