@@ -34,7 +34,7 @@ package struct IngestBenchPath {
         datagrams: [[UInt8]], source: IPAddress, port: Int, received: Timestamp
     ) -> [ActivityEvent] {
         let item = PipelineItem.datagrams(
-            datagrams.map { Datagram(bytes: $0, source: source, port: port, received: received, input: 0) })
+            datagrams.map { Datagram(bytes: $0[...], source: source, port: port, received: received, input: 0) })
         return step.run([item]).batch?.events ?? []
     }
 }
