@@ -58,6 +58,11 @@ func runPipelineBenchmark(arguments: [String]) {
     }
     let source = IPAddress("127.0.0.1")!
     var stored = 0
+    // Resident memory before the first batch (the input is loaded) and after the last append, before the writer
+    // closes: what the path's state holds at the end (the active segment's index, the risk state, caches, the
+    // GeoIP pages touched).
+    let heapBefore = residentKiB()
+    var heapAfter = heapBefore
     var lastSync = SystemClock.monotonicNanoseconds()
     let (_, wall, cpu) = measure {
         var i = 0
@@ -78,6 +83,7 @@ func runPipelineBenchmark(arguments: [String]) {
                 diagnostics.fail("\(error)")
             }
         }
+        heapAfter = residentKiB()
         do { try writer.close(now: clock) } catch { diagnostics.fail("\(error)") }
     }
     print(
@@ -85,4 +91,17 @@ func runPipelineBenchmark(arguments: [String]) {
             format:
                 "pipeline: %d datagrams → %d events stored in %.3f s = %.0f events/s (%.2f µs/event, %.2f s CPU), one thread",
             datagrams.count, stored, wall, Double(stored) / wall, cpu * 1e6 / Double(max(1, stored)), cpu))
+    print(
+        String(
+            format: "pipeline: resident memory grown by the end (active segment's index, risk state, caches, GeoIP pages): %.1f MiB",
+            Double(heapAfter - heapBefore) / 1024))
+}
+
+/// VmRSS of this process, in KiB (0 when /proc cannot be read).
+func residentKiB() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+    }
+    return 0
 }
