@@ -18,12 +18,6 @@ struct AppEventDecoderTests {
         return e
     }
 
-    @Test("a line's value slots hold one per canonical field")
-    func slotCapacity() {
-        #expect(AppEventDecoder.Slots.capacity == AppEventDecoder.Field.allCases.count)
-        #expect(AppEventDecoder.Slots.capacity == AppEventDecoder.aliases.count)
-    }
-
     @Test("a datagram's lines decode the same from any buffer, their places counted from its start")
     func datagramInBuffer() {
         let text = Array("junk{\"user\":\"a\",\"action\":\"login\"}\nnot json\n".utf8)
