@@ -97,6 +97,9 @@ public struct FailureBurstDetector: Sendable {
         var lastBurst: Int?
         var lastBurstOrdinal = -1
         var users: Set<String> = []
+        /// Whether `recent` holds anything: kept here so that a success, most attempts, does not touch the
+        /// array's storage (a cache miss per key) to learn there is nothing to reset.
+        var hasRecent = false
 
         var window: ArraySlice<Failure> { recent[head...] }
 
@@ -199,6 +202,7 @@ public struct FailureBurstDetector: Sendable {
         st.ordinal += 1
         st.trim(before: e.time.advanced(by: TimeSpan(nanoseconds: -options.window.nanoseconds)))
         st.recent.append(Failure(time: e.time, ordinal: st.ordinal, seq: e.seq, user: e.user))
+        st.hasRecent = true
         let w = st.window
         guard w.count >= max(1, options.threshold), let firstInWindow = w.first else { return }
         if let idx = st.lastBurst, firstInWindow.ordinal <= st.lastBurstOrdinal {
@@ -231,9 +235,10 @@ public struct FailureBurstDetector: Sendable {
         _ e: Failure, options: FailureBurstOptions, state st: inout KeyState, bursts: inout [FailureBurst]
     ) -> Int? {
         // A success resets the window: earlier failures no longer build towards a burst.
-        if !st.recent.isEmpty {
+        if st.hasRecent {
             st.recent.removeAll(keepingCapacity: true)
             st.head = 0
+            st.hasRecent = false
         }
         guard let idx = st.lastBurst, bursts[idx].successTime == nil, e.time >= bursts[idx].last else { return nil }
         if let limit = options.successWithin, TimeSpan.between(bursts[idx].last, e.time) > limit { return nil }

@@ -1,6 +1,6 @@
 import ActivityModel
 
-/// The `logins` section of an index (`docs/segment-format.md` §6.4): one row per login attempt the index covers
+/// The `logins` section of an index (`docs/segment-format.md` §6.2): one row per login attempt the index covers
 /// (an event whose action is one of ``ActivityModel/LoginEventKind/attemptActions``), holding what the login
 /// reports read of it — time, ordinal, kind, user, address, risk byte — so that `report logins`, `report
 /// failures` and the stored-flags path of `report suspicious` read rows instead of decoding events. Indexes
