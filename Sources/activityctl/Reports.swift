@@ -203,15 +203,18 @@ struct Report: ParsableCommand {
         var recompute = false
 
         func run() throws {
-            let reader = try data.openReader()
+            var reader = try data.openReader()
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
             // When every login in the range was assessed at ingest, the rows are the flagged ones alone: read
             // through the indexes' logins sections, only those events are decoded. Otherwise fold them all.
             var stored: [SuspiciousLogin]? = nil
             if !recompute {
-                stored = try storedSuspiciousLogins(attempts: try reader.loginAttempts(since: since, until: until)) {
-                    try reader.events(seqs: $0, omit: OmittedFields.reportExtras.subtracting(.attributes))
+                let r = reader
+                stored = try storedSuspiciousLogins(attempts: try r.loginAttempts(since: since, until: until)) {
+                    try r.events(seqs: $0, omit: OmittedFields.reportExtras.subtracting(.attributes))
                 }
+                // A fresh reader for the events: the damage the attempts met is met (and reported) once.
+                if stored == nil { reader = try data.openReader() }
             }
             let rows =
                 try stored
