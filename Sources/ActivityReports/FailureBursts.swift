@@ -179,7 +179,9 @@ public struct FailureBurstDetector: Sendable {
             case .user(let u):
                 if userID >= 0 {
                     let k = Int(userID)
-                    if k >= userSlots.count { userSlots.append(contentsOf: repeatElement(-1, count: k + 1 - userSlots.count)) }
+                    if k >= userSlots.count {
+                        userSlots.append(contentsOf: repeatElement(-1, count: k + 1 - userSlots.count))
+                    }
                     userSlots[k] = i
                 } else {
                     userIndex[u] = i

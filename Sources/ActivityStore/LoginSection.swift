@@ -25,7 +25,7 @@ enum LoginSection {
         static let known: UInt8 = (1 << 4) - 1
     }
 
-    /// The row of `e` (ordinal `o`, user slot `userSlot`), nil when it is no login attempt.
+    /// The row of `e`, a login attempt (ordinal `o`, user slot `userSlot`).
     @inline(__always) static func row(_ e: ActivityEvent, ordinal o: UInt32, userSlot: Int32) -> Row {
         Row(
             ordinal: o, time: e.time.nanoseconds, kind: LoginEventKind(e).attemptCode, risk: e.risk.rawValue,
@@ -61,7 +61,9 @@ enum LoginSection {
     /// so far are then not to be used).
     static func decode(
         _ r: inout ByteReader, userCount: Int,
-        _ visit: (_ ordinal: UInt32, _ time: Int64, _ kind: LoginEventKind, _ risk: UInt8, _ user: Int32, _ ip: IPAddress?) -> Void
+        _ visit: (
+            _ ordinal: UInt32, _ time: Int64, _ kind: LoginEventKind, _ risk: UInt8, _ user: Int32, _ ip: IPAddress?
+        ) -> Void
     ) -> Bool {
         guard let count = r.u32(), UInt64(count) * 4 <= UInt64(r.remaining) else { return false }
         var ordinal: UInt64 = 0

@@ -217,7 +217,8 @@ public final class SegmentIndex: Sendable {
         for i in 0..<n {
             let s = u32(at: termOffsetsAt + 4 * i), e = u32(at: termOffsetsAt + 4 * (i + 1))
             guard s <= e, termBlob + e <= r.end else { return nil }
-            out.append(String(decoding: UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), as: UTF8.self))
+            out.append(
+                String(decoding: UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), as: UTF8.self))
         }
         return out
     }
@@ -227,7 +228,9 @@ public final class SegmentIndex: Sendable {
     /// events instead (the rows visited before the damage was found must then be dropped).
     func loginRows(
         userCount: Int,
-        _ visit: (_ ordinal: UInt32, _ time: Int64, _ kind: LoginEventKind, _ risk: UInt8, _ user: Int32, _ ip: IPAddress?) -> Void
+        _ visit: (
+            _ ordinal: UInt32, _ time: Int64, _ kind: LoginEventKind, _ risk: UInt8, _ user: Int32, _ ip: IPAddress?
+        ) -> Void
     ) -> Bool {
         guard let start = sections[LoginSection.name] else { return false }
         let b = file.bytes

@@ -278,7 +278,8 @@ extension StoreReader {
             guard let names = idx.userTerms() else { return "index user section is damaged" }
             var rows: [LoginSection.Row] = []
             let intact = idx.loginRows(userCount: names.count) { o, t, kind, risk, user, ip in
-                rows.append(LoginSection.Row(ordinal: o, time: t, kind: kind.attemptCode, risk: risk, userSlot: user, ip: ip))
+                rows.append(
+                    LoginSection.Row(ordinal: o, time: t, kind: kind.attemptCode, risk: risk, userSlot: user, ip: ip))
             }
             guard intact else { return "index logins section is damaged" }
             let want = builder.logins

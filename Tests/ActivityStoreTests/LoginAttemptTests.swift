@@ -111,7 +111,8 @@ struct LoginAttemptTests {
             }
             let want = events.map {
                 Row(
-                    time: $0.time, seq: $0.seq, kind: LoginEventKind($0), user: ($0.user?.isEmpty ?? true) ? nil : $0.user,
+                    time: $0.time, seq: $0.seq, kind: LoginEventKind($0),
+                    user: ($0.user?.isEmpty ?? true) ? nil : $0.user,
                     ip: $0.ip, risk: $0.risk)
             }
             #expect(rows.count == want.count)
