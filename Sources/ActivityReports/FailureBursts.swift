@@ -97,6 +97,9 @@ public struct FailureBurstDetector: Sendable {
         var lastBurst: Int?
         var lastBurstOrdinal = -1
         var users: Set<String> = []
+        /// Whether `recent` holds anything: kept here so that a success, most attempts, does not touch the
+        /// array's storage (a cache miss per key) to learn there is nothing to reset.
+        var hasRecent = false
 
         var window: ArraySlice<Failure> { recent[head...] }
 
@@ -108,7 +111,9 @@ public struct FailureBurstDetector: Sendable {
 
     /// State slots by key, one dictionary per kind of key (hashing the enum cost more than the lookup).
     private var userIndex: [String: Int] = [:]
-    private var ipIndex: [IPAddress: Int] = [:]
+    private var ipIndex = AddressSlots()
+    /// State slots of users fed as attempts, by user id (−1: none yet).
+    private var userSlots: [Int] = []
     private var states: [KeyState] = []
     private var bursts: [FailureBurst] = []
 
@@ -123,23 +128,45 @@ public struct FailureBurstDetector: Sendable {
 
     /// ``observe(_:)`` for an event already classified as `kind` (a caller that needs the kind too).
     public mutating func observe(_ event: ActivityEvent, kind: LoginEventKind) -> [FailureBurst] {
+        observe(time: event.time, seq: event.seq, user: event.user, userID: -1, ip: event.ip, kind: kind)
+    }
+
+    /// ``observe(_:)`` for a login attempt whose user is `name(attempt.user)`. Feed one detector either
+    /// events or attempts, not both (attempts find their users' state by id).
+    public mutating func observe(_ attempt: LoginAttempt, name: (Int32) -> String) -> [FailureBurst] {
+        let id = attempt.user
+        guard attempt.kind.isFailure || attempt.kind.isSuccess else { return [] }
+        return observe(
+            time: attempt.time, seq: attempt.seq, user: id >= 0 ? name(id) : nil, userID: id, ip: attempt.ip,
+            kind: attempt.kind)
+    }
+
+    private mutating func observe(
+        time: Timestamp, seq: UInt64, user: String?, userID: Int32, ip: IPAddress?, kind: LoginEventKind
+    ) -> [FailureBurst] {
         guard kind.isFailure || kind.isSuccess else { return [] }
         // At most two keys; no per-event arrays (this runs for millions of events).
         var followed: [FailureBurst] = []
-        if options.byUser, let u = event.user, !u.isEmpty {
-            observe(event, kind: kind, key: .user(u), followed: &followed)
+        let f = Failure(time: time, ordinal: 0, seq: seq, user: user)
+        if options.byUser, let u = user, !u.isEmpty {
+            observe(f, kind: kind, key: .user(u), userID: userID, followed: &followed)
         }
-        if options.byIP, let ip = event.ip { observe(event, kind: kind, key: .ip(ip), followed: &followed) }
+        if options.byIP, let ip { observe(f, kind: kind, key: .ip(ip), userID: -1, followed: &followed) }
         return followed
     }
 
     private mutating func observe(
-        _ event: ActivityEvent, kind: LoginEventKind, key: BurstKey, followed: inout [FailureBurst]
+        _ event: Failure, kind: LoginEventKind, key: BurstKey, userID: Int32, followed: inout [FailureBurst]
     ) {
-        let found: Int?
+        var found: Int?
         switch key {
-        case .user(let u): found = userIndex[u]
-        case .ip(let ip): found = ipIndex[ip]
+        case .user(let u):
+            if userID >= 0 {
+                if Int(userID) < userSlots.count, userSlots[Int(userID)] >= 0 { found = userSlots[Int(userID)] }
+            } else {
+                found = userIndex[u]
+            }
+        case .ip(let ip): found = ipIndex.slot(of: ip)
         }
         let i: Int
         if let found {
@@ -149,8 +176,17 @@ public struct FailureBurstDetector: Sendable {
         } else {
             i = states.count
             switch key {
-            case .user(let u): userIndex[u] = i
-            case .ip(let ip): ipIndex[ip] = i
+            case .user(let u):
+                if userID >= 0 {
+                    let k = Int(userID)
+                    if k >= userSlots.count {
+                        userSlots.append(contentsOf: repeatElement(-1, count: k + 1 - userSlots.count))
+                    }
+                    userSlots[k] = i
+                } else {
+                    userIndex[u] = i
+                }
+            case .ip(let ip): ipIndex.insert(ip, slot: i)
             }
             states.append(KeyState())
         }
@@ -162,12 +198,13 @@ public struct FailureBurstDetector: Sendable {
     }
 
     private static func failure(
-        _ e: ActivityEvent, key: BurstKey, options: FailureBurstOptions, state st: inout KeyState,
+        _ e: Failure, key: BurstKey, options: FailureBurstOptions, state st: inout KeyState,
         bursts: inout [FailureBurst]
     ) {
         st.ordinal += 1
         st.trim(before: e.time.advanced(by: TimeSpan(nanoseconds: -options.window.nanoseconds)))
         st.recent.append(Failure(time: e.time, ordinal: st.ordinal, seq: e.seq, user: e.user))
+        st.hasRecent = true
         let w = st.window
         guard w.count >= max(1, options.threshold), let firstInWindow = w.first else { return }
         if let idx = st.lastBurst, firstInWindow.ordinal <= st.lastBurstOrdinal {
@@ -197,11 +234,14 @@ public struct FailureBurstDetector: Sendable {
     }
 
     private static func success(
-        _ e: ActivityEvent, options: FailureBurstOptions, state st: inout KeyState, bursts: inout [FailureBurst]
+        _ e: Failure, options: FailureBurstOptions, state st: inout KeyState, bursts: inout [FailureBurst]
     ) -> Int? {
         // A success resets the window: earlier failures no longer build towards a burst.
-        st.recent.removeAll(keepingCapacity: true)
-        st.head = 0
+        if st.hasRecent {
+            st.recent.removeAll(keepingCapacity: true)
+            st.head = 0
+            st.hasRecent = false
+        }
         guard let idx = st.lastBurst, bursts[idx].successTime == nil, e.time >= bursts[idx].last else { return nil }
         if let limit = options.successWithin, TimeSpan.between(bursts[idx].last, e.time) > limit { return nil }
         bursts[idx].successTime = e.time
@@ -226,4 +266,66 @@ public func failureBursts(
     var d = FailureBurstDetector(options: options)
     for e in events { _ = d.observe(e) }
     return d.finish()
+}
+
+/// ``failureBursts(events:options:)`` over login attempts in time order: the same bursts, without the events.
+public func failureBursts(
+    attempts: some LoginAttemptSequence, options: FailureBurstOptions = FailureBurstOptions()
+) -> [FailureBurst] {
+    var d = FailureBurstDetector(options: options)
+    for a in attempts { _ = d.observe(a, name: attempts.userName) }
+    return d.finish()
+}
+
+/// Addresses → state slots: an open-addressing table with a seeded multiply-mix of the address bits (the
+/// dictionary's `Hasher` was a quarter of `report failures` over millions of attempts).
+struct AddressSlots {
+    private var keys: [IPAddress] = []
+    private var values: [Int] = []
+    private var slots = [Int32](repeating: -1, count: 1024)
+    private let seed: (UInt64, UInt64) = {
+        var g = SystemRandomNumberGenerator()
+        return (g.next(), g.next())
+    }()
+
+    @inline(__always) private func hash(_ ip: IPAddress) -> Int {
+        let (a, b): (UInt64, UInt64)
+        switch ip {
+        case .v4(let v): (a, b) = (UInt64(v), 0x9E37_79B9_7F4A_7C15)
+        case .v6(let hi, let lo): (a, b) = (hi, lo)
+        }
+        let r = (a ^ seed.0).multipliedFullWidth(by: b ^ seed.1)
+        return Int(truncatingIfNeeded: r.high ^ r.low)
+    }
+
+    /// The slot stored for `ip`, if any.
+    @inline(__always) func slot(of ip: IPAddress) -> Int? {
+        let mask = slots.count - 1
+        var i = hash(ip) & mask
+        while true {
+            let k = slots[i]
+            if k < 0 { return nil }
+            if keys[Int(k)] == ip { return values[Int(k)] }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Stores `slot` for `ip`, which has none yet.
+    mutating func insert(_ ip: IPAddress, slot: Int) {
+        keys.append(ip)
+        values.append(slot)
+        if keys.count * 2 > slots.count {
+            slots = [Int32](repeating: -1, count: slots.count * 2)
+            for id in keys.indices { place(Int32(id)) }
+        } else {
+            place(Int32(keys.count - 1))
+        }
+    }
+
+    private mutating func place(_ id: Int32) {
+        let mask = slots.count - 1
+        var i = hash(keys[Int(id)]) & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = id
+    }
 }

@@ -56,51 +56,102 @@ public func loginReport(
     events: some Sequence<ActivityEvent>, since: Timestamp? = nil, until: Timestamp? = nil,
     formatter: TimeFormatter = .utc
 ) -> LoginReport {
-    var acc: [String: LoginAccumulator] = [:]
+    var table = LoginAttempts()
+    var acc = LoginReportAccumulator(since: since, until: until, formatter: formatter)
+    for e in events { if let a = table.attempt(e) { acc.add(a) } }
+    return acc.finish(name: { table.users[Int($0)] })
+}
+
+/// ``loginReport(events:since:until:formatter:)`` over login attempts: the same report, without the events.
+/// Attempts need not be sorted.
+public func loginReport(
+    attempts: some LoginAttemptSequence, since: Timestamp? = nil, until: Timestamp? = nil,
+    formatter: TimeFormatter = .utc
+) -> LoginReport {
+    var acc = LoginReportAccumulator(since: since, until: until, formatter: formatter)
+    for a in attempts { acc.add(a) }
+    return acc.finish(name: attempts.userName)
+}
+
+/// The login report's state: per user id, its counts and the set of its active days and weeks. The day and
+/// week sets are skipped when a login falls on the user's last day (logins come mostly in time order, so
+/// this is most of them); the sets are what count, so the order does not change the answer.
+struct LoginReportAccumulator {
+    let since: Timestamp?
+    let until: Timestamp?
+    let formatter: TimeFormatter
+    var acc: [LoginAccumulator?] = []
     var total = LoginAccumulator(stats: LoginStats(user: "*"))
-    for e in events {
-        if let s = since, e.time < s { continue }
-        if let u = until, e.time >= u { continue }
-        guard let user = e.user, !user.isEmpty else { continue }
-        let kind = LoginEventKind(e)
-        guard kind == .success || kind == .failure else { continue }
-        var a = acc.removeValue(forKey: user) ?? LoginAccumulator(stats: LoginStats(user: user))
-        if kind == .failure {
-            a.stats.failures += 1
+    /// The last time a day number was computed for, and the day and week: equal times share them.
+    var lastTime = Int64.min
+    var lastDay: Int64 = 0
+    var lastWeek: Int64 = 0
+
+    init(since: Timestamp?, until: Timestamp?, formatter: TimeFormatter) {
+        self.since = since; self.until = until; self.formatter = formatter
+    }
+
+    mutating func add(_ a: LoginAttempt) {
+        if let s = since, a.time < s { return }
+        if let u = until, a.time >= u { return }
+        guard a.user >= 0 else { return }
+        guard a.kind == .success || a.kind == .failure else { return }
+        let i = Int(a.user)
+        if i >= acc.count { acc.append(contentsOf: repeatElement(nil, count: i + 1 - acc.count)) }
+        if acc[i] == nil { acc[i] = LoginAccumulator(stats: LoginStats(user: "")) }
+        if a.kind == .failure {
+            acc[i]!.stats.failures += 1
             total.stats.failures += 1
         } else {
-            let day = formatter.localDayNumber(e.time)
-            // 1970-01-01 was a Thursday: shifting by 3 makes weeks start on Monday.
-            let week = (day + 3) >= 0 ? (day + 3) / 7 : (day + 3 - 6) / 7
-            a.add(login: e.time, day: day, week: week)
-            total.add(login: e.time, day: day, week: week)
+            let t = a.time.nanoseconds
+            if t != lastTime {
+                let day = formatter.localDayNumber(a.time)
+                // 1970-01-01 was a Thursday: shifting by 3 makes weeks start on Monday.
+                lastWeek = (day + 3) >= 0 ? (day + 3) / 7 : (day + 3 - 6) / 7
+                lastDay = day
+                lastTime = t
+            }
+            acc[i]!.add(login: a.time, day: lastDay, week: lastWeek)
+            total.add(login: a.time, day: lastDay, week: lastWeek)
         }
-        acc[user] = a
     }
-    func finish(_ a: LoginAccumulator) -> LoginStats {
-        var s = a.stats
-        s.activeDays = a.days.count
-        s.activeWeeks = a.weeks.count
-        return s
+
+    func finish(name: (Int32) -> String) -> LoginReport {
+        func finish(_ a: LoginAccumulator) -> LoginStats {
+            var s = a.stats
+            s.activeDays = a.days.count
+            s.activeWeeks = a.weeks.count
+            return s
+        }
+        var users: [LoginStats] = []
+        for (i, a) in acc.enumerated() {
+            guard let a else { continue }
+            var s = finish(a)
+            s.user = name(Int32(i))
+            users.append(s)
+        }
+        users.sort { $0.user < $1.user }
+        var rangeDays: Int? = nil
+        if let s = since, let u = until, s < u {
+            let last = formatter.localDayNumber(u.advanced(by: TimeSpan(nanoseconds: -1)))
+            rangeDays = Int(clamping: last - formatter.localDayNumber(s) + 1)
+        }
+        return LoginReport(users: users, total: finish(total), since: since, until: until, rangeDays: rangeDays)
     }
-    let users = acc.values.map(finish).sorted { $0.user < $1.user }
-    var rangeDays: Int? = nil
-    if let s = since, let u = until, s < u {
-        let last = formatter.localDayNumber(u.advanced(by: TimeSpan(nanoseconds: -1)))
-        rangeDays = Int(clamping: last - formatter.localDayNumber(s) + 1)
-    }
-    return LoginReport(users: users, total: finish(total), since: since, until: until, rangeDays: rangeDays)
 }
 
 /// Per-user accumulator of ``loginReport(events:since:until:formatter:)``.
-private struct LoginAccumulator {
+struct LoginAccumulator {
     var stats: LoginStats
     var days: Set<Int64> = []
     var weeks: Set<Int64> = []
+    /// The day and week inserted last (a set insert of the same again changes nothing).
+    var lastDay = Int64.min
+    var lastWeek = Int64.min
     mutating func add(login time: Timestamp, day: Int64, week: Int64) {
         stats.logins += 1
-        days.insert(day)
-        weeks.insert(week)
+        if day != lastDay { days.insert(day); lastDay = day }
+        if week != lastWeek { weeks.insert(week); lastWeek = week }
         if stats.firstLogin.map({ time < $0 }) ?? true { stats.firstLogin = time }
         if stats.lastLogin.map({ time > $0 }) ?? true { stats.lastLogin = time }
     }

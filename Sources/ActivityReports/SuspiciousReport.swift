@@ -79,11 +79,7 @@ public func suspiciousLogins(
         let verdict = engine.observe(e)
         if options.useStoredFlags, e.risk.contains(.assessed) {
             guard LoginEventKind(e) == .success, !e.risk.flagsOnly.isEmpty else { continue }
-            let why = e.attrs["risk_why"] ?? ""
-            rows.append(
-                SuspiciousLogin(
-                    event: e, kinds: e.risk.flagsOnly,
-                    reasons: why.isEmpty ? [] : why.components(separatedBy: "; ")))
+            rows.append(SuspiciousLogin(stored: e))
             continue
         }
         if !verdict.flags.isEmpty {
@@ -91,6 +87,34 @@ public func suspiciousLogins(
         }
     }
     return rows
+}
+
+extension SuspiciousLogin {
+    /// The row of a login the daemon assessed and flagged at ingest: its stored flags and `attrs.risk_why`.
+    public init(stored e: ActivityEvent) {
+        let why = e.attrs["risk_why"] ?? ""
+        self.init(event: e, kinds: e.risk.flagsOnly, reasons: why.isEmpty ? [] : why.components(separatedBy: "; "))
+    }
+}
+
+/// The rows of ``suspiciousLogins(events:options:)`` with stored flags read (``SuspiciousOptions/useStoredFlags``)
+/// when every successful login among `attempts` (all the login attempts of the range, in time order) was assessed
+/// at ingest: then no recomputed verdict can become a row, and the rows are the flagged successes alone, whose
+/// events `fetch` reads (by seq, with their attributes). Nil when some success was not assessed: the events must
+/// then be folded through the ``RiskEngine`` (``suspiciousLogins(events:options:)``).
+public func storedSuspiciousLogins(
+    attempts: some Sequence<LoginAttempt>, fetch: ([UInt64]) throws -> [UInt64: ActivityEvent]
+) rethrows -> [SuspiciousLogin]? {
+    var flagged: [UInt64] = []
+    for a in attempts where a.kind == .success {
+        guard a.risk.contains(.assessed) else { return nil }
+        if !a.risk.flagsOnly.isEmpty { flagged.append(a.seq) }
+    }
+    let events = try fetch(flagged)
+    // An event that cannot be read (damage, retention since) is left out, as a read of the events would.
+    return flagged.compactMap { seq in
+        events[seq].flatMap { e in LoginEventKind(e) == .success ? SuspiciousLogin(stored: e) : nil }
+    }
 }
 
 /// A whole number of kilometres with `,` thousands separators (`9,100`), independent of the locale.

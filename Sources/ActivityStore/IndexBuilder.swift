@@ -127,6 +127,10 @@ struct IndexBuilder {
     var digestUsers: [Int32] = []
     /// Per frame-table id and field (user, action, entry, country, net), the postings slot (−1: not looked up).
     private var frameSlots: [Int32] = []
+    /// The login attempts (the `logins` section), in ordinal order.
+    var logins: [LoginSection.Row] = []
+    /// Per action slot, whether the action is a login attempt's (−1: not looked up).
+    private var attemptAction: [Int8] = []
 
     init(firstSeq: UInt64) { self.firstSeq = firstSeq }
 
@@ -149,6 +153,18 @@ struct IndexBuilder {
         digests[Int(d)].apply(e)
     }
 
+    /// Whether the action in postings slot `slot` is one of ``LoginEventKind/attemptActions``.
+    @inline(__always) private mutating func isAttempt(_ slot: Int32) -> Bool {
+        let i = Int(slot)
+        if i >= attemptAction.count {
+            attemptAction.append(contentsOf: repeatElement(-1, count: i + 1 - attemptAction.count))
+        }
+        if attemptAction[i] < 0 {
+            attemptAction[i] = LoginEventKind.attemptActions.contains(actions.terms.string(i)) ? 1 : 0
+        }
+        return attemptAction[i] == 1
+    }
+
     /// The fields of `e` that are not strings of the frame table.
     @inline(__always) private mutating func addCommon(_ e: ActivityEvent, _ o: UInt32) {
         eventCount += 1
@@ -166,7 +182,9 @@ struct IndexBuilder {
         addCommon(e, o)
         var userSlot: Int32 = -1
         if let v = e.user { userSlot = users.slot(v); users.add(userSlot, o) }
-        actions.add(actions.slot(e.action.rawValue), o)
+        let actionSlot = actions.slot(e.action.rawValue)
+        actions.add(actionSlot, o)
+        if isAttempt(actionSlot) { logins.append(LoginSection.row(e, ordinal: o, userSlot: userSlot)) }
         if let v = e.entry { entries.add(entries.slot(v), o) }
         if let v = e.geo?.country { countries.add(countries.slot(v), o) }
         if let n = e.net {
@@ -220,7 +238,9 @@ struct IndexBuilder {
             addCommon(e, o)
             var userSlot: Int32 = -1
             if r.user >= 0 { userSlot = frameSlot(0, r.user, table); users.add(userSlot, o) }
-            actions.add(frameSlot(1, r.action, table), o)
+            let actionSlot = frameSlot(1, r.action, table)
+            actions.add(actionSlot, o)
+            if isAttempt(actionSlot) { logins.append(LoginSection.row(e, ordinal: o, userSlot: userSlot)) }
             if r.entry >= 0 { entries.add(frameSlot(2, r.entry, table), o) }
             if r.country >= 0 { countries.add(frameSlot(3, r.country, table), o) }
             if let n = e.net {
@@ -308,7 +328,7 @@ struct IndexBuilder {
             w.u64(f.offset); w.u64(f.baseSeq); w.u32(f.count); w.i64(f.minTime); w.i64(f.maxTime)
         }
         let fields = IndexedField.allCases
-        let sectionNames = fields.map(\.rawValue) + [AccountSection.name]
+        let sectionNames = fields.map(\.rawValue) + [AccountSection.name, LoginSection.name]
         w.u8(UInt8(sectionNames.count))
         var patchAt: [Int] = []
         for name in sectionNames {
@@ -344,6 +364,7 @@ struct IndexBuilder {
             for o in postOffsets { w.u32(o) }
             w.bytes.append(contentsOf: postBlob.bytes)
         }
+        let userOrder = users.terms.idsInByteOrder()
         for (i, field) in fields.enumerated() {
             startSection(i)
             let table: TermPostings?
@@ -366,7 +387,7 @@ struct IndexBuilder {
                     list: { ips.lists[order[$0]] })
             } else if let table {
                 // Terms in byte order, from the table's bytes (no String is built).
-                let order = table.terms.idsInByteOrder()
+                let order = field == .user ? userOrder : table.terms.idsInByteOrder()
                 section(
                     count: order.count,
                     term: { i, out in table.terms.withBytes(order[i]) { out.bytes.append(contentsOf: $0) } },
@@ -386,6 +407,10 @@ struct IndexBuilder {
             }
         }
         AccountSection.encode(sorted: byUser.map { (users.terms.string(Int(digestUsers[$0])), digests[$0]) }, into: &w)
+        startSection(fields.count + 1)
+        var userRank = [Int32](repeating: 0, count: userOrder.count)
+        for (rank, slot) in userOrder.enumerated() { userRank[slot] = Int32(rank) }
+        LoginSection.encode(logins, userRank: userRank, into: &w)
         w.u32(CRC32C.checksum(w.bytes))
         return w.bytes
     }

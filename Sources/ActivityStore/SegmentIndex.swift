@@ -197,6 +197,47 @@ public final class SegmentIndex: Sendable {
         return AccountSection.decode(&r)
     }
 
+    /// Whether the index has a logins section (indexes written before it existed have none).
+    public var hasLogins: Bool { sections[LoginSection.name] != nil }
+
+    /// The terms of the `user` section in its order (byte order); nil when the section is damaged.
+    func userTerms() -> [String]? {
+        guard let start = sections[IndexedField.user.rawValue] else { return [] }
+        let b = file.bytes
+        var r = ByteReader(b, offset: start, end: b.count - 4)
+        guard let n32 = r.u32() else { return nil }
+        let n = Int(n32)
+        let termOffsetsAt = r.offset
+        guard termOffsetsAt + 4 * (n + 1) <= r.end else { return nil }
+        func u32(at o: Int) -> Int { Int(b.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian) }
+        let termBlob = termOffsetsAt + 4 * (n + 1)
+        guard termBlob + u32(at: termOffsetsAt + 4 * n) <= r.end else { return nil }
+        var out: [String] = []
+        out.reserveCapacity(n)
+        for i in 0..<n {
+            let s = u32(at: termOffsetsAt + 4 * i), e = u32(at: termOffsetsAt + 4 * (i + 1))
+            guard s <= e, termBlob + e <= r.end else { return nil }
+            out.append(
+                String(decoding: UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), as: UTF8.self))
+        }
+        return out
+    }
+
+    /// The rows of the logins section, each given to `visit` with its user as an index into ``userTerms()``
+    /// (`userCount` of them; −1: none). False when the index has no logins section or it is damaged: read the
+    /// events instead (the rows visited before the damage was found must then be dropped).
+    func loginRows(
+        userCount: Int,
+        _ visit: (
+            _ ordinal: UInt32, _ time: Int64, _ kind: LoginEventKind, _ risk: UInt8, _ user: Int32, _ ip: IPAddress?
+        ) -> Void
+    ) -> Bool {
+        guard let start = sections[LoginSection.name] else { return false }
+        let b = file.bytes
+        var r = ByteReader(b, offset: start, end: b.count - 4)
+        return LoginSection.decode(&r, userCount: userCount, visit)
+    }
+
     /// Every term of a field with its posting count (for `activityctl stats` and reports).
     public func terms(field: IndexedField) -> [(String, Int)] {
         guard let start = sections[field.rawValue] else { return [] }

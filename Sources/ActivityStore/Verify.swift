@@ -273,6 +273,26 @@ extension StoreReader {
             for (u, d) in digests { have[u] = d }
             if have != builder.accounts { return "index account digests do not match the segment's events" }
         }
+        // Likewise the logins section: its rows must be the segment's login attempts.
+        if idx.hasLogins {
+            guard let names = idx.userTerms() else { return "index user section is damaged" }
+            var rows: [LoginSection.Row] = []
+            let intact = idx.loginRows(userCount: names.count) { o, t, kind, risk, user, ip in
+                rows.append(
+                    LoginSection.Row(ordinal: o, time: t, kind: kind.attemptCode, risk: risk, userSlot: user, ip: ip))
+            }
+            guard intact else { return "index logins section is damaged" }
+            let want = builder.logins
+            let same =
+                rows.count == want.count
+                && zip(rows, want).allSatisfy { have, want in
+                    have.ordinal == want.ordinal && have.time == want.time && have.kind == want.kind
+                        && have.risk == want.risk && have.ip == want.ip
+                        && (have.userSlot < 0 ? nil : names[Int(have.userSlot)])
+                            == (want.userSlot < 0 ? nil : builder.users.terms.string(Int(want.userSlot)))
+                }
+            if !same { return "index login rows do not match the segment's events" }
+        }
         return nil
     }
 }

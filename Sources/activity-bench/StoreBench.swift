@@ -1,6 +1,7 @@
 import ActivityCLI
 import ActivityModel
 import ActivityPipeline
+import ActivityReports
 import ActivityStore
 import Foundation
 
@@ -153,12 +154,13 @@ func runExportBenchmark(input: String, count: Int, rounds: Int) {
 
 /// `activity-bench store --input FILE --dir DIR [--events 10000000]`
 /// Appends the load generator's event mix (replicated to --events, plus one user with exactly 100 events
-/// spread evenly) in 1000-event batches with fsync = interval, then measures: append rate, bytes per event,
+/// spread evenly; successful logins assessed by a ``RiskEngine`` as the daemon's pipeline does by default, unless
+/// --no-risk) in 1000-event batches with fsync = interval, then measures: append rate, bytes per event,
 /// full-scan rate, and a one-user query through the index versus a full scan of the same store.
 func runStoreBenchmark(arguments: [String]) {
     guard let input = option(arguments, "--input"), let dir = option(arguments, "--dir") else {
         diagnostics.fail(
-            "usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS] [--clock NANOS] [--append-only]",
+            "usage: activity-bench store --input udpgen.jsonl --dir DIR [--events N] [--source-events N] [--seal SECONDS] [--clock NANOS] [--append-only] [--no-risk]",
             status: Diagnostics.Status.usage)
     }
     let total = Int(option(arguments, "--events") ?? "10000000") ?? 10_000_000
@@ -190,12 +192,25 @@ func runStoreBenchmark(arguments: [String]) {
     var lastSync = SystemClock.monotonicNanoseconds()
     var appendWall = 0.0, appendCPU = 0.0
     var i = 0
+    // --no-risk: events stored as they come, without the daemon's risk flags at ingest (its `[risk] enabled`).
+    var risk: RiskEngine? = arguments.contains("--no-risk") ? nil : RiskEngine(options: SuspiciousOptions())
     let (_, wall, cpu) = measure {
         while i < total {
             var e = base[i % base.count]
             if i % every == every / 2 { e.user = "needle.user" }
             // Spread time so that the time index has something to do.
             e.time = Timestamp(nanoseconds: 1_795_341_600_000_000_000 + Int64(i) * 250_000_000)
+            if risk != nil {
+                // What the daemon's pipeline does with `[risk] enabled = true` (the default) before the store.
+                let kind = LoginEventKind(e)
+                if kind.isFailure || kind.isSuccess {
+                    let verdict = risk!.observe(e)
+                    if kind == .success {
+                        e.risk = verdict.flags.union(.assessed)
+                        e.attrs["risk_why"] = verdict.reasons.isEmpty ? nil : verdict.why
+                    }
+                }
+            }
             batch.append(e)
             i += 1
             if batch.count == batchSize || i == total {

@@ -139,9 +139,10 @@ struct Report: ParsableCommand {
             let reader = try data.openReader()
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
             let formatter = try display.formatter
+            // The indexes' logins sections answer for the events they cover; only the rest is decoded.
+            let attempts = try reader.loginAttempts(since: since, until: until)
             let report = loginReport(
-                events: try loginAttempts(reader, since: since, until: until), since: since, until: until,
-                formatter: formatter)
+                attempts: attempts, since: since, until: until, formatter: formatter)
             var out = Output()
             out.raw(
                 Table.logins(report, formatter: formatter).render(
@@ -171,8 +172,9 @@ struct Report: ParsableCommand {
             let reader = try data.openReader()
             guard let w = TimeSpan.parse(window) else { throw ValidationError("--window: not a duration") }
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
+            let attempts = try reader.loginAttempts(since: since, until: until)
             let bursts = failureBursts(
-                events: try loginAttempts(reader, since: since, until: until),
+                attempts: attempts,
                 options: FailureBurstOptions(threshold: threshold, window: w, successWithin: .hours(1)))
             var out = Output()
             out.raw(
@@ -210,11 +212,24 @@ struct Report: ParsableCommand {
         var recompute = false
 
         func run() throws {
-            let reader = try data.openReader()
+            var reader = try data.openReader()
             let since = try display.time(since, option: "--since"), until = try display.time(until, option: "--until")
-            let rows = suspiciousLogins(
-                events: try loginAttempts(reader, since: since, until: until, withAttributes: !recompute),
-                options: SuspiciousOptions(maxSpeedKmh: maxSpeed, useStoredFlags: !recompute))
+            // When every login in the range was assessed at ingest, the rows are the flagged ones alone: read
+            // through the indexes' logins sections, only those events are decoded. Otherwise fold them all.
+            var stored: [SuspiciousLogin]? = nil
+            if !recompute {
+                let r = reader
+                stored = try storedSuspiciousLogins(attempts: try r.loginAttempts(since: since, until: until)) {
+                    try r.events(seqs: $0, omit: OmittedFields.reportExtras.subtracting(.attributes))
+                }
+                // A fresh reader for the events: the damage the attempts met is met (and reported) once.
+                if stored == nil { reader = try data.openReader() }
+            }
+            let rows =
+                try stored
+                ?? suspiciousLogins(
+                    events: try loginAttempts(reader, since: since, until: until, withAttributes: !recompute),
+                    options: SuspiciousOptions(maxSpeedKmh: maxSpeed, useStoredFlags: !recompute))
             let formatter = try display.formatter
             var out = Output()
             if format == .json || format == .jsonl {
