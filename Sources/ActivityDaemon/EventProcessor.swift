@@ -152,8 +152,9 @@ struct EventProcessor {
         var d = d
         let verifier = udpInputs[d.input].verifier
         if verifier.isEnabled {
-            switch verifier.verify(d.bytes) {
-            case .success(let payload): d.bytes = Array(d.bytes[payload])
+            let whole = Array(d.bytes)
+            switch verifier.verify(whole) {
+            case .success(let payload): d.bytes = whole[payload]
             case .failure(let why): counts.rejected[why, default: 0] += 1; return
             }
         }
@@ -164,7 +165,11 @@ struct EventProcessor {
             return text
         }
         let decoder = self.decoder  // a copy, so the closure below may change self
-        decoder.decode(datagram: d.bytes, receivedAt: d.received, source: source) { r in
+        let bytes = d.bytes
+        // Line places are reported from the payload's start; the slice's indices are its buffer's.
+        let base = bytes.startIndex
+        bytes.withUnsafeBufferPointer { payload in
+        decoder.decode(datagram: payload, receivedAt: d.received, source: source) { r in
             switch r {
             case .event(let e):
                 counts.lines += 1
@@ -175,7 +180,8 @@ struct EventProcessor {
                 counts.rejected[why, default: 0] += 1
             case .notJSON(let line):
                 // Syslog lines (RFC 5424 / 3164) sent over UDP go to the same parser and rules as file lines.
-                guard let text = String(validating: d.bytes[line], as: UTF8.self) else {
+                guard let text = String(validating: bytes[(base + line.lowerBound)..<(base + line.upperBound)], as: UTF8.self)
+                else {
                     counts.lines += 1
                     counts.rejected[.invalidUTF8, default: 0] += 1
                     return
@@ -187,6 +193,7 @@ struct EventProcessor {
                     record: RawRecord(message: text), stream: stream,
                     origin: Origin(input: "udp", source: source), now: d.received, into: &out)
             }
+        }
         }
     }
 }

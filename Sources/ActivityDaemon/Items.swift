@@ -4,7 +4,9 @@ import ActivityConfig
 
 /// A datagram as the UDP input hands it to the pipeline.
 struct Datagram: Sendable {
-    var bytes: [UInt8]
+    /// The payload: a slice of the buffer its read cycle's datagrams were copied into together (one allocation
+    /// per cycle, not one per datagram; its indices are that buffer's).
+    var bytes: ArraySlice<UInt8>
     var source: IPAddress?
     var port: Int
     var received: Timestamp

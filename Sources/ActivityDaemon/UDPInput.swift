@@ -146,6 +146,16 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     /// many did not empty the socket.
     let cycleCapacity: Int
     private var batch: [Datagram] = []
+    /// The payloads of the datagrams read since the last flush, back to back, and those datagrams (their
+    /// `bytes` set when they move to `batch`).
+    private var bytes: [UInt8] = []
+    private var read: [ReadDatagram] = []
+    private struct ReadDatagram {
+        var range: Range<Int>
+        var source: IPAddress?
+        var port: Int
+        var received: Timestamp
+    }
     /// Datagrams read but not yet queued (the queue was full); reading is paused while there are any.
     private var pending: [Datagram] = []
     /// Datagrams read in the current cycle, and when the last cycle ended.
@@ -168,12 +178,29 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let (ip, port) = Self.source(envelope.remoteAddress)
-        batch.append(
-            Datagram(
-                bytes: Array(envelope.data.readableBytesView), source: ip, port: port, received: SystemClock.now(),
-                input: input))
+        let start = bytes.count
+        envelope.data.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
+        read.append(ReadDatagram(range: start..<bytes.count, source: ip, port: port, received: SystemClock.now()))
         cycleCount += 1
-        if batch.count >= 256 { flush(context: context) }
+        if read.count >= 256 { flush(context: context) }
+    }
+
+    /// Moves the datagrams read since the last call into `batch`, each payload a slice of one buffer: the copies
+    /// out of NIO's receive buffer cost one allocation per read cycle instead of one per datagram (measured: the
+    /// allocator was ~6 % of the daemon's samples on the event loop, and each datagram was freed again on the
+    /// pipeline thread).
+    private func takeRead() {
+        guard !read.isEmpty else { return }
+        let buffer = bytes
+        batch.reserveCapacity(batch.count + read.count)
+        for r in read {
+            batch.append(
+                Datagram(bytes: buffer[r.range], source: r.source, port: r.port, received: r.received, input: input))
+        }
+        read.removeAll(keepingCapacity: true)
+        // A fresh buffer (the datagrams hold this one), sized for a cycle like the last.
+        bytes = []
+        bytes.reserveCapacity(Swift.max(4096, buffer.count + buffer.count / 4))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -205,6 +232,7 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         // Closing (shutdown): what is still held goes to the queue if it can, else it is counted as dropped.
+        takeRead()
         pending += batch
         batch = []
         if !pending.isEmpty && !queue.tryPush(.datagrams(pending)) {
@@ -218,6 +246,7 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func flush(context: ChannelHandlerContext) {
+        takeRead()
         guard !batch.isEmpty else { return }
         if pending.isEmpty && queue.tryPush(.datagrams(batch)) {
             // A fresh array: the queued one keeps its buffer, and one kept at the largest capacity ever seen

@@ -310,16 +310,18 @@ enum EventCodec {
                 if keep { pairs.append(Attributes.Pair(key: k, value: v)) }
             }
             // Unique by construction: the writer encodes an `Attributes`, and the frame's CRC guards the bytes.
-            if keep { e.attrs = Attributes(uniquePairs: pairs) }
+            if keep { e.attrs = Attributes(uniquePairs: consume pairs) }
         }
         if mask & FieldBit.origin != 0 {
             guard let sub = r.varint(), let input = ref(&r) else { return false }
             let keep = !omit.contains(.origin)
-            var o = Origin(input: input)
-            if sub & 1 != 0 { guard let v = r.string(build: keep) else { return false }; o.position = v }
-            if sub & 2 != 0 { guard let v = ref(&r) else { return false }; o.source = v }
-            if sub & 4 != 0 { guard let v = r.string(build: keep) else { return false }; o.raw = v }
-            if keep { e.origin = o }
+            // Fields into locals and the value built once: setting a built-up `Origin` copied and destroyed its
+            // four strings once more per event (callgrind: 7 % of a full scan's instructions).
+            var position: String? = nil, source: String? = nil, raw: String? = nil
+            if sub & 1 != 0 { guard let v = r.string(build: keep) else { return false }; position = v }
+            if sub & 2 != 0 { guard let v = ref(&r) else { return false }; source = v }
+            if sub & 4 != 0 { guard let v = r.string(build: keep) else { return false }; raw = v }
+            if keep { e.origin = Origin(input: input, position: position, source: source, raw: raw) }
         }
         if mask & FieldBit.risk != 0 { guard let v = r.u8() else { return false }; e.risk = RiskFlags(rawValue: v) }
         return r.atEnd

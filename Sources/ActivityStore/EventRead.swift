@@ -1,4 +1,5 @@
 import ActivityModel
+import Foundation
 
 /// What reads met besides their events: the damage (a segment, index or frame that could not be read, each
 /// one part of an answer missing or read the slow way), and how much the last read touched.
@@ -20,13 +21,19 @@ extension StoreReader {
     /// early reads no further.
     ///
     /// With `prefetch`, a second thread decodes frames ahead of the consumer (at most four hand-overs of about
-    /// a thousand events each waiting), so a long read uses two cores: one decodes, one consumes. The reader
+    /// a thousand events each waiting), several frames at once on as many threads as the machine has cores, so
+    /// a long read uses every core: they decode, one consumes. The reader
     /// must then not be used otherwise until the iteration ends (its report is complete then); an iteration
     /// dropped early stops the thread after the frame it is decoding.
     ///
     /// What the read met is in ``EventRead/report`` (the reader's ``report``) once iterated.
     /// - Throws: `StoreError` when the segments directory cannot be listed.
     public func read(_ q: EventQuery, prefetch: Bool = false) throws(StoreError) -> EventRead {
+        try read(q, prefetch: prefetch, decodingThreads: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// ``read(_:prefetch:)`` with the number of threads a prefetching read decodes on (tests choose it).
+    func read(_ q: EventQuery, prefetch: Bool, decodingThreads: Int) throws(StoreError) -> EventRead {
         lastQueryStats = (0, 0)
         let segs = try segments(for: q)
         var walk = FrameWalk(reader: self, segments: segs, query: q)
@@ -34,6 +41,10 @@ extension StoreReader {
             largestTimeBacklog = 0
             walk = FrameWalk(
                 reader: self, segments: [], query: q, merge: TimeOrderedMerge(reader: self, segments: segs, query: q))
+        }
+        if prefetch {
+            walk.parallelism = max(1, decodingThreads)
+            walk.merge?.parallelism = walk.parallelism
         }
         return EventRead(reader: self, walk: walk, limit: q.limit ?? .max, prefetch: prefetch)
     }
@@ -81,7 +92,16 @@ public struct EventRead: Sequence {
     }
 }
 
-/// The frames a read visits, decoded one by one: each segment's frame plan in turn, or the time-ordered merge.
+/// One planned frame to decode: which mapped segment, the frame, and the ordinals of the events wanted (nil: all).
+struct FrameJob {
+    let file: MappedFile
+    let frame: FrameInfo
+    let ordinals: [Int]?
+}
+
+/// The frames a read visits, decoded in order: each segment's frame plan in turn, or the time-ordered merge.
+/// With a `parallelism` above 1, several frames of a segment are decoded at once on that many threads (a
+/// prefetching read's decoding thread and its helpers); the events come out in the same order either way.
 /// Damage is recorded on the reader.
 struct FrameWalk {
     let reader: StoreReader
@@ -89,6 +109,8 @@ struct FrameWalk {
     let query: EventQuery
     /// Set for time order: the merge that yields the batches (`segments` is then unused).
     var merge: TimeOrderedMerge? = nil
+    /// Threads that may decode frames at once.
+    var parallelism = 1
 
     /// Errors opening a segment (one deleted by retention meanwhile) skip that segment.
     struct Iterator: IteratorProtocol {
@@ -96,11 +118,15 @@ struct FrameWalk {
         let segments: [SegmentInfo]
         let query: EventQuery
         var merge: TimeOrderedMerge?
+        let parallelism: Int
         var segmentIndex = 0
         var plan: (MappedFile, [(FrameInfo, [Int]?)])?
         var frameIndex = 0
         var buffer: [ActivityEvent] = []
         var bufferIndex = 0
+        /// Frames decoded ahead (in parallel), and the next one to hand out.
+        var decoded: [[ActivityEvent]] = []
+        var decodedIndex = 0
 
         /// The next matching event; nil at the end.
         mutating func next() -> ActivityEvent? {
@@ -117,12 +143,32 @@ struct FrameWalk {
         mutating func nextBatch() -> [ActivityEvent]? {
             if merge != nil { return merge!.nextBatch() }
             while true {
+                while decodedIndex < decoded.count {
+                    let batch = decoded[decodedIndex]
+                    decoded[decodedIndex] = []
+                    decodedIndex += 1
+                    if !batch.isEmpty { return batch }
+                }
                 if let (file, frames) = plan, frameIndex < frames.count {
-                    let batch = reader.decode(
-                        file: file, frame: frames[frameIndex].0, ordinals: frames[frameIndex].1, query: query)
-                    frameIndex += 1
-                    if batch.isEmpty { continue }
-                    return batch
+                    if parallelism < 2 {
+                        let batch = reader.decode(
+                            file: file, frame: frames[frameIndex].0, ordinals: frames[frameIndex].1, query: query)
+                        frameIndex += 1
+                        if batch.isEmpty { continue }
+                        return batch
+                    }
+                    // A round of frames of this segment, about 4,096 events, decoded at once.
+                    var jobs: [FrameJob] = []
+                    var events = 0
+                    while frameIndex < frames.count, events < 4096 {
+                        let (frame, ordinals) = frames[frameIndex]
+                        jobs.append(FrameJob(file: file, frame: frame, ordinals: ordinals))
+                        events += ordinals?.count ?? max(frame.count, 1)
+                        frameIndex += 1
+                    }
+                    decoded = reader.decode(jobs, query: query, parallelism: parallelism)
+                    decodedIndex = 0
+                    continue
                 }
                 guard segmentIndex < segments.count else { return nil }
                 plan = reader.framePlan(segment: segments[segmentIndex], query: query)
@@ -132,5 +178,7 @@ struct FrameWalk {
         }
     }
 
-    func makeIterator() -> Iterator { Iterator(reader: reader, segments: segments, query: query, merge: merge) }
+    func makeIterator() -> Iterator {
+        Iterator(reader: reader, segments: segments, query: query, merge: merge, parallelism: parallelism)
+    }
 }

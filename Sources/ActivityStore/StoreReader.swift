@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ActivityModel
+import Dispatch
 
 /// One segment file as listed by the reader.
 public struct SegmentInfo: Sendable, Hashable {
@@ -235,14 +236,66 @@ public final class StoreReader {
 
     /// Decodes one planned frame: the matching events, in the query's direction. Damage is recorded.
     func decode(file: MappedFile, frame f: FrameInfo, ordinals: [Int]?, query q: EventQuery) -> [ActivityEvent] {
+        record(decodeDetached(FrameJob(file: file, frame: f, ordinals: ordinals), query: q))
+    }
+
+    /// Decodes planned frames on up to `parallelism` threads at once (the calling one among them): the matching
+    /// events of each, in the jobs' order and the query's direction. Damage and counts are recorded in the
+    /// jobs' order, as one-by-one decoding would record them.
+    func decode(_ jobs: [FrameJob], query q: EventQuery, parallelism: Int) -> [[ActivityEvent]] {
+        if jobs.count < 2 || parallelism < 2 { return jobs.map { record(decodeDetached($0, query: q)) } }
+        let results = UnsafeMutableBufferPointer<DecodedFrame>.allocate(capacity: jobs.count)
+        defer { results.deinitialize().deallocate() }
+        let shared = ConcurrentDecode(reader: self, jobs: jobs, query: q, results: results)
+        // Contiguous shares, one per thread: frames of one segment are alike in size.
+        let threads = min(parallelism, jobs.count)
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let lo = jobs.count * t / threads, hi = jobs.count * (t + 1) / threads
+            for i in lo..<hi {
+                (shared.results.baseAddress! + i).initialize(
+                    to: shared.reader.decodeDetached(shared.jobs[i], query: shared.query))
+            }
+        }
+        return results.map { record($0) }
+    }
+
+    /// The outcome of decoding one frame, before it is recorded on the reader.
+    struct DecodedFrame {
+        var events: [ActivityEvent]
+        var damage: ReadDamage?
+        var decoded: Int
+    }
+
+    /// What ``decode(_:query:parallelism:)``'s threads share: each reads the jobs and writes its own results.
+    private struct ConcurrentDecode: @unchecked Sendable {
+        // @unchecked Sendable: `decodeDetached` reads only the reader's constant `cache` (itself Sendable) and
+        // the mapped bytes; each thread initializes distinct elements of `results`.
+        let reader: StoreReader
+        let jobs: [FrameJob]
+        let query: EventQuery
+        let results: UnsafeMutableBufferPointer<DecodedFrame>
+    }
+
+    private func record(_ d: DecodedFrame) -> [ActivityEvent] {
+        if let damage = d.damage { self.damage.append(damage) }
+        lastQueryStats.eventsDecoded += d.decoded
+        return d.events
+    }
+
+    /// Decodes one planned frame without touching the reader's state, so several threads may decode at once
+    /// (the segment cache locks itself).
+    func decodeDetached(_ job: FrameJob, query q: EventQuery) -> DecodedFrame {
+        let (file, f, ordinals) = (job.file, job.frame, job.ordinals)
         let b = file.bytes
         let indexed = f.end == 0
         guard let real = checkedFrame(file: file, at: f.offset, indexed: indexed),
             real.kind == SegmentFormat.frameEvents
         else {
-            damage.append(
-                ReadDamage(path: file.path, offset: f.offset, reason: "index points at a damaged or non-events frame"))
-            return []
+            return DecodedFrame(
+                events: [],
+                damage: ReadDamage(
+                    path: file.path, offset: f.offset, reason: "index points at a damaged or non-events frame"),
+                decoded: 0)
         }
         // A few events of a checked frame of a cached segment: the frame's string-table marks are kept too.
         var marks: StringTableMarks? = nil
@@ -254,14 +307,14 @@ public final class StoreReader {
             }
         }
         guard let evs = FrameParser.events(in: b, frame: real, ordinals: ordinals, omit: q.omit, marks: marks) else {
-            damage.append(ReadDamage(path: file.path, offset: f.offset, reason: "undecodable events frame"))
-            return []
+            return DecodedFrame(
+                events: [], damage: ReadDamage(path: file.path, offset: f.offset, reason: "undecodable events frame"),
+                decoded: 0)
         }
-        lastQueryStats.eventsDecoded += evs.count
         // Usually every decoded event matches (the index chose them): then no filtered copy is made.
         var matching = evs.allSatisfy(q.matches) ? evs : evs.filter(q.matches)
         if q.reverse { matching.reverse() }
-        return matching
+        return DecodedFrame(events: matching, damage: nil, decoded: evs.count)
     }
 
     /// The valid frame at `offset` (its CRC checked), or nil. A frame planned from an index (`indexed`: the

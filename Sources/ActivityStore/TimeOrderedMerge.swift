@@ -35,6 +35,11 @@ struct TimeOrderedMerge {
     /// Planned frames not yet decoded, by their bound in the query's direction.
     var frames = MinHeap<Planned>()
     var heap = MinHeap<ActivityEvent>()
+    /// Threads that may decode frames at once (see ``FrameWalk``).
+    var parallelism = 1
+    /// Frames taken from `frames` in order and decoded together, waiting to be merged, and the next of them.
+    var ready: [(planned: Planned, events: [ActivityEvent])] = []
+    var readyIndex = 0
 
     init(reader: StoreReader, segments: [SegmentInfo], query q: EventQuery) {
         self.reader = reader
@@ -92,9 +97,12 @@ struct TimeOrderedMerge {
         if pending[slot] == 0 { files[slot] = nil }
     }
 
+    /// The start key of the next frame to merge: a decoded one waiting, else the first planned one.
+    var nextFrameKey: Int64? { readyIndex < ready.count ? startKey(ready[readyIndex].planned) : frames.peekKey }
+
     /// The key below which nothing still to read can hold an event (nil: everything is read).
     var frontier: Int64? {
-        let f = frames.peekKey
+        let f = nextFrameKey
         let u = nextUnopened < unopened.count ? unopened[nextUnopened].start : nil
         switch (f, u) {
         case let (f?, u?): return min(f, u)
@@ -115,15 +123,17 @@ struct TimeOrderedMerge {
             }
             if !out.isEmpty { return out }
             // Open the next segment first when it may begin before the next planned frame.
-            if nextUnopened < unopened.count, frames.peekKey.map({ unopened[nextUnopened].start <= $0 }) ?? true {
+            if nextUnopened < unopened.count, nextFrameKey.map({ unopened[nextUnopened].start <= $0 }) ?? true {
                 let s = unopened[nextUnopened].segment
                 nextUnopened += 1
                 if let file = reader.mappedOrDamage(s) { plan(s, file: file) }
                 continue
             }
-            guard let p = frames.pop() else { return nil }
-            guard let file = files[p.file] else { continue }
-            let events = reader.decode(file: file, frame: p.frame, ordinals: p.ordinals, query: forward)
+            if readyIndex == ready.count, !decodeNextFrames() { return nil }
+            guard readyIndex < ready.count else { continue }
+            let (p, events) = ready[readyIndex]
+            ready[readyIndex].events = []
+            readyIndex += 1
             pending[p.file] -= 1
             if pending[p.file] == 0 { files[p.file] = nil }
             if events.isEmpty { continue }
@@ -135,6 +145,33 @@ struct TimeOrderedMerge {
             for e in events { heap.push(e, key: key(e.time.nanoseconds), tie: query.reverse ? ~e.seq : e.seq) }
             reader.largestTimeBacklog = max(reader.largestTimeBacklog, heap.count)
         }
+    }
+
+    /// Takes the next planned frames in merge order and decodes them into `ready`: one frame, or with
+    /// `parallelism` a round of about 4,096 events decoded at once. A round stops before a frame an unopened
+    /// segment may precede (that segment is opened first, as one-by-one merging would), so the frames are merged
+    /// in exactly the order one-by-one decoding takes them. False when no planned frame is left.
+    mutating func decodeNextFrames() -> Bool {
+        ready.removeAll(keepingCapacity: true)
+        readyIndex = 0
+        var planned: [Planned] = []
+        var jobs: [FrameJob] = []
+        var events = 0
+        repeat {
+            guard let p = frames.pop() else { break }
+            guard let file = files[p.file] else {
+                // Not expected (a file is released only when none of its frames is pending).
+                continue
+            }
+            planned.append(p)
+            jobs.append(FrameJob(file: file, frame: p.frame, ordinals: p.ordinals))
+            events += p.ordinals?.count ?? max(p.frame.count, 1)
+        } while parallelism > 1 && events < 4096
+            && frames.peekKey.map({ k in nextUnopened >= unopened.count || unopened[nextUnopened].start > k }) ?? false
+        guard !planned.isEmpty else { return !frames.isEmpty }
+        let decoded = reader.decode(jobs, query: forward, parallelism: parallelism)
+        for (p, evs) in zip(planned, decoded) { ready.append((p, evs)) }
+        return true
     }
 
     func isOrdered(_ events: [ActivityEvent]) -> Bool {

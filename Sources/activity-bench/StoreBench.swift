@@ -239,10 +239,11 @@ func runQueryBenchmark(arguments: [String]) {
     guard let dir = option(arguments, "--dir") else {
         diagnostics.fail("--dir required", status: Diagnostics.Status.usage)
     }
-    measureQueries(dir: dir)
+    measureQueries(dir: dir, scanOnly: arguments.contains("--scan-only"))
 }
 
-func measureQueries(dir: String) {
+/// `scanOnly` (`--scan-only`): the one-thread full scan alone (instruction counts of decoding under callgrind).
+func measureQueries(dir: String, scanOnly: Bool = false) {
     let reader = try! StoreReader(dataDirectory: dir)
     var count = 0
     let (_, scanWall, scanCPU) = measure {
@@ -254,6 +255,17 @@ func measureQueries(dir: String) {
         String(
             format: "full scan: %d events in %.2f s = %.0f events/s (%.2f s CPU)", count, scanWall,
             Double(count) / scanWall, scanCPU))
+    if scanOnly { return }
+    // The same scan as the reports read: a prefetching read, frames decoded on every core.
+    var prefetched = 0
+    let (_, pfWall, pfCPU) = measure {
+        for _ in try! reader.read(EventQuery(), prefetch: true) { prefetched += 1 }
+    }
+    print(
+        String(
+            format:
+                "full scan, prefetching read (%d decoding threads): %d events in %.2f s = %.0f events/s (%.2f s CPU)",
+            ProcessInfo.processInfo.activeProcessorCount, prefetched, pfWall, Double(prefetched) / pfWall, pfCPU))
 
     var q = EventQuery()
     q.terms[.user] = ["needle.user"]

@@ -94,7 +94,7 @@ struct Events: ParsableCommand {
         case .jsonl, .json:
             if format == .json { out.line("[") }
             var first = true
-            try reader.query(q) { e in
+            for e in try reader.readForOutput(q) {
                 let text: String
                 if let fields {
                     var w = JSONWriter()
@@ -112,22 +112,18 @@ struct Events: ParsableCommand {
                 }
                 out.json(format == .json ? (first ? "" : ",") + text : text)
                 first = false
-                return true
             }
             if format == .json { out.line("]") }
         case .csv:
             let csv = CSVExport(formatter: formatter)
             out.csv(CSVExport.record(CSVExport.columns))
-            try reader.query(q) {
-                out.csv(csv.record(for: $0)); return true
-            }
+            for e in try reader.readForOutput(q) { out.csv(csv.record(for: e)) }
         case .table:
             let columns = fields ?? Events.defaultColumns
             var table = Table(
                 columns: columns.map { Table.Column($0.uppercased(), alignment: $0 == "seq" ? .right : .left) })
-            try reader.query(q) { e in
+            for e in try reader.readForOutput(q) {
                 table.append(columns.map { EventField.value(e, $0, formatter: formatter) ?? "" })
-                return true
             }
             out.raw(table.render(maxWidth: display.terminalWidth, colour: display.useColour))
         }

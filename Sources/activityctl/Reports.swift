@@ -23,6 +23,15 @@ func loginAttempts(
     return try reader.read(q, prefetch: true)
 }
 
+extension StoreReader {
+    /// The events `q` matches, for printing: a long answer is read with prefetch (frames decoded on the other
+    /// cores while this thread formats); a short one (a small `--limit`) is not, so nothing is decoded ahead
+    /// in vain.
+    func readForOutput(_ q: EventQuery) throws -> EventRead {
+        try read(q, prefetch: (q.limit ?? .max) > 4096)
+    }
+}
+
 /// What `users` and `report suspicious` print: a table or one JSON object per line (CSV is `export`'s).
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, jsonl
@@ -259,9 +268,7 @@ struct Export: ParsableCommand {
         let export = CSVExport(formatter: try display.formatter)
         var out = Output()
         out.csv(CSVExport.record(CSVExport.columns))
-        try reader.query(q) {
-            out.csv(export.record(for: $0)); return true
-        }
+        for e in try reader.readForOutput(q) { out.csv(export.record(for: e)) }
         out.flush()
         var damage = DamageReport()
         try damage.finish(reader)

@@ -18,6 +18,25 @@ struct AppEventDecoderTests {
         return e
     }
 
+    @Test("a datagram's lines decode the same from any buffer, their places counted from its start")
+    func datagramInBuffer() {
+        let text = Array("junk{\"user\":\"a\",\"action\":\"login\"}\nnot json\n".utf8)
+        let payload = text[4...]
+        var places: [Range<Int>] = []
+        var users: [String?] = []
+        payload.withUnsafeBufferPointer { b in
+            decoder.decode(datagram: b, receivedAt: now, source: nil) { r in
+                switch r {
+                case .event(let e): users.append(e.user)
+                case .notJSON(let line): places.append(line)
+                case .rejected: users.append(nil)
+                }
+            }
+        }
+        #expect(users == ["a"])
+        #expect(places == [(text.count - 4 - 9)..<(text.count - 4 - 1)])
+    }
+
     @Test("export names decode into every field")
     func exportNames() throws {
         let e = try #require(

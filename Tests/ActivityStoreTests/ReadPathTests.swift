@@ -68,6 +68,59 @@ struct ReadPathTests {
     }
 
     @Test(
+        "a prefetching read decoding frames on several threads yields the events and records the damage of one-by-one decoding"
+    )
+    func parallelDecoding() throws {
+        let r = try store(4000, seed: 38)
+        let segs = try r.segments()
+        try #require(segs.count >= 5)
+        // Damage two sealed segments in the middle (a byte of an events frame each): reads skip those frames.
+        for victim in [segs[1], segs[3]] {
+            let h = try FileHandle(forUpdating: URL(fileURLWithPath: victim.path))
+            let size = try h.seekToEnd()
+            try h.seek(toOffset: size / 2)
+            let byte = try h.read(upToCount: 1)!
+            try h.seek(toOffset: size / 2)
+            h.write(Data([byte[0] ^ 0x5A]))
+            try h.close()
+        }
+        var queries: [EventQuery] = []
+        for order in [EventOrder.seq, .time] {
+            for reverse in [false, true] {
+                var q = EventQuery()
+                q.order = order
+                q.reverse = reverse
+                queries.append(q)
+                var few = q  // sparse: a few events of many frames, through the index
+                few.terms[.category] = ["admin"]
+                queries.append(few)
+                var ranged = q
+                ranged.terms[.category] = ["login", "admin"]
+                ranged.limit = 333
+                queries.append(ranged)
+            }
+        }
+        for q in queries {
+            let plain = try StoreReader(dataDirectory: r.dataDirectory)
+            let want = Array(try plain.read(q))
+            #expect(!want.isEmpty)
+            #expect(!plain.damage.isEmpty || q.limit != nil, "\(q)")
+            for threads in [1, 2, 3, 5] {
+                let reader = try StoreReader(dataDirectory: r.dataDirectory)
+                let got = Array(try reader.read(q, prefetch: true, decodingThreads: threads))
+                #expect(got == want, "\(threads) threads, \(q)")
+                if q.limit == nil {
+                    #expect(reader.damage == plain.damage, "\(threads) threads, \(q)")
+                    #expect(reader.report.eventsDecoded == plain.report.eventsDecoded)
+                } else {
+                    // A prefetching read decodes ahead of a limit, so it may meet more damage, never other.
+                    #expect(Array(reader.damage.prefix(plain.damage.count)) == plain.damage, "\(threads), \(q)")
+                }
+            }
+        }
+    }
+
+    @Test(
         "a segment that cannot be mapped is damage on every read path, not silently skipped; one retention removed is not"
     )
     func unreadableSegment() throws {
