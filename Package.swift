@@ -148,7 +148,8 @@ let package = Package(
             name: "activity-bench",
             dependencies: [
                 "ActivityModel", "ActivityPipeline", "ActivityStore", "ActivityEnrich", "ActivityIPList", "MaxMindDB", "ActivityReports",
-                "ActivityTestSupport", "ActivityDaemon", "ActivityConfig", "ActivityCLI", .product(name: "Logging", package: "swift-log"),
+                "ActivityTestSupport", "ActivityDaemon", "ActivityConfig", "ActivityCLI", "SystemdJournal",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

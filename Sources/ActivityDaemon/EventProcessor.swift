@@ -66,7 +66,8 @@ struct EventProcessor {
         }
         counts.lines += 1
         var record = r
-        if record.program == nil && record.fields.isEmpty {
+        // Journal records are parsed already (their program may be missing: then they are not a program's line).
+        if record.program == nil && record.fields.isEmpty && stream != .journald {
             guard let parsed = syslog.parse(record.message[...], now: now) else {
                 counts.rejected[.unparsableSyslog, default: 0] += 1
                 return

@@ -3,6 +3,7 @@ import ServiceLifecycle
 import Synchronization
 import ActivityModel
 import ActivityConfig
+import ActivityPipeline
 import SystemdJournal
 
 /// Reads the systemd journal (or journal files) through sd-journal on a dedicated thread, which owns the
@@ -42,6 +43,15 @@ final class JournalInputService: Service, @unchecked Sendable {
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
+    /// The position to commit with a batch: the cursor of its last entry, on which the journal still stands
+    /// (also after reaching the end). Should libsystemd not give it, the last position a record of the batch
+    /// carries, or none: the entries after it made no events, so reading them again after a restart adds none.
+    private func batchPosition(_ batch: [RawRecord], _ reader: JournalReader) -> InputPosition? {
+        if let last = batch.last?.position { return last }
+        if let current = try? reader.currentPosition() { return current }
+        return batch.last(where: { $0.position != nil })?.position
+    }
+
     private func loop() throws {
         let source: JournalSource
         if !configuration.files.isEmpty {
@@ -73,10 +83,14 @@ final class JournalInputService: Service, @unchecked Sendable {
         }
         var batch: [RawRecord] = []
         batch.reserveCapacity(1000)
+        // Only events carry an entry's cursor (`origin.position`), so records normalization certainly leaves
+        // unmatched are read without one; the batch's own position is the cursor of its last entry.
+        let mayMakeEvents: (RawRecord) -> Bool = { Normalizer.mayMakeEvents(program: $0.program, message: $0.message) }
         while !stopping.load(ordering: .relaxed) {
-            while batch.count < 1000, let r = try reader.nextRecord() { batch.append(r) }
-            if let last = batch.last?.position {
-                guard queue.push(.records(batch, input: .journald, position: last)) else { return }
+            while batch.count < 1000, let r = try reader.nextRecord(positionWhen: mayMakeEvents) { batch.append(r) }
+            if !batch.isEmpty {
+                guard queue.push(.records(batch, input: .journald, position: batchPosition(batch, reader)))
+                else { return }
                 batch.removeAll(keepingCapacity: true)
                 continue
             }

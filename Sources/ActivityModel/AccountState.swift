@@ -167,15 +167,15 @@ public struct AccountDigest: Hashable, Sendable {
     /// Time of the last logout or session timeout.
     public var lastLogout: Timestamp?
     /// Indexed by ``UserStatus/code``: the status after the run, given the status before it.
-    public var statusAfter: [UserStatus]
+    public var statusAfter: PerStatus<UserStatus>
     /// Indexed by ``UserStatus/code``: when that status began, or nil when the time from before stands.
-    public var statusSince: [Timestamp?]
+    public var statusSince: PerStatus<Timestamp?>
 
     /// The digest of no events, with `lastSeen` at `seen`.
     public init(seen: Timestamp) {
         lastSeen = seen
-        statusAfter = UserStatus.byCode
-        statusSince = Array(repeating: nil, count: UserStatus.byCode.count)
+        statusAfter = PerStatus(.loggedIn, .loggedOut, .timedOut, .locked, .disabled, .neverLoggedIn)
+        statusSince = PerStatus(repeating: nil)
     }
 
     /// Adds the account's next event (in store order).
@@ -211,6 +211,59 @@ public struct AccountDigest: Hashable, Sendable {
         }
     }
 }
+
+/// One value per ``UserStatus``, indexed by its ``UserStatus/code`` (0..<6), stored inline: an
+/// ``AccountDigest`` holds two of these, and `activityctl users` makes one digest per user and segment, so
+/// two heap arrays per digest were a large part of its time.
+public struct PerStatus<Element>: RandomAccessCollection, MutableCollection {
+    @usableFromInline var storage: (Element, Element, Element, Element, Element, Element)
+
+    /// Six values in ``UserStatus/code`` order.
+    @inlinable public init(_ a: Element, _ b: Element, _ c: Element, _ d: Element, _ e: Element, _ f: Element) {
+        storage = (a, b, c, d, e, f)
+    }
+
+    /// The same value for every status.
+    @inlinable public init(repeating value: Element) { self.init(value, value, value, value, value, value) }
+
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { 6 }
+
+    @inlinable public subscript(position: Int) -> Element {
+        get {
+            switch position {
+            case 0: storage.0
+            case 1: storage.1
+            case 2: storage.2
+            case 3: storage.3
+            case 4: storage.4
+            case 5: storage.5
+            default: preconditionFailure("PerStatus index \(position) out of range")
+            }
+        }
+        set {
+            switch position {
+            case 0: storage.0 = newValue
+            case 1: storage.1 = newValue
+            case 2: storage.2 = newValue
+            case 3: storage.3 = newValue
+            case 4: storage.4 = newValue
+            case 5: storage.5 = newValue
+            default: preconditionFailure("PerStatus index \(position) out of range")
+            }
+        }
+    }
+}
+
+extension PerStatus: Equatable where Element: Equatable {
+    @inlinable public static func == (a: PerStatus, b: PerStatus) -> Bool { a.elementsEqual(b) }
+}
+
+extension PerStatus: Hashable where Element: Hashable {
+    @inlinable public func hash(into hasher: inout Hasher) { for v in self { hasher.combine(v) } }
+}
+
+extension PerStatus: Sendable where Element: Sendable {}
 
 extension UserStatus {
     /// Every status in ``code`` order.

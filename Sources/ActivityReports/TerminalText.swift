@@ -15,7 +15,7 @@ public enum TerminalText {
     /// Everything else, including non-Latin scripts, combining marks and emoji, passes through.
     public static func escaped(_ text: String) -> String {
         // Fast path: most fields are plain printable ASCII.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return text }
+        if isPlainASCII(text) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
@@ -95,8 +95,18 @@ public enum TerminalText {
     /// Terminal columns `text` takes (an approximation of `wcswidth`): East Asian wide and fullwidth characters
     /// and emoji count 2, combining marks and zero-width characters 0, everything else 1. Control characters
     /// count 0, so measure ``escaped(_:)`` text for anything untrusted.
+    /// Whether every byte of `text` is printable ASCII (0x20...0x7E): then it needs no escaping and its
+    /// display width is its byte count. One pass over the contiguous UTF-8.
+    public static func isPlainASCII(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for b in bytes where b < 0x20 || b >= 0x7F { return false }
+            return true
+        }
+    }
+
     public static func displayWidth(_ text: String) -> Int {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return text.utf8.count }
+        if isPlainASCII(text) { return text.utf8.count }
         var w = 0
         for ch in text { w += width(of: ch) }
         return w

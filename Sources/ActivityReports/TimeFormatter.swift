@@ -58,6 +58,33 @@ public struct TimeFormatter: Sendable {
         let dayNumber = l >= 0 ? l / 86_400 : (l - 86_399) / 86_400
         let sod = l - dayNumber * 86_400
         let (y, mo, d) = CivilDate.fromDays(dayNumber)
+        // Written as bytes into one buffer (this runs for every time cell of a table: building it from small
+        // strings was most of `activityctl users`' formatting time). Years outside 0...9999 and the
+        // sub-minute offsets of old zones take the general path below.
+        guard (0...9999).contains(y), offset % 60 == 0, abs(offset) < 100 * 3600 else {
+            return slowString(y: y, mo: mo, d: d, sod: sod, ts: ts, offset: offset)
+        }
+        let fraction = showsFraction && ts.subsecondNanos != 0
+        return String(unsafeUninitializedCapacity: fraction ? 36 : 26) { buf in
+            var i = 0
+            @inline(__always) func digits(_ v: Int64, _ width: Int) {
+                var v = v
+                var k = i + width - 1
+                while k >= i { buf[k] = UInt8(truncatingIfNeeded: 0x30 + v % 10); v /= 10; k -= 1 }
+                i += width
+            }
+            @inline(__always) func byte(_ c: UInt8) { buf[i] = c; i += 1 }
+            digits(y, 4); byte(0x2D); digits(mo, 2); byte(0x2D); digits(d, 2); byte(0x20)
+            digits(sod / 3600, 2); byte(0x3A); digits((sod % 3600) / 60, 2); byte(0x3A); digits(sod % 60, 2)
+            if fraction { byte(0x2E); digits(ts.subsecondNanos, 9) }
+            byte(0x20)
+            let a = Int64(abs(offset))
+            byte(offset < 0 ? 0x2D : 0x2B); digits(a / 3600, 2); byte(0x3A); digits((a % 3600) / 60, 2)
+            return i
+        }
+    }
+
+    private func slowString(y: Int64, mo: Int64, d: Int64, sod: Int64, ts: Timestamp, offset: Int) -> String {
         var out = ""
         out.reserveCapacity(36)
         out += Self.pad(y, 4); out += "-"; out += Self.pad(mo, 2); out += "-"; out += Self.pad(d, 2); out += " "

@@ -82,6 +82,11 @@ public struct UsersAccumulator: Sendable {
     var index: [String: Int] = [:]
     var rows: [UserSummary] = []
     var isRealAccount: [Bool] = []
+    /// The slots of the last ``add(digests:)`` in its order, and per slot its place there (-1: not in it):
+    /// consecutive segments list mostly the same users in the same (byte) order, so the next user is
+    /// usually the one after the last user found, which one string comparison confirms without hashing.
+    var lastOrder: [Int] = []
+    var placeInLastOrder: [Int] = []
 
     public init() {}
 
@@ -91,6 +96,7 @@ public struct UsersAccumulator: Sendable {
         index[user] = i
         rows.append(UserSummary(user: user, seen: seen))
         isRealAccount.append(false)
+        placeInLastOrder.append(-1)
         return i
     }
 
@@ -111,6 +117,32 @@ public struct UsersAccumulator: Sendable {
     }
 
     /// The rows sorted by user name, with the status at `now` (see ``usersReport(events:now:sessionTimeout:includeInvalidUsers:)``).
+    /// Folds one index's account digests, exactly as ``add(user:digest:)`` for each in order.
+    ///
+    /// - Parameter digests: The digests of one segment (``ActivityStore/AccountHistoryPart/digests(_:)``).
+    public mutating func add(digests: [(user: String, digest: AccountDigest)]) {
+        var order: [Int] = []
+        order.reserveCapacity(digests.count)
+        var guess = 0
+        for (user, digest) in digests {
+            guard !user.isEmpty else { continue }
+            let i: Int
+            if guess < lastOrder.count, rows[lastOrder[guess]].user == user {
+                i = lastOrder[guess]
+                guess += 1
+            } else {
+                i = slot(user, seen: digest.lastSeen)
+                if placeInLastOrder[i] >= 0 { guess = placeInLastOrder[i] + 1 }
+            }
+            if digest.isRealAccount { isRealAccount[i] = true }
+            rows[i].apply(digest)
+            order.append(i)
+        }
+        for slot in lastOrder { placeInLastOrder[slot] = -1 }
+        lastOrder = order
+        for (place, slot) in order.enumerated() { placeInLastOrder[slot] = place }
+    }
+
     public func summaries(now: Timestamp, sessionTimeout: TimeSpan? = nil, includeInvalidUsers: Bool = false)
         -> [UserSummary]
     {

@@ -31,9 +31,14 @@ public final class JournalReader {
     /// Set when a resume already stepped onto the first entry to return.
     private var currentIsPending = false
 
-    /// The structured fields copied into ``ActivityModel/RawRecord/fields``; all others are dropped.
+    /// The structured fields copied into ``ActivityModel/RawRecord/fields``: those normalization reads besides
+    /// the record's own properties (logind's `MESSAGE_ID`, `SESSION_ID`, `USER_ID`, `LEADER`; the actor's
+    /// `SUDO_USER` and `_AUDIT_LOGINUID`). All others are dropped.
     ///
-    /// `MESSAGE` becomes the record's message and `_SOURCE_REALTIME_TIMESTAMP` its time, so they are not repeated.
+    /// `MESSAGE`, `_SOURCE_REALTIME_TIMESTAMP`, `_HOSTNAME`, `SYSLOG_IDENTIFIER`/`_COMM` and `_PID`/`SYSLOG_PID`
+    /// become the record's message, time, host, program and pid, so they are not repeated. (Until 2026-12 the
+    /// dictionary also held those and `_UID`, `_AUDIT_SESSION`, `SYSLOG_FACILITY`, `PRIORITY`, which nothing
+    /// read: hashing them into a dictionary per entry was a fifth of the journal thread's time.)
     public static let keptFields: [String] = JournalRecordBuilder.kept.map(\.name)
 
     /// Creates a reader.
@@ -117,28 +122,57 @@ public final class JournalReader {
     /// - Returns: The record, with ``ActivityModel/RawRecord/position`` set to the entry's cursor.
     /// - Throws: ``JournalError`` when the journal cannot be read.
     public func nextRecord() throws(JournalError) -> RawRecord? {
+        try nextRecord(positionWhen: { _ in true })
+    }
+
+    /// Moves to the next entry and returns it as a record, with its cursor only when `wanted` says so.
+    ///
+    /// Formatting a cursor (`sd_journal_get_cursor`) is a sixth of reading an entry; the journald input asks for
+    /// it only for records that may become events (events carry it) and, through ``currentPosition()``, for the
+    /// last record of a batch (the position committed with the batch).
+    ///
+    /// - Parameter wanted: Called with the record (without position); true sets its position to the cursor.
+    /// - Returns: The record, or `nil` at the end of the journal.
+    /// - Throws: ``JournalError`` when the journal cannot be read.
+    public func nextRecord(positionWhen wanted: (RawRecord) -> Bool) throws(JournalError) -> RawRecord? {
         if currentIsPending {
             currentIsPending = false
         } else if try !journal.next() {
             return nil
         }
-        return try currentRecord()
+        var record = try currentRecord(withPosition: false)
+        if wanted(record) { record.position = try currentPosition() }
+        return record
+    }
+
+    /// The position (cursor) of the entry the last ``nextRecord()`` returned.
+    ///
+    /// Also after a `nextRecord` that returned `nil` at the end of the journal: libsystemd stays on the last
+    /// entry read until a later one exists.
+    ///
+    /// - Throws: ``JournalError`` with `EADDRNOTAVAIL` when no entry was read yet.
+    public func currentPosition() throws(JournalError) -> InputPosition {
+        InputPosition(input: inputName, value: try journal.currentCursor())
     }
 
     /// The journal's current entry as a record, reading only the fields a record needs.
     ///
     /// - Throws: ``JournalError`` with `EADDRNOTAVAIL` when there is no current entry.
     public func currentRecord() throws(JournalError) -> RawRecord {
-        var builder = JournalRecordBuilder()
-        let slotsByLength = JournalRecordBuilder.slotsByLength
-        let all = JournalRecordBuilder.all
-        try journal.forEachField { name, value in
-            builder.offer(name: name, value: value, slotsByLength: slotsByLength, all: all)
-        }
-        return builder.record(
-            realtime: try journal.currentRealtime(), cursor: try journal.currentCursor(), input: inputName
-        )
+        try currentRecord(withPosition: true)
     }
+
+    private func currentRecord(withPosition: Bool) throws(JournalError) -> RawRecord {
+        // The builder's slots are reused from entry to entry (one allocation per reader, not per entry).
+        let builder = self.builder
+        builder.reset()
+        try journal.forEachField { name, value in builder.offer(name: name, value: value) }
+        var record = builder.record(realtime: try journal.currentRealtime())
+        if withPosition { record.position = try currentPosition() }
+        return record
+    }
+
+    private let builder = JournalRecordBuilder()
 }
 
 /// A reader owns a ``Journal``, which must stay on its owner thread.
@@ -159,69 +193,110 @@ extension RawRecord {
     ///   - journalEntry: The entry.
     ///   - input: The input for the position.
     public init(journalEntry: JournalEntry, input: InputID = .journald) {
-        var builder = JournalRecordBuilder()
+        let builder = JournalRecordBuilder()
         for (index, field) in JournalRecordBuilder.all.enumerated() {
             builder.values[index] = journalEntry.fields[field.name]
         }
-        self = builder.record(realtime: journalEntry.realtime, cursor: journalEntry.cursor, input: input)
+        self = builder.record(realtime: journalEntry.realtime)
+        self.position = InputPosition(input: input, value: journalEntry.cursor)
     }
 }
 
 /// Collects the fields a record needs from raw field bytes, allocating strings only for those.
-struct JournalRecordBuilder {
+///
+/// A reader keeps one builder and reuses it for every entry: its value slots and the wanted names live in
+/// buffers allocated once, so matching a field name is a length check and one `memcmp` against at most three
+/// candidates, with no per-entry allocation besides the kept values' strings and the record's dictionary.
+final class JournalRecordBuilder {
     struct Field {
         let name: String
         let bytes: [UInt8]
         init(_ name: String) { self.name = name; self.bytes = Array(name.utf8) }
     }
 
-    /// Fields copied into `RawRecord.fields`.
-    static let kept: [Field] = [
-        "_COMM", "_PID", "_UID", "_HOSTNAME", "SYSLOG_IDENTIFIER", "MESSAGE_ID", "SESSION_ID", "USER_ID", "LEADER",
-        "SUDO_USER", "_AUDIT_LOGINUID", "_AUDIT_SESSION", "SYSLOG_FACILITY", "PRIORITY",
-    ].map(Field.init)
+    /// Fields copied into `RawRecord.fields` (``JournalReader/keptFields``).
+    static let kept: [Field] = ["MESSAGE_ID", "SESSION_ID", "USER_ID", "LEADER", "SUDO_USER", "_AUDIT_LOGINUID"]
+        .map(Field.init)
     /// Fields read for the record's own properties only.
-    static let extra: [Field] = ["MESSAGE", "_SOURCE_REALTIME_TIMESTAMP", "SYSLOG_PID"].map(Field.init)
+    static let extra: [Field] = [
+        "_COMM", "_PID", "_HOSTNAME", "SYSLOG_IDENTIFIER", "MESSAGE", "_SOURCE_REALTIME_TIMESTAMP", "SYSLOG_PID",
+    ].map(Field.init)
     static let all: [Field] = kept + extra
-    // Positions of these fields in `kept`; the RawRecord conversion test fails if `kept` is reordered.
-    static let commSlot = 0
-    static let pidSlot = 1
-    static let hostnameSlot = 3
-    static let identifierSlot = 4
-    static let messageSlot = kept.count
-    static let sourceTimeSlot = kept.count + 1
-    static let syslogPIDSlot = kept.count + 2
+    // Positions of these fields in `all`; the RawRecord conversion test fails if `extra` is reordered.
+    static let commSlot = kept.count
+    static let pidSlot = kept.count + 1
+    static let hostnameSlot = kept.count + 2
+    static let identifierSlot = kept.count + 3
+    static let messageSlot = kept.count + 4
+    static let sourceTimeSlot = kept.count + 5
+    static let syslogPIDSlot = kept.count + 6
+    /// The longest wanted name; longer names are skipped on their length alone.
+    static let longestName = all.map(\.bytes.count).max() ?? 0
 
-    /// Slot indices of `all` by name length, so a field name is compared against at most three candidates.
-    static let slotsByLength: [[Int]] = {
-        var table = [[Int]](repeating: [], count: (all.map(\.bytes.count).max() ?? 0) + 1)
-        for (index, field) in all.enumerated() { table[field.bytes.count].append(index) }
-        return table
-    }()
+    /// The values found in this entry, by slot of ``all``.
+    let values: UnsafeMutableBufferPointer<String?>
+    /// The names of ``all``, one after another, and where each starts.
+    private let names: UnsafeMutableBufferPointer<UInt8>
+    private let nameStart: [Int]
+    /// Per name length (index), up to three slots of ``all`` with that length; -1 marks an empty place.
+    private let slotsByLength: UnsafeMutableBufferPointer<Int>
+    private let kept = JournalRecordBuilder.kept.map(\.name)
 
-    var values = [String?](repeating: nil, count: JournalRecordBuilder.all.count)
+    init() {
+        let all = Self.all
+        values = .allocate(capacity: all.count)
+        values.initialize(repeating: nil)
+        let blob = all.flatMap(\.bytes)
+        names = .allocate(capacity: blob.count)
+        _ = names.initialize(from: blob)
+        var starts: [Int] = []
+        var at = 0
+        for f in all { starts.append(at); at += f.bytes.count }
+        nameStart = starts
+        slotsByLength = .allocate(capacity: (Self.longestName + 1) * 3)
+        slotsByLength.initialize(repeating: -1)
+        for (index, field) in all.enumerated() {
+            let base = field.bytes.count * 3
+            guard let free = (base..<(base + 3)).first(where: { slotsByLength[$0] < 0 }) else {
+                preconditionFailure("more than three wanted journal fields of length \(field.bytes.count)")
+            }
+            slotsByLength[free] = index
+        }
+    }
+
+    deinit {
+        values.deinitialize()
+        values.deallocate()
+        names.deallocate()
+        slotsByLength.deallocate()
+    }
+
+    /// Forgets the previous entry's values.
+    func reset() {
+        for i in values.indices where values[i] != nil { values[i] = nil }
+    }
 
     /// Keeps `value` if `name` is a wanted field not seen yet in this entry (the first value wins).
-    mutating func offer(
-        name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, slotsByLength: [[Int]], all: [Field]
-    ) {
-        guard name.count < slotsByLength.count, let base = name.baseAddress else { return }
-        for index in slotsByLength[name.count] {
-            let same = all[index].bytes.withUnsafeBytes {
-                $0.baseAddress.map { memcmp($0, base, name.count) == 0 } ?? false
-            }
-            if same {
+    @inline(__always)
+    func offer(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let length = name.count
+        guard length <= Self.longestName, let base = name.baseAddress, let blob = names.baseAddress else { return }
+        for k in (length * 3)..<(length * 3 + 3) {
+            let index = slotsByLength[k]
+            if index < 0 { return }
+            if memcmp(blob + nameStart[index], base, length) == 0 {
                 if values[index] == nil { values[index] = String(decoding: value, as: UTF8.self) }
                 return
             }
         }
     }
 
-    func record(realtime: Timestamp, cursor: String, input: InputID) -> RawRecord {
+    /// The record of the values found, without position.
+    func record(realtime: Timestamp) -> RawRecord {
+        // Most entries have none of the kept fields: no dictionary storage, no hashing then.
         var fields: [String: String] = [:]
-        fields.reserveCapacity(Self.kept.count)
-        for (index, field) in Self.kept.enumerated() {
-            if let value = values[index] { fields[field.name] = value }
+        for (index, name) in kept.enumerated() {
+            if let value = values[index] { fields[name] = value }
         }
         var time = realtime
         if let text = values[Self.sourceTimeSlot], let usec = UInt64(text) {
@@ -234,8 +309,7 @@ struct JournalRecordBuilder {
             program: values[Self.identifierSlot] ?? values[Self.commSlot],
             pid: pidText.flatMap { Int($0) },
             message: values[Self.messageSlot] ?? "",
-            fields: fields,
-            position: InputPosition(input: input, value: cursor)
+            fields: fields
         )
     }
 }

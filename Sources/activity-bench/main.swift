@@ -23,8 +23,9 @@ case "audit": runAuditBenchmark(arguments: rest)
 case "risk": runRiskBenchmark(arguments: rest)
 case "receive": await runReceiveBenchmark(arguments: rest)
 case "pipeline": runPipelineBenchmark(arguments: rest)
+case "journal": runJournalBenchmark(arguments: rest)
 default:
     diagnostics.fail(
-        "usage: activity-bench store|query|decode|normalize|enrich|audit|risk|receive|pipeline [options]",
+        "usage: activity-bench store|query|decode|normalize|enrich|audit|risk|receive|pipeline|journal [options]",
         status: Diagnostics.Status.usage)
 }

@@ -68,7 +68,7 @@ struct Users: ParsableCommand {
         var users = UsersAccumulator()
         try reader.accountHistory { part in
             switch part {
-            case .digests(let digests): for (user, digest) in digests { users.add(user: user, digest: digest) }
+            case .digests(let digests): users.add(digests: digests)
             case .events(let events): for e in events { users.add(e) }
             }
         }

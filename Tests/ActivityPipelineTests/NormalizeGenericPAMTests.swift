@@ -72,6 +72,7 @@ struct NormalizeGenericPAMTests {
             time: testNow, host: "h", program: "CRON", pid: 1,
             message: "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)")
         #expect(n.normalize(r) == .unmatched(program: "CRON"))
+        #expect(!Normalizer.mayMakeEvents(program: r.program, message: r.message))
         let f = RawRecord(
             time: testNow, host: "h", program: "cockpit-session", pid: 2,
             message:
@@ -82,5 +83,17 @@ struct NormalizeGenericPAMTests {
             return
         }
         #expect(es.map(\.service) == ["cockpit-session"])
+        #expect(Normalizer.mayMakeEvents(program: f.program, message: f.message))
+    }
+
+    @Test("records that may make events: a program with a rule, no program, or a PAM auth line")
+    func mayMakeEvents() {
+        #expect(Normalizer.mayMakeEvents(program: "sshd", message: "Server listening on 0.0.0.0 port 22."))
+        #expect(Normalizer.mayMakeEvents(program: nil, message: "last message repeated 3 times"))
+        #expect(Normalizer.mayMakeEvents(program: "", message: "anything"))
+        #expect(!Normalizer.mayMakeEvents(program: "kernel", message: "eth0: link up"))
+        #expect(!Normalizer.mayMakeEvents(program: "CRON", message: "p"))
+        #expect(!Normalizer.mayMakeEvents(program: "vsftpd", message: "pam_unix(vsftpd:session): session opened"))
+        #expect(Normalizer.mayMakeEvents(program: "vsftpd", message: "pam_unix(vsftpd:auth): authentication failure"))
     }
 }

@@ -86,7 +86,15 @@ struct AccountDigestTests {
                     guard let u = e.user, !u.isEmpty else { continue }
                     digests[u, default: AccountDigest(seen: e.time)].apply(e)
                 }
-                for (u, d) in digests.sorted(by: { $0.key < $1.key }) { folded.add(user: u, digest: d) }
+                var sorted = digests.sorted(by: { $0.key < $1.key }).map { (user: $0.key, digest: $0.value) }
+                switch g.int(4) {
+                case 0: for (u, d) in sorted { folded.add(user: u, digest: d) }
+                case 1:
+                    // Another order than the last chunk's: the fold's guess of the next user misses.
+                    sorted.reverse()
+                    folded.add(digests: sorted)
+                default: folded.add(digests: sorted)
+                }
             }
             start = end
         }

@@ -183,6 +183,11 @@ struct TimeFormatterTests {
         #expect(kathmandu.string(from: ts("2026-01-01T00:00:00Z")) == "2026-01-01 05:45:00 +05:45")
         #expect(TimeFormatter(identifier: "Mars/Olympus_Mons") == nil)
         #expect(TimeFormatter.offsetText(-(4 * 3600 + 56 * 60 + 2)) == "-04:56:02")
+        // Outside the byte-written fast path: offsets with seconds (local mean time before 1883).
+        let lmt = try #require(TimeFormatter(identifier: "America/New_York"))
+        #expect(lmt.string(from: ts("1880-01-01T12:00:00Z")) == "1880-01-01 07:03:58 -04:56:02")
+        let negative = try #require(TimeFormatter(identifier: "America/St_Johns"))
+        #expect(negative.string(from: ts("2026-01-01T12:00:00Z")) == "2026-01-01 08:30:00 -03:30")
     }
 
     @Test("local day numbers follow the zone's midnight")

@@ -81,6 +81,23 @@ public struct Normalizer: Sendable {
         return .events(events)
     }
 
+    /// Whether ``normalize(_:)`` could make events of a record with this program and message: false only for
+    /// records it certainly reports as ``NormalizeResult/unmatched(program:)`` (a program without a rule whose
+    /// message is not a PAM `auth` line), by the same checks `normalize` makes first. The journald input reads
+    /// an entry's cursor, which only events carry, for the records this says true of.
+    ///
+    /// - Parameters:
+    ///   - program: The record's program; nil or empty (a `last message repeated` line) answers true.
+    ///   - message: The record's message.
+    public static func mayMakeEvents(program: String?, message: String) -> Bool {
+        guard let program, !program.isEmpty, rules[program] == nil else { return true }
+        guard message.utf8.first == UInt8(ascii: "p") else { return false }
+        return message.withUTF8Bytes { buf in
+            let line = ByteView(buf)
+            return line.hasPrefix("pam_") && GenericPAMRule.isAuthGroup(line)
+        }
+    }
+
     /// Classic sysklogd `last message repeated N times` (no tag): repeats the previous record's events.
     mutating func normalizeWithoutProgram(_ record: RawRecord) -> NormalizeResult {
         let n: Int? = record.message.withUTF8Bytes { buf in
@@ -264,6 +281,11 @@ struct NormalizerState: Sendable {
         let times = table.values.map { time($0).nanoseconds }.sorted()
         guard !times.isEmpty else { return }
         let cut = times[times.count / 2]
-        table = table.filter { time($0.value).nanoseconds > cut }
+        // The survivors go into a table already sized for a full one: `filter` sized it for the survivors, and
+        // refilling it then rehashed every entry again as it grew (pairing sshd's lines spent a tenth of the
+        // journald import's pipeline thread on evictions and regrowth).
+        var kept = [K: V](minimumCapacity: table.count)
+        for (key, value) in table where time(value).nanoseconds > cut { kept[key] = value }
+        table = kept
     }
 }

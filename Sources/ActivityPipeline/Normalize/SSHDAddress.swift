@@ -94,9 +94,10 @@ struct SSHDAddress {
     /// (`publickey`, `hostbased`); falls back to ``trailingFrom(_:userStart:end:)`` without it.
     static func withKeyInfo(_ line: ByteView, userStart: Int, method: String) -> SSHDAddress? {
         var at = userStart - 1
-        // What the certificate and hostbased layouts look for at the end of the line, found once: a forged line
-        // with thousands of candidates costs one pass over it, not one per candidate.
-        let tails = KeyInfoTails(line)
+        // What the certificate and hostbased layouts look for at the end of the line, found once and only when a
+        // candidate needs it (plain `TYPE FP` lines, the common case, never do): a forged line with thousands of
+        // candidates costs one pass over it, not one per candidate.
+        var tails: KeyInfoTails?
         while let f = line.find(" from ", from: max(at, 0)) {
             at = f + 1
             let a = f + 6
@@ -106,7 +107,7 @@ struct SSHDAddress {
             guard c.skip(" port "), let p = c.int(), p <= 65_535, c.skip(" ssh2: ") || c.skip(" ssh1: ") else {
                 continue
             }
-            guard isKeyInfo(c, method: method, tails: tails) else { continue }
+            guard isKeyInfo(c, method: method, tails: &tails, line: line) else { continue }
             let (ip, host) = address(line, a, sp)
             return SSHDAddress(userEnd: max(f, userStart), ip: ip, host: host, port: UInt16(p), infoStart: c.i)
         }
@@ -116,17 +117,19 @@ struct SSHDAddress {
     /// OpenSSH's key information: `TYPE FP`, `TYPE FP ID KEYID (serial N) CA TYPE FP` (certificates), and for
     /// hostbased `TYPE FP, client user "U", client host "H"`. TYPE is an upper-case key type name (`RSA`,
     /// `ED25519-CERT`, `ECDSA-SK`), FP a fingerprint (`SHA256:…`, `MD5:…` or colon-separated hex).
-    static func isKeyInfo(_ view: ByteView, method: String, tails: KeyInfoTails) -> Bool {
+    static func isKeyInfo(_ view: ByteView, method: String, tails found: inout KeyInfoTails?, line: ByteView) -> Bool {
         var c = view
         guard isKeyType(&c), c.skip(byte: 0x20) else { return false }
         let fpStart = c.i
         while let b = c.peek(), b != 0x20, b != UInt8(ascii: ",") { c.i += 1 }
         guard c.i > fpStart else { return false }
+        // An optional trailing `, …` from old hostbased-like forms is not part of publickey lines.
+        if method != "hostbased" && c.atEnd { return true }
+        let tails = found ?? KeyInfoTails(line)
+        found = tails
         if method == "hostbased" {
             return c.skip(", client user \"") && tails.endsWithQuote && (tails.clientHost.map { $0 >= c.i } ?? false)
         }
-        // An optional trailing `, …` from old hostbased-like forms is not part of publickey lines.
-        if c.atEnd { return true }
         guard c.skip(" ID ") else { return false }
         // The certificate ends with `(serial N) CA TYPE FP`: read it from the end.
         guard let ca = tails.ca, ca >= c.i, let serial = tails.serial, serial >= c.i, serial < ca else { return false }
