@@ -299,3 +299,18 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     /// `address/prefixLength`, the address as RFC 5952 text.
     public var description: String { "\(address)/\(prefixLength)" }
 }
+
+extension IPAddress {
+    /// A seeded mix of the address (one 64×64-bit multiply, folded): the hash of the open-addressing tables
+    /// keyed by address (the index builder's IP postings, the failure-burst detector). `seed` is per process.
+    @inlinable @inline(__always)
+    public func mixedHash(seed: (UInt64, UInt64)) -> Int {
+        let (a, b): (UInt64, UInt64)
+        switch self {
+        case .v4(let v): (a, b) = (UInt64(v), 0x9E37_79B9_7F4A_7C15)
+        case .v6(let hi, let lo): (a, b) = (hi, lo)
+        }
+        let r = (a ^ seed.0).multipliedFullWidth(by: b ^ seed.1)
+        return Int(truncatingIfNeeded: r.high ^ r.low)
+    }
+}

@@ -51,15 +51,7 @@ struct IPPostings {
     private var slots = [Int32](repeating: -1, count: 1024)
     private let seed = StringTable.seed
 
-    @inline(__always) private func hash(_ ip: IPAddress) -> Int {
-        let (a, b): (UInt64, UInt64)
-        switch ip {
-        case .v4(let v): (a, b) = (UInt64(v), 0x9E37_79B9_7F4A_7C15)
-        case .v6(let hi, let lo): (a, b) = (hi, lo)
-        }
-        let r = (a ^ seed.0).multipliedFullWidth(by: b ^ seed.1)
-        return Int(truncatingIfNeeded: r.high ^ r.low)
-    }
+    @inline(__always) private func hash(_ ip: IPAddress) -> Int { ip.mixedHash(seed: seed) }
 
     @inline(__always) mutating func add(_ ip: IPAddress, _ o: UInt32) {
         let mask = slots.count - 1

@@ -140,21 +140,29 @@ public final class SegmentIndex: Sendable {
         self.sections = sections
     }
 
-    /// The ordinals (seq − firstSeq) of events holding `term` in `field`, ascending; empty when none.
-    /// Nil when the field's section is damaged.
-    public func postings(field: IndexedField, term: String) -> [UInt32]? {
-        guard let start = sections[field.rawValue] else { return [] }
+    /// Where a field section's term table lies: its term count, the offset of its `n + 1` term offsets, the
+    /// start of the term bytes, and the end of the readable index (before the CRC). Nil when the section is
+    /// missing or its offsets table runs past the end.
+    private func termTable(_ field: IndexedField) -> (n: Int, termOffsetsAt: Int, termBlob: Int, end: Int)? {
+        guard let start = sections[field.rawValue] else { return nil }
         let b = file.bytes
         var r = ByteReader(b, offset: start, end: b.count - 4)
         guard let n32 = r.u32() else { return nil }
         let n = Int(n32)
         let termOffsetsAt = r.offset
         guard termOffsetsAt + 4 * (n + 1) <= r.end else { return nil }
+        return (n, termOffsetsAt, termOffsetsAt + 4 * (n + 1), r.end)
+    }
+
+    /// The ordinals (seq − firstSeq) of events holding `term` in `field`, ascending; empty when none.
+    /// Nil when the field's section is damaged.
+    public func postings(field: IndexedField, term: String) -> [UInt32]? {
+        guard sections[field.rawValue] != nil else { return [] }
+        guard let (n, termOffsetsAt, termBlob, end) = termTable(field) else { return nil }
+        let b = file.bytes
         func u32(at o: Int) -> Int { Int(b.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian) }
-        let termBlob = termOffsetsAt + 4 * (n + 1)
-        let termBlobLen = u32(at: termOffsetsAt + 4 * n)
-        let postOffsetsAt = termBlob + termBlobLen
-        guard postOffsetsAt + 4 * (n + 1) <= r.end else { return nil }
+        let postOffsetsAt = termBlob + u32(at: termOffsetsAt + 4 * n)
+        guard postOffsetsAt + 4 * (n + 1) <= end else { return nil }
         let postBlob = postOffsetsAt + 4 * (n + 1)
         let target = Array(term.utf8)
         var lo = 0, hi = n
@@ -167,7 +175,7 @@ public final class SegmentIndex: Sendable {
             }
             if cmp == 0 {
                 let ps = u32(at: postOffsetsAt + 4 * mid), pe = u32(at: postOffsetsAt + 4 * (mid + 1))
-                guard ps <= pe, postBlob + pe <= r.end else { return nil }
+                guard ps <= pe, postBlob + pe <= end else { return nil }
                 var pr = ByteReader(b, offset: postBlob + ps, end: postBlob + pe)
                 guard let count = pr.varint(), count <= UInt64(pe - ps) else { return nil }
                 var out: [UInt32] = []
@@ -202,21 +210,16 @@ public final class SegmentIndex: Sendable {
 
     /// The terms of the `user` section in its order (byte order); nil when the section is damaged.
     func userTerms() -> [String]? {
-        guard let start = sections[IndexedField.user.rawValue] else { return [] }
+        guard sections[IndexedField.user.rawValue] != nil else { return [] }
+        guard let (n, termOffsetsAt, termBlob, end) = termTable(.user) else { return nil }
         let b = file.bytes
-        var r = ByteReader(b, offset: start, end: b.count - 4)
-        guard let n32 = r.u32() else { return nil }
-        let n = Int(n32)
-        let termOffsetsAt = r.offset
-        guard termOffsetsAt + 4 * (n + 1) <= r.end else { return nil }
         func u32(at o: Int) -> Int { Int(b.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian) }
-        let termBlob = termOffsetsAt + 4 * (n + 1)
-        guard termBlob + u32(at: termOffsetsAt + 4 * n) <= r.end else { return nil }
+        guard termBlob + u32(at: termOffsetsAt + 4 * n) <= end else { return nil }
         var out: [String] = []
         out.reserveCapacity(n)
         for i in 0..<n {
             let s = u32(at: termOffsetsAt + 4 * i), e = u32(at: termOffsetsAt + 4 * (i + 1))
-            guard s <= e, termBlob + e <= r.end else { return nil }
+            guard s <= e, termBlob + e <= end else { return nil }
             out.append(
                 String(decoding: UnsafeRawBufferPointer(rebasing: b[(termBlob + s)..<(termBlob + e)]), as: UTF8.self))
         }
