@@ -9,7 +9,7 @@
 //   0 payload is the whole (active) segment file 00000000000000000001.seg
 //   1 a valid segment header, then payload as the frames
 //   2 payload is the sealed segment's .idx, next to its real .seg (and the real active segment after it);
-//     also opened directly with SegmentIndex and queried with postings(field:term:)
+//     also opened directly with SegmentIndex and queried with postings(field:term:), its accounts and logins
 //   3 the real sealed .idx with bytes flipped: payload is a list of (offset: u16 LE, xor: u8) triples
 //   4 the real sealed .seg with bytes flipped the same way, next to its real (now lying) index
 //   5 the real active segment with bytes flipped, next to its prefix index
@@ -193,6 +193,7 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             for (field, term) in terms { _ = index.postings(field: field, term: term) }
             for field in IndexedField.allCases { _ = index.terms(field: field) }
             _ = index.accountDigests()
+            _ = index.hasLogins
         }
     }
 
@@ -210,6 +211,14 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     q.afterSeq = 20
     _ = try? reader.events(q)
     try? reader.accountHistory { _ in }
+    // The reports' reads: the indexes' logins sections (rows checked as read, damage falling back to events),
+    // and a prefetching read decoding frames on several threads (the time-ordered merge's rounds).
+    if let attempts = try? reader.loginAttempts() { for _ in attempts {} }
+    if let attempts = try? reader.loginAttempts(since: Timestamp(seconds: 1_767_225_600 + 300)) { for _ in attempts {} }
+    q = EventQuery()
+    q.order = .time
+    q.terms = [.action: ["login", "login_failed"]]
+    _ = try? Array(reader.read(q, prefetch: true))
     _ = reader.damage.map(\.description)
     if let report = try? reader.verify(repair: false) { _ = report.problems.map(\.description) }
     return 0
