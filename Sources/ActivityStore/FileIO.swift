@@ -142,6 +142,13 @@ final class FileHandle {
 
     /// Takes an exclusive advisory lock without waiting; false when another process holds it.
     func tryLock() -> Bool { flock(fd, LOCK_EX | LOCK_NB) == 0 }
+
+    /// Releases the lock ``tryLock()`` took. Closing the descriptor is not enough when the process is
+    /// multithreaded and starts children: a child forked at that moment holds a copy of the descriptor (until
+    /// its exec closes it, `O_CLOEXEC`), and a `flock` lives until the last copy is closed, so a writer opened
+    /// right after would find the directory locked by this very process (seen in CI). Unlocking releases it
+    /// for every copy.
+    func unlock() { _ = flock(fd, LOCK_UN) }
 }
 
 /// The data directory's writer lock, taken by a tool that must not run beside the daemon (`verify --repair`).
@@ -160,6 +167,8 @@ public final class DataDirectoryLock {
                 path: dataDirectory)
         }
     }
+
+    deinit { handle.unlock() }
 }
 
 enum FS {

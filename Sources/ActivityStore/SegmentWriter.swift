@@ -585,6 +585,9 @@ public final class SegmentWriter {
         return deleted
     }
 
+    // The lock is released explicitly (see `FileHandle.unlock`), then its descriptor closes with it.
+    deinit { lock.unlock() }
+
     /// Flushes, fsyncs and writes the active segment's prefix index. The active segment stays active: the
     /// next start appends to it.
     public func close(now: Timestamp? = nil) throws(StoreError) {

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import Glibc
 import PropertyBased
 import ActivityModel
 @testable import ActivityStore
@@ -251,6 +252,28 @@ struct StoreTests {
             #expect("\(error)".contains("another activityd"))
         }
         _ = w
+    }
+
+    @Test(
+        "a writer gone frees the directory even while a copy of its lock descriptor lives on (a child forked at that moment holds one)"
+    )
+    func lockReleasedWithCopies() throws {
+        let dir = temporaryDirectory()
+        var w: SegmentWriter? = try SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "t")
+        try w?.close()
+        // A duplicate shares the open file description, and so the flock, as a forked child's copy does.
+        let lockPath = URL(fileURLWithPath: dir + "/LOCK").resolvingSymlinksInPath().path
+        let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap(Int32.init)
+        let lockFD = try #require(
+            fds.first { fd in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) == lockPath
+            })
+        let copy = dup(lockFD)
+        try #require(copy >= 0)
+        defer { _ = Glibc.close(copy) }
+        w = nil
+        let next = try SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "t")
+        try next.close()
     }
 
     @Test("retention deletes the oldest sealed segments by size and by age, never the active one")
