@@ -17,7 +17,7 @@ struct LoginAttemptTests {
     /// events; every fifth batch an import of old events (times a day earlier, interleaving earlier segments).
     static func events(_ n: Int, seed: UInt64, assess: Bool) -> [ActivityEvent] {
         var g = EventGenerator(seed: seed)
-        var rng = SplitMix(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let users = ["alice", "bob", "carol", "dave", "", "eve"]
         let actions = ["login", "login", "login_failed", "login_failed", "mfa_success", "mfa_failure", "logout"]
         var out: [ActivityEvent] = []
@@ -53,18 +53,6 @@ struct LoginAttemptTests {
             out.append(e)
         }
         return out
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 
     /// A store of `events`: sealed segments, a prefix index from a clean close, then a tail no index covers.
