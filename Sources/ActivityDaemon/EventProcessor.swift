@@ -65,21 +65,28 @@ struct EventProcessor {
             return
         }
         counts.lines += 1
-        var record = r
         // Journal records are parsed already (their program may be missing: then they are not a program's line).
-        if record.program == nil && record.fields.isEmpty && stream != .journald {
-            guard let parsed = syslog.parse(record.message[...], now: now) else {
+        // The record is read in place (borrowed), not copied: a copy retains and releases each of its strings.
+        if r.program == nil && r.fields.isEmpty && stream != .journald {
+            guard var parsed = syslog.parse(r.message[...], now: now) else {
                 counts.rejected[.unparsableSyslog, default: 0] += 1
                 return
             }
-            let position = record.position
-            record = parsed
-            record.position = position
+            parsed.position = r.position
+            normalize(parsed, raw: r.message, stream: stream, origin: origin, now: now, into: &out)
+        } else {
+            normalize(r, raw: r.message, stream: stream, origin: origin, now: now, into: &out)
         }
+    }
+
+    private mutating func normalize(
+        _ record: RawRecord, raw: String, stream: InputID, origin: Origin, now: Timestamp,
+        into out: inout [ActivityEvent]
+    ) {
         switch normalizers[stream, default: Normalizer()].normalize(record) {
         case .events(let events):
             append(
-                events, position: record.position, raw: r.message, origin: origin, now: now, pid: record.pid,
+                events, position: record.position, raw: raw, origin: origin, now: now, pid: record.pid,
                 fromAudit: false, into: &out)
         case .unmatched(let program):
             // A line without a program (no tag after the stamp) is not a program's line: it cannot be parsed
@@ -169,31 +176,33 @@ struct EventProcessor {
         // Line places are reported from the payload's start; the slice's indices are its buffer's.
         let base = bytes.startIndex
         bytes.withUnsafeBufferPointer { payload in
-        decoder.decode(datagram: payload, receivedAt: d.received, source: source) { r in
-            switch r {
-            case .event(let e):
-                counts.lines += 1
-                out.append(e)
-                counts.accepted += 1
-            case .rejected(let why):
-                counts.lines += 1
-                counts.rejected[why, default: 0] += 1
-            case .notJSON(let line):
-                // Syslog lines (RFC 5424 / 3164) sent over UDP go to the same parser and rules as file lines.
-                guard let text = String(validating: bytes[(base + line.lowerBound)..<(base + line.upperBound)], as: UTF8.self)
-                else {
+            decoder.decode(datagram: payload, receivedAt: d.received, source: source) { r in
+                switch r {
+                case .event(let e):
                     counts.lines += 1
-                    counts.rejected[.invalidUTF8, default: 0] += 1
-                    return
+                    out.append(e)
+                    counts.accepted += 1
+                case .rejected(let why):
+                    counts.lines += 1
+                    counts.rejected[why, default: 0] += 1
+                case .notJSON(let line):
+                    // Syslog lines (RFC 5424 / 3164) sent over UDP go to the same parser and rules as file lines.
+                    guard
+                        let text = String(
+                            validating: bytes[(base + line.lowerBound)..<(base + line.upperBound)], as: UTF8.self)
+                    else {
+                        counts.lines += 1
+                        counts.rejected[.invalidUTF8, default: 0] += 1
+                        return
+                    }
+                    // One normalizer per sending address (not per port: ports change per socket); bounded.
+                    let stream = InputID.udp(sender: d.source?.description ?? "?")
+                    if normalizers.count >= 1024 && normalizers[stream] == nil { normalizers.removeAll() }
+                    process(
+                        record: RawRecord(message: text), stream: stream,
+                        origin: Origin(input: "udp", source: source), now: d.received, into: &out)
                 }
-                // One normalizer per sending address (not per port: ports change per socket); bounded.
-                let stream = InputID.udp(sender: d.source?.description ?? "?")
-                if normalizers.count >= 1024 && normalizers[stream] == nil { normalizers.removeAll() }
-                process(
-                    record: RawRecord(message: text), stream: stream,
-                    origin: Origin(input: "udp", source: source), now: d.received, into: &out)
             }
-        }
         }
     }
 }

@@ -112,10 +112,11 @@ struct PipelineStep {
                 processor.counts.accepted += checks.count
             case .records(let records, let input, let position, let format):
                 let now = SystemClock.now()
-                for r in records {
+                let origin = Origin(input: input.kind, source: input.filePath)
+                // By index: a for-in loop would copy each record out of the array (retaining its strings).
+                for i in records.indices {
                     processor.process(
-                        record: r, stream: input, format: format,
-                        origin: Origin(input: input.kind, source: input.filePath), now: now, into: &events)
+                        record: records[i], stream: input, format: format, origin: origin, now: now, into: &events)
                 }
                 if let position { positions.append(position) }
             }

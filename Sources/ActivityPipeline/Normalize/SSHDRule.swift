@@ -126,7 +126,7 @@ enum SSHDRule: Rule {
 
     static func accepted(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]?
     {
-        guard let method = line.upTo(" for "), !method.contains(" "),
+        guard let method = line.upTo(" for "), !method.utf8.contains(UInt8(ascii: " ")),
             let a = SSHDAddress.withKeyInfo(line, userStart: line.i, method: method)
         else { return nil }
         let user = userName(line, a)
@@ -155,7 +155,9 @@ enum SSHDRule: Rule {
     }
 
     static func failed(_ line: inout ByteView, _ ctx: RuleContext, _ state: inout NormalizerState) -> [ActivityEvent]? {
-        guard let method = line.upTo(" for "), !method.isEmpty, !method.contains(" ") else { return nil }
+        guard let method = line.upTo(" for "), !method.isEmpty, !method.utf8.contains(UInt8(ascii: " ")) else {
+            return nil
+        }
         // SunSSH hides unknown names: `Failed keyboard-interactive for <invalid username> from …`.
         let hidden = line.hasPrefix("<invalid username> from ")
         let invalid = hidden || line.skip("invalid user ")
