@@ -99,7 +99,10 @@ public final class SegmentWriter {
     private var activeFirstSeq: UInt64
     private var activeCreated: Timestamp
     private var activeSize: Int
-    private var index: IndexBuilder
+    /// Builds the active segment's index on its own thread (``IndexWorker``).
+    private var index: IndexWorker
+    /// Events of the active segment handed to ``index`` (all of them, once an append returns).
+    private var indexedEvents: UInt64
     /// Per events frame of an append, its string table and its events' string ids (kept for reuse).
     private var frameTables: [FrameStringTable] = []
     private var frameRefs: [[EventRefs]] = []
@@ -262,7 +265,8 @@ public final class SegmentWriter {
                 activeFirstSeq = first
                 activeCreated = hd.created
                 activeSize = keepEnd + skipCommit.count
-                index = builder
+                index = IndexWorker(builder)
+                indexedEvents = builder.eventCount
                 if positions.isEmpty, let prev = firsts.dropLast().last {
                     positions = SegmentWriter.lastPositions(segmentsDirectory: segmentsDirectory, first: prev) ?? [:]
                 }
@@ -316,7 +320,8 @@ public final class SegmentWriter {
         activeFirstSeq = nextSeq
         activeCreated = now
         activeSize = bytes.count
-        index = IndexBuilder(firstSeq: nextSeq)
+        index = IndexWorker(IndexBuilder(firstSeq: nextSeq))
+        indexedEvents = 0
         durableSeq = nextSeq
         recovery = report
         if let st = sealing {
@@ -457,11 +462,15 @@ public final class SegmentWriter {
         bytes.withBytes { b in sealing?.hasher.update(bufferPointer: b) }
         nextSeq = seq
         for (k, v) in changed { positions[k] = v }
-        for (k, f) in frames.enumerated() {
-            index.addFrame(offset: f.offset, baseSeq: f.base, events: out[f.range], refs: refs[k], table: tables[k])
-        }
+        // The index takes the frames on its own thread; this thread goes on with the next append.
+        index.add(
+            frames.enumerated().map { k, f in
+                IndexWorker.Frame(
+                    offset: f.offset, baseSeq: f.base, events: out[f.range], refs: refs[k], table: tables[k])
+            })
+        indexedEvents += UInt64(out.count)
         if options.fsync == .batch { try sync() }
-        if index.eventCount - indexedCount >= SegmentWriter.prefixIndexEvery { try writePrefixIndex() }
+        if indexedEvents - indexedCount >= SegmentWriter.prefixIndexEvery { try writePrefixIndex() }
         return events.isEmpty ? nil : (seq - UInt64(events.count))...(seq - 1)
     }
 
@@ -490,12 +499,17 @@ public final class SegmentWriter {
     /// Writes the index of the active segment as it is now (after an fdatasync, so it never covers bytes
     /// recovery could cut). Readers use it for the prefix it covers and scan the rest.
     func writePrefixIndex() throws(StoreError) {
-        guard index.eventCount > indexedCount else { return }
+        guard indexedEvents > indexedCount else { return }
         try sync()
         let idxPath = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: activeFirstSeq)
-        try FS.writeAtomically(idxPath, index.encode(segmentLength: activeSize))
-        indexedCount = index.eventCount
+        let size = activeSize
+        try FS.writeAtomically(idxPath, index.withIndex { $0.encode(segmentLength: size) })
+        indexedCount = indexedEvents
     }
+
+    /// Waits until the active segment's index holds every event appended (the index is built on its own thread,
+    /// ``IndexWorker``; the writer waits for it by itself wherever it reads the index).
+    public func waitForIndex() { index.withIndex { _ in } }
 
     /// fdatasync the active segment if anything was written since the last sync.
     public func sync() throws(StoreError) {
@@ -508,20 +522,21 @@ public final class SegmentWriter {
     /// Seals the active segment when it reached its size or age limit (the service calls this on a timer too).
     public func rotateIfNeeded(now: Timestamp) throws(StoreError) {
         let tooBig = activeSize >= options.segmentMaxBytes
-        let tooOld = now.nanoseconds - activeCreated.nanoseconds >= options.segmentMaxAge && index.eventCount > 0
+        let tooOld = now.nanoseconds - activeCreated.nanoseconds >= options.segmentMaxAge && indexedEvents > 0
         if tooBig || tooOld { try rotate(now: now) }
     }
 
     /// Seals the active segment (fsync, write its index) and starts a new one.
     public func rotate(now: Timestamp) throws(StoreError) {
-        guard index.eventCount > 0 else { return }
+        guard indexedEvents > 0 else { return }
         // Every sealed segment ends with a seal.
         if sealing != nil { try seal(now: now, evolve: false) }
         try active.sync()
         dirty = false
         durableSeq = nextSeq
         let idxPath = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: activeFirstSeq)
-        try FS.writeAtomically(idxPath, index.encode(segmentLength: activeSize))
+        let size = activeSize
+        try FS.writeAtomically(idxPath, index.withIndex { $0.encode(segmentLength: size) })
         let (h, bytes) = try SegmentWriter.create(
             segmentsDirectory: segmentsDirectory, firstSeq: nextSeq, created: now,
             host: host, positions: positions)
@@ -534,7 +549,9 @@ public final class SegmentWriter {
             bytes.withUnsafeBytes { sealing!.hasher.update(bufferPointer: $0) }
             sealing!.start = 0
         }
-        index = IndexBuilder(firstSeq: nextSeq)
+        let first = nextSeq
+        index.withIndex { $0 = IndexBuilder(firstSeq: first) }
+        indexedEvents = 0
         indexedCount = 0
         segmentsSealed += 1
         _ = applyRetention(now: now)
