@@ -56,42 +56,44 @@ public struct Table: Sendable {
         // rendering time.
         var out: [UInt8] = []
         out.reserveCapacity((widths.reduce(0, +) + Table.gap * n + 1) * (body.count + 1) + 16)
-        func line(_ cells: [Cell], bold: Bool) {
-            if bold { out.append(contentsOf: [0x1B, 0x5B, 0x31, 0x6D]) }
-            let start = out.count
-            for i in 0..<n {
-                // A cell wider than its column is cut (with `…`); the padding is what its width leaves.
-                var text = cells[i].text
-                var width = cells[i].width
-                if width > widths[i] || widths[i] <= 0 {
-                    text = TerminalText.truncated(text, toWidth: widths[i])
-                    width = TerminalText.displayWidth(text)
-                }
-                let padding = max(0, widths[i] - width)
-                let isLast = i == n - 1
-                if columns[i].alignment == .right { out.append(contentsOf: repeatElement(0x20, count: padding)) }
-                text.withUTF8 { out.append(contentsOf: $0) }
-                if columns[i].alignment != .right, !isLast {
-                    out.append(contentsOf: repeatElement(0x20, count: padding))
-                }
-                if !isLast { out.append(contentsOf: repeatElement(0x20, count: Table.gap)) }
-            }
-            // No trailing spaces. In printable ASCII each byte is a character; otherwise a space may belong to
-            // the grapheme cluster before it, so the line is trimmed by character.
-            if cells.allSatisfy(\.isPlainASCII) {
-                while out.count > start, out[out.count - 1] == 0x20 { out.removeLast() }
-            } else {
-                var text = String(decoding: out[start...], as: UTF8.self)
-                while text.hasSuffix(" ") { text.removeLast() }
-                out.removeSubrange(start...)
-                out.append(contentsOf: text.utf8)
-            }
-            if bold { out.append(contentsOf: [0x1B, 0x5B, 0x30, 0x6D]) }
-            out.append(0x0A)
-        }
-        line(header, bold: colour)
-        for row in body { line(row, bold: false) }
+        Table.line(header, widths: widths, columns: columns, bold: colour, into: &out)
+        for row in body { Table.line(row, widths: widths, columns: columns, bold: false, into: &out) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes one row: every cell cut to its column (with `…`) if wider, padded by what its width leaves.
+    private static func line(
+        _ cells: [Cell], widths: [Int], columns: [Column], bold: Bool, into out: inout [UInt8]
+    ) {
+        let n = columns.count
+        if bold { out.append(contentsOf: [0x1B, 0x5B, 0x31, 0x6D]) }
+        let start = out.count
+        for i in 0..<n {
+            var text = cells[i].text
+            var width = cells[i].width
+            if width > widths[i] || widths[i] <= 0 {
+                text = TerminalText.truncated(text, toWidth: widths[i])
+                width = TerminalText.displayWidth(text)
+            }
+            let padding = max(0, widths[i] - width)
+            let isLast = i == n - 1
+            if columns[i].alignment == .right { out.append(contentsOf: repeatElement(0x20, count: padding)) }
+            text.withUTF8 { out.append(contentsOf: $0) }
+            if columns[i].alignment != .right, !isLast { out.append(contentsOf: repeatElement(0x20, count: padding)) }
+            if !isLast { out.append(contentsOf: repeatElement(0x20, count: Table.gap)) }
+        }
+        // No trailing spaces. In printable ASCII each byte is a character; otherwise a space may belong to
+        // the grapheme cluster before it, so the line is trimmed by character.
+        if cells.allSatisfy(\.isPlainASCII) {
+            while out.count > start, out[out.count - 1] == 0x20 { out.removeLast() }
+        } else {
+            var text = String(decoding: out[start...], as: UTF8.self)
+            while text.hasSuffix(" ") { text.removeLast() }
+            out.removeSubrange(start...)
+            out.append(contentsOf: text.utf8)
+        }
+        if bold { out.append(contentsOf: [0x1B, 0x5B, 0x30, 0x6D]) }
+        out.append(0x0A)
     }
 
     /// A cell made safe for the terminal, measured once: its escaped text and display width, and whether it is
