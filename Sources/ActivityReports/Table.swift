@@ -46,69 +46,74 @@ public struct Table: Sendable {
     public func render(maxWidth: Int? = nil, colour: Bool = false) -> String {
         let n = columns.count
         guard n > 0 else { return "" }
-        let header = columns.map { TerminalText.escaped($0.title) }
-        let body = rows.map { row in (0..<n).map { i in i < row.count ? TerminalText.escaped(row[i]) : "" } }
-        var widths = header.map(TerminalText.displayWidth)
-        for row in body { for i in 0..<n { widths[i] = max(widths[i], TerminalText.displayWidth(row[i])) } }
+        let header = columns.map { Cell($0.title) }
+        let body = rows.map { row in (0..<n).map { i in i < row.count ? Cell(row[i]) : Cell("") } }
+        var widths = header.map(\.width)
+        for row in body { for i in 0..<n { widths[i] = max(widths[i], row[i].width) } }
         if let maxWidth { Table.fit(&widths, into: maxWidth - Table.gap * (n - 1)) }
 
         // Built as bytes: `users` renders 5,000 rows of 10 cells, and string appends were most of its
-        // rendering time. Rows whose cells are all printable ASCII (display width = byte count) take the byte
-        // path; any other row goes through the general one, which measures and truncates by character.
+        // rendering time.
         var out: [UInt8] = []
         out.reserveCapacity((widths.reduce(0, +) + Table.gap * n + 1) * (body.count + 1) + 16)
-        func line(_ cells: [String], bold: Bool) {
-            if bold { out.append(contentsOf: [0x1B, 0x5B, 0x31, 0x6D]) }
-            if cells.allSatisfy(TerminalText.isPlainASCII) {
-                let start = out.count
-                for i in 0..<n {
-                    var cell = cells[i]
-                    let count = cell.utf8.count
-                    let isLast = i == n - 1
-                    if count > widths[i] {
-                        // Truncation (an ellipsis) makes the cell non-ASCII: measured as the general path does.
-                        let cut = TerminalText.truncated(cell, toWidth: widths[i])
-                        let pad = max(0, widths[i] - TerminalText.displayWidth(cut))
-                        if columns[i].alignment == .right { out.append(contentsOf: repeatElement(0x20, count: pad)) }
-                        out.append(contentsOf: cut.utf8)
-                        if columns[i].alignment != .right, !isLast {
-                            out.append(contentsOf: repeatElement(0x20, count: pad))
-                        }
-                    } else {
-                        let pad = widths[i] - count
-                        if columns[i].alignment == .right { out.append(contentsOf: repeatElement(0x20, count: pad)) }
-                        cell.withUTF8 { out.append(contentsOf: $0) }
-                        if columns[i].alignment != .right, !isLast {
-                            out.append(contentsOf: repeatElement(0x20, count: pad))
-                        }
-                    }
-                    if !isLast { out.append(contentsOf: repeatElement(0x20, count: Table.gap)) }
-                }
-                // Trailing spaces (ASCII only here: each byte is a character).
-                while out.count > start, out[out.count - 1] == 0x20 { out.removeLast() }
-            } else {
-                var parts = ""
-                for i in 0..<n {
-                    let cell = TerminalText.truncated(cells[i], toWidth: widths[i])
-                    let pad = max(0, widths[i] - TerminalText.displayWidth(cell))
-                    let isLast = i == n - 1
-                    if columns[i].alignment == .right {
-                        parts += String(repeating: " ", count: pad) + cell
-                    } else {
-                        parts += cell
-                        if !isLast { parts += String(repeating: " ", count: pad) }
-                    }
-                    if !isLast { parts += String(repeating: " ", count: Table.gap) }
-                }
-                while parts.hasSuffix(" ") { parts.removeLast() }
-                out.append(contentsOf: parts.utf8)
-            }
-            if bold { out.append(contentsOf: [0x1B, 0x5B, 0x30, 0x6D]) }
-            out.append(0x0A)
-        }
-        line(header, bold: colour)
-        for row in body { line(row, bold: false) }
+        Table.line(header, widths: widths, columns: columns, bold: colour, into: &out)
+        for row in body { Table.line(row, widths: widths, columns: columns, bold: false, into: &out) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes one row: every cell cut to its column (with `…`) if wider, padded by what its width leaves.
+    private static func line(
+        _ cells: [Cell], widths: [Int], columns: [Column], bold: Bool, into out: inout [UInt8]
+    ) {
+        let n = columns.count
+        if bold { out.append(contentsOf: [0x1B, 0x5B, 0x31, 0x6D]) }
+        let start = out.count
+        for i in 0..<n {
+            var text = cells[i].text
+            var width = cells[i].width
+            if width > widths[i] || widths[i] <= 0 {
+                text = TerminalText.truncated(text, toWidth: widths[i])
+                width = TerminalText.displayWidth(text)
+            }
+            let padding = max(0, widths[i] - width)
+            let isLast = i == n - 1
+            if columns[i].alignment == .right { out.append(contentsOf: repeatElement(0x20, count: padding)) }
+            text.withUTF8 { out.append(contentsOf: $0) }
+            if columns[i].alignment != .right, !isLast { out.append(contentsOf: repeatElement(0x20, count: padding)) }
+            if !isLast { out.append(contentsOf: repeatElement(0x20, count: Table.gap)) }
+        }
+        // No trailing spaces. In printable ASCII each byte is a character; otherwise a space may belong to
+        // the grapheme cluster before it, so the line is trimmed by character.
+        if cells.allSatisfy(\.isPlainASCII) {
+            while out.count > start, out[out.count - 1] == 0x20 { out.removeLast() }
+        } else {
+            var text = String(decoding: out[start...], as: UTF8.self)
+            while text.hasSuffix(" ") { text.removeLast() }
+            out.removeSubrange(start...)
+            out.append(contentsOf: text.utf8)
+        }
+        if bold { out.append(contentsOf: [0x1B, 0x5B, 0x30, 0x6D]) }
+        out.append(0x0A)
+    }
+
+    /// A cell made safe for the terminal, measured once: its escaped text and display width, and whether it is
+    /// printable ASCII (then its width is its byte count).
+    struct Cell {
+        var text: String
+        var width: Int
+        var isPlainASCII: Bool
+
+        init(_ raw: String) {
+            if TerminalText.isPlainASCII(raw) {
+                text = raw
+                width = raw.utf8.count
+                isPlainASCII = true
+            } else {
+                text = TerminalText.escaped(raw)
+                width = TerminalText.displayWidth(text)
+                isPlainASCII = TerminalText.isPlainASCII(text)
+            }
+        }
     }
 
     /// Narrows the widest columns until the sum of `widths` is at most `available`.

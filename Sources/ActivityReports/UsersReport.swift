@@ -123,6 +123,9 @@ public struct UsersAccumulator: Sendable {
     public mutating func add(digests: [(user: String, digest: AccountDigest)]) {
         var order: [Int] = []
         order.reserveCapacity(digests.count)
+        // A run of segments comes as one part: most of its users may be new (no regrowing on the way).
+        index.reserveCapacity(rows.count + digests.count)
+        rows.reserveCapacity(rows.count + digests.count)
         var guess = 0
         for (user, digest) in digests {
             guard !user.isEmpty else { continue }

@@ -273,6 +273,27 @@ enum EventCodec {
         return g
     }
 
+    /// Steps over a location, checking its bytes exactly as ``decodeGeo(_:table:)`` does (string ids below
+    /// `tableCount`): false where it would return nil. Builds nothing.
+    static func skipGeo(_ r: inout ByteReader, tableCount: Int) -> Bool {
+        @inline(__always) func str(_ r: inout ByteReader) -> Bool {
+            guard let i = r.varint(), i < UInt64(tableCount) else { return false }
+            return true
+        }
+        guard let sub = r.varint() else { return false }
+        if sub & 1 != 0 { guard str(&r) else { return false } }
+        if sub & 2 != 0 { guard str(&r) else { return false } }
+        if sub & 4 != 0 { guard str(&r) else { return false } }
+        if sub & 8 != 0 { guard str(&r) else { return false } }
+        if sub & 16 != 0 { guard r.f64() != nil else { return false } }
+        if sub & 32 != 0 { guard r.f64() != nil else { return false } }
+        if sub & 64 != 0 { guard let v = r.zigzag(), Int(exactly: v) != nil else { return false } }
+        if sub & 128 != 0 { guard str(&r) else { return false } }
+        if sub & 256 != 0 { guard let v = r.varint(), v <= UInt64(UInt32.max) else { return false } }
+        if sub & 512 != 0 { guard str(&r) else { return false } }
+        return true
+    }
+
     /// The fields after `net` (commerce, comment, attrs, origin, risk), then the end check. Omitted ones are
     /// stepped over without building their strings; the bytes must still be well formed.
     static func decodeTail<Table: FrameStringLookup>(

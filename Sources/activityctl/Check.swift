@@ -11,6 +11,7 @@ import Glibc
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Ask the daemon's check API whether a login should be allowed (POST /v1/check).",
         discussion: """
             Sends the login about to happen to `[api] listen` (from --config, else 127.0.0.1:58081) with the bearer \

@@ -55,6 +55,7 @@ struct FilterOptions: ParsableArguments {
 
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "events",
         abstract: "List events, filtered through the index.",
         discussion: """
             Events are listed by event time (ties in storage order), like journalctl interleaving journal \

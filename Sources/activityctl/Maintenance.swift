@@ -10,6 +10,7 @@ import Glibc
 
 struct Tail: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tail",
         abstract: "Show the last events, and with -f follow new ones as the daemon commits them.",
         discussion: """
             Examples:
@@ -78,6 +79,7 @@ struct Tail: ParsableCommand {
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check every segment and index; exit non-zero on damage.",
         discussion: """
             Checks each segment's header, every frame's CRC32C and contents, that sequence numbers strictly \
@@ -148,6 +150,7 @@ struct Verify: ParsableCommand {
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stats",
         abstract: "Show the daemon's counters (from stats.json) and the store's size.",
         discussion: """
             The daemon rewrites <data_dir>/stats.json every two seconds; activityctl never talks to the \

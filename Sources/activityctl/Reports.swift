@@ -39,6 +39,7 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Users: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "users",
         abstract: "Every user's last login and logout, status now, entry method, last IP and location, counts.",
         discussion: """
             Status is logged_in, logged_out, timed_out (no logout within --session-timeout, \
@@ -110,6 +111,7 @@ struct Users: ParsableCommand {
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Reports: logins per user, failure bursts, suspicious logins.",
         discussion: """
             Examples:
@@ -122,6 +124,7 @@ struct Report: ParsableCommand {
 
     struct Logins: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "logins",
             abstract: "Logins per user and how often they use the service (per active day and week).",
             discussion: """
                 Examples:
@@ -155,6 +158,7 @@ struct Report: ParsableCommand {
 
     struct Failures: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "failures",
             abstract: "Bursts of failed logins: N failures within a window, per user and per IP.",
             discussion: """
                 Examples:
@@ -188,6 +192,7 @@ struct Report: ParsableCommand {
 
     struct Suspicious: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "suspicious",
             abstract:
                 "Suspicious logins, each with why: a new country for the user, impossible travel, VPN/proxy/Tor/hosting, success after a failure burst, a new device.",
             discussion: """
@@ -260,6 +265,7 @@ struct Report: ParsableCommand {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Export events as CSV with the payments report's columns.",
         discussion: """
             Columns: Date, User name, Activity, Subscription reference, Order reference, \

@@ -10,6 +10,7 @@ import Glibc
 
 struct Send: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "send",
         abstract: "Send one application event to activityd over UDP (like logger(1)).",
         discussion: """
             Examples:
