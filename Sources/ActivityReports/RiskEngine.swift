@@ -115,7 +115,8 @@ public struct RiskEngine: Sendable {
         let kind = LoginEventKind(e)
         guard kind.isFailure || kind.isSuccess else { return RiskAssessment() }
         let key = Self.key(e)
-        let verdict = kind == .success ? Self.assess(e, in: context(for: e, key: key), options: options) : RiskAssessment()
+        let verdict =
+            kind == .success ? Self.assess(e, in: context(for: e, key: key), options: options) : RiskAssessment()
         apply(e, kind: kind, key: key)
         return verdict
     }
@@ -282,7 +283,8 @@ public struct RiskEngine: Sendable {
                     Self.failure(at: e.time, user: &users[user, default: UserState()], clock: now, options: bursts)
                 }
                 if bursts.byIP, let ip = e.ip {
-                    Self.failure(at: e.time, address: &addresses[ip, default: AddressState()], clock: now, options: bursts)
+                    Self.failure(
+                        at: e.time, address: &addresses[ip, default: AddressState()], clock: now, options: bursts)
                 }
             }
         } else {
@@ -337,7 +339,8 @@ public struct RiskEngine: Sendable {
         s.touched = clock
     }
 
-    static func failure(at time: Timestamp, address s: inout AddressState, clock: UInt64, options: FailureBurstOptions) {
+    static func failure(at time: Timestamp, address s: inout AddressState, clock: UInt64, options: FailureBurstOptions)
+    {
         failure(at: time, track: &s.failures, options: options)
         s.touched = clock
     }

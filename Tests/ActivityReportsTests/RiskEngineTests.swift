@@ -71,7 +71,9 @@ struct RiskEngineTests {
         }
         // A combining mark makes "h\u{301}" one character: the name does not start with "ssh" (as `hasPrefix`
         // says), while its bytes do.
-        for d in ["iPhone", "Firefox/120", "consoles", "Console", "pt", "ss", "ssh\u{301}d", "tty\u{308}", "ézé", "p\u{0}ts/"] {
+        for d in [
+            "iPhone", "Firefox/120", "consoles", "Console", "pt", "ss", "ssh\u{301}d", "tty\u{308}", "ézé", "p\u{0}ts/",
+        ] {
             #expect(RiskEngine.isDevice(d), "\(d)")
         }
         #expect(!RiskEngine.isDevice("sshé"))
@@ -81,7 +83,8 @@ struct RiskEngineTests {
     @Test("kilometres are written with a comma every three digits")
     func kilometres() {
         let cases: [(Double, String)] = [
-            (0, "0"), (0.4, "0"), (0.5, "1"), (7, "7"), (999, "999"), (999.6, "1,000"), (1000, "1,000"), (12_345, "12,345"),
+            (0, "0"), (0.4, "0"), (0.5, "1"), (7, "7"), (999, "999"), (999.6, "1,000"), (1000, "1,000"),
+            (12_345, "12,345"),
             (123_456, "123,456"), (1_234_567, "1,234,567"), (-1234.4, "-1,234"), (-0.4, "0"), (-999, "-999"),
             (9e15, "9,000,000,000,000,000"), (1e20, "9,000,000,000,000,000"), (-1e20, "-9,000,000,000,000,000"),
             (.infinity, "∞"), (.nan, "∞"),
