@@ -1,4 +1,9 @@
 import ActivityModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The verdict of the risk checks on one event: the flags that fired and one reason per check.
 public struct RiskAssessment: Hashable, Sendable {
@@ -109,8 +114,10 @@ public struct RiskEngine: Sendable {
     public mutating func observe(_ e: ActivityEvent) -> RiskAssessment {
         let kind = LoginEventKind(e)
         guard kind.isFailure || kind.isSuccess else { return RiskAssessment() }
-        let verdict = kind == .success ? assess(e) : RiskAssessment()
-        apply(e, kind: kind)
+        let key = Self.key(e)
+        let verdict =
+            kind == .success ? Self.assess(e, in: context(for: e, key: key), options: options) : RiskAssessment()
+        apply(e, kind: kind, key: key)
         return verdict
     }
 
@@ -128,8 +135,10 @@ public struct RiskEngine: Sendable {
     }
 
     /// The state ``assess(_:)`` reads for `e`.
-    public func context(for e: ActivityEvent) -> Context {
-        Context(user: users[Self.key(e)], address: options.bursts?.byIP == true ? e.ip.flatMap { addresses[$0] } : nil)
+    public func context(for e: ActivityEvent) -> Context { context(for: e, key: Self.key(e)) }
+
+    func context(for e: ActivityEvent, key: String) -> Context {
+        Context(user: users[key], address: options.bursts?.byIP == true ? e.ip.flatMap { addresses[$0] } : nil)
     }
 
     /// The flags `e` would get as a successful login, given the state ``context(for:)`` took.
@@ -233,6 +242,17 @@ public struct RiskEngine: Sendable {
     /// `tty1`, `console`, `ssh`/`sshd`, and X displays (`:0`) change with every session of the same machine,
     /// so they never make a login "from a new device".
     static func isDevice(_ device: String) -> Bool {
+        // ASCII (nearly every device): each byte is a character, so byte prefixes are the `String` answers.
+        if let ascii = device.utf8.withContiguousStorageIfAvailable({ b -> Bool? in
+            guard !b.contains(where: { $0 >= 0x80 }) else { return nil }
+            func starts(_ p: StaticString) -> Bool {
+                b.count >= p.utf8CodeUnitCount && memcmp(b.baseAddress!, p.utf8Start, p.utf8CodeUnitCount) == 0
+            }
+            if b.isEmpty || (b.count == 7 && starts("console")) || starts(":") { return false }
+            return !(starts("pts/") || starts("tty") || starts("ssh"))
+        }), let answer = ascii {
+            return answer
+        }
         if device.isEmpty || device == "console" || device.hasPrefix(":") { return false }
         if device.hasPrefix("pts/") || device.hasPrefix("tty") || device.hasPrefix("ssh") { return false }
         return true
@@ -241,66 +261,88 @@ public struct RiskEngine: Sendable {
     /// 64-bit FNV-1a of the UTF-8 bytes: a hash that is the same in every process (Swift's `Hasher` is
     /// seeded per process, and the state must give the same answers after a restart).
     static func fnv1a(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return h
+        }
+        return s.utf8.withContiguousStorageIfAvailable { hash($0) } ?? hash(s.utf8)
     }
 
-    mutating func apply(_ e: ActivityEvent, kind: LoginEventKind) {
+    mutating func apply(_ e: ActivityEvent, kind: LoginEventKind) { apply(e, kind: kind, key: Self.key(e)) }
+
+    /// Changes the state for one login attempt. Entries are changed in place in their tables (one hash of the
+    /// key, and no copy of their arrays: nothing else holds them while ``observe(_:)`` runs).
+    mutating func apply(_ e: ActivityEvent, kind: LoginEventKind, key user: String) {
         clock &+= 1
-        let user = Self.key(e)
+        let now = clock
         let bursts = options.bursts
         if kind.isFailure {
             if let bursts {
                 if bursts.byUser, !(e.user ?? "").isEmpty {
-                    var s = users.removeValue(forKey: user) ?? UserState()
-                    var t = s.failures ?? FailureTrack()
-                    Self.failure(at: e.time, track: &t, options: bursts)
-                    s.failures = t
-                    s.touched = clock
-                    users[user] = s
+                    Self.failure(at: e.time, user: &users[user, default: UserState()], clock: now, options: bursts)
                 }
                 if bursts.byIP, let ip = e.ip {
-                    var s = addresses.removeValue(forKey: ip) ?? AddressState()
-                    Self.failure(at: e.time, track: &s.failures, options: bursts)
-                    s.touched = clock
-                    addresses[ip] = s
+                    Self.failure(
+                        at: e.time, address: &addresses[ip, default: AddressState()], clock: now, options: bursts)
                 }
             }
         } else {
             // A success (login or MFA): closes bursts; a completed login also teaches place and device.
-            if bursts?.byIP == true, let ip = e.ip, var s = addresses.removeValue(forKey: ip) {
-                Self.success(at: e.time, track: &s.failures, options: bursts!)
-                s.touched = clock
-                addresses[ip] = s
+            if let bursts, bursts.byIP, let ip = e.ip, let i = addresses.index(forKey: ip) {
+                Self.success(at: e.time, track: &addresses.values[i].failures, options: bursts)
+                addresses.values[i].touched = now
             }
             let isLogin = kind == .success
-            if isLogin || users[user]?.failures != nil {
-                // Taken out of the table while changed, so its arrays are not copied on write.
-                var s = users.removeValue(forKey: user) ?? UserState()
-                if bursts?.byUser == true, !(e.user ?? "").isEmpty, var t = s.failures {
-                    Self.success(at: e.time, track: &t, options: bursts!)
-                    s.failures = t
+            let i = users.index(forKey: user)
+            if let i {
+                if isLogin || users.values[i].failures != nil {
+                    Self.learn(e, isLogin: isLogin, into: &users.values[i], clock: now, options: options)
                 }
-                if isLogin {
-                    if let cc = e.geo?.country, !cc.isEmpty, !s.countries.contains(cc) {
-                        s.countries.append(cc)
-                        if s.countries.count > options.maxCountriesPerUser { s.countries.removeFirst() }
-                    }
-                    if let here = Self.located(e) { s.last = here }
-                    if let d = e.device, Self.isDevice(d) {
-                        let h = Self.fnv1a(d)
-                        if let i = s.devices.firstIndex(of: h) { s.devices.remove(at: i) }
-                        s.devices.append(h)
-                        if s.devices.count > options.maxDevicesPerUser { s.devices.removeFirst() }
-                    }
-                }
-                s.touched = clock
+            } else if isLogin {
+                var s = UserState()
+                Self.learn(e, isLogin: true, into: &s, clock: now, options: options)
                 users[user] = s
             }
         }
         if users.count > options.maxUsers { Self.evict(&users, keep: options.maxUsers) }
         if addresses.count > options.maxAddresses { Self.evict(&addresses, keep: options.maxAddresses) }
+    }
+
+    /// A success's change to its user's entry: closes the user's burst; a login also adds its country, place
+    /// and device.
+    private static func learn(
+        _ e: ActivityEvent, isLogin: Bool, into s: inout UserState, clock: UInt64, options: SuspiciousOptions
+    ) {
+        if let bursts = options.bursts, bursts.byUser, !(e.user ?? "").isEmpty, s.failures != nil {
+            success(at: e.time, track: &s.failures!, options: bursts)
+        }
+        if isLogin {
+            if let cc = e.geo?.country, !cc.isEmpty, !s.countries.contains(cc) {
+                s.countries.append(cc)
+                if s.countries.count > options.maxCountriesPerUser { s.countries.removeFirst() }
+            }
+            if let here = located(e) { s.last = here }
+            if let d = e.device, isDevice(d) {
+                let h = fnv1a(d)
+                if let i = s.devices.firstIndex(of: h) { s.devices.remove(at: i) }
+                s.devices.append(h)
+                if s.devices.count > options.maxDevicesPerUser { s.devices.removeFirst() }
+            }
+        }
+        s.touched = clock
+    }
+
+    static func failure(at time: Timestamp, user s: inout UserState, clock: UInt64, options: FailureBurstOptions) {
+        if s.failures == nil { s.failures = FailureTrack() }
+        failure(at: time, track: &s.failures!, options: options)
+        s.touched = clock
+    }
+
+    static func failure(at time: Timestamp, address s: inout AddressState, clock: UInt64, options: FailureBurstOptions)
+    {
+        failure(at: time, track: &s.failures, options: options)
+        s.touched = clock
     }
 
     static func failure(at time: Timestamp, track t: inout FailureTrack, options: FailureBurstOptions) {

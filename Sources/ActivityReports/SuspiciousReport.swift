@@ -121,11 +121,19 @@ public func storedSuspiciousLogins(
 func formatKm(_ value: Double) -> String {
     guard value.isFinite else { return "∞" }
     let n = Int64(min(max(value.rounded(), -9e15), 9e15))
-    let digits = String(n.magnitude)
-    var out = ""
-    for (i, c) in digits.enumerated() {
-        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
+    // Digits right to left, a comma after every third, then reversed (at most 16 digits, 5 commas, a sign).
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { out in
+        var m = n.magnitude
+        var k = 0
+        repeat {
+            if k % 4 == 3 { out[k] = UInt8(ascii: ","); k += 1 }
+            out[k] = UInt8(ascii: "0") + UInt8(m % 10)
+            k += 1
+            m /= 10
+        } while m > 0
+        if n < 0 { out[k] = UInt8(ascii: "-"); k += 1 }
+        var text = UnsafeMutableBufferPointer(rebasing: out[0..<k])
+        text.reverse()
+        return String(decoding: text, as: UTF8.self)
     }
-    return n < 0 ? "-" + out : out
 }

@@ -64,6 +64,34 @@ struct RiskEngineTests {
         #expect(rows.first?.why == "new device Firefox/120 (1 known)")
     }
 
+    @Test("terminals are told from devices by whole characters, also when a name is not ASCII")
+    func terminalsByCharacter() {
+        for t in ["", "console", ":0", ":1.0", "pts/3", "tty1", "ttyS0", "ssh", "sshd", "ssh2"] {
+            #expect(!RiskEngine.isDevice(t), "\(t)")
+        }
+        // A combining mark makes "h\u{301}" one character: the name does not start with "ssh" (as `hasPrefix`
+        // says), while its bytes do.
+        for d in [
+            "iPhone", "Firefox/120", "consoles", "Console", "pt", "ss", "ssh\u{301}d", "tty\u{308}", "ézé", "p\u{0}ts/",
+        ] {
+            #expect(RiskEngine.isDevice(d), "\(d)")
+        }
+        #expect(!RiskEngine.isDevice("sshé"))
+        #expect(!RiskEngine.isDevice("ttyé"))
+    }
+
+    @Test("kilometres are written with a comma every three digits")
+    func kilometres() {
+        let cases: [(Double, String)] = [
+            (0, "0"), (0.4, "0"), (0.5, "1"), (7, "7"), (999, "999"), (999.6, "1,000"), (1000, "1,000"),
+            (12_345, "12,345"),
+            (123_456, "123,456"), (1_234_567, "1,234,567"), (-1234.4, "-1,234"), (-0.4, "0"), (-999, "-999"),
+            (9e15, "9,000,000,000,000,000"), (1e20, "9,000,000,000,000,000"), (-1e20, "-9,000,000,000,000,000"),
+            (.infinity, "∞"), (.nan, "∞"),
+        ]
+        for (v, text) in cases { #expect(formatKm(v) == text, "\(v)") }
+    }
+
     @Test("assess answers what observe will say and changes nothing")
     func assessIsPure() {
         var engine = RiskEngine()
