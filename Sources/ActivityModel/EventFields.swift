@@ -121,7 +121,7 @@ extension ActivityEvent {
             case .actor: e.actor != nil
             case .actorRole: e.actorRole != nil
             case .account: e.account != nil
-            case .session: e.session != nil
+            case .session: e.hasSession
             case .entry: e.entry != nil
             case .device: e.device != nil
             case .ip: e.ip != nil

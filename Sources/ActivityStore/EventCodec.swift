@@ -99,7 +99,7 @@ enum EventCodec {
         if e.actor != nil { mask |= FieldBit.actor }
         if e.actorRole != nil { mask |= FieldBit.actorRole }
         if e.account != nil { mask |= FieldBit.account }
-        if e.session != nil { mask |= FieldBit.session }
+        if e.hasSession { mask |= FieldBit.session }
         if e.entry != nil { mask |= FieldBit.entry }
         if e.device != nil { mask |= FieldBit.device }
         if e.ip != nil { mask |= FieldBit.ip }
@@ -131,7 +131,10 @@ enum EventCodec {
         if let v = e.actor { w.varint(UInt64(table.id(v))) }
         if let v = e.actorRole { w.varint(UInt64(table.id(v))) }
         if let v = e.account { w.varint(UInt64(table.id(v))) }
-        if let v = e.session { w.string(v) }
+        _ = e.withSessionUTF8 { b in
+            w.varint(UInt64(b.count))
+            w.append(b)
+        }
         if let v = e.entry {
             refs.entry = table.id(v, exact: &refs.exact); w.varint(UInt64(refs.entry))
         } else {
@@ -176,7 +179,8 @@ enum EventCodec {
         if let v = e.comment { w.string(v) }
         if !e.attrs.isEmpty {
             w.varint(UInt64(e.attrs.count))
-            for p in e.attrs.storage {
+            for i in 0..<e.attrs.count {
+                let p = e.attrs[pair: i]
                 w.varint(UInt64(table.id(p.key)))
                 w.varint(UInt64(table.id(p.value)))
             }
@@ -323,15 +327,16 @@ enum EventCodec {
         }
         if mask & FieldBit.attrs != 0 {
             guard let n = r.varint(), n <= 4096 else { return false }
-            let keep = !omit.contains(.attributes)
-            var pairs: [Attributes.Pair] = []
-            if keep { pairs.reserveCapacity(Int(n)) }
-            for _ in 0..<n {
-                guard let k = ref(&r), let v = ref(&r) else { return false }
-                if keep { pairs.append(Attributes.Pair(key: k, value: v)) }
+            if omit.contains(.attributes) {
+                for _ in 0..<n { guard ref(&r) != nil, ref(&r) != nil else { return false } }
+            } else {
+                // Straight into the event's inline pairs. Unique by construction: the writer encodes an
+                // `Attributes`, and the frame's CRC guards the bytes.
+                for _ in 0..<n {
+                    guard let k = ref(&r), let v = ref(&r) else { return false }
+                    e.attrs.appendUnchecked(Attributes.Pair(key: k, value: v))
+                }
             }
-            // Unique by construction: the writer encodes an `Attributes`, and the frame's CRC guards the bytes.
-            if keep { e.attrs = Attributes(uniquePairs: consume pairs) }
         }
         if mask & FieldBit.origin != 0 {
             guard let sub = r.varint(), let input = ref(&r) else { return false }
@@ -363,9 +368,8 @@ enum EventCodec {
             let action = str(&r)
         else { return nil }
         var e = ActivityEvent(
-            time: Timestamp(nanoseconds: t), category: category, action: Action(rawValue: action),
+            seq: seq, time: Timestamp(nanoseconds: t), category: category, action: Action(rawValue: action),
             outcome: outcome)
-        e.seq = seq
         if mask & FieldBit.ingested != 0 {
             guard let d = r.zigzag() else { return nil }; e.ingested = Timestamp(nanoseconds: t &+ d)
         }
@@ -375,9 +379,8 @@ enum EventCodec {
         if mask & FieldBit.actorRole != 0 { guard let v = str(&r) else { return nil }; e.actorRole = v }
         if mask & FieldBit.account != 0 { guard let v = str(&r) else { return nil }; e.account = v }
         if mask & FieldBit.session != 0 {
-            let keep = !omit.contains(.session)
-            guard let v = r.string(build: keep) else { return nil }
-            if keep { e.session = v }
+            guard let n = r.varint(), n <= UInt64(r.remaining), let b = r.bytes(Int(n)) else { return nil }
+            if !omit.contains(.session) { e.setSession(utf8: b) }
         }
         if mask & FieldBit.entry != 0 { guard let v = str(&r) else { return nil }; e.entry = v }
         if mask & FieldBit.device != 0 { guard let v = str(&r) else { return nil }; e.device = v }
