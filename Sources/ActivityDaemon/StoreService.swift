@@ -399,6 +399,7 @@ final class RiskCheckpointWriter: Sendable {
         }
         let path = self.path, logger = self.logger, counters = self.counters
         let thread = Thread { [self] in
+            nameCurrentThread("risk-checkpoint")
             let started = SystemClock.monotonicSeconds()
             do {
                 try RiskHolder.write(engine, lastSeq: lastSeq, to: path)
@@ -414,7 +415,6 @@ final class RiskCheckpointWriter: Sendable {
             }
             self.busy.store(false, ordering: .releasing)
         }
-        thread.name = "risk-checkpoint"
         thread.start()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ActivityModel
+import ActivityStore
 import ServiceLifecycle
 import Synchronization
 #if canImport(Glibc)
@@ -12,14 +13,7 @@ import Glibc
 func runOnDedicatedThread(name: String, _ body: @escaping @Sendable () -> Void) async {
     await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
         let t = Thread {
-            // Foundation's `Thread.name` does not reach the kernel on Linux (threads showed as "oot.default-qos"),
-            // and Glibc's module does not export pthread_setname_np; a thread may name itself through procfs.
-            let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-            if fd >= 0 {
-                let bytes = Array(name.utf8.prefix(15))
-                _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                close(fd)
-            }
+            nameCurrentThread(name)
             body()
             cont.resume()
         }

@@ -31,8 +31,10 @@ final class IndexWorker {
     init(_ builder: IndexBuilder) {
         let state = State(builder)
         self.state = state
-        let thread = Thread { state.run() }
-        thread.name = "store-index"
+        let thread = Thread {
+            nameCurrentThread("store-index")
+            state.run()
+        }
         thread.start()
     }
 
