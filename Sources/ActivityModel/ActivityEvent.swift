@@ -9,45 +9,47 @@ public struct ActivityEvent: Hashable, Sendable {
     /// pipeline, the store and the reports copy events several times each (measured: copies were a quarter of
     /// a report's decoding thread).
     @usableFromInline
-    struct Fields: Hashable, Sendable {
-        @usableFromInline var seq: UInt64 = 0
-        @usableFromInline var time: Timestamp
-        @usableFromInline var ingested: Timestamp? = nil
-        @usableFromInline var category: EventCategory
-        @usableFromInline var action: Action
-        @usableFromInline var outcome: Outcome
-        @usableFromInline var reason: String? = nil
-        @usableFromInline var user: String? = nil
-        @usableFromInline var actor: String? = nil
-        @usableFromInline var actorRole: String? = nil
-        @usableFromInline var account: String? = nil
-        @usableFromInline var session: ShortText? = nil
-        @usableFromInline var entry: String? = nil
-        @usableFromInline var device: String? = nil
-        @usableFromInline var ip: IPAddress? = nil
-        @usableFromInline var port: UInt16? = nil
-        @usableFromInline var host: String? = nil
-        @usableFromInline var service: String? = nil
-        @usableFromInline var geo: Geo? = nil
-        @usableFromInline var net: NetFlags? = nil
-        @usableFromInline var commerce: Commerce? = nil
-        @usableFromInline var comment: String? = nil
-        @usableFromInline var attrs: Attributes
-        @usableFromInline var origin: Origin? = nil
-        @usableFromInline var risk: RiskFlags
+    package struct Fields: Hashable, Sendable {
+        @usableFromInline package var seq: UInt64 = 0
+        @usableFromInline package var time: Timestamp
+        @usableFromInline package var ingested: Timestamp? = nil
+        @usableFromInline package var category: EventCategory
+        @usableFromInline package var action: Action
+        @usableFromInline package var outcome: Outcome
+        @usableFromInline package var reason: String? = nil
+        @usableFromInline package var user: String? = nil
+        @usableFromInline package var actor: String? = nil
+        @usableFromInline package var actorRole: String? = nil
+        @usableFromInline package var account: String? = nil
+        @usableFromInline package var session: ShortText? = nil
+        @usableFromInline package var entry: String? = nil
+        @usableFromInline package var device: String? = nil
+        @usableFromInline package var ip: IPAddress? = nil
+        @usableFromInline package var port: UInt16? = nil
+        @usableFromInline package var host: String? = nil
+        @usableFromInline package var service: String? = nil
+        @usableFromInline package var geo: Geo? = nil
+        @usableFromInline package var net: NetFlags? = nil
+        @usableFromInline package var commerce: Commerce? = nil
+        @usableFromInline package var comment: String? = nil
+        @usableFromInline package var attrs: Attributes
+        @usableFromInline package var origin: Origin? = nil
+        @usableFromInline package var risk: RiskFlags
     }
 
     @usableFromInline
-    final class Box: @unchecked Sendable {
+    package final class Box: @unchecked Sendable {
         // @unchecked Sendable: `fields` is only written through ``ActivityEvent/fields``'s modify accessor, which
         // first makes this box unique to the writing value (copy on write), so a shared box is never written.
         // Unchecked exclusivity: the runtime check on every field access of a class property cost ~4 % of a
         // report; the copy-on-write accessor is the only writer.
-        @usableFromInline @exclusivity(unchecked) var fields: Fields
+        @usableFromInline @exclusivity(unchecked) package var fields: Fields
         @inlinable init(_ fields: Fields) { self.fields = fields }
     }
 
-    @usableFromInline var box: Box
+    /// The storage, for the store's encoder in this package: it reads fields in place through it (`box.fields.origin?.input`)
+    /// where the public getters would copy a whole `Origin`, `Geo` or `Commerce` out first.
+    @usableFromInline package var box: Box
 
     /// The write path of every property: copies the box first when another value shares it.
     @usableFromInline

@@ -106,12 +106,15 @@ enum EventCodec {
         if e.port != nil { mask |= FieldBit.port }
         if e.host != nil { mask |= FieldBit.host }
         if e.service != nil { mask |= FieldBit.service }
-        if let g = e.geo, !g.isEmpty { mask |= FieldBit.geo }
-        if let n = e.net, !n.isEmpty { mask |= FieldBit.net }
-        if let c = e.commerce, !c.isEmpty { mask |= FieldBit.commerce }
+        // The struct-valued fields are read in place through the storage: their getters copy them out whole
+        // (every string retained, then released), through generic value witnesses.
+        let box = e.box
+        if box.fields.geo?.isEmpty == false { mask |= FieldBit.geo }
+        if box.fields.net?.isEmpty == false { mask |= FieldBit.net }
+        if box.fields.commerce?.isEmpty == false { mask |= FieldBit.commerce }
         if e.comment != nil { mask |= FieldBit.comment }
         if !e.attrs.isEmpty { mask |= FieldBit.attrs }
-        if e.origin != nil { mask |= FieldBit.origin }
+        if box.fields.origin != nil { mask |= FieldBit.origin }
         if !e.risk.isEmpty { mask |= FieldBit.risk }
 
         w.i64(e.time.nanoseconds)
@@ -147,34 +150,37 @@ enum EventCodec {
         if let v = e.service { w.varint(UInt64(table.id(v))) }
         refs.country = -1
         refs.lists.removeAll(keepingCapacity: true)
-        if let g = e.geo, !g.isEmpty { refs.country = encode(g, into: &w, table: &table, exact: &refs.exact) }
-        if let n = e.net, !n.isEmpty {
+        if mask & FieldBit.geo != 0 {
+            refs.country = encode(box.fields.geo!, into: &w, table: &table, exact: &refs.exact)
+        }
+        if mask & FieldBit.net != 0 {
             var flags: UInt8 = 0
-            if n.vpn { flags |= 1 }
-            if n.proxy { flags |= 2 }
-            if n.tor { flags |= 4 }
-            if n.hosting { flags |= 8 }
+            if box.fields.net!.vpn { flags |= 1 }
+            if box.fields.net!.proxy { flags |= 2 }
+            if box.fields.net!.tor { flags |= 4 }
+            if box.fields.net!.hosting { flags |= 8 }
             w.u8(flags)
-            w.varint(UInt64(n.lists.count))
-            for l in n.lists {
+            let lists = box.fields.net!.lists
+            w.varint(UInt64(lists.count))
+            for l in lists {
                 let id = table.id(l, exact: &refs.exact)
                 refs.lists.append(id)
                 w.varint(UInt64(id))
             }
         }
-        if let c = e.commerce, !c.isEmpty {
+        if mask & FieldBit.commerce != 0 {
             var sub: UInt64 = 0
-            if c.subscription != nil { sub |= 1 }
-            if c.order != nil { sub |= 2 }
-            if c.amount != nil { sub |= 4 }
-            if c.currency != nil { sub |= 8 }
-            if c.billingCycles != nil { sub |= 16 }
+            if box.fields.commerce!.subscription != nil { sub |= 1 }
+            if box.fields.commerce!.order != nil { sub |= 2 }
+            if box.fields.commerce!.amount != nil { sub |= 4 }
+            if box.fields.commerce!.currency != nil { sub |= 8 }
+            if box.fields.commerce!.billingCycles != nil { sub |= 16 }
             w.varint(sub)
-            if let v = c.subscription { w.varint(UInt64(table.id(v))) }
-            if let v = c.order { w.string(v) }
-            if let v = c.amount { w.string(v) }
-            if let v = c.currency { w.varint(UInt64(table.id(v))) }
-            if let v = c.billingCycles { w.zigzag(Int64(v)) }
+            if let v = box.fields.commerce!.subscription { w.varint(UInt64(table.id(v))) }
+            if let v = box.fields.commerce!.order { w.string(v) }
+            if let v = box.fields.commerce!.amount { w.string(v) }
+            if let v = box.fields.commerce!.currency { w.varint(UInt64(table.id(v))) }
+            if let v = box.fields.commerce!.billingCycles { w.zigzag(Int64(v)) }
         }
         if let v = e.comment { w.string(v) }
         if !e.attrs.isEmpty {
@@ -185,16 +191,16 @@ enum EventCodec {
                 w.varint(UInt64(table.id(p.value)))
             }
         }
-        if let o = e.origin {
+        if mask & FieldBit.origin != 0 {
             var sub: UInt64 = 0
-            if o.position != nil { sub |= 1 }
-            if o.source != nil { sub |= 2 }
-            if o.raw != nil { sub |= 4 }
+            if box.fields.origin!.position != nil { sub |= 1 }
+            if box.fields.origin!.source != nil { sub |= 2 }
+            if box.fields.origin!.raw != nil { sub |= 4 }
             w.varint(sub)
-            w.varint(UInt64(table.id(o.input)))
-            if let v = o.position { w.string(v) }
-            if let v = o.source { w.varint(UInt64(table.id(v))) }
-            if let v = o.raw { w.string(v) }
+            w.varint(UInt64(table.id(box.fields.origin!.input)))
+            if let v = box.fields.origin!.position { w.string(v) }
+            if let v = box.fields.origin!.source { w.varint(UInt64(table.id(v))) }
+            if let v = box.fields.origin!.raw { w.string(v) }
         }
         if !e.risk.isEmpty { w.u8(e.risk.rawValue) }
     }
