@@ -54,6 +54,29 @@ struct AccountFold: @unchecked Sendable {  // the name pointers point into `sect
 
         /// The digest of no events, with `lastSeen` at `seen`.
         init(lastSeen: Int64) { self.lastSeen = lastSeen }
+
+        /// The ``AccountDigest`` this stands for: `string` builds a referenced string, `geo` decodes the
+        /// location at a section and offset (both checked when the record was read, ``check(_:tableCount:section:into:)``).
+        func accountDigest(string: (StringRef) -> String, geo: (Int32, Int) -> Geo?) -> AccountDigest {
+            var d = AccountDigest(seen: Timestamp(nanoseconds: lastSeen))
+            d.isRealAccount = isRealAccount
+            d.resetsFailures = resetsFailures
+            d.loginCount = loginCount
+            d.failures = failures
+            if times & Time.lastLogin != 0 { d.lastLogin = Timestamp(nanoseconds: lastLogin) }
+            if times & Time.lastFailure != 0 { d.lastFailure = Timestamp(nanoseconds: lastFailure) }
+            if times & Time.lastLogout != 0 { d.lastLogout = Timestamp(nanoseconds: lastLogout) }
+            if entry.section >= 0 { d.entry = string(entry) }
+            if device.section >= 0 { d.device = string(device) }
+            d.ip = ip
+            if geoSection >= 0 { d.geo = geo(geoSection, geoOffset) }
+            for c in 0..<6 {
+                // Codes were checked when the record was read.
+                d.statusAfter[c] = UserStatus(code: statusAfter[c]) ?? .neverLoggedIn
+                if sinceSet & (1 << c) != 0 { d.statusSince[c] = Timestamp(nanoseconds: statusSince[c]) }
+            }
+            return d
+        }
     }
 
     enum Time {
@@ -173,28 +196,11 @@ struct AccountFold: @unchecked Sendable {  // the name pointers point into `sect
         var out: [(user: String, digest: AccountDigest)] = []
         out.reserveCapacity(users.count)
         for u in users {
-            let f = u.digest
-            var d = AccountDigest(seen: Timestamp(nanoseconds: f.lastSeen))
-            d.isRealAccount = f.isRealAccount
-            d.loginCount = f.loginCount
-            if f.times & Time.lastLogin != 0 { d.lastLogin = Timestamp(nanoseconds: f.lastLogin) }
-            if f.entry.section >= 0 { d.entry = string(f.entry) }
-            if f.device.section >= 0 { d.device = string(f.device) }
-            d.ip = f.ip
-            if f.geoSection >= 0 {
-                let section = sections[Int(f.geoSection)]
+            let d = u.digest.accountDigest(string: string) { section, offset in
+                let section = sections[Int(section)]
                 let b = section.index.file.bytes
-                var r = ByteReader(b, offset: f.geoOffset, end: b.count - 4)
-                d.geo = EventCodec.decodeGeo(&r, table: Strings(section: section))
-            }
-            d.resetsFailures = f.resetsFailures
-            d.failures = f.failures
-            if f.times & Time.lastFailure != 0 { d.lastFailure = Timestamp(nanoseconds: f.lastFailure) }
-            if f.times & Time.lastLogout != 0 { d.lastLogout = Timestamp(nanoseconds: f.lastLogout) }
-            for c in 0..<6 {
-                // Codes were checked when the record was read.
-                d.statusAfter[c] = UserStatus(code: f.statusAfter[c]) ?? .neverLoggedIn
-                if f.sinceSet & (1 << c) != 0 { d.statusSince[c] = Timestamp(nanoseconds: f.statusSince[c]) }
+                var r = ByteReader(b, offset: offset, end: b.count - 4)
+                return EventCodec.decodeGeo(&r, table: Strings(section: section))
             }
             out.append((String(decoding: u.name, as: UTF8.self), d))
         }
@@ -239,9 +245,9 @@ struct AccountFold: @unchecked Sendable {  // the name pointers point into `sect
         return offsets
     }
 
-    /// Reads the section's records after its string table into `out`, checking them as
-    /// ``AccountSection/decode(_:)`` does: false when it would return nil. `section` is the number the
-    /// section's strings will have in ``sections``.
+    /// Reads the section's records after its string table into `out`, checking every byte: false when the
+    /// section is damaged. The one reader of the records: ``AccountSection/decode(_:)`` builds on it too.
+    /// `section` is the number the section's strings will have in ``sections``.
     static func check(_ r: inout ByteReader, tableCount: Int, section: Int32, into out: inout [Record]) -> Bool {
         @inline(__always) func str(_ r: inout ByteReader) -> StringRef? {
             guard let i = r.varint(), i < UInt64(tableCount) else { return nil }

@@ -66,43 +66,20 @@ enum AccountSection {
         out.bytes.append(contentsOf: body.bytes)
     }
 
-    /// The digests in the section at `r`, in the section's order; nil when its bytes are damaged.
+    /// The digests in the section at `r`, in the section's order; nil when its bytes are damaged. The records
+    /// are read and checked by the byte fold's reader (``AccountFold/check(_:tableCount:section:into:)``), so the
+    /// two cannot disagree on what a damaged section is; only the strings and locations are built here.
     static func decode(_ r: inout ByteReader) -> [(user: String, digest: AccountDigest)]? {
         guard let table = r.stringTable() else { return nil }
-        @inline(__always) func str(_ r: inout ByteReader) -> String? {
-            guard let i = r.varint(), i < UInt64(table.count) else { return nil }
-            return table[Int(i)]
-        }
-        @inline(__always) func time(_ r: inout ByteReader) -> Timestamp? { r.i64().map(Timestamp.init(nanoseconds:)) }
-        guard let count = r.u32(), UInt64(count) <= UInt64(r.remaining) else { return nil }
-        var out: [(user: String, digest: AccountDigest)] = []
-        out.reserveCapacity(Int(count))
-        for _ in 0..<count {
-            guard let user = str(&r), let flags = r.u16(), flags & ~Flag.known == 0,
-                let seen = time(&r), let logins = r.varint(), let failures = r.varint(),
-                logins <= UInt64(Int.max), failures <= UInt64(Int.max)
-            else { return nil }
-            var d = AccountDigest(seen: seen)
-            d.isRealAccount = flags & Flag.realAccount != 0
-            d.resetsFailures = flags & Flag.resetsFailures != 0
-            d.loginCount = Int(logins)
-            d.failures = Int(failures)
-            if flags & Flag.lastLogin != 0 { guard let t = time(&r) else { return nil }; d.lastLogin = t }
-            if flags & Flag.lastFailure != 0 { guard let t = time(&r) else { return nil }; d.lastFailure = t }
-            if flags & Flag.lastLogout != 0 { guard let t = time(&r) else { return nil }; d.lastLogout = t }
-            if flags & Flag.entry != 0 { guard let v = str(&r) else { return nil }; d.entry = v }
-            if flags & Flag.device != 0 { guard let v = str(&r) else { return nil }; d.device = v }
-            if flags & Flag.ip != 0 { guard let v = EventCodec.decodeIP(&r) else { return nil }; d.ip = v }
-            if flags & Flag.geo != 0 {
-                guard let g = EventCodec.decodeGeo(&r, table: table) else { return nil }; d.geo = g
+        var records: [AccountFold.Record] = []
+        guard AccountFold.check(&r, tableCount: table.count, section: 0, into: &records) else { return nil }
+        let base = r.base, end = r.end
+        return records.map { record in
+            let d = record.digest.accountDigest(string: { table[Int($0.id)] }) { _, offset in
+                var g = ByteReader(base, offset: offset, end: end)
+                return EventCodec.decodeGeo(&g, table: table)
             }
-            for i in d.statusAfter.indices {
-                guard let b = r.u8(), let status = UserStatus(code: b & 0x7F) else { return nil }
-                d.statusAfter[i] = status
-                if b & 0x80 != 0 { guard let t = time(&r) else { return nil }; d.statusSince[i] = t }
-            }
-            out.append((user, d))
+            return (table[Int(record.user)], d)
         }
-        return out
     }
 }
