@@ -3,15 +3,65 @@ import Glibc
 #endif
 import ActivityModel
 
+/// Per term (by id), its postings: event ordinals in increasing order. A term's first posting is kept inline
+/// and only the others in an array of the term's own: most terms of a busy segment's `ip` field (addresses met
+/// once) then cost no allocation, where an array each was one allocation and ~48 bytes per address, and the
+/// singletons' growth was a quarter of the index thread's instructions.
+struct PostingLists {
+    /// Each term's first ordinal; `UInt32.max`: none yet (ordinals are below it: a segment holds fewer events).
+    private var first: [UInt32] = []
+    private var rest: [[UInt32]] = []
+
+    /// The number of terms.
+    var count: Int { first.count }
+
+    /// A new term, with no postings yet.
+    @inline(__always) mutating func appendTerm() {
+        first.append(.max)
+        rest.append([])
+    }
+
+    /// A new term whose first posting is `o`.
+    @inline(__always) mutating func appendTerm(_ o: UInt32) {
+        first.append(o)
+        rest.append([])
+    }
+
+    /// Adds ordinal `o` (greater than the term's others) to term `i`.
+    @inline(__always) mutating func add(_ i: Int, _ o: UInt32) {
+        if first[i] == .max { first[i] = o } else { rest[i].append(o) }
+    }
+
+    /// Term `i`'s postings.
+    func list(_ i: Int) -> [UInt32] { first[i] == .max ? [] : [first[i]] + rest[i] }
+
+    /// Term `i`'s postings as the index stores them: the count, then each ordinal's difference from the one
+    /// before (varints).
+    func encode(_ i: Int, into out: inout ByteWriter) {
+        guard first[i] != .max else { return out.varint(0) }
+        out.varint(UInt64(1 + rest[i].count))
+        out.varint(UInt64(first[i]))
+        var prev = first[i]
+        for o in rest[i] { out.varint(UInt64(o &- prev)); prev = o }
+    }
+
+    /// `list`'s postings as the index stores them (``encode(_:into:)``'s bytes for a plain array).
+    static func encode(_ list: [UInt32], into out: inout ByteWriter) {
+        out.varint(UInt64(list.count))
+        var prev: UInt32 = 0
+        for o in list { out.varint(UInt64(o &- prev)); prev = o }
+    }
+}
+
 /// One string field's term dictionary: the terms (by id, in order of first appearance) and their postings.
 struct TermPostings {
     var terms = StringTable(capacity: 1024)
-    var lists: [[UInt32]] = []
+    var lists = PostingLists()
 
     /// The postings slot of the term `b` with key `k`.
     @inline(__always) mutating func slot(_ b: UnsafeRawBufferPointer, _ k: StringTable.Key) -> Int32 {
         let (id, added) = terms.id(b, k)
-        if added { lists.append([]) }
+        if added { lists.appendTerm() }
         return id
     }
 
@@ -29,13 +79,13 @@ struct TermPostings {
         frame.withBytes(Int(id)) { b in slot(b, frame.key(Int(id))) }
     }
 
-    @inline(__always) mutating func add(_ slot: Int32, _ o: UInt32) { lists[Int(slot)].append(o) }
+    @inline(__always) mutating func add(_ slot: Int32, _ o: UInt32) { lists.add(Int(slot), o) }
 
     /// Term → postings, as a dictionary (``IndexBuilder/postings(_:)``).
     var dictionary: [String: [UInt32]] {
         var m: [String: [UInt32]] = [:]
         m.reserveCapacity(lists.count)
-        for i in 0..<lists.count { m[terms.string(i)] = lists[i] }
+        for i in 0..<lists.count { m[terms.string(i)] = lists.list(i) }
         return m
     }
 }
@@ -44,7 +94,7 @@ struct TermPostings {
 /// bits instead of `Hasher`), each formatted to its text once, when first met, for the byte order of terms.
 struct IPPostings {
     var keys: [IPAddress] = []
-    var lists: [[UInt32]] = []
+    var lists = PostingLists()
     /// The RFC 5952 texts (``IPAddress/description``) back to back: term `i` is `text[starts[i]..<starts[i + 1]]`.
     var text: [UInt8] = []
     var starts: [Int] = [0]
@@ -59,12 +109,12 @@ struct IPPostings {
         while true {
             let found = slots[i]
             if found < 0 { break }
-            if keys[Int(found)] == ip { lists[Int(found)].append(o); return }
+            if keys[Int(found)] == ip { lists.add(Int(found), o); return }
             i = (i + 1) & mask
         }
         slots[i] = Int32(keys.count)
         keys.append(ip)
-        lists.append([o])
+        lists.appendTerm(o)
         ip.appendText(to: &text)
         starts.append(text.count)
         if keys.count * 2 > slots.count {
@@ -133,7 +183,7 @@ struct IndexBuilder {
         return flagSlots[i]
     }
 
-    @inline(__always) private mutating func account(_ userSlot: Int32, _ e: ActivityEvent) {
+    @inline(__always) private mutating func account(_ userSlot: Int32, _ e: ActivityEvent, _ kind: LoginEventKind) {
         while digestOf.count < users.lists.count { digestOf.append(-1) }
         var d = digestOf[Int(userSlot)]
         if d < 0 {
@@ -142,7 +192,7 @@ struct IndexBuilder {
             digestUsers.append(userSlot)
             digestOf[Int(userSlot)] = d
         }
-        digests[Int(d)].apply(e)
+        digests[Int(d)].apply(e, kind: kind)
     }
 
     /// Whether the action in postings slot `slot` is one of ``LoginEventKind/attemptActions``.
@@ -176,7 +226,12 @@ struct IndexBuilder {
         if let v = e.user { userSlot = users.slot(v); users.add(userSlot, o) }
         let actionSlot = actions.slot(e.action.rawValue)
         actions.add(actionSlot, o)
-        if isAttempt(actionSlot) { logins.append(LoginSection.row(e, ordinal: o, userSlot: userSlot)) }
+        var kind: LoginEventKind? = nil
+        if isAttempt(actionSlot) {
+            let k = LoginEventKind(e)
+            kind = k
+            logins.append(LoginSection.row(e, kind: k, ordinal: o, userSlot: userSlot))
+        }
         if let v = e.entry { entries.add(entries.slot(v), o) }
         if let v = e.geo?.country { countries.add(countries.slot(v), o) }
         if let n = e.net {
@@ -186,7 +241,7 @@ struct IndexBuilder {
             if n.hosting { nets.add(flagSlot(3), o) }
             for l in n.lists { nets.add(nets.slot(l), o) }
         }
-        if AccountSection.covers(e), userSlot >= 0 { account(userSlot, e) }
+        if AccountSection.covers(e), userSlot >= 0 { account(userSlot, e, kind ?? LoginEventKind(e)) }
     }
 
     mutating func add(_ e: ActivityEvent) { add(e, seq: e.seq) }
@@ -220,33 +275,48 @@ struct IndexBuilder {
         frameSlots.removeAll(keepingCapacity: true)
         var lo = Int64.max, hi = Int64.min
         var o = UInt32(truncatingIfNeeded: baseSeq &- firstSeq)
-        for (e, r) in zip(events, refs) {
-            lo = min(lo, e.time.nanoseconds); hi = max(hi, e.time.nanoseconds)
-            guard r.exact else {
-                add(e, seq: firstSeq &+ UInt64(o))
-                o &+= 1
-                continue
+        // Borrowed in place (a zip of the two copied each event and each ref out, with their reference counts).
+        events.withUnsafeBufferPointer { events in
+            refs.withUnsafeBufferPointer { refs in
+                for k in 0..<min(events.count, refs.count) {
+                    add(events[k], refs[k], ordinal: o, table: table, lo: &lo, hi: &hi)
+                    o &+= 1
+                }
             }
-            addCommon(e, o)
-            var userSlot: Int32 = -1
-            if r.user >= 0 { userSlot = frameSlot(0, r.user, table); users.add(userSlot, o) }
-            let actionSlot = frameSlot(1, r.action, table)
-            actions.add(actionSlot, o)
-            if isAttempt(actionSlot) { logins.append(LoginSection.row(e, ordinal: o, userSlot: userSlot)) }
-            if r.entry >= 0 { entries.add(frameSlot(2, r.entry, table), o) }
-            if r.country >= 0 { countries.add(frameSlot(3, r.country, table), o) }
-            if let n = e.net {
-                if n.vpn { nets.add(flagSlot(0), o) }
-                if n.proxy { nets.add(flagSlot(1), o) }
-                if n.tor { nets.add(flagSlot(2), o) }
-                if n.hosting { nets.add(flagSlot(3), o) }
-                for l in r.lists { nets.add(frameSlot(4, l, table), o) }
-            }
-            if AccountSection.covers(e), userSlot >= 0 { account(userSlot, e) }
-            o &+= 1
         }
         frames.append(
             FrameEntry(offset: UInt64(offset), baseSeq: baseSeq, count: UInt32(events.count), minTime: lo, maxTime: hi))
+    }
+
+    /// One event of ``addFrame(offset:baseSeq:events:refs:table:)``, ordinal `o`.
+    @inline(__always) private mutating func add(
+        _ e: ActivityEvent, _ r: EventRefs, ordinal o: UInt32, table: StringTable,
+        lo: inout Int64, hi: inout Int64
+    ) {
+        let t = e.time.nanoseconds
+        lo = min(lo, t); hi = max(hi, t)
+        guard r.exact else { return add(e, seq: firstSeq &+ UInt64(o)) }
+        addCommon(e, o)
+        var userSlot: Int32 = -1
+        if r.user >= 0 { userSlot = frameSlot(0, r.user, table); users.add(userSlot, o) }
+        let actionSlot = frameSlot(1, r.action, table)
+        actions.add(actionSlot, o)
+        var kind: LoginEventKind? = nil
+        if isAttempt(actionSlot) {
+            let k = LoginEventKind(e)
+            kind = k
+            logins.append(LoginSection.row(e, kind: k, ordinal: o, userSlot: userSlot))
+        }
+        if r.entry >= 0 { entries.add(frameSlot(2, r.entry, table), o) }
+        if r.country >= 0 { countries.add(frameSlot(3, r.country, table), o) }
+        if let n = e.net {
+            if n.vpn { nets.add(flagSlot(0), o) }
+            if n.proxy { nets.add(flagSlot(1), o) }
+            if n.tor { nets.add(flagSlot(2), o) }
+            if n.hosting { nets.add(flagSlot(3), o) }
+            for l in r.lists { nets.add(frameSlot(4, l, table), o) }
+        }
+        if AccountSection.covers(e), userSlot >= 0 { account(userSlot, e, kind ?? LoginEventKind(e)) }
     }
 
     /// Per user, the digest of the covered login and admin events.
@@ -263,7 +333,7 @@ struct IndexBuilder {
         case .ip:
             var m: [String: [UInt32]] = [:]
             m.reserveCapacity(ips.keys.count)
-            for (k, v) in zip(ips.keys, ips.lists) { m[k.description] = v }
+            for (i, k) in ips.keys.enumerated() { m[k.description] = ips.lists.list(i) }
             return m
         case .action: return actions.dictionary
         case .category:
@@ -334,7 +404,7 @@ struct IndexBuilder {
                 for k in 0..<8 { w.bytes[patchAt[i] + k] = b[k] }
             }
         }
-        func section(count: Int, term: (Int, inout ByteWriter) -> Void, list: (Int) -> [UInt32]) {
+        func section(count: Int, term: (Int, inout ByteWriter) -> Void, postings: (Int, inout ByteWriter) -> Void) {
             w.u32(UInt32(count))
             var termBlob = ByteWriter()
             var termOffsets: [UInt32] = [0]
@@ -345,10 +415,7 @@ struct IndexBuilder {
             for i in 0..<count {
                 term(i, &termBlob)
                 termOffsets.append(UInt32(termBlob.count))
-                let l = list(i)
-                postBlob.varint(UInt64(l.count))
-                var prev: UInt32 = 0
-                for o in l { postBlob.varint(UInt64(o &- prev)); prev = o }
+                postings(i, &postBlob)
                 postOffsets.append(UInt32(postBlob.count))
             }
             for o in termOffsets { w.u32(o) }
@@ -376,20 +443,20 @@ struct IndexBuilder {
                     term: { i, out in
                         out.bytes.append(contentsOf: ips.text[ips.starts[order[i]]..<ips.starts[order[i] + 1]])
                     },
-                    list: { ips.lists[order[$0]] })
+                    postings: { i, out in ips.lists.encode(order[i], into: &out) })
             } else if let table {
                 // Terms in byte order, from the table's bytes (no String is built).
                 let order = field == .user ? userOrder : table.terms.idsInByteOrder()
                 section(
                     count: order.count,
                     term: { i, out in table.terms.withBytes(order[i]) { out.bytes.append(contentsOf: $0) } },
-                    list: { table.lists[order[$0]] })
+                    postings: { i, out in table.lists.encode(order[i], into: &out) })
             } else {
                 let fieldPostings = postings(field)
                 let terms = fieldPostings.keys.sorted(by: utf8Precedes)
                 section(
                     count: terms.count, term: { i, out in out.bytes.append(contentsOf: terms[i].utf8) },
-                    list: { fieldPostings[terms[$0]] ?? [] })
+                    postings: { i, out in PostingLists.encode(fieldPostings[terms[i]] ?? [], into: &out) })
             }
         }
         startSection(fields.count)

@@ -25,10 +25,12 @@ enum LoginSection {
         static let known: UInt8 = (1 << 4) - 1
     }
 
-    /// The row of `e`, a login attempt (ordinal `o`, user slot `userSlot`).
-    @inline(__always) static func row(_ e: ActivityEvent, ordinal o: UInt32, userSlot: Int32) -> Row {
+    /// The row of `e`, a login attempt (ordinal `o`, user slot `userSlot`) of kind `kind` (`LoginEventKind(e)`).
+    @inline(__always) static func row(
+        _ e: ActivityEvent, kind: LoginEventKind, ordinal o: UInt32, userSlot: Int32
+    ) -> Row {
         Row(
-            ordinal: o, time: e.time.nanoseconds, kind: LoginEventKind(e).attemptCode, risk: e.risk.rawValue,
+            ordinal: o, time: e.time.nanoseconds, kind: kind.attemptCode, risk: e.risk.rawValue,
             userSlot: (e.user?.isEmpty ?? true) ? -1 : userSlot, ip: e.ip)
     }
 
