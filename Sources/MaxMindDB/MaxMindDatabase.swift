@@ -163,6 +163,22 @@ public final class MaxMindDatabase: @unchecked Sendable {
         }
     }
 
+    /// The data-section offset of the map at `path` in the record at `offset` (where libmaxminddb found it,
+    /// pointers followed); nil when the path does not exist or holds another type.
+    func mapOffset(at offset: UInt32, path: MaxMindPath) throws(MaxMindDBError) -> UInt32? {
+        var entry = MMDB_entry_s(mmdb: handle, offset: offset)
+        var data = MMDB_entry_data_s()
+        let status = MMDB_aget_value(&entry, &data, path.cPath)
+        if status == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR { return nil }
+        guard status == MMDB_SUCCESS else {
+            throw MaxMindDBError(
+                code: MaxMindDatabase.code(for: status), path: self.path,
+                detail: MaxMindDatabase.message(for: status) + " (at \(path))")
+        }
+        guard data.has_data, Int32(data.type) == MMDB_DATA_TYPE_MAP else { return nil }
+        return data.offset
+    }
+
     static func code(for status: Int32) -> MaxMindDBError.Code {
         switch status {
         case MMDB_FILE_OPEN_ERROR: return .fileOpen

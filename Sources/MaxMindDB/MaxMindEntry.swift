@@ -20,11 +20,25 @@ public final class MaxMindPath: @unchecked Sendable, CustomStringConvertible {
     /// A NULL-terminated array of NUL-terminated C strings, owned by this object.
     let cPath: UnsafeMutablePointer<UnsafePointer<CChar>?>
 
+    /// The components the C path holds (the last ones of ``components`` for a path below another).
+    private let cCount: Int
+
     /// Makes a path from its components.
     ///
     /// - Parameter components: map keys and array indexes, outermost first.
     public init(_ components: [String]) {
         self.components = components
+        cCount = components.count
+        cPath = .allocate(capacity: components.count + 1)
+        for (i, c) in components.enumerated() { cPath[i] = UnsafePointer(strdup(c)) }
+        cPath[components.count] = nil
+    }
+
+    /// A path below the map `parent` leads to, read from that map (``MaxMindEntry/map(at:)``), and named in
+    /// messages by the whole path (`parent`'s components, then these).
+    init(_ components: [String], below parent: MaxMindPath) {
+        self.components = parent.components + components
+        cCount = components.count
         cPath = .allocate(capacity: components.count + 1)
         for (i, c) in components.enumerated() { cPath[i] = UnsafePointer(strdup(c)) }
         cPath[components.count] = nil
@@ -36,7 +50,7 @@ public final class MaxMindPath: @unchecked Sendable, CustomStringConvertible {
     public convenience init(_ components: String...) { self.init(components) }
 
     deinit {
-        for i in 0..<components.count { free(UnsafeMutableRawPointer(mutating: cPath[i])) }
+        for i in 0..<cCount { free(UnsafeMutableRawPointer(mutating: cPath[i])) }
         cPath.deallocate()
     }
 
@@ -111,6 +125,18 @@ public struct MaxMindEntry {
         case .bool(let b): return b
         default: throw mismatch(path, "a boolean")
         }
+    }
+
+    /// The map at `path`, as an entry whose getters read paths below it (made with
+    /// `MaxMindPath(_:below:)`): several values under one map cost one walk from the record's start to the map
+    /// instead of one each (a GeoLite2 City record's `location` follows the `city`, `continent` and `country`
+    /// maps, each with its names in eight languages, which every full path skipped again).
+    ///
+    /// - Returns: the map's entry, or `nil` when the path does not exist or holds something other than a map
+    ///   (as a full path through it would find nothing).
+    func map(at path: MaxMindPath) throws(MaxMindDBError) -> MaxMindEntry? {
+        guard let at = try database.mapOffset(at: offset, path: path) else { return nil }
+        return MaxMindEntry(database: database, offset: at, prefixLength: prefixLength)
     }
 
     private func mismatch(_ path: MaxMindPath, _ wanted: String) -> MaxMindDBError {

@@ -105,7 +105,11 @@ struct MaxMindDatabaseTests {
         let db = try MaxMindDatabase(path: MMDBFixtures.path("City-Bad-Types.mmdb"))
         #expect {
             _ = try db.lookupGeo(ip("81.2.69.160"))
-        } throws: { ($0 as? MaxMindDBError)?.code == .unexpectedDataType }
+        } throws: { error in
+            // Named by the whole path, though read below the `location` map found once.
+            guard let e = error as? MaxMindDBError else { return false }
+            return e.code == .unexpectedDataType && e.detail.contains("location/latitude")
+        }
         let e = try #require(try db.lookup(ip("81.2.69.160")))
         #expect(try e.string(at: MaxMindPath("location", "latitude")) == "north")
         #expect(try e.unsignedInteger(at: MaxMindPath("city", "geoname_id")) == 2_643_743)
@@ -113,6 +117,16 @@ struct MaxMindDatabaseTests {
         #expect(try e.string(at: MaxMindPath("subdivisions", "5", "names", "en")) == nil)
         // Walking through a string as if it were a map is "not there", not a crash.
         #expect(try e.string(at: MaxMindPath("city", "names", "en", "deeper")) == nil)
+    }
+
+    @Test("a country that is a string, not a map, gives no country fields; the rest of the record still reads")
+    func countryNotAMap() throws {
+        let db = try MaxMindDatabase(path: MMDBFixtures.path("City-Country-String.mmdb"))
+        let g = try #require(try db.lookupGeo(ip("81.2.69.160")))
+        #expect(g.countryCode == nil && g.countryName == nil)
+        #expect(g.cityName == "London" && g.subdivisionName == "England")
+        #expect(g.latitude == 51.5142 && g.longitude == -0.0931 && g.accuracyRadiusKm == 10)
+        #expect(g.timeZone == "Europe/London")
     }
 
     @Test("missing, empty, non-mmdb and truncated files fail to open with a typed error")

@@ -107,6 +107,16 @@ my %private = ( country => { iso_code => 'ZZ', names => { en => 'Should Never Be
     $t->insert_network( '81.2.69.160/27', \%rec );
     write_db( $t, 'City-Bad-Types.mmdb' );
 }
+# City whose `country` is a string, not a map: its fields are absent (as a path through a string finds
+# nothing), the other fields still read.
+{
+    my %odd = ( %types, country => 'utf8_string' );
+    my $t = tree( type => 'GeoIP2-City', types => \%odd );
+    my %rec = %london;
+    $rec{country} = 'United Kingdom';
+    $t->insert_network( '81.2.69.160/27', \%rec );
+    write_db( $t, 'City-Country-String.mmdb' );
+}
 # Country.
 {
     my $t = tree( type => 'GeoIP2-Country' );
