@@ -152,7 +152,9 @@ public struct RiskEngine: Sendable {
             if options.newCountry, let cc = e.geo?.country, !cc.isEmpty, !s.countries.isEmpty, !s.countries.contains(cc)
             {
                 a.flags.insert(.newCountry)
-                a.reasons.append("new country \(cc) (seen before: \(s.countries.joined(separator: ", ")))")
+                var r = ReasonText()
+                r.add("new country "); r.add(cc); r.add(" (seen before: "); r.add(s.countries); r.add(")")
+                a.reasons.append(r.text)
             }
             if options.impossibleTravel, let prev = s.last, let here = Self.located(e, withPlace: false) {
                 let raw = greatCircleKm(lat1: prev.lat, lon1: prev.lon, lat2: here.lat, lon2: here.lon)
@@ -163,31 +165,42 @@ public struct RiskEngine: Sendable {
                     let speed: Double = hours > 0 ? distance / hours : .infinity
                     if speed > options.maxSpeedKmh {
                         a.flags.insert(.impossibleTravel)
-                        let speedText = speed.isFinite ? "\(formatKm(speed)) km/h" : "∞ km/h"
-                        var r =
-                            "travel \(formatKm(distance)) km in \(elapsed) = \(speedText) > \(formatKm(options.maxSpeedKmh)) km/h"
-                        r += " (\(prev.place ?? "?") → \(e.geo.flatMap(Geo.shortText) ?? "?"))"
-                        a.reasons.append(r)
+                        var r = ReasonText()
+                        r.add("travel "); r.add(formatKm(distance)); r.add(" km in "); r.add(elapsed.description)
+                        r.add(" = ")
+                        if speed.isFinite { r.add(formatKm(speed)); r.add(" km/h") } else { r.add("∞ km/h") }
+                        r.add(" > "); r.add(formatKm(options.maxSpeedKmh)); r.add(" km/h (")
+                        r.add(prev.place ?? "?"); r.add(" → "); r.add(e.geo.flatMap(Geo.shortText) ?? "?"); r.add(")")
+                        a.reasons.append(r.text)
                     }
                 }
             }
             if options.newDevice, let d = e.device, Self.isDevice(d), !s.devices.isEmpty,
                 !s.devices.contains(Self.fnv1a(d))
             {
-                deviceReason = "new device \(d) (\(s.devices.count) known)"
+                var r = ReasonText()
+                r.add("new device "); r.add(d); r.add(" ("); r.add(s.devices.count); r.add(" known)")
+                deviceReason = r.text
             }
         }
 
         if options.anonymizer, let net = e.net, net.vpn || net.proxy || net.tor || net.hosting {
             a.flags.insert(.anonymizer)
-            var names: [String] = []
-            if net.vpn { names.append("VPN") }
-            if net.proxy { names.append("proxy") }
-            if net.tor { names.append("Tor") }
-            if net.hosting { names.append("hosting") }
-            var r = "via \(names.joined(separator: ", "))"
-            if !net.lists.isEmpty { r += " (lists: \(net.lists.joined(separator: ", ")))" }
-            a.reasons.append(r)
+            var r = ReasonText()
+            r.add("via ")
+            var first = true
+            func name(_ on: Bool, _ name: StaticString) {
+                guard on else { return }
+                if !first { r.add(", ") }
+                r.add(name)
+                first = false
+            }
+            name(net.vpn, "VPN")
+            name(net.proxy, "proxy")
+            name(net.tor, "Tor")
+            name(net.hosting, "hosting")
+            if !net.lists.isEmpty { r.add(" (lists: "); r.add(net.lists); r.add(")") }
+            a.reasons.append(r.text)
         }
 
         if let bursts = options.bursts {
@@ -195,14 +208,19 @@ public struct RiskEngine: Sendable {
                 let b = Self.closes(t, at: e.time, options: bursts)
             {
                 a.flags.insert(.failedBurst)
-                a.reasons.append(
-                    "success after \(b.count) failures in \(TimeSpan.between(b.first, b.last)) (user \(user))")
+                var r = ReasonText()
+                r.add("success after "); r.add(b.count); r.add(" failures in ")
+                r.add(TimeSpan.between(b.first, b.last).description); r.add(" (user "); r.add(user); r.add(")")
+                a.reasons.append(r.text)
             }
             if bursts.byIP, let ip = e.ip, let t = context.address?.failures,
                 let b = Self.closes(t, at: e.time, options: bursts)
             {
                 a.flags.insert(.failedBurst)
-                a.reasons.append("success after \(b.count) failures in \(TimeSpan.between(b.first, b.last)) (ip \(ip))")
+                var r = ReasonText()
+                r.add("success after "); r.add(b.count); r.add(" failures in ")
+                r.add(TimeSpan.between(b.first, b.last).description); r.add(" (ip "); r.add(ip.description); r.add(")")
+                a.reasons.append(r.text)
             }
         }
         if let deviceReason {
@@ -210,6 +228,30 @@ public struct RiskEngine: Sendable {
             a.reasons.append(deviceReason)
         }
         return a
+    }
+
+    /// A reason's text built as UTF-8 bytes and made a `String` once: string interpolation appended each piece
+    /// to a `String` (~420 instructions a piece, 164,000 pieces per 100,000 events of the bench kit's mix: a
+    /// quarter of the risk engine's instructions).
+    struct ReasonText {
+        private var bytes: [UInt8] = []
+
+        init() { bytes.reserveCapacity(128) }
+
+        mutating func add(_ s: StaticString) {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        }
+        mutating func add(_ s: String) { bytes.append(contentsOf: s.utf8) }
+        mutating func add(_ n: Int) { add(String(n)) }
+        /// The strings separated by `, `.
+        mutating func add(_ list: [String]) {
+            for (i, s) in list.enumerated() {
+                if i > 0 { add(", ") }
+                add(s)
+            }
+        }
+
+        var text: String { String(decoding: bytes, as: UTF8.self) }
     }
 
     /// Whose history an event belongs to: its user, within its account when it names one (two tenants' users
