@@ -207,6 +207,16 @@ struct IndexBuilder {
         return attemptAction[i] == 1
     }
 
+    /// Adds `e`'s row to the login attempts when the action in slot `action` is an attempt's; returns its kind then.
+    @inline(__always) private mutating func addAttempt(
+        _ e: ActivityEvent, action: Int32, ordinal o: UInt32, userSlot: Int32
+    ) -> LoginEventKind? {
+        guard isAttempt(action) else { return nil }
+        let kind = LoginEventKind(e)
+        logins.append(LoginSection.row(e, kind: kind, ordinal: o, userSlot: userSlot))
+        return kind
+    }
+
     /// The fields of `e` that are not strings of the frame table.
     @inline(__always) private mutating func addCommon(_ e: ActivityEvent, _ o: UInt32) {
         eventCount += 1
@@ -226,12 +236,7 @@ struct IndexBuilder {
         if let v = e.user { userSlot = users.slot(v); users.add(userSlot, o) }
         let actionSlot = actions.slot(e.action.rawValue)
         actions.add(actionSlot, o)
-        var kind: LoginEventKind? = nil
-        if isAttempt(actionSlot) {
-            let k = LoginEventKind(e)
-            kind = k
-            logins.append(LoginSection.row(e, kind: k, ordinal: o, userSlot: userSlot))
-        }
+        let kind = addAttempt(e, action: actionSlot, ordinal: o, userSlot: userSlot)
         if let v = e.entry { entries.add(entries.slot(v), o) }
         if let v = e.geo?.country { countries.add(countries.slot(v), o) }
         if let n = e.net {
@@ -301,12 +306,7 @@ struct IndexBuilder {
         if r.user >= 0 { userSlot = frameSlot(0, r.user, table); users.add(userSlot, o) }
         let actionSlot = frameSlot(1, r.action, table)
         actions.add(actionSlot, o)
-        var kind: LoginEventKind? = nil
-        if isAttempt(actionSlot) {
-            let k = LoginEventKind(e)
-            kind = k
-            logins.append(LoginSection.row(e, kind: k, ordinal: o, userSlot: userSlot))
-        }
+        let kind = addAttempt(e, action: actionSlot, ordinal: o, userSlot: userSlot)
         if r.entry >= 0 { entries.add(frameSlot(2, r.entry, table), o) }
         if r.country >= 0 { countries.add(frameSlot(3, r.country, table), o) }
         if let n = e.net {

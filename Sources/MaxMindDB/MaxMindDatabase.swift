@@ -137,16 +137,7 @@ public final class MaxMindDatabase: @unchecked Sendable {
 
     /// Reads one value of a record. The single point where record data is read from C.
     func value(at offset: UInt32, path: MaxMindPath) throws(MaxMindDBError) -> MaxMindValue? {
-        var entry = MMDB_entry_s(mmdb: handle, offset: offset)
-        var data = MMDB_entry_data_s()
-        let status = MMDB_aget_value(&entry, &data, path.cPath)
-        if status == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR { return nil }
-        guard status == MMDB_SUCCESS else {
-            throw MaxMindDBError(
-                code: MaxMindDatabase.code(for: status), path: self.path,
-                detail: MaxMindDatabase.message(for: status) + " (at \(path))")
-        }
-        guard data.has_data else { return nil }
+        guard let data = try data(at: offset, path: path) else { return nil }
         switch Int32(data.type) {
         case MMDB_DATA_TYPE_UTF8_STRING:
             guard let p = data.utf8_string else { return .string("") }
@@ -166,6 +157,12 @@ public final class MaxMindDatabase: @unchecked Sendable {
     /// The data-section offset of the map at `path` in the record at `offset` (where libmaxminddb found it,
     /// pointers followed); nil when the path does not exist or holds another type.
     func mapOffset(at offset: UInt32, path: MaxMindPath) throws(MaxMindDBError) -> UInt32? {
+        guard let data = try data(at: offset, path: path), Int32(data.type) == MMDB_DATA_TYPE_MAP else { return nil }
+        return data.offset
+    }
+
+    /// What libmaxminddb finds at `path` in the record at `offset`; nil when the path does not exist.
+    private func data(at offset: UInt32, path: MaxMindPath) throws(MaxMindDBError) -> MMDB_entry_data_s? {
         var entry = MMDB_entry_s(mmdb: handle, offset: offset)
         var data = MMDB_entry_data_s()
         let status = MMDB_aget_value(&entry, &data, path.cPath)
@@ -175,8 +172,7 @@ public final class MaxMindDatabase: @unchecked Sendable {
                 code: MaxMindDatabase.code(for: status), path: self.path,
                 detail: MaxMindDatabase.message(for: status) + " (at \(path))")
         }
-        guard data.has_data, Int32(data.type) == MMDB_DATA_TYPE_MAP else { return nil }
-        return data.offset
+        return data.has_data ? data : nil
     }
 
     static func code(for status: Int32) -> MaxMindDBError.Code {
