@@ -5,8 +5,9 @@ import Foundation
 /// and writes frames while the postings, account digests and login attempts of the frames before are added.
 ///
 /// The writer hands over each append's frames after they are written (``add(_:)``), and reads the index only
-/// through ``withIndex(_:)``, which first waits until every frame handed over is in it: the prefix index, the
-/// rotation's index and `close` see exactly what they saw when the writer built the index itself. What a frame
+/// through ``withIndex(_:)``, which first waits until every frame handed over is in it: the rotation's index and
+/// `close` see exactly what they saw when the writer built the index itself (and a prefix index, written here
+/// after exactly the frames handed over before it, too). What a frame
 /// hands over is values (the events, their string ids and the frame's string table, copied on write when the
 /// writer reuses its buffers), so the two threads share nothing mutable but the queue behind the lock.
 ///
