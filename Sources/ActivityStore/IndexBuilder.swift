@@ -129,15 +129,7 @@ struct IPPostings {
     }
 
     /// The term ids in byte order of their texts.
-    func idsInByteOrder() -> [Int] {
-        text.withUnsafeBytes { a in
-            (0..<keys.count).sorted { x, y in
-                compareBytes(
-                    UnsafeRawBufferPointer(rebasing: a[starts[x]..<starts[x + 1]]),
-                    UnsafeRawBufferPointer(rebasing: a[starts[y]..<starts[y + 1]])) < 0
-            }
-        }
-    }
+    func idsInByteOrder() -> [Int] { termsInByteOrder(text, starts: starts, count: keys.count) }
 }
 
 /// Accumulates a segment's index while events are appended (the writer) or scanned (a rebuild).

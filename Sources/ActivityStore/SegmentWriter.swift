@@ -497,13 +497,14 @@ public final class SegmentWriter {
     }
 
     /// Writes the index of the active segment as it is now (after an fdatasync, so it never covers bytes
-    /// recovery could cut). Readers use it for the prefix it covers and scan the rest.
+    /// recovery could cut). Readers use it for the prefix it covers and scan the rest. It is encoded and written
+    /// on the index's thread (``IndexWorker/writeIndex(path:segmentLength:)``), after the frames appended so far;
+    /// ``close(now:)`` waits for it and throws its failure.
     func writePrefixIndex() throws(StoreError) {
         guard indexedEvents > indexedCount else { return }
         try sync()
         let idxPath = segmentsDirectory + "/" + SegmentFormat.indexName(firstSeq: activeFirstSeq)
-        let size = activeSize
-        try FS.writeAtomically(idxPath, index.withIndex { $0.encode(segmentLength: size) })
+        index.writeIndex(path: idxPath, segmentLength: activeSize)
         indexedCount = indexedEvents
     }
 
@@ -617,6 +618,7 @@ public final class SegmentWriter {
         }
         try sync()
         try writePrefixIndex()
+        if let failure = index.takeWriteFailure() { throw failure }
     }
 
     /// When the clock has entered a later epoch than the key's: seals what was written since the last seal with

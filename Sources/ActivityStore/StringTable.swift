@@ -74,7 +74,16 @@ struct StringTable {
 
     /// The id of `s`, added as the next id when no equal string is in the table.
     @discardableResult
+    @inline(__always)
     mutating func id(_ s: String) -> Int32 {
+        // The string's own UTF-8 where it has it (native and small strings): no copy of the string to make it
+        // mutable for `withUTF8` (a retain and a release per lookup).
+        if let found = s.utf8.withContiguousStorageIfAvailable({ u in
+            let b = UnsafeRawBufferPointer(u)
+            return id(b, key(bytes: b)).id
+        }) {
+            return found
+        }
         var s = s
         return s.withUTF8 { u in
             let b = UnsafeRawBufferPointer(u)
@@ -84,15 +93,21 @@ struct StringTable {
 
     /// ``id(_:)``, and `exact` set to false when the string found has other bytes than `s` (an equal string, not
     /// the same bytes: only ever for non-ASCII strings).
+    @inline(__always)
     mutating func id(_ s: String, exact: inout Bool) -> Int32 {
-        var s = s
-        return s.withUTF8 { u in
-            let b = UnsafeRawBufferPointer(u)
-            let k = key(bytes: b)
-            let (found, added) = id(b, k)
-            if !added && (k.kind != .ascii || all != nil) && !equal(Int(found), b) { exact = false }
+        if let found = s.utf8.withContiguousStorageIfAvailable({ u in id(UnsafeRawBufferPointer(u), exact: &exact) }) {
             return found
         }
+        var s = s
+        return s.withUTF8 { u in id(UnsafeRawBufferPointer(u), exact: &exact) }
+    }
+
+    @inline(__always)
+    private mutating func id(_ b: UnsafeRawBufferPointer, exact: inout Bool) -> Int32 {
+        let k = key(bytes: b)
+        let (found, added) = id(b, k)
+        if !added && (k.kind != .ascii || all != nil) && !equal(Int(found), b) { exact = false }
+        return found
     }
 
     /// The id of the string of UTF-8 bytes `b` with key `k` (``key(_:)`` of the same bytes), and whether it was added.
@@ -140,7 +155,34 @@ struct StringTable {
         let s = starts[i], n = starts[i + 1] - s
         guard n == b.count else { return false }
         if n == 0 { return true }
-        return arena.withUnsafeBytes { a in memcmp(a.baseAddress! + s, b.baseAddress!, n) == 0 }
+        return arena.withUnsafeBytes { a in StringTable.sameBytes(a.baseAddress! + s, b.baseAddress!, n) }
+    }
+
+    /// Whether the `n` (> 0) bytes at `p` and `q` are the same: words compared inline (the last one overlapping),
+    /// `memcmp` only for long strings; a call to `memcmp` per lookup cost more than the comparison.
+    @inline(__always) static func sameBytes(_ p: UnsafeRawPointer, _ q: UnsafeRawPointer, _ n: Int) -> Bool {
+        @inline(__always) func w8(_ r: UnsafeRawPointer, _ o: Int) -> UInt64 {
+            r.loadUnaligned(fromByteOffset: o, as: UInt64.self)
+        }
+        @inline(__always) func w4(_ r: UnsafeRawPointer, _ o: Int) -> UInt32 {
+            r.loadUnaligned(fromByteOffset: o, as: UInt32.self)
+        }
+        if n >= 8 {
+            if n > 64 { return memcmp(p, q, n) == 0 }
+            var i = 0
+            while i + 8 < n {
+                if w8(p, i) != w8(q, i) { return false }
+                i += 8
+            }
+            return w8(p, n - 8) == w8(q, n - 8)
+        }
+        if n >= 4 { return w4(p, 0) == w4(q, 0) && w4(p, n - 4) == w4(q, n - 4) }
+        var i = 0
+        while i < n {
+            if p.load(fromByteOffset: i, as: UInt8.self) != q.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
     }
 
     @inline(__always) private mutating func append(_ b: UnsafeRawBufferPointer, _ k: Key) -> Int32 {
@@ -186,15 +228,7 @@ struct StringTable {
     }
 
     /// The ids in byte order of their strings (the order of terms in an index).
-    func idsInByteOrder() -> [Int] {
-        arena.withUnsafeBytes { a in
-            (0..<count).sorted { x, y in
-                compareBytes(
-                    UnsafeRawBufferPointer(rebasing: a[starts[x]..<starts[x + 1]]),
-                    UnsafeRawBufferPointer(rebasing: a[starts[y]..<starts[y + 1]])) < 0
-            }
-        }
-    }
+    func idsInByteOrder() -> [Int] { termsInByteOrder(arena, starts: starts, count: count) }
 
     // MARK: Hashing
 
@@ -273,3 +307,34 @@ struct StringTable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The ids `0..<count` of distinct byte strings (string `i` is `arena[starts[i]..<starts[i + 1]]`) in their byte
+/// order (``compareBytes(_:_:)``): sorted by their first 8 bytes as one big-endian integer, the whole strings
+/// compared only where those are equal. Distinct strings have one order, so this is the order a sort by
+/// ``compareBytes(_:_:)`` gives; comparing through slices of the arena was ~45 % of encoding an index (callgrind,
+/// issue 21: the addresses' texts at a prefix index and at rotation).
+func termsInByteOrder(_ arena: [UInt8], starts: [Int], count: Int) -> [Int] {
+    arena.withUnsafeBytes { a in
+        starts.withUnsafeBufferPointer { st in
+            var keys: [(prefix: UInt64, id: Int)] = []
+            keys.reserveCapacity(count)
+            for i in 0..<count {
+                let s = st[i], n = st[i + 1] - s
+                var k: UInt64 = 0
+                if n >= 8 {
+                    k = UInt64(bigEndian: a.loadUnaligned(fromByteOffset: s, as: UInt64.self))
+                } else {
+                    for j in 0..<n { k |= UInt64(a[s + j]) << (56 - 8 * j) }
+                }
+                keys.append((k, i))
+            }
+            keys.sort { x, y in
+                if x.prefix != y.prefix { return x.prefix < y.prefix }
+                return compareBytes(
+                    UnsafeRawBufferPointer(rebasing: a[st[x.id]..<st[x.id + 1]]),
+                    UnsafeRawBufferPointer(rebasing: a[st[y.id]..<st[y.id + 1]])) < 0
+            }
+            return keys.map(\.id)
+        }
+    }
+}

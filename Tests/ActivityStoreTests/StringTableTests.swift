@@ -146,4 +146,52 @@ struct StringTableTests {
         // equal string (a decomposed "café" reads back composed when the composed one came first in the
         // frame, in any field), so with such strings it reports a mismatch, as it did before issue 21.
     }
+
+    /// Strings that differ from each other in exactly one byte, at every position of every length up to 80 (the
+    /// inline word comparison's whole words, overlapping last word, 4-byte and byte paths, and `memcmp` past 64),
+    /// plus one byte longer or shorter: each gets its own id, and looking each up again finds it.
+    @Test("lookups tell apart strings one byte apart, at every position and length")
+    func oneByteApart() {
+        var inputs: [String] = []
+        for n in 1...80 {
+            let base = String(repeating: "a", count: n)
+            inputs.append(base)
+            for i in 0..<n {
+                var b = Array(base.utf8)
+                b[i] = UInt8(ascii: "b")
+                inputs.append(String(decoding: b, as: UTF8.self))
+            }
+        }
+        check(inputs + inputs.reversed())
+    }
+
+    /// ``termsInByteOrder(_:starts:count:)`` (first 8 bytes as a key, whole strings on a tie) gives the order a
+    /// sort by ``compareBytes(_:_:)`` gives: strings sharing 8-byte prefixes, shorter than 8 bytes, prefixes of each
+    /// other, and with zero and 0xFF bytes (a zero byte pads the key of a short string).
+    @Test("terms in byte order: the prefix-keyed sort equals sorting by compareBytes")
+    func byteOrder() {
+        var g = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0, 1, 0x2E, 0x31, 0x32, 0x61, 0x7F, 0x80, 0xFE, 0xFF]
+        for round in 0..<20 {
+            var seen = Set<[UInt8]>()
+            var terms: [[UInt8]] = []
+            for _ in 0..<(50 + round * 20) {
+                let n = Int.random(in: 0...20, using: &g)
+                var t = Array(repeating: UInt8(0x31), count: min(n, Int.random(in: 0...12, using: &g)))
+                while t.count < n { t.append(alphabet.randomElement(using: &g)!) }
+                if seen.insert(t).inserted { terms.append(t) }
+            }
+            var arena: [UInt8] = []
+            var starts = [0]
+            for t in terms {
+                arena += t
+                starts.append(arena.count)
+            }
+            let got = termsInByteOrder(arena, starts: starts, count: terms.count)
+            let want = (0..<terms.count).sorted { x, y in
+                terms[x].withUnsafeBytes { a in terms[y].withUnsafeBytes { b in compareBytes(a, b) < 0 } }
+            }
+            #expect(got == want, "round \(round)")
+        }
+    }
 }
