@@ -197,6 +197,14 @@ final class StoreService: Service, @unchecked Sendable {
                     let firstSeq = writer.nextSeq
                     let stored = try writer.append(batch.events, positions: batch.positions, now: now)
                     held = nil
+                    if let failure = writer.takePrefixIndexFailure() {
+                        // The events are stored; only the index readers use for the active segment's prefix is
+                        // missing (they scan that part instead).
+                        counters.update { $0.storeErrors[failure.code.rawValue, default: 0] += 1 }
+                        logger.warning(
+                            "prefix index not written; readers scan the active segment instead",
+                            metadata: ["error": "\(failure)"])
+                    }
                     awaitingSync += heldCallbacks
                     heldCallbacks = []
                     if let onStored, let stored { onStored(batch.events, stored) }

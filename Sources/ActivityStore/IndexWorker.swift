@@ -65,6 +65,10 @@ final class IndexWorker {
     /// The first failure of a queued index write since the last call (nil: none), after every queued job ran.
     func takeWriteFailure() -> StoreError? { state.takeWriteFailure() }
 
+    /// The first failure of a queued index write since the last call among the jobs that ran so far, without
+    /// waiting for the others (the appending thread asks after each append, so a long run reports it then).
+    func pollWriteFailure() -> StoreError? { state.pollWriteFailure() }
+
     /// Runs `body` on the index once every frame handed over is in it (the worker waits meanwhile).
     func withIndex<R, E: Error>(_ body: (inout IndexBuilder) throws(E) -> R) throws(E) -> R {
         try state.withIndex(body)
@@ -104,6 +108,13 @@ final class IndexWorker {
             condition.lock()
             defer { condition.unlock() }
             while !pending.isEmpty || building { condition.wait() }
+            defer { writeFailure = nil }
+            return writeFailure
+        }
+
+        func pollWriteFailure() -> StoreError? {
+            condition.lock()
+            defer { condition.unlock() }
             defer { writeFailure = nil }
             return writeFailure
         }

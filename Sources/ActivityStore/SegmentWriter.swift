@@ -111,6 +111,8 @@ public final class SegmentWriter {
     private var indexedCount: UInt64 = 0
     /// The active segment gets a prefix index every this many events, so readers scan at most this many.
     public static let prefixIndexEvery: UInt64 = 250_000
+    /// ``prefixIndexEvery`` for this writer (tests write prefix indexes after fewer events).
+    var prefixIndexInterval = SegmentWriter.prefixIndexEvery
 
     /// Forward-secure sealing of what this writer appends (nil: the store is not sealed).
     struct Sealing {
@@ -470,7 +472,7 @@ public final class SegmentWriter {
             })
         indexedEvents += UInt64(out.count)
         if options.fsync == .batch { try sync() }
-        if indexedEvents - indexedCount >= SegmentWriter.prefixIndexEvery { try writePrefixIndex() }
+        if indexedEvents - indexedCount >= prefixIndexInterval { try writePrefixIndex() }
         return events.isEmpty ? nil : (seq - UInt64(events.count))...(seq - 1)
     }
 
@@ -500,6 +502,11 @@ public final class SegmentWriter {
     /// recovery could cut). Readers use it for the prefix it covers and scan the rest. It is encoded and written
     /// on the index's thread (``IndexWorker/writeIndex(path:segmentLength:)``), after the frames appended so far;
     /// ``close(now:)`` waits for it and throws its failure.
+    /// A prefix index written on the index's thread since the last call that could not be written (nil: none
+    /// failed). Nothing stored is lost with it: readers scan what no index covers, and the next prefix index,
+    /// the rotation's and `close`'s are written again. The daemon asks after each append, to say so and count it.
+    public func takePrefixIndexFailure() -> StoreError? { index.pollWriteFailure() }
+
     func writePrefixIndex() throws(StoreError) {
         guard indexedEvents > indexedCount else { return }
         try sync()

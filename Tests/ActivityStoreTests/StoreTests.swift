@@ -330,4 +330,32 @@ struct StoreTests {
         #expect(try f.poll().isEmpty)
         #expect(try StoreReader(dataDirectory: dir).events(EventQuery()).count == 10)
     }
+
+    @Test("a prefix index that cannot be written is reported after the append, loses no event, and is written again")
+    func prefixIndexFailure() throws {
+        let dir = temporaryDirectory()
+        let events = randomEvents(40, seed: 11)
+        let w = try SegmentWriter(dataDirectory: dir, options: StoreOptions(), host: "test")
+        w.prefixIndexInterval = 10
+        // A directory where the active segment's index goes: writing it (create, then rename over it) fails.
+        let idx = dir + "/segments/" + SegmentFormat.indexName(firstSeq: 1)
+        try FileManager.default.createDirectory(atPath: idx + "/blocker", withIntermediateDirectories: true)
+        try w.append(Array(events[0..<20]))
+        // The index is written on its own thread: wait for its answer (bounded, not timed).
+        var failure: StoreError?
+        for _ in 0..<500 where failure == nil {
+            failure = w.takePrefixIndexFailure()
+            if failure == nil { usleep(10_000) }
+        }
+        #expect(failure != nil)
+        #expect(w.takePrefixIndexFailure() == nil)  // reported once
+        #expect(try StoreReader(dataDirectory: dir).events(EventQuery()) == withSeq(Array(events[0..<20]), from: 1))
+        try FileManager.default.removeItem(atPath: idx)
+        try w.append(Array(events[20..<40]))
+        try w.close()
+        #expect(FileManager.default.fileExists(atPath: idx))
+        let r = try StoreReader(dataDirectory: dir)
+        #expect(try r.events(EventQuery()) == withSeq(events, from: 1))
+        #expect(r.damage.isEmpty)
+    }
 }
