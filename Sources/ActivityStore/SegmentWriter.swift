@@ -498,15 +498,15 @@ public final class SegmentWriter {
         dirty = true
     }
 
-    /// Writes the index of the active segment as it is now (after an fdatasync, so it never covers bytes
-    /// recovery could cut). Readers use it for the prefix it covers and scan the rest. It is encoded and written
-    /// on the index's thread (``IndexWorker/writeIndex(path:segmentLength:)``), after the frames appended so far;
-    /// ``close(now:)`` waits for it and throws its failure.
     /// A prefix index written on the index's thread since the last call that could not be written (nil: none
     /// failed). Nothing stored is lost with it: readers scan what no index covers, and the next prefix index,
     /// the rotation's and `close`'s are written again. The daemon asks after each append, to say so and count it.
     public func takePrefixIndexFailure() -> StoreError? { index.pollWriteFailure() }
 
+    /// Writes the index of the active segment as it is now (after an fdatasync, so it never covers bytes
+    /// recovery could cut). Readers use it for the prefix it covers and scan the rest. It is encoded and written
+    /// on the index's thread (``IndexWorker/writeIndex(path:segmentLength:)``), after the frames appended so far;
+    /// ``takePrefixIndexFailure()`` reports a failed write, and ``close(now:)`` waits for the last and throws.
     func writePrefixIndex() throws(StoreError) {
         guard indexedEvents > indexedCount else { return }
         try sync()
