@@ -220,7 +220,7 @@ public struct JSONReader {
 
         /// At a string's opening quote: when the string has no escapes, validates it, moves past it and returns
         /// where its content is (no copy); when it has one, stays put and returns nil (read it with ``string()``).
-        mutating func plainString() throws(Failure) -> Range<Int>? {
+        @inline(__always) mutating func plainString() throws(Failure) -> Range<Int>? {
             let start = i + 1
             var k = start
             while k < b.count {
