@@ -25,7 +25,9 @@ public enum Outcome: String, Sendable, Hashable, CaseIterable, Codable {
     /// The spellings ``init(loose:)`` reads, in lower case (decoders match them on bytes too).
     public static let looseSpellings: [(String, Outcome)] =
         ["success", "succeeded", "ok", "true", "allowed", "allow", "pass", "passed", "accepted"].map { ($0, .success) }
-        + ["failure", "failed", "fail", "false", "error", "denied", "deny", "rejected", "blocked"].map { ($0, .failure) }
+        + ["failure", "failed", "fail", "false", "error", "denied", "deny", "rejected", "blocked"].map {
+            ($0, .failure)
+        }
 }
 
 /// A normalized verb in snake_case.

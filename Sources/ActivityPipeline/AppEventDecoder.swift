@@ -172,7 +172,8 @@ public struct AppEventDecoder: Sendable {
             _ = verbs.initialize(
                 from: all.map { a in
                     let action = Action(rawValue: a)
-                    return Verb(action: action, known: Action.vocabulary[a], outcome: AppEventDecoder.defaultOutcome(action))
+                    return Verb(
+                        action: action, known: Action.vocabulary[a], outcome: AppEventDecoder.defaultOutcome(action))
                 })
         }
 
@@ -342,7 +343,8 @@ public struct AppEventDecoder: Sendable {
         // The places of the line's first other (not known) names, for the duplicate check; past them, the names
         // are compared as strings. (Room for every member allowed, 4 KiB, was allocated on the heap per line.)
         return withUnsafeTemporaryAllocation(of: Slot.self, capacity: AppEventDecoder.fieldCount) { slots in
-            withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: AppEventDecoder.otherPlaceCount) { otherPlaces in
+            withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: AppEventDecoder.otherPlaceCount) {
+                otherPlaces in
                 var line = Line(b: b, slots: slots.baseAddress!)
                 return decodeObject(
                     &line, reader: reader, otherPlaces: otherPlaces.baseAddress!, receivedAt: receivedAt,
@@ -359,7 +361,8 @@ public struct AppEventDecoder: Sendable {
         var p = JSONReader.Parser(b: b, maxDepth: reader.maxDepth, maxMembers: reader.maxMembers)
         // The event's fields, built as one local value (attributes included) and boxed once at the end. Time,
         // category and action are set last.
-        var e = ActivityEvent.Fields(time: receivedAt, category: .activity, action: Action(rawValue: ""), outcome: .unknown)
+        var e = ActivityEvent.Fields(
+            time: receivedAt, category: .activity, action: Action(rawValue: ""), outcome: .unknown)
         // Until a line's pairs may repeat a key (an `attrs` object, whose keys may repeat top-level ones, or a
         // name that is escaped or not ASCII, compared as a string), every pair's key is known to be new and is
         // appended without searching the others.
@@ -409,7 +412,9 @@ public struct AppEventDecoder: Sendable {
                     {
                         let key = line.bytes(r)
                         for j in 0..<otherCount where otherPlaces[j].count == r.count {
-                            if r.isEmpty || memcmp(b.baseAddress! + otherPlaces[j].lowerBound, key.baseAddress!, r.count) == 0 {
+                            if r.isEmpty
+                                || memcmp(b.baseAddress! + otherPlaces[j].lowerBound, key.baseAddress!, r.count) == 0
+                            {
                                 throw .duplicateKey("")
                             }
                         }
@@ -491,7 +496,9 @@ public struct AppEventDecoder: Sendable {
                             if case .object(let o)? = nestedValue(value, line) { originObject = o }
                         case nil:
                             if e.attrs.count < maxAttrs {
-                                put(otherKey ?? line.string(otherRange!), text(of: value, in: line), into: &e, checked: attrsChecked)
+                                put(
+                                    otherKey ?? line.string(otherRange!), text(of: value, in: line), into: &e,
+                                    checked: attrsChecked)
                             } else {
                                 rejection = .tooManyFields
                             }

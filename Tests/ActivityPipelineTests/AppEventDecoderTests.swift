@@ -286,7 +286,8 @@ struct AppEventDecoderTests {
         let first = try #require(event(#"{"action":"login","path":"/a","attrs":{"path":"/b","x":"1"},"ua":"u"}"#))
         #expect(first.attrs.pairs.map(\.key) == ["path", "x", "user_agent"])
         #expect(first.attrs["path"] == "/b")
-        let later = try #require(event(#"{"action":"login","attrs":{"path":"/b","user_agent":"v"},"path":"/a","ua":"u"}"#))
+        let later = try #require(
+            event(#"{"action":"login","attrs":{"path":"/b","user_agent":"v"},"path":"/a","ua":"u"}"#))
         #expect(later.attrs.pairs.map(\.key) == ["path", "user_agent"])
         #expect(later.attrs["path"] == "/a" && later.attrs["user_agent"] == "u")
         let kind = try #require(event(#"{"attrs":{"kind":"k"},"kind":"Weird Thing"}"#))
