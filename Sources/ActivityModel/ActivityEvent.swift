@@ -238,6 +238,20 @@ extension ActivityEvent {
     }
 }
 
+extension ActivityEvent {
+    /// An event from fields a decoder built as a local value: one allocation, and no field written through the
+    /// storage box (from another module, each such write checked exclusivity at run time; callgrind,
+    /// `activity-bench decode`).
+    package init(fields: consuming Fields) { box = Box(fields) }
+}
+
+extension ActivityEvent.Fields {
+    /// The required fields; every other field nil, `seq` 0, no attributes, no risk flags (a decoder's start).
+    package init(time: Timestamp, category: EventCategory, action: Action, outcome: Outcome) {
+        self.init(time: time, category: category, action: action, outcome: outcome, attrs: Attributes(), risk: [])
+    }
+}
+
 /// Where an address is, from the GeoIP databases.
 public struct Geo: Hashable, Sendable {
     /// ISO 3166-1 alpha-2.

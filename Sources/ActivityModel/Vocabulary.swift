@@ -15,14 +15,19 @@ public enum Outcome: String, Sendable, Hashable, CaseIterable, Codable {
     /// The action succeeded, failed, or the source did not say.
     case success, failure, unknown
 
-    /// Reads the common spellings senders use (`ok`, `failed`, `error`, `true`/`false`...).
+    /// Reads the common spellings senders use (`ok`, `failed`, `error`, `true`/`false`...): ``looseSpellings``,
+    /// in any letter case; anything else is ``unknown``.
     public init(loose text: String) {
-        switch text.lowercased() {
-        case "success", "succeeded", "ok", "true", "allowed", "allow", "pass", "passed", "accepted": self = .success
-        case "failure", "failed", "fail", "false", "error", "denied", "deny", "rejected", "blocked": self = .failure
-        default: self = .unknown
-        }
+        let lower = text.lowercased()
+        self = Outcome.looseSpellings.first { $0.0 == lower }?.1 ?? .unknown
     }
+
+    /// The spellings ``init(loose:)`` reads, in lower case (decoders match them on bytes too).
+    public static let looseSpellings: [(String, Outcome)] =
+        ["success", "succeeded", "ok", "true", "allowed", "allow", "pass", "passed", "accepted"].map { ($0, .success) }
+        + ["failure", "failed", "fail", "false", "error", "denied", "deny", "rejected", "blocked"].map {
+            ($0, .failure)
+        }
 }
 
 /// A normalized verb in snake_case.

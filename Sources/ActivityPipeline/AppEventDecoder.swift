@@ -116,18 +116,14 @@ public struct AppEventDecoder: Sendable {
         case geo, net, commerce, attrs, risk, origin
     }
 
-    /// One accepted top-level name. `id` is its bit in a line's set of names seen (duplicates are refused).
-    struct KnownName {
-        let bytes: [UInt8]
-        let id: Int
-        let role: Role
-    }
-
-    /// Every accepted top-level name, found by its bytes: the names of one length are few and differ early, so
-    /// a key is matched without making a string or hashing one (measured: key strings and their dictionary
-    /// lookups were a fifth of decoding).
-    struct NameTable {
-        let byLength: [[KnownName]]
+    /// Every accepted top-level name, found by its bytes (``ByteKeyTable``: a few word compares, no string, no
+    /// hash; measured: key strings and their dictionary lookups were a fifth of decoding, the earlier table of
+    /// `[UInt8]` names 1.3k instructions per event). A name's table value is its id: its bit in a line's set of
+    /// names seen (duplicates are refused) and its index in `roles`.
+    struct NameTable: @unchecked Sendable {
+        // @unchecked Sendable: written only in `init`.
+        let table: ByteKeyTable
+        let roles: UnsafeMutableBufferPointer<Role>
 
         init() {
             var names: [(String, Role)] = []
@@ -141,87 +137,132 @@ public struct AppEventDecoder: Sendable {
             names += nested.map { ($0.0.key, $0.1) }
             precondition(
                 names.count <= 128 && Set(names.map(\.0)).count == names.count, "names must be unique, at most 128")
-            var table = [[KnownName]](repeating: [], count: (names.map(\.0.utf8.count).max() ?? 0) + 1)
-            for (id, (n, role)) in names.enumerated() {
-                table[n.utf8.count].append(KnownName(bytes: Array(n.utf8), id: id, role: role))
-            }
-            byLength = table
+            table = ByteKeyTable(names.enumerated().map { (key: $0.element.0, value: $0.offset) })
+            roles = .allocate(capacity: names.count)
+            _ = roles.initialize(from: names.map(\.1))
         }
 
-        func find(_ key: UnsafeBufferPointer<UInt8>) -> KnownName? {
-            guard key.count < byLength.count, let first = key.first else { return nil }
-            for n in byLength[key.count] where n.bytes[0] == first {
-                if n.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, key.baseAddress!, key.count) }) == 0 {
-                    return n
-                }
-            }
-            return nil
+        @inline(__always) func find(_ key: UnsafeBufferPointer<UInt8>) -> (id: Int, role: Role)? {
+            guard let id = table.find(key) else { return nil }
+            return (id, roles[id])
         }
     }
 
     static let names = NameTable()
+
+    /// An action with what it implies: its vocabulary category (nil outside the vocabulary) and the outcome an
+    /// event of it has when the sender gives none.
+    struct Verb {
+        var action: Action
+        var known: EventCategory?
+        var outcome: Outcome
+    }
+
+    /// The vocabulary's verbs (``Action/vocabulary``) found by their bytes, each with its `String` made once: an
+    /// action read from a line is neither built nor hashed when it is one of them.
+    struct VerbTable: @unchecked Sendable {
+        // @unchecked Sendable: written only in `init`.
+        let table: ByteKeyTable
+        let verbs: UnsafeMutableBufferPointer<Verb>
+
+        init() {
+            let all = Action.vocabulary.keys.sorted()
+            table = ByteKeyTable(all.enumerated().map { (key: $0.element, value: $0.offset) })
+            verbs = .allocate(capacity: all.count)
+            _ = verbs.initialize(
+                from: all.map { a in
+                    let action = Action(rawValue: a)
+                    return Verb(
+                        action: action, known: Action.vocabulary[a], outcome: AppEventDecoder.defaultOutcome(action))
+                })
+        }
+
+        /// The verb of an action (known or not).
+        func verb(_ a: Action) -> Verb {
+            var text = a.rawValue
+            if let i = text.withUTF8({ table.find($0) }) { return verbs[i] }
+            return Verb(action: a, known: a.knownCategory, outcome: AppEventDecoder.defaultOutcome(a))
+        }
+    }
+
+    static let verbs = VerbTable()
+
+    /// ``Outcome/init(loose:)``'s spellings and ``EventCategory``'s names, found by their ASCII bytes lowered.
+    static let outcomeSpellings = ByteKeyTable(Outcome.looseSpellings.enumerated().map { ($0.element.0, $0.offset) })
+    static let categoryNames = ByteKeyTable(categories.enumerated().map { ($0.element.rawValue, $0.offset) })
+    /// `EventCategory.allCases`, made once (the synthesized property builds an array on every use).
+    static let categories = EventCategory.allCases
 
     /// The fields read as text (``finish``'s `str`): an object or array in one of them is invalid.
     static let textFields: [Field] = [
         .outcome, .reason, .user, .actor, .actorRole, .account, .session, .entry,
         .device, .userAgent, .ip, .port, .host, .service, .comment,
     ]
+    /// ``textFields`` as a set of slot bits.
+    static let textFieldBits: UInt32 = textFields.reduce(0) { $0 | 1 << UInt32($1.rawValue) }
+    /// How many other names' places a line keeps for the duplicate check before it compares them as strings.
+    static let otherPlaceCount = 32
+    /// How many canonical fields (slots) there are.
+    static let fieldCount = Field.ingested.rawValue + 1
 
-    /// A top-level member's value, left where it is in the line until a field needs it.
-    enum RawValue {
-        case absent
-        /// A string without escapes: its content's place in the line.
-        case text(Range<Int>)
-        /// A string with escapes, decoded.
-        case string(String)
-        /// A number's text in the line (validated).
-        case number(Range<Int>)
-        case bool(Bool)
-        case null
-        /// An object or an array.
-        case nested(JSONReader.Value)
+    /// A top-level member's value, left where it is in the line until a field needs it. A plain value (no
+    /// references): a line's slots live on the stack and are never retained, copied field by field or
+    /// destroyed (an array of slots holding `String`s and `JSONReader.Value`s, made and destroyed per line, was
+    /// 1.7k instructions per event; callgrind, `activity-bench decode`).
+    struct Slot {
+        enum Kind: UInt8 {
+            /// A string without escapes: `lo..<hi` is its content's place in the line.
+            case text
+            /// A string with escapes, decoded: `Line.escaped[lo]`.
+            case escaped
+            /// A number: `lo..<hi` is its text's place in the line (validated).
+            case number
+            /// `true` (`lo` 1) or `false` (`lo` 0).
+            case bool
+            case null
+            /// An object or an array: `Line.nested[lo]`.
+            case nested
+        }
+        var kind: Kind
+        /// The priority (among its field's names) of the name that gave it.
+        var priority: Int = 0
+        var lo: Int
+        var hi: Int = 0
     }
 
-    /// The canonical fields of one line, by slot, with the line they point into.
-    struct Slots {
-        let line: UnsafeBufferPointer<UInt8>
-        /// Per slot: the priority of the name that gave it (-1 when absent) and its value. (A struct, not a
-        /// tuple: an array of tuples looks its type up at run time, measurably, on every line.)
-        struct Slot {
-            var priority: Int
-            var value: RawValue
+    /// One line being read: its bytes, its canonical fields by slot (``Field``; `present` has their bits) and
+    /// the few values that are not places in it.
+    struct Line {
+        let b: UnsafeBufferPointer<UInt8>
+        let slots: UnsafeMutablePointer<Slot>
+        var present: UInt32 = 0
+        var escaped: [String] = []
+        var nested: [JSONReader.Value] = []
+        /// The line's `geo` and `net` objects, when given and not empty. (Here, in memory, rather than local
+        /// variables of the decoding loop: as locals the optional `Geo`, 152 bytes, was copied with memcpy at every
+        /// member of every line.)
+        var geo: Geo?
+        var net: NetFlags?
+
+        init(b: UnsafeBufferPointer<UInt8>, slots: UnsafeMutablePointer<Slot>) { self.b = b; self.slots = slots }
+
+        @inline(__always) subscript(_ f: Field) -> Slot? {
+            present & (1 << UInt32(f.rawValue)) != 0 ? slots[f.rawValue] : nil
         }
-        /// One per ``Field``. (An `InlineArray<25, Slot>` instead, to save the allocation, cost 6 % more
-        /// instructions per event: the slots are passed by value and were copied element by element; callgrind,
-        /// `activity-bench pipeline`.)
-        var values = [Slot](repeating: Slot(priority: -1, value: .absent), count: AppEventDecoder.aliases.count)
-
-        init(line: UnsafeBufferPointer<UInt8>) { self.line = line }
-
-        func priority(_ slot: Int) -> Int? { values[slot].priority < 0 ? nil : values[slot].priority }
-        mutating func set(_ slot: Int, priority: Int, value: RawValue) {
-            values[slot] = Slot(priority: priority, value: value)
+        @inline(__always) func bytes(_ s: Slot) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: b[s.lo..<s.hi])
         }
-
-        subscript(_ field: Field) -> RawValue? {
-            let v = values[field.rawValue]
-            return v.priority < 0 ? nil : v.value
+        @inline(__always) func bytes(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: b[r])
         }
-
-        func bytes(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[r]) }
+        func string(_ s: Slot) -> String { String(decoding: bytes(s), as: UTF8.self) }
         func string(_ r: Range<Int>) -> String { String(decoding: bytes(r), as: UTF8.self) }
-
-        /// The value as the JSON reader would have given it.
-        func value(_ field: Field) -> JSONReader.Value? {
-            guard let v = self[field] else { return nil }
-            switch v {
-            case .absent: return nil
-            case .text(let r): return .string(string(r))
-            case .string(let s): return .string(s)
-            case .number(let r): return .number(string(r))
-            case .bool(let b): return .bool(b)
-            case .null: return .null
-            case .nested(let n): return n
+        /// The text of a string value; nil for any other value.
+        func stringValue(_ s: Slot) -> String? {
+            switch s.kind {
+            case .text: return string(s)
+            case .escaped: return escaped[s.lo]
+            default: return nil
             }
         }
     }
@@ -293,22 +334,44 @@ public struct AppEventDecoder: Sendable {
     /// Reads a line holding one JSON object (RFC 8259, with ``JSONReader``'s limits) straight into an event.
     ///
     /// One pass over the top-level members: a known name is matched as bytes and its value kept as a place in
-    /// the line (strings are made only for the fields an event keeps; times and addresses are read from the
-    /// bytes); other names go to `attrs`; nested values are read by ``JSONReader``. The line's grammar comes
-    /// first: a malformed, too deep or duplicated line is refused as such even when an earlier member was
-    /// already invalid, so the first invalid member's reason is kept until the whole line has been read.
-    func decodeObject(_ line: UnsafeBufferPointer<UInt8>, receivedAt: Timestamp, source: String?) -> LineResult {
+    /// the line (strings are made only for the fields an event keeps; times, addresses, actions and outcomes are
+    /// read from the bytes); other names go to `attrs`; nested values are read by ``JSONReader``. The line's
+    /// grammar comes first: a malformed, too deep or duplicated line is refused as such even when an earlier
+    /// member was already invalid, so the first invalid member's reason is kept until the whole line has been read.
+    func decodeObject(_ b: UnsafeBufferPointer<UInt8>, receivedAt: Timestamp, source: String?) -> LineResult {
         let reader = JSONReader()
-        var p = JSONReader.Parser(b: line, maxDepth: reader.maxDepth, maxMembers: reader.maxMembers)
-        var slots = Slots(line: line)
-        var attrs = Attributes()
-        attrs.reserveCapacity(8)
+        // The places of the line's first other (not known) names, for the duplicate check; past them, the names
+        // are compared as strings. (Room for every member allowed, 4 KiB, was allocated on the heap per line.)
+        return withUnsafeTemporaryAllocation(of: Slot.self, capacity: AppEventDecoder.fieldCount) { slots in
+            withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: AppEventDecoder.otherPlaceCount) {
+                otherPlaces in
+                var line = Line(b: b, slots: slots.baseAddress!)
+                return decodeObject(
+                    &line, reader: reader, otherPlaces: otherPlaces.baseAddress!, receivedAt: receivedAt,
+                    source: source)
+            }
+        }
+    }
+
+    func decodeObject(
+        _ line: inout Line, reader: JSONReader, otherPlaces: UnsafeMutablePointer<Range<Int>>,
+        receivedAt: Timestamp, source: String?
+    ) -> LineResult {
+        let b = line.b
+        var p = JSONReader.Parser(b: b, maxDepth: reader.maxDepth, maxMembers: reader.maxMembers)
+        // The event's fields, built as one local value (attributes included) and boxed once at the end. Time,
+        // category and action are set last.
+        var e = ActivityEvent.Fields(
+            time: receivedAt, category: .activity, action: Action(rawValue: ""), outcome: .unknown)
+        // Until a line's pairs may repeat a key (an `attrs` object, whose keys may repeat top-level ones, or a
+        // name that is escaped or not ASCII, compared as a string), every pair's key is known to be new and is
+        // appended without searching the others.
+        var attrsChecked = false
         var seen: UInt128 = 0  // bit `id` of each known name read
-        var otherKeys: [String] = []
+        var otherCount = 0  // other names read, their places in `otherPlaces` while `otherKeys` is nil
+        var otherKeys: [String]?  // the other names as strings, once one is escaped or not ASCII
         var members = 0
         var rejection: RejectReason?
-        var geo: Geo?
-        var net: NetFlags?
         var commerceObject: [(String, JSONReader.Value)]?
         var risk: RiskFlags = []
         var originObject: [(String, JSONReader.Value)]?
@@ -316,104 +379,140 @@ public struct AppEventDecoder: Sendable {
             p.skipWS()
             p.i += 1  // the "{" decodeLine found
             p.skipWS()
-            if p.i < line.count, line[p.i] == UInt8(ascii: "}") {
+            if p.i < b.count, b[p.i] == UInt8(ascii: "}") {
                 p.i += 1
             } else {
                 while true {
                     p.skipWS()
-                    guard p.i < line.count, line[p.i] == UInt8(ascii: "\"") else { throw .syntax(offset: p.i) }
+                    guard p.i < b.count, b[p.i] == UInt8(ascii: "\"") else { throw .syntax(offset: p.i) }
                     let keyRange = try p.plainString()
                     let escapedKey: String? = keyRange == nil ? try p.string() : nil
                     p.skipWS()
-                    guard p.i < line.count, line[p.i] == UInt8(ascii: ":") else { throw .syntax(offset: p.i) }
+                    guard p.i < b.count, b[p.i] == UInt8(ascii: ":") else { throw .syntax(offset: p.i) }
                     p.i += 1
                     p.skipWS()
-                    let value = try rawValue(&p)
-                    var key: String { escapedKey ?? slots.string(keyRange!) }
-                    let known: KnownName?
+                    let value = try readValue(&p, &line)
+                    let known: (id: Int, role: Role)?
                     if let keyRange {
-                        known = AppEventDecoder.names.find(slots.bytes(keyRange))
+                        known = AppEventDecoder.names.find(line.bytes(keyRange))
                     } else {
                         var k = escapedKey!
                         known = k.withUTF8 { AppEventDecoder.names.find($0) }
                     }
-                    // Refuse duplicates: known names by their bit, others by their text.
-                    var other: String?
+                    // Refuse duplicates: known names by their bit, others by their bytes while they are all plain
+                    // ASCII (where equal bytes and equal strings are the same), else by their text.
+                    var otherKey: String?
+                    var otherRange: Range<Int>?
                     if let known {
                         let bit = UInt128(1) << known.id
                         guard seen & bit == 0 else { throw .duplicateKey("") }
                         seen |= bit
+                    } else if otherKeys == nil, otherCount < AppEventDecoder.otherPlaceCount, let r = keyRange,
+                        isASCII(line.bytes(r))
+                    {
+                        let key = line.bytes(r)
+                        for j in 0..<otherCount where otherPlaces[j].count == r.count {
+                            if r.isEmpty
+                                || memcmp(b.baseAddress! + otherPlaces[j].lowerBound, key.baseAddress!, r.count) == 0
+                            {
+                                throw .duplicateKey("")
+                            }
+                        }
+                        otherPlaces[otherCount] = r
+                        otherCount += 1
+                        otherRange = r
                     } else {
-                        let k = key
-                        guard !otherKeys.contains(k) else { throw .duplicateKey(k) }
-                        otherKeys.append(k)
-                        other = k
+                        if otherKeys == nil {
+                            otherKeys = (0..<otherCount).map { line.string(otherPlaces[$0]) }
+                            attrsChecked = true
+                        }
+                        let k = escapedKey ?? line.string(keyRange!)
+                        guard !otherKeys!.contains(k) else { throw .duplicateKey(k) }
+                        otherKeys!.append(k)
+                        otherKey = k
                     }
                     members += 1
                     guard members <= p.maxMembers else { throw .tooManyMembers }
                     if rejection == nil {
                         switch known?.role {
                         case .field(let slot, let priority)?:
-                            if let existing = slots.priority(slot), existing <= priority {
+                            let bit = UInt32(1) << UInt32(slot)
+                            if line.present & bit != 0, line.slots[slot].priority <= priority {
                                 // A lower-priority alias of a field already given: keep it visible in attrs.
-                                if attrs.count < maxAttrs { attrs[key] = text(of: value, in: slots) }
-                            } else {
-                                if let lower = slots.priority(slot), attrs.count < maxAttrs {
-                                    // It came first: it goes to attrs all the same, so the order of names changes nothing.
-                                    attrs[AppEventDecoder.aliases[slot].names[lower]] = text(
-                                        of: slots.values[slot].value, in: slots)
+                                if e.attrs.count < maxAttrs {
+                                    put(
+                                        AppEventDecoder.aliases[slot].names[priority], text(of: value, in: line),
+                                        into: &e, checked: attrsChecked)
                                 }
-                                slots.set(slot, priority: priority, value: value)
+                            } else {
+                                if line.present & bit != 0, e.attrs.count < maxAttrs {
+                                    // It came first: it goes to attrs all the same, so the order of names changes nothing.
+                                    let lower = line.slots[slot]
+                                    put(
+                                        AppEventDecoder.aliases[slot].names[lower.priority], text(of: lower, in: line),
+                                        into: &e, checked: attrsChecked)
+                                }
+                                var v = value
+                                v.priority = priority
+                                line.slots[slot] = v
+                                line.present |= bit
                             }
                         case .geo?:
-                            if case .nested(.object(let o)) = value {
-                                geo = decodeGeo(o)
+                            if case .object(let o)? = nestedValue(value, line) {
+                                let g = decodeGeo(o)
+                                line.geo = g.isEmpty ? nil : g
                             } else {
                                 rejection = .invalidField
                             }
                         case .net?:
-                            if case .nested(.object(let o)) = value {
-                                net = decodeNet(o)
+                            if case .object(let o)? = nestedValue(value, line) {
+                                let n = decodeNet(o)
+                                line.net = n.isEmpty ? nil : n
                             } else {
                                 rejection = .invalidField
                             }
                         case .commerce?:
-                            if case .nested(.object(let o)) = value {
+                            if case .object(let o)? = nestedValue(value, line) {
                                 commerceObject = o
                             } else {
                                 rejection = .invalidField
                             }
                         case .attrs?:
-                            if case .nested(.object(let o)) = value {
-                                for (k, v) in o where attrs.count < maxAttrs { attrs[k] = text(of: v) }
+                            if case .object(let o)? = nestedValue(value, line) {
+                                attrsChecked = true
+                                for (k, v) in o where e.attrs.count < maxAttrs {
+                                    e.attrs[k] = text(of: v)
+                                }
                             } else {
                                 rejection = .invalidField
                             }
                         case .risk?:
-                            if case .nested(.object(let o)) = value {
+                            if case .object(let o)? = nestedValue(value, line) {
                                 for (k, v) in o where v == .bool(true) {
                                     if let f = RiskFlags(name: k) { risk.insert(f) }
                                 }
                             }
                         case .origin?:
-                            if case .nested(.object(let o)) = value { originObject = o }
+                            if case .object(let o)? = nestedValue(value, line) { originObject = o }
                         case nil:
-                            if attrs.count < maxAttrs {
-                                attrs[other!] = text(of: value, in: slots)
+                            if e.attrs.count < maxAttrs {
+                                put(
+                                    otherKey ?? line.string(otherRange!), text(of: value, in: line), into: &e,
+                                    checked: attrsChecked)
                             } else {
                                 rejection = .tooManyFields
                             }
                         }
                     }
                     p.skipWS()
-                    guard p.i < line.count else { throw .syntax(offset: p.i) }
-                    if line[p.i] == UInt8(ascii: ",") { p.i += 1; continue }
-                    if line[p.i] == UInt8(ascii: "}") { p.i += 1; break }
+                    guard p.i < b.count else { throw .syntax(offset: p.i) }
+                    if b[p.i] == UInt8(ascii: ",") { p.i += 1; continue }
+                    if b[p.i] == UInt8(ascii: "}") { p.i += 1; break }
                     throw .syntax(offset: p.i)
                 }
             }
             p.skipWS()
-            guard p.i == line.count else { throw .syntax(offset: p.i) }
+            guard p.i == b.count else { throw .syntax(offset: p.i) }
         } catch {
             return .rejected(AppEventDecoder.reason(error))
         }
@@ -421,53 +520,152 @@ public struct AppEventDecoder: Sendable {
 
         // action / category / kind
         var category: EventCategory?
-        if let c = slots.value(.category) {
-            guard case .string(let s) = c, let cat = EventCategory(loose: s) else { return .rejected(.invalidField) }
+        if let c = line[.category] {
+            guard let cat = self.category(c, in: line) else { return .rejected(.invalidField) }
             category = cat
         }
-        var actionValue = slots.value(.action)
+        let actionSlot = line[.action]
+        var verb: Verb?
         // `kind` (the benchmark generator's and some SDKs' field) names a category (`admin`, `activity`), a
         // verb (`login_failed`), or both (`login`).
-        if case .string(let kindText)? = slots.value(.kind) {
-            let asCategory = EventCategory(loose: kindText)
-            let asAction = Action(sanitizing: kindText)
+        if let k = line[.kind], k.kind == .text || k.kind == .escaped {
+            let asCategory = self.category(k, in: line)
             if category == nil, let asCategory { category = asCategory }
-            if actionValue == nil, let asAction, asAction.knownCategory != nil || asCategory == nil {
-                actionValue = .string(asAction.rawValue)
+            // Read as an action only when the line has none, and made only when it is taken: a verb from the
+            // vocabulary, or any verb when `kind` is no category (`kind: "activity"` is the category alone).
+            if actionSlot == nil, let asAction = self.verb(sanitizing: k, in: line, unlessUnknown: asCategory != nil) {
+                verb = asAction
             } else if asCategory == nil || category != asCategory {
-                attrs["kind"] = kindText
+                put("kind", line.stringValue(k)!, into: &e, checked: attrsChecked)
             }
         }
-        let action: Action
-        if case .string(let actionText)? = actionValue {
-            guard let a = Action(sanitizing: actionText) else { return .rejected(.missingAction) }
-            action = a
-        } else {
-            guard let category, let fallback = fallbackAction(category) else {
-                return .rejected(actionValue == nil ? .missingAction : .invalidField)
+        if verb == nil {
+            if let a = actionSlot, a.kind == .text || a.kind == .escaped {
+                guard let v = self.verb(sanitizing: a, in: line) else { return .rejected(.missingAction) }
+                verb = v
+            } else {
+                guard let category, let fallback = AppEventDecoder.fallbackVerbs[category] else {
+                    return .rejected(actionSlot == nil ? .missingAction : .invalidField)
+                }
+                verb = fallback
             }
-            action = fallback
         }
-        return finish(
-            action, category: category, slots: slots, attrs: &attrs, geo: geo, net: net,
+        if let why = finish(
+            verb!, category: category, line: line, event: &e, attrsChecked: attrsChecked,
             commerceObject: commerceObject, risk: risk, originObject: originObject, receivedAt: receivedAt,
             source: source)
+        {
+            return .rejected(why)
+        }
+        // Moved into its box, not copied (boxed inside `finish`, from its `inout` or as a `consuming` parameter,
+        // the fields were copied and destroyed: ~1.2k instructions per event; callgrind, `activity-bench decode`).
+        return .event(ActivityEvent(fields: consume e))
     }
 
     /// Reads the value at the parser's position, keeping plain strings and numbers as places in the line.
-    func rawValue(_ p: inout JSONReader.Parser) throws(JSONReader.Failure) -> RawValue {
+    @inline(__always)
+    func readValue(_ p: inout JSONReader.Parser, _ line: inout Line) throws(JSONReader.Failure) -> Slot {
         guard p.i < p.b.count else { throw .syntax(offset: p.i) }
         switch p.b[p.i] {
         case UInt8(ascii: "\""):
-            if let r = try p.plainString() { return .text(r) }
-            return .string(try p.string())
-        case UInt8(ascii: "{"), UInt8(ascii: "["): return .nested(try p.value(depth: 1))
-        case UInt8(ascii: "t"): try p.literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try p.literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try p.literal("null"); return .null
-        default: return .number(try p.numberRange())
+            if let r = try p.plainString() { return Slot(kind: .text, lo: r.lowerBound, hi: r.upperBound) }
+            line.escaped.append(try p.string())
+            return Slot(kind: .escaped, lo: line.escaped.count - 1)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            line.nested.append(try p.value(depth: 1))
+            return Slot(kind: .nested, lo: line.nested.count - 1)
+        case UInt8(ascii: "t"): try p.literal("true"); return Slot(kind: .bool, lo: 1)
+        case UInt8(ascii: "f"): try p.literal("false"); return Slot(kind: .bool, lo: 0)
+        case UInt8(ascii: "n"): try p.literal("null"); return Slot(kind: .null, lo: 0)
+        default:
+            let r = try p.numberRange()
+            return Slot(kind: .number, lo: r.lowerBound, hi: r.upperBound)
         }
     }
+
+    /// The nested value a slot holds; nil for any other value.
+    @inline(__always) func nestedValue(_ s: Slot, _ line: Line) -> JSONReader.Value? {
+        s.kind == .nested ? line.nested[s.lo] : nil
+    }
+
+    /// Adds an attribute to the event being built: appended when its key is known to be new (`checked` false),
+    /// else through the subscript, which replaces an existing key's value in place.
+    @inline(__always) func put(_ key: String, _ value: String, into e: inout ActivityEvent.Fields, checked: Bool) {
+        if checked {
+            e.attrs[key] = value
+        } else {
+            e.attrs.appendUnchecked(Attributes.Pair(key: key, value: value))
+        }
+    }
+
+    /// ``EventCategory/init(loose:)`` of a string value; nil for anything else. Read from the bytes when they
+    /// are ASCII.
+    func category(_ s: Slot, in line: Line) -> EventCategory? {
+        switch s.kind {
+        case .text:
+            guard let key = ByteKey(asciiLowercased: line.bytes(s)) else { return EventCategory(loose: line.string(s)) }
+            return AppEventDecoder.categoryNames.find(key).map { AppEventDecoder.categories[$0] }
+        case .escaped: return EventCategory(loose: line.escaped[s.lo])
+        default: return nil
+        }
+    }
+
+    /// ``Action/init(sanitizing:)`` of a string value, with what the action implies; nil when nothing is left
+    /// of it. An action already in snake_case is read from the bytes (and not made when it is in the vocabulary).
+    ///
+    /// With `unlessUnknown`, an action outside the vocabulary is nil as well (and no string is made for it).
+    func verb(sanitizing s: Slot, in line: Line, unlessUnknown: Bool = false) -> Verb? {
+        if s.kind == .text {
+            let bytes = line.bytes(s)
+            if AppEventDecoder.isSnakeCase(bytes) {
+                if let i = AppEventDecoder.verbs.table.find(bytes) { return AppEventDecoder.verbs.verbs[i] }
+                // Not in the vocabulary: no category, an unknown default outcome.
+                if unlessUnknown { return nil }
+                return Verb(action: Action(rawValue: line.string(s)), known: nil, outcome: .unknown)
+            }
+        }
+        guard let text = line.stringValue(s), let a = Action(sanitizing: text) else { return nil }
+        let v = AppEventDecoder.verbs.verb(a)
+        return unlessUnknown && v.known == nil ? nil : v
+    }
+
+    /// ``Action``'s snake_case test over bytes: `[a-z0-9]` words joined by single `_`, 1 to 64 bytes.
+    static func isSnakeCase(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !u.isEmpty, u.count <= 64, u[0] != UInt8(ascii: "_"), u[u.count - 1] != UInt8(ascii: "_") else {
+            return false
+        }
+        var previous: UInt8 = 0
+        for c in u {
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
+            case UInt8(ascii: "_") where previous != UInt8(ascii: "_"): break
+            default: return false
+            }
+            previous = c
+        }
+        return true
+    }
+
+    /// True when every byte is below 0x80.
+    @inline(__always) func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = b.count
+        guard let base = b.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var acc: UInt64 = 0
+        while i + 8 <= n { acc |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8 }
+        while i < n { acc |= UInt64(b[i]); i += 1 }
+        return acc & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// ``fallbackAction(_:)`` of each category, made once.
+    static let fallbackVerbs: [EventCategory: Verb] = {
+        var out: [EventCategory: Verb] = [:]
+        for c in EventCategory.allCases {
+            if let a = AppEventDecoder().fallbackAction(c) { out[c] = verbs.verb(a) }
+        }
+        return out
+    }()
 
     /// A bare `kind: "activity"` (no verb) is kept as the generic verb of its category.
     func fallbackAction(_ c: EventCategory) -> Action? {
@@ -478,115 +676,145 @@ public struct AppEventDecoder: Sendable {
         }
     }
 
+    /// Sets the event's fields from the line's slots; the reason when a field is invalid, else nil.
     func finish(
-        _ action: Action, category: EventCategory?, slots: Slots,
-        attrs: inout Attributes, geo: Geo?, net: NetFlags?, commerceObject: [(String, JSONReader.Value)]?,
-        risk: RiskFlags, originObject: [(String, JSONReader.Value)]?, receivedAt: Timestamp, source: String?
-    ) -> LineResult {
-        var time = receivedAt
-        if let t = slots[.time] {
-            guard let parsed = timestamp(t, in: slots) else { return .rejected(.invalidTime) }
-            time = parsed
+        _ verb: Verb, category: EventCategory?, line: Line, event e: inout ActivityEvent.Fields, attrsChecked: Bool,
+        commerceObject: [(String, JSONReader.Value)]?, risk: RiskFlags,
+        originObject: [(String, JSONReader.Value)]?, receivedAt: Timestamp, source: String?
+    ) -> RejectReason? {
+        if let t = line[.time] {
+            guard let parsed = timestamp(t, in: line) else { return .invalidTime }
+            e.time = parsed
         }
-        var e = ActivityEvent(time: time, category: category ?? action.knownCategory ?? .activity, action: action)
+        e.category = category ?? verb.known ?? .activity
+        e.action = verb.action
         // Each text field: nil when absent; a structured value where text is expected is invalid (refused below,
         // after the address and the port, whose own reasons come first).
         func str(_ f: Field) -> String? {
-            guard let v = slots[f] else { return nil }
-            switch v {
-            case .absent, .null: return nil
-            case .text(let r): return r.isEmpty ? nil : cut(slots.bytes(r))
-            case .string(let s): return s.isEmpty ? nil : cut(s)
-            case .number(let r): return slots.string(r)
-            case .bool(let b): return b ? "true" : "false"
-            case .nested: return nil
+            guard let s = line[f] else { return nil }
+            switch s.kind {
+            case .null, .nested: return nil
+            case .text: return s.lo == s.hi ? nil : cut(line.bytes(s))
+            case .escaped:
+                let v = line.escaped[s.lo]
+                return v.isEmpty ? nil : cut(v)
+            case .number: return line.string(s)
+            case .bool: return s.lo != 0 ? "true" : "false"
             }
         }
-        e.outcome = str(.outcome).map { Outcome(loose: $0) } ?? defaultOutcome(action)
-        e.reason = str(.reason).flatMap { Action(sanitizing: $0)?.rawValue }
+        /// A text field's bytes when they are in the line and need no cut (the usual case).
+        func plainBytes(_ f: Field) -> UnsafeBufferPointer<UInt8>? {
+            guard let s = line[f], s.kind == .text, s.lo < s.hi, s.hi - s.lo <= maxValueBytes else { return nil }
+            return line.bytes(s)
+        }
+        if let o = plainBytes(.outcome) {
+            if let key = ByteKey(asciiLowercased: o) {
+                e.outcome = AppEventDecoder.outcomeSpellings.find(key).map { Outcome.looseSpellings[$0].1 } ?? .unknown
+            } else {
+                e.outcome = Outcome(loose: String(decoding: o, as: UTF8.self))
+            }
+        } else {
+            e.outcome = str(.outcome).map { Outcome(loose: $0) } ?? verb.outcome
+        }
+        if let r = plainBytes(.reason), AppEventDecoder.isSnakeCase(r) {
+            e.reason = String(decoding: r, as: UTF8.self)
+        } else {
+            e.reason = str(.reason).flatMap { Action(sanitizing: $0)?.rawValue }
+        }
         e.user = str(.user)
         e.actor = str(.actor)
         e.actorRole = str(.actorRole)
         e.account = str(.account)
-        e.session = str(.session)
+        if let s = plainBytes(.session) {
+            e.session = ShortText(utf8: UnsafeRawBufferPointer(s))
+        } else {
+            e.session = str(.session).map(ShortText.init)
+        }
         e.entry = str(.entry).map { $0.lowercased() }
         e.device = str(.device)
         if let ua = str(.userAgent) {
-            attrs["user_agent"] = ua
+            put("user_agent", ua, into: &e, checked: attrsChecked)
             if e.device == nil { e.device = ua }
         }
-        if case .text(let r)? = slots[.ip], !r.isEmpty {
+        if let s = line[.ip], s.kind == .text, s.lo < s.hi {
             // The usual case, read from the bytes.
-            guard let ip = IPAddress(slots.bytes(r)) else { return .rejected(.invalidIP) }
+            guard let ip = IPAddress(line.bytes(s)) else { return .invalidIP }
             e.ip = ip
         } else if let ipText = str(.ip) {
-            guard let ip = IPAddress(ipText) else { return .rejected(.invalidIP) }
+            guard let ip = IPAddress(ipText) else { return .invalidIP }
             e.ip = ip
         }
         if let p = str(.port) {
-            guard let port = UInt16(p) else { return .rejected(.invalidField) }
+            guard let port = UInt16(p) else { return .invalidField }
             e.port = port
         }
         e.host = str(.host)
         e.service = str(.service)
         e.comment = str(.comment)
-        if AppEventDecoder.textFields.contains(where: { if case .nested? = slots[$0] { true } else { false } }) {
-            return .rejected(.invalidField)
+        var textBits = line.present & AppEventDecoder.textFieldBits
+        while textBits != 0 {
+            let slot = textBits.trailingZeroBitCount
+            if line.slots[slot].kind == .nested { return .invalidField }
+            textBits &= textBits - 1
         }
 
-        var commerce = Commerce()
-        if let o = commerceObject {
-            for (k, v) in o {
-                switch k {
-                case "subscription": commerce.subscription = text(of: v)
-                case "order": commerce.order = text(of: v)
-                case "amount": commerce.amount = text(of: v)
-                case "currency": commerce.currency = text(of: v)
-                case "billing_cycles":
-                    guard case .number(let n) = v, let c = Int(n) else { return .rejected(.invalidField) }
-                    commerce.billingCycles = c
-                default: attrs["commerce.\(k)"] = text(of: v)
+        let commerceBits =
+            UInt32(1) << UInt32(Field.subscription.rawValue) | 1 << UInt32(Field.order.rawValue)
+            | 1 << UInt32(Field.amount.rawValue) | 1 << UInt32(Field.currency.rawValue)
+            | 1 << UInt32(Field.billingCycles.rawValue)
+        if commerceObject != nil || line.present & commerceBits != 0 {
+            var commerce = Commerce()
+            if let o = commerceObject {
+                for (k, v) in o {
+                    switch k {
+                    case "subscription": commerce.subscription = text(of: v)
+                    case "order": commerce.order = text(of: v)
+                    case "amount": commerce.amount = text(of: v)
+                    case "currency": commerce.currency = text(of: v)
+                    case "billing_cycles":
+                        guard case .number(let n) = v, let c = Int(n) else { return .invalidField }
+                        commerce.billingCycles = c
+                    default: e.attrs["commerce.\(k)"] = text(of: v)
+                    }
                 }
             }
+            if let v = line[.subscription] { commerce.subscription = text(of: v, in: line) }
+            if let v = line[.order] { commerce.order = text(of: v, in: line) }
+            if let v = line[.amount] {
+                let a = text(of: v, in: line)
+                guard isDecimal(a) else { return .invalidField }
+                commerce.amount = a
+            }
+            if let v = line[.currency] { commerce.currency = text(of: v, in: line).uppercased() }
+            if let v = line[.billingCycles] {
+                guard let c = Int(text(of: v, in: line)) else { return .invalidField }
+                commerce.billingCycles = c
+            }
+            if !commerce.isEmpty { e.commerce = commerce }
         }
-        if let v = slots[.subscription] { commerce.subscription = text(of: v, in: slots) }
-        if let v = slots[.order] { commerce.order = text(of: v, in: slots) }
-        if let v = slots[.amount] {
-            let a = text(of: v, in: slots)
-            guard isDecimal(a) else { return .rejected(.invalidField) }
-            commerce.amount = a
-        }
-        if let v = slots[.currency] { commerce.currency = text(of: v, in: slots).uppercased() }
-        if let v = slots[.billingCycles] {
-            guard let c = Int(text(of: v, in: slots)) else { return .rejected(.invalidField) }
-            commerce.billingCycles = c
-        }
-        if !commerce.isEmpty { e.commerce = commerce }
-        if let geo, !geo.isEmpty { e.geo = geo }
-        if let net, !net.isEmpty { e.net = net }
+        e.geo = line.geo
+        e.net = line.net
         e.risk = risk
-        // Stamped here, not by the caller, so the event is built in one box (set after `.event(e)`, each stamp
-        // copied the whole event). A sender's `ingested` and `origin.input`/`source` are replaced: this is UDP,
-        // received now from `source`.
+        // A sender's `ingested` and `origin.input`/`source` are replaced: this is UDP, received now from `source`.
         e.ingested = receivedAt
-        var origin = Origin(input: "udp")
+        var position: String?
+        var raw: String?
         if let o = originObject {
             for (k, v) in o {
                 switch k {
-                case "position": origin.position = text(of: v)
-                case "raw": origin.raw = text(of: v)
+                case "position": position = text(of: v)
+                case "raw": raw = text(of: v)
                 default: break
                 }
             }
         }
-        origin.source = source
-        if keepRaw { origin.raw = String(decoding: slots.line, as: UTF8.self) }
-        e.origin = origin
-        e.attrs = attrs
-        return .event(e)
+        if keepRaw { raw = String(decoding: line.b, as: UTF8.self) }
+        // Made in place (a local `Origin` stored into the event was copied and destroyed: ~800 instructions).
+        e.origin = Origin(input: "udp", position: position, source: source, raw: raw)
+        return nil
     }
 
-    func defaultOutcome(_ a: Action) -> Outcome {
+    static func defaultOutcome(_ a: Action) -> Outcome {
         switch a.rawValue {
         case "login_failed", "mfa_failure": return .failure
         default: return a.knownCategory == nil ? .unknown : .success
@@ -636,15 +864,14 @@ public struct AppEventDecoder: Sendable {
     }
 
     /// ``text(of:)`` for a top-level member's value.
-    func text(of v: RawValue, in slots: Slots) -> String {
-        switch v {
-        case .absent: return ""
-        case .text(let r): return cut(slots.bytes(r))
-        case .string(let s): return cut(s)
-        case .number(let r): return slots.string(r)
-        case .bool(let b): return b ? "true" : "false"
+    func text(of s: Slot, in line: Line) -> String {
+        switch s.kind {
+        case .text: return cut(line.bytes(s))
+        case .escaped: return cut(line.escaped[s.lo])
+        case .number: return line.string(s)
+        case .bool: return s.lo != 0 ? "true" : "false"
         case .null: return "null"
-        case .nested(let n): return text(of: n)
+        case .nested: return text(of: line.nested[s.lo])
         }
     }
 
@@ -664,11 +891,11 @@ public struct AppEventDecoder: Sendable {
         return out
     }
 
-    func timestamp(_ v: RawValue, in slots: Slots) -> Timestamp? {
-        switch v {
-        case .text(let r): return Timestamp.parseRFC3339(utf8: slots.bytes(r), defaultOffsetSeconds: 0)
-        case .string(let s): return timestamp(.string(s))
-        case .number(let r): return timestamp(.number(slots.string(r)))
+    func timestamp(_ s: Slot, in line: Line) -> Timestamp? {
+        switch s.kind {
+        case .text: return Timestamp.parseRFC3339(utf8: line.bytes(s), defaultOffsetSeconds: 0)
+        case .escaped: return timestamp(.string(line.escaped[s.lo]))
+        case .number: return timestamp(.number(line.string(s)))
         default: return nil
         }
     }

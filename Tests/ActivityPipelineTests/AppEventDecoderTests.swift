@@ -267,4 +267,65 @@ struct AppEventDecoderTests {
             #expect(back == expected, "\(text)")
         }
     }
+
+    @Test("other names are refused as duplicates by their text past the places kept for them, and when not ASCII")
+    func duplicateOtherNames() {
+        let many = (0..<(AppEventDecoder.otherPlaceCount + 8)).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        for repeated in [0, AppEventDecoder.otherPlaceCount - 1, AppEventDecoder.otherPlaceCount + 3] {
+            #expect(decode("{\"action\":\"login\",\(many),\"k\(repeated)\":1}").first == .rejected(.duplicateKey))
+        }
+        #expect(event("{\"action\":\"login\",\(many)}")?.attrs.count == AppEventDecoder.otherPlaceCount + 8)
+        // Canonically equivalent names are one name (as strings compare), wherever the plain ASCII ones came.
+        #expect(decode("{\"action\":\"login\",\"a\":1,\"\u{E9}\":1,\"e\u{301}\":2}").first == .rejected(.duplicateKey))
+        #expect(decode(#"{"action":"login","a":1,"\u00e9":1,"é":2}"#).first == .rejected(.duplicateKey))
+        #expect(event(#"{"action":"login","a":1,"ab":2,"b":3}"#)?.attrs == ["a": "1", "ab": "2", "b": "3"])
+    }
+
+    @Test("an attrs object's keys and the line's other names replace each other in place, whichever came first")
+    func attrsObjectAndNames() throws {
+        let first = try #require(event(#"{"action":"login","path":"/a","attrs":{"path":"/b","x":"1"},"ua":"u"}"#))
+        #expect(first.attrs.pairs.map(\.key) == ["path", "x", "user_agent"])
+        #expect(first.attrs["path"] == "/b")
+        let later = try #require(
+            event(#"{"action":"login","attrs":{"path":"/b","user_agent":"v"},"path":"/a","ua":"u"}"#))
+        #expect(later.attrs.pairs.map(\.key) == ["path", "user_agent"])
+        #expect(later.attrs["path"] == "/a" && later.attrs["user_agent"] == "u")
+        let kind = try #require(event(#"{"attrs":{"kind":"k"},"kind":"Weird Thing"}"#))
+        #expect(kind.action.rawValue == "weird_thing" && kind.attrs["kind"] == "k")
+    }
+
+    @Test(
+        "outcome and category spellings in any letter case, matched on bytes or as strings",
+        arguments: [
+            (#"{"action":"login","outcome":"SuCcEsS"}"#, Outcome.success),
+            (#"{"action":"login","outcome":"o\u212A"}"#, .success),  // KELVIN SIGN lowers to "k"
+            (#"{"action":"login","outcome":"oK"}"#, .success),
+            (#"{"action":"login","outcome":"BLOCKED"}"#, .failure),
+            (#"{"action":"login","outcome":"blocked!"}"#, .unknown),
+            (#"{"action":"login","outcome":"failure_failure_failure_failure_x"}"#, .unknown),  // longer than a key
+            (#"{"action":"login_failed"}"#, .failure),
+            (#"{"action":"mfa_failure"}"#, .failure),
+            (#"{"action":"page_viewed"}"#, .success),
+            (#"{"action":"not_in_the_vocabulary"}"#, .unknown),
+        ])
+    func outcomes(text: String, outcome: Outcome) {
+        #expect(event(text)?.outcome == outcome, "\(text)")
+    }
+
+    @Test("categories and kinds in any letter case", arguments: ["LOGIN", "Login", "login", "\\u004cOGIN"])
+    func categories(text: String) {
+        #expect(event("{\"category\":\"\(text)\",\"action\":\"x\"}")?.category == .login)
+        #expect(event("{\"kind\":\"\(text)\"}")?.action == .login)
+    }
+
+    @Test("ByteKey lowers exactly the ASCII capitals")
+    func byteKeyLowering() {
+        for c in UInt8(0)..<0x80 {
+            let bytes: [UInt8] = [c, UInt8(ascii: "A"), c]
+            let key = bytes.withUnsafeBufferPointer { ByteKey(asciiLowercased: $0) }
+            let expected = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+            #expect(key == expected.withUnsafeBufferPointer { ByteKey($0) }, "byte \(c)")
+        }
+        #expect([UInt8(0xC3), 0xA9].withUnsafeBufferPointer { ByteKey(asciiLowercased: $0) } == nil)
+    }
 }
