@@ -111,42 +111,7 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
     public static func < (a: Action, b: Action) -> Bool { a.rawValue < b.rawValue }
 
     /// The category a known action belongs to; nil for actions outside the vocabulary.
-    public var knownCategory: EventCategory? { Action.words.category(of: rawValue) }
-
-    /// ``vocabulary`` for the per-event lookup: the words by length and first and last byte, compared as bytes.
-    /// The dictionary hashed the whole action with SipHash on every decoded event (~320 instructions a lookup);
-    /// this is a bucket index and one or two byte compares. The same answers: the words are lowercase ASCII
-    /// letters and `_`, which no other Unicode text is canonically equivalent to (`VocabularyTests`).
-    static let words = WordTable(vocabulary)
-
-    struct WordTable: Sendable {
-        /// 64 buckets of (word, category).
-        private let buckets: [[([UInt8], EventCategory)]]
-
-        init(_ words: [String: EventCategory]) {
-            var b = [[([UInt8], EventCategory)]](repeating: [], count: 64)
-            for (w, c) in words.sorted(by: { $0.key < $1.key }) {
-                let u = Array(w.utf8)
-                b[WordTable.bucket(u.count, u[0], u[u.count - 1])].append((u, c))
-            }
-            buckets = b
-        }
-
-        @inline(__always) static func bucket(_ n: Int, _ first: UInt8, _ last: UInt8) -> Int {
-            (n &* 7 &+ Int(first) &* 3 &+ Int(last)) & 63
-        }
-
-        func category(of s: String) -> EventCategory? {
-            var s = s
-            return s.withUTF8 { b in
-                guard let first = b.first, let last = b.last else { return nil }
-                for (w, c) in buckets[WordTable.bucket(b.count, first, last)] where w.count == b.count {
-                    if w.withUnsafeBufferPointer({ $0.elementsEqual(b) }) { return c }
-                }
-                return nil
-            }
-        }
-    }
+    public var knownCategory: EventCategory? { Action.vocabulary[rawValue] }
 
     /// DESIGN.md's action vocabulary, with the category each verb belongs to. Extend it, don't fork it.
     public static let vocabulary: [String: EventCategory] = {
