@@ -45,7 +45,7 @@ public struct Attributes: Sendable, Sequence, ExpressibleByDictionaryLiteral, Cu
 
     /// No attributes.
     public init() {
-        inline = InlineArray(repeating: nil)
+        inline = [nil, nil, nil, nil, nil, nil]
         inlineCount = 0
         spilled = nil
     }
