@@ -306,8 +306,9 @@ enum EventCodec {
 
     /// The fields after `net` (commerce, comment, attrs, origin, risk), then the end check. Omitted ones are
     /// stepped over without building their strings; the bytes must still be well formed.
+    /// `f` is the new event's storage, written in place (see ``decode(_:seq:table:omit:)``).
     static func decodeTail<Table: FrameStringLookup>(
-        _ r: inout ByteReader, mask: UInt64, into e: inout ActivityEvent, table: Table, omit: OmittedFields
+        _ r: inout ByteReader, mask: UInt64, into f: inout ActivityEvent.Fields, table: Table, omit: OmittedFields
     ) -> Bool {
         @inline(__always) func ref(_ r: inout ByteReader) -> String? {
             guard let i = r.varint(), i < UInt64(table.count) else { return nil }
@@ -324,12 +325,12 @@ enum EventCodec {
             if sub & 16 != 0 {
                 guard let v = r.zigzag(), let i = Int(exactly: v) else { return false }; c.billingCycles = i
             }
-            if keep { e.commerce = c }
+            if keep { f.commerce = c }
         }
         if mask & FieldBit.comment != 0 {
             let keep = !omit.contains(.comment)
             guard let v = r.string(build: keep) else { return false }
-            if keep { e.comment = v }
+            if keep { f.comment = v }
         }
         if mask & FieldBit.attrs != 0 {
             guard let n = r.varint(), n <= 4096 else { return false }
@@ -340,7 +341,7 @@ enum EventCodec {
                 // `Attributes`, and the frame's CRC guards the bytes.
                 for _ in 0..<n {
                     guard let k = ref(&r), let v = ref(&r) else { return false }
-                    e.attrs.appendUnchecked(Attributes.Pair(key: k, value: v))
+                    f.attrs.appendUnchecked(Attributes.Pair(key: k, value: v))
                 }
             }
         }
@@ -353,9 +354,11 @@ enum EventCodec {
             if sub & 1 != 0 { guard let v = r.string(build: keep) else { return false }; position = v }
             if sub & 2 != 0 { guard let v = ref(&r) else { return false }; source = v }
             if sub & 4 != 0 { guard let v = r.string(build: keep) else { return false }; raw = v }
-            if keep { e.origin = Origin(input: input, position: position, source: source, raw: raw) }
+            if keep { f.origin = Origin(input: input, position: position, source: source, raw: raw) }
         }
-        if mask & FieldBit.risk != 0 { guard let v = r.u8() else { return false }; e.risk = RiskFlags(rawValue: v) }
+        if mask & FieldBit.risk != 0 {
+            guard let v = r.u8() else { return false }; f.risk = RiskFlags(rawValue: v)
+        }
         return r.atEnd
     }
 
@@ -376,32 +379,51 @@ enum EventCodec {
         var e = ActivityEvent(
             seq: seq, time: Timestamp(nanoseconds: t), category: category, action: Action(rawValue: action),
             outcome: outcome)
+        // The fields are written in place, through one access to the new event's storage (unique: just made),
+        // where each property's setter checked the storage's uniqueness once more (callgrind: `decode` without
+        // `decodeTail` 135M -> 94M instructions per 200k events).
+        return decodeFields(&r, t: t, mask: mask, into: &e.storedFields, table: table, omit: omit) ? e : nil
+    }
+
+    /// The fields after the required ones, into `f`; false when the bytes do not form an event.
+    private static func decodeFields<Table: FrameStringLookup>(
+        _ r: inout ByteReader, t: Int64, mask: UInt64, into f: inout ActivityEvent.Fields, table: Table,
+        omit: OmittedFields
+    ) -> Bool {
+        @inline(__always) func str(_ r: inout ByteReader) -> String? {
+            guard let i = r.varint(), i < UInt64(table.count) else { return nil }
+            return table.string(Int(i))
+        }
         if mask & FieldBit.ingested != 0 {
-            guard let d = r.zigzag() else { return nil }; e.ingested = Timestamp(nanoseconds: t &+ d)
+            guard let d = r.zigzag() else { return false }; f.ingested = Timestamp(nanoseconds: t &+ d)
         }
-        if mask & FieldBit.reason != 0 { guard let v = str(&r) else { return nil }; e.reason = v }
-        if mask & FieldBit.user != 0 { guard let v = str(&r) else { return nil }; e.user = v }
-        if mask & FieldBit.actor != 0 { guard let v = str(&r) else { return nil }; e.actor = v }
-        if mask & FieldBit.actorRole != 0 { guard let v = str(&r) else { return nil }; e.actorRole = v }
-        if mask & FieldBit.account != 0 { guard let v = str(&r) else { return nil }; e.account = v }
+        if mask & FieldBit.reason != 0 { guard let v = str(&r) else { return false }; f.reason = v }
+        if mask & FieldBit.user != 0 { guard let v = str(&r) else { return false }; f.user = v }
+        if mask & FieldBit.actor != 0 { guard let v = str(&r) else { return false }; f.actor = v }
+        if mask & FieldBit.actorRole != 0 { guard let v = str(&r) else { return false }; f.actorRole = v }
+        if mask & FieldBit.account != 0 { guard let v = str(&r) else { return false }; f.account = v }
         if mask & FieldBit.session != 0 {
-            guard let n = r.varint(), n <= UInt64(r.remaining), let b = r.bytes(Int(n)) else { return nil }
-            if !omit.contains(.session) { e.setSession(utf8: b) }
+            guard let n = r.varint(), n <= UInt64(r.remaining), let b = r.bytes(Int(n)) else { return false }
+            if !omit.contains(.session) { f.session = ShortText(utf8: b) }
         }
-        if mask & FieldBit.entry != 0 { guard let v = str(&r) else { return nil }; e.entry = v }
-        if mask & FieldBit.device != 0 { guard let v = str(&r) else { return nil }; e.device = v }
-        if mask & FieldBit.ip != 0 { guard let ip = decodeIP(&r) else { return nil }; e.ip = ip }
-        if mask & FieldBit.port != 0 { guard let v = r.varint(), v <= 65535 else { return nil }; e.port = UInt16(v) }
-        if mask & FieldBit.host != 0 { guard let v = str(&r) else { return nil }; e.host = v }
-        if mask & FieldBit.service != 0 { guard let v = str(&r) else { return nil }; e.service = v }
-        if mask & FieldBit.geo != 0 { guard let g = decodeGeo(&r, table: table) else { return nil }; e.geo = g }
+        if mask & FieldBit.entry != 0 { guard let v = str(&r) else { return false }; f.entry = v }
+        if mask & FieldBit.device != 0 { guard let v = str(&r) else { return false }; f.device = v }
+        if mask & FieldBit.ip != 0 { guard let ip = decodeIP(&r) else { return false }; f.ip = ip }
+        if mask & FieldBit.port != 0 {
+            guard let v = r.varint(), v <= 65535 else { return false }; f.port = UInt16(v)
+        }
+        if mask & FieldBit.host != 0 { guard let v = str(&r) else { return false }; f.host = v }
+        if mask & FieldBit.service != 0 { guard let v = str(&r) else { return false }; f.service = v }
+        if mask & FieldBit.geo != 0 {
+            guard let g = decodeGeo(&r, table: table) else { return false }; f.geo = g
+        }
         if mask & FieldBit.net != 0 {
-            guard let flags = r.u8(), let n = r.varint(), n <= 1024 else { return nil }
+            guard let flags = r.u8(), let n = r.varint(), n <= 1024 else { return false }
             var net = NetFlags(vpn: flags & 1 != 0, proxy: flags & 2 != 0, tor: flags & 4 != 0, hosting: flags & 8 != 0)
-            for _ in 0..<n { guard let v = str(&r) else { return nil }; net.lists.append(v) }
-            e.net = net
+            for _ in 0..<n { guard let v = str(&r) else { return false }; net.lists.append(v) }
+            f.net = net
         }
         // Commerce, comment, attrs, origin, risk: what a projection may leave out.
-        return decodeTail(&r, mask: mask, into: &e, table: table, omit: omit) ? e : nil
+        return decodeTail(&r, mask: mask, into: &f, table: table, omit: omit)
     }
 }

@@ -30,6 +30,12 @@ public struct EventQuery: Sendable, Hashable {
     /// A query for every event, in seq order.
     public init() {}
 
+    /// Whether ``matches(_:)`` can be false for some event: false for a query without host, time, seq or term
+    /// conditions (a full scan), whose decoded events then skip the check.
+    var filtersEvents: Bool {
+        !hosts.isEmpty || since != nil || until != nil || afterSeq != nil || beforeSeq != nil || !terms.isEmpty
+    }
+
     /// Whether `e` passes the time, seq and term conditions (not ``limit``): the final check on every event a
     /// query returns, whether the index or a scan found it.
     public func matches(_ e: ActivityEvent) -> Bool {

@@ -72,13 +72,32 @@ public struct EventRead: Sequence {
         var walk: FrameWalk.Iterator?
         let prefetched: PrefetchedEvents?
         var remaining: Int
+        /// The frame whose events are being handed out, and the position in it: a value here, so handing out
+        /// an event is an index step and a copy (one reference count). A prefetching read gives each frame back
+        /// to its decoding thread once done with it (``PrefetchedEvents/nextFrame(handingBack:)``).
+        var current: [ActivityEvent] = []
+        var position = 0
 
         /// The next matching event; nil at the end or at the limit.
         public mutating func next() -> ActivityEvent? {
             guard remaining > 0 else { return nil }
+            while position == current.count {
+                guard let frame = nextFrame() else {
+                    remaining = 0
+                    return nil
+                }
+                current = frame
+                position = 0
+            }
             remaining -= 1
-            if let prefetched { return prefetched.next() }
-            return walk!.next()
+            defer { position += 1 }
+            return current[position]
+        }
+
+        /// The next frame's matching events (not empty); nil at the end.
+        private mutating func nextFrame() -> [ActivityEvent]? {
+            if let prefetched { return prefetched.nextFrame(handingBack: &current) }
+            return walk!.nextBatch()
         }
     }
 

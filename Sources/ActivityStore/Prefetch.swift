@@ -29,12 +29,10 @@ final class PrefetchedEvents {
     struct Source: @unchecked Sendable { var iterator: FrameWalk.Iterator }
 
     let channel: Channel
+    /// The frames of the last hand-over not yet given to the consumer, and the next one to give.
     var frames: [[ActivityEvent]] = []
     var frameIndex = 0
-    /// The frame being handed out, and the position in it.
-    var current: [ActivityEvent] = []
-    var position = 0
-    /// Frames handed out, to be given back to the decoding thread with the next request.
+    /// Frames the consumer is done with, to be given back to the decoding thread with the next request.
     var done: [[ActivityEvent]] = []
     var finished = false
 
@@ -100,15 +98,23 @@ final class PrefetchedEvents {
         channel.free.signal()
     }
 
-    /// The next event; nil once the store is exhausted (then ``StoreReader/damage`` is complete).
-    func next() -> ActivityEvent? {
-        while position == current.count {
-            if !current.isEmpty { done.append(current); current = [] }
-            position = 0
+    /// The next frame's events, moved out to the consumer (``EventRead/Iterator`` hands them out one by one
+    /// from its own storage: this class's stored properties cost a runtime exclusivity check per access, once
+    /// per frame here rather than once per event). `consumed`, the consumer's previous frame, is taken to be
+    /// given back to the decoding thread. Nil once the store is exhausted (then ``StoreReader/damage`` is
+    /// complete).
+    func nextFrame(handingBack consumed: inout [ActivityEvent]) -> [ActivityEvent]? {
+        if !consumed.isEmpty {
+            done.append(consumed)
+            consumed = []
+        }
+        while true {
             if frameIndex < frames.count {
-                swap(&current, &frames[frameIndex])  // moved out, so `current` is uniquely owned
+                var frame: [ActivityEvent] = []
+                swap(&frame, &frames[frameIndex])  // moved out, so the consumer's copy is uniquely owned
                 frameIndex += 1
-                continue
+                if frame.isEmpty { continue }
+                return frame
             }
             if finished { return nil }
             if !done.isEmpty {
@@ -123,8 +129,5 @@ final class PrefetchedEvents {
             frameIndex = 0
             finished = got.last
         }
-        // A copy (one reference count): the frame keeps the event until it goes back to the decoding thread.
-        defer { position += 1 }
-        return current[position]
     }
 }

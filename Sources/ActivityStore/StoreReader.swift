@@ -312,7 +312,7 @@ public final class StoreReader {
                 decoded: 0)
         }
         // Usually every decoded event matches (the index chose them): then no filtered copy is made.
-        var matching = evs.allSatisfy(q.matches) ? evs : evs.filter(q.matches)
+        var matching = !q.filtersEvents || evs.allSatisfy(q.matches) ? evs : evs.filter(q.matches)
         if q.reverse { matching.reverse() }
         return DecodedFrame(events: matching, damage: nil, decoded: evs.count)
     }

@@ -266,23 +266,27 @@ func runQueryBenchmark(arguments: [String]) {
     guard let dir = option(arguments, "--dir") else {
         diagnostics.fail("--dir required", status: Diagnostics.Status.usage)
     }
-    measureQueries(dir: dir, scanOnly: arguments.contains("--scan-only"))
+    measureQueries(
+        dir: dir, scanOnly: arguments.contains("--scan-only"), prefetchOnly: arguments.contains("--prefetch-only"))
 }
 
-/// `scanOnly` (`--scan-only`): the one-thread full scan alone (instruction counts of decoding under callgrind).
-func measureQueries(dir: String, scanOnly: Bool = false) {
+/// `scanOnly` (`--scan-only`): the one-thread full scan alone (instruction counts of decoding under callgrind);
+/// `prefetchOnly` (`--prefetch-only`): the prefetching read alone (its threads' counts, `--separate-threads`).
+func measureQueries(dir: String, scanOnly: Bool = false, prefetchOnly: Bool = false) {
     let reader = try! StoreReader(dataDirectory: dir)
-    var count = 0
-    let (_, scanWall, scanCPU) = measure {
-        try! reader.query(EventQuery()) { _ in
-            count += 1; return true
+    if !prefetchOnly {
+        var count = 0
+        let (_, scanWall, scanCPU) = measure {
+            try! reader.query(EventQuery()) { _ in
+                count += 1; return true
+            }
         }
+        print(
+            String(
+                format: "full scan: %d events in %.2f s = %.0f events/s (%.2f s CPU)", count, scanWall,
+                Double(count) / scanWall, scanCPU))
+        if scanOnly { return }
     }
-    print(
-        String(
-            format: "full scan: %d events in %.2f s = %.0f events/s (%.2f s CPU)", count, scanWall,
-            Double(count) / scanWall, scanCPU))
-    if scanOnly { return }
     // The same scan as the reports read: a prefetching read, frames decoded on every core.
     var prefetched = 0
     let (_, pfWall, pfCPU) = measure {
@@ -293,6 +297,7 @@ func measureQueries(dir: String, scanOnly: Bool = false) {
             format:
                 "full scan, prefetching read (%d decoding threads): %d events in %.2f s = %.0f events/s (%.2f s CPU)",
             ProcessInfo.processInfo.activeProcessorCount, prefetched, pfWall, Double(prefetched) / pfWall, pfCPU))
+    if prefetchOnly { return }
 
     var q = EventQuery()
     q.terms[.user] = ["needle.user"]
