@@ -241,6 +241,16 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
             seenDouble = true
             i = 2
         }
+        /// A group, before the `::` or after it.
+        func push(_ g: UInt16) {
+            if seenDouble {
+                if tailCount < 8 { tail[tailCount] = g }
+                tailCount += 1
+            } else {
+                if headCount < 8 { head[headCount] = g }
+                headCount += 1
+            }
+        }
         while i < b.count {
             // A group, or an embedded IPv4 address as the last 32 bits.
             var j = i
@@ -249,15 +259,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
             guard !token.isEmpty else { return nil }
             if token.contains(UInt8(ascii: ".")) {
                 guard j == b.count, let v4 = parseV4(token) else { return nil }
-                for g in [UInt16(v4 >> 16), UInt16(v4 & 0xffff)] {
-                    if seenDouble {
-                        if tailCount < 8 { tail[tailCount] = g }
-                        tailCount += 1
-                    } else {
-                        if headCount < 8 { head[headCount] = g }
-                        headCount += 1
-                    }
-                }
+                push(UInt16(v4 >> 16))
+                push(UInt16(v4 & 0xffff))
                 i = j
                 break
             }
@@ -273,13 +276,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
                 }
                 g = g << 4 | d
             }
-            if seenDouble {
-                if tailCount < 8 { tail[tailCount] = g }
-                tailCount += 1
-            } else {
-                if headCount < 8 { head[headCount] = g }
-                headCount += 1
-            }
+            push(g)
             if j == b.count { i = j; break }
             // j points at ':'
             if j + 1 < b.count, b[j + 1] == UInt8(ascii: ":") {

@@ -88,21 +88,24 @@ public struct Action: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
     /// per-event path; callgrind, `activity-bench pipeline`.)
     static func isSnakeCase(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { u in
-            guard !u.isEmpty, u.count <= 64, u[0] != UInt8(ascii: "_"), u[u.count - 1] != UInt8(ascii: "_") else {
-                return false
-            }
-            var previous: UInt8 = 0
-            for c in u {
-                switch c {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
-                case UInt8(ascii: "_") where previous != UInt8(ascii: "_"): break
-                default: return false
-                }
-                previous = c
-            }
-            return true
+        return text.withUTF8 { isSnakeCase($0) }
+    }
+
+    /// ``isSnakeCase(_:)`` over UTF-8 bytes (decoders test a verb before making its `String`).
+    public static func isSnakeCase(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !u.isEmpty, u.count <= 64, u[0] != UInt8(ascii: "_"), u[u.count - 1] != UInt8(ascii: "_") else {
+            return false
         }
+        var previous: UInt8 = 0
+        for c in u {
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
+            case UInt8(ascii: "_") where previous != UInt8(ascii: "_"): break
+            default: return false
+            }
+            previous = c
+        }
+        return true
     }
 
     /// The verb (``rawValue``).

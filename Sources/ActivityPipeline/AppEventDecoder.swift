@@ -617,7 +617,7 @@ public struct AppEventDecoder: Sendable {
     func verb(sanitizing s: Slot, in line: Line, unlessUnknown: Bool = false) -> Verb? {
         if s.kind == .text {
             let bytes = line.bytes(s)
-            if AppEventDecoder.isSnakeCase(bytes) {
+            if Action.isSnakeCase(bytes) {
                 if let i = AppEventDecoder.verbs.table.find(bytes) { return AppEventDecoder.verbs.verbs[i] }
                 // Not in the vocabulary: no category, an unknown default outcome.
                 if unlessUnknown { return nil }
@@ -627,23 +627,6 @@ public struct AppEventDecoder: Sendable {
         guard let text = line.stringValue(s), let a = Action(sanitizing: text) else { return nil }
         let v = AppEventDecoder.verbs.verb(a)
         return unlessUnknown && v.known == nil ? nil : v
-    }
-
-    /// ``Action``'s snake_case test over bytes: `[a-z0-9]` words joined by single `_`, 1 to 64 bytes.
-    static func isSnakeCase(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !u.isEmpty, u.count <= 64, u[0] != UInt8(ascii: "_"), u[u.count - 1] != UInt8(ascii: "_") else {
-            return false
-        }
-        var previous: UInt8 = 0
-        for c in u {
-            switch c {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
-            case UInt8(ascii: "_") where previous != UInt8(ascii: "_"): break
-            default: return false
-            }
-            previous = c
-        }
-        return true
     }
 
     /// True when every byte is below 0x80.
@@ -716,7 +699,7 @@ public struct AppEventDecoder: Sendable {
         } else {
             e.outcome = str(.outcome).map { Outcome(loose: $0) } ?? verb.outcome
         }
-        if let r = plainBytes(.reason), AppEventDecoder.isSnakeCase(r) {
+        if let r = plainBytes(.reason), Action.isSnakeCase(r) {
             e.reason = String(decoding: r, as: UTF8.self)
         } else {
             e.reason = str(.reason).flatMap { Action(sanitizing: $0)?.rawValue }
