@@ -3,9 +3,10 @@ import Synchronization
 
 /// A bounded cache of decoded database records, keyed by the record's offset in the data section.
 ///
-/// Why: decoding a GeoLite2 City record walks its maps once per field (libmaxminddb has no "decode these eight
-/// paths in one pass"), about 5 µs per address; addresses share records (one record per city or network
-/// block), so a cache turns most lookups into a search-tree walk plus a dictionary hit.
+/// Why: decoding a GeoLite2 City record walks its maps once per field or sub-map (libmaxminddb has no "decode
+/// these eight paths in one pass"; ``MaxMindDB/GeoRecord`` finds `country` and `location` once), ~15k
+/// instructions a record; addresses share records (one record per city or network block), so a cache turns most
+/// lookups into a search-tree walk plus a dictionary hit.
 ///
 /// Invariants: a key is a data offset of *one* open ``MaxMindDB/MaxMindDatabase`` (the cache lives with that
 /// object in ``EnrichmentDatabase`` and never outlives it), and records at an offset never change because the
